@@ -1,0 +1,7 @@
+export * from './entities/index.js';
+export * from './errors.js';
+export * from './ids.js';
+export * from './keys.js';
+export * from './ports/index.js';
+export * from './tokens.js';
+export type { FFConfig } from './config/schema.js';
