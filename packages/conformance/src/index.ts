@@ -1,1 +1,2 @@
-export {};
+export * from './memory/async-mutex.js';
+export * from './memory/memory-storage-backend.js';
