@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { FFCorruptionError, FFValidationError } from '@ffdb/core-types';
+import { describe, expect, it } from 'vitest';
+import {
+  CborCodec,
+  createCodec,
+  decompressAuto,
+  JsonCodec,
+  Lz4Compressor,
+  NoneCompressor,
+} from '../src/index.js';
+import { chatMessages } from './fixtures.js';
+
+const messages = chatMessages(300, 11);
+
+describe.each([
+  ['cbor records', new CborCodec()],
+  ['cbor plain', new CborCodec({ records: false })],
+  ['json', new JsonCodec()],
+] as const)('%s', (_name, codec) => {
+  it('round-trips chat messages', () => {
+    expect(codec.decode(codec.encode(messages))).toEqual(messages);
+  });
+
+  it('round-trips an empty block and odd JSON values', () => {
+    expect(codec.decode(codec.encode([]))).toEqual([]);
+    const odd = [
+      null,
+      0,
+      -1.5,
+      'text',
+      true,
+      [],
+      {},
+      { '': 'empty key', 'a.b': [1, [2, [3]]] },
+      '\u2028\n\r\t"\\',
+    ];
+    expect(codec.decode(codec.encode(odd))).toEqual(odd);
+  });
+
+  it('round-trips records with many different shapes (beyond cbor-x shared-structure limits)', () => {
+    const shapes = Array.from({ length: 600 }, (_, i) => ({
+      id: i,
+      [`field_${i}`]: `v${i}`,
+      meta: { [`k${i % 40}`]: i },
+    }));
+    expect(codec.decode(codec.encode(shapes))).toEqual(shapes);
+  });
+
+  it('rejects foreign bytes with FFCorruptionError', () => {
+    const junk = Uint8Array.of(0x89, 0x46, 0x43, 0x42, 1, 1, 0, 0, 255, 255, 0, 0, 1, 2);
+    expect(() => codec.decode(junk)).toThrow(FFCorruptionError);
+    expect(() => codec.decode(Uint8Array.of(0xff, 0xfe, 0x00, 0x7b))).toThrow(FFCorruptionError);
+  });
+
+  it('rejects a non-array with FFValidationError', () => {
+    expect(() => codec.encode('nope' as never)).toThrow(FFValidationError);
+  });
+});
+
+describe('cbor codec', () => {
+  it('keeps binary and rich types (Date, Uint8Array, Map, undefined, bigint)', () => {
+    const rich = [
+      {
+        at: new Date(1_700_000_000_000),
+        bytes: Uint8Array.of(0, 255),
+        map: new Map([[1, 'a']]),
+        u: undefined,
+        big: 2n ** 70n,
+      },
+    ];
+    const out = new CborCodec().decode(new CborCodec().encode(rich));
+    expect(isDeepStrictEqual(out, rich)).toBe(true);
+  });
+
+  it('records make blocks smaller than plain CBOR', () => {
+    expect(new CborCodec().encode(messages).length).toBeLessThan(
+      new CborCodec({ records: false }).encode(messages).length,
+    );
+  });
+
+  it('blocks are independent: each decodes with a fresh codec, in any order', () => {
+    const writer = new CborCodec();
+    const a = writer.encode(messages.slice(0, 100));
+    const b = writer.encode([{ other: 1, shape: 2 }, ...messages.slice(100, 150)]);
+    expect(new CborCodec().decode(b)).toEqual([{ other: 1, shape: 2 }, ...messages.slice(100, 150)]);
+    expect(new CborCodec().decode(a)).toEqual(messages.slice(0, 100));
+  });
+
+  it('a fresh process decodes blocks written by an earlier one (golden v1 fixtures)', () => {
+    const fixture = (name: string) =>
+      new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
+    const expected = JSON.parse(new TextDecoder().decode(fixture('records-v1.json')));
+    expect(new CborCodec().decode(fixture('cbor-v1.bin'))).toEqual(expected);
+    expect(new CborCodec().decode(new Lz4Compressor().decompress(fixture('cbor-lz4-v1.bin')))).toEqual(
+      expected,
+    );
+    expect(new JsonCodec().decode(decompressAuto(fixture('json-brotli-v1.bin')))).toEqual(expected);
+    expect(new JsonCodec().decode(new NoneCompressor().decompress(fixture('json-none-v1.bin')))).toEqual(
+      expected,
+    );
+  });
+
+  it('re-encoding the fixture records gives the same bytes (the v1 format has not drifted)', () => {
+    const fixture = (name: string) =>
+      new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
+    const expected = JSON.parse(new TextDecoder().decode(fixture('records-v1.json')));
+    expect(Buffer.from(new CborCodec().encode(expected)).equals(Buffer.from(fixture('cbor-v1.bin')))).toBe(
+      true,
+    );
+  });
+
+  it('a damaged structures table or body is FFCorruptionError, not garbage', () => {
+    const block = new CborCodec().encode(messages);
+    expect(() => new CborCodec().decode(block.subarray(0, block.length - 10))).toThrow(FFCorruptionError);
+    const bad = block.slice();
+    bad[8] = 0xff; // table length beyond the block
+    expect(() => new CborCodec().decode(bad)).toThrow(FFCorruptionError);
+  });
+});
+
+describe('json codec', () => {
+  it('writes one JSON line per record, readable as text', () => {
+    const text = new TextDecoder().decode(new JsonCodec().encode([{ a: 1 }, { b: 'x\ny' }]));
+    expect(text).toBe('{"a":1}\n{"b":"x\\ny"}\n');
+  });
+
+  it('skips blank lines and accepts a missing final newline (hand-edited files)', () => {
+    expect(new JsonCodec().decode(new TextEncoder().encode('{"a":1}\n\n{"b":2}'))).toEqual([
+      { a: 1 },
+      { b: 2 },
+    ]);
+  });
+
+  it('names the bad line without echoing its content', () => {
+    try {
+      new JsonCodec().decode(new TextEncoder().encode('{"a":1}\n{"secret": nope}\n'));
+      expect.unreachable();
+    } catch (e) {
+      expect(FFCorruptionError.isInstance(e)).toBe(true);
+      expect((e as Error).message).toContain('line 2');
+      expect((e as Error).message).not.toContain('secret');
+    }
+  });
+
+  it('rejects values JSON cannot hold, naming the record', () => {
+    try {
+      new JsonCodec().encode([{ ok: 1 }, undefined]);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as FFValidationError).issues[0]?.path).toBe('records.1');
+    }
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => new JsonCodec().encode([cyclic])).toThrow(FFValidationError);
+  });
+});
+
+describe('createCodec', () => {
+  it('builds each format and rejects unknown ones', () => {
+    expect(createCodec({ format: 'cbor' })).toBeInstanceOf(CborCodec);
+    expect(createCodec({ format: 'json' })).toBeInstanceOf(JsonCodec);
+    expect(createCodec({ format: 'cbor', records: false }).id).toBe('cbor');
+    expect(() => createCodec({ format: 'msgpack' } as never)).toThrow(FFValidationError);
+    expect(() => createCodec({ format: 'json', pretty: true } as never)).toThrow(FFValidationError);
+  });
+});
