@@ -56,6 +56,9 @@ export class JsonCodec implements Codec {
     } catch (cause) {
       throw new FFCorruptionError('JSON lines block is not valid UTF-8', { cause });
     }
+    // A block always ends with a newline; a missing one means it was cut short.
+    if (text !== '' && !text.endsWith('\n'))
+      throw new FFCorruptionError('JSON lines block is truncated (no final newline)');
     const out: unknown[] = [];
     let line = 0;
     let start = 0;

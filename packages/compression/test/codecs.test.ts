@@ -126,11 +126,15 @@ describe('json codec', () => {
     expect(text).toBe('{"a":1}\n{"b":"x\\ny"}\n');
   });
 
-  it('skips blank lines and accepts a missing final newline (hand-edited files)', () => {
-    expect(new JsonCodec().decode(new TextEncoder().encode('{"a":1}\n\n{"b":2}'))).toEqual([
+  it('skips blank lines but treats a missing final newline as truncation', () => {
+    expect(new JsonCodec().decode(new TextEncoder().encode('{"a":1}\n\n{"b":2}\n'))).toEqual([
       { a: 1 },
       { b: 2 },
     ]);
+    expect(() => new JsonCodec().decode(new TextEncoder().encode('{"a":1}\n{"b":2}'))).toThrow(
+      FFCorruptionError,
+    );
+    expect(() => new JsonCodec().decode(new TextEncoder().encode('{"a":1}\n12'))).toThrow(FFCorruptionError);
   });
 
   it('names the bad line without echoing its content', () => {
