@@ -4,4 +4,4 @@ export * from './ids.js';
 export * from './keys.js';
 export * from './ports/index.js';
 export * from './tokens.js';
-export * from "./config/index.js";
+export * from './config/index.js';

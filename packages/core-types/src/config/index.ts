@@ -1,2 +1,10 @@
+export { ENV_PREFIX, envLayer, envVarFor, GENERAL_ENV_VARS, LOADER_ENV_VARS } from './env.js';
+export * from './helpers.js';
+export { type ConfigField, configFields, type FieldKind } from './introspect.js';
+export { camelizeConfig, camelToUpperSnake, DATA_MAP_PATHS, snakeToCamel } from './keys.js';
+export { type LoadConfigOptions, loadConfig, mergeLayers, readConfigFile } from './load.js';
+export * from './presets.js';
 export * from './rules.js';
 export * from './schema.js';
+export * from './summary.js';
+export * from './validate.js';

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { FFConfigError, type ValidationIssue } from '../errors.js';
+import { envLayer } from './env.js';
+import { camelizeConfig } from './keys.js';
+import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, isEnvironmentName, PRESETS } from './presets.js';
+import { type DeepPartial, DEFAULT_CONFIG, type FFConfig } from './schema.js';
+import { parseConfig } from './validate.js';
+
+export interface LoadConfigOptions {
+  /** JSON file (camelCase or snake_case keys). Default: `$CHATDB_CONFIG_PATH`. */
+  path?: string;
+  /** `development` | `test` | `production`. Default: `$CHATDB_ENV`, else `development`. */
+  environment?: string;
+  /** Applied last; wins over everything. */
+  overrides?: DeepPartial<FFConfig>;
+  /** Environment variables to read. Default: `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+/** Fields of the reference's configuration manager that may appear in a Python-written file; not config. */
+const MANAGER_FIELDS = new Set(['configFilePath', 'autoReload', 'validateOnLoad']);
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Deep merge into a fresh object: objects merge key by key (data maps too, so a file adds an embedding
+ * provider without dropping the built-in ones), arrays and scalars are replaced.
+ */
+export function mergeLayers(...layers: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) if (isPlainObject(layer)) mergeInto(out, layer);
+  return out;
+}
+
+function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined) continue;
+    const current = target[key];
+    if (isPlainObject(value)) {
+      const next: Record<string, unknown> = isPlainObject(current) ? current : {};
+      mergeInto(next, value);
+      target[key] = next;
+    } else {
+      target[key] = Array.isArray(value) ? structuredClone(value) : value;
+    }
+  }
+}
+
+/** Human position of a JSON syntax error, without quoting the file (messages never carry contents). */
+function jsonErrorPosition(text: string, error: unknown): string {
+  const m = /position (\d+)/.exec((error as Error)?.message ?? '');
+  if (!m) return '';
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${column}`;
+}
+
+/** Reads and key-normalises a JSON configuration file; throws FFConfigError naming the file. */
+export function readConfigFile(file: string): Record<string, unknown> {
+  const resolved = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(resolved, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why =
+      code === 'ENOENT'
+        ? 'not found'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : `cannot be read (${code ?? 'error'})`;
+    throw new FFConfigError(`Configuration file ${resolved} ${why}`, {
+      issues: [{ path: '', message: `configuration file ${why}: ${resolved}` }],
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    const where = jsonErrorPosition(text, e);
+    throw new FFConfigError(`Configuration file ${resolved} is not valid JSON${where}`, {
+      issues: [{ path: '', message: `malformed JSON${where} in ${resolved}` }],
+    });
+  }
+  if (!isPlainObject(parsed)) {
+    throw new FFConfigError(`Configuration file ${resolved} must contain a JSON object`, {
+      issues: [{ path: '', message: `top level of ${resolved} is not an object` }],
+    });
+  }
+  const problems: ValidationIssue[] = [];
+  const camel = camelizeConfig(parsed, problems) as Record<string, unknown>;
+  for (const key of MANAGER_FIELDS) delete camel[key];
+  if (camel.environment === null) delete camel.environment;
+  if (problems.length)
+    throw new FFConfigError(`Configuration file ${resolved} is invalid`, { issues: problems });
+  return camel;
+}
+
+/**
+ * Builds the configuration from five layers, later wins: defaults -> environment preset -> JSON file
+ * (`path` or `$CHATDB_CONFIG_PATH`) -> `CHATDB_*` environment variables -> `overrides`.
+ * Throws one FFConfigError listing every problem (dotted paths) when the result is invalid.
+ */
+export function loadConfig(opts: LoadConfigOptions = {}): FFConfig {
+  const env = opts.env ?? process.env;
+  const environment = opts.environment ?? env.CHATDB_ENV ?? DEFAULT_ENVIRONMENT;
+  if (!isEnvironmentName(environment)) {
+    throw new FFConfigError(`Unknown environment ${JSON.stringify(environment)}`, {
+      issues: [{ path: 'environment', message: `must be one of ${ENVIRONMENTS.join(', ')}` }],
+    });
+  }
+  const file = opts.path ?? (env.CHATDB_CONFIG_PATH || undefined);
+  const fileLayer = file ? readConfigFile(file) : {};
+  const { layer: varsLayer, issues: envIssues } = envLayer(env);
+  const merged = mergeLayers(
+    DEFAULT_CONFIG,
+    { environment },
+    PRESETS[environment],
+    fileLayer,
+    varsLayer,
+    opts.overrides,
+  );
+  const result = parseConfig(merged);
+  const issues = [...envIssues, ...(result.ok ? [] : result.issues)];
+  if (issues.length || !result.ok) {
+    const source = file
+      ? ` (file ${path.resolve(file)}, environment ${environment})`
+      : ` (environment ${environment})`;
+    throw new FFConfigError(`Invalid configuration${source}`, { issues });
+  }
+  return result.config;
+}

@@ -1,0 +1,124 @@
+import type { FFConfig } from './schema.js';
+import { validateConfig } from './validate.js';
+
+/** The reference's `get_summary()`: the handful of settings an operator wants to see at a glance. */
+export interface ConfigSummary {
+  environment: string;
+  basePath: string;
+  valid: boolean;
+  issueCount: number;
+  sections: string[];
+  limits: {
+    maxMessageSizeBytes: number;
+    maxDocumentSizeBytes: number;
+    maxMessagesPerSession: number;
+    maxSessionsPerUser: number;
+    maxFileSizeBytes: number;
+    maxPersonasPerPanel: number;
+    maxMessagesPerPanel: number;
+    maxTotalResults: number;
+  };
+  storage: { durability: string; maxOpenFiles: number; sessionTypes: string[] };
+  search: { defaultLimit: number; defaultPageSize: number; maxPageSize: number };
+  vector: {
+    defaultEmbeddingProvider: string;
+    embeddingDimension: number | undefined;
+    defaultChunkingStrategy: string;
+    indexType: string;
+    distanceMetric: string;
+    embeddingProviders: string[];
+  };
+  locking: { enabled: boolean; strategy: string; timeoutSeconds: number };
+  compression: { enabled: boolean; algorithm: string; archiveAlgorithm: string; archiveAfterDays: number };
+  streaming: { enabled: boolean; batchSize: number; maxConcurrentStreams: number };
+  features: {
+    searchCache: boolean;
+    vectorCache: boolean;
+    embedMessages: boolean;
+    documentAnalysis: boolean;
+    documentVersioning: boolean;
+    panelInsights: boolean;
+    compression: boolean;
+    streaming: boolean;
+    locking: boolean;
+  };
+  logLevel: string;
+}
+
+export function configSummary(config: FFConfig): ConfigSummary {
+  const issues = validateConfig(config);
+  const provider = config.vector.embeddingProviders[config.vector.defaultEmbeddingProvider];
+  return {
+    environment: config.environment,
+    basePath: config.storage.basePath,
+    valid: issues.length === 0,
+    issueCount: issues.length,
+    sections: [
+      'storage',
+      'search',
+      'vector',
+      'document',
+      'locking',
+      'panel',
+      'runtime',
+      'compression',
+      'streaming',
+    ],
+    limits: {
+      maxMessageSizeBytes: config.storage.maxMessageSizeBytes,
+      maxDocumentSizeBytes: config.storage.maxDocumentSizeBytes,
+      maxMessagesPerSession: config.storage.maxMessagesPerSession,
+      maxSessionsPerUser: config.storage.maxSessionsPerUser,
+      maxFileSizeBytes: config.document.maxFileSizeBytes,
+      maxPersonasPerPanel: config.panel.maxPersonasPerPanel,
+      maxMessagesPerPanel: config.panel.maxMessagesPerPanel,
+      maxTotalResults: config.search.maxTotalResults,
+    },
+    storage: {
+      durability: config.storage.durability,
+      maxOpenFiles: config.storage.maxOpenFiles,
+      sessionTypes: Object.keys(config.storage.sessionTypes),
+    },
+    search: {
+      defaultLimit: config.search.defaultLimit,
+      defaultPageSize: config.search.defaultPageSize,
+      maxPageSize: config.search.maxPageSize,
+    },
+    vector: {
+      defaultEmbeddingProvider: config.vector.defaultEmbeddingProvider,
+      embeddingDimension: provider?.embeddingDimension,
+      defaultChunkingStrategy: config.vector.defaultChunkingStrategy,
+      indexType: config.vector.indexType,
+      distanceMetric: config.vector.distanceMetric,
+      embeddingProviders: Object.keys(config.vector.embeddingProviders),
+    },
+    locking: {
+      enabled: config.locking.enabled,
+      strategy: config.locking.strategy,
+      timeoutSeconds: config.locking.timeoutSeconds,
+    },
+    compression: {
+      enabled: config.compression.enabled,
+      algorithm: config.compression.algorithm,
+      archiveAlgorithm: config.compression.archiveAlgorithm,
+      archiveAfterDays: config.compression.archiveAfterDays,
+    },
+    streaming: {
+      enabled: config.streaming.enabled,
+      batchSize: config.streaming.batchSize,
+      maxConcurrentStreams: config.streaming.maxConcurrentStreams,
+    },
+    features: {
+      searchCache: config.search.enableSearchCache,
+      vectorCache: config.vector.cacheEnabled,
+      embedMessages: config.vector.embedMessages,
+      documentAnalysis: config.document.enableContentAnalysis,
+      documentVersioning: config.document.enableVersioning,
+      panelInsights: config.panel.insightGenerationEnabled,
+      compression: config.compression.enabled && config.compression.algorithm !== 'none',
+      streaming: config.streaming.enabled,
+      locking: config.locking.enabled,
+    },
+    logLevel: config.runtime.logLevel,
+  };
+}

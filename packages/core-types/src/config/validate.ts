@@ -1,0 +1,50 @@
+import type { z } from 'zod';
+import type { ValidationIssue } from '../errors.js';
+import { camelizeConfig } from './keys.js';
+import { FFConfigSchema, type FFConfig } from './schema.js';
+
+/** zod issues -> ffdb issues: dotted paths, one issue per unknown key (path = the key itself). */
+export function configIssuesFromZod(error: z.ZodError): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  for (const issue of error.issues) {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ path: base ? `${base}.${key}` : key, message: `unknown key ${JSON.stringify(key)}` });
+      }
+      continue;
+    }
+    const entry: ValidationIssue = { path: base, message: issue.message };
+    const limit =
+      (issue as { maximum?: unknown; minimum?: unknown }).maximum ?? (issue as { minimum?: unknown }).minimum;
+    if (typeof limit === 'number' || typeof limit === 'bigint') entry.limit = Number(limit);
+    out.push(entry);
+  }
+  return out;
+}
+
+export type ParseConfigResult = { ok: true; config: FFConfig } | { ok: false; issues: ValidationIssue[] };
+
+/** Parses a camelCase configuration object (defaults fill the gaps), collecting every problem. */
+export function parseConfig(input: unknown): ParseConfigResult {
+  const result = FFConfigSchema.safeParse(input);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, issues: configIssuesFromZod(result.error) };
+}
+
+/**
+ * Every problem with a configuration input (camelCase or snake_case keys, any subset of fields);
+ * `[]` when it is valid. Never throws.
+ */
+export function validateConfig(input: unknown): ValidationIssue[] {
+  try {
+    const problems: ValidationIssue[] = [];
+    const camel = camelizeConfig(input ?? {}, problems);
+    const result = parseConfig(camel);
+    return [...problems, ...(result.ok ? [] : result.issues)];
+  } catch (e) {
+    return [
+      { path: '', message: `configuration could not be validated: ${(e as Error)?.message ?? String(e)}` },
+    ];
+  }
+}
