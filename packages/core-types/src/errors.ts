@@ -119,8 +119,13 @@ export class FFStorageError extends FFError {
     options: FFErrorOptions & { code?: StorageErrorCode } = {},
   ) {
     const osCode = (options.cause as { code?: unknown } | undefined)?.code;
-    const code: StorageErrorCode = options.code ?? storageCodeFor(typeof osCode === 'string' ? osCode : undefined);
-    super(code, `${operation}${key !== undefined ? ` ${JSON.stringify(key)}` : ''} failed: ${message}`, options);
+    const code: StorageErrorCode =
+      options.code ?? storageCodeFor(typeof osCode === 'string' ? osCode : undefined);
+    super(
+      code,
+      `${operation}${key !== undefined ? ` ${JSON.stringify(key)}` : ''} failed: ${message}`,
+      options,
+    );
     this.operation = operation;
     this.key = key;
     this.osCode = typeof osCode === 'string' ? osCode : undefined;
@@ -147,7 +152,11 @@ export class FFLockTimeoutError extends FFError {
   readonly key: string;
   readonly timeoutMs: number;
   constructor(key: string, timeoutMs: number, options: FFErrorOptions = {}) {
-    super('FF_LOCK_TIMEOUT', `Could not acquire lock on ${JSON.stringify(key)} within ${timeoutMs} ms`, options);
+    super(
+      'FF_LOCK_TIMEOUT',
+      `Could not acquire lock on ${JSON.stringify(key)} within ${timeoutMs} ms`,
+      options,
+    );
     this.key = key;
     this.timeoutMs = timeoutMs;
   }
@@ -165,7 +174,10 @@ export class FFConfigError extends FFError {
   readonly issues: ValidationIssue[];
   constructor(
     message: string,
-    options: FFErrorOptions & { issues?: ValidationIssue[]; code?: 'FF_CONFIG' | 'FF_CONFIG_MISSING_TOKEN' | 'FF_PACKAGE_MISSING' } = {},
+    options: FFErrorOptions & {
+      issues?: ValidationIssue[];
+      code?: 'FF_CONFIG' | 'FF_CONFIG_MISSING_TOKEN' | 'FF_PACKAGE_MISSING';
+    } = {},
   ) {
     const issues = options.issues ?? [];
     super(
@@ -180,8 +192,16 @@ export class FFConfigError extends FFError {
 export class FFEmbeddingError extends FFError {
   readonly provider: string;
   readonly status: number | undefined;
-  constructor(provider: string, message: string, options: FFErrorOptions & { status?: number; code?: 'FF_EMBEDDING' | 'FF_SPACE_MISMATCH' } = {}) {
-    super(options.code ?? 'FF_EMBEDDING', `Embedding provider ${JSON.stringify(provider)}: ${message}`, options);
+  constructor(
+    provider: string,
+    message: string,
+    options: FFErrorOptions & { status?: number; code?: 'FF_EMBEDDING' | 'FF_SPACE_MISMATCH' } = {},
+  ) {
+    super(
+      options.code ?? 'FF_EMBEDDING',
+      `Embedding provider ${JSON.stringify(provider)}: ${message}`,
+      options,
+    );
     this.provider = provider;
     this.status = options.status;
   }

@@ -11,7 +11,9 @@ export const SAFE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,199}$/;
 export const DOCUMENT_ID_PATTERN = /^[0-9a-f]{8}_[A-Za-z0-9_.-]{1,255}$/;
 
 function randomHex(n: number): string {
-  return randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+  return randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n);
 }
 
 export function generateMessageId(): string {
@@ -48,7 +50,8 @@ function formatTimed(prefix: string, tick: number): string {
 }
 
 export function generateTimedId(prefix: string, now: Date = new Date()): string {
-  if (!/^[a-z][a-z_]*$/.test(prefix)) throw new FFValidationError(`invalid id prefix ${JSON.stringify(prefix)}`, { path: 'prefix' });
+  if (!/^[a-z][a-z_]*$/.test(prefix))
+    throw new FFValidationError(`invalid id prefix ${JSON.stringify(prefix)}`, { path: 'prefix' });
   return formatTimed(prefix, nextTick(now));
 }
 

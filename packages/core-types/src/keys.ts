@@ -18,9 +18,12 @@ export function keyProblems(key: unknown): string[] {
   const problems: string[] = [];
   for (const segment of key.split('/')) {
     if (segment === '') problems.push('key has an empty segment');
-    else if (segment === '.' || segment === '..') problems.push(`key segment ${JSON.stringify(segment)} is not allowed`);
-    else if (FORBIDDEN_IN_SEGMENT.test(segment)) problems.push('key contains a control character, backslash or colon');
-    else if (segment.length > MAX_KEY_SEGMENT_LENGTH) problems.push(`key segment longer than ${MAX_KEY_SEGMENT_LENGTH}`);
+    else if (segment === '.' || segment === '..')
+      problems.push(`key segment ${JSON.stringify(segment)} is not allowed`);
+    else if (FORBIDDEN_IN_SEGMENT.test(segment))
+      problems.push('key contains a control character, backslash or colon');
+    else if (segment.length > MAX_KEY_SEGMENT_LENGTH)
+      problems.push(`key segment longer than ${MAX_KEY_SEGMENT_LENGTH}`);
     if (problems.length) break;
   }
   return problems;

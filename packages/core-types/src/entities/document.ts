@@ -27,7 +27,10 @@ export const StoreDocumentInputSchema = z
     uploadedBy: z.string().optional(),
     metadata: Metadata.optional(),
   })
-  .refine((d) => d.content !== undefined || d.path !== undefined, { message: 'content or path is required', path: ['content'] });
+  .refine((d) => d.content !== undefined || d.path !== undefined, {
+    message: 'content or path is required',
+    path: ['content'],
+  });
 export type StoreDocumentInput = z.infer<typeof StoreDocumentInputSchema>;
 
 /** MIME type by extension, as the reference maps it; anything else is application/octet-stream. */

@@ -16,7 +16,12 @@ const Content = z.string().refine((s) => s.trim().length > 0, { message: 'conten
 export const MessageInputSchema = z.object({
   role: Role,
   content: Content,
-  messageId: z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'messageId has invalid characters').optional(),
+  messageId: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'messageId has invalid characters')
+    .optional(),
   timestamp: IsoTimestamp.optional(),
   attachments: z.array(z.string()).optional(),
   metadata: Metadata.optional(),

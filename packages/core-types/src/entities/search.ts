@@ -2,16 +2,14 @@ import { z } from 'zod';
 import { EntityMap, Metadata } from './common.js';
 
 /** A date given as a Date object or an ISO string (normalised to an ISO string). */
-export const DateInput = z
-  .union([z.date(), z.string()])
-  .transform((d, ctx) => {
-    const date = d instanceof Date ? d : new Date(d);
-    if (Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'must be a Date or an ISO-8601 string' });
-      return z.NEVER;
-    }
-    return date.toISOString();
-  });
+export const DateInput = z.union([z.date(), z.string()]).transform((d, ctx) => {
+  const date = d instanceof Date ? d : new Date(d);
+  if (Number.isNaN(date.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'must be a Date or an ISO-8601 string' });
+    return z.NEVER;
+  }
+  return date.toISOString();
+});
 
 export const SearchQuerySchema = z.object({
   query: z.string().default(''),
@@ -41,9 +39,19 @@ export const SearchQuerySchema = z.object({
 export type SearchQuery = z.input<typeof SearchQuerySchema>;
 export type ParsedSearchQuery = z.output<typeof SearchQuerySchema>;
 
-export const SEARCH_RESULT_TYPES = ['message', 'document', 'context', 'vector_chunk', 'panel_message'] as const;
+export const SEARCH_RESULT_TYPES = [
+  'message',
+  'document',
+  'context',
+  'vector_chunk',
+  'panel_message',
+] as const;
 
-export const ExplainSchema = z.object({ text: z.number().optional(), vector: z.number().optional(), fused: z.number() });
+export const ExplainSchema = z.object({
+  text: z.number().optional(),
+  vector: z.number().optional(),
+  fused: z.number(),
+});
 export type Explain = z.infer<typeof ExplainSchema>;
 
 export const SearchResultSchema = z.object({

@@ -6,9 +6,11 @@ export function issuesFromZod(error: z.ZodError, prefix = ''): ValidationIssue[]
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     const out: ValidationIssue = { path, message: issue.message };
-    const limit = (issue as { maximum?: unknown; minimum?: unknown }).maximum ?? (issue as { minimum?: unknown }).minimum;
+    const limit =
+      (issue as { maximum?: unknown; minimum?: unknown }).maximum ?? (issue as { minimum?: unknown }).minimum;
     if (typeof limit === 'number' || typeof limit === 'bigint') out.limit = Number(limit);
-    if (issue.code === 'unrecognized_keys') out.message = `unknown key(s): ${(issue as { keys: string[] }).keys.join(', ')}`;
+    if (issue.code === 'unrecognized_keys')
+      out.message = `unknown key(s): ${(issue as { keys: string[] }).keys.join(', ')}`;
     return out;
   });
 }

@@ -63,7 +63,9 @@ export interface SearchIndexStats {
   [key: string]: unknown;
 }
 
-export interface SearchIndex extends Adapter<{ persistent: boolean; incremental: boolean; fuzzy: boolean; prefix: boolean }>, Lifecycle {
+export interface SearchIndex
+  extends Adapter<{ persistent: boolean; incremental: boolean; fuzzy: boolean; prefix: boolean }>,
+    Lifecycle {
   /** Add or replace items; visible to the next `search` (read-your-writes). */
   add(items: readonly IndexDocument[]): Promise<void>;
   /** Remove items by id. */

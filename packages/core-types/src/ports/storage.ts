@@ -134,7 +134,10 @@ export interface StorageBackend extends Adapter<StorageCapabilities>, Lifecycle 
   /** Exact number of records (0 for a missing log). */
   countLog(log: string): Promise<number>;
   /** Yields batches of new records in order until the signal aborts (then ends quietly). */
-  watchLog<T extends JsonObject = JsonObject>(log: string, options?: WatchOptions): AsyncIterable<LogEntry<T>[]>;
+  watchLog<T extends JsonObject = JsonObject>(
+    log: string,
+    options?: WatchOptions,
+  ): AsyncIterable<LogEntry<T>[]>;
   /** Names of logs under a prefix, sorted. */
   listLogs(prefix: string): Promise<string[]>;
 

@@ -37,10 +37,17 @@ export interface VectorIndexStats {
   bytesOnDisk: number;
 }
 
-export interface VectorIndex extends Adapter<{ persistent: boolean; exact: boolean; ann: boolean }>, Lifecycle {
+export interface VectorIndex
+  extends Adapter<{ persistent: boolean; exact: boolean; ann: boolean }>,
+    Lifecycle {
   /** Add or replace items in the user's index for `space`; throws FFEmbeddingError(FF_SPACE_MISMATCH) on a different space. */
   upsert(userId: string, space: EmbeddingSpace, items: readonly VectorItem[]): Promise<void>;
-  search(userId: string, space: EmbeddingSpace, query: Float32Array, options: VectorSearchOptions): Promise<VectorHit[]>;
+  search(
+    userId: string,
+    space: EmbeddingSpace,
+    query: Float32Array,
+    options: VectorSearchOptions,
+  ): Promise<VectorHit[]>;
   /** Remove by id; resolves to the number removed. */
   remove(userId: string, ids: readonly string[]): Promise<number>;
   /** Remove every item whose metadata passes `predicate`; resolves to the number removed. */
