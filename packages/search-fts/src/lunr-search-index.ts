@@ -1,0 +1,393 @@
+/**
+ * LunrSearchIndex: the SearchIndex port on lunr's text pipeline, organised like Lucene: per user, an
+ * in-memory tail plus immutable, persisted, merged segments, with tombstones for deletions.
+ */
+import {
+  FFError,
+  FFValidationError,
+  type IndexDocument,
+  type IndexHit,
+  type IndexQuery,
+  type SearchIndex,
+  type SearchIndexStats,
+  isValidUserId,
+} from '@ffdb/core-types';
+import { z } from 'zod';
+import { highlightsFor, snippetFor } from './highlight.js';
+import { LunrSearchOptionsSchema, type LunrSearchOptions, type ResolvedLunrSearchOptions } from './options.js';
+import { Partition, type PendingOp } from './partition.js';
+import { type Candidate, evaluate, type Filters, listFiltered, Scratch } from './query-eval.js';
+import { parseQuery } from './query-parser.js';
+import { ITEM_TYPES, typeCode } from './searchable.js';
+import { words } from './text-pipeline.js';
+
+const LINE_SAFE = /^[^\n\r]+$/;
+const MAX_CLAUSES = 32;
+
+const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date' });
+
+const userIdSchema = z.string().refine(isValidUserId, { message: 'must match ^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$' });
+
+function documentSchema(maxContentChars: number) {
+  return z.object({
+    id: z.string().min(1).max(512).regex(LINE_SAFE, { message: 'must not contain line breaks' }),
+    userId: userIdSchema,
+    sessionId: z.string().min(1).max(512).regex(LINE_SAFE, { message: 'must not contain line breaks' }),
+    type: z.enum(ITEM_TYPES as [string, ...string[]]),
+    content: z.string().max(maxContentChars, { message: `must be at most ${maxContentChars} characters` }),
+    timestamp: z.string().max(64).regex(LINE_SAFE, { message: 'must not contain line breaks' }),
+    role: z.string().max(200).optional(),
+    title: z.string().max(10_000).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    source: z.object({ log: z.string().min(1).max(1024), seq: z.number().int().nonnegative() }).optional(),
+  });
+}
+
+function querySchema(maxLimit: number) {
+  return z.object({
+    userId: userIdSchema,
+    text: z.string().max(10_000, { message: 'must be at most 10000 characters' }),
+    types: z.array(z.enum(ITEM_TYPES as [string, ...string[]])).optional(),
+    sessionIds: z.array(z.string()).optional(),
+    roles: z.array(z.string()).optional(),
+    startDate: IsoDate.optional(),
+    endDate: IsoDate.optional(),
+    mode: z.enum(['and', 'or']).optional(),
+    prefix: z.boolean().optional(),
+    fuzzy: z.union([z.boolean(), z.number().int().min(0).max(3)]).optional(),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(maxLimit, { message: `must be at most ${maxLimit}` })
+      .optional(),
+    minScore: z.number().min(0).optional(),
+  });
+}
+
+function toValidationError(error: z.ZodError, root: string): FFValidationError {
+  return new FFValidationError(
+    error.issues.map((i) => ({
+      path: [root, ...i.path.map(String)].filter(Boolean).join('.'),
+      message: i.message,
+      ...('maximum' in i && typeof i.maximum === 'number' ? { limit: i.maximum } : {}),
+    })),
+  );
+}
+
+export class LunrSearchIndex implements SearchIndex {
+  readonly id = 'lunr';
+  readonly capabilities = { persistent: true, incremental: true, fuzzy: true, prefix: true };
+  private readonly opts: ResolvedLunrSearchOptions;
+  private readonly partitions = new Map<string, Partition>();
+  private readonly scratch = new Scratch();
+  private readonly docSchema;
+  private readonly qSchema;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private drainScheduled = false;
+  private closed = false;
+
+  constructor(options: LunrSearchOptions) {
+    const parsed = LunrSearchOptionsSchema.safeParse(options);
+    if (!parsed.success) throw toValidationError(parsed.error, 'options');
+    this.opts = parsed.data;
+    this.docSchema = documentSchema(this.opts.maxContentChars);
+    this.qSchema = querySchema(this.opts.maxLimit);
+  }
+
+  get options(): Readonly<ResolvedLunrSearchOptions> {
+    return this.opts;
+  }
+
+  async open(): Promise<void> {
+    this.closed = false;
+    if (this.opts.flushIntervalMs > 0 && !this.timer) {
+      this.timer = setInterval(() => this.flushIdle(), this.opts.flushIntervalMs);
+      this.timer.unref?.();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+    this.closed = true;
+    this.partitions.clear();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new FFError('FF_CLOSED', 'the search index was used after close()');
+  }
+
+  private partition(userId: string): Partition {
+    let p = this.partitions.get(userId);
+    if (!p) {
+      p = new Partition(userId, {
+        storage: this.opts.storage,
+        compressor: this.opts.compressor,
+        prefix: this.opts.prefix,
+        flushThreshold: this.opts.flushThreshold,
+        mergeFactor: this.opts.mergeFactor,
+        logger: this.opts.logger,
+        now: () => this.opts.clock?.now() ?? new Date(),
+        onLoaded: (loaded) => this.enforceCache(loaded),
+      });
+      this.partitions.set(userId, p);
+    }
+    p.lastUsed = performance.now();
+    return p;
+  }
+
+  // ------------------------------------------------------------------ cache
+
+  /** Unload least-recently-used users until the loaded segments fit the configured cache. */
+  private enforceCache(current: Partition): void {
+    let segments = 0;
+    let users = 0;
+    for (const p of this.partitions.values()) {
+      if (!p.loaded) continue;
+      users++;
+      segments += p.loadedSegmentCount;
+    }
+    if (segments <= this.opts.segmentCacheSize && users <= this.opts.cacheMaxUsers) return;
+    const candidates = [...this.partitions.values()]
+      .filter((p) => p.loaded && p !== current)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const p of candidates) {
+      if (segments <= this.opts.segmentCacheSize && users <= this.opts.cacheMaxUsers) break;
+      if (p.evictable) {
+        segments -= p.loadedSegmentCount;
+        users--;
+        p.evict();
+      } else if (p.hasUnflushed && p.pendingCount === 0) {
+        // Make it evictable later: persist its tail in the background.
+        p.freeze();
+        void p.persistTombstones();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  async add(items: readonly IndexDocument[]): Promise<void> {
+    this.assertOpen();
+    const ops: [Partition, PendingOp][] = [];
+    for (let i = 0; i < items.length; i++) {
+      const parsed = this.docSchema.safeParse(items[i]);
+      if (!parsed.success) throw toValidationError(parsed.error, `items.${i}`);
+    }
+    for (const item of items) {
+      const tsMs = Date.parse(item.timestamp);
+      ops.push([
+        this.partition(item.userId),
+        {
+          kind: 'add',
+          doc: {
+            id: item.id,
+            sessionId: item.sessionId,
+            type: item.type,
+            role: item.role,
+            timestamp: item.timestamp,
+            tsMs,
+            content: item.content,
+            title: item.title,
+            metadata: item.metadata,
+          },
+          source: item.source,
+        },
+      ]);
+    }
+    for (const [p, op] of ops) p.enqueue(op);
+    this.scheduleDrain();
+  }
+
+  async remove(userId: string, ids: readonly string[]): Promise<void> {
+    this.assertOpen();
+    this.checkUser(userId);
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+      throw new FFValidationError('must be an array of strings', { path: 'ids' });
+    }
+    const p = this.partition(userId);
+    p.enqueue({ kind: 'remove', ids: [...ids] });
+    await p.drain();
+    void p.persistTombstones();
+  }
+
+  async removeSession(userId: string, sessionId: string): Promise<void> {
+    this.assertOpen();
+    this.checkUser(userId);
+    if (typeof sessionId !== 'string' || sessionId === '') {
+      throw new FFValidationError('must be a non-empty string', { path: 'sessionId' });
+    }
+    const p = this.partition(userId);
+    p.enqueue({ kind: 'removeSession', sessionId });
+    await p.drain();
+    void p.persistTombstones();
+  }
+
+  async removeUser(userId: string): Promise<void> {
+    this.assertOpen();
+    this.checkUser(userId);
+    const p = this.partition(userId);
+    this.partitions.delete(userId);
+    await p.destroy();
+  }
+
+  async clear(userId?: string): Promise<void> {
+    this.assertOpen();
+    if (userId !== undefined) return this.removeUser(userId);
+    const all = [...this.partitions.values()];
+    this.partitions.clear();
+    for (const p of all) await p.destroy();
+    await this.opts.storage.delete(this.opts.prefix);
+  }
+
+  private checkUser(userId: unknown): void {
+    if (!isValidUserId(userId)) {
+      throw new FFValidationError('must match ^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$', { path: 'userId' });
+    }
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      for (const p of this.partitions.values()) {
+        if (p.pendingCount > 0) void p.drain().catch((error) => this.logError('drain', error));
+      }
+    });
+  }
+
+  private flushIdle(): void {
+    for (const p of this.partitions.values()) {
+      if (p.tail.size > 0 && p.pendingCount === 0) p.freeze();
+      if (p.dirty) void p.persistTombstones();
+    }
+  }
+
+  private logError(what: string, error: unknown): void {
+    const e = error as { code?: unknown; message?: unknown };
+    this.opts.logger?.error({ code: e?.code, err: String(e?.message ?? error) }, `search index ${what} failed`);
+  }
+
+  async flush(): Promise<void> {
+    for (const p of [...this.partitions.values()]) await p.flush();
+  }
+
+  /** Wait until background maintenance (segment building, merges) is done. For tests and benchmarks. */
+  async idle(): Promise<void> {
+    for (const p of [...this.partitions.values()]) {
+      await p.drain();
+      await p.idle();
+    }
+  }
+
+  async positions(userId: string): Promise<Record<string, number>> {
+    this.assertOpen();
+    this.checkUser(userId);
+    const p = this.partition(userId);
+    if (p.pendingCount > 0) await p.drain();
+    await p.ensureManifest();
+    return { ...p.livePositions };
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  async search(query: IndexQuery): Promise<IndexHit[]> {
+    this.assertOpen();
+    const parsed = this.qSchema.safeParse(query);
+    if (!parsed.success) throw toValidationError(parsed.error, 'query');
+    const q = parsed.data;
+    const p = this.partition(q.userId);
+    await p.drain();
+    await p.ensureLoaded();
+    // Everything below is synchronous: the user's segments cannot change under the evaluator.
+    const filters: Filters = {
+      types: q.types ? new Set(q.types.map((t) => typeCode(t as IndexDocument['type']))) : undefined,
+      sessions: q.sessionIds ? new Set(q.sessionIds) : undefined,
+      roles: q.roles ? new Set(q.roles) : undefined,
+      startMs: q.startDate !== undefined ? Date.parse(q.startDate) : undefined,
+      endMs: q.endDate !== undefined ? Date.parse(q.endDate) : undefined,
+    };
+    const limit = q.limit ?? this.opts.defaultLimit;
+    const sources = p.sources();
+    let hits: Candidate[];
+    let matched = new Set<string>();
+    if (q.text.trim() === '') {
+      hits = listFiltered(sources, limit, filters).filter((h) => h.score >= (q.minScore ?? 0));
+    } else {
+      const clauses = parseQuery(q.text, { prefix: q.prefix, fuzzy: q.fuzzy }).slice(0, MAX_CLAUSES);
+      const r = evaluate(
+        sources,
+        {
+          clauses,
+          mode: q.mode ?? 'and',
+          limit,
+          minScore: q.minScore ?? 0,
+          exactBoost: this.opts.exactMatchBoost,
+          phraseWords: words(q.text),
+          maxExpansions: this.opts.maxExpansions,
+        },
+        filters,
+        this.scratch,
+      );
+      hits = r.hits;
+      matched = r.matchedTerms;
+    }
+    return hits.map((h) => {
+      const rec = h.src.record(h.doc);
+      const highlights = highlightsFor(rec.content, matched);
+      const hit: IndexHit = {
+        id: rec.id,
+        userId: q.userId,
+        sessionId: rec.sessionId,
+        type: rec.type,
+        content: rec.content,
+        timestamp: rec.timestamp,
+        score: Math.round(h.score * 1e6) / 1e6,
+        highlights,
+        snippet: snippetFor(rec.content, highlights, this.opts.snippetLength),
+      };
+      if (rec.role !== undefined) hit.role = rec.role;
+      if (rec.metadata !== undefined) hit.metadata = rec.metadata;
+      if (rec.title !== undefined) hit.metadata = { ...hit.metadata, title: rec.title };
+      return hit;
+    });
+  }
+
+  // ------------------------------------------------------------------ stats
+
+  async stats(): Promise<SearchIndexStats> {
+    const users = new Set<string>(this.partitions.keys());
+    try {
+      for (const key of await this.opts.storage.list(this.opts.prefix)) {
+        const name = key.split('/').pop();
+        if (name && isValidUserId(name)) users.add(name);
+      }
+    } catch {
+      // An empty store has no prefix yet.
+    }
+    let documents = 0;
+    let segments = 0;
+    let loadedSegments = 0;
+    let loadedUsers = 0;
+    let bytesOnDisk = 0;
+    for (const userId of users) {
+      const p = this.partition(userId);
+      await p.ensureManifest();
+      documents += p.liveDocuments();
+      segments += p.segmentNames().length;
+      bytesOnDisk += p.bytesOnDisk();
+      if (p.loaded) {
+        loadedUsers++;
+        loadedSegments += p.loadedSegmentCount;
+      }
+    }
+    return { users: users.size, documents, segments, bytesOnDisk, loadedUsers, loadedSegments };
+  }
+}
+
+export function createLunrSearchIndex(options: LunrSearchOptions): LunrSearchIndex {
+  return new LunrSearchIndex(options);
+}

@@ -1,0 +1,52 @@
+import type { Clock, Compressor, Logger, StorageBackend } from '@ffdb/core-types';
+import { z } from 'zod';
+
+const isObjectWith =
+  (...methods: string[]) =>
+  (v: unknown): boolean =>
+    typeof v === 'object' && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
+
+export const LunrSearchOptionsSchema = z
+  .object({
+    /** Where segments and manifests are persisted (any StorageBackend). */
+    storage: z.custom<StorageBackend>(isObjectWith('read', 'write', 'delete', 'list'), {
+      message: 'must be a StorageBackend',
+    }),
+    /** Compresses segment blobs (e.g. lz4 from @ffdb/compression); none when omitted. */
+    compressor: z
+      .custom<Compressor>(isObjectWith('compress', 'decompress'), { message: 'must be a Compressor' })
+      .optional(),
+    /** Key prefix of the index inside the store. */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, { message: 'must be a relative key such as index/fts' })
+      .default('index/fts'),
+    /** Items kept in a user's in-memory tail before it is frozen into a segment. */
+    flushThreshold: z.number().int().min(1).max(1_000_000).default(1000),
+    /** Tails older than this are flushed in the background (0 disables the timer). */
+    flushIntervalMs: z.number().int().min(0).max(3_600_000).default(1000),
+    /** Segments kept loaded in memory across users (LRU by user). */
+    segmentCacheSize: z.number().int().min(1).max(1_000_000).default(128),
+    /** Users whose segments stay loaded (LRU). */
+    cacheMaxUsers: z.number().int().min(1).max(1_000_000).default(64),
+    /** Segments of the same size tier merged at once. */
+    mergeFactor: z.number().int().min(2).max(100).default(10),
+    /** Results returned when a query gives no limit. */
+    defaultLimit: z.number().int().min(1).max(100_000).default(100),
+    /** Upper bound for `limit`. */
+    maxLimit: z.number().int().min(1).max(1_000_000).default(10_000),
+    /** Index terms a prefix or fuzzy term may expand to (per segment). */
+    maxExpansions: z.number().int().min(1).max(10_000).default(50),
+    /** Score multiplier when the whole query occurs contiguously (reference: relevanceBoostExactMatch). */
+    exactMatchBoost: z.number().min(1).max(100).default(2),
+    /** Snippet length in characters. */
+    snippetLength: z.number().int().min(20).max(10_000).default(160),
+    /** Largest item content accepted, in characters. */
+    maxContentChars: z.number().int().min(1).default(5_000_000),
+    logger: z.custom<Logger>(isObjectWith('warn', 'debug', 'error'), { message: 'must be a Logger' }).optional(),
+    clock: z.custom<Clock>(isObjectWith('now'), { message: 'must be a Clock' }).optional(),
+  })
+  .strict();
+
+export type LunrSearchOptions = z.input<typeof LunrSearchOptionsSchema>;
+export type ResolvedLunrSearchOptions = z.output<typeof LunrSearchOptionsSchema>;

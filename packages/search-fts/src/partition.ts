@@ -1,0 +1,493 @@
+/**
+ * One user's index: persisted segments, frozen tails being turned into segments, and the live tail.
+ *
+ * - Writes (`enqueue`) only queue work; it is applied by `drain()`, which a query of the same user
+ *   awaits first (read-your-writes) and which otherwise runs in the background.
+ * - Segment building, persisting, merging and manifest writes run one at a time on `chain`, off the
+ *   request path. A tail is frozen synchronously (still searchable) and replaced by its segment once
+ *   built; deletions that land while a segment is being built are carried over (`reconcile`).
+ * - Nothing is lost by a crash that the manager cannot replay: the manifest records the log positions
+ *   its segments cover, and `positions()` tells the manager where to resume.
+ */
+import type { Compressor, Logger, StorageBackend } from '@ffdb/core-types';
+import { FFCorruptionError } from '@ffdb/core-types';
+import { decodeManifest, encodeManifest, MANIFEST_FORMAT, type Manifest } from './manifest.js';
+import type { DocRecord, Searchable } from './searchable.js';
+import { Segment } from './segment.js';
+import { buildSegment, type DocMaps, type SegmentSource } from './segment-builder.js';
+import { decodeSegment, encodeSegment } from './segment-codec.js';
+import { Tail } from './tail.js';
+
+export type PendingOp =
+  | { kind: 'add'; doc: DocRecord; source?: { log: string; seq: number } | undefined }
+  | { kind: 'remove'; ids: readonly string[] }
+  | { kind: 'removeSession'; sessionId: string };
+
+export interface PartitionEnv {
+  storage: StorageBackend;
+  compressor: Compressor | undefined;
+  prefix: string;
+  flushThreshold: number;
+  mergeFactor: number;
+  logger: Logger | undefined;
+  now(): Date;
+  /** Called after segments were loaded or unloaded (cache accounting). */
+  onLoaded(p: Partition): void;
+}
+
+interface FrozenTail {
+  tail: Tail;
+  positions: Record<string, number>;
+}
+
+export class Partition {
+  readonly userId: string;
+  private readonly env: PartitionEnv;
+  /** null until loaded (or after eviction). */
+  segments: Segment[] | null = null;
+  private persistedNames = new Set<string>();
+  private segmentBytes = new Map<string, number>();
+  private frozen: FrozenTail[] = [];
+  tail = new Tail();
+  private pending: PendingOp[] = [];
+  private draining: Promise<void> | null = null;
+  private loading: Promise<void> | null = null;
+  private manifestLoaded = false;
+  private manifestLoading: Promise<void> | null = null;
+  private nextSegment = 0;
+  /** Positions covered by what is in memory (tail included). */
+  livePositions: Record<string, number> = {};
+  /** Positions covered by the persisted segments. */
+  private durablePositions: Record<string, number> = {};
+  /** Tombstones or positions changed since the manifest was written. */
+  dirty = false;
+  private chain: Promise<void> = Promise.resolve();
+  private busy = 0;
+  dropped = false;
+  lastUsed = 0;
+  /** Live documents according to the manifest (when segments are not loaded). */
+  private manifestLive = 0;
+
+  constructor(userId: string, env: PartitionEnv) {
+    this.userId = userId;
+    this.env = env;
+  }
+
+  private get root(): string {
+    return `${this.env.prefix}/${this.userId}`;
+  }
+  private segmentKey(name: string): string {
+    return `${this.root}/${name}.ffseg`;
+  }
+  private get manifestKey(): string {
+    return `${this.root}/manifest.json`;
+  }
+
+  get loaded(): boolean {
+    return this.segments !== null;
+  }
+  get loadedSegmentCount(): number {
+    return (this.segments?.length ?? 0) + this.frozen.length;
+  }
+  /** Safe to unload: nothing in memory that is not on disk, and nothing running. */
+  get evictable(): boolean {
+    return (
+      this.segments !== null &&
+      this.pending.length === 0 &&
+      this.tail.size === 0 &&
+      this.frozen.length === 0 &&
+      this.busy === 0 &&
+      !this.dirty &&
+      this.draining === null &&
+      this.segments.every((s) => this.persistedNames.has(s.name))
+    );
+  }
+  get hasUnflushed(): boolean {
+    return this.tail.size > 0 || this.frozen.length > 0 || this.dirty || this.pending.length > 0;
+  }
+
+  evict(): void {
+    if (!this.evictable) return;
+    this.segments = null;
+    this.env.onLoaded(this);
+  }
+
+  liveDocuments(): number {
+    if (this.segments === null) return this.manifestLive + this.tail.liveCount;
+    let n = this.tail.liveCount;
+    for (const s of this.segments) n += s.liveCount;
+    for (const f of this.frozen) n += f.tail.liveCount;
+    return n;
+  }
+  segmentNames(): string[] {
+    return [...this.segmentBytes.keys()];
+  }
+  bytesOnDisk(): number {
+    let b = 0;
+    for (const v of this.segmentBytes.values()) b += v;
+    return b;
+  }
+
+  /** Every searchable unit, oldest first. */
+  sources(): Searchable[] {
+    return [...(this.segments ?? []), ...this.frozen.map((f) => f.tail), this.tail];
+  }
+
+  // ------------------------------------------------------------------ loading
+
+  async ensureManifest(): Promise<void> {
+    if (this.manifestLoaded) return;
+    this.manifestLoading ??= (async () => {
+      const bytes = await this.env.storage.read(this.manifestKey);
+      const m = bytes ? decodeManifest(bytes) : null;
+      if (bytes && !m) {
+        this.env.logger?.warn({ userId: this.userId }, 'search index manifest unreadable; the user will be re-indexed');
+      }
+      if (m) {
+        this.nextSegment = m.nextSegment;
+        this.durablePositions = { ...m.positions };
+        this.livePositions = { ...m.positions };
+        this.manifestLive = m.segments.reduce((a, s) => a + s.live, 0);
+        for (const s of m.segments) this.segmentBytes.set(s.name, s.bytes);
+      }
+      this.manifestLoaded = true;
+    })();
+    await this.manifestLoading;
+  }
+
+  async ensureLoaded(): Promise<void> {
+    if (this.segments !== null) return;
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
+    await this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const bytes = await this.env.storage.read(this.manifestKey);
+    const m = bytes ? decodeManifest(bytes) : null;
+    const segments: Segment[] = [];
+    const names = new Set<string>();
+    let lost = false;
+    if (m) {
+      this.nextSegment = Math.max(this.nextSegment, m.nextSegment);
+      for (const entry of m.segments) {
+        try {
+          const seg = await this.readSegment(entry.name, m.compressor);
+          for (const d of entry.deleted) seg.markDeleted(d);
+          segments.push(seg);
+          names.add(entry.name);
+        } catch (error) {
+          lost = true;
+          this.env.logger?.warn(
+            { userId: this.userId, segment: entry.name, code: (error as { code?: unknown }).code },
+            'search index segment unreadable; dropped, the user will be re-indexed from the logs',
+          );
+        }
+      }
+    } else if (bytes) {
+      lost = true;
+    }
+    if (!this.manifestLoaded && m) {
+      this.durablePositions = { ...m.positions };
+      this.livePositions = { ...m.positions };
+    }
+    this.manifestLoaded = true;
+    if (lost) {
+      // Unknown coverage: ask the manager to replay everything (re-adding an id replaces it).
+      this.durablePositions = {};
+      this.livePositions = {};
+      this.dirty = true;
+    }
+    this.segments = segments;
+    this.persistedNames = names;
+    for (const s of [...this.segmentBytes.keys()]) if (!names.has(s)) this.segmentBytes.delete(s);
+    this.lastUsed = Date.now();
+    this.env.onLoaded(this);
+    void this.removeOrphans(names);
+  }
+
+  private async readSegment(name: string, compressorId: string): Promise<Segment> {
+    const key = this.segmentKey(name);
+    const raw = await this.env.storage.read(key);
+    if (!raw) throw new FFCorruptionError('index segment is missing', { key });
+    let bytes = raw;
+    if (compressorId !== 'none') {
+      const c = this.env.compressor;
+      if (!c || c.id !== compressorId) {
+        throw new FFCorruptionError(`index segment needs the ${compressorId} compressor`, { key });
+      }
+      bytes = c.decompress(raw);
+    }
+    this.segmentBytes.set(name, raw.byteLength);
+    return new Segment(decodeSegment(bytes, key));
+  }
+
+  /** Segment blobs a crash left behind (written, never committed to the manifest). */
+  private async removeOrphans(keep: Set<string>): Promise<void> {
+    await this.run(async () => {
+      try {
+        const keys = await this.env.storage.list(this.root);
+        for (const key of keys) {
+          const m = /\/(seg-\d+)\.ffseg$/.exec(key);
+          if (m && !keep.has(m[1] as string) && !this.persistedNames.has(m[1] as string)) {
+            await this.env.storage.delete(key);
+          }
+        }
+      } catch {
+        // Best effort: an orphan only costs disk space.
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  enqueue(op: PendingOp): void {
+    this.pending.push(op);
+  }
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** Apply queued writes (loads the segments first: an add may replace an indexed item). */
+  drain(): Promise<void> {
+    if (this.pending.length === 0 && this.draining === null) return Promise.resolve();
+    this.draining ??= (async () => {
+      try {
+        while (this.pending.length > 0) {
+          await this.ensureLoaded();
+          if (this.dropped) {
+            this.pending.length = 0;
+            return;
+          }
+          const ops = this.pending.splice(0);
+          for (const op of ops) this.apply(op);
+          if (this.tail.size >= this.env.flushThreshold) this.freeze();
+        }
+      } finally {
+        this.draining = null;
+      }
+    })();
+    return this.draining;
+  }
+
+  private apply(op: PendingOp): void {
+    const sources = this.sources();
+    if (op.kind === 'add') {
+      for (const src of sources) {
+        if (src === this.tail) continue; // the tail replaces its own copies
+        const d = src.find(op.doc.id);
+        if (d >= 0 && src.markDeleted(d)) this.dirty ||= src instanceof Segment;
+      }
+      this.tail.add(op.doc);
+      if (op.source) {
+        const { log, seq } = op.source;
+        if ((this.livePositions[log] ?? 0) < seq + 1) this.livePositions[log] = seq + 1;
+      }
+    } else if (op.kind === 'remove') {
+      for (const id of op.ids) {
+        for (const src of sources) {
+          const d = src.find(id);
+          if (d >= 0 && src.markDeleted(d)) this.dirty ||= src instanceof Segment;
+        }
+      }
+    } else {
+      for (const src of sources) {
+        if (src instanceof Segment) {
+          const code = src.sessionCode(op.sessionId);
+          if (code < 0) continue;
+          const idx = src.data.sessionIdx;
+          for (let d = 0; d < src.size; d++) if (idx[d] === code && src.markDeleted(d)) this.dirty = true;
+        } else {
+          for (let d = 0; d < src.size; d++) if (src.sessionOf(d) === op.sessionId) src.markDeleted(d);
+        }
+      }
+    }
+  }
+
+  /** Freeze the tail (it stays searchable) and schedule building and persisting its segment. */
+  freeze(): void {
+    if (this.tail.size === 0) return;
+    const frozen: FrozenTail = { tail: this.tail, positions: { ...this.livePositions } };
+    this.tail = new Tail();
+    this.frozen.push(frozen);
+    void this.run(() => this.persistFrozen(frozen)).catch((error) => this.logFailure('flush', error));
+  }
+
+  /** Run `task` after every earlier maintenance task of this user. */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    this.busy++;
+    const result = this.chain.then(async () => {
+      if (this.dropped) return undefined as T;
+      return task();
+    });
+    this.chain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result.finally(() => {
+      this.busy--;
+    });
+  }
+
+  private logFailure(what: string, error: unknown): void {
+    const e = error as { code?: unknown; message?: unknown };
+    this.env.logger?.error({ userId: this.userId, code: e?.code, err: String(e?.message ?? error) }, `search index ${what} failed`);
+  }
+
+  private newSegmentName(): string {
+    return `seg-${String(this.nextSegment++).padStart(6, '0')}`;
+  }
+
+  /** Carry deletions made while a segment was being built over to the new segment. */
+  private static reconcile(sources: readonly SegmentSource[], maps: DocMaps, target: Segment): void {
+    for (let s = 0; s < sources.length; s++) {
+      const src = sources[s] as SegmentSource;
+      const map = maps[s] as Int32Array;
+      for (let d = 0; d < src.size; d++) {
+        const nd = map[d] as number;
+        if (nd >= 0 && src.isDeleted(d)) target.markDeleted(nd);
+      }
+    }
+  }
+
+  private async persistFrozen(frozen: FrozenTail): Promise<void> {
+    await this.ensureLoaded();
+    const name = this.newSegmentName();
+    const { segment, maps } = await buildSegment(name, [frozen.tail], { yieldToLoop: true });
+    if (this.dropped) return;
+    Partition.reconcile([frozen.tail], maps, segment);
+    // Swap in memory: the frozen tail is replaced by its segment in one step.
+    this.frozen = this.frozen.filter((f) => f !== frozen);
+    (this.segments as Segment[]).push(segment);
+    this.env.onLoaded(this);
+    if (segment.size > 0) await this.writeSegment(segment);
+    this.durablePositions = mergePositions(this.durablePositions, frozen.positions);
+    if (segment.size === 0) (this.segments as Segment[]).splice((this.segments as Segment[]).indexOf(segment), 1);
+    await this.writeManifest();
+    await this.mergeIfNeeded();
+  }
+
+  private async writeSegment(segment: Segment): Promise<void> {
+    const raw = encodeSegment(segment.data);
+    const bytes = this.env.compressor ? this.env.compressor.compress(raw) : raw;
+    await this.env.storage.write(this.segmentKey(segment.name), bytes);
+    this.segmentBytes.set(segment.name, bytes.byteLength);
+    this.persistedNames.add(segment.name);
+  }
+
+  private async writeManifest(): Promise<void> {
+    if (this.dropped || this.segments === null) return;
+    this.dirty = false;
+    const segments = this.segments.filter((s) => this.persistedNames.has(s.name));
+    const m: Manifest = {
+      format: MANIFEST_FORMAT,
+      userId: this.userId,
+      updatedAt: this.env.now().toISOString(),
+      compressor: this.env.compressor?.id ?? 'none',
+      nextSegment: this.nextSegment,
+      segments: segments.map((s) => ({
+        name: s.name,
+        docs: s.size,
+        live: s.liveCount,
+        bytes: this.segmentBytes.get(s.name) ?? 0,
+        deleted: s.deletedList(),
+      })),
+      positions: this.durablePositions,
+    };
+    this.manifestLive = m.segments.reduce((a, s) => a + s.live, 0);
+    await this.env.storage.write(this.manifestKey, encodeManifest(m));
+  }
+
+  /** Persist tombstones (queued behind running maintenance). */
+  persistTombstones(): Promise<void> {
+    return this.run(async () => {
+      if (this.dirty) await this.writeManifest();
+    }).catch((error) => this.logFailure('manifest write', error));
+  }
+
+  /** Freeze the tail and wait for everything queued so far (flush, merges, manifest). */
+  async flush(): Promise<void> {
+    await this.drain();
+    this.freeze();
+    await this.run(async () => {
+      if (this.dirty) await this.writeManifest();
+    });
+  }
+
+  /** Wait for queued maintenance without starting any. */
+  async idle(): Promise<void> {
+    await this.chain;
+  }
+
+  private level(s: Segment): number {
+    const live = Math.max(1, s.liveCount);
+    return Math.max(0, Math.floor(Math.log(live / this.env.flushThreshold) / Math.log(this.env.mergeFactor) + 1e-9));
+  }
+
+  /** Tiered merging (Lucene's policy, simplified): merge `mergeFactor` segments of one size tier. */
+  private async mergeIfNeeded(): Promise<void> {
+    for (;;) {
+      if (this.dropped || this.segments === null) return;
+      const persisted = this.segments.filter((s) => this.persistedNames.has(s.name));
+      // Segments that are mostly tombstones are rewritten on their own.
+      const sparse = persisted.find((s) => s.size > 0 && s.deletedCount > s.size / 2);
+      let group: Segment[] | undefined;
+      if (sparse) group = [sparse];
+      else {
+        const byLevel = new Map<number, Segment[]>();
+        for (const s of persisted) {
+          const l = this.level(s);
+          const list = byLevel.get(l) ?? [];
+          list.push(s);
+          byLevel.set(l, list);
+        }
+        for (const l of [...byLevel.keys()].sort((a, b) => a - b)) {
+          const list = byLevel.get(l) as Segment[];
+          if (list.length >= this.env.mergeFactor) {
+            group = list.sort((a, b) => a.liveCount - b.liveCount).slice(0, this.env.mergeFactor);
+            break;
+          }
+        }
+      }
+      if (!group) return;
+      await this.merge(group);
+    }
+  }
+
+  private async merge(group: Segment[]): Promise<void> {
+    const name = this.newSegmentName();
+    const { segment, maps } = await buildSegment(name, group, { yieldToLoop: true });
+    if (this.dropped || this.segments === null) return;
+    // Reconcile and swap in one synchronous step, so no deletion can fall between them.
+    Partition.reconcile(group, maps, segment);
+    const keep = this.segments.filter((s) => !group.includes(s));
+    this.segments = segment.size > 0 ? [segment, ...keep] : keep;
+    for (const old of group) this.persistedNames.delete(old.name);
+    this.env.onLoaded(this);
+    if (segment.size > 0) await this.writeSegment(segment);
+    await this.writeManifest();
+    for (const old of group) {
+      this.segmentBytes.delete(old.name);
+      await this.env.storage.delete(this.segmentKey(old.name));
+    }
+  }
+
+  /** Drop everything of this user, in memory and on disk. */
+  async destroy(): Promise<void> {
+    this.dropped = true;
+    this.pending.length = 0;
+    await this.chain;
+    this.segments = [];
+    this.frozen = [];
+    this.tail = new Tail();
+    this.env.onLoaded(this);
+    await this.env.storage.delete(this.root);
+  }
+}
+
+function mergePositions(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) if ((out[k] ?? 0) < v) out[k] = v;
+  return out;
+}
