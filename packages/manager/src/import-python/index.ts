@@ -98,6 +98,7 @@ function stem(file: string): string {
 export class PythonImporter {
   private readonly report = new ReportBuilder();
   private readonly ctx: TimeCtx;
+  private readonly userIds = new Set<string>();
   private done = 0;
   private total = 0;
 
@@ -150,6 +151,7 @@ export class PythonImporter {
     return {
       source: this.root,
       timeZone: this.opts.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+      userIds: [...this.userIds].sort(),
       imported: this.report.imported,
       existing: this.report.existing,
       skippedCount: this.report.skippedCount,
@@ -198,6 +200,7 @@ export class PythonImporter {
       this.done += 1 + user.sessions.length;
       return;
     }
+    this.userIds.add(user.userId);
     for (const ignored of user.ignored)
       this.report.skip(ignored, 'not a session directory (backup or vector data)');
     const profileFile = path.join(userDir, 'profile.json');
@@ -286,8 +289,8 @@ export class PythonImporter {
       if (!(await this.guard(metaFile, () => this.sink.putSession(session)))) return;
       this.report.imported.sessions++;
     }
-    const fresh = messages.filter((m) => !known.has(m.messageId));
-    this.report.existing.messages += messages.length - fresh.length;
+    const fresh = messages.filter((m) => !known.has(m.messageId) && this.acceptable(m, dir));
+    this.report.existing.messages += messages.filter((m) => known.has(m.messageId)).length;
     for (let i = 0; i < fresh.length; i += MESSAGE_BATCH) {
       const batch = fresh.slice(i, i + MESSAGE_BATCH);
       await this.sink.appendMessages(userId, sessionId, batch);
@@ -295,6 +298,21 @@ export class PythonImporter {
     }
     await this.importDocuments(userId, sessionId, dir);
     await this.importContext(userId, sessionId, dir);
+  }
+
+  /** The sink's own message check (e.g. the size limit); a refused message is skipped and reported. */
+  private acceptable(m: MappedMessage, dir: string): boolean {
+    if (!this.sink.checkMessage) return true;
+    try {
+      this.sink.checkMessage(m);
+      return true;
+    } catch (e) {
+      if (FFError.isInstance(e) && e.code === 'FF_VALIDATION') {
+        this.report.skip(`${this.rel(path.join(dir, 'messages.jsonl'))}#${m.messageId}`, e.message);
+        return false;
+      }
+      throw e;
+    }
   }
 
   private async importDocuments(userId: string, sessionId: string, dir: string): Promise<void> {

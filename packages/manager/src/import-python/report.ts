@@ -22,6 +22,8 @@ export interface PythonImportCounts {
 export interface PythonImportReport {
   source: string;
   timeZone: string;
+  /** Every user the import wrote to or found (for rebuilding derived data). */
+  userIds: string[];
   imported: PythonImportCounts;
   /** Items that already existed in the store and were left as they were. */
   existing: PythonImportCounts;

@@ -20,6 +20,8 @@ export interface ImportSink {
   /** Creates the session with its id and timestamps. */
   putSession(session: MappedSession): Promise<void>;
   messageIds(userId: string, sessionId: string): Promise<Set<string>>;
+  /** Throws FFValidationError when the store would refuse this message (size limits, …). */
+  checkMessage?(message: MappedMessage): void;
   /** Appends in order, keeping ids and timestamps. */
   appendMessages(userId: string, sessionId: string, messages: MappedMessage[]): Promise<void>;
   documentExists(userId: string, sessionId: string, documentId: string): Promise<boolean>;

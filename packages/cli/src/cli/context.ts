@@ -1,0 +1,132 @@
+/**
+ * What every command gets: the global options, the output channel, the interrupt signal and a way to
+ * open the store. A "store" is a data directory holding `ffdb.json`; commands other than init, demo and
+ * import refuse to create one by accident.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { type FFConfig, loadConfig } from '@ffdb/core-types';
+import { FFStorageManager } from '@ffdb/manager';
+import { CliError, InterruptedError } from './errors.js';
+import { ProgressBar } from './progress.js';
+import { type Style, colorEnabled, makeStyle } from './style.js';
+
+export interface GlobalOptions {
+  data?: string;
+  config?: string;
+  json?: boolean;
+}
+
+export interface CliIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export const STORE_MARKER = 'ffdb.json';
+
+export class CliContext {
+  readonly style: Style;
+  private manager: FFStorageManager | null = null;
+  private printed = false;
+
+  constructor(
+    readonly opts: GlobalOptions,
+    readonly io: CliIO,
+    readonly signal: AbortSignal,
+  ) {
+    this.style = makeStyle(!opts.json && colorEnabled(io.stdout));
+  }
+
+  get json(): boolean {
+    return this.opts.json === true;
+  }
+
+  /** The effective configuration: defaults, preset, --config / $CHATDB_CONFIG_PATH, CHATDB_* env, --data. */
+  loadConfig(): FFConfig {
+    if (this.opts.config !== undefined && !existsSync(this.opts.config)) {
+      throw new CliError(`config file not found: ${this.opts.config}`);
+    }
+    return loadConfig({
+      ...(this.opts.config !== undefined ? { path: this.opts.config } : {}),
+      env: this.io.env,
+      ...(this.opts.data !== undefined ? { overrides: { storage: { basePath: this.opts.data } } } : {}),
+    });
+  }
+
+  basePath(config: FFConfig = this.loadConfig()): string {
+    return path.resolve(config.storage.basePath);
+  }
+
+  static isStore(dir: string): boolean {
+    return existsSync(path.join(dir, STORE_MARKER));
+  }
+
+  /**
+   * Opens the store. Unless `create` is set, a directory without `ffdb.json` is "no store": one clear
+   * error instead of silently creating an empty one.
+   */
+  async open(opts: { create?: boolean } = {}): Promise<FFStorageManager> {
+    if (this.manager) return this.manager;
+    const config = this.loadConfig();
+    const base = this.basePath(config);
+    if (!opts.create && !CliContext.isStore(base)) {
+      const hint =
+        existsSync(base) && statSync(base).isDirectory() ? 'holds no ffdb store' : 'does not exist';
+      throw new CliError(`no ffdb store at ${base} (${hint}); run \`ffdb init\` or pass --data DIR`);
+    }
+    this.manager = await FFStorageManager.open(config);
+    return this.manager;
+  }
+
+  async close(): Promise<void> {
+    const m = this.manager;
+    this.manager = null;
+    if (m) await m.close();
+  }
+
+  /** Throws when Ctrl-C was pressed; long loops call this between units of work. */
+  checkInterrupted(): void {
+    if (this.signal.aborted) throw new InterruptedError();
+  }
+
+  progress(label: string, total?: number, unit?: string): ProgressBar {
+    return new ProgressBar({
+      label,
+      enabled: !this.json,
+      stream: this.io.stderr,
+      ...(total !== undefined ? { total } : {}),
+      ...(unit !== undefined ? { unit } : {}),
+    });
+  }
+
+  /** Prints the command's result: one JSON document with --json, the human rendering otherwise. */
+  result(value: unknown, human: () => string | undefined): void {
+    if (this.printed && this.json) throw new Error('a command printed two JSON documents');
+    this.printed = true;
+    if (this.json) {
+      this.io.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
+      return;
+    }
+    const text = human();
+    if (text !== undefined && text !== '') this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** A human line on stdout (ignored with --json). */
+  say(text: string): void {
+    if (!this.json) this.io.stdout.write(`${text}\n`);
+  }
+
+  /** A note on stderr (ignored with --json). */
+  note(text: string): void {
+    if (!this.json) this.io.stderr.write(`${text}\n`);
+  }
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Uint8Array) return { bytes: value.byteLength };
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value instanceof Set) return [...value];
+  return value;
+}
