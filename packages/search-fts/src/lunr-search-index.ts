@@ -375,6 +375,7 @@ export class LunrSearchIndex implements SearchIndex {
     let bytesOnDisk = 0;
     for (const userId of users) {
       const p = this.partition(userId);
+      if (p.pendingCount > 0) await p.drain();
       await p.ensureManifest();
       documents += p.liveDocuments();
       segments += p.segmentNames().length;
