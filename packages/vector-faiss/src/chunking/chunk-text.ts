@@ -1,0 +1,115 @@
+/**
+ * chunkText (synchronous, API.md §6.11): normalise whitespace, split by the strategy, and describe
+ * each chunk with its index, total, character/word counts and offsets into the normalised text.
+ */
+import { type Chunk, FFValidationError } from '@ffdb/core-types';
+import { type SentenceSpan, splitSentences } from './sentence-splitter.js';
+import { resolveStrategy, type StrategyParams } from './strategies.js';
+
+export function normalizeWhitespace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function countWords(s: string): number {
+  const m = s.match(/\S+/g);
+  return m ? m.length : 0;
+}
+
+type Span = { start: number; end: number };
+
+function fixedSpans(text: string, p: StrategyParams): Span[] {
+  const out: Span[] = [];
+  const step = p.chunkSize - p.chunkOverlap;
+  for (let start = 0; start < text.length; start += step) {
+    let s = start;
+    let e = Math.min(text.length, start + p.chunkSize);
+    while (s < e && text[s] === ' ') s++;
+    while (e > s && text[e - 1] === ' ') e--;
+    if (e > s) out.push({ start: s, end: e });
+    if (start + p.chunkSize >= text.length) break;
+  }
+  return out;
+}
+
+function sentenceSpans(sentences: SentenceSpan[], p: StrategyParams): Span[] {
+  const out: Span[] = [];
+  const step = Math.max(1, p.sentencesPerChunk - p.overlapSentences);
+  for (let i = 0; i < sentences.length; i += step) {
+    const group = sentences.slice(i, i + p.sentencesPerChunk);
+    out.push({ start: (group[0] as SentenceSpan).start, end: (group[group.length - 1] as SentenceSpan).end });
+    if (i + p.sentencesPerChunk >= sentences.length) break;
+  }
+  return out;
+}
+
+/** Offset just after the `max`-th word of text[start, end). */
+function truncateWords(text: string, start: number, end: number, max: number): number {
+  const re = /\S+/g;
+  re.lastIndex = start;
+  let count = 0;
+  let m: RegExpExecArray | null = re.exec(text);
+  while (m && m.index < end) {
+    count++;
+    if (count === max) return Math.min(end, m.index + (m[0] as string).length);
+    m = re.exec(text);
+  }
+  return end;
+}
+
+function optimizeSpans(text: string, sentences: SentenceSpan[], p: StrategyParams): Span[] {
+  const out: Span[] = [];
+  const words = sentences.map((s) => countWords(s.text));
+  let i = 0;
+  while (i < sentences.length) {
+    let used = Math.min(p.sentencesPerChunk, sentences.length - i);
+    let wc = 0;
+    for (let j = i; j < i + used; j++) wc += words[j] as number;
+    while (wc < p.minTokens && i + used < sentences.length) {
+      wc += words[i + used] as number;
+      used++;
+    }
+    const start = (sentences[i] as SentenceSpan).start;
+    let end = (sentences[i + used - 1] as SentenceSpan).end;
+    if (wc > p.maxTokens) end = truncateWords(text, start, end, p.maxTokens);
+    out.push({ start, end });
+    if (i + used >= sentences.length) break;
+    i += Math.max(1, used - p.overlapSentences);
+  }
+  return out;
+}
+
+export function chunkText(text: string, strategy?: string, custom?: Record<string, unknown>): Chunk[] {
+  if (typeof text !== 'string') throw new FFValidationError([{ path: 'text', message: 'must be a string' }]);
+  const params = resolveStrategy(strategy, custom);
+  const normalized = normalizeWhitespace(text);
+  if (!normalized) return [];
+  let spans: Span[];
+  if (params.kind === 'fixed') spans = fixedSpans(normalized, params);
+  else {
+    const sentences = splitSentences(normalized);
+    spans = params.kind === 'sentence' ? sentenceSpans(sentences, params) : optimizeSpans(normalized, sentences, params);
+  }
+  return spans.map((s, index) => {
+    const chunk = normalized.slice(s.start, s.end);
+    return {
+      text: chunk,
+      index,
+      total: spans.length,
+      charCount: chunk.length,
+      wordCount: countWords(chunk),
+      start: s.start,
+      end: s.end,
+    };
+  });
+}
+
+/** The reference's quick estimate (no splitting): fixed by length, sentence kinds at ~100 characters per sentence. */
+export function estimateChunks(text: string, strategy?: string, custom?: Record<string, unknown>): number {
+  if (typeof text !== 'string') throw new FFValidationError([{ path: 'text', message: 'must be a string' }]);
+  const p = resolveStrategy(strategy, custom);
+  const len = normalizeWhitespace(text).length;
+  if (len === 0) return 0;
+  if (p.kind === 'fixed') return len <= p.chunkSize ? 1 : Math.floor((len - p.chunkSize) / (p.chunkSize - p.chunkOverlap)) + 1;
+  const sentences = Math.max(1, Math.floor(len / 100));
+  return Math.max(1, Math.floor(sentences / Math.max(1, p.sentencesPerChunk - p.overlapSentences)));
+}

@@ -1,0 +1,135 @@
+/**
+ * The default embedder: works offline, needs no model download, and is deterministic.
+ *
+ * It is a LEXICAL-SEMANTIC embedding, not a language model: texts are similar when they share words,
+ * word pairs and word fragments (character trigrams, so "index"/"indexing" overlap). It does not know
+ * that "car" and "automobile" mean the same thing. Each feature is hashed (signed feature hashing) into
+ * `dimension` buckets, weighted by 1 + log(tf), and the vector is L2-normalised so inner product = cosine.
+ * Scores between unrelated texts sit near 0; related texts typically score 0.2-0.6 (lower than a neural
+ * model would give), so use a lower similarity threshold with it.
+ */
+import { type Embedder, type EmbeddingSpace, FFValidationError } from '@ffdb/core-types';
+import { z } from 'zod';
+import { zodToValidationError } from '../index/zod-error.js';
+import { STOPWORDS } from './stopwords.js';
+
+export const HashedNgramEmbedderOptionsSchema = z.object({
+  dimension: z.number().int().min(8).max(8192).default(384),
+  /** Weight of word unigrams, word bigrams and character trigrams. */
+  wordWeight: z.number().nonnegative().default(1),
+  bigramWeight: z.number().nonnegative().default(0.5),
+  charWeight: z.number().nonnegative().default(0.35),
+  /** Drop common English function words from word features (they carry no topic). */
+  removeStopwords: z.boolean().default(true),
+  /** Seed of the feature hash: two seeds give unrelated spaces (recorded in the model name). */
+  seed: z.number().int().nonnegative().max(0xffffffff).default(0),
+});
+export type HashedNgramEmbedderOptions = z.input<typeof HashedNgramEmbedderOptionsSchema>;
+
+export const HASHED_NGRAM_PROVIDER = 'hashed-ngram';
+
+/** 32-bit FNV-1a over UTF-16 code units, then a murmur3 finaliser for good low bits. */
+function hash32(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
+
+export function tokenize(text: string): string[] {
+  return text.normalize('NFKC').toLowerCase().match(WORD) ?? [];
+}
+
+export class HashedNgramEmbedder implements Embedder {
+  readonly id = HASHED_NGRAM_PROVIDER;
+  readonly capabilities = { local: true, batch: true };
+  readonly space: EmbeddingSpace;
+  private readonly o: z.output<typeof HashedNgramEmbedderOptionsSchema>;
+
+  constructor(options: HashedNgramEmbedderOptions = {}) {
+    const parsed = HashedNgramEmbedderOptionsSchema.safeParse(options);
+    if (!parsed.success) throw zodToValidationError(parsed.error, 'options');
+    this.o = parsed.data;
+    const { wordWeight, bigramWeight, charWeight, seed, removeStopwords } = this.o;
+    // The model name pins every parameter that changes the vectors, so spaces never silently mix.
+    const model = `hashed-ngram-v1(w${wordWeight},b${bigramWeight},c${charWeight},s${seed}${removeStopwords ? '' : ',all'})`;
+    this.space = { provider: HASHED_NGRAM_PROVIDER, model, dimension: this.o.dimension };
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    if (!Array.isArray(texts)) throw new FFValidationError([{ path: 'texts', message: 'must be an array of strings' }]);
+    return texts.map((t, i) => this.embedOne(t, i));
+  }
+
+  /** Synchronous form (the embedding is pure computation). */
+  embedSync(text: string): Float32Array {
+    return this.embedOne(text, 0);
+  }
+
+  private embedOne(text: unknown, i: number): Float32Array {
+    if (typeof text !== 'string') throw new FFValidationError([{ path: `texts[${i}]`, message: 'must be a string' }]);
+    const { dimension, wordWeight, bigramWeight, charWeight, seed, removeStopwords } = this.o;
+    const counts = new Map<string, number>();
+    const add = (f: string, w: number) => {
+      if (w > 0) counts.set(f, (counts.get(f) ?? 0) + w);
+    };
+    const tokens = tokenize(text);
+    const content = removeStopwords ? tokens.filter((t) => !STOPWORDS.has(t)) : tokens;
+    const words = content.length ? content : tokens;
+    for (let j = 0; j < words.length; j++) {
+      const w = words[j] as string;
+      add(`w:${w}`, wordWeight);
+      if (j + 1 < words.length) add(`b:${w} ${words[j + 1]}`, bigramWeight);
+      const padded = `<${w}>`;
+      if (padded.length <= 5) add(`c:${padded}`, charWeight);
+      else for (let c = 0; c + 3 <= padded.length; c++) add(`c:${padded.slice(c, c + 3)}`, charWeight);
+    }
+    if (!tokens.length) {
+      // No letters or digits (e.g. "--" or "!!!"): fall back to character trigrams of the raw symbols.
+      const raw = `<${text.replace(/\s+/g, ' ').trim()}>`;
+      if (raw.length > 2) for (let c = 0; c + 3 <= Math.max(3, raw.length); c++) add(`c:${raw.slice(c, c + 3)}`, 1);
+    }
+    const v = new Float32Array(dimension);
+    let any = false;
+    for (const [feature, tf] of counts) {
+      const h = hash32(feature, seed);
+      // Sublinear term frequency; the sign bit spreads collisions so they cancel instead of piling up.
+      const weight = 1 + Math.log(tf);
+      const b = h % dimension;
+      v[b] = (v[b] as number) + (h & 0x80000000 ? -1 : 1) * weight;
+      any = true;
+    }
+    if (!any) {
+      throw new FFValidationError([
+        { path: `texts[${i}]`, message: 'is empty (nothing to embed)' },
+      ]);
+    }
+    let n = 0;
+    for (let j = 0; j < dimension; j++) n += (v[j] as number) * (v[j] as number);
+    n = Math.sqrt(n);
+    if (n === 0) {
+      // Every feature cancelled out (possible but vanishingly rare): fall back to unsigned buckets.
+      for (const [feature, tf] of counts) {
+        const b = hash32(feature, seed) % dimension;
+        v[b] = (v[b] as number) + 1 + Math.log(tf);
+      }
+      for (let j = 0; j < dimension; j++) n += (v[j] as number) * (v[j] as number);
+      n = Math.sqrt(n);
+    }
+    for (let j = 0; j < dimension; j++) v[j] = (v[j] as number) / n;
+    return v;
+  }
+}
+
+export function createHashedNgramEmbedder(options: HashedNgramEmbedderOptions = {}): HashedNgramEmbedder {
+  return new HashedNgramEmbedder(options);
+}

@@ -1,0 +1,286 @@
+/**
+ * VectorIndex on faiss: one index per user (its embedding space recorded; a different space throws),
+ * exact inner product on unit vectors by default, IVF/HNSW by config or automatically above a size
+ * threshold, persisted through the StorageBackend port and loaded lazily into an LRU of bounded size.
+ */
+import {
+  assertUserId,
+  type EmbeddingSpace,
+  FFValidationError,
+  type Logger,
+  type VectorHit,
+  type VectorIndex,
+  type VectorIndexStats,
+  type VectorItem,
+  type VectorSearchOptions,
+} from '@ffdb/core-types';
+import { IndexPersistence, toUnitMatrix } from './index-persistence.js';
+import { FaissVectorIndexOptionsSchema, type FaissVectorIndexOptions, type ResolvedFaissVectorIndexOptions } from './options.js';
+import { zodToValidationError } from './zod-error.js';
+import { sameSpace, spaceMismatch, type UserVectorIndex } from './user-index.js';
+
+const MAX_K = 10_000;
+
+function validateSpace(space: EmbeddingSpace): EmbeddingSpace {
+  const issues = [];
+  if (!space || typeof space !== 'object') throw new FFValidationError([{ path: 'space', message: 'must be an object' }]);
+  if (typeof space.provider !== 'string' || !space.provider) issues.push({ path: 'space.provider', message: 'must be a non-empty string' });
+  if (typeof space.model !== 'string' || !space.model) issues.push({ path: 'space.model', message: 'must be a non-empty string' });
+  if (!Number.isInteger(space.dimension) || space.dimension < 1 || space.dimension > 65_536) {
+    issues.push({ path: 'space.dimension', message: 'must be an integer in [1, 65536]', limit: 65_536 });
+  }
+  if (issues.length) throw new FFValidationError(issues);
+  return space;
+}
+
+function validateVector(v: unknown, dimension: number, field: string): Float32Array {
+  if (!(v instanceof Float32Array)) throw new FFValidationError([{ path: field, message: 'must be a Float32Array' }]);
+  if (v.length !== dimension) {
+    throw new FFValidationError([{ path: field, message: `has ${v.length} dimensions, the space has ${dimension}`, limit: dimension }]);
+  }
+  return v;
+}
+
+export class FaissVectorIndex implements VectorIndex {
+  readonly id = 'faiss';
+  readonly capabilities: { persistent: boolean; exact: boolean; ann: boolean };
+  readonly options: ResolvedFaissVectorIndexOptions;
+  private readonly persistence: IndexPersistence;
+  private readonly cache = new Map<string, UserVectorIndex>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly logger: Logger | undefined;
+  private closed = false;
+
+  constructor(options: FaissVectorIndexOptions) {
+    const parsed = FaissVectorIndexOptionsSchema.safeParse(options);
+    if (!parsed.success) throw zodToValidationError(parsed.error, 'options');
+    this.options = parsed.data;
+    this.logger = parsed.data.logger;
+    this.persistence = new IndexPersistence(this.options.storage, this.options);
+    this.capabilities = {
+      persistent: this.options.storage.capabilities.persistent,
+      exact: this.options.indexType === 'flat',
+      ann: this.options.indexType !== 'flat',
+    };
+  }
+
+  async open(): Promise<void> {
+    this.closed = false;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.cache.clear();
+    this.closed = true;
+  }
+
+  /** Checkpoints every loaded index that has journalled changes. */
+  async flush(): Promise<void> {
+    await Promise.all(
+      [...this.cache.keys()].map((userId) =>
+        this.serial(userId, async () => {
+          const idx = this.cache.get(userId);
+          if (idx && idx.journalled > 0) await this.persistence.checkpoint(idx);
+        }),
+      ),
+    );
+  }
+
+  async upsert(userId: string, space: EmbeddingSpace, items: readonly VectorItem[]): Promise<void> {
+    assertUserId(userId);
+    validateSpace(space);
+    if (!Array.isArray(items)) throw new FFValidationError([{ path: 'items', message: 'must be an array' }]);
+    const ids: string[] = [];
+    const metas: Record<string, unknown>[] = [];
+    items.forEach((it, i) => {
+      if (typeof it?.id !== 'string' || !it.id || it.id.length > 1024) {
+        throw new FFValidationError([{ path: `items[${i}].id`, message: 'must be a non-empty string of at most 1024 characters', limit: 1024 }]);
+      }
+      validateVector(it.vector, space.dimension, `items[${i}].vector`);
+      const meta = it.metadata ?? {};
+      if (typeof meta !== 'object' || Array.isArray(meta)) throw new FFValidationError([{ path: `items[${i}].metadata`, message: 'must be an object' }]);
+      ids.push(it.id);
+      metas.push(meta);
+    });
+    const matrix = toUnitMatrix(
+      items.map((it) => it.vector),
+      space.dimension,
+      'items.vector',
+    );
+    if (!items.length) return;
+    await this.serial(userId, async () => {
+      const idx = await this.load(userId);
+      if (idx.space && !sameSpace(idx.space, space)) throw spaceMismatch(idx.space, space);
+      await this.persistence.journalUpsert(idx, space, ids, matrix, metas);
+      idx.applyUpsert(space, ids, matrix, metas);
+      await this.maintain(idx);
+    });
+  }
+
+  async search(userId: string, space: EmbeddingSpace, query: Float32Array, options: VectorSearchOptions): Promise<VectorHit[]> {
+    const [hits] = await this.searchBatch(userId, space, [query], options);
+    return hits ?? [];
+  }
+
+  /** Several queries in one faiss call (exact search runs them through BLAS, much faster than one by one). */
+  async searchBatch(
+    userId: string,
+    space: EmbeddingSpace,
+    queries: readonly Float32Array[],
+    options: VectorSearchOptions,
+  ): Promise<VectorHit[][]> {
+    assertUserId(userId);
+    validateSpace(space);
+    const k = options?.k;
+    if (!Number.isInteger(k) || k < 0 || k > MAX_K) {
+      throw new FFValidationError([{ path: 'k', message: `must be an integer in [0, ${MAX_K}]`, limit: MAX_K }]);
+    }
+    const threshold = options.threshold;
+    if (threshold !== undefined && (typeof threshold !== 'number' || Number.isNaN(threshold))) {
+      throw new FFValidationError([{ path: 'threshold', message: 'must be a number' }]);
+    }
+    queries.forEach((q, i) => validateVector(q, space.dimension, `queries[${i}]`));
+    const matrix = toUnitMatrix(queries, space.dimension, 'query');
+    return this.serial(userId, async () => {
+      const idx = await this.load(userId);
+      if (!idx.space) return queries.map(() => []);
+      if (!sameSpace(idx.space, space)) throw spaceMismatch(idx.space, space);
+      return idx.search(matrix, queries.length, k, threshold, options.filter);
+    });
+  }
+
+  async remove(userId: string, ids: readonly string[]): Promise<number> {
+    assertUserId(userId);
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+      throw new FFValidationError([{ path: 'ids', message: 'must be an array of strings' }]);
+    }
+    return this.serial(userId, async () => {
+      const idx = await this.load(userId);
+      const present = [...new Set(ids)].filter((id) => idx.byId.has(id));
+      if (!present.length) return 0;
+      await this.persistence.journalRemove(idx, present);
+      const n = idx.applyRemove(present);
+      await this.maintain(idx);
+      return n;
+    });
+  }
+
+  async removeWhere(userId: string, predicate: (metadata: Record<string, unknown>) => boolean): Promise<number> {
+    assertUserId(userId);
+    if (typeof predicate !== 'function') throw new FFValidationError([{ path: 'predicate', message: 'must be a function' }]);
+    return this.serial(userId, async () => {
+      const idx = await this.load(userId);
+      const ids = idx.slots.filter((s) => s && predicate(s.metadata)).map((s) => s?.id as string);
+      if (!ids.length) return 0;
+      await this.persistence.journalRemove(idx, ids);
+      const n = idx.applyRemove(ids);
+      await this.maintain(idx);
+      return n;
+    });
+  }
+
+  async removeUser(userId: string): Promise<void> {
+    assertUserId(userId);
+    await this.serial(userId, async () => {
+      this.cache.delete(userId);
+      await this.persistence.removeUser(userId);
+    });
+  }
+
+  async stats(userId: string): Promise<VectorIndexStats> {
+    assertUserId(userId);
+    return this.serial(userId, async () => {
+      const idx = await this.load(userId);
+      return {
+        userId,
+        space: idx.space,
+        count: idx.live,
+        indexType: idx.kind,
+        bytesOnDisk: await this.persistence.bytesOnDisk(userId),
+      };
+    });
+  }
+
+  /** Every live item's id and metadata (for statistics and maintenance; vectors stay in faiss). */
+  async entries(userId: string): Promise<{ id: string; metadata: Record<string, unknown> }[]> {
+    assertUserId(userId);
+    return this.serial(userId, async () => {
+      const idx = await this.load(userId);
+      return idx.slots.filter((s) => s !== null).map((s) => ({ id: s.id, metadata: s.metadata }));
+    });
+  }
+
+  /** Forces a rebuild to the configured kind (e.g. after changing indexType) and checkpoints it. */
+  async rebuild(userId: string): Promise<void> {
+    assertUserId(userId);
+    await this.serial(userId, async () => {
+      const idx = await this.load(userId);
+      idx.rebuild();
+      await this.persistence.checkpoint(idx);
+    });
+  }
+
+  /** Rebuilds after deletes or growth, and checkpoints when the journal has grown long. */
+  private async maintain(idx: UserVectorIndex): Promise<void> {
+    if (idx.needsRebuild()) {
+      const started = Date.now();
+      idx.rebuild();
+      this.logger?.info({ userId: idx.userId, kind: idx.kind, vectors: idx.live, ms: Date.now() - started }, 'vector index rebuilt');
+      await this.persistence.checkpoint(idx);
+    } else if (idx.journalled >= this.options.checkpointEvery) {
+      await this.persistence.checkpoint(idx);
+    }
+  }
+
+  /** The user's index, loaded on first use; evicts least recently used indexes beyond cacheMaxIndexes. */
+  private async load(userId: string): Promise<UserVectorIndex> {
+    if (this.closed) this.closed = false; // lazily reopen: close() only flushes and drops the cache
+    let idx = this.cache.get(userId);
+    if (idx) {
+      this.cache.delete(userId);
+      this.cache.set(userId, idx);
+      return idx;
+    }
+    idx = await this.persistence.load(userId);
+    if (idx.needsRebuild()) idx.rebuild();
+    this.cache.set(userId, idx);
+    this.evict(userId);
+    return idx;
+  }
+
+  private evict(keep: string): void {
+    while (this.cache.size > this.options.cacheMaxIndexes) {
+      const oldest = [...this.cache.keys()].find((u) => u !== keep);
+      if (oldest === undefined) return;
+      const victim = this.cache.get(oldest);
+      this.cache.delete(oldest);
+      // Its journal is durable; checkpoint in the background so the next load replays little.
+      if (victim && victim.journalled > 0) {
+        void this.serial(oldest, () => this.persistence.checkpoint(victim)).catch((err) =>
+          this.logger?.warn({ userId: oldest, err: (err as Error).message }, 'checkpoint of an evicted vector index failed'),
+        );
+      }
+    }
+  }
+
+  /** Number of indexes currently loaded (for tests and stats). */
+  get loadedIndexes(): number {
+    return this.cache.size;
+  }
+
+  /** Runs `fn` after every earlier operation on the same user (one writer per user index). */
+  private serial<T>(userId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(userId) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.chains.set(userId, tail);
+    void tail.then(() => {
+      if (this.chains.get(userId) === tail) this.chains.delete(userId);
+    });
+    return next;
+  }
+}
+
+export function createFaissVectorIndex(options: FaissVectorIndexOptions): FaissVectorIndex {
+  return new FaissVectorIndex(options);
+}

@@ -1,0 +1,190 @@
+/**
+ * On-disk form of one user's index, written through the StorageBackend port:
+ *   <prefix>/<userId>/manifest.json        space, kind, generation, label -> {id, metadata} (null = tombstone)
+ *   <prefix>/<userId>/index-<gen>.faiss    faiss `toBuffer()` of that generation
+ *   <prefix>/<userId>/journal-<gen>        append-only log of upserts/removes made after the snapshot
+ * A checkpoint writes generation g+1 (blob, then manifest atomically), then deletes generation g.
+ * A reader loads the manifest's generation and replays its journal, so acknowledged writes survive a
+ * crash without rewriting the whole index per write.
+ */
+import { type EmbeddingSpace, FFCorruptionError, type StorageBackend } from '@ffdb/core-types';
+import { z } from 'zod';
+import { loadFaiss } from './faiss-binding.js';
+import type { ResolvedFaissVectorIndexOptions } from './options.js';
+import { type Slot, UserVectorIndex } from './user-index.js';
+import { normalizeInto } from './vector-math.js';
+
+export const VECTOR_INDEX_FORMAT_VERSION = 1;
+
+const SpaceSchema = z.object({ provider: z.string(), model: z.string(), dimension: z.number().int().positive() });
+
+const ManifestSchema = z.object({
+  format: z.literal('ffdb-vector-index'),
+  version: z.number().int(),
+  userId: z.string(),
+  space: SpaceSchema.nullable(),
+  kind: z.enum(['flat', 'ivf', 'hnsw']),
+  generation: z.number().int().nonnegative(),
+  trainedOn: z.number().int().nonnegative().default(0),
+  slots: z.array(z.union([z.null(), z.tuple([z.string(), z.record(z.string(), z.unknown())])])),
+  updatedAt: z.string(),
+});
+type Manifest = z.infer<typeof ManifestSchema>;
+
+type JournalRecord =
+  | { op: 'upsert'; space: EmbeddingSpace; items: { id: string; v: string; m: Record<string, unknown> }[] }
+  | { op: 'remove'; ids: string[] };
+
+export function userRoot(prefix: string, userId: string): string {
+  return `${prefix}/${userId}`;
+}
+const manifestKey = (root: string) => `${root}/manifest.json`;
+const blobKey = (root: string, gen: number) => `${root}/index-${gen}.faiss`;
+const journalKey = (root: string, gen: number) => `${root}/journal-${gen}`;
+
+export function encodeVector(v: Float32Array): string {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+}
+
+function decodeVector(b64: string, dimension: number): Float32Array {
+  const buf = Buffer.from(b64, 'base64');
+  if (buf.byteLength !== dimension * 4) throw new Error('journal vector has the wrong length');
+  const out = new Float32Array(dimension);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
+export class IndexPersistence {
+  constructor(
+    private readonly storage: StorageBackend,
+    private readonly opts: ResolvedFaissVectorIndexOptions,
+  ) {}
+
+  root(userId: string): string {
+    return userRoot(this.opts.prefix, userId);
+  }
+
+  /** Loads the snapshot and replays its journal; an absent index loads as empty. */
+  async load(userId: string): Promise<UserVectorIndex> {
+    const root = this.root(userId);
+    const idx = new UserVectorIndex(userId, this.opts);
+    const raw = await this.storage.read(manifestKey(root));
+    if (raw) {
+      let manifest: Manifest;
+      try {
+        manifest = ManifestSchema.parse(JSON.parse(Buffer.from(raw).toString('utf8')));
+      } catch (cause) {
+        throw new FFCorruptionError(`vector index manifest of user ${userId} is unreadable`, { cause, key: manifestKey(root) });
+      }
+      idx.space = manifest.space;
+      idx.kind = manifest.kind;
+      idx.generation = manifest.generation;
+      idx.trainedOn = manifest.trainedOn;
+      idx.slots = manifest.slots.map((s) => (s ? ({ id: s[0], metadata: s[1] } satisfies Slot) : null));
+      idx.slots.forEach((s, label) => {
+        if (s) idx.byId.set(s.id, label);
+        else idx.tombstones++;
+      });
+      if (idx.slots.length) {
+        const bytes = await this.storage.read(blobKey(root, manifest.generation));
+        if (!bytes) throw new FFCorruptionError(`vector index of user ${userId} is missing its data file`, { key: blobKey(root, manifest.generation) });
+        const faiss = loadFaiss();
+        idx.index = faiss.Index.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        if (idx.index.ntotal() !== idx.slots.length) {
+          throw new FFCorruptionError(`vector index of user ${userId} does not match its manifest`, { key: blobKey(root, manifest.generation) });
+        }
+        idx.applyParams();
+      }
+    }
+    await this.replay(idx);
+    return idx;
+  }
+
+  private async replay(idx: UserVectorIndex): Promise<void> {
+    const entries = await this.storage.readLog<JournalRecord>(journalKey(this.root(idx.userId), idx.generation));
+    for (const { data } of entries) {
+      if (data.op === 'upsert') {
+        const d = data.space.dimension;
+        const matrix = new Float32Array(data.items.length * d);
+        data.items.forEach((it, i) => matrix.set(decodeVector(it.v, d), i * d));
+        idx.applyUpsert(
+          data.space,
+          data.items.map((it) => it.id),
+          matrix,
+          data.items.map((it) => it.m),
+        );
+        idx.journalled += data.items.length;
+      } else if (data.op === 'remove') {
+        idx.applyRemove(data.ids);
+        idx.journalled += data.ids.length;
+      }
+    }
+  }
+
+  /** Durably records an upsert before it is applied in memory. `matrix` holds unit vectors. */
+  async journalUpsert(
+    idx: UserVectorIndex,
+    space: EmbeddingSpace,
+    ids: readonly string[],
+    matrix: Float32Array,
+    metas: readonly Record<string, unknown>[],
+  ): Promise<void> {
+    const d = space.dimension;
+    const items = ids.map((id, i) => ({ id, v: encodeVector(matrix.subarray(i * d, (i + 1) * d)), m: metas[i] ?? {} }));
+    await this.storage.append(journalKey(this.root(idx.userId), idx.generation), [
+      { op: 'upsert', space: { provider: space.provider, model: space.model, dimension: d }, items },
+    ]);
+    idx.journalled += ids.length;
+  }
+
+  async journalRemove(idx: UserVectorIndex, ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.storage.append(journalKey(this.root(idx.userId), idx.generation), [{ op: 'remove', ids: [...ids] }]);
+    idx.journalled += ids.length;
+  }
+
+  /** Writes generation g+1 (blob, then manifest) and drops generation g and its journal. */
+  async checkpoint(idx: UserVectorIndex): Promise<void> {
+    const root = this.root(idx.userId);
+    const oldGen = idx.generation;
+    const gen = oldGen + 1;
+    if (idx.index && idx.slots.length) {
+      await this.storage.write(blobKey(root, gen), new Uint8Array(idx.index.toBuffer()));
+    }
+    const manifest: Manifest = {
+      format: 'ffdb-vector-index',
+      version: VECTOR_INDEX_FORMAT_VERSION,
+      userId: idx.userId,
+      space: idx.space,
+      kind: idx.kind,
+      generation: gen,
+      trainedOn: idx.trainedOn,
+      slots: idx.slots.map((s) => (s ? [s.id, s.metadata] : null)),
+      updatedAt: new Date().toISOString(),
+    };
+    await this.storage.write(manifestKey(root), new TextEncoder().encode(JSON.stringify(manifest)));
+    idx.generation = gen;
+    idx.journalled = 0;
+    await this.storage.delete(journalKey(root, oldGen));
+    await this.storage.delete(blobKey(root, oldGen));
+  }
+
+  async removeUser(userId: string): Promise<void> {
+    await this.storage.delete(this.root(userId));
+  }
+
+  async bytesOnDisk(userId: string): Promise<number> {
+    try {
+      return (await this.storage.usage(this.root(userId))).bytes;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+/** Normalises `vectors` into one contiguous matrix of unit rows. */
+export function toUnitMatrix(vectors: readonly Float32Array[], dimension: number, field: string): Float32Array {
+  const m = new Float32Array(vectors.length * dimension);
+  vectors.forEach((v, i) => normalizeInto(v, m, i * dimension, `${field}[${i}]`));
+  return m;
+}

@@ -1,0 +1,46 @@
+import type { Logger, StorageBackend } from '@ffdb/core-types';
+import { z } from 'zod';
+
+export const INDEX_TYPES = ['flat', 'ivf', 'hnsw', 'auto'] as const;
+export type IndexType = (typeof INDEX_TYPES)[number];
+/** What an index actually is right now (`auto` resolves to one of these). */
+export type IndexKind = 'flat' | 'ivf' | 'hnsw';
+
+const isStorage = (v: unknown): v is StorageBackend =>
+  typeof v === 'object' && v !== null && typeof (v as StorageBackend).read === 'function' &&
+  typeof (v as StorageBackend).append === 'function';
+
+export const FaissVectorIndexOptionsSchema = z.object({
+  /** Where indexes are persisted (the StorageBackend port; the manager passes its store). */
+  storage: z.custom<StorageBackend>(isStorage, { message: 'must be a StorageBackend' }),
+  /** Key prefix under which `<userId>/…` index files live. */
+  prefix: z.string().min(1).default('index/vectors'),
+  /** `flat` = exact; `ivf`/`hnsw` = approximate; `auto` = flat until `rebuildThreshold` live vectors, then `autoKind`. */
+  indexType: z.enum(INDEX_TYPES).default('flat'),
+  /** What `auto` switches to above `rebuildThreshold`. */
+  autoKind: z.enum(['ivf', 'hnsw']).default('ivf'),
+  /** Live vectors above which `auto` leaves exact search (the reference's vector.indexRebuildThreshold). */
+  rebuildThreshold: z.number().int().positive().default(10_000),
+  /** IVF lists probed per query. */
+  nprobe: z.number().int().positive().max(65_536).default(16),
+  /** IVF list count; default ~4·sqrt(n), bounded so every list gets about 39+ training points. */
+  nlist: z.number().int().positive().max(65_536).optional(),
+  /** IVF stays exact (flat) until this many vectors exist to train on. */
+  ivfMinTrainSize: z.number().int().positive().default(1_000),
+  /** HNSW neighbours per node. */
+  hnswM: z.number().int().min(4).max(128).default(32),
+  /** HNSW build-time candidate list. */
+  efConstruction: z.number().int().positive().max(4_096).default(80),
+  /** HNSW query-time candidate list. */
+  efSearch: z.number().int().positive().max(4_096).default(64),
+  /** Rebuild (compact) an index when deleted vectors exceed this share of it. */
+  tombstoneRebuildRatio: z.number().gt(0).max(1).default(0.3),
+  /** Write a full snapshot (and start a new journal) after this many journalled vectors. */
+  checkpointEvery: z.number().int().positive().default(20_000),
+  /** Loaded user indexes kept in memory (LRU); evicted ones are checkpointed and reloaded lazily. */
+  cacheMaxIndexes: z.number().int().positive().default(16),
+  logger: z.custom<Logger>((v) => v === undefined || (typeof v === 'object' && v !== null)).optional(),
+});
+
+export type FaissVectorIndexOptions = z.input<typeof FaissVectorIndexOptionsSchema>;
+export type ResolvedFaissVectorIndexOptions = z.output<typeof FaissVectorIndexOptionsSchema>;
