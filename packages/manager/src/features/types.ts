@@ -1,0 +1,250 @@
+/**
+ * The feature seam between FFStorageManager and the optional feature packages.
+ *
+ * CONTRACT (stable; owned by the manager engineer — ask before changing):
+ *
+ * - Each feature folder (`features/search/`, `features/vectors/`, `features/personas/`, each owned by the
+ *   engineer of the matching package) exports one factory from its `index.ts`:
+ *     `createSearchFeature(ctx: FeatureContext, pkg: unknown): SearchFeature | Promise<SearchFeature>`
+ *     `createVectorFeature(ctx: FeatureContext, pkg: unknown): VectorFeature | Promise<VectorFeature>`
+ *     `createPersonaFeature(ctx: FeatureContext, pkg: unknown): PersonaFeature | Promise<PersonaFeature>`
+ *   `pkg` is the namespace object of the dynamically imported optional package (`@ffdb/search-fts`,
+ *   `@ffdb/vector-faiss`, `@ffdb/personas`). Cast it with `import type * as Pkg from '…'` in your folder.
+ * - The manager loads every installed feature during `initialize()` (after storage is open) and calls
+ *   `open()` once; `close()` is called in reverse order before the storage closes. When a package is not
+ *   installed, the feature is absent and calling any of its methods throws
+ *   `FFConfigError` code `FF_PACKAGE_MISSING` naming the package (`npm install @ffdb/search-fts`).
+ * - The manager validates ids it owns (userId, sessionId) before delegating where the API names them; a
+ *   feature still validates everything else (queries, options) and throws `FFValidationError`.
+ * - Change hooks: after the manager has durably written a change it awaits the matching hook of every
+ *   loaded feature. A hook that throws is logged (never the content) and does not fail the write; features
+ *   must therefore be able to catch up from storage (e.g. `SearchIndex.positions` + `ctx.readMessages`).
+ *   Hooks must be cheap (push work to a background queue if it is not) — they are on the write path.
+ * - Features store their own data under `ctx.keys.featureRoot(name)` (global) or
+ *   `ctx.keys.userFeatureRoot(userId, name)` (per user, removed with the user), or through their own ports.
+ * - A feature never reaches into the manager's files directly: it reads through the helpers below.
+ */
+import type {
+  Chunk,
+  Codec,
+  Compressor,
+  Clock,
+  DocumentRecord,
+  FFConfig,
+  Logger,
+  Message,
+  Panel,
+  PanelInsight,
+  PanelMessage,
+  PanelStats,
+  Persona,
+  ProcessingResult,
+  SearchQuery,
+  SearchResult,
+  Session,
+  SituationalContext,
+  StorageBackend,
+  StoredMessage,
+  Token,
+} from '@ffdb/core-types';
+import type { KeyLayout } from '../keys.js';
+
+/** A message as read back from a session log: `seq` is its 0-based position (core-types' StoredMessage). */
+export type { StoredMessage };
+
+/** What every feature gets from the manager. */
+export interface FeatureContext {
+  readonly config: FFConfig;
+  readonly storage: StorageBackend;
+  readonly compressor: Compressor;
+  /** The archival tier (brotli or none). */
+  readonly archiveCompressor: Compressor;
+  readonly codec: Codec;
+  readonly clock: Clock;
+  /** A child logger bound to `{ feature: <name> }`. Never log message or document content. */
+  readonly logger: Logger;
+  /** The key layout of the store (every key the manager writes). */
+  readonly keys: KeyLayout;
+  /**
+   * An adapter registered in this manager's container (overrides included), or undefined. Use this to
+   * honour `overrides: { [TOKENS.SearchIndex]: … }` before creating your own default adapter.
+   */
+  resolveOptional<T>(token: Token<T>): T | undefined;
+  /** Another feature (e.g. vectors' hybrid search needs the text leg), or null when it is not installed. */
+  getFeature(name: 'search'): Promise<SearchFeature | null>;
+  getFeature(name: 'vectors'): Promise<VectorFeature | null>;
+  getFeature(name: 'personas'): Promise<PersonaFeature | null>;
+
+  // ---- read helpers (they never throw for a well-formed id that does not exist) ----
+  /** Every user id, sorted. */
+  listUserIds(): Promise<string[]>;
+  /** Every session of a user (no cap), newest activity first. */
+  listSessions(userId: string): Promise<Session[]>;
+  getSession(userId: string, sessionId: string): Promise<Session | null>;
+  /** Messages from `fromSeq` (default 0), at most `limit` (default all), chronological, with `seq`. */
+  readMessages(userId: string, sessionId: string, opts?: { fromSeq?: number; limit?: number }): Promise<StoredMessage[]>;
+  countMessages(userId: string, sessionId: string): Promise<number>;
+  /** The log key of a session's messages (what `SearchIndex.positions` is keyed by). */
+  messagesLogKey(userId: string, sessionId: string): string;
+  listDocuments(userId: string, sessionId: string): Promise<DocumentRecord[]>;
+  getDocumentInfo(userId: string, sessionId: string, documentId: string): Promise<DocumentRecord | null>;
+  getDocumentBytes(userId: string, sessionId: string, documentId: string): Promise<Uint8Array | null>;
+  getContext(userId: string, sessionId: string): Promise<SituationalContext | null>;
+  getContextHistory(
+    userId: string,
+    sessionId: string,
+    limit?: number,
+  ): Promise<{ snapshotId: string; context: SituationalContext }[]>;
+
+  // ---- write helpers ----
+  /** The manager's saveDocument (validation, limits, hooks) — for storeDocumentWithVectors / processDocument. */
+  saveDocument(
+    userId: string,
+    sessionId: string,
+    filename: string,
+    content: Uint8Array | string,
+    metadata?: Record<string, unknown>,
+  ): Promise<string>;
+}
+
+/** Lifecycle and change hooks every feature implements (all optional except open/close). */
+export interface FeatureHooks {
+  open(): Promise<void>;
+  /** Flush and release resources. */
+  close(): Promise<void>;
+  onMessagesAdded?(userId: string, sessionId: string, messages: readonly StoredMessage[]): Promise<void>;
+  /** A streamed reply changed (its content grew or its status became complete/interrupted). */
+  onMessageUpdated?(userId: string, sessionId: string, message: StoredMessage): Promise<void>;
+  onSessionDeleted?(userId: string, sessionId: string): Promise<void>;
+  onUserDeleted?(userId: string): Promise<void>;
+  onDocumentStored?(userId: string, sessionId: string, record: DocumentRecord, bytes: Uint8Array): Promise<void>;
+  onDocumentDeleted?(userId: string, sessionId: string, documentId: string): Promise<void>;
+  /** `snapshotId` is set when the context was saved as a history snapshot rather than as the current one. */
+  onContextUpdated?(userId: string, sessionId: string, ctx: SituationalContext, snapshotId?: string): Promise<void>;
+  /** Contributed to `getStorageStats()` under the feature's name. */
+  stats?(): Promise<Record<string, unknown>>;
+  /** Contributed to `verify()`: issues use codes prefixed with the feature name. */
+  verify?(opts: { repair?: boolean }): Promise<{ code: string; key?: string; message: string; repaired?: boolean }[]>;
+  /** Contributed to `compact()`. */
+  compact?(): Promise<void>;
+  /** Called by `importData`/`importFromPython` after bulk loads (rebuild derived data). */
+  onBulkImport?(userIds: readonly string[]): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Search (`@ffdb/search-fts`) — the API.md methods of its area.
+// ---------------------------------------------------------------------------------------------------
+export interface SearchFeature extends FeatureHooks {
+  searchMessages(
+    userId: string,
+    query: string,
+    opts?: { sessionId?: string; sessionIds?: string[]; limit?: number },
+  ): Promise<Message[]>;
+  advancedSearch(q: SearchQuery): Promise<SearchResult[]>;
+  searchByEntities(entities: Record<string, string[]>, opts?: { userId?: string; limit?: number }): Promise<SearchResult[]>;
+  searchByTimeRange(
+    start: Date | string,
+    end: Date | string,
+    opts?: { userId?: string; queryText?: string; limit?: number },
+  ): Promise<SearchResult[]>;
+  extractEntities(text: string): Record<string, string[]>;
+  searchDocuments(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; documentTypes?: string[]; limit?: number },
+  ): Promise<DocumentSearchHit[]>;
+  searchDocumentsByMetadata(userId: string, filters: Record<string, unknown>): Promise<DocumentSearchHit[]>;
+  rebuildSearchIndex(userId?: string): Promise<unknown>;
+}
+
+export interface DocumentSearchHit {
+  documentId: string;
+  sessionId: string;
+  filename: string;
+  relevanceScore: number;
+  contentPreview: string;
+  [key: string]: unknown;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Vectors (`@ffdb/vector-faiss`) — the API.md methods of its area.
+// ---------------------------------------------------------------------------------------------------
+export interface ProcessDocumentOptions {
+  chunkingStrategy?: string;
+  embeddingProvider?: string;
+  metadata?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface VectorFeature extends FeatureHooks {
+  processDocument(
+    source: string | { filename: string; content: Uint8Array | string },
+    userId: string,
+    sessionId: string,
+    opts?: ProcessDocumentOptions,
+  ): Promise<ProcessingResult>;
+  storeDocumentWithVectors(
+    userId: string,
+    sessionId: string,
+    documentId: string,
+    content: string | Uint8Array,
+    opts?: { metadata?: Record<string, unknown>; chunkingStrategy?: string; embeddingProvider?: string },
+  ): Promise<boolean>;
+  vectorSearch(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; topK?: number; threshold?: number; embeddingProvider?: string },
+  ): Promise<SearchResult[]>;
+  searchSimilarMessages(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; similarityThreshold?: number; limit?: number },
+  ): Promise<SearchResult[]>;
+  hybridSearch(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; topK?: number; vectorWeight?: number; fusion?: 'weighted' | 'rrf' },
+  ): Promise<SearchResult[]>;
+  deleteDocumentVectors(userId: string, sessionId: string, documentId: string): Promise<boolean>;
+  getVectorStats(userId: string, sessionId: string): Promise<Record<string, unknown>>;
+  /** Synchronous (API.md §6.11). */
+  chunkText(text: string, strategy?: string, custom?: Record<string, unknown>): Chunk[];
+  /** Vectors stored for one session (for getSessionStats.vectorCount); 0 when none. */
+  countSessionVectors?(userId: string, sessionId: string): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Personas and panels (`@ffdb/personas`) — the API.md methods of its area.
+// ---------------------------------------------------------------------------------------------------
+export interface PersonaFeature extends FeatureHooks {
+  savePersona(personaId: string, data: Record<string, unknown>, userId?: string): Promise<boolean>;
+  createPersona(persona: Record<string, unknown>): Promise<boolean | string>;
+  getPersona(personaId: string, userId?: string): Promise<Persona | null>;
+  listPersonas(userId?: string): Promise<Persona[]>;
+  deletePersona(personaId: string, userId?: string): Promise<boolean>;
+  createPanel(panelType: string, personaIds: string[], config?: Record<string, unknown>): Promise<string>;
+  getPanel(panelId: string): Promise<Panel | null>;
+  listPanels(opts?: Record<string, unknown>): Promise<Panel[]>;
+  addPanelMessage(panelId: string, message: Record<string, unknown>): Promise<boolean | PanelMessage>;
+  getPanelMessages(
+    panelId: string,
+    opts?: { limit?: number; offset?: number; personaId?: string },
+  ): Promise<PanelMessage[]>;
+  savePanelInsight(panelId: string, insight: Record<string, unknown>): Promise<boolean | string>;
+  getPanelInsights(panelId: string): Promise<PanelInsight[]>;
+  getPanelStats(panelId: string): Promise<PanelStats | null>;
+}
+
+export type FeatureName = 'search' | 'vectors' | 'personas';
+
+export interface FeatureMap {
+  search: SearchFeature;
+  vectors: VectorFeature;
+  personas: PersonaFeature;
+}
+
+/** The factory a feature folder exports. */
+export type FeatureFactory<N extends FeatureName> = (
+  ctx: FeatureContext,
+  pkg: unknown,
+) => FeatureMap[N] | Promise<FeatureMap[N]>;

@@ -1,0 +1,899 @@
+/**
+ * FFStorageManager: the facade users program against (API.md §3) and the composition root.
+ * Each method validates its arguments and delegates to a service (./services) or to an optional
+ * feature (./features). Search, vectors and personas methods are one-line delegations to the feature
+ * seam, so the engineers of those packages never edit this class.
+ */
+import {
+  type Chunk,
+  type Clock,
+  type ConversationAnalysis,
+  createMessage,
+  type DocumentRecord,
+  type DocumentStats,
+  FFConfigError,
+  type FFConfig,
+  FFConfigSchema,
+  FFStorageError,
+  FFValidationError,
+  type FFConfigInput,
+  issuesFromZod,
+  loadConfig,
+  type Logger,
+  type Message,
+  type MessageInput,
+  type Panel,
+  type PanelInsight,
+  type PanelMessage,
+  type PanelStats,
+  type Persona,
+  type ProcessingResult,
+  type SearchQuery,
+  type SearchResult,
+  type Session,
+  type SessionStats,
+  type SituationalContext,
+  type StorageBackend,
+  type StorageStats,
+  type Token,
+  TOKENS,
+  type UserAnalytics,
+  type UserProfile,
+  type UserStats,
+  type VerifyReport,
+} from '@ffdb/core-types';
+import type { DependencyContainer } from 'tsyringe';
+import {
+  type Composition,
+  createComposition,
+  type ManagerOptions,
+  registerDefaults,
+  resolve,
+  resolveOptional,
+} from './composition/container.js';
+import { type Core, HookDispatcher } from './core.js';
+import { describeError, isUnavailable, loadFeature, packageMissingError } from './features/loader.js';
+import type {
+  DocumentSearchHit,
+  FeatureContext,
+  FeatureHooks,
+  FeatureMap,
+  FeatureName,
+  PersonaFeature,
+  ProcessDocumentOptions,
+  SearchFeature,
+  StoredMessage,
+  VectorFeature,
+} from './features/types.js';
+import { keys } from './keys.js';
+import { BundleService, type ExportOptions, type ImportOptions } from './services/bundle.js';
+import { type ContextSnapshotEntry, ContextService } from './services/context.js';
+import { DocumentService } from './services/documents.js';
+import { MaintenanceService } from './services/maintenance.js';
+import { type MessageStreamHandle, MessageService } from './services/messages.js';
+import type { PythonImportOptions, PythonImportReport } from './import-python/index.js';
+import { PythonImportService } from './import-python/service.js';
+import { SessionIndex } from './services/session-index.js';
+import { SessionService } from './services/sessions.js';
+import { StatsService } from './services/stats.js';
+import { type ExportRecord, StreamingService } from './services/streaming.js';
+import { UserService } from './services/users.js';
+import { assertSessionId, assertUserId } from './validation.js';
+
+export type { ManagerOptions } from './composition/container.js';
+export type { MessageStreamHandle } from './services/messages.js';
+export type { ExportRecord } from './services/streaming.js';
+
+const FEATURE_ORDER: FeatureName[] = ['search', 'vectors', 'personas'];
+
+/** A complete configuration from a loadConfig() result or any partial input (defaults fill the rest). */
+function resolveConfig(input: FFConfig | FFConfigInput | undefined): FFConfig {
+  if (input === undefined) return loadConfig();
+  const parsed = FFConfigSchema.safeParse(input);
+  if (!parsed.success) throw new FFConfigError('Invalid configuration', { issues: issuesFromZod(parsed.error) });
+  return parsed.data;
+}
+
+export type OpenOptions = ManagerOptions & { config?: FFConfig | FFConfigInput };
+
+export class FFStorageManager {
+  /** The configuration in use (complete, validated). */
+  readonly config: FFConfig;
+  private readonly comp: Composition;
+  private readonly options: ManagerOptions;
+  private readonly logger: Logger;
+  private core!: Core;
+  private initPromise: Promise<boolean> | null = null;
+  private initialized = false;
+  private closed = false;
+  private readonly features = new Map<FeatureName, FeatureMap[FeatureName]>();
+  private readonly unavailable = new Map<FeatureName, string>();
+  private services!: {
+    users: UserService;
+    sessions: SessionService;
+    messages: MessageService;
+    documents: DocumentService;
+    context: ContextService;
+    streaming: StreamingService;
+    stats: StatsService;
+    maintenance: MaintenanceService;
+    bundle: BundleService;
+    python: PythonImportService;
+  };
+
+  constructor(config?: FFConfig | FFConfigInput, options: ManagerOptions = {}) {
+    this.config = resolveConfig(config);
+    this.options = options;
+    this.comp = createComposition(this.config, options);
+    this.logger = resolve(this.comp.container, TOKENS.Logger);
+  }
+
+  /** Construct and initialize; throws FFStorageError when the store cannot be opened. */
+  static async open(configOrOptions?: FFConfig | FFConfigInput | OpenOptions): Promise<FFStorageManager> {
+    let config: FFConfig | FFConfigInput | undefined = configOrOptions as FFConfig | undefined;
+    let options: ManagerOptions = {};
+    if (
+      configOrOptions &&
+      typeof configOrOptions === 'object' &&
+      ('config' in configOrOptions || 'overrides' in configOrOptions || 'container' in configOrOptions)
+    ) {
+      const { config: c, ...rest } = configOrOptions as OpenOptions;
+      config = c;
+      options = rest;
+    }
+    const manager = new FFStorageManager(config, options);
+    if (!(await manager.initialize())) {
+      const reason = manager.lastInitError ? `: ${describeError(manager.lastInitError).message}` : '';
+      throw new FFStorageError('initialize', manager.config.storage.basePath, `the store could not be opened${reason}`, {
+        code: 'FF_STORAGE_MISSING_BASE',
+        cause: manager.lastInitError,
+      });
+    }
+    return manager;
+  }
+
+  /** The base path from the configuration, as given (not resolved). */
+  get basePath(): string {
+    return this.config.storage.basePath;
+  }
+
+  /** This manager's own tsyringe child container. */
+  get container(): DependencyContainer {
+    return this.comp.container;
+  }
+
+  /** The storage backend in use (after initialize). */
+  get storage(): StorageBackend {
+    return this.core.storage;
+  }
+
+  /** The error that made initialize() return false, if any. */
+  lastInitError: unknown = undefined;
+
+  // ============================================================================================ lifecycle
+
+  /** Idempotent. True on success, false when the store is unusable (e.g. the base path cannot be created). */
+  initialize(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (!this.initPromise) this.initPromise = this.doInitialize();
+    return this.initPromise;
+  }
+
+  private async doInitialize(): Promise<boolean> {
+    const { container } = this.comp;
+    // Wiring problems (a missing token, an unknown override) are programming errors: they throw.
+    await registerDefaults(this.comp, this.config, this.options.defaults !== false);
+    const storage = resolve(container, TOKENS.StorageBackend);
+    try {
+      await storage.open();
+      const health = await storage.healthCheck().catch(() => null);
+      if (health && health.healthy === false && health.canWrite === false) {
+        throw new FFStorageError('initialize', this.config.storage.basePath, 'the base path is not writable');
+      }
+    } catch (error) {
+      this.lastInitError = error;
+      this.logger.error({ basePath: this.config.storage.basePath, err: describeError(error) }, 'initialize failed');
+      this.initPromise = null; // a later call may retry (e.g. after fixing permissions)
+      return false;
+    }
+    const clock: Clock = resolve(container, TOKENS.Clock);
+    const hooks = new HookDispatcher(this.logger);
+    this.core = {
+      config: this.config,
+      storage,
+      clock,
+      logger: this.logger,
+      index: new SessionIndex(storage),
+      hooks,
+      now: () => clock.now().toISOString(),
+    };
+    const users = new UserService(this.core);
+    const sessions = new SessionService(this.core, users);
+    const messages = new MessageService(this.core);
+    const documents = new DocumentService(this.core);
+    const context = new ContextService(this.core, messages);
+    const streaming = new StreamingService(this.core, users, sessions, messages, documents, context);
+    const featureList = () => [...this.features.entries()].map(([name, feature]) => ({ name, feature: feature as FeatureHooks }));
+    const stats = new StatsService(this.core, {
+      users,
+      sessions,
+      messages,
+      documents,
+      context,
+      vectors: () => (this.features.get('vectors') as VectorFeature | undefined) ?? null,
+      features: featureList,
+    });
+    const maintenance = new MaintenanceService(this.core, { users, sessions, documents, features: featureList });
+    const bundle = new BundleService(this.core, { users, sessions, messages, documents, context, streaming });
+    const python = new PythonImportService(this.core, { users, sessions, messages, documents, context });
+    this.services = { users, sessions, messages, documents, context, streaming, stats, maintenance, bundle, python };
+    await this.loadFeatures();
+    this.initialized = true;
+    return true;
+  }
+
+  private featureContext(name: FeatureName): FeatureContext {
+    const s = this.services;
+    const container = this.comp.container;
+    const self = this;
+    return {
+      config: this.config,
+      storage: this.core.storage,
+      compressor: resolve(container, TOKENS.Compressor),
+      archiveCompressor: resolve(container, TOKENS.ArchiveCompressor),
+      codec: resolve(container, TOKENS.Codec),
+      clock: this.core.clock,
+      logger: this.logger.child({ feature: name }),
+      keys,
+      resolveOptional: <T>(token: Token<T>) => resolveOptional(container, token),
+      getFeature: (async (n: FeatureName) => (self.features.get(n) as never) ?? null) as FeatureContext['getFeature'],
+      listUserIds: () => s.users.list(),
+      listSessions: (u) => s.sessions.list(u),
+      getSession: (u, sid) => s.sessions.get(u, sid),
+      readMessages: (u, sid, o = {}) => s.messages.read(u, sid, o),
+      countMessages: (u, sid) => s.messages.count(u, sid),
+      messagesLogKey: (u, sid) => keys.messagesLog(u, sid),
+      listDocuments: (u, sid) => s.documents.list(u, sid),
+      getDocumentInfo: (u, sid, d) => s.documents.info(u, sid, d),
+      getDocumentBytes: (u, sid, d) => s.documents.get(u, sid, d),
+      getContext: (u, sid) => s.context.get(u, sid),
+      getContextHistory: async (u, sid, limit) =>
+        (await s.context.history(u, sid, limit)).map(({ snapshotId, ...context }) => ({ snapshotId, context })),
+      saveDocument: (u, sid, filename, content, metadata) =>
+        s.documents.store(u, sid, { filename, content, ...(metadata ? { metadata } : {}) }),
+    };
+  }
+
+  private async loadFeatures(): Promise<void> {
+    const enabled = this.options.features ?? {};
+    for (const name of FEATURE_ORDER) {
+      if (enabled[name] === false) {
+        this.unavailable.set(name, 'disabled');
+        continue;
+      }
+      const result = await loadFeature(name, this.featureContext(name), this.logger);
+      if (isUnavailable(result)) {
+        this.unavailable.set(name, result.reason);
+        continue;
+      }
+      try {
+        await result.open();
+        this.features.set(name, result);
+        this.core.hooks.add(name, result);
+      } catch (error) {
+        this.unavailable.set(name, 'failed');
+        this.logger.error({ feature: name, err: describeError(error) }, 'feature failed to open');
+      }
+    }
+  }
+
+  /** Which optional features are loaded, and why the others are not. */
+  getFeatureStatus(): Record<FeatureName, string> {
+    const out = {} as Record<FeatureName, string>;
+    for (const name of FEATURE_ORDER) out[name] = this.features.has(name) ? 'loaded' : (this.unavailable.get(name) ?? 'not loaded');
+    return out;
+  }
+
+  /** Flushes, closes features and the adapters this manager created (reverse order). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const init = this.initPromise;
+    if (init) await init.catch(() => false);
+    if (this.initialized) {
+      await this.services.messages.abortAll('manager closed');
+      for (const name of [...FEATURE_ORDER].reverse()) {
+        const f = this.features.get(name);
+        if (!f) continue;
+        try {
+          await f.close();
+        } catch (error) {
+          this.logger.error({ feature: name, err: describeError(error) }, 'feature close failed');
+        }
+      }
+      this.features.clear();
+      this.core.hooks.clear();
+    }
+    for (const { name, adapter } of [...this.comp.created].reverse()) {
+      try {
+        await adapter.close?.();
+      } catch (error) {
+        this.logger.error({ adapter: name, err: describeError(error) }, 'adapter close failed');
+      }
+    }
+    this.comp.created.length = 0;
+    this.comp.container.clearInstances();
+  }
+
+  /** Runs after lazy initialization; throws once closed or when the store is unusable. */
+  private async ready(): Promise<typeof this.services> {
+    if (this.closed) throw new FFStorageError('use', undefined, 'the manager is closed', { code: 'FF_CLOSED' });
+    if (!this.initialized) {
+      const ok = await this.initialize();
+      if (!ok) {
+        throw new FFStorageError('initialize', this.config.storage.basePath, 'the store could not be opened', {
+          code: 'FF_STORAGE_MISSING_BASE',
+          cause: this.lastInitError,
+        });
+      }
+    }
+    return this.services;
+  }
+
+  private async feature<N extends FeatureName>(name: N, method: string): Promise<FeatureMap[N]> {
+    await this.ready();
+    return this.featureSync(name, method);
+  }
+
+  private featureSync<N extends FeatureName>(name: N, method: string): FeatureMap[N] {
+    const f = this.features.get(name);
+    if (f) return f as FeatureMap[N];
+    const reason = this.unavailable.get(name);
+    if (reason === 'package-missing' || reason === undefined || reason === 'module-missing') {
+      if (!this.initialized && reason === undefined) {
+        throw new FFConfigError(`${method}() needs an initialized manager: call await storage.initialize() first`);
+      }
+      throw packageMissingError(name, method);
+    }
+    throw new FFConfigError(`${method}() is unavailable: the ${name} feature is ${reason}`, {
+      code: 'FF_PACKAGE_MISSING',
+    });
+  }
+
+  // ================================================================================================ users
+
+  async createUser(userId: string, profile?: { username?: string; preferences?: Record<string, unknown>; metadata?: Record<string, unknown>; [k: string]: unknown }): Promise<boolean> {
+    return (await this.ready()).users.create(userId, profile);
+  }
+
+  async getUserProfile(userId: string): Promise<UserProfile | null> {
+    return (await this.ready()).users.get(userId);
+  }
+
+  async updateUserProfile(userId: string, updates: Record<string, unknown>): Promise<boolean> {
+    return (await this.ready()).users.update(userId, updates);
+  }
+
+  async storeUserProfile(profile: Partial<UserProfile> & { userId: string }): Promise<boolean> {
+    return (await this.ready()).users.store(profile);
+  }
+
+  async userExists(userId: string): Promise<boolean> {
+    return (await this.ready()).users.exists(userId);
+  }
+
+  async listUsers(opts?: { limit?: number; offset?: number }): Promise<string[]> {
+    return (await this.ready()).users.list(opts);
+  }
+
+  /** Removes everything of the user; without `force`, refuses (false) while the user has sessions. */
+  async deleteUser(userId: string, opts?: { force?: boolean }): Promise<boolean> {
+    const s = await this.ready();
+    assertUserId(userId);
+    if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
+      throw new FFValidationError([{ path: 'opts', message: 'must be an object' }]);
+    }
+    if (opts?.force !== undefined && typeof opts.force !== 'boolean') {
+      throw new FFValidationError([{ path: 'opts.force', message: 'must be a boolean' }]);
+    }
+    if (!(await s.users.exists(userId))) return false;
+    if (!opts?.force && (await this.core.index.count(userId)) > 0) return false;
+    await s.users.removeTree(userId);
+    await this.core.hooks.emit('onUserDeleted', userId);
+    return true;
+  }
+
+  // ============================================================================================= sessions
+
+  async createSession(
+    userId: string,
+    title?: string,
+    opts?: { sessionType?: 'chat' | 'panel' | 'debate' | 'problem_solving' | (string & {}); metadata?: Record<string, unknown> },
+  ): Promise<string> {
+    return (await this.ready()).sessions.create(userId, title, opts);
+  }
+
+  async getSession(userId: string, sessionId: string): Promise<Session | null> {
+    return (await this.ready()).sessions.get(userId, sessionId);
+  }
+
+  async updateSession(userId: string, sessionId: string, updates: { title?: string; metadata?: Record<string, unknown> }): Promise<boolean> {
+    return (await this.ready()).sessions.update(userId, sessionId, updates);
+  }
+
+  async updateSessionMetadata(userId: string, sessionId: string, metadata: Record<string, unknown>): Promise<boolean> {
+    return (await this.ready()).sessions.update(userId, sessionId, { metadata });
+  }
+
+  async listSessions(
+    userId: string,
+    opts?: { limit?: number; offset?: number; sessionType?: string; order?: 'newest' | 'oldest' },
+  ): Promise<Session[]> {
+    return (await this.ready()).sessions.list(userId, opts);
+  }
+
+  async deleteSession(userId: string, sessionId: string): Promise<boolean> {
+    const s = await this.ready();
+    const removed = await s.sessions.remove(userId, sessionId);
+    if (removed) await this.core.hooks.emit('onSessionDeleted', userId, sessionId);
+    return removed;
+  }
+
+  // ============================================================================================= messages
+
+  /** Validates and fills `messageId`/`timestamp` (the original's FFMessageDTO). Synchronous. */
+  createMessage(input: MessageInput | Message): Message {
+    return createMessage(input);
+  }
+
+  /** False when the session does not exist. */
+  async addMessage(userId: string, sessionId: string, message: MessageInput | Message): Promise<boolean> {
+    const s = await this.ready();
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const m = s.messages.prepare(message);
+    if (!(await this.core.index.has(userId, sessionId))) return false;
+    await s.messages.append(userId, sessionId, [m]);
+    return true;
+  }
+
+  /** One durable batch; resolves to what was stored ([] when the session does not exist). */
+  async addMessages(userId: string, sessionId: string, messages: (MessageInput | Message)[]): Promise<StoredMessage[]> {
+    const s = await this.ready();
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    if (!Array.isArray(messages)) {
+      throw new FFValidationError([{ path: 'messages', message: 'must be an array' }]);
+    }
+    const prepared = messages.map((m, i) => s.messages.prepare(m, `messages.${i}`));
+    if (prepared.length === 0) return [];
+    if (!(await this.core.index.has(userId, sessionId))) return [];
+    return s.messages.append(userId, sessionId, prepared);
+  }
+
+  async getMessages(userId: string, sessionId: string, opts?: { limit?: number; offset?: number; reverse?: boolean }): Promise<StoredMessage[]> {
+    return (await this.ready()).messages.getMessages(userId, sessionId, opts);
+  }
+
+  async getAllMessages(userId: string, sessionId: string): Promise<StoredMessage[]> {
+    return (await this.ready()).messages.getAll(userId, sessionId);
+  }
+
+  async getMessage(userId: string, sessionId: string, messageId: string): Promise<StoredMessage | null> {
+    return (await this.ready()).messages.getOne(userId, sessionId, messageId);
+  }
+
+  /** The last `n` messages, in chronological order. */
+  async getRecentMessages(userId: string, sessionId: string, n: number): Promise<StoredMessage[]> {
+    return (await this.ready()).messages.getRecent(userId, sessionId, n);
+  }
+
+  async countMessages(userId: string, sessionId: string): Promise<number> {
+    const s = await this.ready();
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    return s.messages.count(userId, sessionId);
+  }
+
+  // ============================================================================================ documents
+
+  async saveDocument(
+    userId: string,
+    sessionId: string,
+    filename: string,
+    content: Uint8Array | string,
+    metadata?: Record<string, unknown>,
+  ): Promise<string> {
+    return (await this.ready()).documents.store(userId, sessionId, { filename, content, ...(metadata !== undefined ? { metadata } : {}) });
+  }
+
+  async storeDocument(
+    userId: string,
+    sessionId: string,
+    doc: {
+      filename: string;
+      originalName?: string;
+      mimeType?: string;
+      content?: Uint8Array | string;
+      path?: string;
+      uploadedBy?: string;
+      metadata?: Record<string, unknown>;
+    },
+  ): Promise<string> {
+    return (await this.ready()).documents.store(userId, sessionId, doc);
+  }
+
+  async getDocument(userId: string, sessionId: string, documentId: string): Promise<Uint8Array | null> {
+    return (await this.ready()).documents.get(userId, sessionId, documentId);
+  }
+
+  async getDocumentInfo(userId: string, sessionId: string, documentId: string): Promise<DocumentRecord | null> {
+    return (await this.ready()).documents.info(userId, sessionId, documentId);
+  }
+
+  async listDocuments(userId: string, sessionId: string): Promise<DocumentRecord[]> {
+    return (await this.ready()).documents.list(userId, sessionId);
+  }
+
+  async deleteDocument(userId: string, sessionId: string, documentId: string): Promise<boolean> {
+    return (await this.ready()).documents.remove(userId, sessionId, documentId);
+  }
+
+  async updateDocumentAnalysis(userId: string, sessionId: string, documentId: string, analysis: Record<string, unknown>): Promise<boolean> {
+    return (await this.ready()).documents.updateAnalysis(userId, sessionId, documentId, analysis);
+  }
+
+  // ================================================================================= situational context
+
+  async updateContext(
+    userId: string,
+    sessionId: string,
+    ctx: Partial<SituationalContext> & { summary: string },
+  ): Promise<boolean> {
+    return (await this.ready()).context.update(userId, sessionId, ctx);
+  }
+
+  async getContext(userId: string, sessionId: string): Promise<SituationalContext | null> {
+    return (await this.ready()).context.get(userId, sessionId);
+  }
+
+  async saveContextSnapshot(
+    userId: string,
+    sessionId: string,
+    ctx: Partial<SituationalContext> & { summary: string },
+  ): Promise<boolean> {
+    return (await this.ready()).context.saveSnapshot(userId, sessionId, ctx);
+  }
+
+  /** Newest first; each entry is the context plus its `snapshotId`. */
+  async getContextHistory(userId: string, sessionId: string, limit?: number): Promise<ContextSnapshotEntry[]> {
+    return (await this.ready()).context.history(userId, sessionId, limit);
+  }
+
+  /** An extractive context from the session's messages (null for a missing or empty session). */
+  async extractSituationalContext(
+    userId: string,
+    sessionId: string,
+    opts?: { maxMessages?: number; maxKeyPoints?: number; save?: boolean },
+  ): Promise<SituationalContext | null> {
+    return (await this.ready()).context.extract(userId, sessionId, opts);
+  }
+
+  // ============================================================================================ streaming
+
+  streamMessages(
+    userId: string,
+    sessionId: string,
+    opts?: { startOffset?: number; maxMessages?: number; batchSize?: number; follow?: boolean; signal?: AbortSignal },
+  ): AsyncIterable<StoredMessage[]> {
+    return this.lazyIterable((s) => s.streaming.streamMessages(userId, sessionId, opts));
+  }
+
+  streamMessagesReverse(userId: string, sessionId: string, opts?: { limit?: number; batchSize?: number }): AsyncIterable<StoredMessage[]> {
+    return this.lazyIterable((s) => s.streaming.streamMessagesReverse(userId, sessionId, opts));
+  }
+
+  parallelStreamSessions(
+    userId: string,
+    sessionIds: string[],
+    opts?: { batchSize?: number; maxConcurrency?: number },
+  ): AsyncIterable<[string, StoredMessage[]]> {
+    return this.lazyIterable((s) => s.streaming.parallelStreamSessions(userId, sessionIds, opts));
+  }
+
+  streamSessionExport(
+    userId: string,
+    sessionId: string,
+    opts?: { includeDocuments?: boolean; includeContext?: boolean; batchSize?: number },
+  ): AsyncIterable<ExportRecord> {
+    return this.lazyIterable((s) => s.streaming.streamSessionExport(userId, sessionId, opts));
+  }
+
+  streamUserExport(
+    userId: string,
+    opts?: { sessionLimit?: number; includeDocuments?: boolean; includeContext?: boolean; batchSize?: number },
+  ): AsyncIterable<ExportRecord> {
+    return this.lazyIterable((s) => s.streaming.streamUserExport(userId, opts));
+  }
+
+  /** A reply persisted as it grows; readers see `metadata.streamStatus` streaming -> complete/interrupted. */
+  async beginMessageStream(
+    userId: string,
+    sessionId: string,
+    opts: { role: string; messageId?: string; metadata?: Record<string, unknown>; parentId?: string },
+  ): Promise<MessageStreamHandle> {
+    const s = await this.ready();
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    return s.messages.begin(userId, sessionId, opts);
+  }
+
+  /** Synchronous counters (zeros before initialize). */
+  getStreamingStats(): Record<string, unknown> {
+    if (!this.initialized) {
+      return { activeStreams: 0, activeFollowers: 0, streamsOpened: 0, batchesStreamed: 0, messagesStreamed: 0 };
+    }
+    return this.services.streaming.getStreamingStats();
+  }
+
+  async getStreamHealth(userId: string, sessionId: string): Promise<Record<string, unknown>> {
+    return (await this.ready()).streaming.getStreamHealth(userId, sessionId);
+  }
+
+  /** Validates eagerly where possible; initializes on first iteration. */
+  private lazyIterable<T>(make: (s: typeof this.services) => AsyncIterable<T>): AsyncIterable<T> {
+    if (this.initialized && !this.closed) return make(this.services);
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const s = await self.ready();
+        yield* make(s);
+      },
+    };
+  }
+
+  // ================================================================================ statistics / health
+
+  async getSessionStats(userId: string, sessionId: string): Promise<SessionStats> {
+    return (await this.ready()).stats.sessionStats(userId, sessionId);
+  }
+
+  async getUserStats(userId: string): Promise<UserStats> {
+    return (await this.ready()).stats.userStats(userId);
+  }
+
+  async getStorageStats(): Promise<StorageStats> {
+    return (await this.ready()).stats.storageStats();
+  }
+
+  async getDocumentStats(userId: string): Promise<DocumentStats> {
+    return (await this.ready()).stats.documentStats(userId);
+  }
+
+  async getDocumentUsagePatterns(userId: string): Promise<Record<string, unknown>> {
+    return (await this.ready()).stats.documentUsagePatterns(userId);
+  }
+
+  async analyzeConversation(userId: string, sessionId: string): Promise<ConversationAnalysis> {
+    return (await this.ready()).stats.analyzeConversation(userId, sessionId);
+  }
+
+  async getUserAnalytics(userId: string, opts?: { days?: number }): Promise<UserAnalytics> {
+    return (await this.ready()).stats.userAnalytics(userId, opts);
+  }
+
+  /** `{ healthy, … }`; never throws (an unusable store reports healthy: false). */
+  async healthCheck(): Promise<Record<string, unknown> & { healthy: boolean }> {
+    if (this.closed) return { healthy: false, errors: ['the manager is closed'] };
+    if (!this.initialized && !(await this.initialize())) {
+      return {
+        healthy: false,
+        basePath: this.config.storage.basePath,
+        errors: [`the store could not be opened: ${describeError(this.lastInitError).message}`],
+      };
+    }
+    const h = await this.services.stats.healthCheck(this.config.storage.basePath);
+    return { ...h, features: this.getFeatureStatus() };
+  }
+
+  // ========================================================================================= maintenance
+
+  async verify(opts?: { repair?: boolean }): Promise<VerifyReport> {
+    return (await this.ready()).maintenance.verify(opts);
+  }
+
+  async compact(opts?: { archive?: boolean; olderThanDays?: number }): Promise<Record<string, unknown>> {
+    return (await this.ready()).maintenance.compact(opts);
+  }
+
+  async cleanupOldData(opts: { olderThanDays: number; dryRun?: boolean }): Promise<Record<string, unknown>> {
+    return (await this.ready()).maintenance.cleanupOldData(opts);
+  }
+
+  /** Writes a portable bundle directory (docs/guide.md "Export and import"). */
+  async exportData(dest: string, opts?: ExportOptions): Promise<Record<string, unknown>> {
+    return (await this.ready()).bundle.exportData(dest, opts);
+  }
+
+  /** Reads a bundle written by exportData, keeping every id. */
+  async importData(src: string, opts?: ImportOptions): Promise<Record<string, unknown>> {
+    const s = await this.ready();
+    const report = await s.bundle.importData(src, opts);
+    await this.afterBulkImport(report.userIds as string[]);
+    return report;
+  }
+
+  /** Imports an original (Python) data directory. */
+  async importFromPython(dir: string, opts?: PythonImportOptions): Promise<PythonImportReport> {
+    const s = await this.ready();
+    const report = await s.python.importDir(dir, opts, this.features.get('personas') as PersonaFeature | undefined);
+    await this.afterBulkImport(report.userIds);
+    return report;
+  }
+
+  private async afterBulkImport(userIds: string[]): Promise<void> {
+    for (const [name, f] of this.features) {
+      if (!f.onBulkImport) continue;
+      try {
+        await f.onBulkImport(userIds);
+      } catch (error) {
+        this.logger.error({ feature: name, err: describeError(error) }, 'feature bulk import hook failed');
+      }
+    }
+  }
+
+  // =============================================================== search (@ffdb/search-fts, delegated)
+
+  async searchMessages(userId: string, query: string, opts?: { sessionId?: string; sessionIds?: string[]; limit?: number }): Promise<Message[]> {
+    return (await this.feature('search', 'searchMessages')).searchMessages(userId, query, opts);
+  }
+
+  async advancedSearch(q: SearchQuery): Promise<SearchResult[]> {
+    return (await this.feature('search', 'advancedSearch')).advancedSearch(q);
+  }
+
+  async searchByEntities(entities: Record<string, string[]>, opts?: { userId?: string; limit?: number }): Promise<SearchResult[]> {
+    return (await this.feature('search', 'searchByEntities')).searchByEntities(entities, opts);
+  }
+
+  async searchByTimeRange(
+    start: Date | string,
+    end: Date | string,
+    opts?: { userId?: string; queryText?: string; limit?: number },
+  ): Promise<SearchResult[]> {
+    return (await this.feature('search', 'searchByTimeRange')).searchByTimeRange(start, end, opts);
+  }
+
+  /** Synchronous; needs an initialized manager with @ffdb/search-fts installed. */
+  extractEntities(text: string): Record<string, string[]> {
+    return this.featureSync('search', 'extractEntities').extractEntities(text);
+  }
+
+  async searchDocuments(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; documentTypes?: string[]; limit?: number },
+  ): Promise<DocumentSearchHit[]> {
+    return (await this.feature('search', 'searchDocuments')).searchDocuments(userId, query, opts);
+  }
+
+  async searchDocumentsByMetadata(userId: string, filters: Record<string, unknown>): Promise<DocumentSearchHit[]> {
+    return (await this.feature('search', 'searchDocumentsByMetadata')).searchDocumentsByMetadata(userId, filters);
+  }
+
+  async rebuildSearchIndex(userId?: string): Promise<unknown> {
+    return (await this.feature('search', 'rebuildSearchIndex')).rebuildSearchIndex(userId);
+  }
+
+  // =========================================================== vectors (@ffdb/vector-faiss, delegated)
+
+  async processDocument(
+    source: string | { filename: string; content: Uint8Array | string },
+    userId: string,
+    sessionId: string,
+    opts?: ProcessDocumentOptions,
+  ): Promise<ProcessingResult> {
+    return (await this.feature('vectors', 'processDocument')).processDocument(source, userId, sessionId, opts);
+  }
+
+  async storeDocumentWithVectors(
+    userId: string,
+    sessionId: string,
+    documentId: string,
+    content: string | Uint8Array,
+    opts?: { metadata?: Record<string, unknown>; chunkingStrategy?: string; embeddingProvider?: string },
+  ): Promise<boolean> {
+    return (await this.feature('vectors', 'storeDocumentWithVectors')).storeDocumentWithVectors(userId, sessionId, documentId, content, opts);
+  }
+
+  async vectorSearch(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; topK?: number; threshold?: number; embeddingProvider?: string },
+  ): Promise<SearchResult[]> {
+    return (await this.feature('vectors', 'vectorSearch')).vectorSearch(userId, query, opts);
+  }
+
+  async searchSimilarMessages(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; similarityThreshold?: number; limit?: number },
+  ): Promise<SearchResult[]> {
+    return (await this.feature('vectors', 'searchSimilarMessages')).searchSimilarMessages(userId, query, opts);
+  }
+
+  async hybridSearch(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; topK?: number; vectorWeight?: number; fusion?: 'weighted' | 'rrf' },
+  ): Promise<SearchResult[]> {
+    return (await this.feature('vectors', 'hybridSearch')).hybridSearch(userId, query, opts);
+  }
+
+  async deleteDocumentVectors(userId: string, sessionId: string, documentId: string): Promise<boolean> {
+    return (await this.feature('vectors', 'deleteDocumentVectors')).deleteDocumentVectors(userId, sessionId, documentId);
+  }
+
+  async getVectorStats(userId: string, sessionId: string): Promise<Record<string, unknown>> {
+    return (await this.feature('vectors', 'getVectorStats')).getVectorStats(userId, sessionId);
+  }
+
+  /** Synchronous; needs an initialized manager with @ffdb/vector-faiss installed. */
+  chunkText(text: string, strategy?: string, custom?: Record<string, unknown>): Chunk[] {
+    return this.featureSync('vectors', 'chunkText').chunkText(text, strategy, custom);
+  }
+
+  // ============================================================ personas (@ffdb/personas, delegated)
+
+  async savePersona(personaId: string, data: Record<string, unknown>, userId?: string): Promise<boolean> {
+    return (await this.feature('personas', 'savePersona')).savePersona(personaId, data, userId);
+  }
+
+  async createPersona(persona: Record<string, unknown>): Promise<boolean | string> {
+    return (await this.feature('personas', 'createPersona')).createPersona(persona);
+  }
+
+  async getPersona(personaId: string, userId?: string): Promise<Persona | null> {
+    return (await this.feature('personas', 'getPersona')).getPersona(personaId, userId);
+  }
+
+  async listPersonas(userId?: string): Promise<Persona[]> {
+    return (await this.feature('personas', 'listPersonas')).listPersonas(userId);
+  }
+
+  async deletePersona(personaId: string, userId?: string): Promise<boolean> {
+    return (await this.feature('personas', 'deletePersona')).deletePersona(personaId, userId);
+  }
+
+  async createPanel(panelType: string, personaIds: string[], config?: Record<string, unknown>): Promise<string> {
+    return (await this.feature('personas', 'createPanel')).createPanel(panelType, personaIds, config);
+  }
+
+  async getPanel(panelId: string): Promise<Panel | null> {
+    return (await this.feature('personas', 'getPanel')).getPanel(panelId);
+  }
+
+  async listPanels(opts?: Record<string, unknown>): Promise<Panel[]> {
+    return (await this.feature('personas', 'listPanels')).listPanels(opts);
+  }
+
+  async addPanelMessage(panelId: string, message: Record<string, unknown>): Promise<boolean | PanelMessage> {
+    return (await this.feature('personas', 'addPanelMessage')).addPanelMessage(panelId, message);
+  }
+
+  async getPanelMessages(panelId: string, opts?: { limit?: number; offset?: number; personaId?: string }): Promise<PanelMessage[]> {
+    return (await this.feature('personas', 'getPanelMessages')).getPanelMessages(panelId, opts);
+  }
+
+  async savePanelInsight(panelId: string, insight: Record<string, unknown>): Promise<boolean | string> {
+    return (await this.feature('personas', 'savePanelInsight')).savePanelInsight(panelId, insight);
+  }
+
+  async getPanelInsights(panelId: string): Promise<PanelInsight[]> {
+    return (await this.feature('personas', 'getPanelInsights')).getPanelInsights(panelId);
+  }
+
+  async getPanelStats(panelId: string): Promise<PanelStats | null> {
+    return (await this.feature('personas', 'getPanelStats')).getPanelStats(panelId);
+  }
+}

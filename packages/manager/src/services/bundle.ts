@@ -1,0 +1,306 @@
+/**
+ * Portable bundles (exportData / importData), format `ffdb-bundle` version 1 (docs/guide.md):
+ *
+ *   <dir>/manifest.json     { format: 'ffdb-bundle', version: 1, createdAt, counts, users }
+ *   <dir>/records.jsonl     one record per line, in dependency order:
+ *       { type: 'user', data: UserProfile }
+ *       { type: 'session', userId, data: { sessionId, title, sessionType, createdAt, updatedAt, metadata } }
+ *       { type: 'message', userId, sessionId, data: Message }              (chronological, without seq)
+ *       { type: 'document', userId, sessionId, file, data: DocumentRecord } (bytes at <dir>/<file>)
+ *       { type: 'context', userId, sessionId, data: SituationalContext }
+ *       { type: 'context_snapshot', userId, sessionId, snapshotId, data: SituationalContext }
+ *   <dir>/documents/<userId>/<sessionId>/<documentId>   exact document bytes
+ *
+ * Everything is streamed: neither side holds a whole session or document in memory.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  type DocumentRecord,
+  FFValidationError,
+  isValidUserId,
+  type Message,
+  MessageSchema,
+  SAFE_ID_PATTERN,
+  type SituationalContext,
+  type UserProfile,
+} from '@ffdb/core-types';
+import { z } from 'zod';
+import type { Core } from '../core.js';
+import { writeJson } from '../json-blob.js';
+import { keys } from '../keys.js';
+import { assertUserId, parseOptions } from '../validation.js';
+import type { ContextService } from './context.js';
+import type { DocumentService } from './documents.js';
+import type { MessageService } from './messages.js';
+import type { SessionService } from './sessions.js';
+import type { StreamingService } from './streaming.js';
+import type { UserService } from './users.js';
+
+export const BUNDLE_FORMAT = 'ffdb-bundle';
+export const BUNDLE_VERSION = 1;
+
+export interface ExportOptions {
+  /** Only these users (default: all). */
+  userIds?: string[];
+  /** Leave document bytes out (records are still written). */
+  includeDocuments?: boolean;
+}
+
+export interface ImportOptions {
+  /** Stop at the first bad record instead of skipping it. */
+  strict?: boolean;
+}
+
+const ExportOpts = z.object({ userIds: z.array(z.string()).optional(), includeDocuments: z.boolean().optional() });
+const ImportOpts = z.object({ strict: z.boolean().optional() });
+
+interface Deps {
+  users: UserService;
+  sessions: SessionService;
+  messages: MessageService;
+  documents: DocumentService;
+  context: ContextService;
+  streaming: StreamingService;
+}
+
+async function writeLine(out: fs.WriteStream, record: unknown): Promise<void> {
+  if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+}
+
+export class BundleService {
+  constructor(
+    private readonly core: Core,
+    private readonly d: Deps,
+  ) {}
+
+  async exportData(dest: unknown, opts?: unknown): Promise<Record<string, unknown>> {
+    if (typeof dest !== 'string' || dest.length === 0) {
+      throw new FFValidationError([{ path: 'dest', message: 'must be a directory path' }]);
+    }
+    const o = parseOptions(ExportOpts, opts);
+    const userIds = o.userIds ? o.userIds.map((u, i) => assertUserId(u, `opts.userIds.${i}`)) : await this.d.users.list();
+    await fs.promises.mkdir(dest, { recursive: true });
+    const counts = { users: 0, sessions: 0, messages: 0, documents: 0, contexts: 0, contextSnapshots: 0 };
+    const out = fs.createWriteStream(path.join(dest, 'records.jsonl'));
+    const closed = new Promise<void>((resolve, reject) => {
+      out.on('close', () => resolve());
+      out.on('error', reject);
+    });
+    try {
+      for (const userId of userIds) {
+        const profile = await this.d.users.get(userId);
+        if (!profile) continue;
+        await writeLine(out, { type: 'user', data: profile });
+        counts.users++;
+        const sessions = await this.d.sessions.list(userId, { order: 'oldest' });
+        for (const s of sessions) {
+          const { messageCount: _c, userId: _u, ...session } = s;
+          await writeLine(out, { type: 'session', userId, data: session });
+          counts.sessions++;
+          for await (const batch of this.d.streaming.streamMessages(userId, s.sessionId, { batchSize: 500 })) {
+            for (const m of batch) {
+              const { seq: _seq, ...message } = m;
+              await writeLine(out, { type: 'message', userId, sessionId: s.sessionId, data: message });
+              counts.messages++;
+            }
+          }
+          for (const doc of await this.d.documents.list(userId, s.sessionId)) {
+            const file = `documents/${userId}/${s.sessionId}/${doc.documentId}`;
+            if (o.includeDocuments !== false) {
+              const stream = await this.core.storage.readStream(keys.documentKey(userId, s.sessionId, doc.documentId));
+              if (!stream) continue;
+              await fs.promises.mkdir(path.dirname(path.join(dest, file)), { recursive: true });
+              await pipeline(Readable.from(stream), fs.createWriteStream(path.join(dest, file)));
+            }
+            await writeLine(out, { type: 'document', userId, sessionId: s.sessionId, file, data: doc });
+            counts.documents++;
+          }
+          const ctx = await this.d.context.get(userId, s.sessionId);
+          if (ctx) {
+            await writeLine(out, { type: 'context', userId, sessionId: s.sessionId, data: ctx });
+            counts.contexts++;
+          }
+          const history = await this.d.context.history(userId, s.sessionId);
+          for (const h of history.reverse()) {
+            const { snapshotId, ...context } = h;
+            await writeLine(out, { type: 'context_snapshot', userId, sessionId: s.sessionId, snapshotId, data: context });
+            counts.contextSnapshots++;
+          }
+        }
+      }
+    } finally {
+      out.end();
+      await closed;
+    }
+    const manifest = {
+      format: BUNDLE_FORMAT,
+      version: BUNDLE_VERSION,
+      createdAt: this.core.now(),
+      counts,
+      users: userIds,
+      files: { records: 'records.jsonl', documents: 'documents/' },
+    };
+    await fs.promises.writeFile(path.join(dest, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    return { dest, ...counts };
+  }
+
+  async importData(src: unknown, opts?: unknown): Promise<Record<string, unknown> & { userIds: string[] }> {
+    if (typeof src !== 'string' || src.length === 0) {
+      throw new FFValidationError([{ path: 'src', message: 'must be a directory path' }]);
+    }
+    const o = parseOptions(ImportOpts, opts);
+    const manifestText = await fs.promises.readFile(path.join(src, 'manifest.json'), 'utf8').catch(() => null);
+    if (manifestText === null) throw new FFValidationError([{ path: 'src', message: 'has no manifest.json (not an ffdb bundle)' }]);
+    let manifest: { format?: unknown; version?: unknown };
+    try {
+      manifest = JSON.parse(manifestText);
+    } catch {
+      throw new FFValidationError([{ path: 'src', message: 'manifest.json is not valid JSON' }]);
+    }
+    if (manifest.format !== BUNDLE_FORMAT) throw new FFValidationError([{ path: 'src', message: 'not an ffdb bundle' }]);
+    if (typeof manifest.version !== 'number' || manifest.version > BUNDLE_VERSION) {
+      throw new FFValidationError([
+        { path: 'src', message: `bundle version ${String(manifest.version)} is newer than supported ${BUNDLE_VERSION}`, limit: BUNDLE_VERSION },
+      ]);
+    }
+    const counts = { users: 0, sessions: 0, messages: 0, documents: 0, contexts: 0, contextSnapshots: 0, skipped: 0 };
+    const issues: { line: number; message: string }[] = [];
+    const userIds = new Set<string>();
+    const liveSessions = new Set<string>(); // sessions created by this import (others are skipped)
+    let pending: { userId: string; sessionId: string; messages: Message[] } | null = null;
+    const flush = async () => {
+      if (!pending || pending.messages.length === 0) return;
+      const { userId, sessionId, messages } = pending;
+      const res = await this.core.storage.append(
+        keys.messagesLog(userId, sessionId),
+        messages as unknown as Record<string, unknown>[],
+      );
+      await this.core.hooks.emit(
+        'onMessagesAdded',
+        userId,
+        sessionId,
+        messages.map((m, i) => ({ ...m, seq: res.firstSeq + i })),
+      );
+      pending.messages = [];
+    };
+    const lines = readline.createInterface({ input: fs.createReadStream(path.join(src, 'records.jsonl')), crlfDelay: Infinity });
+    let lineNo = 0;
+    for await (const line of lines) {
+      lineNo++;
+      if (!line.trim()) continue;
+      try {
+        const rec = JSON.parse(line) as { type: string; userId?: string; sessionId?: string; data: any; file?: string; snapshotId?: string };
+        if (rec.type !== 'message') await flush();
+        switch (rec.type) {
+          case 'user': {
+            const profile = rec.data as UserProfile;
+            const userId = assertUserId(profile?.userId, 'user.userId');
+            userIds.add(userId);
+            if (!(await this.d.users.exists(userId))) {
+              await writeJson(this.core, keys.profile(userId), profile);
+              counts.users++;
+            }
+            break;
+          }
+          case 'session': {
+            const userId = assertUserId(rec.userId);
+            const s = rec.data;
+            if (typeof s?.sessionId !== 'string' || !SAFE_ID_PATTERN.test(s.sessionId)) throw new Error('bad session id');
+            const created = await this.d.sessions.createWithId(userId, {
+              sessionId: s.sessionId,
+              title: String(s.title ?? ''),
+              sessionType: String(s.sessionType ?? 'chat'),
+              createdAt: String(s.createdAt ?? this.core.now()),
+              updatedAt: String(s.updatedAt ?? s.createdAt ?? this.core.now()),
+              metadata: s.metadata ?? {},
+            });
+            userIds.add(userId);
+            if (created) {
+              liveSessions.add(`${userId}/${s.sessionId}`);
+              counts.sessions++;
+            } else counts.skipped++;
+            break;
+          }
+          case 'message': {
+            const userId = rec.userId!;
+            const sessionId = rec.sessionId!;
+            if (!liveSessions.has(`${userId}/${sessionId}`)) {
+              counts.skipped++;
+              break;
+            }
+            const m = MessageSchema.parse(rec.data);
+            delete (m as { seq?: number }).seq;
+            if (!pending || pending.userId !== userId || pending.sessionId !== sessionId) {
+              await flush();
+              pending = { userId, sessionId, messages: [] };
+            }
+            pending.messages.push(m);
+            counts.messages++;
+            if (pending.messages.length >= 500) await flush();
+            break;
+          }
+          case 'document': {
+            const userId = rec.userId!;
+            const sessionId = rec.sessionId!;
+            if (!liveSessions.has(`${userId}/${sessionId}`)) {
+              counts.skipped++;
+              break;
+            }
+            const doc = rec.data as DocumentRecord;
+            if (typeof doc?.documentId !== 'string' || doc.documentId.includes('/') || doc.documentId.includes('..')) {
+              throw new Error('bad document id');
+            }
+            const key = keys.documentKey(userId, sessionId, doc.documentId);
+            const file = path.join(src, rec.file ?? `documents/${userId}/${sessionId}/${doc.documentId}`);
+            const rel = path.relative(src, file);
+            if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error('document file outside the bundle');
+            const exists = await fs.promises.stat(file).then(
+              (st) => st.isFile(),
+              () => false,
+            );
+            if (!exists) throw new Error('document file missing');
+            await this.core.storage.writeStream(key, fs.createReadStream(file));
+            await this.d.documents.putRecord(userId, sessionId, { ...doc, path: key });
+            counts.documents++;
+            break;
+          }
+          case 'context': {
+            const userId = rec.userId!;
+            const sessionId = rec.sessionId!;
+            if (!liveSessions.has(`${userId}/${sessionId}`)) {
+              counts.skipped++;
+              break;
+            }
+            await writeJson(this.core, keys.contextKey(userId, sessionId), rec.data as SituationalContext);
+            counts.contexts++;
+            break;
+          }
+          case 'context_snapshot': {
+            const userId = rec.userId!;
+            const sessionId = rec.sessionId!;
+            if (!liveSessions.has(`${userId}/${sessionId}`)) {
+              counts.skipped++;
+              break;
+            }
+            const id = await this.d.context.saveSnapshotWithId(userId, sessionId, rec.data, rec.snapshotId);
+            if (id) counts.contextSnapshots++;
+            else counts.skipped++;
+            break;
+          }
+          default:
+            counts.skipped++;
+        }
+      } catch (error) {
+        if (o.strict) throw new FFValidationError([{ path: `records.jsonl:${lineNo}`, message: (error as Error).message }]);
+        counts.skipped++;
+        if (issues.length < 100) issues.push({ line: lineNo, message: (error as Error).message });
+      }
+    }
+    await flush();
+    return { src, ...counts, issues, userIds: [...userIds].filter(isValidUserId) };
+  }
+}

@@ -1,0 +1,144 @@
+/** Situational context: the current one (a blob) and snapshots (one blob each, named by a timed id). */
+import {
+  generateContextSnapshotId,
+  parseOrThrow,
+  type SituationalContext,
+  SituationalContextInputSchema,
+} from '@ffdb/core-types';
+import { z } from 'zod';
+import type { Core } from '../core.js';
+import { readJson, writeJson } from '../json-blob.js';
+import { keys } from '../keys.js';
+import { extractEntitiesWith, extractiveSummary, topTerms } from '../text-analysis.js';
+import { assertSessionId, assertUserId, parseOptions } from '../validation.js';
+import type { MessageService } from './messages.js';
+
+export type ContextSnapshotEntry = SituationalContext & { snapshotId: string };
+
+const ExtractOptions = z.object({
+  /** How many of the latest messages to read (default 200). */
+  maxMessages: z.number().int().positive().optional(),
+  maxKeyPoints: z.number().int().min(0).max(10).optional(),
+  /** Also store the result as the current context (and a snapshot). */
+  save: z.boolean().optional(),
+});
+
+export class ContextService {
+  constructor(
+    private readonly core: Core,
+    private readonly messages: MessageService,
+  ) {}
+
+  private complete(input: unknown): SituationalContext {
+    const c = parseOrThrow(SituationalContextInputSchema, input, 'context');
+    return {
+      summary: c.summary,
+      keyPoints: c.keyPoints ?? [],
+      entities: c.entities ?? {},
+      timestamp: c.timestamp ?? this.core.now(),
+      confidence: c.confidence ?? 0,
+      messageRange: c.messageRange ?? null,
+      metadata: c.metadata ?? {},
+    };
+  }
+
+  async update(userId: string, sessionId: string, ctx: unknown): Promise<boolean> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const context = this.complete(ctx);
+    if (!(await this.core.index.has(userId, sessionId))) return false;
+    await writeJson(this.core, keys.contextKey(userId, sessionId), context);
+    await this.core.hooks.emit('onContextUpdated', userId, sessionId, context);
+    return true;
+  }
+
+  async get(userId: string, sessionId: string): Promise<SituationalContext | null> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    return readJson<SituationalContext>(this.core, keys.contextKey(userId, sessionId));
+  }
+
+  async saveSnapshot(userId: string, sessionId: string, ctx: unknown): Promise<boolean> {
+    return (await this.saveSnapshotWithId(userId, sessionId, ctx)) !== null;
+  }
+
+  /** Saves a snapshot; resolves to its id, or null when the session does not exist. */
+  async saveSnapshotWithId(userId: string, sessionId: string, ctx: unknown, snapshotId?: string): Promise<string | null> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const context = this.complete(ctx);
+    if (!(await this.core.index.has(userId, sessionId))) return null;
+    const root = keys.contextHistoryRoot(userId, sessionId);
+    const id = await this.core.storage.withLock(root, async () => {
+      let candidate = snapshotId ?? generateContextSnapshotId(this.core.clock.now());
+      while (await this.core.storage.exists(keys.contextSnapshot(userId, sessionId, candidate))) {
+        if (snapshotId) return null;
+        candidate = generateContextSnapshotId(this.core.clock.now());
+      }
+      await writeJson(this.core, keys.contextSnapshot(userId, sessionId, candidate), { snapshotId: candidate, context });
+      return candidate;
+    });
+    if (id) await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, id);
+    return id;
+  }
+
+  async history(userId: string, sessionId: string, limit?: unknown): Promise<ContextSnapshotEntry[]> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const lim = parseOptions(z.number().int().nonnegative().optional(), limit, 'limit');
+    const root = keys.contextHistoryRoot(userId, sessionId);
+    const names = (await this.core.storage.list(root))
+      .filter((k) => k.endsWith('.json'))
+      .sort()
+      .reverse();
+    const chosen = lim === undefined ? names : names.slice(0, lim);
+    const out: ContextSnapshotEntry[] = [];
+    for (const key of chosen) {
+      const rec = await readJson<{ snapshotId: string; context: SituationalContext }>(this.core, key);
+      if (rec?.context) out.push({ ...rec.context, snapshotId: rec.snapshotId });
+    }
+    return out;
+  }
+
+  /**
+   * A context derived from the session's messages: an extractive summary (the highest-scoring sentences),
+   * key points (the next best sentences, up to `maxKeyPoints`), entities (the configured patterns) and the
+   * message range. Deterministic for the same messages. Null when the session does not exist or is empty.
+   */
+  async extract(userId: string, sessionId: string, opts?: unknown): Promise<SituationalContext | null> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const o = parseOptions(ExtractOptions, opts);
+    if (!(await this.core.index.has(userId, sessionId))) return null;
+    const newest = await this.messages.read(userId, sessionId, { reverse: true, limit: o.maxMessages ?? 200 });
+    const msgs = newest.reverse().filter((m) => m.content.trim().length > 0);
+    if (msgs.length === 0) return null;
+    const texts = msgs.map((m) => m.content);
+    const maxKeyPoints = o.maxKeyPoints ?? 5;
+    const best = extractiveSummary(texts, 2 + maxKeyPoints);
+    const summarySentences = best.slice(0, 2);
+    const keyPoints = best.slice(2, 2 + maxKeyPoints);
+    const top = topTerms(texts, 5, this.core.config.search.minWordLength).map((t) => t.term);
+    let summary = summarySentences.join(' ');
+    if (!summary) summary = `Conversation of ${msgs.length} messages${top.length ? ` about ${top.join(', ')}` : ''}.`;
+    const maxLen = this.core.config.document.summaryMaxLength;
+    if (summary.length > maxLen) summary = `${summary.slice(0, maxLen - 1)}…`;
+    const entities = extractEntitiesWith(this.core.config.runtime.entityPatterns, texts.join('\n'));
+    const first = msgs[0]!;
+    const last = msgs[msgs.length - 1]!;
+    const context: SituationalContext = {
+      summary,
+      keyPoints: keyPoints.map((k) => (k.length > 300 ? `${k.slice(0, 299)}…` : k)),
+      entities,
+      timestamp: this.core.now(),
+      confidence: Math.round(Math.min(1, 0.3 + msgs.length / 20) * 100) / 100,
+      messageRange: { start: first.messageId, end: last.messageId },
+      metadata: { method: 'extractive', messageCount: msgs.length, topTerms: top },
+    };
+    if (o.save) {
+      await this.update(userId, sessionId, context);
+      await this.saveSnapshot(userId, sessionId, context);
+    }
+    return context;
+  }
+}

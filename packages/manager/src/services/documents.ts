@@ -1,0 +1,178 @@
+/**
+ * Documents: bytes at …/documents/<docId>, records in …/documents/index.json (updated under a lock).
+ * Limits as the reference: size limit inclusive (storage.maxDocumentSizeBytes), extension allow-list
+ * case-insensitive on the last suffix, MIME by extension. A document given by `path` is streamed to
+ * the store, never held in memory.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  type DocumentRecord,
+  FFNotFoundError,
+  FFValidationError,
+  Metadata,
+  mimeTypeFor,
+  parseOrThrow,
+  sanitizeFilename,
+  StoreDocumentInputSchema,
+} from '@ffdb/core-types';
+import type { Core } from '../core.js';
+import { readJson, writeJson } from '../json-blob.js';
+import { keys } from '../keys.js';
+import { assertDocumentId, assertPlainObject, assertSessionId, assertUserId } from '../validation.js';
+
+type DocIndex = Record<string, DocumentRecord>;
+
+export function extensionOf(filename: string): string {
+  const base = filename.split(/[\\/]/).pop() ?? filename;
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot).toLowerCase() : dot === 0 && base.length > 1 ? base.toLowerCase() : '';
+}
+
+export class DocumentService {
+  constructor(private readonly core: Core) {}
+
+  private readIndex(userId: string, sessionId: string): Promise<DocIndex | null> {
+    return readJson<DocIndex>(this.core, keys.documentsIndex(userId, sessionId));
+  }
+
+  async store(userId: string, sessionId: string, doc: unknown): Promise<string> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const d = parseOrThrow(StoreDocumentInputSchema, assertPlainObject(doc, 'doc'), 'doc');
+    const metadata = d.metadata === undefined ? {} : parseOrThrow(Metadata, d.metadata, 'doc.metadata');
+    const { config } = this.core;
+    // Extension allow-list (case-insensitive; only the last suffix counts, like the reference).
+    const ext = extensionOf(d.filename);
+    const allowed = config.document.allowedExtensions.map((e) => e.toLowerCase());
+    if (!allowed.includes(ext)) {
+      throw new FFValidationError([
+        {
+          path: 'filename',
+          message: `extension ${ext ? JSON.stringify(ext) : '(none)'} is not in document.allowedExtensions`,
+          limit: allowed.join(' '),
+        },
+      ]);
+    }
+    const limit = config.storage.maxDocumentSizeBytes;
+    let bytes: Uint8Array | null = null;
+    let size: number;
+    if (d.content !== undefined) {
+      bytes = typeof d.content === 'string' ? new TextEncoder().encode(d.content) : d.content;
+      size = bytes.byteLength;
+    } else {
+      const stat = await fs.promises.stat(d.path!).catch(() => null);
+      if (!stat?.isFile()) throw new FFValidationError([{ path: 'doc.path', message: 'is not a readable file' }]);
+      size = stat.size;
+    }
+    if (size > limit) {
+      throw new FFValidationError([
+        { path: 'content', message: `document is ${size} bytes, over storage.maxDocumentSizeBytes ${limit}`, limit },
+      ]);
+    }
+    if (!(await this.core.index.has(userId, sessionId))) {
+      throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
+    }
+    // <8 hex>_<sanitized name>, kept within one 255-character key segment.
+    const documentId = `${randomBytes(4).toString('hex')}_${sanitizeFilename(d.filename, 246)}`;
+    const key = keys.documentKey(userId, sessionId, documentId);
+    if (bytes) {
+      await this.core.storage.write(key, bytes);
+    } else {
+      const written = await this.core.storage.writeStream(key, fs.createReadStream(d.path!));
+      size = written;
+      if (written > limit) {
+        await this.core.storage.delete(key);
+        throw new FFValidationError([
+          { path: 'content', message: `document is ${written} bytes, over storage.maxDocumentSizeBytes ${limit}`, limit },
+        ]);
+      }
+    }
+    const record: DocumentRecord = {
+      documentId,
+      filename: documentId,
+      originalName: d.originalName ?? (d.path && d.filename === undefined ? path.basename(d.path) : d.filename),
+      path: key,
+      mimeType: d.mimeType ?? mimeTypeFor(d.filename),
+      size,
+      uploadedAt: this.core.now(),
+      uploadedBy: d.uploadedBy ?? userId,
+      analysis: {},
+      metadata,
+    };
+    await this.putRecord(userId, sessionId, record);
+    if (this.core.hooks.has('onDocumentStored')) {
+      const content = bytes ?? (await this.core.storage.read(key)) ?? new Uint8Array();
+      await this.core.hooks.emit('onDocumentStored', userId, sessionId, record, content);
+    }
+    return documentId;
+  }
+
+  /** Adds or replaces a record in the session's document index (import uses it directly). */
+  async putRecord(userId: string, sessionId: string, record: DocumentRecord): Promise<void> {
+    const indexKey = keys.documentsIndex(userId, sessionId);
+    await this.core.storage.withLock(indexKey, async () => {
+      const index = (await this.readIndex(userId, sessionId)) ?? {};
+      index[record.documentId] = record;
+      await writeJson(this.core, indexKey, index);
+    });
+  }
+
+  async get(userId: string, sessionId: string, documentId: string): Promise<Uint8Array | null> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    assertDocumentId(documentId);
+    return this.core.storage.read(keys.documentKey(userId, sessionId, documentId));
+  }
+
+  async info(userId: string, sessionId: string, documentId: string): Promise<DocumentRecord | null> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    assertDocumentId(documentId);
+    return (await this.readIndex(userId, sessionId))?.[documentId] ?? null;
+  }
+
+  async list(userId: string, sessionId: string): Promise<DocumentRecord[]> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const index = await this.readIndex(userId, sessionId);
+    if (!index) return [];
+    return Object.values(index).sort((a, b) =>
+      a.uploadedAt < b.uploadedAt ? -1 : a.uploadedAt > b.uploadedAt ? 1 : a.documentId < b.documentId ? -1 : 1,
+    );
+  }
+
+  async remove(userId: string, sessionId: string, documentId: string): Promise<boolean> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    assertDocumentId(documentId);
+    const indexKey = keys.documentsIndex(userId, sessionId);
+    const removed = await this.core.storage.withLock(indexKey, async () => {
+      const index = await this.readIndex(userId, sessionId);
+      if (!index?.[documentId]) return false;
+      delete index[documentId];
+      await this.core.storage.delete(keys.documentKey(userId, sessionId, documentId));
+      await writeJson(this.core, indexKey, index);
+      return true;
+    });
+    if (removed) await this.core.hooks.emit('onDocumentDeleted', userId, sessionId, documentId);
+    return removed;
+  }
+
+  async updateAnalysis(userId: string, sessionId: string, documentId: string, analysis: unknown): Promise<boolean> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    assertDocumentId(documentId);
+    const a = assertPlainObject(analysis, 'analysis');
+    const indexKey = keys.documentsIndex(userId, sessionId);
+    return this.core.storage.withLock(indexKey, async () => {
+      const index = await this.readIndex(userId, sessionId);
+      const record = index?.[documentId];
+      if (!index || !record) return false;
+      record.analysis = { ...record.analysis, analysis: a, analyzedAt: this.core.now() };
+      await writeJson(this.core, indexKey, index);
+      return true;
+    });
+  }
+}

@@ -1,0 +1,161 @@
+/** verify / compact / cleanupOldData: the storage port's checks plus the manager's own invariants. */
+import type { CompactOptions, VerifyIssue, VerifyReport } from '@ffdb/core-types';
+import { FFValidationError } from '@ffdb/core-types';
+import { z } from 'zod';
+import type { Core } from '../core.js';
+import type { FeatureHooks } from '../features/types.js';
+import { readJson, writeJson } from '../json-blob.js';
+import { keys } from '../keys.js';
+import { parseOptions } from '../validation.js';
+import type { DocumentService } from './documents.js';
+import type { SessionService } from './sessions.js';
+import { purgeTrash } from './trash.js';
+import type { UserService } from './users.js';
+
+interface Deps {
+  users: UserService;
+  sessions: SessionService;
+  documents: DocumentService;
+  features: () => { name: string; feature: FeatureHooks }[];
+}
+
+const VerifyOptions = z.object({ repair: z.boolean().optional() });
+const CompactOpts = z.object({ archive: z.boolean().optional(), olderThanDays: z.number().nonnegative().optional() });
+const CleanupOptions = z.object({ olderThanDays: z.number().nonnegative(), dryRun: z.boolean().optional() });
+
+export class MaintenanceService {
+  constructor(
+    private readonly core: Core,
+    private readonly d: Deps,
+  ) {}
+
+  /**
+   * Storage checksums (the port's verify) plus: every indexed session has its mirror, no session tree
+   * exists without an index entry (left behind by a crash during delete), every document record has its
+   * bytes and every document file has a record. `repair` fixes what can be fixed without guessing.
+   */
+  async verify(opts?: unknown): Promise<VerifyReport> {
+    const o = parseOptions(VerifyOptions, opts);
+    const repair = o.repair === true;
+    const base = await this.core.storage.verify({ repair });
+    const issues: VerifyIssue[] = [...base.issues];
+    const { storage } = this.core;
+    for (const userId of await this.d.users.list()) {
+      const live = new Set(await this.d.sessions.ids(userId));
+      for (const sid of live) {
+        const metaKey = keys.sessionMeta(userId, sid);
+        if (!(await storage.exists(metaKey))) {
+          const issue: VerifyIssue = { code: 'SESSION_MIRROR_MISSING', key: metaKey, message: 'session.json is missing' };
+          if (repair) {
+            const s = await this.d.sessions.get(userId, sid);
+            if (s) {
+              const { messageCount: _c, ...rest } = s;
+              await writeJson(this.core, metaKey, rest);
+              issue.repaired = true;
+            }
+          }
+          issues.push(issue);
+        }
+        // Documents: records vs bytes.
+        const indexKey = keys.documentsIndex(userId, sid);
+        const index = (await readJson<Record<string, unknown>>(this.core, indexKey)) ?? {};
+        const files = (await storage.list(keys.documentsRoot(userId, sid))).filter((k) => k !== indexKey);
+        const fileIds = new Set(files.map((k) => k.slice(k.lastIndexOf('/') + 1)));
+        let indexChanged = false;
+        for (const docId of Object.keys(index)) {
+          if (!fileIds.has(docId)) {
+            const issue: VerifyIssue = {
+              code: 'DOCUMENT_BYTES_MISSING',
+              key: keys.documentKey(userId, sid, docId),
+              message: 'a document record has no bytes',
+            };
+            if (repair) {
+              delete index[docId];
+              indexChanged = true;
+              issue.repaired = true;
+            }
+            issues.push(issue);
+          }
+        }
+        for (const docId of fileIds) {
+          if (!(docId in index)) {
+            const key = keys.documentKey(userId, sid, docId);
+            const issue: VerifyIssue = { code: 'DOCUMENT_ORPHAN', key, message: 'a document file has no record' };
+            if (repair) {
+              await storage.delete(key);
+              issue.repaired = true;
+            }
+            issues.push(issue);
+          }
+        }
+        if (indexChanged) await writeJson(this.core, indexKey, index);
+      }
+      // Session trees with no live index entry (a crash between hiding and deleting).
+      for (const child of await storage.list(keys.sessionsRoot(userId))) {
+        const sid = child.slice(child.lastIndexOf('/') + 1);
+        if (live.has(sid)) continue;
+        const issue: VerifyIssue = { code: 'SESSION_ORPHAN', key: child, message: 'session data without an index entry' };
+        if (repair) {
+          await storage.delete(child);
+          issue.repaired = true;
+        }
+        issues.push(issue);
+      }
+    }
+    for (const { name, feature } of this.d.features()) {
+      if (!feature.verify) continue;
+      try {
+        issues.push(...(await feature.verify({ repair })));
+      } catch (error) {
+        issues.push({ code: `${name.toUpperCase()}_VERIFY_FAILED`, message: (error as Error).message });
+      }
+    }
+    const ok = issues.every((i) => i.repaired === true);
+    const report: VerifyReport = { ok, issues };
+    if (base.checked) report.checked = base.checked;
+    return report;
+  }
+
+  async compact(opts?: unknown): Promise<Record<string, unknown>> {
+    const o = parseOptions(CompactOpts, opts);
+    const options: CompactOptions = {};
+    if (o.archive !== undefined) options.archive = o.archive;
+    if (o.olderThanDays !== undefined) options.olderThanDays = o.olderThanDays;
+    const report = await this.core.storage.compact(options);
+    const features: string[] = [];
+    for (const { name, feature } of this.d.features()) {
+      if (!feature.compact) continue;
+      await feature.compact();
+      features.push(name);
+    }
+    return { ...report, features };
+  }
+
+  /**
+   * Deletes sessions whose last activity is older than `olderThanDays` (every user; through the same
+   * path as deleteSession, so nothing reappears) and trash backups older than that. `dryRun` only counts.
+   */
+  async cleanupOldData(
+    opts: unknown,
+    deleteSession?: (userId: string, sessionId: string) => Promise<boolean>,
+  ): Promise<Record<string, unknown>> {
+    if (opts === undefined) throw new FFValidationError([{ path: 'opts.olderThanDays', message: 'is required' }]);
+    const o = parseOptions(CleanupOptions, opts);
+    const cutoff = new Date(this.core.clock.now().getTime() - o.olderThanDays * 86_400_000).toISOString();
+    let sessionsDeleted = 0;
+    const usersAffected = new Set<string>();
+    for (const userId of await this.d.users.list()) {
+      for (const s of await this.d.sessions.list(userId)) {
+        if (s.updatedAt >= cutoff) continue;
+        if (!o.dryRun) {
+          const removed = deleteSession ? await deleteSession(userId, s.sessionId) : await this.d.sessions.remove(userId, s.sessionId);
+          if (!removed) continue;
+        }
+        sessionsDeleted++;
+        usersAffected.add(userId);
+      }
+    }
+    const trashPurged = o.dryRun ? 0 : await purgeTrash(this.core, cutoff);
+    return { cutoff, sessionsDeleted, usersAffected: [...usersAffected], trashPurged, dryRun: o.dryRun === true };
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * Messages: one append-only log per session. `seq` is the log position; `messageCount` is the log's
+ * count; a session's `updatedAt` is bumped by a small `touch` event in the user's session index, written
+ * in parallel with the append — never a read-modify-write of session metadata.
+ */
+import {
+  createMessage,
+  FFConflictError,
+  FFNotFoundError,
+  FFValidationError,
+  generateMessageId,
+  type LogEntry,
+  type Message,
+  Metadata,
+} from '@ffdb/core-types';
+import { z } from 'zod';
+import type { Core } from '../core.js';
+import type { StoredMessage } from '../features/types.js';
+import { utf8Length } from '../json-blob.js';
+import { keys } from '../keys.js';
+import {
+  assertMessageId,
+  assertSessionId,
+  assertString,
+  assertUserId,
+  parseOptions,
+} from '../validation.js';
+import { markActive, markDone, newOwner, ReplyResolver, type StreamOwner } from './live-replies.js';
+
+/** What a message log record holds: the message, plus an owner stamp for streamed replies. */
+type MessageRecord = Message & { stream?: StreamOwner };
+
+const GetMessagesOptions = z.object({
+  limit: z.number().int().nonnegative().optional(),
+  offset: z.number().int().nonnegative().optional(),
+  reverse: z.boolean().optional(),
+});
+
+const BeginStreamOptions = z.object({
+  role: z.string().trim().min(1, 'role cannot be empty').max(200),
+  messageId: z.string().optional(),
+  metadata: Metadata.optional(),
+  parentId: z.string().min(1).max(200).optional(),
+});
+
+export interface MessageStreamHandle {
+  readonly messageId: string;
+  /** Appends text; durable when the promise resolves. */
+  write(delta: string): Promise<void>;
+  /** Marks the reply complete; resolves to the final message. */
+  complete(): Promise<StoredMessage>;
+  /** Marks the reply interrupted (keeps the text written so far). */
+  abort(reason?: string): Promise<void>;
+}
+
+export interface StreamCounters {
+  started: number;
+  completed: number;
+  interrupted: number;
+  active: Map<string, { userId: string; sessionId: string; messageId: string; startedAt: string }>;
+}
+
+export class MessageService {
+  readonly replies: ReplyResolver;
+  readonly counters: StreamCounters = { started: 0, completed: 0, interrupted: 0, active: new Map() };
+  private readonly handles = new Set<{ abort(reason?: string): Promise<void> }>();
+
+  constructor(private readonly core: Core) {
+    this.replies = new ReplyResolver(core);
+  }
+
+  /** Validates and fills a message; throws FFValidationError for bad input or size over the limit. */
+  prepare(input: unknown, field = 'message'): Message {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw new FFValidationError([{ path: field, message: 'must be an object with role and content' }]);
+    }
+    const m = createMessage(input as Message, this.core.clock.now());
+    // Stored-message fields callers may pass back (e.g. a message read earlier): seq is positional.
+    if (m.messageId.includes('/') || m.messageId.includes('..')) {
+      throw new FFValidationError([{ path: `${field}.messageId`, message: 'has invalid characters' }]);
+    }
+    this.checkSize(m, field);
+    return m;
+  }
+
+  checkSize(m: Message, field = 'message'): void {
+    const limit = this.core.config.storage.maxMessageSizeBytes;
+    const size = utf8Length(JSON.stringify(m));
+    if (size > limit) {
+      throw new FFValidationError([
+        { path: field, message: `message is ${size} bytes (UTF-8 JSON), over storage.maxMessageSizeBytes ${limit}`, limit },
+      ]);
+    }
+  }
+
+  /** Appends prepared messages to an existing session. Resolves to the stored messages with seq. */
+  async append(userId: string, sessionId: string, messages: Message[]): Promise<StoredMessage[]> {
+    const log = keys.messagesLog(userId, sessionId);
+    const at = this.core.now();
+    const [res] = await Promise.all([
+      this.core.storage.append(log, messages as unknown as Record<string, unknown>[]),
+      this.core.index.touch(userId, sessionId, at),
+    ]);
+    const stored = messages.map((m, i) => ({ ...m, seq: res.firstSeq + i }));
+    await this.core.hooks.emit('onMessagesAdded', userId, sessionId, stored);
+    return stored;
+  }
+
+  private async toStored(userId: string, sessionId: string, e: LogEntry<MessageRecord>): Promise<StoredMessage> {
+    const { stream, ...m } = e.data;
+    const out = { ...m, seq: e.seq } as StoredMessage;
+    if (stream) {
+      const r = await this.replies.resolve(userId, sessionId, m.messageId, stream);
+      out.content = r.content;
+      out.metadata = { ...m.metadata, streamStatus: r.status };
+      if (r.reason) out.metadata.streamReason = r.reason;
+    }
+    return out;
+  }
+
+  async toStoredMany(userId: string, sessionId: string, entries: LogEntry<MessageRecord>[]): Promise<StoredMessage[]> {
+    const out: StoredMessage[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      // Fast path: plain messages need no lookups.
+      if (!e.data.stream) {
+        out[i] = { ...e.data, seq: e.seq } as StoredMessage;
+      } else {
+        out[i] = await this.toStored(userId, sessionId, e);
+      }
+    }
+    return out;
+  }
+
+  /** Raw ranged read (internal, ids already validated). */
+  async read(
+    userId: string,
+    sessionId: string,
+    opts: { fromSeq?: number; limit?: number; reverse?: boolean } = {},
+  ): Promise<StoredMessage[]> {
+    const entries = await this.core.storage.readLog<MessageRecord>(keys.messagesLog(userId, sessionId), opts);
+    return this.toStoredMany(userId, sessionId, entries);
+  }
+
+  count(userId: string, sessionId: string): Promise<number> {
+    return this.core.storage.countLog(keys.messagesLog(userId, sessionId));
+  }
+
+  async getMessages(userId: string, sessionId: string, opts?: unknown): Promise<StoredMessage[]> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const o = parseOptions(GetMessagesOptions, opts);
+    const limit = o.limit ?? this.core.config.search.defaultPageSize;
+    const offset = o.offset ?? 0;
+    if (limit === 0) return [];
+    if (!o.reverse) return this.read(userId, sessionId, { fromSeq: offset, limit });
+    const n = await this.count(userId, sessionId);
+    const from = n - 1 - offset;
+    if (from < 0) return [];
+    return this.read(userId, sessionId, { fromSeq: from, limit, reverse: true });
+  }
+
+  async getAll(userId: string, sessionId: string): Promise<StoredMessage[]> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    return this.read(userId, sessionId);
+  }
+
+  async getOne(userId: string, sessionId: string, messageId: string): Promise<StoredMessage | null> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    assertString(messageId, 'messageId', { nonEmpty: true, max: 200 });
+    const log = keys.messagesLog(userId, sessionId);
+    const page = 1000;
+    for (let from = 0; ; from += page) {
+      const entries = await this.core.storage.readLog<MessageRecord>(log, { fromSeq: from, limit: page });
+      const hit = entries.find((e) => e.data.messageId === messageId);
+      if (hit) return this.toStored(userId, sessionId, hit);
+      if (entries.length < page) return null;
+    }
+  }
+
+  async getRecent(userId: string, sessionId: string, n: unknown): Promise<StoredMessage[]> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+      throw new FFValidationError([{ path: 'n', message: 'must be a non-negative integer' }]);
+    }
+    if (n === 0) return [];
+    const newestFirst = await this.read(userId, sessionId, { reverse: true, limit: n });
+    return newestFirst.reverse();
+  }
+
+  // ------------------------------------------------------------------------------------------ live replies
+
+  async begin(userId: string, sessionId: string, opts: unknown): Promise<MessageStreamHandle> {
+    const o = parseOptions(BeginStreamOptions, opts, 'opts');
+    const messageId = o.messageId === undefined ? generateMessageId() : assertMessageId(o.messageId, 'opts.messageId');
+    if (!(await this.core.index.has(userId, sessionId))) {
+      throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
+    }
+    const now = this.core.now();
+    const owner = newOwner(now);
+    const streamKey = keys.streamLog(userId, sessionId, messageId);
+    const record: MessageRecord = {
+      messageId,
+      role: o.role,
+      content: '',
+      timestamp: now,
+      attachments: [],
+      metadata: { ...(o.metadata ?? {}), streamStatus: 'streaming' },
+      stream: owner,
+    };
+    if (o.parentId !== undefined) record.parentId = o.parentId;
+    markActive(streamKey);
+    let res: { firstSeq: number };
+    try {
+      [res] = await Promise.all([
+        this.core.storage.append(keys.messagesLog(userId, sessionId), [record as unknown as Record<string, unknown>]),
+        this.core.index.touch(userId, sessionId, now),
+      ]);
+    } catch (error) {
+      markDone(streamKey);
+      throw error;
+    }
+    const seq = res.firstSeq;
+    this.counters.started++;
+    this.counters.active.set(streamKey, { userId, sessionId, messageId, startedAt: now });
+    const base = { ...record, stream: undefined };
+    delete (base as { stream?: unknown }).stream;
+    let content = '';
+    let finished = false;
+    let chain: Promise<void> = Promise.resolve();
+    const core = this.core;
+    const self = this;
+    const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = chain.then(fn);
+      chain = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
+    };
+    const finish = async (status: 'complete' | 'interrupted', reason?: string): Promise<StoredMessage> => {
+      finished = true;
+      const end: Record<string, unknown> = { end: status, at: core.now() };
+      if (reason) end.reason = reason;
+      try {
+        await core.storage.append(streamKey, [end]);
+      } finally {
+        markDone(streamKey);
+        self.counters.active.delete(streamKey);
+        self.handles.delete(handle);
+      }
+      if (status === 'complete') self.counters.completed++;
+      else self.counters.interrupted++;
+      await core.index.touch(userId, sessionId, core.now());
+      const message: StoredMessage = {
+        ...(base as Message),
+        content,
+        metadata: { ...base.metadata, streamStatus: status, ...(reason ? { streamReason: reason } : {}) },
+        seq,
+      };
+      await core.hooks.emit('onMessageUpdated', userId, sessionId, message);
+      return message;
+    };
+    const handle: MessageStreamHandle = {
+      messageId,
+      write: (delta: string) =>
+        serial(async () => {
+          if (finished) throw new FFConflictError(`stream ${messageId} is already finished`);
+          if (typeof delta !== 'string') throw new FFValidationError([{ path: 'delta', message: 'must be a string' }]);
+          if (delta.length === 0) return;
+          const next = content + delta;
+          this.checkSize({ ...(base as Message), content: next }, 'delta');
+          await core.storage.append(streamKey, [{ d: delta, at: core.now() }]);
+          content = next;
+        }),
+      complete: () =>
+        serial(async () => {
+          if (finished) throw new FFConflictError(`stream ${messageId} is already finished`);
+          return finish('complete');
+        }),
+      abort: (reason?: string) =>
+        serial(async () => {
+          if (finished) return;
+          await finish('interrupted', typeof reason === 'string' ? reason.slice(0, 500) : undefined);
+        }),
+    };
+    this.handles.add(handle);
+    return handle;
+  }
+
+  /** Marks every reply still being written by this manager as interrupted (close()). */
+  async abortAll(reason: string): Promise<void> {
+    await Promise.all([...this.handles].map((h) => h.abort(reason).catch(() => undefined)));
+  }
+}

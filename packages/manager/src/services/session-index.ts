@@ -1,0 +1,190 @@
+/**
+ * The per-user session index: an append-only log of session events, folded into memory.
+ *
+ * Why: listing a user's sessions by recency must stay fast at 10,000 sessions, and `updatedAt` changes
+ * with every message. Globbing the tree (the original) or rewriting session.json per message (a lost
+ * update under concurrency) are both wrong. Each event is one small record:
+ *   { op: 'create', s, title, type, createdAt, metadata }
+ *   { op: 'update', s, title, metadata, at }       (full values: folding is idempotent)
+ *   { op: 'touch',  s, at }                         (messages appended at `at`)
+ *   { op: 'delete', s, at }
+ * A process keeps the fold per user and catches up by reading the log from the last seq it saw, so
+ * events written by another process are picked up on the next call. The log is the source of truth;
+ * session.json is a mirror for people and tools.
+ */
+import type { StorageBackend } from '@ffdb/core-types';
+import { keys } from '../keys.js';
+
+export interface SessionEntry {
+  sessionId: string;
+  title: string;
+  sessionType: string;
+  createdAt: string;
+  updatedAt: string;
+  metadata: Record<string, unknown>;
+}
+
+type IndexEvent =
+  | { op: 'create'; s: string; title: string; type: string; createdAt: string; metadata: Record<string, unknown> }
+  | { op: 'update'; s: string; title: string; metadata: Record<string, unknown>; at: string }
+  | { op: 'touch'; s: string; at: string }
+  | { op: 'delete'; s: string; at: string };
+
+interface UserFold {
+  nextSeq: number;
+  sessions: Map<string, SessionEntry>;
+  deleted: Set<string>;
+  /** In-flight catch-up, shared by concurrent callers. */
+  refreshing: Promise<void> | null;
+}
+
+export class SessionIndex {
+  private readonly folds = new Map<string, UserFold>();
+
+  constructor(private readonly storage: StorageBackend) {}
+
+  /** Forget a user's fold (after deleteUser, or to force a full re-read). */
+  drop(userId: string): void {
+    this.folds.delete(userId);
+  }
+
+  dropAll(): void {
+    this.folds.clear();
+  }
+
+  private fold(userId: string): UserFold {
+    let f = this.folds.get(userId);
+    if (!f) {
+      f = { nextSeq: 0, sessions: new Map(), deleted: new Set(), refreshing: null };
+      this.folds.set(userId, f);
+    }
+    return f;
+  }
+
+  /** Catches up with the log (cheap when nothing changed: one count). */
+  async refresh(userId: string): Promise<UserFold> {
+    const f = this.fold(userId);
+    while (f.refreshing) await f.refreshing;
+    const run = (async () => {
+      const log = keys.sessionIndex(userId);
+      const n = await this.storage.countLog(log);
+      if (n < f.nextSeq) {
+        // The user was deleted (and maybe recreated) elsewhere: start over.
+        f.nextSeq = 0;
+        f.sessions.clear();
+        f.deleted.clear();
+      }
+      if (n > f.nextSeq) {
+        const entries = await this.storage.readLog<IndexEvent>(log, { fromSeq: f.nextSeq });
+        for (const e of entries) {
+          apply(f, e.data);
+          if (e.seq + 1 > f.nextSeq) f.nextSeq = e.seq + 1;
+        }
+      }
+    })();
+    f.refreshing = run;
+    try {
+      await run;
+    } finally {
+      f.refreshing = null;
+    }
+    return f;
+  }
+
+  async get(userId: string, sessionId: string): Promise<SessionEntry | null> {
+    // Always catch up (one countLog when nothing changed) so `updatedAt` written elsewhere shows up.
+    const f = await this.refresh(userId);
+    return f.sessions.get(sessionId) ?? null;
+  }
+
+  async has(userId: string, sessionId: string): Promise<boolean> {
+    const f = this.folds.get(userId);
+    if (f?.sessions.has(sessionId)) return true;
+    return (await this.refresh(userId)).sessions.has(sessionId);
+  }
+
+  /** Was this id ever deleted (ids are never reused). */
+  async wasDeleted(userId: string, sessionId: string): Promise<boolean> {
+    return (await this.refresh(userId)).deleted.has(sessionId);
+  }
+
+  async list(userId: string): Promise<SessionEntry[]> {
+    const f = await this.refresh(userId);
+    return [...f.sessions.values()];
+  }
+
+  async count(userId: string): Promise<number> {
+    return (await this.refresh(userId)).sessions.size;
+  }
+
+  async appendEvents(userId: string, events: IndexEvent[]): Promise<void> {
+    await this.storage.append(keys.sessionIndex(userId), events as unknown as Record<string, unknown>[]);
+    // Apply locally too so this process reads its own writes without waiting for a refresh.
+    const f = this.folds.get(userId);
+    if (f) for (const e of events) apply(f, e);
+  }
+
+  create(userId: string, entry: SessionEntry): Promise<void> {
+    return this.appendEvents(userId, [
+      {
+        op: 'create',
+        s: entry.sessionId,
+        title: entry.title,
+        type: entry.sessionType,
+        createdAt: entry.createdAt,
+        metadata: entry.metadata,
+      },
+    ]);
+  }
+
+  update(userId: string, sessionId: string, title: string, metadata: Record<string, unknown>, at: string): Promise<void> {
+    return this.appendEvents(userId, [{ op: 'update', s: sessionId, title, metadata, at }]);
+  }
+
+  touch(userId: string, sessionId: string, at: string): Promise<void> {
+    return this.appendEvents(userId, [{ op: 'touch', s: sessionId, at }]);
+  }
+
+  remove(userId: string, sessionId: string, at: string): Promise<void> {
+    return this.appendEvents(userId, [{ op: 'delete', s: sessionId, at }]);
+  }
+}
+
+function later(a: string, b: string): string {
+  return a >= b ? a : b;
+}
+
+function apply(f: UserFold, e: IndexEvent): void {
+  switch (e.op) {
+    case 'create':
+      if (f.deleted.has(e.s)) return;
+      if (!f.sessions.has(e.s)) {
+        f.sessions.set(e.s, {
+          sessionId: e.s,
+          title: e.title,
+          sessionType: e.type,
+          createdAt: e.createdAt,
+          updatedAt: e.createdAt,
+          metadata: e.metadata ?? {},
+        });
+      }
+      return;
+    case 'update': {
+      const s = f.sessions.get(e.s);
+      if (!s) return;
+      s.title = e.title;
+      s.metadata = e.metadata ?? {};
+      s.updatedAt = later(s.updatedAt, e.at);
+      return;
+    }
+    case 'touch': {
+      const s = f.sessions.get(e.s);
+      if (s) s.updatedAt = later(s.updatedAt, e.at);
+      return;
+    }
+    case 'delete':
+      f.sessions.delete(e.s);
+      f.deleted.add(e.s);
+      return;
+  }
+}

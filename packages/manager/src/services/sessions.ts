@@ -1,0 +1,178 @@
+/** Sessions: the session index is the source of truth; session.json mirrors it for people and tools. */
+import {
+  DEFAULT_SESSION_TITLES,
+  FALLBACK_SESSION_TITLE,
+  generateSessionId,
+  Metadata,
+  parseOrThrow,
+  type Session,
+  SessionUpdateSchema,
+} from '@ffdb/core-types';
+import { z } from 'zod';
+import type { Core } from '../core.js';
+import { writeJson } from '../json-blob.js';
+import { keys } from '../keys.js';
+import { assertSessionId, assertString, assertUserId, parseOptions } from '../validation.js';
+import type { SessionEntry } from './session-index.js';
+import { backupTree } from './trash.js';
+import type { UserService } from './users.js';
+
+const CreateSessionOptions = z.object({
+  sessionType: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').optional(),
+  metadata: Metadata.optional(),
+});
+
+const ListSessionsOptions = z.object({
+  limit: z.number().int().nonnegative().optional(),
+  offset: z.number().int().nonnegative().optional(),
+  sessionType: z.string().optional(),
+  order: z.enum(['newest', 'oldest']).optional(),
+});
+
+export class SessionService {
+  constructor(
+    private readonly core: Core,
+    private readonly users: UserService,
+  ) {}
+
+  private toSession(userId: string, e: SessionEntry, messageCount: number): Session {
+    return {
+      sessionId: e.sessionId,
+      userId,
+      title: e.title,
+      sessionType: e.sessionType,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+      messageCount,
+      metadata: { ...e.metadata },
+    };
+  }
+
+  private mirror(userId: string, s: Session): Promise<void> {
+    const { messageCount: _omit, ...rest } = s; // the count lives in the log, never in the mirror
+    return writeJson(this.core, keys.sessionMeta(userId, s.sessionId), rest);
+  }
+
+  async create(userId: string, title?: unknown, opts?: unknown): Promise<string> {
+    assertUserId(userId);
+    if (title !== undefined && title !== null) assertString(title, 'title', { max: 200 });
+    const o = parseOptions(CreateSessionOptions, opts);
+    const type = o.sessionType ?? 'chat';
+    const types = this.core.config.storage.sessionTypes as Record<string, string>;
+    const prefix = types[type] ?? types.chat ?? 'chat_session';
+    const finalTitle =
+      typeof title === 'string' && title.length > 0 ? title : (DEFAULT_SESSION_TITLES[type] ?? FALLBACK_SESSION_TITLE);
+    await this.users.ensure(userId);
+    // One lock per user: ids are unique across processes (checked against the index under the lock).
+    return this.core.storage.withLock(keys.sessionIndex(userId), async () => {
+      let sessionId = generateSessionId(prefix, this.core.clock.now());
+      while ((await this.core.index.has(userId, sessionId)) || (await this.core.index.wasDeleted(userId, sessionId))) {
+        sessionId = generateSessionId(prefix, this.core.clock.now());
+      }
+      const now = this.core.now();
+      const entry: SessionEntry = {
+        sessionId,
+        title: finalTitle,
+        sessionType: type,
+        createdAt: now,
+        updatedAt: now,
+        metadata: o.metadata ?? {},
+      };
+      await this.core.index.create(userId, entry);
+      await this.mirror(userId, this.toSession(userId, entry, 0));
+      return sessionId;
+    });
+  }
+
+  /** Creates a session with a given id (import). False when it exists. */
+  async createWithId(userId: string, session: Omit<Session, 'messageCount' | 'userId'>): Promise<boolean> {
+    await this.users.ensure(userId);
+    return this.core.storage.withLock(keys.sessionIndex(userId), async () => {
+      if (await this.core.index.has(userId, session.sessionId)) return false;
+      const entry: SessionEntry = { ...session, metadata: session.metadata ?? {} };
+      await this.core.index.create(userId, entry);
+      if (session.updatedAt > session.createdAt) await this.core.index.touch(userId, session.sessionId, session.updatedAt);
+      await this.mirror(userId, this.toSession(userId, entry, 0));
+      return true;
+    });
+  }
+
+  async exists(userId: string, sessionId: string): Promise<boolean> {
+    return this.core.index.has(userId, sessionId);
+  }
+
+  async get(userId: string, sessionId: string): Promise<Session | null> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const e = await this.core.index.get(userId, sessionId);
+    if (!e) return null;
+    const n = await this.core.storage.countLog(keys.messagesLog(userId, sessionId));
+    return this.toSession(userId, e, n);
+  }
+
+  async update(userId: string, sessionId: string, updates: unknown): Promise<boolean> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const u = parseOrThrow(SessionUpdateSchema, updates ?? {}, 'updates');
+    return this.core.storage.withLock(keys.sessionMeta(userId, sessionId), async () => {
+      const e = await this.core.index.get(userId, sessionId);
+      if (!e) return false;
+      const title = u.title ?? e.title;
+      const metadata = u.metadata ? { ...e.metadata, ...u.metadata } : e.metadata;
+      const at = this.core.now();
+      await this.core.index.update(userId, sessionId, title, metadata, at);
+      const next = { ...e, title, metadata, updatedAt: e.updatedAt > at ? e.updatedAt : at };
+      await this.mirror(userId, this.toSession(userId, next, 0));
+      return true;
+    });
+  }
+
+  async list(userId: string, opts?: unknown): Promise<Session[]> {
+    assertUserId(userId);
+    const o = parseOptions(ListSessionsOptions, opts);
+    let entries = await this.core.index.list(userId);
+    if (o.sessionType !== undefined) entries = entries.filter((e) => e.sessionType === o.sessionType);
+    // newest = last activity first, then creation (ids order by creation).
+    entries.sort((a, b) =>
+      a.updatedAt !== b.updatedAt
+        ? a.updatedAt < b.updatedAt
+          ? 1
+          : -1
+        : a.sessionId < b.sessionId
+          ? 1
+          : a.sessionId > b.sessionId
+            ? -1
+            : 0,
+    );
+    if (o.order === 'oldest') entries.reverse();
+    const offset = o.offset ?? 0;
+    const page = o.limit === undefined ? entries.slice(offset) : entries.slice(offset, offset + o.limit);
+    const counts = await Promise.all(
+      page.map((e) => this.core.storage.countLog(keys.messagesLog(userId, e.sessionId))),
+    );
+    return page.map((e, i) => this.toSession(userId, e, counts[i] ?? 0));
+  }
+
+  /** Every session id of a user, newest first (internal: no validation). */
+  async ids(userId: string): Promise<string[]> {
+    const entries = await this.core.index.list(userId);
+    return entries.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0)).map((e) => e.sessionId);
+  }
+
+  /** Removes a session: hidden from the index first, then its tree. Callers emit hooks. */
+  async remove(userId: string, sessionId: string): Promise<boolean> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const removed = await this.core.storage.withLock(keys.sessionIndex(userId), async () => {
+      if (!(await this.core.index.has(userId, sessionId))) return false;
+      if (this.core.config.storage.backupBeforeDelete) {
+        await backupTree(this.core, keys.sessionRoot(userId, sessionId), `${userId}_${sessionId}`);
+      }
+      await this.core.index.remove(userId, sessionId, this.core.now());
+      return true;
+    });
+    if (!removed) return false;
+    await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
+    return true;
+  }
+}

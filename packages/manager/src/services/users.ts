@@ -1,0 +1,122 @@
+/** Users: profiles at users/<u>/profile.json; every other key of the profile is kept. */
+import {
+  FFValidationError,
+  isValidUserId,
+  parseOrThrow,
+  type UserProfile,
+  UserProfileInputSchema,
+} from '@ffdb/core-types';
+import { z } from 'zod';
+import type { Core } from '../core.js';
+import { readJson, writeJson } from '../json-blob.js';
+import { keys } from '../keys.js';
+import { assertPlainObject, assertUserId, parseOptions } from '../validation.js';
+import { backupTree } from './trash.js';
+
+const RESERVED = new Set(['userId', 'createdAt', 'updatedAt']);
+
+const ListUsersOptions = z.object({
+  limit: z.number().int().nonnegative().optional(),
+  offset: z.number().int().nonnegative().optional(),
+});
+
+export class UserService {
+  constructor(private readonly core: Core) {}
+
+  async exists(userId: string): Promise<boolean> {
+    assertUserId(userId);
+    return this.core.storage.exists(keys.profile(userId));
+  }
+
+  async create(userId: string, profile?: unknown): Promise<boolean> {
+    assertUserId(userId);
+    const input = profile === undefined ? {} : parseOrThrow(UserProfileInputSchema, profile, 'profile');
+    const key = keys.profile(userId);
+    return this.core.storage.withLock(key, async () => {
+      if (await this.core.storage.exists(key)) {
+        this.core.logger.info({ userId }, 'user already exists');
+        return false;
+      }
+      const now = this.core.now();
+      const extra = Object.fromEntries(Object.entries(input).filter(([k]) => !RESERVED.has(k)));
+      const record: UserProfile = {
+        ...extra,
+        userId,
+        username: input.username ?? '',
+        createdAt: now,
+        updatedAt: now,
+        preferences: input.preferences ?? {},
+        metadata: input.metadata ?? {},
+      };
+      await writeJson(this.core, key, record);
+      return true;
+    });
+  }
+
+  /** Creates the user with an empty profile unless it exists (createSession does this). */
+  async ensure(userId: string): Promise<void> {
+    if (!(await this.core.storage.exists(keys.profile(userId)))) await this.create(userId);
+  }
+
+  async get(userId: string): Promise<UserProfile | null> {
+    assertUserId(userId);
+    return readJson<UserProfile>(this.core, keys.profile(userId));
+  }
+
+  async update(userId: string, updates: unknown): Promise<boolean> {
+    assertUserId(userId);
+    const u = parseOrThrow(UserProfileInputSchema, assertPlainObject(updates, 'updates'), 'updates');
+    const key = keys.profile(userId);
+    return this.core.storage.withLock(key, async () => {
+      const current = await readJson<UserProfile>(this.core, key);
+      if (!current) return false;
+      const next: UserProfile = { ...current };
+      for (const [k, v] of Object.entries(u)) {
+        if (RESERVED.has(k)) continue;
+        if (k === 'preferences' || k === 'metadata') {
+          next[k] = { ...(current[k] ?? {}), ...(v as Record<string, unknown>) };
+        } else {
+          next[k] = v;
+        }
+      }
+      next.updatedAt = this.core.now();
+      await writeJson(this.core, key, next);
+      return true;
+    });
+  }
+
+  /** Upsert from a whole profile object (must carry a valid userId). */
+  async store(profile: unknown): Promise<boolean> {
+    const p = assertPlainObject(profile, 'profile');
+    const userId = assertUserId(p.userId, 'profile.userId');
+    const { userId: _u, createdAt: _c, updatedAt: _up, ...rest } = p;
+    if (await this.core.storage.exists(keys.profile(userId))) return this.update(userId, rest);
+    return this.create(userId, rest);
+  }
+
+  async list(opts?: unknown): Promise<string[]> {
+    const o = parseOptions(ListUsersOptions, opts);
+    const children = await this.core.storage.list(keys.usersRoot);
+    const ids = children.map((k) => k.slice(keys.usersRoot.length + 1)).filter((id) => isValidUserId(id));
+    // A user is a profile: anything else left under users/ (a racing write after a delete) is not listed.
+    const present = await Promise.all(ids.map((id) => this.core.storage.exists(keys.profile(id))));
+    const users = ids.filter((_, i) => present[i]).sort();
+    const offset = o.offset ?? 0;
+    return o.limit === undefined ? users.slice(offset) : users.slice(offset, offset + o.limit);
+  }
+
+  /** Removes the user's whole tree. Callers emit the feature hooks. */
+  async removeTree(userId: string): Promise<void> {
+    if (this.core.config.storage.backupBeforeDelete) {
+      await backupTree(this.core, keys.userRoot(userId), `${userId}`);
+    }
+    await this.core.storage.delete(keys.userRoot(userId));
+    this.core.index.drop(userId);
+  }
+}
+
+export function assertProfileInput(value: unknown): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new FFValidationError([{ path: 'profile', message: 'must be an object' }]);
+  }
+}

@@ -1,0 +1,52 @@
+/** Argument validation shared by the manager's services: one FFValidationError naming the field. */
+import {
+  assertSafeId,
+  assertUserId,
+  DOCUMENT_ID_PATTERN,
+  FFValidationError,
+  issuesFromZod,
+  SAFE_ID_PATTERN,
+} from '@ffdb/core-types';
+import { z } from 'zod';
+
+export { assertUserId };
+
+export function assertSessionId(value: unknown, field = 'sessionId'): string {
+  return assertSafeId(value, field);
+}
+
+export function assertDocumentId(value: unknown, field = 'documentId'): string {
+  if (typeof value === 'string' && DOCUMENT_ID_PATTERN.test(value) && !value.includes('..')) return value;
+  return assertSafeId(value, field, SAFE_ID_PATTERN);
+}
+
+/** Message ids become key segments for streamed replies, so they use the safe id alphabet. */
+export function assertMessageId(value: unknown, field = 'messageId'): string {
+  return assertSafeId(value, field);
+}
+
+export function assertString(value: unknown, field: string, opts: { nonEmpty?: boolean; max?: number } = {}): string {
+  if (typeof value !== 'string') throw new FFValidationError([{ path: field, message: 'must be a string' }]);
+  if (opts.nonEmpty && value.trim().length === 0) throw new FFValidationError([{ path: field, message: 'cannot be empty' }]);
+  if (opts.max !== undefined && value.length > opts.max) {
+    throw new FFValidationError([{ path: field, message: `longer than ${opts.max} characters`, limit: opts.max }]);
+  }
+  return value;
+}
+
+export function assertPlainObject(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FFValidationError([{ path: field, message: 'must be an object' }]);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Parses an options object (undefined -> {}); wrong types throw FFValidationError with `opts.<field>`. */
+export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, prefix = 'opts'): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new FFValidationError(issuesFromZod(result.error, prefix));
+  return result.data;
+}
+
+export const count = z.number().int().nonnegative();
+export const positive = z.number().int().positive();
