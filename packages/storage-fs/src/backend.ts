@@ -1,0 +1,1245 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import {
+  type BlobStat,
+  type Clock,
+  type Codec,
+  type CompactOptions,
+  type CompactReport,
+  type Compressor,
+  FFStorageError,
+  FFValidationError,
+  type HealthReport,
+  type JsonObject,
+  type LockOptions,
+  type LogAppendResult,
+  type LogEntry,
+  type LogReadOptions,
+  type Logger,
+  type StorageBackend,
+  type StorageCapabilities,
+  type StorageUsage,
+  type VerifyReport,
+  type WatchOptions,
+} from '@ffdb/core-types';
+import {
+  DIR_MODE,
+  fdatasyncAsync,
+  fsyncAsync,
+  fsyncDir,
+  writeAllSync,
+  writeFileAtomic,
+} from './atomic-file.js';
+import { BuiltinJsonCodec, IdentityCompressor } from './builtin-codecs.js';
+import { FdCache } from './fd-cache.js';
+import { FileLock } from './file-lock.js';
+import { guard, osCode, toStorageError } from './io-errors.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import {
+  FORMAT_FILE,
+  FORMAT_VERSION,
+  INTERNAL_DIR,
+  LOG_SUFFIX,
+  Layout,
+  TMP_PREFIX,
+  checkKey,
+  checkPrefix,
+} from './layout.js';
+import { Lru } from './lru.js';
+import { type FsStorageOptions, type FsStorageOptionsInput, parseFsStorageOptions } from './options.js';
+import type { SealedFooter } from './sealed-segment.js';
+import { type CorruptRange, type LogView, SegmentStore } from './segments.js';
+import { encodeAppend, encodeDelete, encodeDeleteDone, encodeEnd, type WalFrame } from './wal-frame.js';
+import { WalFile, listWalGens } from './wal-file.js';
+import { compactStore } from './compact.js';
+import { verifyStore } from './verify.js';
+
+const WRITER = '\u0000writer';
+const WAL_EXTENT = 1 << 20;
+const WAL_EXTENT_MAX = 16 << 20;
+const MAX_COMMIT_BYTES = 64 << 20;
+
+interface Tail {
+  /** seq of recs[0]. */
+  base: number;
+  /** JSON texts of records appended since the last checkpoint. */
+  recs: string[];
+}
+
+interface AppendRequest {
+  key: string;
+  recs: Buffer[];
+  bytes: number;
+  resolve: (r: LogAppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+const silentLogger: Logger = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silentLogger;
+  },
+};
+
+const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * The local-filesystem StorageBackend.
+ *
+ * Blobs are files written atomically. Logs are appended to one store-wide write-ahead log
+ * (`.ffdb/wal/`) with group commit: a single writer loop turns every pending append of this
+ * process into one write + one fdatasync, under a cross-process writer lock so several processes
+ * can share a store. Records are checkpointed in the background into per-log segment files
+ * (`<key>.fflog/`), which roll and get sealed (compressed blocks + sparse index). Reads merge the
+ * segments with the records still only in the WAL. See docs/format.md.
+ */
+export class FsStorageBackend implements StorageBackend {
+  readonly id = 'storage-fs';
+  readonly capabilities: StorageCapabilities = {
+    atomicBlobs: true,
+    durableAppends: true,
+    multiProcess: true,
+    crossProcessWatch: true,
+    maintenance: true,
+    persistent: true,
+  };
+
+  readonly options: FsStorageOptions;
+  readonly layout: Layout;
+  /** @internal */ readonly logger: Logger;
+  /** @internal */ readonly clock: Clock;
+  /** @internal */ readonly codec: Codec;
+  /** @internal */ readonly compressor: Compressor;
+  /** @internal */ readonly archiveCompressor: Compressor | undefined;
+  /** @internal */ readonly segments: SegmentStore;
+  /** @internal */ readonly fds: FdCache;
+
+  private status: 'new' | 'opening' | 'open' | 'closed' = 'new';
+  private openPromise: Promise<void> | undefined;
+  private wal: WalFile | undefined;
+  private walExtent = WAL_EXTENT;
+  private walBytes = 0;
+  private readonly tails = new Map<string, Tail>();
+  private readonly views: Lru<string, LogView>;
+  private pendingDeletes: string[] = [];
+  private committing = false;
+  private queue: AppendRequest[] = [];
+  private loopRunning = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly mutex = new KeyedMutex();
+  private writerLock: FileLock | undefined;
+  private readonly waiters = new Set<() => void>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private batchSyncTimer: NodeJS.Timeout | undefined;
+  private batchSyncPromise: Promise<void> | undefined;
+  private readonly footers: Lru<string, SealedFooter>;
+  private readonly blocks: Lru<string, unknown[]>;
+  private readonly durable: boolean;
+
+  constructor(options: FsStorageOptionsInput) {
+    this.options = parseFsStorageOptions(options);
+    const o = this.options;
+    this.layout = new Layout(o.basePath);
+    this.logger = (o.logger ?? silentLogger).child?.({ component: 'storage-fs' }) ?? o.logger ?? silentLogger;
+    this.clock = o.clock ?? systemClock;
+    this.codec = o.codec ?? new BuiltinJsonCodec();
+    this.compressor = o.compressor ?? new IdentityCompressor();
+    this.archiveCompressor = o.archiveCompressor;
+    this.durable = o.durability !== 'none';
+    const compressors = new Map<string, Compressor>();
+    for (const c of [
+      new IdentityCompressor(),
+      ...(o.decompressors ?? []),
+      this.compressor,
+      ...(o.archiveCompressor ? [o.archiveCompressor] : []),
+    ]) {
+      compressors.set(c.id, c);
+    }
+    const codecs = new Map<string, Codec>();
+    for (const c of [new BuiltinJsonCodec(), ...(o.codecs ?? []), this.codec]) codecs.set(c.id, c);
+    this.fds = new FdCache(o.maxOpenFiles);
+    this.footers = new Lru<string, SealedFooter>(4096);
+    this.blocks = new Lru<string, unknown[]>(100_000, o.cacheMaxBytes);
+    this.views = new Lru<string, LogView>(8192);
+    this.segments = new SegmentStore({
+      fds: this.fds,
+      footers: this.footers,
+      blocks: this.blocks,
+      codec: this.codec,
+      compressor: this.compressor,
+      compressors,
+      codecs,
+      logger: this.logger,
+      clock: this.clock,
+      segmentMaxBytes: o.segmentMaxBytes,
+      blockBytes: o.blockBytes,
+      durable: this.durable,
+    });
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  open(): Promise<void> {
+    if (this.status === 'closed') return Promise.reject(this.closedError('open'));
+    this.openPromise ??= this.doOpen().catch((err) => {
+      this.openPromise = undefined;
+      this.status = 'new';
+      throw err;
+    });
+    return this.openPromise;
+  }
+
+  private async doOpen(): Promise<void> {
+    this.status = 'opening';
+    const { root } = this.layout;
+    let st: fs.Stats | undefined;
+    try {
+      st = await fsp.stat(root);
+    } catch (err) {
+      if (osCode(err) !== 'ENOENT') throw toStorageError('open', undefined, err);
+    }
+    if (st && !st.isDirectory()) {
+      throw new FFStorageError('open', undefined, `base path ${root} is not a directory`, {
+        code: 'FF_STORAGE_MISSING_BASE',
+      });
+    }
+    if (!st) {
+      if (!this.options.createIfMissing) {
+        throw new FFStorageError('open', undefined, `base path ${root} does not exist`, {
+          code: 'FF_STORAGE_MISSING_BASE',
+        });
+      }
+      await guard('open', undefined, () => fsp.mkdir(root, { recursive: true, mode: DIR_MODE }));
+    }
+    await guard('open', undefined, async () => {
+      for (const d of [this.layout.internal, this.layout.walDir, this.layout.lockDir, this.layout.trashDir]) {
+        await fsp.mkdir(d, { recursive: true, mode: DIR_MODE });
+      }
+    });
+    await this.checkFormatFile();
+    this.writerLock = new FileLock(
+      path.join(this.layout.lockDir, 'writer.lock'),
+      this.options.lockStaleMs,
+      'store writer',
+    );
+    await this.exclusive('open', async () => {
+      await this.recover();
+    });
+    this.status = 'open';
+    void this.emptyTrash();
+  }
+
+  private async checkFormatFile(): Promise<void> {
+    const file = this.layout.formatFile;
+    let text: string | undefined;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch (err) {
+      if (osCode(err) !== 'ENOENT') throw toStorageError('open', FORMAT_FILE, err);
+    }
+    if (text === undefined) {
+      const doc = {
+        formatVersion: FORMAT_VERSION,
+        createdAt: this.clock.now().toISOString(),
+        engine: 'storage-fs',
+      };
+      await guard('open', FORMAT_FILE, () =>
+        writeFileAtomic(file, Buffer.from(`${JSON.stringify(doc, null, 2)}\n`), true),
+      );
+      return;
+    }
+    let version: unknown;
+    try {
+      version = (JSON.parse(text) as { formatVersion?: unknown }).formatVersion;
+    } catch {
+      version = undefined;
+    }
+    if (typeof version !== 'number') {
+      throw new FFStorageError('open', FORMAT_FILE, 'ffdb.json is unreadable or has no formatVersion', {
+        code: 'FF_STORAGE',
+      });
+    }
+    if (version > FORMAT_VERSION) {
+      throw new FFStorageError(
+        'open',
+        FORMAT_FILE,
+        `store format version ${version} is newer than this ffdb (supports up to ${FORMAT_VERSION}); upgrade @ffdb/storage-fs`,
+        { code: 'FF_FORMAT_TOO_NEW' },
+      );
+    }
+  }
+
+  /**
+   * Crash recovery (under the writer lock): follow the WAL generations from the oldest file,
+   * cutting a torn tail, drop generations already checkpointed, then checkpoint what is left.
+   */
+  private async recover(): Promise<void> {
+    const dir = this.layout.walDir;
+    const gens = listWalGens(dir);
+    if (gens.length === 0) {
+      this.wal = WalFile.create(dir, 1, WAL_EXTENT);
+      return;
+    }
+    this.wal = WalFile.open(dir, gens[0] as number);
+    this.catchUpLocked();
+    const current = this.wal.gen;
+    for (const g of gens) {
+      if (g < current) fs.rmSync(path.join(dir, `${String(g).padStart(16, '0')}.wal`), { force: true });
+      if (g > current) {
+        // A generation created by a checkpoint that crashed before ending the previous one: empty by construction.
+        fs.rmSync(path.join(dir, `${String(g).padStart(16, '0')}.wal`), { force: true });
+      }
+    }
+    if (this.tails.size > 0 || this.pendingDeletes.length > 0) await this.checkpointLocked();
+  }
+
+  async close(): Promise<void> {
+    if (this.status === 'closed') return;
+    if (this.status === 'new') {
+      this.status = 'closed';
+      return;
+    }
+    await this.openPromise?.catch(() => undefined);
+    await this.drain();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.batchSyncTimer) clearTimeout(this.batchSyncTimer);
+    await this.batchSyncPromise;
+    try {
+      if (this.wal && (this.tails.size > 0 || this.walBytes > 0)) {
+        await this.exclusive('close', () => this.checkpointLocked());
+      } else if (this.wal && this.options.durability === 'batch') {
+        await fdatasyncAsync(this.wal.fd).catch(() => undefined);
+      }
+    } catch (err) {
+      this.logger.warn(
+        { err: (err as Error).message },
+        'checkpoint on close failed; the WAL keeps the records',
+      );
+    } finally {
+      this.status = 'closed';
+      for (const w of this.waiters) w();
+      this.wal?.close();
+      this.wal = undefined;
+      this.fds.clear();
+      this.blocks.clear();
+      this.views.clear();
+      this.tails.clear();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.loopRunning || this.queue.length > 0) await this.loopDone;
+  }
+
+  private closedError(operation: string, key?: string): FFStorageError {
+    return new FFStorageError(operation, key, 'the store is closed', { code: 'FF_CLOSED' });
+  }
+
+  private async ready(operation: string, key?: string): Promise<void> {
+    if (this.status === 'open') return;
+    if (this.status === 'closed') throw this.closedError(operation, key);
+    await this.open();
+  }
+
+  // ------------------------------------------------------------------ blobs
+
+  async read(key: string): Promise<Uint8Array | null> {
+    const k = checkKey(key);
+    await this.ready('read', k);
+    try {
+      return new Uint8Array(await fsp.readFile(this.layout.blob(k)));
+    } catch (err) {
+      const code = osCode(err);
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return null;
+      throw toStorageError('read', k, err);
+    }
+  }
+
+  async write(key: string, data: Uint8Array): Promise<void> {
+    const k = checkKey(key);
+    if (!(data instanceof Uint8Array))
+      throw new FFValidationError([{ path: 'data', message: 'data must be a Uint8Array' }]);
+    await this.ready('write', k);
+    const release = await this.mutex.acquire(k, this.options.lockTimeoutMs);
+    try {
+      await guard('write', k, () => writeFileAtomic(this.layout.blob(k), data, this.durable));
+    } finally {
+      release();
+    }
+  }
+
+  async writeStream(key: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+    const k = checkKey(key);
+    await this.ready('writeStream', k);
+    const release = await this.mutex.acquire(k, this.options.lockTimeoutMs);
+    try {
+      return await guard('writeStream', k, () => writeFileAtomic(this.layout.blob(k), chunks, this.durable));
+    } finally {
+      release();
+    }
+  }
+
+  async readStream(key: string): Promise<AsyncIterable<Uint8Array> | null> {
+    const k = checkKey(key);
+    await this.ready('readStream', k);
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(this.layout.blob(k), 'r');
+      if (!(await fh.stat()).isFile()) {
+        await fh.close();
+        return null;
+      }
+    } catch (err) {
+      const code = osCode(err);
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return null;
+      throw toStorageError('readStream', k, err);
+    }
+    const handle = fh;
+    return (async function* () {
+      try {
+        const buf = Buffer.allocUnsafe(64 << 10);
+        for (;;) {
+          const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+          if (bytesRead === 0) break;
+          yield new Uint8Array(buf.subarray(0, bytesRead));
+        }
+      } catch (err) {
+        throw toStorageError('readStream', k, err);
+      } finally {
+        await handle.close();
+      }
+    })();
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const k = checkKey(key);
+    await this.ready('exists', k);
+    this.refresh();
+    if (this.hasTailsUnder(k)) return true;
+    const st = await this.lstat(this.layout.blob(k));
+    if (st?.isFile()) return true;
+    if (st?.isDirectory() && (await this.hasVisibleContent(this.layout.blob(k)))) return true;
+    return (await this.lstat(this.layout.logDir(k)))?.isDirectory() ?? false;
+  }
+
+  async stat(key: string): Promise<BlobStat | null> {
+    const k = checkKey(key);
+    await this.ready('stat', k);
+    const st = await this.lstat(this.layout.blob(k));
+    if (!st || !(st.isFile() || st.isDirectory())) return null;
+    return {
+      key: k,
+      size: st.isFile() ? st.size : 0,
+      isDirectory: st.isDirectory(),
+      createdAt: st.birthtime.toISOString(),
+      modifiedAt: st.mtime.toISOString(),
+    };
+  }
+
+  async list(prefix: string, options: { recursive?: boolean } = {}): Promise<string[]> {
+    const p = checkPrefix(prefix);
+    await this.ready('list', p);
+    const dir = this.layout.prefix(p);
+    const out: string[] = [];
+    const walk = async (abs: string, rel: string, recursive: boolean): Promise<void> => {
+      let entries: fs.Dirent[];
+      try {
+        entries = await fsp.readdir(abs, { withFileTypes: true });
+      } catch (err) {
+        const code = osCode(err);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return;
+        throw toStorageError('list', p, err);
+      }
+      for (const e of entries) {
+        if (this.isInternalEntry(rel, e.name)) continue;
+        const key = rel === '' ? e.name : `${rel}/${e.name}`;
+        if (e.isFile()) out.push(key);
+        else if (e.isDirectory()) {
+          if (recursive) await walk(path.join(abs, e.name), key, true);
+          else if (await this.hasVisibleContent(path.join(abs, e.name))) out.push(key);
+        }
+      }
+    };
+    await walk(dir, p, options.recursive === true);
+    return out.sort();
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const k = checkKey(key);
+    await this.ready('delete', k);
+    const release = await this.mutex.acquire(k, this.options.lockTimeoutMs);
+    try {
+      this.refresh();
+      const blob = this.layout.blob(k);
+      const logDir = this.layout.logDir(k);
+      const st = await this.lstat(blob);
+      const logSt = await this.lstat(logDir);
+      if (st?.isFile() && !logSt && !this.hasTailsUnder(k)) {
+        // A plain blob: unlink is atomic and no log can live under a file.
+        await guard('delete', k, async () => {
+          await fsp.unlink(blob);
+          if (this.durable) await fsyncDir(path.dirname(blob));
+        });
+        return true;
+      }
+      return await this.exclusive('delete', async () => {
+        const present = (await this.lstat(blob)) !== undefined || (await this.lstat(logDir)) !== undefined;
+        if (!present && !this.hasTailsUnder(k)) return false;
+        // 1. DELETE frame: from here on, replay drops this prefix's WAL records.
+        await this.writeControlFrame((gen) => encodeDelete(gen, k), 'delete', k);
+        // 2. One rename per path makes the whole tree (blobs, logs) disappear at once.
+        await guard('delete', k, () => this.moveToTrash(k));
+        // 3. DELETE-DONE: recovery re-runs a DELETE only when this frame is missing.
+        await this.writeControlFrame((gen) => encodeDeleteDone(gen, k), 'delete', k);
+        void this.emptyTrash();
+        return true;
+      });
+    } finally {
+      release();
+    }
+  }
+
+  private async moveToTrash(prefix: string): Promise<void> {
+    const targets = [this.layout.blob(prefix), this.layout.logDir(prefix)];
+    const parents = new Set<string>();
+    for (const t of targets) {
+      const dest = path.join(this.layout.trashDir, `${Date.now()}-${randomBytes(6).toString('hex')}`);
+      try {
+        await fsp.rename(t, dest);
+        parents.add(path.dirname(t));
+      } catch (err) {
+        const code = osCode(err);
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      }
+    }
+    this.fds.dropUnder(this.layout.blob(prefix));
+    if (this.durable) {
+      for (const d of parents) await fsyncDir(d);
+      if (parents.size) await fsyncDir(this.layout.trashDir);
+    }
+  }
+
+  private async emptyTrash(): Promise<void> {
+    try {
+      const names = await fsp.readdir(this.layout.trashDir);
+      for (const n of names)
+        await fsp.rm(path.join(this.layout.trashDir, n), { recursive: true, force: true });
+    } catch {
+      // best effort: verify reports leftovers
+    }
+  }
+
+  private isInternalEntry(relDir: string, name: string): boolean {
+    if (relDir === '' && (name === INTERNAL_DIR || name === FORMAT_FILE)) return true;
+    return name.startsWith(TMP_PREFIX) || name.endsWith(LOG_SUFFIX);
+  }
+
+  private async hasVisibleContent(dir: string): Promise<boolean> {
+    try {
+      const entries = await fsp.readdir(dir);
+      const rel = this.layout.keyOf(dir);
+      return entries.some((n) => !this.isInternalEntry(rel, n));
+    } catch {
+      return false;
+    }
+  }
+
+  private async lstat(p: string): Promise<fs.Stats | undefined> {
+    try {
+      return await fsp.lstat(p);
+    } catch (err) {
+      const code = osCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw toStorageError('stat', this.layout.keyOf(p), err);
+    }
+  }
+
+  // ------------------------------------------------------------------ logs: append path
+
+  async append(log: string, records: readonly JsonObject[]): Promise<LogAppendResult> {
+    const k = checkKey(log, 'log');
+    if (!Array.isArray(records))
+      throw new FFValidationError([{ path: 'records', message: 'records must be an array' }]);
+    const recs: Buffer[] = new Array(records.length);
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+        throw new FFValidationError([{ path: `records.${i}`, message: 'a record must be a JSON object' }]);
+      }
+      let json: string;
+      try {
+        json = JSON.stringify(r);
+      } catch {
+        throw new FFValidationError([
+          { path: `records.${i}`, message: 'a record must be JSON-serialisable' },
+        ]);
+      }
+      const b = Buffer.from(json, 'utf8');
+      recs[i] = b;
+      bytes += b.length;
+    }
+    if (bytes > MAX_COMMIT_BYTES) {
+      throw new FFValidationError([{ path: 'records', message: 'batch too large', limit: MAX_COMMIT_BYTES }]);
+    }
+    await this.ready('append', k);
+    if (recs.length === 0) {
+      this.refresh();
+      return { firstSeq: this.countOf(k), count: 0 };
+    }
+    return new Promise<LogAppendResult>((resolve, reject) => {
+      this.queue.push({ key: k, recs, bytes, resolve, reject });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.loopRunning) return;
+    this.loopRunning = true;
+    this.loopDone = this.writerLoop().finally(() => {
+      this.loopRunning = false;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  /** The group-commit loop: everything queued while one commit was in flight goes into the next one. */
+  private async writerLoop(): Promise<void> {
+    while (this.queue.length > 0) {
+      let bytes = 0;
+      let n = 0;
+      while (
+        n < this.queue.length &&
+        (n === 0 || bytes + (this.queue[n] as AppendRequest).bytes <= MAX_COMMIT_BYTES)
+      ) {
+        bytes += (this.queue[n] as AppendRequest).bytes;
+        n++;
+      }
+      const batch = this.queue.splice(0, n);
+      try {
+        const results = await this.exclusive('append', () => this.commitLocked(batch));
+        for (const [i, req] of batch.entries()) req.resolve(results[i] as LogAppendResult);
+      } catch (err) {
+        const e = toStorageError('append', batch.length === 1 ? batch[0]?.key : undefined, err);
+        for (const req of batch) req.reject(e);
+      }
+      if (this.walBytes >= this.options.walCheckpointBytes) {
+        await this.exclusive('checkpoint', () => this.checkpointLocked()).catch((err) =>
+          this.logger.warn({ err: (err as Error).message }, 'checkpoint failed; will retry'),
+        );
+      }
+    }
+    this.armIdleCheckpoint();
+  }
+
+  private async commitLocked(batch: AppendRequest[]): Promise<LogAppendResult[]> {
+    const wal = this.requireWal();
+    const next = new Map<string, number>();
+    const frames: Buffer[] = [];
+    const results: LogAppendResult[] = [];
+    let total = 0;
+    for (const req of batch) {
+      const firstSeq = next.get(req.key) ?? this.countOf(req.key);
+      next.set(req.key, firstSeq + req.recs.length);
+      const f = encodeAppend(wal.gen, req.key, firstSeq, req.recs);
+      frames.push(f);
+      total += f.length;
+      results.push({ firstSeq, count: req.recs.length });
+    }
+    // Pre-allocate first: a full disk fails here, before a single byte of the batch is written.
+    this.growWal(total);
+    const buf = frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, total);
+    const at = wal.offset;
+    this.committing = true;
+    try {
+      writeAllSync(wal.fd, buf, at);
+      if (this.options.durability === 'always') await fdatasyncAsync(wal.fd);
+    } catch (err) {
+      // Nothing of a failed batch may survive into a replay.
+      try {
+        wal.zero(at, at + total);
+      } catch {
+        // the frames stay invalid only if the zeroing also failed; recovery then sees them as committed
+      }
+      throw err;
+    } finally {
+      this.committing = false;
+    }
+    this.catchUp();
+    if (this.options.durability === 'batch') this.scheduleBatchSync();
+    return results;
+  }
+
+  private growWal(bytes: number): void {
+    const wal = this.requireWal();
+    const before = wal.allocated;
+    wal.ensure(bytes, this.walExtent);
+    if (wal.allocated !== before) this.walExtent = Math.min(this.walExtent * 2, WAL_EXTENT_MAX);
+  }
+
+  private scheduleBatchSync(): void {
+    if (this.batchSyncTimer) return;
+    this.batchSyncTimer = setTimeout(() => {
+      this.batchSyncTimer = undefined;
+      const wal = this.wal;
+      if (!wal) return;
+      this.batchSyncPromise = fdatasyncAsync(wal.fd).catch((err) =>
+        this.logger.error({ err: (err as Error).message }, 'batched fdatasync failed'),
+      );
+    }, this.options.batchDelayMs);
+    this.batchSyncTimer.unref?.();
+  }
+
+  private async writeControlFrame(
+    make: (gen: number) => Buffer,
+    operation: string,
+    key: string,
+  ): Promise<void> {
+    const wal = this.requireWal();
+    const f = make(wal.gen);
+    await guard(operation, key, async () => {
+      this.growWal(f.length);
+      const at = wal.offset;
+      this.committing = true;
+      try {
+        writeAllSync(wal.fd, f, at);
+        if (this.durable) await fdatasyncAsync(wal.fd);
+      } catch (err) {
+        try {
+          wal.zero(at, at + f.length);
+        } catch {
+          // see commitLocked
+        }
+        throw err;
+      } finally {
+        this.committing = false;
+      }
+    });
+    this.catchUp();
+  }
+
+  private armIdleCheckpoint(): void {
+    const ms = this.options.checkpointIdleMs;
+    if (ms <= 0 || this.status !== 'open') return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.status !== 'open' || this.loopRunning || this.tails.size === 0) return;
+      void this.exclusive('checkpoint', () => this.checkpointLocked()).catch((err) =>
+        this.logger.warn({ err: (err as Error).message }, 'idle checkpoint failed; will retry'),
+      );
+    }, ms);
+    this.idleTimer.unref?.();
+  }
+
+  /** In-process writer mutex + cross-process writer lock, then catch up with other processes' frames. */
+  private async exclusive<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    const timeout = this.options.lockTimeoutMs;
+    const started = Date.now();
+    const release = await this.mutex.acquire(WRITER, timeout);
+    try {
+      const lock = this.writerLock;
+      if (!lock) throw this.closedError(operation);
+      await lock.acquire(Math.max(1, timeout - (Date.now() - started)));
+      try {
+        if (this.wal) this.catchUpLocked();
+        return await fn();
+      } finally {
+        lock.release();
+      }
+    } finally {
+      release();
+    }
+  }
+
+  // ------------------------------------------------------------------ WAL state
+
+  private requireWal(): WalFile {
+    if (!this.wal) throw this.closedError('wal');
+    return this.wal;
+  }
+
+  /** Lock-free refresh for readers: apply frames other processes appended since we last looked. */
+  private refresh(): void {
+    if (this.committing || !this.wal) return;
+    try {
+      this.catchUp();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'could not read the WAL tail');
+    }
+  }
+
+  /** Under the writer lock: catch up, and clear garbage a crashed writer left where we will write. */
+  private catchUpLocked(): void {
+    const stop = this.catchUp();
+    const wal = this.requireWal();
+    if (stop === 'bad' || (stop !== 'end' && wal.offset < wal.allocated && wal.dirtyAt(wal.offset))) {
+      this.logger.warn({ gen: wal.gen, offset: wal.offset }, 'cut torn WAL tail');
+      wal.zero(wal.offset, Math.max(wal.allocated, fs.fstatSync(wal.fd).size));
+    }
+  }
+
+  private catchUp(): 'zero' | 'eof' | 'bad' | 'end' {
+    for (;;) {
+      const wal = this.requireWal();
+      let nextGen: number | undefined;
+      const res = wal.scan((f) => {
+        if (f.type === 'end') nextGen = f.nextGen;
+        else this.applyFrame(f);
+      });
+      if (res.stop !== 'end' || nextGen === undefined) return res.stop;
+      // Another process checkpointed: segments now hold everything the old generation had.
+      this.switchGen(nextGen);
+    }
+  }
+
+  private applyFrame(f: WalFrame): void {
+    switch (f.type) {
+      case 'append': {
+        const tail = this.tails.get(f.key);
+        if (!tail) this.tails.set(f.key, { base: f.firstSeq, recs: f.recs });
+        else {
+          const expected = tail.base + tail.recs.length;
+          if (f.firstSeq === expected) for (const r of f.recs) tail.recs.push(r);
+          else if (f.firstSeq < expected) {
+            for (let i = expected - f.firstSeq; i < f.recs.length; i++) tail.recs.push(f.recs[i] as string);
+          } else {
+            this.logger.error({ log: f.key, expected, got: f.firstSeq }, 'WAL records out of sequence');
+            for (const r of f.recs) tail.recs.push(r);
+          }
+        }
+        this.walBytes += f.bytes;
+        for (const w of this.waiters) w();
+        break;
+      }
+      case 'delete': {
+        this.forgetUnder(f.prefix);
+        this.pendingDeletes.push(f.prefix);
+        for (const w of this.waiters) w();
+        break;
+      }
+      case 'deleteDone': {
+        const i = this.pendingDeletes.indexOf(f.prefix);
+        if (i >= 0) this.pendingDeletes.splice(i, 1);
+        this.forgetUnder(f.prefix);
+        break;
+      }
+      case 'end':
+        break;
+    }
+  }
+
+  private forgetUnder(prefix: string): void {
+    const under = (k: string) => k === prefix || k.startsWith(`${prefix}/`);
+    for (const k of [...this.tails.keys()]) if (under(k)) this.tails.delete(k);
+    this.views.deleteWhere(under);
+    this.fds.dropUnder(this.layout.blob(prefix));
+  }
+
+  private switchGen(nextGen: number): void {
+    const old = this.requireWal();
+    old.close();
+    this.tails.clear();
+    this.views.clear();
+    this.fds.clear();
+    this.pendingDeletes = [];
+    this.walBytes = 0;
+    try {
+      this.wal = WalFile.open(this.layout.walDir, nextGen);
+    } catch (err) {
+      if (osCode(err) !== 'ENOENT') throw err;
+      // We fell more than one generation behind: start over from the newest file.
+      const gens = listWalGens(this.layout.walDir);
+      const newest = gens[gens.length - 1];
+      if (newest === undefined) throw err;
+      this.wal = WalFile.open(this.layout.walDir, newest);
+    }
+  }
+
+  /**
+   * Moves every WAL record into its log's segments, syncs them, then starts a new WAL generation
+   * and ends the old one with an END frame (readers in other processes follow it).
+   */
+  private async checkpointLocked(): Promise<void> {
+    const wal = this.requireWal();
+    for (const prefix of [...this.pendingDeletes]) {
+      // A delete whose process died between its DELETE and DELETE-DONE frames.
+      await this.moveToTrash(prefix);
+    }
+    const toSync: number[] = [];
+    const dirs = new Set<string>();
+    try {
+      for (const [key, tail] of this.tails) {
+        const dir = this.layout.logDir(key);
+        const r = await guard('checkpoint', key, async () => this.segments.append(dir, tail.base, tail.recs));
+        if (r.fd !== undefined) toSync.push(r.fd);
+        if (r.created) dirs.add(dir);
+        for (const d of r.newDirs) dirs.add(path.dirname(d));
+        this.views.delete(key);
+      }
+      if (this.durable) {
+        await guard('checkpoint', undefined, async () => {
+          await runLimited(
+            toSync.map((fd) => () => fsyncAsync(fd)),
+            16,
+          );
+          await runLimited(
+            [...dirs].map((d) => () => fsyncDir(d)),
+            16,
+          );
+        });
+      }
+    } finally {
+      for (const fd of toSync) fs.closeSync(fd);
+    }
+    await guard('checkpoint', undefined, async () => {
+      const next = WalFile.create(this.layout.walDir, wal.gen + 1, WAL_EXTENT);
+      try {
+        const end = encodeEnd(wal.gen, next.gen);
+        wal.ensure(end.length, WAL_EXTENT);
+        writeAllSync(wal.fd, end, wal.offset);
+        await fdatasyncAsync(wal.fd);
+      } catch (err) {
+        next.close();
+        fs.rmSync(next.file, { force: true });
+        throw err;
+      }
+      wal.close();
+      fs.rmSync(wal.file, { force: true });
+      this.wal = next;
+      this.walExtent = WAL_EXTENT;
+      this.tails.clear();
+      this.views.clear();
+      this.pendingDeletes = [];
+      this.walBytes = 0;
+    });
+  }
+
+  // ------------------------------------------------------------------ logs: read path
+
+  private hasTailsUnder(prefix: string): boolean {
+    for (const k of this.tails.keys()) if (k === prefix || k.startsWith(`${prefix}/`)) return true;
+    return false;
+  }
+
+  private view(key: string): LogView {
+    let v = this.views.get(key);
+    if (!v) {
+      v = this.segments.view(this.layout.logDir(key));
+      this.views.set(key, v);
+    }
+    return v;
+  }
+
+  private countOf(key: string): number {
+    const tail = this.tails.get(key);
+    if (tail && tail.recs.length > 0) return tail.base + tail.recs.length;
+    return this.view(key).count;
+  }
+
+  async countLog(log: string): Promise<number> {
+    const k = checkKey(log, 'log');
+    await this.ready('countLog', k);
+    this.refresh();
+    try {
+      return this.countOf(k);
+    } catch (err) {
+      throw toStorageError('countLog', k, err);
+    }
+  }
+
+  async readLog<T extends JsonObject = JsonObject>(
+    log: string,
+    options: LogReadOptions = {},
+  ): Promise<LogEntry<T>[]> {
+    const k = checkKey(log, 'log');
+    const { fromSeq, limit, reverse } = options ?? {};
+    if (fromSeq !== undefined && (!Number.isInteger(fromSeq) || fromSeq < 0)) {
+      throw new FFValidationError([{ path: 'fromSeq', message: 'fromSeq must be a non-negative integer' }]);
+    }
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+      throw new FFValidationError([{ path: 'limit', message: 'limit must be a non-negative integer' }]);
+    }
+    if (reverse !== undefined && typeof reverse !== 'boolean') {
+      throw new FFValidationError([{ path: 'reverse', message: 'reverse must be a boolean' }]);
+    }
+    await this.ready('readLog', k);
+    for (let attempt = 0; ; attempt++) {
+      this.refresh();
+      try {
+        return this.readRange<T>(k, fromSeq, limit, reverse === true);
+      } catch (err) {
+        // A segment sealed or a generation switched under us: look again once.
+        if (osCode(err) === 'ENOENT' && attempt < 2) {
+          this.views.delete(k);
+          this.fds.dropUnder(this.layout.logDir(k));
+          continue;
+        }
+        throw toStorageError('readLog', k, err);
+      }
+    }
+  }
+
+  private readRange<T extends JsonObject>(
+    key: string,
+    fromSeq: number | undefined,
+    limit: number | undefined,
+    reverse: boolean,
+  ): LogEntry<T>[] {
+    const count = this.countOf(key);
+    if (count === 0 || limit === 0) return [];
+    let lo: number;
+    let hi: number;
+    if (reverse) {
+      hi = Math.min(fromSeq ?? count - 1, count - 1);
+      lo = limit === undefined ? 0 : Math.max(0, hi - limit + 1);
+    } else {
+      lo = fromSeq ?? 0;
+      hi = limit === undefined ? count - 1 : Math.min(count - 1, lo + limit - 1);
+    }
+    if (lo > hi) return [];
+    const tail = this.tails.get(key);
+    const tailBase = tail && tail.recs.length > 0 ? tail.base : count;
+    const out: LogEntry<T>[] = [];
+    if (lo < tailBase) {
+      const view = this.view(key);
+      const entries = this.segments.read(view, lo, Math.min(hi, tailBase - 1), (c) =>
+        this.reportCorrupt(key, c),
+      );
+      for (const e of entries) out.push({ seq: e.seq, data: e.value as T });
+    }
+    if (tail && hi >= tailBase) {
+      for (let s = Math.max(lo, tailBase); s <= hi; s++) {
+        out.push({ seq: s, data: JSON.parse(tail.recs[s - tail.base] as string) as T });
+      }
+    }
+    if (reverse) out.reverse();
+    return out;
+  }
+
+  private reportCorrupt(key: string, c: CorruptRange): void {
+    this.logger.warn(
+      { log: key, file: path.basename(c.file), seq: c.seq, detail: c.detail },
+      'skipped a damaged record (run verify)',
+    );
+  }
+
+  async *watchLog<T extends JsonObject = JsonObject>(
+    log: string,
+    options: WatchOptions = {},
+  ): AsyncIterable<LogEntry<T>[]> {
+    const k = checkKey(log, 'log');
+    const { signal } = options;
+    let next = options.fromSeq ?? 0;
+    if (!Number.isInteger(next) || next < 0) {
+      throw new FFValidationError([{ path: 'fromSeq', message: 'fromSeq must be a non-negative integer' }]);
+    }
+    const poll = options.pollIntervalMs ?? this.options.watchPollMs;
+    await this.ready('watchLog', k);
+    while (!signal?.aborted && this.status === 'open') {
+      const batch = await this.readLog<T>(k, { fromSeq: next, limit: 1000 });
+      if (batch.length > 0) {
+        next = (batch[batch.length - 1] as LogEntry<T>).seq + 1;
+        yield batch;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, poll);
+        this.waiters.add(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  async listLogs(prefix: string): Promise<string[]> {
+    const p = checkPrefix(prefix);
+    await this.ready('listLogs', p);
+    this.refresh();
+    const found = new Set<string>();
+    for (const [k, t] of this.tails)
+      if (t.recs.length && (p === '' || k === p || k.startsWith(`${p}/`))) found.add(k);
+    const walk = async (abs: string, rel: string): Promise<void> => {
+      let entries: fs.Dirent[];
+      try {
+        entries = await fsp.readdir(abs, { withFileTypes: true });
+      } catch (err) {
+        const code = osCode(err);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return;
+        throw toStorageError('listLogs', p, err);
+      }
+      for (const e of entries) {
+        if (!e.isDirectory() || (rel === '' && e.name === INTERNAL_DIR)) continue;
+        if (e.name.endsWith(LOG_SUFFIX)) {
+          const key = (rel === '' ? '' : `${rel}/`) + e.name.slice(0, -LOG_SUFFIX.length);
+          if (this.countOf(key) > 0) found.add(key);
+        } else await walk(path.join(abs, e.name), rel === '' ? e.name : `${rel}/${e.name}`);
+      }
+    };
+    if (p !== '') {
+      // the prefix itself may be a log
+      if (this.countOf(p) > 0) found.add(p);
+    }
+    await walk(this.layout.prefix(p), p);
+    return [...found].sort();
+  }
+
+  // ------------------------------------------------------------------ coordination and maintenance
+
+  async withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+    const k = checkKey(key);
+    await this.ready('withLock', k);
+    const timeout = options.timeoutMs ?? this.options.lockTimeoutMs;
+    const started = Date.now();
+    const release = await this.mutex.acquire(`lock:${k}`, timeout);
+    try {
+      const name = createHashName(k);
+      const lock = new FileLock(path.join(this.layout.lockDir, `${name}.lock`), this.options.lockStaleMs, k);
+      await lock.acquire(Math.max(1, timeout - (Date.now() - started)));
+      try {
+        return await fn();
+      } finally {
+        lock.release();
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async healthCheck(): Promise<HealthReport> {
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    if (this.status !== 'open') errors.push(`store is ${this.status}`);
+    try {
+      await fsp.access(this.layout.root, fs.constants.W_OK);
+    } catch (err) {
+      errors.push(`base path not writable (${osCode(err) ?? 'error'})`);
+    }
+    return {
+      healthy: errors.length === 0,
+      backendType: this.id,
+      basePath: this.layout.root,
+      formatVersion: FORMAT_VERSION,
+      durability: this.options.durability,
+      walGeneration: this.wal?.gen,
+      walBytes: this.walBytes,
+      pendingLogs: this.tails.size,
+      openFiles: this.fds.size,
+      warnings,
+      errors,
+    };
+  }
+
+  /** Checkpoints the WAL into segments now (normally done in the background). */
+  async checkpoint(): Promise<void> {
+    await this.ready('checkpoint');
+    await this.drain();
+    await this.exclusive('checkpoint', () => this.checkpointLocked());
+  }
+
+  async verify(options: { repair?: boolean } = {}): Promise<VerifyReport> {
+    await this.ready('verify');
+    await this.checkpoint();
+    return verifyStore(this, options.repair === true);
+  }
+
+  async compact(options: CompactOptions = {}): Promise<CompactReport> {
+    await this.ready('compact');
+    await this.checkpoint();
+    return this.exclusive('compact', async () => {
+      const report = await compactStore(this, options);
+      this.views.clear();
+      return report;
+    });
+  }
+
+  async usage(prefix = ''): Promise<StorageUsage> {
+    const p = checkPrefix(prefix);
+    await this.ready('usage', p);
+    this.refresh();
+    let bytes = 0;
+    let logicalBytes = 0;
+    let files = 0;
+    const walk = async (abs: string, rel: string, inLog: boolean): Promise<void> => {
+      let entries: fs.Dirent[];
+      try {
+        entries = await fsp.readdir(abs, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (rel === '' && e.name === INTERNAL_DIR) continue;
+        const full = path.join(abs, e.name);
+        if (e.isDirectory())
+          await walk(full, rel === '' ? e.name : `${rel}/${e.name}`, inLog || e.name.endsWith(LOG_SUFFIX));
+        else if (e.isFile()) {
+          const st = await fsp.stat(full).catch(() => undefined);
+          if (!st) continue;
+          files++;
+          bytes += st.size;
+          if (inLog && e.name.endsWith('.sseg')) {
+            try {
+              logicalBytes += this.segments.footer(full).rawBytes;
+            } catch {
+              logicalBytes += st.size;
+            }
+          } else logicalBytes += st.size;
+        }
+      }
+    };
+    await walk(this.layout.prefix(p), p, false);
+    for (const [k, t] of this.tails) {
+      if (p !== '' && k !== p && !k.startsWith(`${p}/`)) continue;
+      for (const r of t.recs) logicalBytes += Buffer.byteLength(r);
+    }
+    if (p === '') {
+      const wal = this.wal;
+      if (wal) {
+        bytes += wal.allocated;
+        files++;
+      }
+    }
+    return { bytes, logicalBytes, files };
+  }
+
+  /** @internal Views for maintenance code. */
+  logView(key: string): LogView {
+    return this.segments.view(this.layout.logDir(key));
+  }
+
+  /** @internal */
+  get isOpen(): boolean {
+    return this.status === 'open';
+  }
+}
+
+/** Lock files are named by a digest so any key maps to a flat, safe file name. */
+function createHashName(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 32);
+}
+
+async function runLimited(tasks: (() => Promise<unknown>)[], limit: number): Promise<void> {
+  let i = 0;
+  const worker = async () => {
+    while (i < tasks.length) {
+      const t = tasks[i++] as () => Promise<unknown>;
+      await t();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+/** Factory: validates options and returns an unopened backend (call `open()`). */
+export function createFsStorage(options: FsStorageOptionsInput): FsStorageBackend {
+  return new FsStorageBackend(options);
+}

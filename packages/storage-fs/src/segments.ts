@@ -1,0 +1,368 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Clock, Codec, Compressor, Logger } from '@ffdb/core-types';
+import { scanBackward, scanFile, type ScannedLine, encodeLine } from './active-segment.js';
+import { FILE_MODE, readExactSync, writeAllSync, writeFileAtomicSync } from './atomic-file.js';
+import type { FdCache } from './fd-cache.js';
+import { activeSegmentName, parseSegmentName, sealedSegmentName } from './layout.js';
+import type { Lru } from './lru.js';
+import { type SealedFooter, blockFor, encodeSealed, readBlock, readFooter } from './sealed-segment.js';
+import { osCode } from './io-errors.js';
+
+export interface SegmentRef {
+  kind: 'active' | 'sealed';
+  first: number;
+  /** Last seq (for the newest active segment: from its last valid line; else implied by the next segment). */
+  last: number;
+  rev: number;
+  name: string;
+}
+
+/** The segments of one log as seen at one moment. */
+export interface LogView {
+  dir: string;
+  segments: SegmentRef[];
+  /** Next seq to append = exact record count (positions are never reused). */
+  count: number;
+  /** Files superseded by a newer one (a crash between sealing and unlinking); verify removes them. */
+  leftovers: string[];
+  /** For the newest active segment: end of its last complete line and its size (a torn tail when different). */
+  activeValidEnd?: number;
+  activeSize?: number;
+}
+
+export interface Entry {
+  seq: number;
+  value: unknown;
+}
+
+export interface CorruptRange {
+  file: string;
+  detail: string;
+  seq?: number;
+}
+
+export interface SegmentStoreDeps {
+  fds: FdCache;
+  footers: Lru<string, SealedFooter>;
+  blocks: Lru<string, unknown[]>;
+  codec: Codec;
+  compressor: Compressor;
+  compressors: Map<string, Compressor>;
+  codecs: Map<string, Codec>;
+  logger: Logger;
+  clock: Clock;
+  segmentMaxBytes: number;
+  blockBytes: number;
+  durable: boolean;
+}
+
+/** Reads, appends to and seals the segment files of logs. Synchronous I/O: every call is small and bounded. */
+export class SegmentStore {
+  constructor(private readonly d: SegmentStoreDeps) {}
+
+  view(dir: string): LogView {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch (err) {
+      const code = osCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { dir, segments: [], count: 0, leftovers: [] };
+      throw err;
+    }
+    const sealed: SegmentRef[] = [];
+    const actives: SegmentRef[] = [];
+    for (const n of names) {
+      const p = parseSegmentName(n);
+      if (!p) continue;
+      if (p.kind === 'sealed')
+        sealed.push({ kind: 'sealed', first: p.first, last: p.last, rev: p.rev, name: n });
+      else actives.push({ kind: 'active', first: p.first, last: -1, rev: 0, name: n });
+    }
+    const leftovers: string[] = [];
+    // Highest revision wins; a segment overlapping an accepted one is a leftover of a rewrite.
+    sealed.sort((a, b) => b.rev - a.rev || a.first - b.first);
+    const accepted: SegmentRef[] = [];
+    for (const s of sealed) {
+      if (accepted.some((a) => s.first <= a.last && a.first <= s.last)) leftovers.push(s.name);
+      else accepted.push(s);
+    }
+    for (const a of actives) {
+      if (accepted.some((s) => a.first >= s.first && a.first <= s.last)) leftovers.push(a.name);
+      else accepted.push(a);
+    }
+    accepted.sort((a, b) => a.first - b.first);
+    for (let i = 0; i < accepted.length - 1; i++) {
+      const s = accepted[i] as SegmentRef;
+      if (s.kind === 'active') s.last = (accepted[i + 1] as SegmentRef).first - 1;
+    }
+    const view: LogView = { dir, segments: accepted, count: 0, leftovers };
+    const lastSeg = accepted[accepted.length - 1];
+    if (!lastSeg) return view;
+    if (lastSeg.kind === 'sealed') {
+      view.count = lastSeg.last + 1;
+      return view;
+    }
+    const file = path.join(dir, lastSeg.name);
+    const fd = this.d.fds.get(file);
+    const size = fs.fstatSync(fd).size;
+    const back = scanBackward(fd, size, () => true, 16 << 10);
+    const newest = back.lines[0];
+    lastSeg.last = newest ? newest.seq : lastSeg.first - 1;
+    view.count = lastSeg.last + 1;
+    view.activeValidEnd = newest ? newest.end : back.validEnd;
+    view.activeSize = size;
+    return view;
+  }
+
+  /** Records with lo <= seq <= hi, ascending; damaged records are reported through `onCorrupt` and skipped. */
+  read(view: LogView, lo: number, hi: number, onCorrupt: (c: CorruptRange) => void): Entry[] {
+    const out: Entry[] = [];
+    for (const s of view.segments) {
+      if (s.last < lo || s.first > hi) continue;
+      const a = Math.max(lo, s.first);
+      const b = Math.min(hi, s.last);
+      if (s.kind === 'sealed') this.readSealed(path.join(view.dir, s.name), a, b, out, onCorrupt);
+      else this.readActive(path.join(view.dir, s.name), s, a, b, out, onCorrupt);
+    }
+    return out;
+  }
+
+  footer(file: string): SealedFooter {
+    let f = this.d.footers.get(file);
+    if (!f) {
+      f = readFooter(this.d.fds.get(file));
+      this.d.footers.set(file, f);
+    }
+    return f;
+  }
+
+  decoders(footer: SealedFooter): { codec: Codec; compressor: Compressor } {
+    const codec = this.d.codecs.get(footer.codec);
+    const compressor = this.d.compressors.get(footer.compressor);
+    if (!codec || !compressor) {
+      throw new Error(
+        `segment written with codec "${footer.codec}" and compressor "${footer.compressor}", which are not configured`,
+      );
+    }
+    return { codec, compressor };
+  }
+
+  private readSealed(
+    file: string,
+    lo: number,
+    hi: number,
+    out: Entry[],
+    onCorrupt: (c: CorruptRange) => void,
+  ): void {
+    let footer: SealedFooter;
+    try {
+      footer = this.footer(file);
+    } catch (err) {
+      if (osCode(err) === 'ENOENT') throw err;
+      onCorrupt({ file, detail: (err as Error).message });
+      return;
+    }
+    const { codec, compressor } = this.decoders(footer);
+    for (let bi = blockFor(footer, lo); bi < footer.blocks.length; bi++) {
+      const block = footer.blocks[bi];
+      if (!block || block.first > hi) break;
+      const cacheKey = `${file}#${bi}`;
+      let records = this.d.blocks.get(cacheKey);
+      if (!records) {
+        try {
+          records = readBlock(this.d.fds.get(file), block, codec, compressor);
+        } catch (err) {
+          if (osCode(err) === 'ENOENT') throw err;
+          onCorrupt({ file, detail: `block ${bi}: ${(err as Error).message}`, seq: block.first });
+          continue;
+        }
+        this.d.blocks.set(cacheKey, records, block.rawBytes);
+      }
+      const from = Math.max(lo, block.first);
+      const to = Math.min(hi, block.first + block.count - 1);
+      for (let s = from; s <= to; s++) out.push({ seq: s, value: structuredClone(records[s - block.first]) });
+    }
+  }
+
+  private readActive(
+    file: string,
+    seg: SegmentRef,
+    lo: number,
+    hi: number,
+    out: Entry[],
+    onCorrupt: (c: CorruptRange) => void,
+  ): void {
+    const fd = this.d.fds.get(file);
+    const size = fs.fstatSync(fd).size;
+    const span = Math.max(1, seg.last - seg.first + 1);
+    const avg = size / span;
+    let lines: ScannedLine[];
+    let corrupt: { offset: number; end: number }[];
+    if ((seg.last - lo + 1) * avg < 256 << 10) {
+      // Near the end (the common "latest messages" read): scan backwards, never the whole file.
+      const back = scanBackward(fd, size, (l) => l.seq <= lo);
+      lines = back.lines.reverse();
+      corrupt = back.corrupt;
+    } else {
+      const scan = scanFile(fd);
+      lines = scan.lines;
+      corrupt = scan.corrupt;
+    }
+    for (const c of corrupt) onCorrupt({ file, detail: `damaged line at byte ${c.offset}` });
+    for (const l of lines) {
+      if (l.seq < lo || l.seq > hi) continue;
+      try {
+        out.push({ seq: l.seq, value: JSON.parse(l.data) as unknown });
+      } catch {
+        onCorrupt({ file, detail: `unparseable record at byte ${l.offset}`, seq: l.seq });
+      }
+    }
+  }
+
+  /**
+   * Appends the records `recs` (seq `base` upward) that the segments do not hold yet, rolling and
+   * sealing segments at `segmentMaxBytes`. Idempotent by seq, so a replayed WAL is harmless.
+   * Returns the fd of the segment left open for the caller to fsync (closed by the caller).
+   */
+  append(
+    dir: string,
+    base: number,
+    recs: readonly string[],
+  ): { fd?: number; created: boolean; count: number; newDirs: string[] } {
+    let created = false;
+    // Directories created here must have their parents synced for the new entries to be durable.
+    const firstNew = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const newDirs: string[] = [];
+    if (firstNew)
+      for (let d = dir; ; d = path.dirname(d)) {
+        newDirs.push(d);
+        if (d === firstNew || path.dirname(d) === d) break;
+      }
+    const view = this.view(dir);
+    let next = view.count;
+    if (base + recs.length <= next) return { created, count: next, newDirs };
+    let skip = Math.max(0, next - base);
+    if (base > next) {
+      this.d.logger.error(
+        { dir: path.basename(dir), expected: next, got: base },
+        'log has a gap before replayed records',
+      );
+      next = base;
+      skip = 0;
+    }
+    let last = view.segments[view.segments.length - 1];
+    let file: string;
+    let fd: number;
+    let size: number;
+    if (last && last.kind === 'active' && last.last + 1 === next) {
+      file = path.join(dir, last.name);
+      fd = fs.openSync(file, 'r+');
+      size = fs.fstatSync(fd).size;
+      if (view.activeValidEnd !== undefined && view.activeValidEnd < size) {
+        // A torn tail from a crash during an earlier checkpoint: cut it before appending.
+        this.d.logger.warn({ file: last.name, bytes: size - view.activeValidEnd }, 'cut torn segment tail');
+        fs.ftruncateSync(fd, view.activeValidEnd);
+        size = view.activeValidEnd;
+        this.d.fds.drop(file);
+      }
+    } else {
+      ({ fd, file } = this.createActive(dir, next));
+      size = 0;
+      created = true;
+      last = undefined;
+    }
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = () => {
+      if (pendingBytes === 0) return;
+      writeAllSync(fd, Buffer.concat(pending, pendingBytes), size);
+      size += pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+    };
+    for (let i = skip; i < recs.length; i++) {
+      const line = encodeLine(base + i, recs[i] as string);
+      pending.push(line);
+      pendingBytes += line.length;
+      if (size + pendingBytes >= this.d.segmentMaxBytes) {
+        flush();
+        if (this.seal(dir, file, fd)) {
+          fs.closeSync(fd);
+          ({ fd, file } = this.createActive(dir, base + i + 1));
+          size = 0;
+          created = true;
+        }
+      }
+    }
+    flush();
+    return { fd, created, count: base + recs.length, newDirs };
+  }
+
+  private createActive(dir: string, first: number): { fd: number; file: string } {
+    const file = path.join(dir, activeSegmentName(first));
+    const fd = fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR, FILE_MODE);
+    return { fd, file };
+  }
+
+  /**
+   * Re-encodes an active segment as a sealed one (codec blocks, compressed, with a footer index),
+   * then removes the active file. Refuses (false) when the segment has damaged lines, so positions
+   * can never shift; verify reports such a segment.
+   */
+  seal(dir: string, file: string, fd: number, compressor = this.d.compressor): boolean {
+    fs.fsyncSync(fd);
+    const scan = scanFile(fd);
+    const first = scan.lines[0]?.seq;
+    if (first === undefined) return false;
+    const contiguous = scan.lines.every((l, i) => l.seq === first + i);
+    if (scan.corrupt.length > 0 || !contiguous || scan.completeEnd !== scan.size) {
+      this.d.logger.error({ file: path.basename(file) }, 'segment has damaged records; not sealed');
+      return false;
+    }
+    const last = first + scan.lines.length - 1;
+    const img = encodeSealed(
+      first,
+      scan.lines.map((l) => l.data),
+      this.d.codec,
+      compressor,
+      this.d.blockBytes,
+      this.d.clock.now().toISOString(),
+    );
+    writeFileAtomicSync(path.join(dir, sealedSegmentName(first, last, 0)), img.chunks, this.d.durable);
+    fs.unlinkSync(file);
+    this.d.fds.drop(file);
+    return true;
+  }
+
+  /** Rewrites a sealed segment with another compressor (archival tier), as revision rev+1. */
+  rewriteSealed(dir: string, ref: SegmentRef, compressor: Compressor): { before: number; after: number } {
+    const file = path.join(dir, ref.name);
+    const fd = this.d.fds.get(file);
+    const before = fs.fstatSync(fd).size;
+    const footer = this.footer(file);
+    const { codec, compressor: dec } = this.decoders(footer);
+    const records: string[] = [];
+    for (const block of footer.blocks) {
+      for (const r of readBlock(fd, block, codec, dec)) records.push(JSON.stringify(r));
+    }
+    const img = encodeSealed(
+      footer.first,
+      records,
+      this.d.codec,
+      compressor,
+      this.d.blockBytes,
+      footer.createdAt,
+    );
+    const name = sealedSegmentName(footer.first, footer.last, ref.rev + 1);
+    writeFileAtomicSync(path.join(dir, name), img.chunks, this.d.durable);
+    fs.unlinkSync(file);
+    this.d.fds.drop(file);
+    return { before, after: img.bytes };
+  }
+
+  /** Raw bytes of a file region (verify uses it to re-check blocks). */
+  readRegion(file: string, offset: number, length: number): Buffer {
+    return readExactSync(this.d.fds.get(file), length, offset);
+  }
+}

@@ -1,0 +1,132 @@
+import { crc32 } from './checksum.js';
+
+/**
+ * WAL frame: `[u32 payloadLen][u32 crc32][u32 gen][u8 type][payload]`, little endian. The CRC covers
+ * gen, type and payload; `gen` (low 32 bits of the WAL file's generation) rejects stale bytes
+ * left from another file. An all-zero header marks the pre-allocated, never-written region.
+ */
+export const FRAME_HEADER = 13;
+export const MAX_FRAME_PAYLOAD = 256 << 20;
+
+export const FrameType = { Append: 1, Delete: 2, DeleteDone: 3, End: 4 } as const;
+
+export type WalFrame =
+  | { type: 'append'; key: string; firstSeq: number; recs: string[]; bytes: number }
+  | { type: 'delete'; prefix: string }
+  | { type: 'deleteDone'; prefix: string }
+  | { type: 'end'; nextGen: number };
+
+function frame(gen: number, type: number, payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
+  out.writeUInt32LE(payload.length, 0);
+  out.writeUInt32LE(gen >>> 0, 8);
+  out.writeUInt8(type, 12);
+  payload.copy(out, FRAME_HEADER);
+  out.writeUInt32LE(crc32(out.subarray(8)), 4);
+  return out;
+}
+
+/** An append batch: `[u16 keyLen][key][f64 firstSeq][u32 count]` then `[u32 len][json]` per record. */
+export function encodeAppend(gen: number, key: string, firstSeq: number, recs: readonly Buffer[]): Buffer {
+  const k = Buffer.from(key, 'utf8');
+  let size = 2 + k.length + 8 + 4;
+  for (const r of recs) size += 4 + r.length;
+  const p = Buffer.allocUnsafe(size);
+  let o = p.writeUInt16LE(k.length, 0);
+  o += k.copy(p, o);
+  o = p.writeDoubleLE(firstSeq, o);
+  o = p.writeUInt32LE(recs.length, o);
+  for (const r of recs) {
+    o = p.writeUInt32LE(r.length, o);
+    o += r.copy(p, o);
+  }
+  return frame(gen, FrameType.Append, p);
+}
+
+function encodeText(gen: number, type: number, text: string): Buffer {
+  const t = Buffer.from(text, 'utf8');
+  const p = Buffer.allocUnsafe(2 + t.length);
+  p.writeUInt16LE(t.length, 0);
+  t.copy(p, 2);
+  return frame(gen, type, p);
+}
+
+export const encodeDelete = (gen: number, prefix: string) => encodeText(gen, FrameType.Delete, prefix);
+export const encodeDeleteDone = (gen: number, prefix: string) =>
+  encodeText(gen, FrameType.DeleteDone, prefix);
+
+export function encodeEnd(gen: number, nextGen: number): Buffer {
+  const p = Buffer.allocUnsafe(8);
+  p.writeDoubleLE(nextGen, 0);
+  return frame(gen, FrameType.End, p);
+}
+
+export type FrameCheck =
+  | { kind: 'frame'; frame: WalFrame; size: number }
+  | { kind: 'zero' }
+  | { kind: 'need'; bytes: number }
+  | { kind: 'bad'; reason: string };
+
+/** Decodes the frame at `buf[off]` if it is complete and valid for `gen`. */
+export function checkFrame(buf: Buffer, off: number, gen: number): FrameCheck {
+  if (off + FRAME_HEADER > buf.length) {
+    // A zero prefix shorter than a header is still "nothing written yet".
+    for (let i = off; i < buf.length; i++) if (buf[i] !== 0) return { kind: 'need', bytes: FRAME_HEADER };
+    return buf.length - off === 0
+      ? { kind: 'need', bytes: FRAME_HEADER }
+      : { kind: 'need', bytes: FRAME_HEADER };
+  }
+  const len = buf.readUInt32LE(off);
+  const crc = buf.readUInt32LE(off + 4);
+  if (len === 0 && crc === 0 && buf.readUInt32LE(off + 8) === 0 && buf[off + 12] === 0)
+    return { kind: 'zero' };
+  if (len > MAX_FRAME_PAYLOAD) return { kind: 'bad', reason: 'frame length out of range' };
+  const size = FRAME_HEADER + len;
+  if (off + size > buf.length) return { kind: 'need', bytes: size };
+  if (crc32(buf.subarray(off + 8, off + size)) !== crc) return { kind: 'bad', reason: 'checksum mismatch' };
+  if (buf.readUInt32LE(off + 8) !== gen >>> 0)
+    return { kind: 'bad', reason: 'frame of another WAL generation' };
+  const type = buf[off + 12];
+  const p = off + FRAME_HEADER;
+  try {
+    switch (type) {
+      case FrameType.Append: {
+        const kl = buf.readUInt16LE(p);
+        let o = p + 2;
+        const key = buf.toString('utf8', o, o + kl);
+        o += kl;
+        const firstSeq = buf.readDoubleLE(o);
+        o += 8;
+        const count = buf.readUInt32LE(o);
+        o += 4;
+        const recs: string[] = new Array(count);
+        let bytes = 0;
+        for (let i = 0; i < count; i++) {
+          const l = buf.readUInt32LE(o);
+          o += 4;
+          if (o + l > off + size) return { kind: 'bad', reason: 'record overruns frame' };
+          recs[i] = buf.toString('utf8', o, o + l);
+          bytes += l;
+          o += l;
+        }
+        return { kind: 'frame', size, frame: { type: 'append', key, firstSeq, recs, bytes } };
+      }
+      case FrameType.Delete:
+      case FrameType.DeleteDone: {
+        const l = buf.readUInt16LE(p);
+        const prefix = buf.toString('utf8', p + 2, p + 2 + l);
+        return {
+          kind: 'frame',
+          size,
+          frame: { type: type === FrameType.Delete ? 'delete' : 'deleteDone', prefix },
+        };
+      }
+      case FrameType.End:
+        return { kind: 'frame', size, frame: { type: 'end', nextGen: buf.readDoubleLE(p) } };
+      default:
+        return { kind: 'bad', reason: `unknown frame type ${type}` };
+    }
+  } catch {
+    return { kind: 'bad', reason: 'malformed frame payload' };
+  }
+}

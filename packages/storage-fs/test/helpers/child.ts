@@ -1,0 +1,25 @@
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JsonObject } from '@ffdb/core-types';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Child scripts import the built package (dist); test/global-setup.ts builds it first. */
+export const CHILD_SCRIPT = path.join(here, '..', 'fixtures', 'child-worker.mjs');
+
+/** Runs the worker in another process to append `records` to `log` and waits for it. */
+export function appendFromChild(basePath: string, log: string, records: JsonObject[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [CHILD_SCRIPT, 'append-once', basePath, log, JSON.stringify(records)],
+      { timeout: 20_000 },
+      (err, _stdout, stderr) =>
+        err ? reject(new Error(`child failed: ${stderr || err.message}`)) : resolve(),
+    );
+  });
+}
+
+export function spawnWorker(args: string[]) {
+  return spawn(process.execPath, [CHILD_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
