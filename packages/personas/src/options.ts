@@ -1,0 +1,77 @@
+import {
+  type Clock,
+  type FFConfig,
+  FFValidationError,
+  issuesFromZod,
+  type Logger,
+  PanelConfigSchema,
+  type SearchIndex,
+  type StorageBackend,
+} from '@ffdb/core-types';
+import { z } from 'zod';
+
+const isObjectWith =
+  (...methods: string[]) =>
+  (value: unknown) =>
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+
+/** What the persona and panel services need: ports and configuration, nothing concrete. */
+export const PersonaServicesOptionsSchema = z.object({
+  storage: z.custom<StorageBackend>(
+    isObjectWith('read', 'write', 'append', 'readLog', 'countLog', 'withLock'),
+    {
+      message: 'must be a StorageBackend',
+    },
+  ),
+  /** An FFConfig (or any object with a `panel` section; missing fields take their defaults). */
+  config: z.custom<Partial<FFConfig>>((v) => typeof v === 'object' && v !== null, {
+    message: 'must be an FFConfig object',
+  }),
+  clock: z.custom<Clock>(isObjectWith('now'), { message: 'must be a Clock' }).optional(),
+  logger: z
+    .custom<Logger>(isObjectWith('warn', 'error', 'child'), { message: 'must be a Logger' })
+    .optional(),
+  /** When given, messages of panels that belong to a user are indexed (type `panel_message`). */
+  search: z
+    .custom<SearchIndex>(isObjectWith('add', 'search', 'remove'), { message: 'must be a SearchIndex' })
+    .optional(),
+  /** Lock wait for panel and persona writes (default `locking.timeoutSeconds`, else 10 s). */
+  lockTimeoutMs: z.number().int().positive().optional(),
+});
+
+export type PersonaServicesOptions = z.input<typeof PersonaServicesOptionsSchema>;
+
+export type PanelSettings = z.output<typeof PanelConfigSchema>;
+
+export interface ResolvedOptions {
+  storage: StorageBackend;
+  panel: PanelSettings;
+  maxMessageSizeBytes: number;
+  clock: Clock;
+  logger: Logger | undefined;
+  search: SearchIndex | undefined;
+  lockTimeoutMs: number;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
+export function resolveOptions(options: PersonaServicesOptions): ResolvedOptions {
+  const parsed = PersonaServicesOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new FFValidationError(issuesFromZod(parsed.error));
+  const o = parsed.data;
+  const panelParsed = PanelConfigSchema.safeParse(o.config.panel ?? {});
+  if (!panelParsed.success) throw new FFValidationError(issuesFromZod(panelParsed.error, 'panel'));
+  const storageSection = (o.config.storage ?? {}) as { maxMessageSizeBytes?: number };
+  const locking = (o.config.locking ?? {}) as { timeoutSeconds?: number };
+  return {
+    storage: o.storage,
+    panel: panelParsed.data,
+    maxMessageSizeBytes: storageSection.maxMessageSizeBytes ?? 1024 * 1024,
+    clock: o.clock ?? systemClock,
+    logger: o.logger,
+    search: o.search,
+    lockTimeoutMs: o.lockTimeoutMs ?? (locking.timeoutSeconds ? locking.timeoutSeconds * 1000 : 10_000),
+  };
+}

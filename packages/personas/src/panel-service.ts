@@ -1,0 +1,608 @@
+import {
+  assertSafeId,
+  assertUserId,
+  createMessage,
+  FFValidationError,
+  generateInsightId,
+  generatePanelId,
+  issuesFromZod,
+  MessageRole,
+  type Panel,
+  type PanelInsight,
+  PanelInsightSchema,
+  type PanelMessage,
+  PanelSchema,
+  type PanelStats,
+} from '@ffdb/core-types';
+import { z } from 'zod';
+import { readJson, writeJson } from './json-blob.js';
+import { idFromJsonKey, PersonaKeys } from './keys.js';
+import { type PersonaServicesOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { assertPersonaId } from './persona-record.js';
+import { PersonaService } from './persona-service.js';
+
+/** createPanel's optional third argument. Unknown keys are kept in `panel.config`. */
+export const PanelCreateConfigSchema = z.looseObject({
+  /** The user the panel belongs to (personas resolve with that user's shadowing; quota maxPanelsPerUser). */
+  userId: z.string().optional(),
+  /** A `panel` session of that user to link (see linkSession). */
+  sessionId: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const AddPanelMessageSchema = z.looseObject({
+  role: z.string().optional(),
+  personaId: z.string().optional(),
+  content: z.string(),
+  messageId: z.string().optional(),
+  timestamp: z.string().optional(),
+  attachments: z.array(z.string()).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  responseTo: z.string().nullable().optional(),
+  consensusLevel: z.number().min(0).max(1).nullable().optional(),
+});
+export type AddPanelMessageInput = z.input<typeof AddPanelMessageSchema>;
+
+export const PanelMessagesQuerySchema = z.strictObject({
+  limit: z.number().int().nonnegative().optional(),
+  offset: z.number().int().nonnegative().optional(),
+  personaId: z.string().optional(),
+});
+
+export const ListPanelsQuerySchema = z.strictObject({
+  userId: z.string().optional(),
+  type: z.string().optional(),
+  limit: z.number().int().nonnegative().optional(),
+  offset: z.number().int().nonnegative().optional(),
+});
+
+/** A stored panel message with its 0-based position in the panel. */
+export type StoredPanelMessage = PanelMessage & { seq: number; panelId: string; threadDepth: number };
+
+export interface PanelStatsResult extends PanelStats {
+  panelId: string;
+  messageCount: number;
+  messagesByPersona: Record<string, number>;
+  averageConsensus: number | null;
+  insightCount: number;
+  /** Conversation roots that have at least one reply. */
+  activeThreads: number;
+}
+
+/** Roles that may speak in any panel besides its personas (a moderator, the system). */
+const FREE_ROLES = new Set<string>(Object.values(MessageRole));
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw new FFValidationError(issuesFromZod(r.error, prefix));
+  return r.data;
+}
+
+interface ThreadInfo {
+  depth: number;
+  personaId: string;
+  responseTo: string | null;
+}
+
+/** What we know about a panel's log, kept in memory and refreshed from the log when it grew elsewhere. */
+interface ThreadCache {
+  count: number;
+  byId: Map<string, ThreadInfo>;
+}
+
+/**
+ * Panels: a group of personas discussing, with an append-only message log, threads (`responseTo`),
+ * consensus levels and insights. Everything goes through the StorageBackend port.
+ */
+export class PanelService {
+  private readonly o: ResolvedOptions;
+  private readonly keys: PersonaKeys;
+  private readonly personas: PersonaService;
+  private readonly threads = new Map<string, ThreadCache>();
+
+  constructor(options: PersonaServicesOptions | ResolvedOptions, personas?: PersonaService) {
+    this.o =
+      'panel' in options && 'maxMessageSizeBytes' in options
+        ? options
+        : resolveOptions(options as PersonaServicesOptions);
+    this.keys = new PersonaKeys(this.o.panel);
+    this.personas = personas ?? new PersonaService(this.o);
+  }
+
+  private lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return this.o.storage.withLock(key, fn, { timeoutMs: this.o.lockTimeoutMs });
+  }
+
+  /** The configured panel types with their persona bounds (global bounds applied). */
+  panelTypes(): Record<
+    string,
+    { minPersonas: number; maxPersonas: number; features: string[]; description: string }
+  > {
+    const out: Record<
+      string,
+      { minPersonas: number; maxPersonas: number; features: string[]; description: string }
+    > = {};
+    for (const [type, t] of Object.entries(this.o.panel.panelTypes)) {
+      out[type] = {
+        minPersonas: Math.max(t.minPersonas, this.o.panel.minPersonasPerPanel),
+        maxPersonas: Math.min(t.maxPersonas, this.o.panel.maxPersonasPerPanel),
+        features: t.features,
+        description: t.description,
+      };
+    }
+    return out;
+  }
+
+  /**
+   * Creates a panel of a configured type with `personaIds` (distinct, within the type's and the global
+   * min..max), snapshots the personas that exist, and returns the panel id.
+   */
+  async createPanel(
+    panelType: string,
+    personaIds: string[],
+    config: Record<string, unknown> = {},
+  ): Promise<string> {
+    const types = this.panelTypes();
+    const bounds = typeof panelType === 'string' ? types[panelType] : undefined;
+    if (!bounds) {
+      throw new FFValidationError([
+        { path: 'panelType', message: `must be one of ${Object.keys(types).join(', ')}` },
+      ]);
+    }
+    if (!Array.isArray(personaIds))
+      throw new FFValidationError([{ path: 'personaIds', message: 'must be an array of persona ids' }]);
+    for (const [i, id] of personaIds.entries()) assertPersonaId(id, `personaIds.${i}`);
+    if (new Set(personaIds).size !== personaIds.length) {
+      throw new FFValidationError([{ path: 'personaIds', message: 'must not contain duplicates' }]);
+    }
+    if (personaIds.length < bounds.minPersonas) {
+      throw new FFValidationError([
+        {
+          path: 'personaIds',
+          message: `a ${panelType} panel needs at least ${bounds.minPersonas} personas, got ${personaIds.length}`,
+          limit: bounds.minPersonas,
+        },
+      ]);
+    }
+    if (personaIds.length > bounds.maxPersonas) {
+      throw new FFValidationError([
+        {
+          path: 'personaIds',
+          message: `a ${panelType} panel allows at most ${bounds.maxPersonas} personas, got ${personaIds.length}`,
+          limit: bounds.maxPersonas,
+        },
+      ]);
+    }
+    const cfg = parse(PanelCreateConfigSchema, config, 'config');
+    if (cfg.userId !== undefined) assertUserId(cfg.userId, 'config.userId');
+    if (cfg.sessionId !== undefined) {
+      if (cfg.userId === undefined)
+        throw new FFValidationError([{ path: 'config.sessionId', message: 'needs config.userId' }]);
+      assertSafeId(cfg.sessionId, 'config.sessionId');
+    }
+    const { userId, sessionId, metadata, ...rest } = cfg;
+
+    return this.lock(this.keys.panelsLock(), async () => {
+      if (userId !== undefined) {
+        const owned = (await this.allPanels()).filter((p) => p.userId === userId).length;
+        if (owned >= this.o.panel.maxPanelsPerUser) {
+          throw new FFValidationError([
+            {
+              path: 'panel.maxPanelsPerUser',
+              message: `user ${userId} already has ${owned} panels`,
+              limit: this.o.panel.maxPanelsPerUser,
+            },
+          ]);
+        }
+      }
+      let panelId = generatePanelId(this.o.clock.now(), this.o.panel.panelIdPrefix);
+      while (await this.o.storage.exists(this.keys.panelMeta(panelId)))
+        panelId = generatePanelId(this.o.clock.now(), this.o.panel.panelIdPrefix);
+      const now = this.o.clock.now().toISOString();
+      const panel: Panel = {
+        panelId,
+        type: panelType,
+        personas: [...personaIds],
+        createdAt: now,
+        updatedAt: now,
+        messageCount: 0,
+        config: rest,
+        metadata: metadata ?? {},
+        ...(userId !== undefined ? { userId } : {}),
+        ...(sessionId !== undefined ? { sessionId } : {}),
+      };
+      // Snapshots first, metadata last: a panel is visible only once it is complete.
+      for (const personaId of personaIds) {
+        const persona = await this.personas.getPersona(personaId, userId);
+        if (persona) await writeJson(this.o.storage, this.keys.panelSnapshot(panelId, personaId), persona);
+      }
+      await writeJson(this.o.storage, this.keys.panelMeta(panelId), panel);
+      return panelId;
+    });
+  }
+
+  private async readPanel(panelId: string): Promise<Panel | null> {
+    const raw = await readJson(this.o.storage, this.keys.panelMeta(panelId));
+    if (!raw) return null;
+    const r = PanelSchema.safeParse({
+      panelId,
+      ...raw,
+      ...(raw.id && !raw.panelId ? { panelId: raw.id } : {}),
+    });
+    if (!r.success) {
+      this.o.logger?.warn({ panelId, code: 'PANEL_INVALID' }, 'stored panel fails validation; ignored');
+      return null;
+    }
+    return r.data;
+  }
+
+  /** The panel with its exact message count (from the log), or null. */
+  async getPanel(panelId: string): Promise<Panel | null> {
+    assertSafeId(panelId, 'panelId');
+    const panel = await this.readPanel(panelId);
+    if (!panel) return null;
+    return { ...panel, messageCount: await this.o.storage.countLog(this.keys.panelMessages(panelId)) };
+  }
+
+  private async allPanels(): Promise<Panel[]> {
+    const dirs = await this.o.storage.list(this.keys.panelsDir());
+    const panels: Panel[] = [];
+    for (const dir of dirs) {
+      const panelId = dir.slice(dir.lastIndexOf('/') + 1);
+      const panel = await this.readPanel(panelId);
+      if (panel) panels.push(panel);
+    }
+    return panels;
+  }
+
+  /** Panels, newest first, optionally of one user or type, paged. */
+  async listPanels(
+    opts: { userId?: string; type?: string; limit?: number; offset?: number } = {},
+  ): Promise<Panel[]> {
+    const q = parse(ListPanelsQuerySchema, opts);
+    if (q.userId !== undefined) assertUserId(q.userId);
+    const panels = (await this.allPanels())
+      .filter(
+        (p) =>
+          (q.userId === undefined || p.userId === q.userId) && (q.type === undefined || p.type === q.type),
+      )
+      .sort((a, b) =>
+        a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.panelId < b.panelId ? 1 : -1,
+      );
+    const page = panels.slice(q.offset ?? 0, q.limit === undefined ? undefined : (q.offset ?? 0) + q.limit);
+    return Promise.all(
+      page.map(async (p) => ({
+        ...p,
+        messageCount: await this.o.storage.countLog(this.keys.panelMessages(p.panelId)),
+      })),
+    );
+  }
+
+  /** The persona snapshots taken when the panel was created. */
+  async getPanelPersonas(panelId: string): Promise<Record<string, unknown>[]> {
+    assertSafeId(panelId, 'panelId');
+    const keys = await this.o.storage.list(
+      `${this.keys.panelDir(panelId)}/${this.o.panel.personasSubdirectory}`,
+    );
+    const out: Record<string, unknown>[] = [];
+    for (const key of keys) if (idFromJsonKey(key)) out.push((await readJson(this.o.storage, key)) ?? {});
+    return out;
+  }
+
+  /** Links (or re-links) a panel to a user's `panel` session. False when the panel does not exist. */
+  async linkSession(panelId: string, userId: string, sessionId: string): Promise<boolean> {
+    assertSafeId(panelId, 'panelId');
+    assertUserId(userId);
+    assertSafeId(sessionId, 'sessionId');
+    return this.lock(this.keys.panelLock(panelId), async () => {
+      const panel = await this.readPanel(panelId);
+      if (!panel) return false;
+      if (panel.userId !== undefined && panel.userId !== userId) {
+        throw new FFValidationError([{ path: 'userId', message: 'the panel belongs to another user' }]);
+      }
+      await writeJson(this.o.storage, this.keys.panelMeta(panelId), {
+        ...panel,
+        userId,
+        sessionId,
+        updatedAt: this.o.clock.now().toISOString(),
+      });
+      return true;
+    });
+  }
+
+  /** Panels linked to one session of a user. */
+  async findPanelsForSession(userId: string, sessionId: string): Promise<Panel[]> {
+    assertUserId(userId);
+    return (await this.listPanels({ userId })).filter((p) => p.sessionId === sessionId);
+  }
+
+  private async threadCache(panelId: string): Promise<ThreadCache> {
+    const log = this.keys.panelMessages(panelId);
+    const count = await this.o.storage.countLog(log);
+    let cache = this.threads.get(panelId);
+    if (!cache || cache.count > count) cache = { count: 0, byId: new Map() };
+    if (cache.count < count) {
+      // Another instance (or process) appended: read only what we have not seen.
+      for (const e of await this.o.storage.readLog<Record<string, unknown>>(log, { fromSeq: cache.count })) {
+        const d = e.data;
+        cache.byId.set(String(d.messageId), {
+          depth: typeof d.threadDepth === 'number' ? d.threadDepth : 0,
+          personaId: String(d.personaId ?? d.role ?? ''),
+          responseTo: typeof d.responseTo === 'string' ? d.responseTo : null,
+        });
+      }
+      cache.count = count;
+    }
+    this.threads.set(panelId, cache);
+    return cache;
+  }
+
+  /**
+   * Appends a message from a panel persona (or `user`/`assistant`/`system`) and returns it as stored,
+   * with `seq`. `responseTo` must name a message of the panel; the thread may be at most
+   * `panel.maxThreadDepth` replies deep. False when the panel does not exist.
+   */
+  async addPanelMessage(panelId: string, input: AddPanelMessageInput): Promise<StoredPanelMessage | false> {
+    assertSafeId(panelId, 'panelId');
+    const m = parse(AddPanelMessageSchema, input, 'message');
+    const personaId = m.personaId ?? m.role;
+    if (personaId === undefined || personaId.trim() === '') {
+      throw new FFValidationError([{ path: 'message.personaId', message: 'role or personaId is required' }]);
+    }
+    const {
+      personaId: _p,
+      responseTo: _r,
+      consensusLevel: _c,
+      role: _role,
+      content,
+      messageId,
+      timestamp,
+      attachments,
+      metadata,
+      ...extra
+    } = m;
+    const base = createMessage(
+      {
+        role: m.role ?? personaId,
+        content,
+        ...(messageId !== undefined ? { messageId } : {}),
+        ...(timestamp !== undefined ? { timestamp } : {}),
+        ...(attachments !== undefined ? { attachments } : {}),
+        ...(metadata !== undefined ? { metadata } : {}),
+      },
+      this.o.clock.now(),
+    );
+    const responseTo = m.responseTo ?? null;
+    if (responseTo !== null && !this.o.panel.messageThreadingEnabled) {
+      throw new FFValidationError([
+        { path: 'message.responseTo', message: 'threading is disabled (panel.messageThreadingEnabled)' },
+      ]);
+    }
+
+    return this.lock(this.keys.panelLock(panelId), async () => {
+      const panel = await this.readPanel(panelId);
+      if (!panel) return false;
+      if (!panel.personas.includes(personaId) && !FREE_ROLES.has(personaId)) {
+        throw new FFValidationError([
+          {
+            path: 'message.personaId',
+            message: `is not a persona of this panel (${panel.personas.join(', ')}) nor user/assistant/system`,
+          },
+        ]);
+      }
+      const cache = await this.threadCache(panelId);
+      if (cache.count >= this.o.panel.maxMessagesPerPanel) {
+        throw new FFValidationError([
+          {
+            path: 'panel.maxMessagesPerPanel',
+            message: `the panel already has ${cache.count} messages`,
+            limit: this.o.panel.maxMessagesPerPanel,
+          },
+        ]);
+      }
+      if (cache.byId.has(base.messageId)) {
+        throw new FFValidationError([{ path: 'message.messageId', message: 'already exists in this panel' }]);
+      }
+      let threadDepth = 0;
+      if (responseTo !== null) {
+        const parent = cache.byId.get(responseTo);
+        if (!parent)
+          throw new FFValidationError([
+            { path: 'message.responseTo', message: 'does not name a message of this panel' },
+          ]);
+        threadDepth = parent.depth + 1;
+        if (threadDepth > this.o.panel.maxThreadDepth) {
+          throw new FFValidationError([
+            {
+              path: 'panel.maxThreadDepth',
+              message: `a reply at depth ${threadDepth} is deeper than allowed`,
+              limit: this.o.panel.maxThreadDepth,
+            },
+          ]);
+        }
+      }
+      const record = {
+        ...extra,
+        ...base,
+        panelId,
+        personaId,
+        responseTo,
+        consensusLevel: m.consensusLevel ?? null,
+        threadDepth,
+      };
+      const size = new TextEncoder().encode(JSON.stringify(record)).byteLength;
+      if (size > this.o.maxMessageSizeBytes) {
+        throw new FFValidationError([
+          {
+            path: 'message.content',
+            message: `message is ${size} bytes (storage.maxMessageSizeBytes)`,
+            limit: this.o.maxMessageSizeBytes,
+          },
+        ]);
+      }
+      const { firstSeq } = await this.o.storage.append(this.keys.panelMessages(panelId), [record]);
+      cache.count = firstSeq + 1;
+      cache.byId.set(base.messageId, { depth: threadDepth, personaId, responseTo });
+      const stored: StoredPanelMessage = { ...record, seq: firstSeq };
+      await this.index(panel, stored);
+      return stored;
+    });
+  }
+
+  /** Panel messages of a user's panel go to the search index (when one was given) as `panel_message`. */
+  private async index(panel: Panel, message: StoredPanelMessage): Promise<void> {
+    if (!this.o.search || panel.userId === undefined) return;
+    try {
+      await this.o.search.add([
+        {
+          id: `${panel.panelId}/${message.messageId}`,
+          userId: panel.userId,
+          sessionId: panel.sessionId ?? panel.panelId,
+          type: 'panel_message',
+          content: message.content,
+          timestamp: message.timestamp,
+          role: message.personaId,
+          metadata: { panelId: panel.panelId, messageId: message.messageId, personaId: message.personaId },
+          source: { log: this.keys.panelMessages(panel.panelId), seq: message.seq },
+        },
+      ]);
+    } catch (error) {
+      // The message is durable; the index is derived data and can be rebuilt (reindexPanel).
+      this.o.logger?.warn(
+        { panelId: panel.panelId, err: (error as Error)?.name },
+        'indexing a panel message failed',
+      );
+    }
+  }
+
+  /** Re-adds every message of a panel to the search index (after a crash or an index rebuild). */
+  async reindexPanel(panelId: string): Promise<number> {
+    assertSafeId(panelId, 'panelId');
+    const panel = await this.readPanel(panelId);
+    if (!panel || !this.o.search || panel.userId === undefined) return 0;
+    const messages = await this.getPanelMessages(panelId);
+    for (const m of messages) await this.index(panel, m);
+    return messages.length;
+  }
+
+  /** Chronological; `offset`/`limit` page after the `personaId` filter. No cap when `limit` is omitted. */
+  async getPanelMessages(
+    panelId: string,
+    opts: { limit?: number; offset?: number; personaId?: string } = {},
+  ): Promise<StoredPanelMessage[]> {
+    assertSafeId(panelId, 'panelId');
+    const q = parse(PanelMessagesQuerySchema, opts);
+    const log = this.keys.panelMessages(panelId);
+    const offset = q.offset ?? 0;
+    const toMessage = (e: { seq: number; data: Record<string, unknown> }) =>
+      ({ ...e.data, seq: e.seq }) as StoredPanelMessage;
+    if (q.personaId === undefined) {
+      return (
+        await this.o.storage.readLog(log, {
+          fromSeq: offset,
+          ...(q.limit !== undefined ? { limit: q.limit } : {}),
+        })
+      ).map(toMessage);
+    }
+    const all = (await this.o.storage.readLog(log)).map(toMessage).filter((m) => m.personaId === q.personaId);
+    return all.slice(offset, q.limit === undefined ? undefined : offset + q.limit);
+  }
+
+  /** Stores an insight; resolves to its id, or false when the panel does not exist. */
+  async savePanelInsight(panelId: string, input: Record<string, unknown>): Promise<string | false> {
+    assertSafeId(panelId, 'panelId');
+    if (typeof input !== 'object' || input === null)
+      throw new FFValidationError([{ path: 'insight', message: 'must be an object' }]);
+    const raw = input as Record<string, unknown>;
+    const insightId = (raw.insightId ?? raw.id ?? generateInsightId()) as string;
+    assertSafeId(insightId, 'insight.insightId');
+    const {
+      id: _id,
+      supporting_messages,
+      consensus_level,
+      created_by,
+      created_at,
+      panel_id: _pid,
+      ...rest
+    } = raw;
+    const insight = parse(
+      PanelInsightSchema,
+      {
+        ...(supporting_messages !== undefined ? { supportingMessages: supporting_messages } : {}),
+        ...(consensus_level !== undefined ? { consensusLevel: consensus_level } : {}),
+        ...(created_by !== undefined ? { createdBy: created_by } : {}),
+        createdAt: (created_at as string | undefined) ?? this.o.clock.now().toISOString(),
+        ...rest,
+        insightId,
+        panelId,
+      },
+      'insight',
+    );
+    return this.lock(this.keys.panelLock(panelId), async () => {
+      if (!(await this.readPanel(panelId))) return false;
+      await writeJson(this.o.storage, this.keys.insight(panelId, insightId), insight);
+      return insightId;
+    });
+  }
+
+  /** Insights of a panel, oldest first, optionally of one type. */
+  async getPanelInsights(panelId: string, opts: { type?: string } = {}): Promise<PanelInsight[]> {
+    assertSafeId(panelId, 'panelId');
+    const keys = await this.o.storage.list(this.keys.insightsDir(panelId));
+    const out: PanelInsight[] = [];
+    for (const key of keys) {
+      if (!idFromJsonKey(key)) continue;
+      const r = PanelInsightSchema.safeParse(await readJson(this.o.storage, key));
+      if (r.success && (opts.type === undefined || r.data.type === opts.type)) out.push(r.data);
+    }
+    return out.sort((a, b) =>
+      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.insightId < b.insightId ? -1 : 1,
+    );
+  }
+
+  /** Counts per persona, average consensus (null when no message carries one), insights, active threads. */
+  async getPanelStats(panelId: string): Promise<PanelStatsResult | null> {
+    assertSafeId(panelId, 'panelId');
+    if (!(await this.readPanel(panelId))) return null;
+    const messages = await this.getPanelMessages(panelId);
+    const messagesByPersona: Record<string, number> = {};
+    let consensusSum = 0;
+    let consensusN = 0;
+    const byId = new Map(messages.map((m) => [m.messageId, m]));
+    const activeRoots = new Set<string>();
+    for (const m of messages) {
+      messagesByPersona[m.personaId] = (messagesByPersona[m.personaId] ?? 0) + 1;
+      if (typeof m.consensusLevel === 'number') {
+        consensusSum += m.consensusLevel;
+        consensusN++;
+      }
+      // Walk up to the root of the thread this reply belongs to.
+      let cur = m;
+      while (typeof cur.responseTo === 'string' && byId.has(cur.responseTo))
+        cur = byId.get(cur.responseTo) as StoredPanelMessage;
+      if (cur !== m) activeRoots.add(cur.messageId);
+    }
+    return {
+      panelId,
+      messageCount: messages.length,
+      messagesByPersona,
+      averageConsensus: consensusN ? consensusSum / consensusN : null,
+      insightCount: (await this.getPanelInsights(panelId)).length,
+      activeThreads: activeRoots.size,
+    };
+  }
+
+  /** Deletes a panel with its messages, snapshots and insights. */
+  async deletePanel(panelId: string): Promise<boolean> {
+    assertSafeId(panelId, 'panelId');
+    return this.lock(this.keys.panelLock(panelId), async () => {
+      const panel = await this.readPanel(panelId);
+      this.threads.delete(panelId);
+      if (panel?.userId !== undefined && this.o.search) {
+        const ids = (await this.getPanelMessages(panelId)).map((m) => `${panelId}/${m.messageId}`);
+        await this.o.search.remove(panel.userId, ids);
+      }
+      return this.o.storage.delete(this.keys.panelDir(panelId));
+    });
+  }
+}

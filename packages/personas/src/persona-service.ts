@@ -1,0 +1,177 @@
+import { assertUserId, FFValidationError, type Persona } from '@ffdb/core-types';
+import { readJson, writeJson } from './json-blob.js';
+import { idFromJsonKey, PersonaKeys } from './keys.js';
+import { type PersonaServicesOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { assertPersonaId, parsePersona } from './persona-record.js';
+
+/**
+ * Personas: global ones (`personas_global/`) and per-user ones that shadow a global persona of the
+ * same id for that user. The config's default personas are built in: they are visible out of the box
+ * without being written, and a stored global persona with the same id replaces one.
+ */
+export class PersonaService {
+  private readonly o: ResolvedOptions;
+  private readonly keys: PersonaKeys;
+
+  constructor(options: PersonaServicesOptions | ResolvedOptions) {
+    this.o =
+      'panel' in options && 'maxMessageSizeBytes' in options
+        ? options
+        : resolveOptions(options as PersonaServicesOptions);
+    this.keys = new PersonaKeys(this.o.panel);
+  }
+
+  /** The built-in personas of `panel.defaultPersonas`, as personas. */
+  defaultPersonas(): Persona[] {
+    return Object.entries(this.o.panel.defaultPersonas).map(([personaId, p]) =>
+      parsePersona({ ...p, personaId, isGlobal: true, ownerId: null, metadata: { builtin: true } }),
+    );
+  }
+
+  private defaultPersona(personaId: string): Persona | null {
+    const p = this.o.panel.defaultPersonas[personaId];
+    return p
+      ? parsePersona({ ...p, personaId, isGlobal: true, ownerId: null, metadata: { builtin: true } })
+      : null;
+  }
+
+  private keyFor(personaId: string, userId?: string): string {
+    return userId === undefined
+      ? this.keys.globalPersona(personaId)
+      : this.keys.userPersona(userId, personaId);
+  }
+
+  private async readStored(personaId: string, userId?: string): Promise<Persona | null> {
+    const raw = await readJson(this.o.storage, this.keyFor(personaId, userId));
+    if (!raw) return null;
+    try {
+      return parsePersona({ ...raw, personaId });
+    } catch {
+      this.o.logger?.warn(
+        { personaId, userId, code: 'PERSONA_INVALID' },
+        'stored persona fails validation; ignored',
+      );
+      return null;
+    }
+  }
+
+  private async storedIds(userId?: string): Promise<string[]> {
+    const dir = userId === undefined ? this.keys.globalPersonasDir() : this.keys.userPersonasDir(userId);
+    const keys = await this.o.storage.list(dir);
+    return keys.map(idFromJsonKey).filter((id): id is string => id !== undefined);
+  }
+
+  private checkScope(personaId: unknown, userId: unknown): void {
+    assertPersonaId(personaId);
+    if (userId !== undefined) assertUserId(userId);
+  }
+
+  /** Enforces globalPersonaLimit / userPersonaLimit for a persona that does not exist yet. */
+  private async checkLimit(userId?: string): Promise<void> {
+    const count = (await this.storedIds(userId)).length;
+    const limit = userId === undefined ? this.o.panel.globalPersonaLimit : this.o.panel.userPersonaLimit;
+    if (count >= limit) {
+      const field = userId === undefined ? 'panel.globalPersonaLimit' : 'panel.userPersonaLimit';
+      throw new FFValidationError([
+        {
+          path: field,
+          message: `${userId === undefined ? 'global' : `user ${userId}`} already has ${count} personas (limit ${limit})`,
+          limit,
+        },
+      ]);
+    }
+  }
+
+  private async store(persona: Persona, userId: string | undefined, mustBeNew: boolean): Promise<boolean> {
+    return this.o.storage.withLock(
+      this.keys.personaLock(userId),
+      async () => {
+        const key = this.keyFor(persona.personaId, userId);
+        const existing = await readJson(this.o.storage, key);
+        if (mustBeNew && (existing || (userId === undefined && this.defaultPersona(persona.personaId))))
+          return false;
+        if (!existing) await this.checkLimit(userId);
+        const now = this.o.clock.now().toISOString();
+        const createdAt =
+          typeof existing?.createdAt === 'string' ? existing.createdAt : (persona.createdAt ?? now);
+        await writeJson(this.o.storage, key, { ...persona, createdAt, updatedAt: now });
+        return true;
+      },
+      { timeoutMs: this.o.lockTimeoutMs },
+    );
+  }
+
+  /**
+   * Creates or replaces a persona (global, or the user's when `userId` is given). The id argument wins
+   * over an id inside `data`. Always resolves to true; invalid data or a full quota throws.
+   */
+  async savePersona(personaId: string, data: Record<string, unknown>, userId?: string): Promise<boolean> {
+    this.checkScope(personaId, userId);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new FFValidationError([{ path: 'data', message: 'must be an object' }]);
+    }
+    const persona = parsePersona({
+      ...data,
+      personaId,
+      isGlobal: userId === undefined,
+      ownerId: userId ?? null,
+    });
+    return this.store(persona, userId, false);
+  }
+
+  /**
+   * Creates a persona; false when one with that id already exists in its scope (built-in defaults
+   * count as existing globals). `isGlobal: false` + `ownerId` makes it a user persona.
+   */
+  async createPersona(input: Record<string, unknown>): Promise<boolean> {
+    const persona = parsePersona(input);
+    const userId = persona.isGlobal ? undefined : (persona.ownerId ?? undefined);
+    if (userId !== undefined) assertUserId(userId, 'ownerId');
+    return this.store({ ...persona, ownerId: userId ?? null }, userId, true);
+  }
+
+  /** The user's persona when there is one, else the global (stored, then built-in) one, else null. */
+  async getPersona(personaId: string, userId?: string): Promise<Persona | null> {
+    this.checkScope(personaId, userId);
+    if (userId !== undefined) {
+      const own = await this.readStored(personaId, userId);
+      if (own) return own;
+    }
+    return (await this.readStored(personaId)) ?? this.defaultPersona(personaId);
+  }
+
+  /**
+   * Global personas first (built-ins included, sorted by id), then the user's (sorted). Each id appears
+   * once: a user persona replaces the global one it shadows.
+   */
+  async listPersonas(userId?: string): Promise<Persona[]> {
+    if (userId !== undefined) assertUserId(userId);
+    const own = new Map<string, Persona>();
+    if (userId !== undefined) {
+      for (const id of await this.storedIds(userId)) {
+        const p = await this.readStored(id, userId);
+        if (p) own.set(id, p);
+      }
+    }
+    const globals = new Map<string, Persona>();
+    for (const p of this.defaultPersonas()) globals.set(p.personaId, p);
+    for (const id of await this.storedIds()) {
+      const p = await this.readStored(id);
+      if (p) globals.set(id, p);
+    }
+    const byId = (a: Persona, b: Persona) =>
+      a.personaId < b.personaId ? -1 : a.personaId > b.personaId ? 1 : 0;
+    const globalList = [...globals.values()].filter((p) => !own.has(p.personaId)).sort(byId);
+    return [...globalList, ...[...own.values()].sort(byId)];
+  }
+
+  /** Deletes the persona of that scope only (a user's, or the stored global); false when none is stored. */
+  async deletePersona(personaId: string, userId?: string): Promise<boolean> {
+    this.checkScope(personaId, userId);
+    return this.o.storage.withLock(
+      this.keys.personaLock(userId),
+      () => this.o.storage.delete(this.keyFor(personaId, userId)),
+      { timeoutMs: this.o.lockTimeoutMs },
+    );
+  }
+}
