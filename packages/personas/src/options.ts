@@ -4,6 +4,8 @@ import {
   FFValidationError,
   issuesFromZod,
   type Logger,
+  type Panel,
+  type PanelMessage,
   PanelConfigSchema,
   type SearchIndex,
   type StorageBackend,
@@ -16,6 +18,9 @@ const isObjectWith =
     typeof value === 'object' &&
     value !== null &&
     methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+
+/** A stored panel message (also exported as StoredPanelMessage). */
+export type StoredPanelMessageShape = PanelMessage & { seq: number; panelId: string; threadDepth: number };
 
 /** What the persona and panel services need: ports and configuration, nothing concrete. */
 export const PersonaServicesOptionsSchema = z.object({
@@ -37,6 +42,18 @@ export const PersonaServicesOptionsSchema = z.object({
   search: z
     .custom<SearchIndex>(isObjectWith('add', 'search', 'remove'), { message: 'must be a SearchIndex' })
     .optional(),
+  /**
+   * Called after a panel message is durably stored (e.g. to index it elsewhere or mirror it into a
+   * linked session). A failure is logged and never fails the write.
+   */
+  onMessageStored: z
+    .custom<(panel: Panel, message: StoredPanelMessageShape) => Promise<void>>(
+      (v) => typeof v === 'function',
+      {
+        message: 'must be a function',
+      },
+    )
+    .optional(),
   /** Lock wait for panel and persona writes (default `locking.timeoutSeconds`, else 10 s). */
   lockTimeoutMs: z.number().int().positive().optional(),
 });
@@ -52,6 +69,7 @@ export interface ResolvedOptions {
   clock: Clock;
   logger: Logger | undefined;
   search: SearchIndex | undefined;
+  onMessageStored: ((panel: Panel, message: StoredPanelMessageShape) => Promise<void>) | undefined;
   lockTimeoutMs: number;
 }
 
@@ -72,6 +90,7 @@ export function resolveOptions(options: PersonaServicesOptions): ResolvedOptions
     clock: o.clock ?? systemClock,
     logger: o.logger,
     search: o.search,
+    onMessageStored: o.onMessageStored,
     lockTimeoutMs: o.lockTimeoutMs ?? (locking.timeoutSeconds ? locking.timeoutSeconds * 1000 : 10_000),
   };
 }

@@ -6,18 +6,21 @@ import {
   generateInsightId,
   generatePanelId,
   issuesFromZod,
-  MessageRole,
   type Panel,
   type PanelInsight,
   PanelInsightSchema,
-  type PanelMessage,
   PanelSchema,
   type PanelStats,
 } from '@ffdb/core-types';
 import { z } from 'zod';
 import { readJson, writeJson } from './json-blob.js';
 import { idFromJsonKey, PersonaKeys } from './keys.js';
-import { type PersonaServicesOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import {
+  type PersonaServicesOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  type StoredPanelMessageShape,
+} from './options.js';
 import { assertPersonaId } from './persona-record.js';
 import { PersonaService } from './persona-service.js';
 
@@ -57,7 +60,7 @@ export const ListPanelsQuerySchema = z.strictObject({
 });
 
 /** A stored panel message with its 0-based position in the panel. */
-export type StoredPanelMessage = PanelMessage & { seq: number; panelId: string; threadDepth: number };
+export type StoredPanelMessage = StoredPanelMessageShape;
 
 export interface PanelStatsResult extends PanelStats {
   panelId: string;
@@ -68,9 +71,6 @@ export interface PanelStatsResult extends PanelStats {
   /** Conversation roots that have at least one reply. */
   activeThreads: number;
 }
-
-/** Roles that may speak in any panel besides its personas (a moderator, the system). */
-const FREE_ROLES = new Set<string>(Object.values(MessageRole));
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
   const r = schema.safeParse(value ?? {});
@@ -236,6 +236,35 @@ export class PanelService {
     return r.data;
   }
 
+  /**
+   * Writes a panel with a given id (import and restore). False when a panel with that id exists.
+   * The panel type and persona bounds are not re-checked: the data was valid where it came from.
+   */
+  async restorePanel(
+    input: Record<string, unknown>,
+    snapshots: Record<string, unknown>[] = [],
+  ): Promise<boolean> {
+    const now = this.o.clock.now().toISOString();
+    const panel = parse(
+      PanelSchema,
+      { createdAt: now, updatedAt: now, messageCount: 0, config: {}, metadata: {}, ...input },
+      'panel',
+    );
+    assertSafeId(panel.panelId, 'panel.panelId');
+    if (panel.userId !== undefined) assertUserId(panel.userId, 'panel.userId');
+    const personaSnapshots = snapshots.map((snap, i) => {
+      const id = (snap.personaId ?? snap.persona_id ?? snap.id) as unknown;
+      return { id: assertPersonaId(id, `snapshots.${i}.personaId`), snap };
+    });
+    return this.lock(this.keys.panelLock(panel.panelId), async () => {
+      if (await this.o.storage.exists(this.keys.panelMeta(panel.panelId))) return false;
+      for (const { id, snap } of personaSnapshots)
+        await writeJson(this.o.storage, this.keys.panelSnapshot(panel.panelId, id), snap);
+      await writeJson(this.o.storage, this.keys.panelMeta(panel.panelId), { ...panel, messageCount: 0 });
+      return true;
+    });
+  }
+
   /** The panel with its exact message count (from the log), or null. */
   async getPanel(panelId: string): Promise<Panel | null> {
     assertSafeId(panelId, 'panelId');
@@ -346,8 +375,15 @@ export class PanelService {
     assertSafeId(panelId, 'panelId');
     const m = parse(AddPanelMessageSchema, input, 'message');
     const personaId = m.personaId ?? m.role;
-    if (personaId === undefined || personaId.trim() === '') {
-      throw new FFValidationError([{ path: 'message.personaId', message: 'role or personaId is required' }]);
+    // Any speaker id is accepted (panel personas, a moderator, `user`, imported speakers of the original).
+    if (personaId === undefined || personaId.trim() === '' || personaId.length > 200) {
+      throw new FFValidationError([
+        {
+          path: 'message.personaId',
+          message: 'role or personaId is required (1-200 characters)',
+          limit: 200,
+        },
+      ]);
     }
     const {
       personaId: _p,
@@ -382,14 +418,6 @@ export class PanelService {
     return this.lock(this.keys.panelLock(panelId), async () => {
       const panel = await this.readPanel(panelId);
       if (!panel) return false;
-      if (!panel.personas.includes(personaId) && !FREE_ROLES.has(personaId)) {
-        throw new FFValidationError([
-          {
-            path: 'message.personaId',
-            message: `is not a persona of this panel (${panel.personas.join(', ')}) nor user/assistant/system`,
-          },
-        ]);
-      }
       const cache = await this.threadCache(panelId);
       if (cache.count >= this.o.panel.maxMessagesPerPanel) {
         throw new FFValidationError([
@@ -445,6 +473,13 @@ export class PanelService {
       cache.byId.set(base.messageId, { depth: threadDepth, personaId, responseTo });
       const stored: StoredPanelMessage = { ...record, seq: firstSeq };
       await this.index(panel, stored);
+      if (this.o.onMessageStored) {
+        try {
+          await this.o.onMessageStored(panel, stored);
+        } catch (error) {
+          this.o.logger?.warn({ panelId, err: (error as Error)?.name }, 'onMessageStored failed');
+        }
+      }
       return stored;
     });
   }

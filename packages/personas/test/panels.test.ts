@@ -127,7 +127,7 @@ for (const store of STORE_CASES) {
       expect(await panels.getPanelMessages('panel_20990101_000000_000000')).toEqual([]);
     });
 
-    it('accepts role or personaId, rejects strangers, empty content and oversize messages', async () => {
+    it('accepts role or personaId (any speaker), rejects empty content and oversize messages', async () => {
       const { panels } = services();
       const panelId = await panels.createPanel('multi_persona', ['analyst', 'creative']);
       expect(await panels.addPanelMessage(panelId, { role: 'creative', content: 'via role' })).toMatchObject({
@@ -136,8 +136,13 @@ for (const store of STORE_CASES) {
       expect(
         await panels.addPanelMessage(panelId, { role: 'user', content: 'moderator question' }),
       ).toMatchObject({ personaId: 'user' });
+      expect(
+        await panels.addPanelMessage(panelId, { personaId: 'moderator', content: 'a guest speaker' }),
+      ).toMatchObject({
+        seq: 2,
+      });
       for (const bad of [
-        { personaId: 'stranger', content: 'hi' },
+        { personaId: 'x'.repeat(201), content: 'long id' },
         { content: 'nobody' },
         { personaId: 'analyst', content: '   ' },
         { personaId: 'analyst', content: 'x'.repeat(5000) },
@@ -154,7 +159,57 @@ for (const store of STORE_CASES) {
       expect(
         code(await errorOf(() => panels.addPanelMessage('../etc', { personaId: 'analyst', content: 'hi' }))),
       ).toBe('FF_VALIDATION');
-      expect((await panels.getPanel(panelId))?.messageCount).toBe(2);
+      expect((await panels.getPanel(panelId))?.messageCount).toBe(3);
+    });
+
+    it('restores a panel with a given id (import), once', async () => {
+      const { panels } = services();
+      const panel = {
+        panelId: 'panel_20240101_120000_123456',
+        type: 'focus_group',
+        personas: ['a', 'b'],
+        userId: 'alice',
+        createdAt: '2024-01-01T12:00:00.000Z',
+        updatedAt: '2024-01-01T12:00:00.000Z',
+      };
+      expect(
+        await panels.restorePanel(panel, [{ persona_id: 'a', name: 'A', demographics: { age: 3 } }]),
+      ).toBe(true);
+      expect(await panels.restorePanel(panel)).toBe(false);
+      expect(await panels.getPanel(panel.panelId)).toMatchObject({ ...panel, messageCount: 0 });
+      expect(await panels.getPanelPersonas(panel.panelId)).toEqual([
+        { persona_id: 'a', name: 'A', demographics: { age: 3 } },
+      ]);
+      expect(code(await errorOf(() => panels.restorePanel({ ...panel, panelId: '../x' })))).toBe(
+        'FF_VALIDATION',
+      );
+      expect(code(await errorOf(() => panels.restorePanel({ ...panel, panelId: 'p2', personas: [] })))).toBe(
+        'FF_VALIDATION',
+      );
+    });
+
+    it('calls onMessageStored after each stored message; its failure does not fail the write', async () => {
+      const seen: string[] = [];
+      const ok = createPersonaServices({
+        storage,
+        config: {},
+        onMessageStored: async (p, m) => {
+          seen.push(`${p.panelId}:${m.seq}`);
+        },
+      });
+      const panelId = await ok.panels.createPanel('multi_persona', ['a', 'b']);
+      await ok.panels.addPanelMessage(panelId, { personaId: 'a', content: 'one' });
+      expect(seen).toEqual([`${panelId}:0`]);
+      const failing = createPersonaServices({
+        storage,
+        config: {},
+        onMessageStored: async () => {
+          throw new Error('downstream down');
+        },
+      });
+      expect(await failing.panels.addPanelMessage(panelId, { personaId: 'b', content: 'two' })).toMatchObject(
+        { seq: 1 },
+      );
     });
 
     it('threads replies up to maxThreadDepth and rejects unknown parents', async () => {
