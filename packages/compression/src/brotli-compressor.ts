@@ -17,6 +17,11 @@ export const DEFAULT_BROTLI_WINDOW_BITS = 24;
 export const BrotliCompressorOptionsSchema = z
   .object({
     algorithm: z.literal('brotli').optional(),
+    /**
+     * CRC-32 over the block (default true). Turn off only when the caller checksums blocks itself,
+     * as storage-fs does: it saves ~10 % of compression and ~1/3 of lz4 decompression time.
+     */
+    checksum: z.boolean().default(true),
     /** 0 (fastest) … 11 (smallest, ~1 MB/s). */
     quality: z.number().int().min(0).max(11).default(DEFAULT_BROTLI_QUALITY),
     /** log2 of the sliding window, 10 … 24. */
@@ -36,12 +41,14 @@ export class BrotliCompressor implements Compressor {
   readonly capabilities = { streaming: false } as const;
   readonly quality: number;
   readonly windowBits: number;
+  readonly checksum: boolean;
   private readonly params: Record<number, number>;
 
   constructor(options: BrotliCompressorOptions = {}) {
     const parsed = parseOrThrow(BrotliCompressorOptionsSchema, options, 'compression');
     this.quality = parsed.quality;
     this.windowBits = parsed.windowBits;
+    this.checksum = parsed.checksum;
     this.params = {
       [constants.BROTLI_PARAM_QUALITY]: parsed.quality,
       [constants.BROTLI_PARAM_LGWIN]: parsed.windowBits,
@@ -54,7 +61,7 @@ export class BrotliCompressor implements Compressor {
   compress(data: Uint8Array): Uint8Array {
     assertBlockSize(data);
     const params = { ...this.params, [constants.BROTLI_PARAM_SIZE_HINT]: data.length };
-    return frameBlock('brotli', data.length, brotliCompressSync(data, { params }));
+    return frameBlock('brotli', data.length, brotliCompressSync(data, { params }), this.checksum);
   }
 
   decompress(data: Uint8Array): Uint8Array {

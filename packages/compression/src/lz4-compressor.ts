@@ -8,6 +8,11 @@ import { asBuffer, asUint8Array } from './bytes.js';
 export const Lz4CompressorOptionsSchema = z
   .object({
     algorithm: z.literal('lz4').optional(),
+    /**
+     * CRC-32 over the block (default true). Turn off only when the caller checksums blocks itself,
+     * as storage-fs does: it saves ~10 % of compression and ~1/3 of lz4 decompression time.
+     */
+    checksum: z.boolean().default(true),
   })
   .strict();
 export type Lz4CompressorOptions = z.input<typeof Lz4CompressorOptionsSchema>;
@@ -20,14 +25,16 @@ export type Lz4CompressorOptions = z.input<typeof Lz4CompressorOptionsSchema>;
 export class Lz4Compressor implements Compressor {
   readonly id = 'lz4';
   readonly capabilities = { streaming: false } as const;
+  /** Whether blocks carry a CRC-32 (decompress verifies it whenever a block has one). */
+  readonly checksum: boolean;
 
   constructor(options: Lz4CompressorOptions = {}) {
-    parseOrThrow(Lz4CompressorOptionsSchema, options, 'compression');
+    this.checksum = parseOrThrow(Lz4CompressorOptionsSchema, options, 'compression').checksum;
   }
 
   compress(data: Uint8Array): Uint8Array {
     assertBlockSize(data);
-    return frameBlock('lz4', data.length, compressSync(asBuffer(data)));
+    return frameBlock('lz4', data.length, compressSync(asBuffer(data)), this.checksum);
   }
 
   decompress(data: Uint8Array): Uint8Array {

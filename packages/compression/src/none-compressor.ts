@@ -6,6 +6,11 @@ import { assertBlockSize, assertLength, corruption, frameBlock, readBlock } from
 export const NoneCompressorOptionsSchema = z
   .object({
     algorithm: z.literal('none').optional(),
+    /**
+     * CRC-32 over the block (default true). Turn off only when the caller checksums blocks itself,
+     * as storage-fs does: it saves ~10 % of compression and ~1/3 of lz4 decompression time.
+     */
+    checksum: z.boolean().default(true),
   })
   .strict();
 export type NoneCompressorOptions = z.input<typeof NoneCompressorOptionsSchema>;
@@ -17,14 +22,16 @@ export type NoneCompressorOptions = z.input<typeof NoneCompressorOptionsSchema>;
 export class NoneCompressor implements Compressor {
   readonly id = 'none';
   readonly capabilities = { streaming: false } as const;
+  /** Whether blocks carry a CRC-32 (decompress verifies it whenever a block has one). */
+  readonly checksum: boolean;
 
   constructor(options: NoneCompressorOptions = {}) {
-    parseOrThrow(NoneCompressorOptionsSchema, options, 'compression');
+    this.checksum = parseOrThrow(NoneCompressorOptionsSchema, options, 'compression').checksum;
   }
 
   compress(data: Uint8Array): Uint8Array {
     assertBlockSize(data);
-    return frameBlock('none', data.length, data);
+    return frameBlock('none', data.length, data, this.checksum);
   }
 
   decompress(data: Uint8Array): Uint8Array {

@@ -190,3 +190,53 @@ describe('options and factory', () => {
     }
   });
 });
+
+describe('checksum: false (for callers that checksum blocks themselves)', () => {
+  const plain = [
+    new Lz4Compressor({ checksum: false }),
+    new BrotliCompressor({ quality: 2, checksum: false }),
+    new NoneCompressor({ checksum: false }),
+  ];
+
+  it.each(plain.map((c) => [c.id, c] as const))(
+    '%s round-trips and is read by a checksumming instance',
+    (_id, c) => {
+      const input = inputs.chat as Uint8Array;
+      const packed = c.compress(input);
+      expect(packed[6]).toBe(1);
+      expect(Buffer.from(c.decompress(packed)).equals(Buffer.from(input))).toBe(true);
+      const withCrc =
+        c.id === 'lz4'
+          ? new Lz4Compressor()
+          : c.id === 'none'
+            ? new NoneCompressor()
+            : new BrotliCompressor();
+      expect(Buffer.from(withCrc.decompress(packed)).equals(Buffer.from(input))).toBe(true);
+    },
+  );
+
+  it('still rejects foreign data, wrong algorithms, truncation and length mismatches', () => {
+    const c = new Lz4Compressor({ checksum: false });
+    const packed = c.compress(inputs.chat as Uint8Array);
+    expect(() => c.decompress(randomBytes(64, 9))).toThrow(FFCorruptionError);
+    expect(() => c.decompress(packed.subarray(0, packed.length - 1))).toThrow(FFCorruptionError);
+    expect(() => c.decompress(new NoneCompressor({ checksum: false }).compress(Uint8Array.of(1)))).toThrow(
+      FFCorruptionError,
+    );
+    const lying = new NoneCompressor({ checksum: false }).compress(Uint8Array.of(1, 2, 3));
+    lying[8] = 4; // header claims 4 bytes, payload has 3
+    expect(() => new NoneCompressor().decompress(lying)).toThrow(FFCorruptionError);
+  });
+
+  it('a bit flip that sets the no-checksum flag on a checksummed block is caught', () => {
+    const packed = new Lz4Compressor().compress(inputs.chat as Uint8Array);
+    packed[6] = 1;
+    expect(() => new Lz4Compressor().decompress(packed)).toThrow(FFCorruptionError);
+  });
+
+  it('unknown flags are rejected', () => {
+    const packed = new NoneCompressor({ checksum: false }).compress(Uint8Array.of(1));
+    packed[6] = 4;
+    expect(() => new NoneCompressor().decompress(packed)).toThrow(FFCorruptionError);
+  });
+});
