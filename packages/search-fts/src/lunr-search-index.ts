@@ -14,7 +14,11 @@ import {
 } from '@ffdb/core-types';
 import { z } from 'zod';
 import { highlightsFor, snippetFor } from './highlight.js';
-import { LunrSearchOptionsSchema, type LunrSearchOptions, type ResolvedLunrSearchOptions } from './options.js';
+import {
+  LunrSearchOptionsSchema,
+  type LunrSearchOptions,
+  type ResolvedLunrSearchOptions,
+} from './options.js';
 import { Partition, type PendingOp } from './partition.js';
 import { type Candidate, evaluate, type Filters, listFiltered, Scratch } from './query-eval.js';
 import { parseQuery } from './query-parser.js';
@@ -24,9 +28,13 @@ import { words } from './text-pipeline.js';
 const LINE_SAFE = /^[^\n\r]+$/;
 const MAX_CLAUSES = 32;
 
-const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date' });
+const IsoDate = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 date' });
 
-const userIdSchema = z.string().refine(isValidUserId, { message: 'must match ^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$' });
+const userIdSchema = z
+  .string()
+  .refine(isValidUserId, { message: 'must match ^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$' });
 
 function documentSchema(maxContentChars: number) {
   return z.object({
@@ -268,7 +276,10 @@ export class LunrSearchIndex implements SearchIndex {
 
   private logError(what: string, error: unknown): void {
     const e = error as { code?: unknown; message?: unknown };
-    this.opts.logger?.error({ code: e?.code, err: String(e?.message ?? error) }, `search index ${what} failed`);
+    this.opts.logger?.error(
+      { code: e?.code, err: String(e?.message ?? error) },
+      `search index ${what} failed`,
+    );
   }
 
   async flush(): Promise<void> {

@@ -4,7 +4,9 @@ import { z } from 'zod';
 const isObjectWith =
   (...methods: string[]) =>
   (v: unknown): boolean =>
-    typeof v === 'object' && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
+    typeof v === 'object' &&
+    v !== null &&
+    methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
 
 export const LunrSearchOptionsSchema = z
   .object({
@@ -43,7 +45,9 @@ export const LunrSearchOptionsSchema = z
     snippetLength: z.number().int().min(20).max(10_000).default(160),
     /** Largest item content accepted, in characters. */
     maxContentChars: z.number().int().min(1).default(5_000_000),
-    logger: z.custom<Logger>(isObjectWith('warn', 'debug', 'error'), { message: 'must be a Logger' }).optional(),
+    logger: z
+      .custom<Logger>(isObjectWith('warn', 'debug', 'error'), { message: 'must be a Logger' })
+      .optional(),
     clock: z.custom<Clock>(isObjectWith('now'), { message: 'must be a Clock' }).optional(),
   })
   .strict();

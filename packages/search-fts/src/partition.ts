@@ -141,7 +141,10 @@ export class Partition {
       const bytes = await this.env.storage.read(this.manifestKey);
       const m = bytes ? decodeManifest(bytes) : null;
       if (bytes && !m) {
-        this.env.logger?.warn({ userId: this.userId }, 'search index manifest unreadable; the user will be re-indexed');
+        this.env.logger?.warn(
+          { userId: this.userId },
+          'search index manifest unreadable; the user will be re-indexed',
+        );
       }
       if (m) {
         this.nextSegment = m.nextSegment;
@@ -332,7 +335,10 @@ export class Partition {
 
   private logFailure(what: string, error: unknown): void {
     const e = error as { code?: unknown; message?: unknown };
-    this.env.logger?.error({ userId: this.userId, code: e?.code, err: String(e?.message ?? error) }, `search index ${what} failed`);
+    this.env.logger?.error(
+      { userId: this.userId, code: e?.code, err: String(e?.message ?? error) },
+      `search index ${what} failed`,
+    );
   }
 
   private newSegmentName(): string {
@@ -363,7 +369,8 @@ export class Partition {
     this.env.onLoaded(this);
     if (segment.size > 0) await this.writeSegment(segment);
     this.durablePositions = mergePositions(this.durablePositions, frozen.positions);
-    if (segment.size === 0) (this.segments as Segment[]).splice((this.segments as Segment[]).indexOf(segment), 1);
+    if (segment.size === 0)
+      (this.segments as Segment[]).splice((this.segments as Segment[]).indexOf(segment), 1);
     await this.writeManifest();
     await this.mergeIfNeeded();
   }
@@ -422,7 +429,10 @@ export class Partition {
 
   private level(s: Segment): number {
     const live = Math.max(1, s.liveCount);
-    return Math.max(0, Math.floor(Math.log(live / this.env.flushThreshold) / Math.log(this.env.mergeFactor) + 1e-9));
+    return Math.max(
+      0,
+      Math.floor(Math.log(live / this.env.flushThreshold) / Math.log(this.env.mergeFactor) + 1e-9),
+    );
   }
 
   /** Tiered merging (Lucene's policy, simplified): merge `mergeFactor` segments of one size tier. */

@@ -67,7 +67,10 @@ class TopK {
   readonly items: Candidate[] = [];
   constructor(private readonly k: number) {}
   private less(a: Candidate, b: Candidate): boolean {
-    return a.score < b.score || (a.score === b.score && (a.ts < b.ts || (Number.isNaN(a.ts) && !Number.isNaN(b.ts))));
+    return (
+      a.score < b.score ||
+      (a.score === b.score && (a.ts < b.ts || (Number.isNaN(a.ts) && !Number.isNaN(b.ts))))
+    );
   }
   wouldAccept(score: number): boolean {
     return this.items.length < this.k || score >= (this.items[0] as Candidate).score;
@@ -124,7 +127,8 @@ function expand(src: Searchable, c: Clause, maxExpansions: number): Map<string, 
   const out = new Map<string, number>();
   if (src.df(c.term) > 0) out.set(c.term, 1);
   if (c.prefix) {
-    for (const t of src.termsWithPrefix(c.word, maxExpansions)) if (!out.has(t)) out.set(t, t === c.word ? 1 : 0.8);
+    for (const t of src.termsWithPrefix(c.word, maxExpansions))
+      if (!out.has(t)) out.set(t, t === c.word ? 1 : 0.8);
   }
   if (c.fuzzy > 0) {
     const found: [string, number][] = [];
@@ -156,7 +160,12 @@ export interface EvalResult {
   matchedTerms: Set<string>;
 }
 
-export function evaluate(sources: readonly Searchable[], o: EvalOptions, f: Filters, scratch: Scratch): EvalResult {
+export function evaluate(
+  sources: readonly Searchable[],
+  o: EvalOptions,
+  f: Filters,
+  scratch: Scratch,
+): EvalResult {
   const matchedTerms = new Set<string>();
   if (o.clauses.length === 0) return { hits: [], matchedTerms };
 
@@ -225,7 +234,9 @@ export function evaluate(sources: readonly Searchable[], o: EvalOptions, f: Filt
           const d = docs[i] as number;
           if (mark[d] === stamp) {
             const tf = tfs[i] as number;
-            const sc = (idf * tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - BM25_B + (BM25_B * src.docLength(d)) / avgdl));
+            const sc =
+              (idf * tf * (BM25_K1 + 1)) /
+              (tf + BM25_K1 * (1 - BM25_B + (BM25_B * src.docLength(d)) / avgdl));
             if (sc > (best[d] as number)) {
               score[d] = (score[d] as number) + sc - (best[d] as number);
               best[d] = sc;
@@ -235,7 +246,8 @@ export function evaluate(sources: readonly Searchable[], o: EvalOptions, f: Filt
           const cnt = count[d] as number;
           if (o.mode === 'and' && cnt !== k) continue; // missed an earlier (rarer) clause
           const tf = tfs[i] as number;
-          const sc = (idf * tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - BM25_B + (BM25_B * src.docLength(d)) / avgdl));
+          const sc =
+            (idf * tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - BM25_B + (BM25_B * src.docLength(d)) / avgdl));
           if (cnt === 0) touched.push(d);
           mark[d] = stamp;
           count[d] = cnt + 1;

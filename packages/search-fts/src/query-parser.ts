@@ -19,7 +19,10 @@ export interface Clause {
 
 const QUERY_WORD = /([\p{L}\p{N}_]+)(\*|~(\d)?)?/gu;
 
-export function parseQuery(text: string, opts: { prefix?: boolean; fuzzy?: boolean | number } = {}): Clause[] {
+export function parseQuery(
+  text: string,
+  opts: { prefix?: boolean; fuzzy?: boolean | number } = {},
+): Clause[] {
   const globalFuzzy = opts.fuzzy === true ? 1 : typeof opts.fuzzy === 'number' ? opts.fuzzy : 0;
   const out: Clause[] = [];
   const seen = new Set<string>();

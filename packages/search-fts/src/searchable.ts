@@ -9,7 +9,7 @@ export const ITEM_TYPES: readonly IndexedItemType[] = ['message', 'document', 'c
 
 export function typeCode(type: IndexedItemType): number {
   const i = ITEM_TYPES.indexOf(type);
-  return i < 0 ? 0 : i;
+  return Math.max(i, 0);
 }
 
 /** One stored item, as kept in the tail and rebuilt from a segment for hits. */

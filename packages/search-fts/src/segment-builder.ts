@@ -18,7 +18,8 @@ const YIELD_EVERY_MS = 8;
 function sourceTerms(src: SegmentSource): Iterable<[string, Postings]> {
   if (src instanceof Segment) return src.termEntries();
   const out: [string, Postings][] = [];
-  for (const [term, p] of src.inverted) out.push([term, { docs: p.docs, tfs: p.tfs, start: 0, end: p.docs.length }]);
+  for (const [term, p] of src.inverted)
+    out.push([term, { docs: p.docs, tfs: p.tfs, start: 0, end: p.docs.length }]);
   return out;
 }
 

@@ -75,7 +75,8 @@ export function encodeSegment(d: SegmentData): Uint8Array {
 }
 
 export function decodeSegment(bytes: Uint8Array, key: string): SegmentData {
-  const bad = (why: string): FFCorruptionError => new FFCorruptionError(`index segment is unreadable: ${why}`, { key });
+  const bad = (why: string): FFCorruptionError =>
+    new FFCorruptionError(`index segment is unreadable: ${why}`, { key });
   if (bytes.byteLength < 12 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('bad magic');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(4, true);
@@ -126,7 +127,11 @@ export function decodeSegment(bytes: Uint8Array, key: string): SegmentData {
     postDocs: new Uint32Array(copy(next())),
     postTf: new Uint16Array(copy(next())),
   };
-  if (data.ids.length !== n || data.contentOffsets.length !== n + 1 || data.postStart.length !== terms.length + 1) {
+  if (
+    data.ids.length !== n ||
+    data.contentOffsets.length !== n + 1 ||
+    data.postStart.length !== terms.length + 1
+  ) {
     throw bad('inconsistent section sizes');
   }
   return data;

@@ -126,7 +126,10 @@ export class Segment implements Searchable {
   *termEntries(): Iterable<[string, Postings]> {
     const d = this.data;
     for (let i = 0; i < d.terms.length; i++) {
-      yield [d.terms[i] as string, { docs: d.postDocs, tfs: d.postTf, start: d.postStart[i] ?? 0, end: d.postStart[i + 1] ?? 0 }];
+      yield [
+        d.terms[i] as string,
+        { docs: d.postDocs, tfs: d.postTf, start: d.postStart[i] ?? 0, end: d.postStart[i + 1] ?? 0 },
+      ];
     }
   }
 

@@ -75,8 +75,13 @@ describe('text matching', () => {
       msg('u1', 's1', 'c', 'three'),
     ]);
     expect((await idx.search({ userId: 'u1', text: '' })).map((h) => h.id)).toEqual(['c', 'b', 'a']);
-    expect((await idx.search({ userId: 'u1', text: '', sessionIds: ['s1'] })).map((h) => h.id)).toEqual(['c', 'a']);
-    expect((await idx.search({ userId: 'u1', text: '', roles: ['assistant'] })).map((h) => h.id)).toEqual(['b']);
+    expect((await idx.search({ userId: 'u1', text: '', sessionIds: ['s1'] })).map((h) => h.id)).toEqual([
+      'c',
+      'a',
+    ]);
+    expect((await idx.search({ userId: 'u1', text: '', roles: ['assistant'] })).map((h) => h.id)).toEqual([
+      'b',
+    ]);
   });
 
   it('combines role, session, type and time filters with text', async () => {
@@ -90,11 +95,16 @@ describe('text matching', () => {
     await idx.add(items);
     const q = { userId: 'u1', text: 'deploy' };
     expect((await idx.search({ ...q, roles: ['assistant'] })).map((h) => h.id).sort()).toEqual(['b', 'c']);
-    expect((await idx.search({ ...q, roles: ['assistant'], sessionIds: ['s2'] })).map((h) => h.id)).toEqual(['c']);
+    expect((await idx.search({ ...q, roles: ['assistant'], sessionIds: ['s2'] })).map((h) => h.id)).toEqual([
+      'c',
+    ]);
     expect((await idx.search({ ...q, types: ['document'] })).map((h) => h.id)).toEqual(['d']);
     const from = items[1]?.timestamp as string;
     const to = items[2]?.timestamp as string;
-    expect((await idx.search({ ...q, startDate: from, endDate: to })).map((h) => h.id).sort()).toEqual(['b', 'c']);
+    expect((await idx.search({ ...q, startDate: from, endDate: to })).map((h) => h.id).sort()).toEqual([
+      'b',
+      'c',
+    ]);
   });
 
   it('keeps users apart', async () => {

@@ -15,8 +15,17 @@ async function newStorage(): Promise<MemoryStorageBackend> {
   return storage;
 }
 
-async function openIndex(storage: MemoryStorageBackend, opts: Partial<LunrSearchOptions> = {}): Promise<LunrSearchIndex> {
-  const idx = createLunrSearchIndex({ storage, flushIntervalMs: 0, flushThreshold: 10, mergeFactor: 3, ...opts });
+async function openIndex(
+  storage: MemoryStorageBackend,
+  opts: Partial<LunrSearchOptions> = {},
+): Promise<LunrSearchIndex> {
+  const idx = createLunrSearchIndex({
+    storage,
+    flushIntervalMs: 0,
+    flushThreshold: 10,
+    mergeFactor: 3,
+    ...opts,
+  });
   await idx.open();
   opened.push(idx);
   return idx;
@@ -26,9 +35,15 @@ const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 
 function batch(userId: string, from: number, count: number, log = 'users/u/sessions/s1/log') {
   return Array.from({ length: count }, (_, k) => {
     const i = from + k;
-    return msg(userId, `s${i % 3}`, `m${i}`, `message ${i} about ${words[i % words.length]} and ${words[(i * 3) % words.length]}`, {
-      source: { log, seq: i },
-    });
+    return msg(
+      userId,
+      `s${i % 3}`,
+      `m${i}`,
+      `message ${i} about ${words[i % words.length]} and ${words[(i * 3) % words.length]}`,
+      {
+        source: { log, seq: i },
+      },
+    );
   });
 }
 
@@ -56,7 +71,9 @@ describe('segments, merges and persistence', () => {
     await a.add(batch('u1', 0, 35));
     await a.close();
     opened.splice(opened.indexOf(a), 1);
-    const manifest = JSON.parse(new TextDecoder().decode((await storage.read('index/fts/u1/manifest.json')) ?? new Uint8Array()));
+    const manifest = JSON.parse(
+      new TextDecoder().decode((await storage.read('index/fts/u1/manifest.json')) ?? new Uint8Array()),
+    );
     expect(manifest.compressor).toBe('lz4');
     expect(manifest.positions).toEqual({ 'users/u/sessions/s1/log': 35 });
     const b = await openIndex(storage, { compressor });

@@ -1,0 +1,45 @@
+/**
+ * The search feature folder: adapts @ffdb/search-fts to the manager (see ../types.ts).
+ * An index registered under TOKENS.SearchIndex (overrides) is used as is; otherwise a LunrSearchIndex
+ * is created on the manager's storage and compressor, configured from `config.search`.
+ */
+import { type SearchIndex, TOKENS } from '@ffdb/core-types';
+import type { FeatureContext } from '../types.js';
+import { FtsSearchFeature } from './search-feature.js';
+
+export { EntityExtractor, matchesEntities } from './entities.js';
+export {
+  FtsSearchFeature,
+  matchesMetadata,
+  type PanelMessageInput,
+  type RebuildProgress,
+  type RebuildReport,
+} from './search-feature.js';
+
+/** The part of @ffdb/search-fts this folder uses (typed structurally: the package is optional). */
+interface SearchFtsModule {
+  createLunrSearchIndex(options: Record<string, unknown>): SearchIndex;
+}
+
+function isSearchFtsModule(pkg: unknown): pkg is SearchFtsModule {
+  return typeof (pkg as { createLunrSearchIndex?: unknown } | null)?.createLunrSearchIndex === 'function';
+}
+
+export function createSearchFeature(ctx: FeatureContext, pkg: unknown): FtsSearchFeature {
+  const registered = ctx.resolveOptional(TOKENS.SearchIndex);
+  if (registered) return new FtsSearchFeature(ctx, registered, false);
+  if (!isSearchFtsModule(pkg)) throw new TypeError('@ffdb/search-fts does not export createLunrSearchIndex');
+  const search = ctx.config.search;
+  const index = pkg.createLunrSearchIndex({
+    storage: ctx.storage,
+    compressor: ctx.config.compression.enabled ? ctx.compressor : undefined,
+    prefix: ctx.keys.featureRoot('search'),
+    flushThreshold: search.flushThreshold,
+    segmentCacheSize: search.segmentCacheSize,
+    cacheMaxUsers: search.cacheMaxUsers,
+    exactMatchBoost: search.relevanceBoostExactMatch,
+    logger: ctx.logger,
+    clock: ctx.clock,
+  });
+  return new FtsSearchFeature(ctx, index, true);
+}

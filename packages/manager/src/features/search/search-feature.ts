@@ -1,0 +1,656 @@
+/**
+ * The manager's search feature: API.md's search methods on top of a SearchIndex (by default the
+ * LunrSearchIndex of @ffdb/search-fts), kept up to date by the manager's change hooks and caught up
+ * from the message logs after a crash (`SearchIndex.positions`).
+ */
+import {
+  assertUserId,
+  type DocumentRecord,
+  FFValidationError,
+  type IndexDocument,
+  type IndexedItemType,
+  type IndexHit,
+  type IndexQuery,
+  type Message,
+  type SearchIndex,
+  type SearchQuery,
+  SearchQuerySchema,
+  type SearchResult,
+  type SituationalContext,
+} from '@ffdb/core-types';
+import { z } from 'zod';
+import type { DocumentSearchHit, FeatureContext, SearchFeature, StoredMessage } from '../types.js';
+import { EntityExtractor, type EntityMap, matchesEntities, mergeEntities } from './entities.js';
+import {
+  contextItem,
+  documentItem,
+  documentItemId,
+  messageItem,
+  ownMetadata,
+  panelItemId,
+  toMessage,
+  toSearchResult,
+} from './items.js';
+
+/** Largest candidate set fetched when results are filtered after the index (entities, metadata). */
+const POST_FILTER_FETCH = 10_000;
+/** How long a session known to exist is trusted before it is checked again (another process may delete it). */
+const SESSION_TTL_MS = 5_000;
+const READ_PAGE = 1_000;
+
+export interface RebuildProgress {
+  userId: string;
+  phase: 'messages' | 'documents' | 'context' | 'done';
+  done: number;
+  total: number;
+}
+
+export interface RebuildReport {
+  users: number;
+  messages: number;
+  documents: number;
+  contexts: number;
+  durationMs: number;
+}
+
+export interface PanelMessageInput {
+  messageId: string;
+  content: string;
+  timestamp: string;
+  role?: string;
+  personaId?: string;
+  metadata?: Record<string, unknown>;
+}
+
+function issuesOf(error: z.ZodError, root: string): FFValidationError {
+  return new FFValidationError(
+    error.issues.map((i) => ({
+      path: [root, ...i.path.map(String)].filter(Boolean).join('.'),
+      message: i.message,
+    })),
+  );
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, root: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw issuesOf(r.error, root);
+  return r.data;
+}
+
+const LimitSchema = z.number().int().positive().optional();
+const SearchMessagesOpts = z
+  .object({
+    sessionId: z.string().optional(),
+    sessionIds: z.array(z.string()).optional(),
+    limit: LimitSchema,
+  })
+  .optional();
+const DateArg = z.union([z.date(), z.string()]).transform((d, ctx) => {
+  const date = d instanceof Date ? d : new Date(d);
+  if (Number.isNaN(date.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'must be a Date or an ISO-8601 string' });
+    return z.NEVER;
+  }
+  return date.toISOString();
+});
+
+export class FtsSearchFeature implements SearchFeature {
+  private readonly ctx: FeatureContext;
+  readonly index: SearchIndex;
+  private readonly ownsIndex: boolean;
+  private readonly extractor: EntityExtractor;
+  private readonly caughtUp = new Map<string, Promise<void>>();
+  private readonly liveSessions = new Map<string, number>();
+  private background: Promise<void> | null = null;
+  private closing = false;
+
+  constructor(ctx: FeatureContext, index: SearchIndex, ownsIndex: boolean) {
+    this.ctx = ctx;
+    this.index = index;
+    this.ownsIndex = ownsIndex;
+    this.extractor = new EntityExtractor(
+      ctx.config.runtime.entityPatterns as Record<string, string>,
+      ctx.config.search as unknown as Record<string, unknown>,
+    );
+  }
+
+  private get searchCap(): number {
+    return this.ctx.config.runtime.defaultSearchLimit;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async open(): Promise<void> {
+    if (this.ownsIndex) await this.index.open();
+    // Catch up every user in the background; a query for a user waits for that user only.
+    this.background = (async () => {
+      try {
+        for (const userId of await this.ctx.listUserIds()) {
+          if (this.closing) return;
+          await this.ensureUser(userId);
+        }
+      } catch (error) {
+        this.logError('catch-up', error);
+      }
+    })();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.background;
+    await Promise.allSettled(this.caughtUp.values());
+    if (this.ownsIndex) await this.index.close();
+    else await this.index.flush();
+  }
+
+  private logError(what: string, error: unknown): void {
+    const e = error as { code?: unknown; message?: unknown };
+    this.ctx.logger.warn({ code: e?.code, err: String(e?.message ?? error) }, `search ${what} failed`);
+  }
+
+  // ------------------------------------------------------------------ catch-up and rebuild
+
+  /** Index whatever the logs hold beyond what the index covers (after a crash or a fresh index). */
+  private ensureUser(userId: string): Promise<void> {
+    let p = this.caughtUp.get(userId);
+    if (!p) {
+      p = this.catchUp(userId).catch((error) => {
+        this.caughtUp.delete(userId);
+        this.logError('catch-up', error);
+      });
+      this.caughtUp.set(userId, p);
+    }
+    return p;
+  }
+
+  private async catchUp(userId: string): Promise<void> {
+    const positions = await this.index.positions(userId);
+    const fresh = Object.keys(positions).length === 0;
+    for (const session of await this.ctx.listSessions(userId)) {
+      const log = this.ctx.messagesLogKey(userId, session.sessionId);
+      const count = await this.ctx.countMessages(userId, session.sessionId);
+      await this.indexMessagesFrom(userId, session.sessionId, positions[log] ?? 0, count);
+      if (fresh) {
+        await this.indexDocuments(userId, session.sessionId);
+        await this.indexContexts(userId, session.sessionId);
+      }
+    }
+  }
+
+  private async indexMessagesFrom(
+    userId: string,
+    sessionId: string,
+    from: number,
+    count: number,
+    onPage?: (n: number) => void,
+  ): Promise<number> {
+    const log = this.ctx.messagesLogKey(userId, sessionId);
+    let done = 0;
+    for (let seq = from; seq < count; seq += READ_PAGE) {
+      const page = await this.ctx.readMessages(userId, sessionId, { fromSeq: seq, limit: READ_PAGE });
+      if (page.length === 0) break;
+      await this.index.add(page.map((m) => messageItem(userId, sessionId, m, log)));
+      done += page.length;
+      onPage?.(page.length);
+    }
+    return done;
+  }
+
+  private async indexDocuments(userId: string, sessionId: string): Promise<number> {
+    const docs = await this.ctx.listDocuments(userId, sessionId);
+    for (const record of docs) {
+      const bytes = await this.ctx.getDocumentBytes(userId, sessionId, record.documentId);
+      await this.index.add([documentItem(userId, sessionId, record, bytes)]);
+    }
+    return docs.length;
+  }
+
+  private async indexContexts(userId: string, sessionId: string): Promise<number> {
+    const items: IndexDocument[] = [];
+    const current = await this.ctx.getContext(userId, sessionId);
+    if (current) items.push(contextItem(userId, sessionId, current, 'current'));
+    for (const snap of await this.ctx.getContextHistory(userId, sessionId, 1_000_000)) {
+      items.push(contextItem(userId, sessionId, snap.context, snap.snapshotId));
+    }
+    if (items.length > 0) await this.index.add(items);
+    return items.length;
+  }
+
+  async rebuildSearchIndex(
+    userId?: string,
+    opts: { onProgress?: (p: RebuildProgress) => void } = {},
+  ): Promise<RebuildReport> {
+    const started = performance.now();
+    if (userId !== undefined) assertUserId(userId);
+    const users = userId !== undefined ? [userId] : await this.ctx.listUserIds();
+    await this.index.clear(userId);
+    const report: RebuildReport = {
+      users: users.length,
+      messages: 0,
+      documents: 0,
+      contexts: 0,
+      durationMs: 0,
+    };
+    for (const u of users) {
+      const job = (async () => {
+        const sessions = await this.ctx.listSessions(u);
+        const counts = await Promise.all(sessions.map((s) => this.ctx.countMessages(u, s.sessionId)));
+        const total = counts.reduce((a, b) => a + b, 0);
+        let done = 0;
+        for (let i = 0; i < sessions.length; i++) {
+          const sid = (sessions[i] as { sessionId: string }).sessionId;
+          report.messages += await this.indexMessagesFrom(u, sid, 0, counts[i] ?? 0, (n) => {
+            done += n;
+            opts.onProgress?.({ userId: u, phase: 'messages', done, total });
+          });
+        }
+        let docs = 0;
+        let ctxs = 0;
+        for (const s of sessions) {
+          docs += await this.indexDocuments(u, s.sessionId);
+          ctxs += await this.indexContexts(u, s.sessionId);
+        }
+        report.documents += docs;
+        report.contexts += ctxs;
+        opts.onProgress?.({ userId: u, phase: 'done', done: total, total });
+      })();
+      this.caughtUp.set(
+        u,
+        job.catch(() => undefined),
+      );
+      await job;
+    }
+    await this.index.flush();
+    report.durationMs = Math.round(performance.now() - started);
+    return report;
+  }
+
+  // ------------------------------------------------------------------ change hooks
+
+  async onMessagesAdded(
+    userId: string,
+    sessionId: string,
+    messages: readonly StoredMessage[],
+  ): Promise<void> {
+    const log = this.ctx.messagesLogKey(userId, sessionId);
+    this.liveSessions.set(`${userId}/${sessionId}`, Date.now() + SESSION_TTL_MS);
+    await this.index.add(messages.map((m) => messageItem(userId, sessionId, m, log)));
+  }
+
+  async onMessageUpdated(userId: string, sessionId: string, message: StoredMessage): Promise<void> {
+    await this.onMessagesAdded(userId, sessionId, [message]);
+  }
+
+  async onSessionDeleted(userId: string, sessionId: string): Promise<void> {
+    this.liveSessions.delete(`${userId}/${sessionId}`);
+    await this.index.removeSession(userId, sessionId);
+  }
+
+  async onUserDeleted(userId: string): Promise<void> {
+    for (const key of [...this.liveSessions.keys()])
+      if (key.startsWith(`${userId}/`)) this.liveSessions.delete(key);
+    this.caughtUp.delete(userId);
+    await this.index.removeUser(userId);
+  }
+
+  async onDocumentStored(
+    userId: string,
+    sessionId: string,
+    record: DocumentRecord,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    await this.index.add([documentItem(userId, sessionId, record, bytes)]);
+  }
+
+  async onDocumentDeleted(userId: string, sessionId: string, documentId: string): Promise<void> {
+    await this.index.remove(userId, [documentItemId(sessionId, documentId)]);
+  }
+
+  async onContextUpdated(
+    userId: string,
+    sessionId: string,
+    ctx: SituationalContext,
+    snapshotId?: string,
+  ): Promise<void> {
+    await this.index.add([contextItem(userId, sessionId, ctx, snapshotId ?? 'current')]);
+  }
+
+  async onBulkImport(userIds: readonly string[]): Promise<void> {
+    for (const u of userIds) await this.rebuildSearchIndex(u);
+  }
+
+  async stats(): Promise<Record<string, unknown>> {
+    return { ...(await this.index.stats()) };
+  }
+
+  async compact(): Promise<void> {
+    await this.index.flush();
+  }
+
+  async verify(opts: {
+    repair?: boolean;
+  }): Promise<{ code: string; key?: string; message: string; repaired?: boolean }[]> {
+    const issues: { code: string; key?: string; message: string; repaired?: boolean }[] = [];
+    for (const userId of await this.ctx.listUserIds()) {
+      await this.ensureUser(userId);
+      const positions = await this.index.positions(userId);
+      for (const s of await this.ctx.listSessions(userId)) {
+        const log = this.ctx.messagesLogKey(userId, s.sessionId);
+        const count = await this.ctx.countMessages(userId, s.sessionId);
+        if ((positions[log] ?? 0) < count) {
+          let repaired = false;
+          if (opts.repair) {
+            await this.indexMessagesFrom(userId, s.sessionId, positions[log] ?? 0, count);
+            repaired = true;
+          }
+          issues.push({
+            code: 'search.behind',
+            key: log,
+            message: `search index covers ${positions[log] ?? 0} of ${count} messages`,
+            repaired,
+          });
+        }
+      }
+    }
+    return issues;
+  }
+
+  // ------------------------------------------------------------------ panel messages (personas feature)
+
+  /** Index panel messages in a user's partition (type `panel_message`, session = panel id). */
+  async indexPanelMessages(
+    userId: string,
+    panelId: string,
+    messages: readonly PanelMessageInput[],
+  ): Promise<void> {
+    assertUserId(userId);
+    await this.index.add(
+      messages.map((m) => ({
+        id: panelItemId(panelId, m.messageId),
+        userId,
+        sessionId: panelId,
+        type: 'panel_message' as const,
+        content: m.content,
+        timestamp: m.timestamp,
+        role: m.personaId ?? m.role ?? '',
+        metadata: { messageId: m.messageId, personaId: m.personaId, metadata: m.metadata ?? {} },
+      })),
+    );
+  }
+
+  async removePanel(userId: string, panelId: string): Promise<void> {
+    assertUserId(userId);
+    await this.index.removeSession(userId, panelId);
+  }
+
+  async searchPanelMessages(
+    userId: string,
+    query: string,
+    opts: { panelIds?: string[]; limit?: number } = {},
+  ): Promise<SearchResult[]> {
+    assertUserId(userId);
+    const hits = await this.index.search({
+      userId,
+      text: query,
+      types: ['panel_message'],
+      sessionIds: opts.panelIds,
+      limit: Math.min(opts.limit ?? this.searchCap, this.searchCap),
+    });
+    return hits.map(toSearchResult);
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  extractEntities(text: string): Record<string, string[]> {
+    if (typeof text !== 'string') throw new FFValidationError('must be a string', { path: 'text' });
+    return this.extractor.extract(text);
+  }
+
+  /** Sessions that still exist (a deleted session must never be returned, even after a crash). */
+  private async existingSessions(userId: string, sessionIds: Iterable<string>): Promise<Set<string>> {
+    const out = new Set<string>();
+    const now = Date.now();
+    for (const sid of sessionIds) {
+      const key = `${userId}/${sid}`;
+      if ((this.liveSessions.get(key) ?? 0) > now) {
+        out.add(sid);
+        continue;
+      }
+      if (await this.ctx.getSession(userId, sid).catch(() => null)) {
+        this.liveSessions.set(key, now + SESSION_TTL_MS);
+        out.add(sid);
+      } else {
+        // Repair the index in the background: the session is gone.
+        void this.index.removeSession(userId, sid).catch(() => undefined);
+      }
+    }
+    return out;
+  }
+
+  private async searchUser(userId: string, q: IndexQuery): Promise<IndexHit[]> {
+    await this.ensureUser(userId);
+    const hits = await this.index.search(q);
+    const sessions = new Set(hits.filter((h) => h.type !== 'panel_message').map((h) => h.sessionId));
+    const alive = await this.existingSessions(userId, sessions);
+    return hits.filter((h) => h.type === 'panel_message' || alive.has(h.sessionId));
+  }
+
+  private entitiesOf(hit: IndexHit): EntityMap {
+    const title = hit.metadata?.title;
+    const extracted = this.extractor.extract(
+      typeof title === 'string' ? `${hit.content}\n${title}` : hit.content,
+    );
+    if (hit.type === 'context') {
+      const stored = hit.metadata?.entities;
+      if (stored && typeof stored === 'object') return mergeEntities(extracted, stored as EntityMap);
+    }
+    return extracted;
+  }
+
+  async advancedSearch(input: SearchQuery): Promise<SearchResult[]> {
+    const q = parse(SearchQuerySchema, input, 'query');
+    if (q.userId !== undefined) assertUserId(q.userId);
+    const limit = q.maxResults ?? this.searchCap;
+    if (q.useVectorSearch || q.hybridSearch) {
+      const vectors = await this.ctx.getFeature('vectors');
+      if (vectors && q.userId !== undefined) {
+        const opts = { sessionIds: q.sessionIds, topK: limit };
+        const results = q.hybridSearch
+          ? await vectors.hybridSearch(q.userId, q.query, { ...opts, vectorWeight: q.vectorWeight })
+          : await vectors.vectorSearch(q.userId, q.query, { ...opts, threshold: q.similarityThreshold });
+        return results.filter((r) => r.relevanceScore >= q.minRelevanceScore).slice(0, limit);
+      }
+    }
+    const users = q.userId !== undefined ? [q.userId] : await this.ctx.listUserIds();
+    const postFilter = q.entities !== undefined || q.metadata !== undefined;
+    const fetch = postFilter ? POST_FILTER_FETCH : limit;
+    const legs: Pick<IndexQuery, 'types' | 'roles'>[] = [];
+    if (q.includeMessages) legs.push({ types: ['message'], roles: q.messageRoles });
+    const others: IndexedItemType[] = [];
+    if (q.includeDocuments) others.push('document');
+    if (q.includeContext) others.push('context');
+    if (others.length > 0) legs.push({ types: others });
+
+    const results: SearchResult[] = [];
+    for (const userId of users) {
+      for (const leg of legs) {
+        const hits = await this.searchUser(userId, {
+          userId,
+          text: q.query,
+          ...leg,
+          sessionIds: q.sessionIds,
+          startDate: q.startDate,
+          endDate: q.endDate,
+          mode: q.mode,
+          prefix: q.prefix,
+          fuzzy: q.fuzzy,
+          limit: fetch,
+        });
+        for (const hit of hits) {
+          if (q.entities && !matchesEntities(this.entitiesOf(hit), q.entities)) continue;
+          if (q.metadata && !matchesMetadata(ownMetadata(hit), q.metadata)) continue;
+          const r = toSearchResult(hit);
+          if (r.relevanceScore >= q.minRelevanceScore) results.push(r);
+        }
+      }
+    }
+    results.sort(
+      (a, b) =>
+        b.relevanceScore - a.relevanceScore ||
+        (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0),
+    );
+    return results.slice(0, limit);
+  }
+
+  async searchMessages(
+    userId: string,
+    query: string,
+    opts?: { sessionId?: string; sessionIds?: string[]; limit?: number },
+  ): Promise<Message[]> {
+    assertUserId(userId);
+    if (typeof query !== 'string') throw new FFValidationError('must be a string', { path: 'query' });
+    const o = parse(SearchMessagesOpts, opts, 'opts') ?? {};
+    const sessionIds = o.sessionIds ?? (o.sessionId !== undefined ? [o.sessionId] : undefined);
+    const hits = await this.searchUser(userId, {
+      userId,
+      text: query,
+      types: ['message'],
+      sessionIds,
+      limit: Math.min(o.limit ?? this.searchCap, this.searchCap),
+    });
+    return hits.map(toMessage);
+  }
+
+  async searchByEntities(
+    entities: Record<string, string[]>,
+    opts: { userId?: string; limit?: number } = {},
+  ): Promise<SearchResult[]> {
+    const e = parse(z.record(z.string(), z.array(z.string())), entities, 'entities');
+    const o = parse(z.object({ userId: z.string().optional(), limit: LimitSchema }), opts ?? {}, 'opts');
+    return this.advancedSearch({
+      query: '',
+      entities: e,
+      userId: o.userId,
+      includeMessages: true,
+      includeContext: true,
+      maxResults: o.limit ?? this.searchCap,
+    });
+  }
+
+  async searchByTimeRange(
+    start: Date | string,
+    end: Date | string,
+    opts: { userId?: string; queryText?: string; limit?: number } = {},
+  ): Promise<SearchResult[]> {
+    const startDate = parse(DateArg, start, 'start');
+    const endDate = parse(DateArg, end, 'end');
+    const o = parse(
+      z.object({ userId: z.string().optional(), queryText: z.string().optional(), limit: LimitSchema }),
+      opts ?? {},
+      'opts',
+    );
+    return this.advancedSearch({
+      query: o.queryText ?? '',
+      startDate,
+      endDate,
+      userId: o.userId,
+      maxResults: o.limit ?? this.searchCap,
+    });
+  }
+
+  async searchDocuments(
+    userId: string,
+    query: string,
+    opts: { sessionIds?: string[]; documentTypes?: string[]; limit?: number } = {},
+  ): Promise<DocumentSearchHit[]> {
+    assertUserId(userId);
+    if (typeof query !== 'string') throw new FFValidationError('must be a string', { path: 'query' });
+    const o = parse(
+      z.object({
+        sessionIds: z.array(z.string()).optional(),
+        documentTypes: z.array(z.string()).optional(),
+        limit: LimitSchema,
+      }),
+      opts ?? {},
+      'opts',
+    );
+    const limit = o.limit ?? this.ctx.config.search.defaultLimit;
+    const hits = await this.searchUser(userId, {
+      userId,
+      text: query,
+      types: ['document'],
+      sessionIds: o.sessionIds,
+      limit: o.documentTypes ? POST_FILTER_FETCH : limit,
+    });
+    const out: DocumentSearchHit[] = [];
+    for (const hit of hits) {
+      const meta = hit.metadata ?? {};
+      if (o.documentTypes && !matchesDocumentType(meta, o.documentTypes)) continue;
+      out.push({
+        documentId: String(meta.documentId ?? hit.id),
+        sessionId: hit.sessionId,
+        filename: String(meta.originalName || meta.filename || ''),
+        relevanceScore: hit.score,
+        contentPreview: hit.snippet,
+        mimeType: meta.mimeType,
+        highlights: hit.highlights,
+      });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async searchDocumentsByMetadata(
+    userId: string,
+    filters: Record<string, unknown>,
+  ): Promise<DocumentSearchHit[]> {
+    assertUserId(userId);
+    const f = parse(z.record(z.string(), z.unknown()), filters, 'filters');
+    const out: DocumentSearchHit[] = [];
+    for (const session of await this.ctx.listSessions(userId)) {
+      for (const record of await this.ctx.listDocuments(userId, session.sessionId)) {
+        const flat: Record<string, unknown> = { ...record, ...record.metadata };
+        if (!matchesMetadata(flat, f)) continue;
+        out.push({
+          documentId: record.documentId,
+          sessionId: session.sessionId,
+          filename: record.originalName || record.filename,
+          relevanceScore: 1,
+          contentPreview:
+            typeof record.metadata.description === 'string' ? record.metadata.description.slice(0, 200) : '',
+          mimeType: record.mimeType,
+          metadata: record.metadata,
+        });
+      }
+    }
+    return out;
+  }
+}
+
+/** Every filter key is present with an equal value (arrays: the item's array contains the value). */
+export function matchesMetadata(item: Record<string, unknown>, filters: Record<string, unknown>): boolean {
+  for (const [k, want] of Object.entries(filters)) {
+    const have = item[k];
+    if (Array.isArray(have) && !Array.isArray(want)) {
+      if (!have.some((v) => equal(v, want))) return false;
+    } else if (!equal(have, want)) return false;
+  }
+  return true;
+}
+
+function equal(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** `documentTypes` entries may be extensions ("pdf", ".pdf") or MIME types ("application/pdf"). */
+function matchesDocumentType(meta: Record<string, unknown>, types: string[]): boolean {
+  const name = String(meta.originalName || meta.filename || '').toLowerCase();
+  const mime = String(meta.mimeType ?? '').toLowerCase();
+  return types.some((t) => {
+    const v = t.toLowerCase();
+    if (v.includes('/')) return mime === v;
+    return name.endsWith(v.startsWith('.') ? v : `.${v}`);
+  });
+}
