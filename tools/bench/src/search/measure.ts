@@ -1,0 +1,154 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { CorpusMessage } from '../corpus.js';
+import { summarize, type LatencySummary } from '../stats.js';
+import type { Engine } from './engines.js';
+import type { QuerySets } from './queries.js';
+
+export interface EngineFigures {
+  name: string;
+  docs: number;
+  /** Messages per second until every add() returned. */
+  addRate: number;
+  /** Messages per second until everything was indexed and persisted (ffdb: segments built, merged, written). */
+  ingestRate: number;
+  /** Event-loop delay while ingesting: how long an append arriving then would have waited (ms). */
+  loopP99: number;
+  loopMax: number;
+  one: LatencySummary;
+  three: LatencySummary;
+  prefix: LatencySummary;
+  filtered: LatencySummary;
+  hitsOne: number;
+  hitsThree: number;
+  firstQueryMs: number;
+  rssMb: number;
+  heapMb: number;
+  diskMb: number;
+  extra: Record<string, unknown>;
+}
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function memory(): { rss: number; heap: number } {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers };
+}
+
+async function timed(
+  n: number,
+  warmup: number,
+  run: (i: number) => Promise<number>,
+): Promise<{ lat: LatencySummary; hits: number }> {
+  for (let i = 0; i < warmup; i++) await run(i);
+  const lat: number[] = [];
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    hits += await run(i);
+    lat.push(performance.now() - t);
+  }
+  return { lat: summarize(lat), hits: hits / Math.max(1, n) };
+}
+
+/**
+ * Ingests `users` x their messages in batches of 100 (one batch per event-loop turn, as appends arrive),
+ * then times the four query sets (each query for `pickUser(i)`), then a restart + first query.
+ */
+export async function measureEngine(
+  engine: Engine,
+  users: readonly string[],
+  messagesFor: (user: string) => readonly CorpusMessage[],
+  queries: QuerySets,
+  pickUser: (i: number) => string,
+): Promise<EngineFigures> {
+  const before = memory();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  let docs = 0;
+  const t0 = performance.now();
+  for (const user of users) {
+    const msgs = messagesFor(user);
+    for (let i = 0; i < msgs.length; i += 100) {
+      await engine.ingest(user, msgs.slice(i, i + 100));
+      docs += Math.min(100, msgs.length - i);
+      await yieldLoop();
+    }
+  }
+  const tAdded = performance.now() - t0;
+  await engine.settle();
+  const tSettled = performance.now() - t0;
+  loop.disable();
+  const n = queries.oneTerm.length;
+  const one = await timed(n, 20, (i) => engine.one(pickUser(i), queries.oneTerm[i % n] as string));
+  const three = await timed(n, 20, (i) =>
+    engine.three(pickUser(i + 7), queries.threeTerm[i % n] as string[]),
+  );
+  const prefix = await timed(n, 20, (i) => engine.prefix(pickUser(i + 13), queries.prefix[i % n] as string));
+  const filtered = await timed(n, 20, (i) =>
+    engine.filtered(pickUser(i + 29), queries.filtered[i % n] as QuerySets['filtered'][number]),
+  );
+  const after = memory();
+  const extra = (await engine.stats?.()) ?? {};
+  const diskMb = engine.bytesOnDisk() / 1e6;
+  const tr = performance.now();
+  await engine.restart();
+  await engine.one(pickUser(0), queries.oneTerm[0] as string);
+  const firstQueryMs = performance.now() - tr;
+  return {
+    name: engine.name,
+    docs,
+    addRate: docs / (tAdded / 1000),
+    ingestRate: docs / (tSettled / 1000),
+    loopP99: loop.percentile(99) / 1e6,
+    loopMax: loop.max / 1e6,
+    one: one.lat,
+    three: three.lat,
+    prefix: prefix.lat,
+    filtered: filtered.lat,
+    hitsOne: one.hits,
+    hitsThree: three.hits,
+    firstQueryMs,
+    rssMb: (after.rss - before.rss) / 1e6,
+    heapMb: (after.heap - before.heap) / 1e6,
+    diskMb,
+    extra,
+  };
+}
+
+const f = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+const lat = (s: LatencySummary): string => `${f(s.p50, 3)} / ${f(s.p99, 2)}`;
+
+export const FIGURE_COLUMNS = [
+  'engine',
+  'docs',
+  'ingest msg/s (added / indexed+persisted)',
+  'loop delay p99 / max ms',
+  '1-term p50 / p99 ms',
+  '3-term AND p50 / p99 ms',
+  'prefix p50 / p99 ms',
+  'role+time p50 / p99 ms',
+  'avg hits 1t / 3t (top 10)',
+  'first query after restart ms',
+  'RSS Δ MB (heap+ext Δ)',
+  'disk MB',
+];
+
+export function figureRow(x: EngineFigures): (string | number)[] {
+  return [
+    x.name,
+    x.docs,
+    `${Math.round(x.addRate).toLocaleString('en-US')} / ${Math.round(x.ingestRate).toLocaleString('en-US')}`,
+    `${f(x.loopP99, 1)} / ${f(x.loopMax, 1)}`,
+    lat(x.one),
+    lat(x.three),
+    lat(x.prefix),
+    lat(x.filtered),
+    `${f(x.hitsOne, 1)} / ${f(x.hitsThree, 1)}`,
+    f(x.firstQueryMs, 1),
+    `${f(x.rssMb, 0)} (${f(x.heapMb, 0)})`,
+    f(x.diskMb, 1),
+  ];
+}

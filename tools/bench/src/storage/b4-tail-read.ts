@@ -1,0 +1,174 @@
+import type { StorageBackend } from '@ffdb/core-types';
+import { generateMessages } from '../corpus.js';
+import type { Bench, BenchContext } from '../harness.js';
+import { median, ratio } from '../stats.js';
+import { sizes } from './common.js';
+import { asRecords, openFfdb, sessionLog } from './ffdb-store.js';
+import { coldLatency, latencyCells, warmLatency } from './read-timing.js';
+import { SqlitePeer } from './sqlite-peer.js';
+
+const LIMIT = 50;
+
+/** Loads interleaved messages of several sessions into both systems; returns the directories and the probe session. */
+async function load(ctx: BenchContext, sessions: number, perSession: number) {
+  const messages = generateMessages(sessions * perSession, { sessions });
+  const sqliteDir = ctx.tempDir('sqlite');
+  const peer = new SqlitePeer(sqliteDir, 'NORMAL');
+  for (let i = 0; i < messages.length; i += 1000) peer.insertBatch(messages.slice(i, i + 1000));
+  peer.checkpoint();
+  peer.close();
+  const ffdbDir = ctx.tempDir('ffdb');
+  const store = await openFfdb(ffdbDir, { durability: 'always' });
+  for (let i = 0; i < messages.length; i += 1000) {
+    const chunk = messages.slice(i, i + 1000);
+    const bySession = new Map<string, typeof chunk>();
+    for (const m of chunk) bySession.set(m.session_id, [...(bySession.get(m.session_id) ?? []), m]);
+    await Promise.all([...bySession].map(([sid, ms]) => store.append(sessionLog(sid), asRecords(ms))));
+  }
+  await store.close();
+  return { sqliteDir, ffdbDir, probe: messages[0]!.session_id };
+}
+
+/** B4: last 50 messages of a 10,000-message session, warm and cold, vs SQLite `ORDER BY seq DESC LIMIT 50` on the index. */
+export const b4: Bench = {
+  id: 'B4',
+  title: 'tail read: last 50 of a 10,000-message session',
+  async run(ctx) {
+    const sz = sizes(ctx);
+    const { sqliteDir, ffdbDir, probe } = await load(ctx, sz.b4Sessions, sz.b4PerSession);
+    const log = sessionLog(probe);
+    const warm = {
+      sqlite: [] as number[],
+      ffdb: [] as number[],
+      sqliteP99: [] as number[],
+      ffdbP99: [] as number[],
+    };
+    let check = 0;
+    for (let run = 0; run < ctx.runs; run++) {
+      const peer = new SqlitePeer(sqliteDir, 'NORMAL');
+      const s = await warmLatency(() => peer.tail(probe, LIMIT), 50, sz.b4WarmIterations);
+      peer.close();
+      const store = await openFfdb(ffdbDir);
+      const f = await warmLatency(
+        async () => {
+          const rows = await store.readLog(log, { reverse: true, limit: LIMIT });
+          check += rows.length;
+        },
+        50,
+        sz.b4WarmIterations,
+      );
+      await store.close();
+      warm.sqlite.push(s.p50);
+      warm.ffdb.push(f.p50);
+      warm.sqliteP99.push(s.p99);
+      warm.ffdbP99.push(f.p99);
+      ctx.log(`run ${run + 1}: warm p50 sqlite ${s.p50.toFixed(3)} ms, ffdb ${f.p50.toFixed(3)} ms`);
+    }
+    if (check !== ctx.runs * (sz.b4WarmIterations + 50) * LIMIT)
+      throw new Error('ffdb tail read returned the wrong number of rows');
+
+    const drop = () => ctx.dropPageCache();
+    const n = sz.b4ColdIterations;
+    const sqliteColdOpen = await coldLatency(
+      n,
+      drop,
+      () => null,
+      () => {
+        const p = new SqlitePeer(sqliteDir, 'NORMAL');
+        p.tail(probe, LIMIT);
+        p.close();
+      },
+      () => {},
+    );
+    const sqliteCold = await coldLatency(
+      n,
+      drop,
+      () => {
+        const p = new SqlitePeer(sqliteDir, 'NORMAL');
+        p.tail(probe, 1);
+        return p;
+      },
+      (p) => p.tail(probe, LIMIT),
+      (p) => p.close(),
+    );
+    const ffdbColdOpen = await coldLatency(
+      n,
+      drop,
+      () => null,
+      async () => {
+        const st = await openFfdb(ffdbDir);
+        await st.readLog(log, { reverse: true, limit: LIMIT });
+        await st.close();
+      },
+      () => {},
+    );
+    const ffdbCold = await coldLatency<StorageBackend>(
+      n,
+      drop,
+      () => openFfdb(ffdbDir),
+      (st) => st.readLog(log, { reverse: true, limit: LIMIT }),
+      (st) => st.close(),
+    );
+
+    const fw = median(warm.ffdb);
+    const sw = median(warm.sqlite);
+    const cols = ['p50', 'max'] as const;
+    return {
+      tables: [
+        {
+          title: `B4 last ${LIMIT} messages of a ${sz.b4PerSession.toLocaleString('en-US')}-message session (${sz.b4Sessions} sessions interleaved; warm: median of ${ctx.runs} runs × ${sz.b4WarmIterations} reads; cold: ${n} reads)`,
+          columns: [
+            'system',
+            'warm p50 ms',
+            'warm p99 ms',
+            'cold read p50 ms',
+            'cold read max ms',
+            'cold open+read p50 ms',
+            'cold open+read max ms',
+            'warm vs SQLite',
+          ],
+          rows: [
+            [
+              'SQLite `ORDER BY seq DESC LIMIT 50` (index)',
+              sw.toFixed(3),
+              median(warm.sqliteP99).toFixed(3),
+              ...latencyCells(sqliteCold, [...cols]),
+              ...latencyCells(sqliteColdOpen, [...cols]),
+              '1.00x',
+            ],
+            [
+              'ffdb `readLog(log, { reverse: true, limit: 50 })`',
+              fw.toFixed(3),
+              median(warm.ffdbP99).toFixed(3),
+              ...latencyCells(ffdbCold, [...cols]),
+              ...latencyCells(ffdbColdOpen, [...cols]),
+              ratio(fw, sw),
+            ],
+          ],
+          notes: [
+            'Warm: 50 untimed reads, then timed reads on an open store/connection. Rows are parsed objects on both sides.',
+            'Cold read: a freshly opened store/connection (one tiny read to open files), then `sync; echo 3 > /proc/sys/vm/drop_caches`, then the timed read. Cold open+read: caches dropped, then open + read + close timed.',
+          ],
+        },
+      ],
+      checks: [
+        {
+          name: 'B4 tail read warm p50 vs SQLite',
+          measured: ratio(fw, sw),
+          target: '<= 2x SQLite',
+          pass: fw <= 2 * sw,
+        },
+        ...(ffdbCold
+          ? [
+              {
+                name: 'B4 tail read cold (caches dropped) p50',
+                measured: `${ffdbCold.p50.toFixed(3)} ms`,
+                target: '<= 1 ms',
+                pass: ffdbCold.p50 <= 1,
+              },
+            ]
+          : []),
+      ],
+    };
+  },
+};

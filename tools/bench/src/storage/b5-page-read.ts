@@ -1,0 +1,140 @@
+import type { StorageBackend } from '@ffdb/core-types';
+import { generateMessages } from '../corpus.js';
+import type { Bench } from '../harness.js';
+import { median, ratio } from '../stats.js';
+import { sizes } from './common.js';
+import { asRecords, openFfdb, sessionLog } from './ffdb-store.js';
+import { coldLatency, latencyCells, warmLatency } from './read-timing.js';
+import { SqlitePeer } from './sqlite-peer.js';
+
+const LIMIT = 50;
+
+/** B5: a page of 50 at offset N/2 of an N-message session (N = 100,000). */
+export const b5: Bench = {
+  id: 'B5',
+  title: 'page at offset 50,000 of a 100,000-message session',
+  async run(ctx) {
+    const sz = sizes(ctx);
+    const messages = generateMessages(sz.b5Messages, { sessions: 1 });
+    const sid = messages[0]!.session_id;
+    const offset = Math.floor(sz.b5Messages / 2);
+    const sqliteDir = ctx.tempDir('sqlite');
+    const peer0 = new SqlitePeer(sqliteDir, 'NORMAL');
+    for (let i = 0; i < messages.length; i += 1000) peer0.insertBatch(messages.slice(i, i + 1000));
+    peer0.checkpoint();
+    peer0.close();
+    const ffdbDir = ctx.tempDir('ffdb');
+    const log = sessionLog(sid);
+    const st0 = await openFfdb(ffdbDir);
+    for (let i = 0; i < messages.length; i += 1000)
+      await st0.append(log, asRecords(messages.slice(i, i + 1000)));
+    await st0.close();
+
+    const expectId = messages[offset]!.id;
+    const warm = {
+      sqlite: [] as number[],
+      keyset: [] as number[],
+      ffdb: [] as number[],
+      ffdbP99: [] as number[],
+    };
+    for (let run = 0; run < ctx.runs; run++) {
+      const peer = new SqlitePeer(sqliteDir, 'NORMAL');
+      if (peer.page(sid, offset, LIMIT)[0]?.id !== expectId) throw new Error('SQLite page mismatch');
+      warm.sqlite.push((await warmLatency(() => peer.page(sid, offset, LIMIT), 20, sz.b5Iterations)).p50);
+      warm.keyset.push((await warmLatency(() => peer.pageAfterSeq(offset, LIMIT), 20, sz.b5Iterations)).p50);
+      peer.close();
+      const store = await openFfdb(ffdbDir);
+      const first = await store.readLog(log, { fromSeq: offset, limit: LIMIT });
+      if (first.length !== LIMIT || first[0]?.data.id !== expectId) throw new Error('ffdb page mismatch');
+      const f = await warmLatency(
+        () => store.readLog(log, { fromSeq: offset, limit: LIMIT }),
+        20,
+        sz.b5Iterations,
+      );
+      await store.close();
+      warm.ffdb.push(f.p50);
+      warm.ffdbP99.push(f.p99);
+      ctx.log(`run ${run + 1}: sqlite ${warm.sqlite.at(-1)!.toFixed(3)} ms, ffdb ${f.p50.toFixed(3)} ms`);
+    }
+    const drop = () => ctx.dropPageCache();
+    const n = sz.b5ColdIterations;
+    const sqliteCold = await coldLatency(
+      n,
+      drop,
+      () => {
+        const p = new SqlitePeer(sqliteDir, 'NORMAL');
+        p.tail(sid, 1);
+        return p;
+      },
+      (p) => p.page(sid, offset, LIMIT),
+      (p) => p.close(),
+    );
+    const ffdbCold = await coldLatency<StorageBackend>(
+      n,
+      drop,
+      () => openFfdb(ffdbDir),
+      (st) => st.readLog(log, { fromSeq: offset, limit: LIMIT }),
+      (st) => st.close(),
+    );
+    const fw = median(warm.ffdb);
+    const sw = median(warm.sqlite);
+    return {
+      tables: [
+        {
+          title: `B5 page of ${LIMIT} at offset ${offset.toLocaleString('en-US')} of a ${sz.b5Messages.toLocaleString('en-US')}-message session (warm: median of ${ctx.runs} × ${sz.b5Iterations}; cold: ${n})`,
+          columns: [
+            'system',
+            'warm p50 ms',
+            'warm p99 ms',
+            'cold p50 ms',
+            'cold max ms',
+            'warm vs SQLite OFFSET',
+          ],
+          rows: [
+            [
+              `SQLite \`ORDER BY seq LIMIT 50 OFFSET ${offset}\` (index)`,
+              sw.toFixed(3),
+              '',
+              ...latencyCells(sqliteCold, ['p50', 'max']),
+              '1.00x',
+            ],
+            [
+              `SQLite keyset \`WHERE seq > ${offset}\` (needs the seq)`,
+              median(warm.keyset).toFixed(3),
+              '',
+              '',
+              '',
+              ratio(median(warm.keyset), sw),
+            ],
+            [
+              `ffdb \`readLog(log, { fromSeq: ${offset}, limit: 50 })\``,
+              fw.toFixed(3),
+              median(warm.ffdbP99).toFixed(3),
+              ...latencyCells(ffdbCold, ['p50', 'max']),
+              ratio(fw, sw),
+            ],
+          ],
+          notes: ['Cold: a freshly opened store/connection, page cache dropped, then the timed read.'],
+        },
+      ],
+      checks: [
+        {
+          name: 'B5 page at offset 50,000 warm p50',
+          measured: `${fw.toFixed(3)} ms`,
+          target: '<= 1 ms',
+          pass: fw <= 1,
+        },
+        ...(ffdbCold
+          ? [
+              {
+                name: 'B5 page at offset 50,000 cold p50',
+                measured: `${ffdbCold.p50.toFixed(3)} ms`,
+                target: '<= 1 ms',
+                pass: ffdbCold.p50 <= 1,
+              },
+            ]
+          : []),
+      ],
+    };
+  },
+};

@@ -1,0 +1,337 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BrotliCompressor, CborCodec, JsonCodec, Lz4Compressor } from '@ffdb/compression';
+import { compressSync, uncompressSync } from 'lz4-napi';
+import { type CorpusMessage, generateDistinctMessages, generateUniqueMessages, toJsonl } from '../corpus.js';
+import type { Bench, BenchContext } from '../harness.js';
+import type { Table } from '../table.js';
+import { fmt, fmtBytes, fmtPercent, median, nowMs, ratio } from '../stats.js';
+import { gc, sizes } from './common.js';
+import { asRecords, ffdbUnavailable, openFfdb, sessionLog } from './ffdb-store.js';
+import { SqlitePeer } from './sqlite-peer.js';
+
+const BLOCK = 64 * 1024;
+
+/** Apparent size of every file under `dir` (what the store occupies, before filesystem block rounding). */
+function treeBytes(dir: string): { bytes: number; files: number } {
+  let bytes = 0;
+  let files = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const sub = treeBytes(p);
+      bytes += sub.bytes;
+      files += sub.files;
+    } else if (entry.isFile()) {
+      bytes += statSync(p).size;
+      files++;
+    }
+  }
+  return { bytes, files };
+}
+
+/** Bytes of the sealed/archived segment files only (`*.sseg`), without WAL, manifests or active segments. */
+function segmentBytes(dir: string): number {
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) bytes += segmentBytes(p);
+    else if (entry.isFile() && entry.name.endsWith('.sseg')) bytes += statSync(p).size;
+  }
+  return bytes;
+}
+
+/** Line-aligned blocks of about `size` bytes (whole messages per block, as a sealed segment holds them). */
+function lineBlocks(buf: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  let s = 0;
+  while (s < buf.length) {
+    let e = Math.min(buf.length, s + size);
+    if (e < buf.length) {
+      const nl = buf.lastIndexOf(10, e - 1);
+      if (nl > s) e = nl + 1;
+    }
+    out.push(buf.subarray(s, e));
+    s = e;
+  }
+  return out;
+}
+
+/** Record groups whose JSON adds up to about `size` bytes (what storage-fs puts in one block). */
+function recordBlocks(messages: readonly CorpusMessage[], size: number): CorpusMessage[][] {
+  const out: CorpusMessage[][] = [];
+  let cur: CorpusMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    cur.push(m);
+    bytes += JSON.stringify(m).length + 1;
+    if (bytes >= size) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/**
+ * MB of input per second for each function, median of `runs`. The functions take turns inside every
+ * run, so a neighbour's load spike hits all of them alike rather than one codec's whole series.
+ */
+function speeds<K extends string>(
+  runs: number,
+  inputBytes: number,
+  fns: Record<K, () => number>,
+): Record<K, { mbps: number; out: number }> {
+  const rates = {} as Record<K, number[]>;
+  const outs = {} as Record<K, number>;
+  for (let r = 0; r < runs; r++) {
+    for (const k of Object.keys(fns) as K[]) {
+      gc();
+      const t0 = nowMs();
+      outs[k] = fns[k]();
+      rates[k] = [...(rates[k] ?? []), inputBytes / 1e6 / ((nowMs() - t0) / 1000)];
+    }
+  }
+  const result = {} as Record<K, { mbps: number; out: number }>;
+  for (const k of Object.keys(fns) as K[]) result[k] = { mbps: median(rates[k]), out: outs[k] };
+  return result;
+}
+
+interface CodecRow {
+  label: string;
+  bytes: number;
+  compress: number;
+  decompress: number;
+}
+
+/** Block-level ratios and speeds on one data set: lz4-napi itself vs ffdb's adapters (same blocks). */
+function blockTable(
+  ctx: BenchContext,
+  name: string,
+  messages: CorpusMessage[],
+): { table: Table; lz4: CodecRow; napi: CodecRow; brotli: CodecRow } {
+  const raw = toJsonl(messages);
+  const blocks = lineBlocks(raw, BLOCK);
+  const groups = recordBlocks(messages, BLOCK);
+  const runs = Math.max(ctx.runs, 3);
+  const lz4 = new Lz4Compressor();
+  const brotli = new BrotliCompressor();
+  const cbor = new CborCodec();
+  const json = new JsonCodec();
+
+  const lz4NoCrc = new Lz4Compressor({ checksum: false });
+  const napiBlocks = blocks.map((b) => compressSync(b));
+  const ffBlocks = blocks.map((b) => lz4.compress(b));
+  const noCrcBlocks = blocks.map((b) => lz4NoCrc.compress(b));
+  const cborBlocks = groups.map((g) => lz4.compress(cbor.encode(g)));
+  const c = speeds(runs, raw.length, {
+    napi: () => blocks.reduce((a, b) => a + compressSync(b).length, 0),
+    ffdb: () => blocks.reduce((a, b) => a + lz4.compress(b).length, 0),
+    noCrc: () => blocks.reduce((a, b) => a + lz4NoCrc.compress(b).length, 0),
+    cbor: () => groups.reduce((a, g) => a + lz4.compress(cbor.encode(g)).length, 0),
+    json: () => groups.reduce((a, g) => a + lz4.compress(json.encode(g)).length, 0),
+  });
+  const d = speeds(runs, raw.length, {
+    napi: () => napiBlocks.reduce((a, b) => a + uncompressSync(b).length, 0),
+    ffdb: () => ffBlocks.reduce((a, b) => a + lz4.decompress(b).length, 0),
+    noCrc: () => noCrcBlocks.reduce((a, b) => a + lz4NoCrc.decompress(b).length, 0),
+    cbor: () => cborBlocks.reduce((a, b) => a + cbor.decode(lz4.decompress(b)).length, 0),
+  });
+  // Brotli at the archival default is slow (~1–2 MB/s): time it on a slice of the blocks, one run.
+  const sample = ctx.quick ? blocks.slice(0, 8) : blocks.slice(0, Math.max(16, Math.ceil(blocks.length / 8)));
+  const sampleBytes = sample.reduce((a, b) => a + b.length, 0);
+  const brC = speeds(1, sampleBytes, {
+    br: () => sample.reduce((a, b) => a + brotli.compress(b).length, 0),
+  }).br;
+  const brBlocks = sample.map((b) => brotli.compress(b));
+  const brD = speeds(runs, sampleBytes, {
+    br: () => brBlocks.reduce((a, b) => a + brotli.decompress(b).length, 0),
+  }).br;
+  const brBytes = (brC.out / sampleBytes) * raw.length;
+
+  const rows: CodecRow[] = [
+    {
+      label: 'lz4-napi `compressSync`/`uncompressSync` (peer)',
+      bytes: c.napi.out,
+      compress: c.napi.mbps,
+      decompress: d.napi.mbps,
+    },
+    {
+      label: 'ffdb Lz4Compressor (default: header + CRC-32)',
+      bytes: c.ffdb.out,
+      compress: c.ffdb.mbps,
+      decompress: d.ffdb.mbps,
+    },
+    {
+      label: 'ffdb Lz4Compressor `checksum: false`',
+      bytes: c.noCrc.out,
+      compress: c.noCrc.mbps,
+      decompress: d.noCrc.mbps,
+    },
+    {
+      label: 'ffdb cbor codec + lz4 (encode+compress / decompress+decode)',
+      bytes: c.cbor.out,
+      compress: c.cbor.mbps,
+      decompress: d.cbor.mbps,
+    },
+    { label: 'ffdb json codec + lz4', bytes: c.json.out, compress: c.json.mbps, decompress: Number.NaN },
+    {
+      label: `ffdb BrotliCompressor q${brotli.quality} (archive; ${sample.length} blocks sampled)`,
+      bytes: brBytes,
+      compress: brC.mbps,
+      decompress: brD.mbps,
+    },
+  ];
+  const napi = rows[0]!;
+  const table: Table = {
+    title: `B6b block compression on ${name} (${messages.length.toLocaleString('en-US')} msgs, ${fmtBytes(raw.length)} JSONL, ${blocks.length} line-aligned 64 KiB blocks; median of ${runs})`,
+    columns: [
+      'codec',
+      'bytes',
+      'smaller than JSONL',
+      'compress MB/s',
+      'decompress MB/s',
+      'compress vs lz4-napi',
+      'decompress vs lz4-napi',
+    ],
+    rows: rows.map((r) => [
+      r.label,
+      fmt(Math.round(r.bytes)),
+      fmtPercent(1 - r.bytes / raw.length),
+      fmt(r.compress),
+      fmt(r.decompress),
+      ratio(r.compress, napi.compress),
+      ratio(r.decompress, napi.decompress),
+    ]),
+    notes: [
+      'MB/s are MB of original JSON per second, one thread. cbor/json rows include encoding the records.',
+    ],
+  };
+  return { table, lz4: rows[1]!, napi, brotli: rows[5]! };
+}
+
+/** B6: bytes on disk for 100,000 distinct messages, sealed (lz4) and archived (brotli), vs raw JSONL; block speeds vs lz4-napi. */
+export const b6: Bench = {
+  id: 'B6',
+  title: 'bytes on disk and compression speed',
+  async run(ctx) {
+    const n = sizes(ctx).b6Messages;
+    const messages = generateDistinctMessages(n, { sessions: 1 });
+    const raw = toJsonl(messages);
+    const log = sessionLog(messages[0]!.session_id);
+
+    const sqliteDir = ctx.tempDir('sqlite');
+    const peer = new SqlitePeer(sqliteDir, 'NORMAL');
+    for (let i = 0; i < messages.length; i += 1000) peer.insertBatch(messages.slice(i, i + 1000));
+    peer.checkpoint();
+    const sqliteBytes = peer.bytesOnDisk();
+    peer.close();
+
+    const onDisk: { label: string; bytes: number; files: number; usage?: number; segments?: number }[] = [];
+    const missing = await ffdbUnavailable();
+    if (missing) ctx.log(`ffdb store skipped: ${missing}`);
+    for (const codec of missing ? [] : (['cbor', 'json'] as const)) {
+      const dir = ctx.tempDir(`ffdb-${codec}`);
+      const store = await openFfdb(dir, { codec, compression: 'lz4', durability: 'none' });
+      for (let i = 0; i < messages.length; i += 1000)
+        await store.append(log, asRecords(messages.slice(i, i + 1000)));
+      await store.close();
+      const sealed = await openFfdb(dir, { codec, compression: 'lz4' });
+      await sealed.compact({});
+      const usage = await sealed.usage();
+      await sealed.close();
+      onDisk.push({
+        label: `ffdb sealed, ${codec} + lz4 (after close + compact)`,
+        ...treeBytes(dir),
+        usage: usage.bytes,
+        segments: segmentBytes(dir),
+      });
+      if (codec === 'cbor') {
+        const arch = await openFfdb(dir, { codec, compression: 'lz4', archive: 'brotli' });
+        const t0 = nowMs();
+        await arch.compact({ archive: true, olderThanDays: 0 });
+        const archiveMs = nowMs() - t0;
+        const aUsage = await arch.usage();
+        const check = await arch.readLog(log, { fromSeq: n - 1, limit: 1 });
+        if (check[0]?.data.id !== messages[n - 1]!.id) throw new Error('archived store lost data');
+        await arch.close();
+        onDisk.push({
+          label: `ffdb archived, cbor + brotli q10 (compact archive: ${(archiveMs / 1000).toFixed(1)} s)`,
+          ...treeBytes(dir),
+          usage: aUsage.bytes,
+          segments: segmentBytes(dir),
+        });
+      }
+    }
+    const cborLz4 = onDisk[0] ?? { bytes: Number.NaN };
+    const brotliRow = onDisk[1] ?? { bytes: Number.NaN };
+    const rows = [
+      ['raw JSONL (one line per message)', fmt(raw.length), '1', '0.0 %', '', ''],
+      [
+        'SQLite WAL (checkpointed), schema + indexes',
+        fmt(sqliteBytes),
+        '1',
+        fmtPercent(1 - sqliteBytes / raw.length),
+        '',
+        '',
+      ],
+      ...onDisk.map((r) => [
+        r.label,
+        fmt(r.bytes),
+        String(r.files),
+        fmtPercent(1 - r.bytes / raw.length),
+        r.segments === undefined ? '' : `${fmt(r.segments)} (${fmtPercent(1 - r.segments / raw.length)})`,
+        r.usage === undefined ? '' : fmt(r.usage),
+      ]),
+    ];
+    const blocksMain = blockTable(ctx, `${n.toLocaleString('en-US')} distinct messages`, messages);
+    const blocksUnique = blockTable(ctx, 'brown-unique', generateUniqueMessages(ctx.quick ? 3_000 : 15_000));
+    const lz4Saving = 1 - cborLz4.bytes / raw.length;
+    const brSaving = 1 - brotliRow.bytes / raw.length;
+    const speedRatio = blocksMain.lz4.compress / blocksMain.napi.compress;
+    return {
+      tables: [
+        {
+          title: `B6 bytes on disk for ${n.toLocaleString('en-US')} distinct messages in one session`,
+          columns: [
+            'storage',
+            'bytes (all files)',
+            'files',
+            'smaller than JSONL',
+            'sealed segment files only (smaller)',
+            'usage().bytes',
+          ],
+          rows,
+          notes: [
+            `Distinct = no two messages share their content (duplicates skipped while sampling the corpus); ${fmtBytes(raw.length)} of JSONL, ${(raw.length / n).toFixed(0)} B/message.`,
+            'ffdb "all files" = every file under the store directory (segments with their footers/indexes, the WAL, manifests); the targets are checked on that figure.',
+          ],
+        },
+        blocksMain.table,
+        blocksUnique.table,
+      ],
+      checks: [
+        {
+          name: 'B6 lz4-sealed store smaller than raw JSONL',
+          measured: fmtPercent(lz4Saving),
+          target: '>= 45 %',
+          pass: lz4Saving >= 0.45,
+        },
+        {
+          name: 'B6 ffdb lz4 compress speed vs lz4-napi (same blocks)',
+          measured: ratio(blocksMain.lz4.compress, blocksMain.napi.compress),
+          target: '>= 0.8x',
+          pass: speedRatio >= 0.8,
+        },
+        {
+          name: 'B6 brotli archive tier smaller than raw JSONL',
+          measured: fmtPercent(brSaving),
+          target: '>= 70 %',
+          pass: brSaving >= 0.7,
+        },
+      ],
+    };
+  },
+};

@@ -1,0 +1,33 @@
+import type { BenchContext } from '../harness.js';
+
+/** Sizes per benchmark, full and `--quick`. */
+export function sizes(ctx: BenchContext) {
+  const q = ctx.quick;
+  return {
+    b1Messages: q ? 1_000 : 10_000,
+    b2FfdbMessages: q ? 5_000 : 50_000,
+    b2SqliteMessages: q ? 1_000 : 10_000,
+    b2Writers: 64,
+    b2Sessions: 1_000,
+    b3Messages: q ? 10_000 : 100_000,
+    b3SqliteMessages: q ? 10_000 : 50_000,
+    b3Batch: 100,
+    b4Sessions: 10,
+    b4PerSession: q ? 2_000 : 10_000,
+    b4WarmIterations: q ? 200 : 2_000,
+    b4ColdIterations: q ? 3 : 15,
+    b5Messages: q ? 20_000 : 100_000,
+    b5Iterations: q ? 200 : 2_000,
+    b5ColdIterations: q ? 3 : 15,
+    b6Messages: q ? 10_000 : 100_000,
+  };
+}
+
+/** Alternate which side runs first in each repetition, so a disk that slows down over time hurts both equally. */
+export function sideOrder(run: number): ['sqlite', 'ffdb'] | ['ffdb', 'sqlite'] {
+  return run % 2 === 0 ? ['sqlite', 'ffdb'] : ['ffdb', 'sqlite'];
+}
+
+export function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}

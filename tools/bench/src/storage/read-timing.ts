@@ -1,0 +1,50 @@
+import { nowMs, summarize, type LatencySummary } from '../stats.js';
+
+/** Warm latency: `warmups` untimed calls, then `iterations` timed ones. */
+export async function warmLatency(
+  fn: () => unknown,
+  warmups: number,
+  iterations: number,
+): Promise<LatencySummary> {
+  for (let i = 0; i < warmups; i++) await fn();
+  const lat: number[] = new Array(iterations);
+  for (let i = 0; i < iterations; i++) {
+    const s = nowMs();
+    await fn();
+    lat[i] = nowMs() - s;
+  }
+  return summarize(lat);
+}
+
+/**
+ * Cold latency: per iteration, `prepare` (untimed, e.g. open a fresh store), drop the page cache,
+ * then time `fn`, then `cleanup`. Returns undefined when the cache cannot be dropped (not root).
+ */
+export async function coldLatency<S>(
+  iterations: number,
+  drop: () => boolean,
+  prepare: () => Promise<S> | S,
+  fn: (state: S) => unknown,
+  cleanup: (state: S) => Promise<void> | void,
+): Promise<LatencySummary | undefined> {
+  const lat: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const state = await prepare();
+    if (!drop()) {
+      await cleanup(state);
+      return undefined;
+    }
+    const s = nowMs();
+    await fn(state);
+    lat.push(nowMs() - s);
+    await cleanup(state);
+  }
+  return summarize(lat);
+}
+
+export function latencyCells(
+  s: LatencySummary | undefined,
+  keys: ('p50' | 'p95' | 'p99' | 'max')[],
+): string[] {
+  return keys.map((k) => (s ? s[k].toFixed(3) : 'n/a (not root)'));
+}
