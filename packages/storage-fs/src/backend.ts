@@ -60,6 +60,8 @@ const WRITER = '\u0000writer';
 const WAL_EXTENT = 1 << 20;
 const WAL_EXTENT_MAX = 16 << 20;
 const MAX_COMMIT_BYTES = 64 << 20;
+const LOCK_LINGER_MS = 2;
+const MAX_HOLD_MS = 20;
 
 interface Tail {
   /** seq of recs[0]. */
@@ -136,6 +138,8 @@ export class FsStorageBackend implements StorageBackend {
   private writerLock: FileLock | undefined;
   private readonly waiters = new Set<() => void>();
   private idleTimer: NodeJS.Timeout | undefined;
+  private lockLingerTimer: NodeJS.Timeout | undefined;
+  private lockHeldSince = 0;
   private batchSyncTimer: NodeJS.Timeout | undefined;
   private batchSyncPromise: Promise<void> | undefined;
   private readonly footers: Lru<string, SealedFooter>;
@@ -323,6 +327,8 @@ export class FsStorageBackend implements StorageBackend {
       );
     } finally {
       this.status = 'closed';
+      if (this.lockLingerTimer) clearTimeout(this.lockLingerTimer);
+      this.writerLock?.release();
       for (const w of this.waiters) w();
       this.wal?.close();
       this.wal = undefined;
@@ -743,18 +749,53 @@ export class FsStorageBackend implements StorageBackend {
     const started = Date.now();
     const release = await this.mutex.acquire(WRITER, timeout);
     try {
-      const lock = this.writerLock;
-      if (!lock) throw this.closedError(operation);
-      await lock.acquire(Math.max(1, timeout - (Date.now() - started)));
+      await this.takeWriterLock(operation, Math.max(1, timeout - (Date.now() - started)));
       try {
-        if (this.wal) this.catchUpLocked();
         return await fn();
       } finally {
-        lock.release();
+        this.lingerWriterLock();
       }
     } finally {
       release();
     }
+  }
+
+  /**
+   * Taking the cross-process lock costs a symlink + unlink, so it is kept for a few milliseconds
+   * after a commit (a writer awaiting each append re-enters at once) — but never longer than
+   * MAX_HOLD_MS, and handed over at once when another process has signalled that it waits.
+   */
+  private async takeWriterLock(operation: string, timeoutMs: number): Promise<void> {
+    const lock = this.writerLock;
+    if (!lock) throw this.closedError(operation);
+    if (this.lockLingerTimer) {
+      clearTimeout(this.lockLingerTimer);
+      this.lockLingerTimer = undefined;
+    }
+    if (lock.held && (Date.now() - this.lockHeldSince > MAX_HOLD_MS || lock.othersWaiting())) {
+      lock.release();
+      await lock.handOver();
+    }
+    if (!lock.held) {
+      await lock.acquire(timeoutMs);
+      this.lockHeldSince = Date.now();
+      // Another process may have written while we did not hold the lock.
+      if (this.wal) this.catchUpLocked();
+    }
+  }
+
+  private lingerWriterLock(): void {
+    const lock = this.writerLock;
+    if (!lock?.held) return;
+    if (this.status !== 'open' || lock.othersWaiting()) {
+      lock.release();
+      return;
+    }
+    this.lockLingerTimer = setTimeout(() => {
+      this.lockLingerTimer = undefined;
+      lock.release();
+    }, LOCK_LINGER_MS);
+    this.lockLingerTimer.unref?.();
   }
 
   // ------------------------------------------------------------------ WAL state

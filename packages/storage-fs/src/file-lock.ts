@@ -22,11 +22,20 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+function encodeOwner(o: LockOwner): string {
+  return `${o.pid}@${o.nonce}@${o.at}@${o.host}`;
+}
+
+function decodeOwner(text: string): LockOwner | undefined {
+  const m = /^(\d+)@([^@]+)@(\d+)@(.*)$/.exec(text);
+  return m ? { pid: Number(m[1]), nonce: m[2] as string, at: Number(m[3]), host: m[4] as string } : undefined;
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * A cross-process exclusive lock: a file created with O_EXCL holding the owner's pid, host and a
- * nonce. A lock whose owner process is gone (same host), or which is older than `staleMs` and
+ * A cross-process exclusive lock: a symlink whose target names the owner's pid, host and a
+ * nonce (created atomically; EEXIST when held). A lock whose owner process is gone (same host), or which is older than `staleMs` and
  * unreadable or from another host, is stale: it is broken under a second O_EXCL "breaker" file
  * that re-checks the nonce, so two processes never both break and both take the same lock.
  */
@@ -46,21 +55,17 @@ export class FileLock {
   /** Tries once; true when acquired. */
   tryAcquire(): boolean {
     const nonce = randomBytes(8).toString('hex');
-    let fd: number;
+    const owner: LockOwner = { pid: process.pid, host: HOST, nonce, at: Date.now() };
     try {
-      fd = fs.openSync(this.file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600);
+      // A symlink is created atomically (EEXIST when taken) and, with a short target, carries the
+      // owner record inside the inode: no data block, so taking and dropping it is cheap.
+      fs.symlinkSync(encodeOwner(owner), this.file);
     } catch (err) {
       if (osCode(err) === 'EEXIST') {
         this.breakIfStale();
         return false;
       }
       throw toStorageError('lock', this.label, err);
-    }
-    try {
-      const owner: LockOwner = { pid: process.pid, host: HOST, nonce, at: Date.now() };
-      fs.writeSync(fd, JSON.stringify(owner));
-    } finally {
-      fs.closeSync(fd);
     }
     this.nonce = nonce;
     return true;
@@ -71,13 +76,47 @@ export class FileLock {
     if (this.tryAcquire()) return;
     const deadline = Date.now() + timeoutMs;
     let delay = 0.25;
-    for (;;) {
-      if (delay < 1) await new Promise<void>((r) => setImmediate(r));
-      else await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
-      if (this.tryAcquire()) return;
-      if (Date.now() >= deadline) throw new FFLockTimeoutError(this.label, timeoutMs);
-      delay = Math.min(delay * 1.5, 25);
+    try {
+      for (;;) {
+        if (delay < 1) await new Promise<void>((r) => setImmediate(r));
+        else await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+        if (this.tryAcquire()) return;
+        if (Date.now() >= deadline) throw new FFLockTimeoutError(this.label, timeoutMs);
+        // Tell a holder that keeps the lock between its commits to hand it over.
+        this.signalWaiting();
+        delay = Math.min(delay * 1.5, 5);
+      }
+    } finally {
+      if (this.held) fs.rmSync(this.wantFile, { force: true });
     }
+  }
+
+  private get wantFile(): string {
+    return `${this.file}.want`;
+  }
+
+  private signalWaiting(): void {
+    try {
+      fs.symlinkSync(String(process.pid), this.wantFile);
+    } catch {
+      // already signalled by someone
+    }
+  }
+
+  /** True when another process waits for this lock. */
+  othersWaiting(): boolean {
+    try {
+      fs.lstatSync(this.wantFile);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** After releasing because others wait: give them up to 20 ms to take the lock before competing again. */
+  async handOver(): Promise<void> {
+    const until = Date.now() + 20;
+    while (Date.now() < until && this.othersWaiting()) await sleep(1);
   }
 
   release(): void {
@@ -92,15 +131,8 @@ export class FileLock {
 
   private readOwner(file: string): { owner: LockOwner | undefined; ageMs: number } | undefined {
     try {
-      const st = fs.statSync(file);
-      const text = fs.readFileSync(file, 'utf8');
-      let owner: LockOwner | undefined;
-      try {
-        owner = JSON.parse(text) as LockOwner;
-      } catch {
-        owner = undefined;
-      }
-      return { owner, ageMs: Date.now() - st.mtimeMs };
+      const st = fs.lstatSync(file);
+      return { owner: decodeOwner(fs.readlinkSync(file)), ageMs: Date.now() - st.mtimeMs };
     } catch {
       return undefined;
     }
@@ -118,17 +150,17 @@ export class FileLock {
     const info = this.readOwner(this.file);
     if (!info || !this.isStale(info)) return;
     const breaker = `${this.file}.break`;
-    let fd: number;
     try {
-      fd = fs.openSync(breaker, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600);
+      fs.symlinkSync(
+        encodeOwner({ pid: process.pid, host: HOST, nonce: 'breaker', at: Date.now() }),
+        breaker,
+      );
     } catch {
       const b = this.readOwner(breaker);
       if (b && b.ageMs > 2000) fs.rmSync(breaker, { force: true });
       return;
     }
     try {
-      fs.writeSync(fd, JSON.stringify({ pid: process.pid, host: HOST, nonce: 'breaker', at: Date.now() }));
-      fs.closeSync(fd);
       const again = this.readOwner(this.file);
       const sameOwner = again && (again.owner?.nonce ?? null) === (info.owner?.nonce ?? null);
       if (again && sameOwner && this.isStale(again)) fs.rmSync(this.file, { force: true });

@@ -88,7 +88,7 @@ export class WalFile {
    * frame being written right now by another process) or an END frame.
    */
   scan(apply: (frame: WalFrame) => void): { stop: 'zero' | 'eof' | 'bad' | 'end'; reason?: string } {
-    let requested = 64 << 10;
+    let requested = 8 << 10;
     let buf = readExactSync(this.fd, requested, this.offset);
     let base = this.offset;
     for (;;) {
@@ -104,7 +104,7 @@ export class WalFile {
             : { stop: 'bad', reason: 'torn frame at end of file' };
         }
         base = this.offset;
-        requested = Math.max(64 << 10, r.bytes);
+        requested = Math.max(256 << 10, r.bytes);
         buf = readExactSync(this.fd, requested, base);
         continue;
       }
