@@ -20,6 +20,8 @@ export function sizes(ctx: BenchContext) {
     b5Iterations: q ? 200 : 2_000,
     b5ColdIterations: q ? 3 : 15,
     b6Messages: q ? 10_000 : 100_000,
+    /** fsync-bound loops stop after this long (the rate does not depend on the count; keeps runs bounded on a slow disk). */
+    durableLoopMs: q ? 2_000 : 8_000,
   };
 }
 
