@@ -8,7 +8,9 @@ export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/;
 export const TIMED_ID_PATTERN = /^[a-z][a-z_]*_\d{8}_\d{6}_\d{6}$/;
 /** Ids this store generates or imports: conservative characters only, so they are always safe path segments. */
 export const SAFE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,199}$/;
-export const DOCUMENT_ID_PATTERN = /^[0-9a-f]{8}_[A-Za-z0-9_.-]{1,255}$/;
+/** Longest sanitised name inside a document id, so the id fits one 255-character key segment. */
+export const MAX_DOCUMENT_NAME_LENGTH = 246;
+export const DOCUMENT_ID_PATTERN = /^[0-9a-f]{8}_[A-Za-z0-9_.-]{1,246}$/;
 
 function randomHex(n: number): string {
   return randomBytes(Math.ceil(n / 2))
@@ -26,22 +28,56 @@ export function generateInsightId(): string {
 
 /**
  * Timed ids are `<prefix>_<YYYYMMDD>_<HHMMSS>_<mmm><nnn>`: the UTC time, its milliseconds, and a
- * 3-digit counter within that millisecond. A process-wide logical clock never goes backwards, so ids
- * are unique and lexically ordered by creation within a process even for back-to-back calls; when
- * more than 1000 ids are asked for in one millisecond the clock borrows from the next one.
+ * 3-digit counter within that millisecond.
+ * - Ids from the real clock use a process-wide logical clock that never goes backwards, so they are
+ *   unique and lexically ordered by creation even for back-to-back calls; more than 1000 ids in one
+ *   millisecond borrow from the next one.
+ * - Ids for an explicit time (imports, replays, tests) keep that time and take the next free counter
+ *   of that millisecond; they never move the logical clock (a far-future date cannot skew later ids).
+ * Every issued tick is recorded per millisecond (bounded LRU), so the two kinds never collide in-process.
  * Across processes the caller still checks existence under a lock (see the manager).
  */
-let lastTick = 0; // milliseconds * 1000 + counter
+/** The last real-clock id issued: [milliseconds, counter]. */
+let last: [number, number] = [0, -1];
+/** Next free counter per millisecond; kept in least-recently-used order. */
+const nextCounter = new Map<number, number>();
+const MAX_TRACKED_MILLISECONDS = 10_000;
+/** 9999-12-31T23:59:59.999Z: the id format has a 4-digit year. */
+const MAX_ID_TIME_MS = 253_402_300_799_999;
 
-function nextTick(now: Date): number {
-  const candidate = now.getTime() * 1000;
-  lastTick = candidate > lastTick ? candidate : lastTick + 1;
-  return lastTick;
+/** The first free (millisecond, counter) at or after the given one; records it as used. */
+function claim(startMs: number, startCounter: number): [number, number] {
+  let ms = startMs;
+  let counter = startCounter;
+  for (;;) {
+    const next = nextCounter.get(ms) ?? 0;
+    if (counter < next) counter = next;
+    if (counter > 999) {
+      ms += 1; // more than 1000 ids in one millisecond: borrow from the next one
+      counter = 0;
+      continue;
+    }
+    nextCounter.delete(ms);
+    nextCounter.set(ms, counter + 1);
+    if (nextCounter.size > MAX_TRACKED_MILLISECONDS)
+      nextCounter.delete(nextCounter.keys().next().value as number);
+    return [ms, counter];
+  }
 }
 
-function formatTimed(prefix: string, tick: number): string {
-  const ms = Math.floor(tick / 1000);
-  const counter = tick % 1000;
+function nextTick(explicit: Date | undefined): [number, number] {
+  if (explicit) {
+    const ms = explicit.getTime();
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_ID_TIME_MS)
+      throw new FFValidationError('invalid date for a generated id', { path: 'now' });
+    return claim(ms, 0);
+  }
+  const now = Date.now();
+  last = now > last[0] ? claim(now, 0) : claim(last[0], last[1] + 1);
+  return last;
+}
+
+function formatTimed(prefix: string, [ms, counter]: [number, number]): string {
   const d = new Date(ms);
   const p = (v: number, w = 2) => String(v).padStart(w, '0');
   const date = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}`;
@@ -49,7 +85,7 @@ function formatTimed(prefix: string, tick: number): string {
   return `${prefix}_${date}_${time}_${p(d.getUTCMilliseconds(), 3)}${p(counter, 3)}`;
 }
 
-export function generateTimedId(prefix: string, now: Date = new Date()): string {
+export function generateTimedId(prefix: string, now?: Date): string {
   if (!/^[a-z][a-z_]*$/.test(prefix))
     throw new FFValidationError(`invalid id prefix ${JSON.stringify(prefix)}`, { path: 'prefix' });
   return formatTimed(prefix, nextTick(now));
@@ -69,7 +105,8 @@ export function generateContextSnapshotId(now?: Date): string {
 
 /** `<8 hex>_<sanitized filename>` */
 export function generateDocumentId(filename: string): string {
-  return `${randomHex(8)}_${sanitizeFilename(filename)}`;
+  // 8 hex + `_` + name must still fit one 255-character key segment.
+  return `${randomHex(8)}_${sanitizeFilename(filename, MAX_DOCUMENT_NAME_LENGTH)}`;
 }
 
 /**

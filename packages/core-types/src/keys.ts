@@ -51,7 +51,8 @@ export function resolveInside(base: string, key: string): string {
   const root = path.resolve(base);
   const full = path.resolve(root, ...key.split('/'));
   const rel = path.relative(root, full);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+  // `..foo` is a legal name; only `..` itself or `../…` leaves the root.
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
     throw new FFValidationError([{ path: 'key', message: 'key resolves outside the store' }]);
   }
   return full;
