@@ -5,7 +5,7 @@
  *
  * users/<u>/profile.json                                  the user profile (blob)
  * users/<u>/session-index                                 log: session create/update/touch/delete events
- * users/<u>/sessions/<sid>/session.json                   session metadata mirror (blob)
+ *                                                         (the sessions' metadata; see services/session-index.ts)
  * users/<u>/sessions/<sid>/messages                       log: one record per message
  * users/<u>/sessions/<sid>/streams/<messageId>            log: deltas of a streamed reply
  * users/<u>/sessions/<sid>/documents/<docId>              document bytes (blob)

@@ -30,7 +30,7 @@ export class MaintenanceService {
   ) {}
 
   /**
-   * Storage checksums (the port's verify) plus: every indexed session has its mirror, no session tree
+   * Storage checksums (the port's verify) plus: no session tree
    * exists without an index entry (left behind by a crash during delete), every document record has its
    * bytes and every document file has a record. `repair` fixes what can be fixed without guessing.
    */
@@ -43,19 +43,6 @@ export class MaintenanceService {
     for (const userId of await this.d.users.list()) {
       const live = new Set(await this.d.sessions.ids(userId));
       for (const sid of live) {
-        const metaKey = keys.sessionMeta(userId, sid);
-        if (!(await storage.exists(metaKey))) {
-          const issue: VerifyIssue = { code: 'SESSION_MIRROR_MISSING', key: metaKey, message: 'session.json is missing' };
-          if (repair) {
-            const s = await this.d.sessions.get(userId, sid);
-            if (s) {
-              const { messageCount: _c, ...rest } = s;
-              await writeJson(this.core, metaKey, rest);
-              issue.repaired = true;
-            }
-          }
-          issues.push(issue);
-        }
         // Documents: records vs bytes.
         const indexKey = keys.documentsIndex(userId, sid);
         const index = (await readJson<Record<string, unknown>>(this.core, indexKey)) ?? {};

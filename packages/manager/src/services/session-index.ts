@@ -9,8 +9,8 @@
  *   { op: 'touch',  s, at }                         (messages appended at `at`)
  *   { op: 'delete', s, at }
  * A process keeps the fold per user and catches up by reading the log from the last seq it saw, so
- * events written by another process are picked up on the next call. The log is the source of truth;
- * session.json is a mirror for people and tools.
+ * events written by another process are picked up on the next call. The log is the only record of a
+ * session's metadata (title, type, times, metadata).
  */
 import type { StorageBackend } from '@ffdb/core-types';
 import { keys } from '../keys.js';
@@ -22,10 +22,20 @@ export interface SessionEntry {
   createdAt: string;
   updatedAt: string;
   metadata: Record<string, unknown>;
+  /** Random tag of the create event that won (first in the log) — lock-free creation check. */
+  nonce?: string;
 }
 
 type IndexEvent =
-  | { op: 'create'; s: string; title: string; type: string; createdAt: string; metadata: Record<string, unknown> }
+  | {
+      op: 'create';
+      s: string;
+      title: string;
+      type: string;
+      createdAt: string;
+      metadata: Record<string, unknown>;
+      n?: string;
+    }
   | { op: 'update'; s: string; title: string; metadata: Record<string, unknown>; at: string }
   | { op: 'touch'; s: string; at: string }
   | { op: 'delete'; s: string; at: string };
@@ -119,13 +129,19 @@ export class SessionIndex {
 
   async appendEvents(userId: string, events: IndexEvent[]): Promise<void> {
     await this.storage.append(keys.sessionIndex(userId), events as unknown as Record<string, unknown>[]);
-    // Apply locally too so this process reads its own writes without waiting for a refresh.
+    // Apply locally too so this process reads its own writes without waiting for a refresh
+    // (creates are not: their winner is decided by log order, see `create`).
     const f = this.folds.get(userId);
-    if (f) for (const e of events) apply(f, e);
+    if (f) for (const e of events) if (e.op !== 'create') apply(f, e);
   }
 
-  create(userId: string, entry: SessionEntry): Promise<void> {
-    return this.appendEvents(userId, [
+  /**
+   * Appends a create event and reports whether it won: when two processes generate the same id at once,
+   * the first create in the log wins and the other caller retries with a new id. No lock needed.
+   */
+  async create(userId: string, entry: SessionEntry): Promise<boolean> {
+    const nonce = Math.random().toString(36).slice(2) + Date.now().toString(36);
+    await this.appendEvents(userId, [
       {
         op: 'create',
         s: entry.sessionId,
@@ -133,8 +149,17 @@ export class SessionIndex {
         type: entry.sessionType,
         createdAt: entry.createdAt,
         metadata: entry.metadata,
+        n: nonce,
       },
     ]);
+    const f = await this.refresh(userId);
+    return f.sessions.get(entry.sessionId)?.nonce === nonce;
+  }
+
+  /** Known (live or deleted) — ids are never reused. */
+  async taken(userId: string, sessionId: string): Promise<boolean> {
+    const f = await this.refresh(userId);
+    return f.sessions.has(sessionId) || f.deleted.has(sessionId);
   }
 
   update(userId: string, sessionId: string, title: string, metadata: Record<string, unknown>, at: string): Promise<void> {
@@ -166,6 +191,7 @@ function apply(f: UserFold, e: IndexEvent): void {
           createdAt: e.createdAt,
           updatedAt: e.createdAt,
           metadata: e.metadata ?? {},
+          ...(e.n ? { nonce: e.n } : {}),
         });
       }
       return;

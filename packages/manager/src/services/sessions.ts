@@ -1,4 +1,7 @@
-/** Sessions: the session index is the source of truth; session.json mirrors it for people and tools. */
+/**
+ * Sessions live in the user's session index log (create/update/touch/delete events, see session-index.ts);
+ * a session's messages, documents and context live under users/<u>/sessions/<sid>/.
+ */
 import {
   DEFAULT_SESSION_TITLES,
   FALLBACK_SESSION_TITLE,
@@ -10,7 +13,6 @@ import {
 } from '@ffdb/core-types';
 import { z } from 'zod';
 import type { Core } from '../core.js';
-import { writeJson } from '../json-blob.js';
 import { keys } from '../keys.js';
 import { assertSessionId, assertString, assertUserId, parseOptions } from '../validation.js';
 import type { SessionEntry } from './session-index.js';
@@ -28,6 +30,20 @@ const ListSessionsOptions = z.object({
   sessionType: z.string().optional(),
   order: z.enum(['newest', 'oldest']).optional(),
 });
+
+/** The time part of a generated id (`…_YYYYMMDD_HHMMSS_NNNNNN`): creation order across prefixes. */
+function creationKey(e: SessionEntry): string {
+  const m = /\d{8}_\d{6}_\d{6}$/.exec(e.sessionId);
+  return `${e.createdAt}|${m ? m[0] : e.sessionId}`;
+}
+
+/** Newest activity first, then newest creation. */
+function byRecency(a: SessionEntry, b: SessionEntry): number {
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt < b.updatedAt ? 1 : -1;
+  const ka = creationKey(a);
+  const kb = creationKey(b);
+  return ka < kb ? 1 : ka > kb ? -1 : 0;
+}
 
 export class SessionService {
   constructor(
@@ -48,11 +64,6 @@ export class SessionService {
     };
   }
 
-  private mirror(userId: string, s: Session): Promise<void> {
-    const { messageCount: _omit, ...rest } = s; // the count lives in the log, never in the mirror
-    return writeJson(this.core, keys.sessionMeta(userId, s.sessionId), rest);
-  }
-
   async create(userId: string, title?: unknown, opts?: unknown): Promise<string> {
     assertUserId(userId);
     if (title !== undefined && title !== null) assertString(title, 'title', { max: 200 });
@@ -63,12 +74,10 @@ export class SessionService {
     const finalTitle =
       typeof title === 'string' && title.length > 0 ? title : (DEFAULT_SESSION_TITLES[type] ?? FALLBACK_SESSION_TITLE);
     await this.users.ensure(userId);
-    // One lock per user: ids are unique across processes (checked against the index under the lock).
-    return this.core.storage.withLock(keys.sessionIndex(userId), async () => {
-      let sessionId = generateSessionId(prefix, this.core.clock.now());
-      while ((await this.core.index.has(userId, sessionId)) || (await this.core.index.wasDeleted(userId, sessionId))) {
-        sessionId = generateSessionId(prefix, this.core.clock.now());
-      }
+    // Lock-free: the first create event of an id in the user's index log wins; a loser retries.
+    for (;;) {
+      const sessionId = generateSessionId(prefix, this.core.clock.now());
+      if (await this.core.index.taken(userId, sessionId)) continue;
       const now = this.core.now();
       const entry: SessionEntry = {
         sessionId,
@@ -78,10 +87,9 @@ export class SessionService {
         updatedAt: now,
         metadata: o.metadata ?? {},
       };
-      await this.core.index.create(userId, entry);
-      await this.mirror(userId, this.toSession(userId, entry, 0));
+      if (!(await this.core.index.create(userId, entry))) continue;
       return sessionId;
-    });
+    }
   }
 
   /** Creates a session with a given id (import). False when it exists. */
@@ -90,9 +98,8 @@ export class SessionService {
     return this.core.storage.withLock(keys.sessionIndex(userId), async () => {
       if (await this.core.index.has(userId, session.sessionId)) return false;
       const entry: SessionEntry = { ...session, metadata: session.metadata ?? {} };
-      await this.core.index.create(userId, entry);
+      if (!(await this.core.index.create(userId, entry))) return false;
       if (session.updatedAt > session.createdAt) await this.core.index.touch(userId, session.sessionId, session.updatedAt);
-      await this.mirror(userId, this.toSession(userId, entry, 0));
       return true;
     });
   }
@@ -121,8 +128,6 @@ export class SessionService {
       const metadata = u.metadata ? { ...e.metadata, ...u.metadata } : e.metadata;
       const at = this.core.now();
       await this.core.index.update(userId, sessionId, title, metadata, at);
-      const next = { ...e, title, metadata, updatedAt: e.updatedAt > at ? e.updatedAt : at };
-      await this.mirror(userId, this.toSession(userId, next, 0));
       return true;
     });
   }
@@ -133,17 +138,7 @@ export class SessionService {
     let entries = await this.core.index.list(userId);
     if (o.sessionType !== undefined) entries = entries.filter((e) => e.sessionType === o.sessionType);
     // newest = last activity first, then creation (ids order by creation).
-    entries.sort((a, b) =>
-      a.updatedAt !== b.updatedAt
-        ? a.updatedAt < b.updatedAt
-          ? 1
-          : -1
-        : a.sessionId < b.sessionId
-          ? 1
-          : a.sessionId > b.sessionId
-            ? -1
-            : 0,
-    );
+    entries.sort(byRecency);
     if (o.order === 'oldest') entries.reverse();
     const offset = o.offset ?? 0;
     const page = o.limit === undefined ? entries.slice(offset) : entries.slice(offset, offset + o.limit);
@@ -156,7 +151,7 @@ export class SessionService {
   /** Every session id of a user, newest first (internal: no validation). */
   async ids(userId: string): Promise<string[]> {
     const entries = await this.core.index.list(userId);
-    return entries.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0)).map((e) => e.sessionId);
+    return entries.sort(byRecency).map((e) => e.sessionId);
   }
 
   /** Removes a session: hidden from the index first, then its tree. Callers emit hooks. */
