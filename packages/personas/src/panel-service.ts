@@ -339,6 +339,21 @@ export class PanelService {
     });
   }
 
+  /** Removes a panel's session link (the panel stays the user's). False when it does not exist. */
+  async unlinkSession(panelId: string): Promise<boolean> {
+    assertSafeId(panelId, 'panelId');
+    return this.lock(this.keys.panelLock(panelId), async () => {
+      const panel = await this.readPanel(panelId);
+      if (!panel) return false;
+      const { sessionId: _dropped, ...rest } = panel;
+      await writeJson(this.o.storage, this.keys.panelMeta(panelId), {
+        ...rest,
+        updatedAt: this.o.clock.now().toISOString(),
+      });
+      return true;
+    });
+  }
+
   /** Panels linked to one session of a user. */
   async findPanelsForSession(userId: string, sessionId: string): Promise<Panel[]> {
     assertUserId(userId);

@@ -386,6 +386,11 @@ for (const store of STORE_CASES) {
         'FF_VALIDATION',
       );
       expect(await panels.linkSession('panel_20990101_000000_000000', 'alice', 's')).toBe(false);
+      expect(await panels.unlinkSession(other)).toBe(true);
+      expect(await panels.findPanelsForSession('alice', 'panel_session_20250501_000000_000002')).toEqual([]);
+      expect((await panels.getPanel(other))?.userId).toBe('alice');
+      expect((await panels.getPanel(other))?.sessionId).toBeUndefined();
+      expect(await panels.unlinkSession('panel_20990101_000000_000000')).toBe(false);
       expect(
         code(await errorOf(() => panels.createPanel('multi_persona', ['a', 'b'], { sessionId: 's1' }))),
       ).toBe('FF_VALIDATION');

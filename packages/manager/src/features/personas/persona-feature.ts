@@ -158,6 +158,13 @@ export class PersonaPanelFeature implements PersonaFeature {
       await this.services.panels.deletePanel(panel.panelId);
   }
 
+  /** A deleted session never shows up again: panels linked to it lose the link (they stay the user's). */
+  async onSessionDeleted(userId: string, sessionId: string): Promise<void> {
+    for (const panel of await this.services.panels.findPanelsForSession(userId, sessionId)) {
+      await this.services.panels.unlinkSession(panel.panelId);
+    }
+  }
+
   /** Re-index the panel messages of imported users' panels. */
   async onBulkImport(userIds: readonly string[]): Promise<void> {
     const indexer = await this.indexer();
