@@ -15,12 +15,42 @@ export type DocMaps = Int32Array[];
 
 const YIELD_EVERY_MS = 8;
 
-function sourceTerms(src: SegmentSource): Iterable<[string, Postings]> {
-  if (src instanceof Segment) return src.termEntries();
-  const out: [string, Postings][] = [];
-  for (const [term, p] of src.inverted)
-    out.push([term, { docs: p.docs, tfs: p.tfs, start: 0, end: p.docs.length }]);
-  return out;
+interface TermList {
+  terms: readonly string[];
+  postings: number;
+  postingsOf(i: number): Postings;
+}
+
+/** A source's terms in sorted order with access to each term's postings. */
+function sortedTerms(src: SegmentSource): TermList {
+  if (src instanceof Segment) {
+    const d = src.data;
+    return {
+      terms: d.terms,
+      postings: d.postDocs.length,
+      postingsOf: (i) => ({
+        docs: d.postDocs,
+        tfs: d.postTf,
+        start: d.postStart[i] ?? 0,
+        end: d.postStart[i + 1] ?? 0,
+      }),
+    };
+  }
+  const terms = [...src.inverted.keys()].sort();
+  let postings = 0;
+  const lists = terms.map((t) => {
+    const p = src.inverted.get(t) as { docs: number[]; tfs: number[] };
+    postings += p.docs.length;
+    return p;
+  });
+  return {
+    terms,
+    postings,
+    postingsOf: (i) => {
+      const p = lists[i] as { docs: number[]; tfs: number[] };
+      return { docs: p.docs, tfs: p.tfs, start: 0, end: p.docs.length };
+    },
+  };
 }
 
 export async function buildSegment(
@@ -99,48 +129,53 @@ export async function buildSegment(
   }
   contentOffsets[n] = offset;
 
-  // 2. Postings: gather per term across sources (sources are in doc order, so lists stay sorted).
-  const gathered = new Map<string, { docs: number[]; tfs: number[] }>();
-  for (let s = 0; s < sources.length; s++) {
-    const src = sources[s] as SegmentSource;
-    const map = maps[s] as Int32Array;
-    let count = 0;
-    for (const [term, p] of sourceTerms(src)) {
-      let g: { docs: number[]; tfs: number[] } | undefined;
+  // 2. Postings: a k-way merge of the sources' sorted term lists, copying each posting list (remapped,
+  //    deleted documents dropped) straight into the output arrays. Sources are in doc order, so every
+  //    merged list stays sorted by doc number.
+  const lists = sources.map(sortedTerms);
+  let bound = 0;
+  for (const l of lists) bound += l.postings;
+  const postDocsAll = new Uint32Array(bound);
+  const postTfAll = new Uint16Array(bound);
+  const terms: string[] = [];
+  const starts: number[] = [];
+  const heads = lists.map(() => 0);
+  let at = 0;
+  let steps = 0;
+  for (;;) {
+    let min: string | undefined;
+    for (let s = 0; s < lists.length; s++) {
+      const t = (lists[s] as TermList).terms[heads[s] as number];
+      if (t !== undefined && (min === undefined || t < min)) min = t;
+    }
+    if (min === undefined) break;
+    const startAt = at;
+    for (let s = 0; s < lists.length; s++) {
+      const l = lists[s] as TermList;
+      const h = heads[s] as number;
+      if (l.terms[h] !== min) continue;
+      heads[s] = h + 1;
+      const p = l.postingsOf(h);
+      const map = maps[s] as Int32Array;
       for (let i = p.start; i < p.end; i++) {
         const nd = map[p.docs[i] as number] as number;
         if (nd < 0) continue;
-        if (!g) {
-          g = gathered.get(term);
-          if (!g) {
-            g = { docs: [], tfs: [] };
-            gathered.set(term, g);
-          }
-        }
-        g.docs.push(nd);
-        g.tfs.push(p.tfs[i] as number);
+        postDocsAll[at] = nd;
+        postTfAll[at] = Math.min(65535, p.tfs[i] as number);
+        at++;
       }
-      if (++count % 2048 === 0) await maybeYield();
     }
+    if (at > startAt) {
+      terms.push(min);
+      starts.push(startAt);
+    }
+    if (++steps % 4096 === 0) await maybeYield();
   }
-  const terms = [...gathered.keys()].sort();
-  let total = 0;
-  for (const g of gathered.values()) total += g.docs.length;
   const postStart = new Uint32Array(terms.length + 1);
-  const postDocs = new Uint32Array(total);
-  const postTf = new Uint16Array(total);
-  let at = 0;
-  for (let t = 0; t < terms.length; t++) {
-    const g = gathered.get(terms[t] as string) as { docs: number[]; tfs: number[] };
-    postStart[t] = at;
-    for (let i = 0; i < g.docs.length; i++) {
-      postDocs[at] = g.docs[i] as number;
-      postTf[at] = Math.min(65535, g.tfs[i] as number);
-      at++;
-    }
-    if (t % 4096 === 4095) await maybeYield();
-  }
+  postStart.set(starts);
   postStart[terms.length] = at;
+  const postDocs = at === bound ? postDocsAll : postDocsAll.slice(0, at);
+  const postTf = at === bound ? postTfAll : postTfAll.slice(0, at);
 
   const data: SegmentData = {
     name,
