@@ -168,7 +168,6 @@ export class ChatSession {
     const signal = AbortSignal.any([this.replyAbort.signal, this.opts.signal]);
     // The stream starts with the first piece, so a responder that fails at once stores no empty reply.
     let stream: Awaited<ReturnType<FFStorageManager['beginMessageStream']>> | null = null;
-    let reply = '';
     write(`${this.personaId ?? 'assistant'}> `);
     try {
       for await (const piece of this.opts.responder.reply({
@@ -188,7 +187,6 @@ export class ChatSession {
             ...(this.personaId ? { personaId: this.personaId } : {}),
           },
         });
-        reply += piece;
         await stream.write(piece);
         write(piece);
       }

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type FFConfig, loadConfig } from '@ffdb/core-types';
-import { FFStorageManager } from '@ffdb/manager';
+import type { FFStorageManager } from '@ffdb/manager';
 import { CliError, InterruptedError } from './errors.js';
 import { ProgressBar } from './progress.js';
 import { type Style, colorEnabled, makeStyle } from './style.js';
@@ -76,6 +76,8 @@ export class CliContext {
         existsSync(base) && statSync(base).isDirectory() ? 'holds no ffdb store' : 'does not exist';
       throw new CliError(`no ffdb store at ${base} (${hint}); run \`ffdb init\` or pass --data DIR`);
     }
+    // Loaded on demand: --help and --version stay fast.
+    const { FFStorageManager } = await import('@ffdb/manager');
     this.manager = await FFStorageManager.open(config);
     return this.manager;
   }

@@ -24,6 +24,7 @@ export class ProgressBar {
   private lastDraw = 0;
   private readonly stream: NodeJS.WriteStream;
   private drawn = false;
+  private ticker: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: ProgressOptions) {
     this.total = opts.total;
@@ -78,8 +79,18 @@ export class ProgressBar {
     this.drawn = true;
   }
 
+  /** Redraws twice a second while one long call runs, so elapsed time moves without callbacks. */
+  start(): void {
+    if (!this.active || this.ticker) return;
+    this.draw();
+    this.ticker = setInterval(() => this.draw(), 500);
+    this.ticker.unref();
+  }
+
   /** Clears the bar (the command prints its own summary). */
   finish(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
     if (this.drawn) this.stream.write('\r\u001b[2K');
     this.drawn = false;
   }

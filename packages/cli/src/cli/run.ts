@@ -38,5 +38,6 @@ function report(
   hint: string,
 ) {
   io.stderr.write(`ffdb: error: ${e.message}${hint}\n`);
-  if (json) io.stdout.write(`${JSON.stringify({ error: e }, null, 2)}\n`);
+  // An interrupted command (e.g. `msg tail --follow --json`, a JSON Lines stream) adds no document.
+  if (json && e.code !== 'CLI_INTERRUPTED') io.stdout.write(`${JSON.stringify({ error: e }, null, 2)}\n`);
 }

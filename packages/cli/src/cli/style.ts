@@ -33,7 +33,6 @@ export function makeStyle(enabled: boolean): Style {
   };
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes
 const ANSI = /\u001b\[[0-9;]*m/g;
 export const visibleLength = (s: string) => s.replace(ANSI, '').length;
 

@@ -112,6 +112,7 @@ export function registerContentCommands(program: Command, state: RunState): void
         } catch (e) {
           if (!ctx.signal.aborted) throw e;
         }
+        ctx.checkInterrupted();
       }),
     );
 

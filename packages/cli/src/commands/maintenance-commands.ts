@@ -8,6 +8,14 @@ import { renderPairs, renderTable } from '../cli/table.js';
 
 type Progress = { done: number; total: number; item?: string };
 
+/**
+ * Progress callbacks and the abort signal are offered to every long manager call; a manager version
+ * that does not take them ignores them (the bar then shows elapsed time only).
+ */
+function longRunning(opts: { signal: AbortSignal; onProgress: (p: Progress) => void; [k: string]: unknown }) {
+  return opts as any;
+}
+
 export function registerMaintenanceCommands(program: Command, state: RunState): void {
   program
     .command('export')
@@ -17,13 +25,17 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
       action(state, async (ctx, [dir]) => {
         const m = await ctx.open();
         const bar = ctx.progress('Exporting', undefined, 'items');
-        const report = await m.exportData(dir!, {
-          signal: ctx.signal,
-          onProgress: (p: Progress) => {
-            bar.setTotal(p.total);
-            bar.update(p.done, p.item);
-          },
-        });
+        bar.start();
+        const report = await m.exportData(
+          dir!,
+          longRunning({
+            signal: ctx.signal,
+            onProgress: (p: Progress) => {
+              bar.setTotal(p.total);
+              bar.update(p.done, p.item);
+            },
+          }),
+        );
         bar.finish();
         ctx.checkInterrupted();
         ctx.result({ exportedTo: path.resolve(dir!), report }, () =>
@@ -56,15 +68,19 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
             bar.setTotal(p.total);
             bar.update(p.done, p.item);
           };
+          bar.start();
           const report =
             o.from === 'python'
-              ? await m.importFromPython(dir!, {
-                  ...(o.timezone ? { timezone: o.timezone } : {}),
-                  rebuildIndex: o.reindex,
-                  signal: ctx.signal,
-                  onProgress,
-                })
-              : await m.importData(dir!, { signal: ctx.signal, onProgress });
+              ? await m.importFromPython(
+                  dir!,
+                  longRunning({
+                    ...(o.timezone ? { timezone: o.timezone } : {}),
+                    rebuildIndex: o.reindex,
+                    signal: ctx.signal,
+                    onProgress,
+                  }),
+                )
+              : await m.importData(dir!, longRunning({ signal: ctx.signal, onProgress }));
           bar.finish();
           ctx.checkInterrupted();
           ctx.result({ from: o.from, source: path.resolve(dir!), report }, () => summary(report));
@@ -80,7 +96,7 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
       action<{ repair?: boolean }>(state, async (ctx, _a, o) => {
         const m = await ctx.open();
         const bar = ctx.progress('Verifying', undefined, 'items');
-        bar.update(0);
+        bar.start();
         const report = await m.verify({ repair: o.repair === true });
         bar.finish();
         ctx.result(report, () =>
@@ -106,15 +122,17 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
       action(state, async (ctx) => {
         const m = await ctx.open();
         const bar = ctx.progress('Compacting', undefined, 'items');
-        bar.update(0);
+        bar.start();
         const started = Date.now();
-        const report = await m.compact({
-          signal: ctx.signal,
-          onProgress: (p: Progress) => {
-            bar.setTotal(p.total);
-            bar.update(p.done, p.item);
-          },
-        });
+        const report = await m.compact(
+          longRunning({
+            signal: ctx.signal,
+            onProgress: (p: Progress) => {
+              bar.setTotal(p.total);
+              bar.update(p.done, p.item);
+            },
+          }),
+        );
         bar.finish();
         ctx.result({ durationMs: Date.now() - started, report: report ?? null }, () =>
           [`Compacted in ${((Date.now() - started) / 1000).toFixed(2)} s`, summary(report)]

@@ -32,7 +32,7 @@ export function registerStoreCommands(program: Command, state: RunState): void {
     .action(
       action<{ summary?: boolean }>(state, async (ctx, _args, opts) => {
         const cfg = ctx.loadConfig();
-        const summary = configSummary(cfg) as Record<string, unknown>;
+        const summary = configSummary(cfg) as unknown as Record<string, unknown>;
         ctx.result(opts.summary ? summary : cfg, () =>
           opts.summary ? renderPairs(Object.entries(summary)) : JSON.stringify(cfg, null, 2),
         );
@@ -111,7 +111,7 @@ export function registerStoreCommands(program: Command, state: RunState): void {
           ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
           ...(opts.offset !== undefined ? { offset: opts.offset } : {}),
         });
-        const rows = [];
+        const rows: { userId: string; username: string; createdAt: string | null }[] = [];
         for (const id of ids) {
           const p = await m.getUserProfile(id);
           rows.push({ userId: id, username: p?.username ?? '', createdAt: p?.createdAt ?? null });

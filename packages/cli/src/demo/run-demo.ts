@@ -149,7 +149,7 @@ export async function runDemo(ctx: CliContext, opts: { seedOnly?: boolean }): Pr
   const semantic = await optional(() => runSearch(m, q.user, q.semantic, 'vector', 5));
   const hybrid = await optional(() => runSearch(m, q.user, q.hybrid, 'hybrid', 5));
   const storage = await m.getStorageStats();
-  const perUser = [];
+  const perUser: Awaited<ReturnType<Manager['getUserStats']>>[] = [];
   for (const u of sample.users) perUser.push(await m.getUserStats(u.userId));
 
   ctx.result(

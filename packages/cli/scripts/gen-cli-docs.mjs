@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * Generates docs/cli.md from the `--help` text of every ffdb command (the built program in dist/).
+ * `node packages/cli/scripts/gen-cli-docs.mjs` writes the file; `--check` exits 1 when it is stale.
+ * The help text is rendered at 80 columns, as `ffdb … --help` prints it when piped.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const DOC_PATH = path.resolve(here, '../../../docs/cli.md');
+
+const INTRO = `# ffdb command line
+
+\`ffdb\` is the command-line tool of ffdb (package \`@ffdb/cli\`). This page is generated from the
+\`--help\` output of every command by \`packages/cli/scripts/gen-cli-docs.mjs\`; a test keeps it in sync.
+
+In this repository, run it as \`node packages/cli/dist/bin.js …\` after \`npm run setup\` (or \`npm run demo\`);
+installed from npm, the binary is \`ffdb\`.
+
+## Conventions
+
+- **Store**: \`--data DIR\` picks the store directory; otherwise \`storage.basePath\` of the configuration
+  (default \`./data\`). A store is a directory holding \`ffdb.json\`. Every command except \`init\`, \`demo\`
+  and \`import\` refuses to run on a directory without one ("no ffdb store at …").
+- **Configuration**: defaults, then the environment preset (\`CHATDB_ENV\`: development, test, production),
+  then the JSON file (\`--config FILE\` or \`$CHATDB_CONFIG_PATH\`), then \`CHATDB_<SECTION>_<FIELD>\` variables
+  (e.g. \`CHATDB_STORAGE_BASE_PATH\`), then \`--data\`. \`ffdb config show\` prints the result.
+- **\`--json\`**: the command prints exactly one JSON document on stdout (errors too:
+  \`{"error": {"code", "message", "exitCode"}}\`). The one exception is \`msg tail --follow --json\`, which
+  prints one JSON message per line (JSON Lines) until stopped.
+- **Human output**: aligned tables; search hits show the matched terms highlighted (bold on a terminal,
+  \`**term**\` when piped). Long work (import, export, reindex, compact, demo seeding) draws a progress bar with
+  rate and ETA on stderr, only on a terminal and never with \`--json\`.
+- **Errors**: one line on stderr (\`ffdb: error: …\`) and a non-zero exit code: \`1\` the operation failed,
+  \`2\` bad usage or invalid input, \`130\` interrupted.
+- **Ctrl-C** stops long work between units and closes the store normally; a second Ctrl-C quits at once.
+  Either way the store stays consistent (writes are atomic, appends are acknowledged only when durable).
+- **Chat**: \`ffdb chat\` answers through an OpenAI-compatible endpoint when \`--llm-url\` or
+  \`CHATDB_LLM_BASE_URL\` is set (\`CHATDB_LLM_API_KEY\`, \`CHATDB_LLM_MODEL\`), otherwise with a small local
+  responder that answers from your own history through full-text search.
+`;
+
+/** Every command in definition order, depth first. */
+function walk(cmd, prefix = []) {
+  const out = [];
+  for (const sub of cmd.commands) {
+    const names = [...prefix, sub.name()];
+    out.push({ names, cmd: sub });
+    out.push(...walk(sub, names));
+  }
+  return out;
+}
+
+export async function generate() {
+  const { buildProgram } = await import(path.resolve(here, '../dist/cli/program.js'));
+  const sink = { write: () => true };
+  const program = buildProgram({
+    io: { stdout: sink, stderr: sink, stdin: process.stdin, env: {} },
+    exitCode: 0,
+  });
+  const render = (c) => {
+    c.configureHelp({ helpWidth: 80 });
+    return c.helpInformation().trimEnd();
+  };
+  const parts = [INTRO, '## ffdb\n', '```text', render(program), '```\n'];
+  for (const { names, cmd } of walk(program)) {
+    parts.push(`## ffdb ${names.join(' ')}\n`, '```text', render(cmd), '```\n');
+  }
+  return `${parts.join('\n').trimEnd()}\n`;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const text = await generate();
+  if (process.argv.includes('--check')) {
+    let current = '';
+    try {
+      current = readFileSync(DOC_PATH, 'utf8');
+    } catch {}
+    if (current !== text) {
+      console.error(`${DOC_PATH} is out of date; run node packages/cli/scripts/gen-cli-docs.mjs`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(DOC_PATH, text);
+    console.log(`wrote ${DOC_PATH}`);
+  }
+}

@@ -1,0 +1,398 @@
+/**
+ * Every command of the built `ffdb` binary, run as a subprocess on one store: success, the --json
+ * shape, a bad argument (exit 2, one error line) and a missing store (exit 1, one error line).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorLine, ffdb, parse, tempDir } from './helpers.js';
+
+const tmp = tempDir('commands');
+const store = path.join(tmp.dir, 'store');
+const missing = path.join(tmp.dir, 'no-store-here');
+const run = (...args: string[]) => ffdb(['--data', store, ...args]);
+const runJson = (...args: string[]) => ffdb(['--data', store, '--json', ...args]);
+let sessionId = '';
+
+beforeAll(async () => {
+  const init = await runJson('init');
+  expect(init.code, init.stderr).toBe(0);
+  await run('user', 'add', 'alice', '--username', 'Alice');
+  const s = await runJson('session', 'new', 'alice', '--title', 'Moon talk');
+  sessionId = parse(s).sessionId;
+  await run('msg', 'add', 'alice', sessionId, 'The radio emission of the moon is faint');
+  await run('msg', 'add', 'alice', sessionId, 'Planets have thick atmospheres', '--role', 'assistant');
+});
+afterAll(() => tmp.cleanup());
+
+async function expectMissingStore(...args: string[]) {
+  const r = await ffdb(['--data', missing, ...args]);
+  expect(r.code).toBe(1);
+  expect(errorLine(r)).toMatch(/^ffdb: error: no ffdb store at .*no-store-here/);
+  expect(r.stdout).toBe('');
+}
+
+async function expectUsage(args: string[], pattern: RegExp) {
+  const r = await ffdb(['--data', store, ...args]);
+  expect(r.code, r.stderr).toBe(2);
+  expect(errorLine(r)).toMatch(pattern);
+}
+
+describe('global behaviour', () => {
+  it('prints help and version, exits 0', async () => {
+    const [help, version, sub] = await Promise.all([
+      ffdb(['--help']),
+      ffdb(['--version']),
+      ffdb(['msg', 'add', '--help']),
+    ]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: ffdb [options] [command]');
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(sub.stdout).toContain('Usage: ffdb msg add [options] <userId> <sessionId> <content>');
+  });
+
+  it('rejects an unknown command and an unknown option with one line and exit 2', async () => {
+    await Promise.all([
+      expectUsage(['frobnicate'], /unknown command 'frobnicate'/),
+      expectUsage(['user', 'list', '--bogus'], /unknown option '--bogus'/),
+    ]);
+  });
+
+  it('prints errors as JSON too with --json', async () => {
+    const r = await ffdb(['--data', missing, '--json', 'user', 'list']);
+    expect(r.code).toBe(1);
+    expect(parse(r).error).toMatchObject({ code: 'CLI_ERROR', exitCode: 1 });
+  });
+
+  it('honours CHATDB_STORAGE_BASE_PATH when --data is absent', async () => {
+    const r = await ffdb(['--json', 'user', 'list'], { env: { CHATDB_STORAGE_BASE_PATH: store } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parse(r).map((u: { userId: string }) => u.userId)).toContain('alice');
+  });
+});
+
+describe('init and config', () => {
+  it('init is idempotent and reports it', async () => {
+    const again = parse(await runJson('init'));
+    expect(again).toMatchObject({ basePath: store, created: false, healthy: true });
+    expect((await run('init')).stdout).toContain('already initialised');
+    await expectUsage(['init', 'extra'], /too many arguments/);
+  });
+
+  it('config show prints the effective configuration', async () => {
+    const cfg = parse(await runJson('config', 'show'));
+    expect(cfg.storage.basePath).toBe(store);
+    const summary = parse(await runJson('config', 'show', '--summary'));
+    expect(typeof summary).toBe('object');
+    await expectUsage(['config', 'show', '--bogus'], /unknown option/);
+  });
+
+  it('config validate reports every problem of a file and exits 1', async () => {
+    const good = path.join(tmp.dir, 'good.json');
+    const bad = path.join(tmp.dir, 'bad.json');
+    writeFileSync(good, JSON.stringify({ storage: { max_messages_per_session: 500 } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ storage: { maxMessageSizeBytes: -5 }, locking: { timeoutSeconds: 'x' } }),
+    );
+    const ok = await runJson('config', 'validate', good);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(parse(ok)).toMatchObject({ valid: true, issues: [] });
+    const ko = await runJson('config', 'validate', bad);
+    expect(ko.code).toBe(1);
+    const paths = parse(ko).issues.map((i: { path: string }) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['storage.maxMessageSizeBytes', 'locking.timeoutSeconds']));
+    const absent = await run('config', 'validate', path.join(tmp.dir, 'nope.json'));
+    expect(absent.code).toBe(1);
+    expect(errorLine(absent)).toMatch(/not found/);
+  });
+});
+
+describe('user', () => {
+  it('add, list, show, delete', async () => {
+    const added = await runJson('user', 'add', 'bob', '--username', 'Bob B');
+    expect(added.code, added.stderr).toBe(0);
+    expect(parse(added)).toMatchObject({ userId: 'bob', username: 'Bob B' });
+    const list = parse(await runJson('user', 'list'));
+    expect(list.map((u: { userId: string }) => u.userId)).toEqual(['alice', 'bob']);
+    expect(list[0]).toEqual({ userId: 'alice', username: 'Alice', createdAt: expect.any(String) });
+    const human = await run('user', 'list');
+    expect(human.stdout).toMatch(/^USER\s+USERNAME\s+CREATED\n-+/);
+    const show = parse(await runJson('user', 'show', 'alice'));
+    expect(show.profile.userId).toBe('alice');
+    expect(show.stats).toMatchObject({ userId: 'alice', sessionCount: 1, messageCount: 2 });
+    const dup = await run('user', 'add', 'bob');
+    expect(dup.code).toBe(1);
+    expect(errorLine(dup)).toMatch(/already exists/);
+    expect(parse(await runJson('user', 'delete', 'bob'))).toEqual({ deleted: true, userId: 'bob' });
+    const gone = await run('user', 'show', 'bob');
+    expect(gone.code).toBe(1);
+    expect(errorLine(gone)).toMatch(/user bob not found/);
+  });
+
+  it('refuses to delete a user with sessions unless --force', async () => {
+    await run('session', 'new', 'carol');
+    const refused = await run('user', 'delete', 'carol');
+    expect(refused.code).toBe(1);
+    expect(errorLine(refused)).toMatch(/--force/);
+    expect((await run('user', 'delete', 'carol', '--force')).code).toBe(0);
+  });
+
+  it('rejects bad ids and works only on a store', async () => {
+    await expectUsage(['user', 'add', '../evil'], /userId/);
+    await expectUsage(['user', 'list', '--limit', 'ten'], /--limit must be an integer/);
+    await Promise.all([expectMissingStore('user', 'list'), expectMissingStore('user', 'add', 'x')]);
+  });
+});
+
+describe('session', () => {
+  it('new, list, show, delete', async () => {
+    const created = parse(await runJson('session', 'new', 'alice', '--title', 'Second', '--type', 'debate'));
+    expect(created).toMatchObject({
+      userId: 'alice',
+      title: 'Second',
+      sessionType: 'debate',
+      messageCount: 0,
+    });
+    expect(created.sessionId).toMatch(/^debate_session_\d{8}_\d{6}_\d{6}$/);
+    const list = parse(await runJson('session', 'list', 'alice'));
+    expect(list.map((s: { sessionId: string }) => s.sessionId)).toEqual(
+      expect.arrayContaining([sessionId, created.sessionId]),
+    );
+    const only = parse(await runJson('session', 'list', 'alice', '--type', 'debate'));
+    expect(only).toHaveLength(1);
+    const show = parse(await runJson('session', 'show', 'alice', sessionId));
+    expect(show.session).toMatchObject({ sessionId, messageCount: 2, title: 'Moon talk' });
+    expect(show.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
+    expect((await run('session', 'show', 'alice', sessionId)).stdout).toContain('Moon talk');
+    expect(parse(await runJson('session', 'delete', 'alice', created.sessionId))).toMatchObject({
+      deleted: true,
+    });
+    const again = await run('session', 'delete', 'alice', created.sessionId);
+    expect(again.code).toBe(1);
+    expect(errorLine(again)).toMatch(/not found/);
+  });
+
+  it('rejects bad arguments and a missing store', async () => {
+    await Promise.all([
+      expectUsage(['session', 'show', 'alice', '../x'], /sessionId/),
+      expectUsage(['session', 'new'], /missing required argument 'userId'/),
+      expectMissingStore('session', 'list', 'alice'),
+    ]);
+  });
+});
+
+describe('msg', () => {
+  it('add, list, tail', async () => {
+    const added = parse(
+      await runJson('msg', 'add', 'alice', sessionId, 'Third message', '--metadata', '{"k":1}'),
+    );
+    expect(added).toMatchObject({ role: 'user', content: 'Third message', metadata: { k: 1 }, seq: 2 });
+    expect(added.messageId).toMatch(/^msg_[0-9a-f]{12}$/);
+    const fromStdin = await ffdb(['--data', store, '--json', 'msg', 'add', 'alice', sessionId, '-'], {
+      input: 'from stdin',
+    });
+    expect(parse(fromStdin).content).toBe('from stdin');
+    const list = parse(await runJson('msg', 'list', 'alice', sessionId));
+    expect(list.map((m: { seq: number }) => m.seq)).toEqual([0, 1, 2, 3]);
+    const rev = parse(await runJson('msg', 'list', 'alice', sessionId, '--reverse', '--limit', '2'));
+    expect(rev.map((m: { content: string }) => m.content)).toEqual(['from stdin', 'Third message']);
+    const tail = parse(await runJson('msg', 'tail', 'alice', sessionId, '-n', '1'));
+    expect(tail).toHaveLength(1);
+    expect(tail[0].content).toBe('from stdin');
+    expect((await run('msg', 'list', 'alice', sessionId)).stdout).toMatch(/user\s+The radio emission/);
+  });
+
+  it('tail --follow prints messages appended by another process until Ctrl-C', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN, cleanEnv } = await import('./helpers.js');
+    const child = spawn(
+      process.execPath,
+      [BIN, '--data', store, '--json', 'msg', 'tail', 'alice', sessionId, '-n', '0', '--follow'],
+      {
+        env: cleanEnv(),
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const closed = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    // Wait until the follower is reading, then append from another process.
+    await new Promise((r) => setTimeout(r, 1500));
+    await run('msg', 'add', 'alice', sessionId, 'followed message');
+    const deadline = Date.now() + 10_000;
+    while (!out.includes('followed message') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    expect(await closed).toBe(130);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((m: { content: string }) => m.content)).toContain('followed message');
+  });
+
+  it('rejects bad arguments and a missing store', async () => {
+    await expectUsage(['msg', 'add', 'alice', sessionId, '   '], /content/);
+    await expectUsage(['msg', 'list', 'alice', sessionId, '--limit', '-3'], /--limit/);
+    const noSession = await run('msg', 'add', 'alice', 'chat_session_20000101_000000_000000', 'x');
+    expect(noSession.code).toBe(1);
+    expect(errorLine(noSession)).toMatch(/not found/);
+    await Promise.all([
+      expectMissingStore('msg', 'list', 'alice', sessionId),
+      expectMissingStore('msg', 'tail', 'alice', sessionId),
+    ]);
+  });
+});
+
+describe('doc', () => {
+  it('add, list, get, process', async () => {
+    const file = path.join(tmp.dir, 'notes.txt');
+    writeFileSync(file, 'Jupiter and Venus were observed with radio telescopes.\nThe moon is cold.\n');
+    const added = parse(await runJson('doc', 'add', 'alice', sessionId, file));
+    expect(added).toMatchObject({ originalName: 'notes.txt', mimeType: 'text/plain', size: 73 });
+    expect(added.documentId).toMatch(/^[0-9a-f]{8}_notes\.txt$/);
+    const list = parse(await runJson('doc', 'list', 'alice', sessionId));
+    expect(list.map((d: { documentId: string }) => d.documentId)).toContain(added.documentId);
+    const raw = await run('doc', 'get', 'alice', sessionId, added.documentId);
+    expect(raw.stdout).toBe('Jupiter and Venus were observed with radio telescopes.\nThe moon is cold.\n');
+    const out = path.join(tmp.dir, 'copy.txt');
+    const info = parse(await runJson('doc', 'get', 'alice', sessionId, added.documentId, '-o', out));
+    expect(info).toMatchObject({ documentId: added.documentId, writtenTo: out });
+    const processed = await runJson('doc', 'process', 'alice', sessionId, file);
+    expect(processed.code, processed.stderr).toBe(0);
+    expect(parse(processed)).toMatchObject({ success: true, chunkCount: expect.any(Number) });
+    expect(parse(processed).vectorCount).toBeGreaterThan(0);
+  });
+
+  it('rejects bad arguments and a missing store', async () => {
+    const noFile = await run('doc', 'add', 'alice', sessionId, path.join(tmp.dir, 'absent.txt'));
+    expect(noFile.code).toBe(1);
+    expect(errorLine(noFile)).toMatch(/no such file/);
+    const exe = path.join(tmp.dir, 'tool.exe');
+    writeFileSync(exe, 'MZ');
+    await expectUsage(['doc', 'add', 'alice', sessionId, exe], /allowedExtensions/);
+    const unknown = await run('doc', 'get', 'alice', sessionId, 'deadbeef_none.txt');
+    expect(unknown.code).toBe(1);
+    await expectMissingStore('doc', 'list', 'alice', sessionId);
+  });
+});
+
+describe('search', () => {
+  it('full-text search with highlights', async () => {
+    const r = parse(await runJson('search', 'alice', 'moon'));
+    expect(r.mode).toBe('fts');
+    const hit = r.results.find((x: { content: string }) => x.content.includes('radio emission of the moon'));
+    expect(hit).toBeDefined();
+    const [a, b] = hit.highlights[0];
+    expect(hit.content.slice(a, b).toLowerCase()).toBe('moon');
+    const human = await run('search', 'alice', 'moon');
+    expect(human.stdout).toContain('**moon**');
+  });
+
+  it('vector and hybrid search', async () => {
+    const vector = await runJson('search', 'alice', 'radio telescopes observing planets', '--mode', 'vector');
+    expect(vector.code, vector.stderr).toBe(0);
+    expect(parse(vector).results.length).toBeGreaterThan(0);
+    const hybrid = await runJson('search', 'alice', 'moon', '--mode', 'hybrid', '--limit', '3');
+    expect(hybrid.code, hybrid.stderr).toBe(0);
+    const results = parse(hybrid).results;
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.length).toBeLessThanOrEqual(3);
+    expect(results[0].explain).toMatchObject({ fused: expect.any(Number) });
+  });
+
+  it('rejects bad arguments and a missing store', async () => {
+    const [nobody] = await Promise.all([
+      run('search', 'nobody', 'moon'),
+      expectUsage(
+        ['search', 'alice', 'moon', '--mode', 'fuzzy'],
+        /--mode must be one of fts, vector, hybrid/,
+      ),
+      expectUsage(['search', 'alice', 'moon', '--limit', '0'], /--limit/),
+      expectMissingStore('search', 'alice', 'moon'),
+    ]);
+    expect(nobody.code).toBe(1);
+  });
+});
+
+describe('stats', () => {
+  it('store, user and session statistics', async () => {
+    const storeStats = parse(await runJson('stats'));
+    expect(storeStats).toMatchObject({
+      scope: 'store',
+      stats: { userCount: expect.any(Number), messageCount: expect.any(Number) },
+    });
+    const user = parse(await runJson('stats', 'alice'));
+    expect(user.stats).toMatchObject({ userId: 'alice', sessionCount: 1 });
+    expect(user.documents).toMatchObject({ totalDocuments: expect.any(Number) });
+    const session = parse(await runJson('stats', 'alice', sessionId));
+    expect(session.stats).toMatchObject({ sessionId, messageCount: expect.any(Number) });
+    expect(session.analysis).toMatchObject({
+      messagesByRole: expect.any(Object),
+      topTerms: expect.any(Array),
+    });
+    expect((await run('stats')).stdout).toMatch(/userCount\s+\d+/);
+  });
+
+  it('rejects bad arguments and a missing store', async () => {
+    const [nobody] = await Promise.all([
+      run('stats', 'nobody'),
+      expectUsage(['stats', 'alice', '../x'], /sessionId/),
+      expectMissingStore('stats'),
+    ]);
+    expect(nobody.code).toBe(1);
+  });
+});
+
+describe('export and import', () => {
+  it('round-trips the store through a bundle', async () => {
+    const bundle = path.join(tmp.dir, 'bundle');
+    const exported = await runJson('export', bundle);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(parse(exported)).toMatchObject({ exportedTo: bundle, report: expect.any(Object) });
+    const copy = path.join(tmp.dir, 'copy');
+    const imported = await ffdb(['--data', copy, '--json', 'import', bundle]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(parse(imported)).toMatchObject({ from: 'ffdb', source: bundle });
+    const a = parse(await runJson('msg', 'list', 'alice', sessionId, '--all'));
+    const b = parse(await ffdb(['--data', copy, '--json', 'msg', 'list', 'alice', sessionId, '--all']));
+    expect(b.map((m: { messageId: string }) => m.messageId)).toEqual(
+      a.map((m: { messageId: string }) => m.messageId),
+    );
+  });
+
+  it('rejects bad arguments and a missing store', async () => {
+    await expectUsage(['import', tmp.dir, '--from', 'sqlite'], /--from must be one of ffdb, python/);
+    const notDir = await run('import', path.join(tmp.dir, 'absent'));
+    expect(notDir.code).toBe(1);
+    expect(errorLine(notDir)).toMatch(/not a directory/);
+    await expectMissingStore('export', path.join(tmp.dir, 'never'));
+  });
+});
+
+describe('maintenance', () => {
+  it('verify, verify --repair, compact, reindex', async () => {
+    const verify = await runJson('verify');
+    expect(verify.code, verify.stdout).toBe(0);
+    expect(parse(verify)).toMatchObject({ ok: true, issues: expect.any(Array) });
+    expect(parse(await runJson('verify', '--repair')).ok).toBe(true);
+    const compact = await runJson('compact');
+    expect(compact.code, compact.stderr).toBe(0);
+    expect(parse(compact)).toMatchObject({ durationMs: expect.any(Number) });
+    const reindex = parse(await runJson('reindex'));
+    expect(reindex).toMatchObject({ users: 1 });
+    expect(parse(await runJson('reindex', '--user', 'alice'))).toMatchObject({ users: 1 });
+    // Search still works after compact + reindex.
+    expect(parse(await runJson('search', 'alice', 'atmospheres')).results.length).toBeGreaterThan(0);
+  });
+
+  it('rejects bad arguments and a missing store', async () => {
+    await expectUsage(['verify', '--fix'], /unknown option '--fix'/);
+    expect((await run('reindex', '--user', 'nobody')).code).toBe(1);
+    await Promise.all([
+      expectMissingStore('verify'),
+      expectMissingStore('compact'),
+      expectMissingStore('reindex'),
+    ]);
+  });
+});
