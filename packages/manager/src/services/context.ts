@@ -1,5 +1,6 @@
 /** Situational context: the current one (a blob) and snapshots (one blob each, named by a timed id). */
 import {
+  FFValidationError,
   generateContextSnapshotId,
   parseOrThrow,
   type SituationalContext,
@@ -85,7 +86,10 @@ export class ContextService {
   async history(userId: string, sessionId: string, limit?: unknown): Promise<ContextSnapshotEntry[]> {
     assertUserId(userId);
     assertSessionId(sessionId);
-    const lim = parseOptions(z.number().int().nonnegative().optional(), limit, 'limit');
+    if (limit !== undefined && limit !== null && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0)) {
+      throw new FFValidationError([{ path: 'limit', message: 'must be a non-negative integer' }]);
+    }
+    const lim = limit ?? undefined;
     const root = keys.contextHistoryRoot(userId, sessionId);
     const names = (await this.core.storage.list(root))
       .filter((k) => k.endsWith('.json'))
