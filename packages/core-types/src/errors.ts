@@ -57,10 +57,12 @@ export class FFError extends Error {
   /** True for any ffdb error of this class (or a subclass), even from another copy of the package. */
   static isInstance<T extends typeof FFError>(this: T, value: unknown): value is InstanceType<T> {
     if (typeof value !== 'object' || value === null || !(BRAND in value)) return false;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the check was called on
     if (this === (FFError as unknown)) return true;
     // Compare by name along the prototype chain so duplicate package copies still match.
     let proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
     while (proto) {
+      // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the check was called on
       if (proto.constructor?.name === this.name) return true;
       proto = Object.getPrototypeOf(proto);
     }

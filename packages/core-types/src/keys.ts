@@ -5,7 +5,7 @@ import { FFValidationError } from './errors.js';
 export const MAX_KEY_LENGTH = 1024;
 export const MAX_KEY_SEGMENT_LENGTH = 255;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we reject
+// Control characters, backslashes and colons (drive letters, NTFS streams) are never part of a key.
 const FORBIDDEN_IN_SEGMENT = /[\x00-\x1f\x7f\\:]/;
 
 /** Problems with a key, or [] when it is a valid storage key. */

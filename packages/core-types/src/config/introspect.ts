@@ -77,6 +77,14 @@ export function kindOf(schema: z.ZodType): FieldKind {
   }
 }
 
+/** Plain-language names of the patterns the schema uses (keyed by regex source). */
+const PATTERN_NAMES: Record<string, string> = {
+  '^(?!\\.{1,2}$)[^/\\\\\\0]+$': 'one path component (no `/`, `\\`, NUL; not `.` or `..`)',
+  '^[a-z][a-z_]*$': 'lower-case letters and `_`',
+  '^\\.[A-Za-z0-9_.-]+$': 'starts with `.`, no separators',
+  '^\\.[A-Za-z0-9]+$': 'starts with `.`, then letters or digits',
+};
+
 function fmt(n: unknown): string {
   return typeof n === 'number' && Math.abs(n) >= 2 ** 53 - 1 ? (n > 0 ? '∞' : '-∞') : String(n);
 }
@@ -113,9 +121,10 @@ export function ruleOf(schema: z.ZodType): string {
         parts.push(`length ≤ ${String(cd.maximum)}`);
         break;
       case 'string_format':
-        if (cd.format === 'regex' && cd.pattern)
-          parts.push(`matches \`${String((cd.pattern as RegExp).source ?? cd.pattern)}\``);
-        else if (cd.format === 'url') parts.push('URL');
+        if (cd.format === 'regex' && cd.pattern) {
+          const source = String((cd.pattern as RegExp).source ?? cd.pattern);
+          parts.push(PATTERN_NAMES[source] ?? `matches \`${source}\``);
+        } else if (cd.format === 'url') parts.push('URL');
         break;
       case 'custom':
         break;

@@ -546,7 +546,7 @@ export const RuntimeConfigSchema = z
     maxConcurrentOperations: posInt(10),
     // Not in the reference.
     /** Log threshold of the default logger; `silent` logs nothing. */
-    logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug', 'trace']).default('silent'),
+    logLevel: z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('silent'),
     /** Allow message/document contents in log lines (off: logs carry ids and sizes only). */
     logContent: bool(false),
   })
