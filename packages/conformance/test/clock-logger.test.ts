@@ -43,3 +43,11 @@ describe('MemoryLogger', () => {
     expect(child.entries).toEqual([]);
   });
 });
+
+describe('@ffdb/conformance/memory', () => {
+  it('exports the reference adapters without the suites', async () => {
+    const memory = await import('../src/memory/index.js');
+    expect(typeof memory.MemoryStorageBackend).toBe('function');
+    expect('runStorageBackendSuite' in memory).toBe(false);
+  });
+});
