@@ -65,6 +65,33 @@ for (const store of STORE_CASES) {
       expect(await panels.getPanel('panel_20990101_000000_000000')).toBeNull();
     });
 
+    it("snapshots a user panel's personas with that user's shadowing", async () => {
+      const { personas, panels } = services();
+      await personas.savePersona('analyst', { name: "Alice's Analyst" }, 'alice');
+      const panelId = await panels.createPanel('multi_persona', ['analyst', 'creative'], { userId: 'alice' });
+      const names = (await panels.getPanelPersonas(panelId)).map((p) => p.name);
+      expect(names).toEqual(["Alice's Analyst", 'Creative Innovator']);
+    });
+
+    it('rejects hostile panel ids on every method', async () => {
+      const { panels } = services();
+      for (const id of ['../x', 'a/b', '', 'x\0y', '..']) {
+        for (const call of [
+          () => panels.getPanel(id),
+          () => panels.getPanelMessages(id),
+          () => panels.getPanelStats(id),
+          () => panels.getPanelInsights(id),
+          () => panels.savePanelInsight(id, { content: 'x' }),
+          () => panels.addPanelMessage(id, { personaId: 'a', content: 'x' }),
+          () => panels.deletePanel(id),
+          () => panels.linkSession(id, 'alice', 's1'),
+        ]) {
+          expect(code(await errorOf(call)), id).toBe('FF_VALIDATION');
+        }
+      }
+      expect(await storage.list('', { recursive: true })).toEqual([]);
+    });
+
     it('enforces panel types and their min/max personas, and the global bounds', async () => {
       const { panels } = services({ maxPersonasPerPanel: 4 });
       const bad = async (fn: () => Promise<unknown>, path: string, limit?: number) => {
