@@ -137,6 +137,7 @@ const s2: Bench = {
           rows: figures.map(figureRow),
           notes: [
             ratios(a, b),
+            `${ratios(a, c)} (MiniSearch on its 100-user subset)`,
             `ffdb cache: cacheMaxUsers ${cache.cacheMaxUsers}, segmentCacheSize ${cache.segmentCacheSize}; index after the queries: ${JSON.stringify(a.extra)}`,
             'Queries pick a random user each time, so most ffdb queries load that user\u2019s segment from disk (the cache holds 64 of 1,000 users): the p50 is a cold per-user load plus the query.',
             'FTS5: one table for all users, the user id is an FTS column ANDed with the terms.',
