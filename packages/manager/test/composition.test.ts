@@ -1,0 +1,158 @@
+// The manager loads reflect-metadata; import it before tsyringe (as a user program would).
+import '../src/index.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MemoryStorageBackend } from '@ffdb/conformance';
+import { container as rootContainer } from 'tsyringe';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  FFConfigError,
+  FFStorageManager,
+  type FFError,
+  loadConfig,
+  MessageRole,
+  TOKENS,
+  createMessage,
+  validateConfig,
+} from '../src/index.js';
+import { removeDir, tempDir, testConfig } from './helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function dir(): string {
+  const d = tempDir();
+  cleanups.push(() => removeDir(d));
+  return d;
+}
+
+function track(m: FFStorageManager): FFStorageManager {
+  cleanups.push(() => m.close());
+  return m;
+}
+
+describe('composition root', () => {
+  it('re-exports core-types and needs no setup line', () => {
+    expect(typeof loadConfig).toBe('function');
+    expect(typeof validateConfig).toBe('function');
+    expect(MessageRole.ASSISTANT).toBe('assistant');
+    expect(createMessage({ role: 'user', content: 'x' }).messageId).toMatch(/^msg_/);
+    expect(typeof TOKENS.StorageBackend).toBe('symbol');
+    expect(typeof (Reflect as { getMetadata?: unknown }).getMetadata).toBe('function');
+  });
+
+  it('defaults to storage-fs + lz4 + cbor on the configured base path; initialize is idempotent', async () => {
+    const base = dir();
+    const m = track(new FFStorageManager(testConfig(base)));
+    expect(m.basePath).toBe(base);
+    expect(await m.initialize()).toBe(true);
+    expect(await m.initialize()).toBe(true);
+    expect(m.storage.id).toBe('storage-fs');
+    expect(m.container.resolve<{ id: string }>(TOKENS.Compressor as never).id).toBe('lz4');
+    expect(m.container.resolve<{ id: string }>(TOKENS.Codec as never).id).toBe('cbor');
+    await m.createUser('a');
+    expect(fs.existsSync(base)).toBe(true);
+    // Nothing is registered in tsyringe's root container.
+    expect(rootContainer.isRegistered(TOKENS.StorageBackend as never)).toBe(false);
+  });
+
+  it('two managers on two base paths never share state', async () => {
+    const a = track(await FFStorageManager.open(testConfig(dir())));
+    const b = track(await FFStorageManager.open(testConfig(dir())));
+    await a.createUser('same');
+    const sa = await a.createSession('same', 'A');
+    expect(await b.userExists('same')).toBe(false);
+    expect(await b.listSessions('same')).toEqual([]);
+    await b.createUser('same');
+    expect((await b.listSessions('same')).length).toBe(0);
+    expect((await a.getSession('same', sa))?.title).toBe('A');
+    expect(a.storage).not.toBe(b.storage);
+  });
+
+  it('a custom StorageBackend override is used for everything', async () => {
+    const base = dir();
+    const backend = new MemoryStorageBackend();
+    const m = track(new FFStorageManager(testConfig(base), { overrides: { [TOKENS.StorageBackend]: backend } }));
+    expect(await m.initialize()).toBe(true);
+    const sid = await m.createSession('mem', 'x');
+    await m.addMessage('mem', sid, { role: 'user', content: 'hi' });
+    await m.saveDocument('mem', sid, 'a.txt', 'doc');
+    expect(m.storage).toBe(backend);
+    expect(await backend.countLog(`users/mem/sessions/${sid}/messages`)).toBe(1);
+    // Nothing touched the disk under the base path.
+    expect(fs.readdirSync(base)).toEqual([]);
+    // Overrides by token name work too.
+    const other = new MemoryStorageBackend();
+    const n = track(new FFStorageManager(testConfig(dir()), { overrides: { StorageBackend: other } }));
+    await n.createUser('named');
+    expect(await other.exists('users/named/profile.json')).toBe(true);
+  });
+
+  it('a caller child container supplies adapters; a missing required token is a clear FFConfigError', async () => {
+    const parent = rootContainer.createChildContainer();
+    const backend = new MemoryStorageBackend();
+    parent.register(TOKENS.StorageBackend as never, { useValue: backend });
+    const m = track(new FFStorageManager(testConfig(dir()), { container: parent }));
+    await m.createUser('viaContainer');
+    expect(await backend.exists('users/viaContainer/profile.json')).toBe(true);
+
+    const bare = track(new FFStorageManager(testConfig(dir()), { defaults: false, overrides: { [TOKENS.StorageBackend]: new MemoryStorageBackend() } }));
+    const err = (await bare.initialize().catch((e: unknown) => e)) as FFError;
+    expect(FFConfigError.isInstance(err)).toBe(true);
+    expect(err.code).toBe('FF_CONFIG_MISSING_TOKEN');
+    expect(err.message).toContain('TOKENS.Compressor');
+    expect(err.message).toContain('TOKENS.Codec');
+    expect(() => new FFStorageManager(testConfig(dir()), { overrides: { Nope: 1 } as never })).toThrow(/Unknown override/);
+  });
+
+  it('invalid configuration throws FFConfigError listing every problem', () => {
+    const err = (() => {
+      try {
+        new FFStorageManager({ storage: { basePath: '', maxMessageSizeBytes: -1 } } as never);
+      } catch (e) {
+        return e as FFConfigError;
+      }
+      return null;
+    })();
+    expect(FFConfigError.isInstance(err)).toBe(true);
+    expect(err!.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['storage.basePath', 'storage.maxMessageSizeBytes']));
+  });
+
+  it('initialize returns false (not throws) when the base path is unusable; open() throws', async () => {
+    const d = dir();
+    const file = path.join(d, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const m = track(new FFStorageManager(testConfig(path.join(file, 'sub'))));
+    expect(await m.initialize()).toBe(false);
+    expect((await m.healthCheck()).healthy).toBe(false);
+    await expect(m.createUser('x')).rejects.toMatchObject({ code: 'FF_STORAGE_MISSING_BASE' });
+    await expect(FFStorageManager.open(testConfig(path.join(file, 'sub')))).rejects.toMatchObject({ name: 'FFStorageError' });
+  });
+
+  it('open() accepts a config or { config, overrides }; close() is final and releases the store', async () => {
+    const base = dir();
+    const m = await FFStorageManager.open({ config: testConfig(base) });
+    await m.createUser('u');
+    await m.close();
+    await m.close();
+    await expect(m.createUser('v')).rejects.toMatchObject({ code: 'FF_CLOSED' });
+    expect(await m.initialize()).toBe(false);
+    const again = track(await FFStorageManager.open(testConfig(base)));
+    expect(await again.userExists('u')).toBe(true);
+  });
+
+  it('a disabled or missing feature package throws FF_PACKAGE_MISSING naming the package', async () => {
+    const m = track(await FFStorageManager.open({ config: testConfig(dir()), features: { search: false, vectors: false, personas: false } }));
+    expect(m.getFeatureStatus()).toEqual({ search: 'disabled', vectors: 'disabled', personas: 'disabled' });
+    for (const call of [
+      () => m.searchMessages('u', 'x'),
+      () => m.vectorSearch('u', 'x'),
+      () => m.listPersonas(),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: 'FF_PACKAGE_MISSING' });
+    }
+    expect(() => m.chunkText('abc')).toThrow(/vectors feature is disabled/);
+  });
+});
