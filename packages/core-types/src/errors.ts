@@ -55,7 +55,8 @@ export class FFError extends Error {
   }
 
   /** True for any ffdb error of this class (or a subclass), even from another copy of the package. */
-  static isInstance<T extends typeof FFError>(this: T, value: unknown): value is InstanceType<T> {
+  // `this` is typed as any constructor of an FFError so subclasses with other constructor signatures qualify.
+  static isInstance<T extends FFError>(this: abstract new (...args: any[]) => T, value: unknown): value is T {
     if (typeof value !== 'object' || value === null || !(BRAND in value)) return false;
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the check was called on
     if (this === (FFError as unknown)) return true;

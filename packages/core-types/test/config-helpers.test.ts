@@ -36,7 +36,9 @@ describe('config lookups', () => {
 
   it('detectSessionType uses the longest matching prefix', () => {
     expect(detectSessionType(config, 'panel_session_20250101_000000_000000')).toBe('panel');
-    expect(detectSessionType(config, 'problem_solving_session_20250101_000000_000000')).toBe('problem_solving');
+    expect(detectSessionType(config, 'problem_solving_session_20250101_000000_000000')).toBe(
+      'problem_solving',
+    );
     expect(detectSessionType(config, 'whatever')).toBe('chat');
   });
 
@@ -46,7 +48,10 @@ describe('config lookups', () => {
     expect(getDefaultPersona(config, 'analyst')?.name).toBe('Analytical Thinker');
     expect(getDefaultPersona(config, 'toString')).toBeUndefined();
     expect(getEmbeddingConfig(config)?.modelName).toBe('hashed-ngram');
-    expect(getEmbeddingConfig(config, 'openai')).toMatchObject({ embeddingDimension: 1536, requiresApiKey: true });
+    expect(getEmbeddingConfig(config, 'openai')).toMatchObject({
+      embeddingDimension: 1536,
+      requiresApiKey: true,
+    });
     expect(getEmbeddingConfig(config, 'nope')).toBeUndefined();
     expect(getChunkingConfig(config)).toMatchObject({ chunkSize: 800, chunkOverlap: 100 });
     expect(getChunkingConfig(config, 'fixed_size')).toMatchObject({ chunkSize: 512, chunkOverlap: 64 });
@@ -72,7 +77,11 @@ describe('config lookups', () => {
     expect(isAllowedFile(config, '.exe')).toBe(false);
     expect(isAllowedFile(config, '.txt', 'application/x-msdownload')).toBe(false);
     expect(
-      isAllowedFile(config, '.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'),
+      isAllowedFile(
+        config,
+        '.docx',
+        'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      ),
     ).toBe(true);
   });
 });
@@ -85,7 +94,11 @@ describe('configSummary', () => {
       basePath: '/var/lib/ffdb/data',
       valid: true,
       issueCount: 0,
-      limits: { maxMessageSizeBytes: 1_048_576, maxDocumentSizeBytes: 104_857_600, maxMessagesPerSession: 100_000 },
+      limits: {
+        maxMessageSizeBytes: 1_048_576,
+        maxDocumentSizeBytes: 104_857_600,
+        maxMessagesPerSession: 100_000,
+      },
       vector: { defaultEmbeddingProvider: 'hashed-ngram', embeddingDimension: 384 },
       compression: { enabled: true, algorithm: 'lz4', archiveAlgorithm: 'brotli' },
       features: { compression: true, embedMessages: false, streaming: true },
@@ -95,7 +108,10 @@ describe('configSummary', () => {
   });
 
   it('reports an invalid config instead of throwing', () => {
-    const bad = { ...DEFAULT_CONFIG, search: { ...DEFAULT_CONFIG.search, defaultPageSize: 1000 } } as FFConfig;
+    const bad = {
+      ...DEFAULT_CONFIG,
+      search: { ...DEFAULT_CONFIG.search, defaultPageSize: 1000 },
+    } as FFConfig;
     expect(configSummary(bad)).toMatchObject({ valid: false, issueCount: 1 });
   });
 });
@@ -109,9 +125,12 @@ describe('schema introspection', () => {
       expect(f.envVar).toMatch(/^CHATDB_[A-Z0-9_]+$/);
       expect(envVarFor(f.path)).toBe(f.envVar);
       const [, ...rest] = f.path.split('.');
-      expect(rest.join('_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).toBe(
-        f.envVar.replace(/^CHATDB_[A-Z]+_/, ''),
-      );
+      expect(
+        rest
+          .join('_')
+          .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+          .toUpperCase(),
+      ).toBe(f.envVar.replace(/^CHATDB_[A-Z]+_/, ''));
     }
     expect(envVarFor('storage.basePath')).toBe('CHATDB_STORAGE_BASE_PATH');
   });

@@ -219,6 +219,17 @@ describe('JSON files', () => {
     expect(c.runtime.entityPatterns.order_numbers).toBe('ORD-\\d+');
   });
 
+  it("the file's manager fields (environment, auto_reload, …) do not change the chosen environment", () => {
+    const file = writeJson('manager-fields.json', {
+      environment: 'production',
+      auto_reload: true,
+      storage: {},
+    });
+    const c = loadConfig({ path: file, environment: 'test', env: noEnv });
+    expect(c.environment).toBe('test');
+    expect(c.storage.basePath).toBe('./test_data');
+  });
+
   it('reads the file from CHATDB_CONFIG_PATH', () => {
     const file = writeJson('from-env.json', { storage: { base_path: '/from/env' } });
     expect(loadConfig({ env: { CHATDB_CONFIG_PATH: file } }).storage.basePath).toBe('/from/env');
@@ -327,6 +338,13 @@ describe('environment variables', () => {
     expect(comma.document.allowedExtensions).toEqual(['.txt', '.pdf', '.csv']);
     const e = configError(() => loadConfig({ env: { CHATDB_DOCUMENT_ALLOWED_EXTENSIONS: '[".txt",' } }));
     expect(e.message).toContain('CHATDB_DOCUMENT_ALLOWED_EXTENSIONS');
+  });
+
+  it('map variables may use snake_case inside, like files', () => {
+    const c = loadConfig({
+      env: { CHATDB_VECTOR_EMBEDDING_PROVIDERS: '{"my_model":{"model_name":"m","embedding_dimension":16}}' },
+    });
+    expect(c.vector.embeddingProviders.my_model).toMatchObject({ modelName: 'm', embeddingDimension: 16 });
   });
 
   it('maps: JSON objects', () => {

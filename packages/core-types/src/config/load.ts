@@ -18,8 +18,11 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Fields of the reference's configuration manager that may appear in a Python-written file; not config. */
-const MANAGER_FIELDS = new Set(['configFilePath', 'autoReload', 'validateOnLoad']);
+/**
+ * Fields of the reference's configuration manager that may appear in a Python-written file; not config.
+ * (`environment` is chosen by `opts.environment`/`$CHATDB_ENV`, before the file is read.)
+ */
+const MANAGER_FIELDS = new Set(['configFilePath', 'autoReload', 'validateOnLoad', 'environment']);
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -94,7 +97,6 @@ export function readConfigFile(file: string): Record<string, unknown> {
   const problems: ValidationIssue[] = [];
   const camel = camelizeConfig(parsed, problems) as Record<string, unknown>;
   for (const key of MANAGER_FIELDS) delete camel[key];
-  if (camel.environment === null) delete camel.environment;
   if (problems.length)
     throw new FFConfigError(`Configuration file ${resolved} is invalid`, { issues: problems });
   return camel;
@@ -115,7 +117,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): FFConfig {
   }
   const file = opts.path ?? (env.CHATDB_CONFIG_PATH || undefined);
   const fileLayer = file ? readConfigFile(file) : {};
-  const { layer: varsLayer, issues: envIssues } = envLayer(env);
+  const { layer: rawVarsLayer, issues: envIssues } = envLayer(env);
+  // JSON values of map variables may use snake_case inside, like files.
+  const varsLayer = camelizeConfig(rawVarsLayer, envIssues);
   const merged = mergeLayers(
     DEFAULT_CONFIG,
     { environment },
