@@ -1,0 +1,237 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FFNotFoundError, FFValidationError } from '../src/index.js';
+import { BACKENDS, removeDir, type TestStore, tempDir } from './helpers.js';
+
+async function populate(store: TestStore) {
+  const m = store.manager;
+  await m.createUser('alice', { username: 'Alice', email: 'a@x.io' });
+  const s1 = await m.createSession('alice', 'Billing', { metadata: { project: 'b' } });
+  const s2 = await m.createSession('alice', 'Other', { sessionType: 'debate' });
+  await m.addMessages('alice', s1, [
+    { role: 'user', content: 'How do refunds work in the billing service?' },
+    { role: 'assistant', content: 'Refunds in the billing service are processed nightly.' },
+    { role: 'user', content: 'And invoices? Billing invoices too?' },
+  ]);
+  await m.addMessage('alice', s2, { role: 'system', content: 'You are a debate moderator.' });
+  const d1 = await m.saveDocument('alice', s1, 'spec.md', '# Billing spec\nRefunds.');
+  const d2 = await m.saveDocument('alice', s1, 'logo.png', new Uint8Array([1, 2, 3, 4]));
+  await m.updateDocumentAnalysis('alice', s1, d1, { summary: 'spec' });
+  await m.updateContext('alice', s1, { summary: 'Billing questions', keyPoints: ['refunds'], entities: { topics: ['billing'] } });
+  await m.saveContextSnapshot('alice', s1, { summary: 'older' });
+  await m.createUser('bob');
+  return { s1, s2, d1, d2 };
+}
+
+describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
+  let store: TestStore;
+  afterEach(async () => store?.cleanup());
+
+  it('session, user, storage and document stats', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const { s1 } = await populate(store);
+    const ss = await m.getSessionStats('alice', s1);
+    expect(ss).toMatchObject({
+      sessionId: s1,
+      userId: 'alice',
+      storagePath: `users/alice/sessions/${s1}`,
+      messageCount: 3,
+      documentCount: 2,
+      vectorCount: 0,
+      hasContext: true,
+      contextSnapshots: 1,
+    });
+    const contentBytes = [
+      'How do refunds work in the billing service?',
+      'Refunds in the billing service are processed nightly.',
+      'And invoices? Billing invoices too?',
+    ].reduce((s, c) => s + Buffer.byteLength(c), 0);
+    expect(ss.totalSizeBytes).toBe(contentBytes + Buffer.byteLength('# Billing spec\nRefunds.') + 4);
+    expect(ss.averageMessageSize).toBe(Math.round((contentBytes / 3) * 100) / 100);
+    expect(await m.storage.exists(ss.storagePath)).toBe(true);
+    await expect(m.getSessionStats('alice', 'chat_session_20200101_000000_000000')).rejects.toSatisfy((e: unknown) =>
+      FFNotFoundError.isInstance(e),
+    );
+    const us = await m.getUserStats('alice');
+    expect(us).toMatchObject({ userId: 'alice', sessionCount: 2, messageCount: 4, documentCount: 2, messagesByRole: { user: 2, assistant: 1, system: 1 } });
+    expect(us.firstActivity).not.toBeNull();
+    expect(us.lastActivity! >= us.firstActivity!).toBe(true);
+    expect(await m.getUserStats('bob')).toMatchObject({ sessionCount: 0, messageCount: 0, firstActivity: null });
+    await expect(m.getUserStats('nobody')).rejects.toSatisfy((e: unknown) => FFNotFoundError.isInstance(e));
+    const st = await m.getStorageStats();
+    expect(st).toMatchObject({ userCount: 2, sessionCount: 2, messageCount: 4, documentCount: 2 });
+    expect(st.totalSizeBytes).toBeGreaterThan(0);
+    expect(st.compressionRatio).toBeGreaterThan(0);
+    const ds = await m.getDocumentStats('alice');
+    expect(ds).toMatchObject({ totalDocuments: 2, documentTypes: { 'text/markdown': 1, 'image/png': 1 }, analyzedCount: 1 });
+    expect(ds.totalSizeMb).toBe(0);
+    expect(['text/markdown', 'image/png']).toContain(ds.mostCommonType);
+    expect(await m.getDocumentStats('bob')).toMatchObject({ totalDocuments: 0, mostCommonType: null });
+    const up = await m.getDocumentUsagePatterns('alice');
+    expect(up).toMatchObject({ totalDocuments: 2, sessionsWithDocuments: 1, byExtension: { '.md': 1, '.png': 1 } });
+    expect((up.uploadsByHour as number[]).reduce((a, b) => a + b, 0)).toBe(2);
+  });
+
+  it('analyzeConversation and getUserAnalytics', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const { s1 } = await populate(store);
+    const a = await m.analyzeConversation('alice', s1);
+    expect(a).toMatchObject({ messageCount: 3, messagesByRole: { user: 2, assistant: 1 } });
+    expect(a.topTerms[0]).toEqual({ term: 'billing', count: 3 });
+    expect(a.activityByHour).toHaveLength(24);
+    expect(a.activityByHour.reduce((x, y) => x + y, 0)).toBe(3);
+    expect(a.averageMessageLength).toBeGreaterThan(10);
+    expect(a.firstMessageAt! <= a.lastMessageAt!).toBe(true);
+    await expect(m.analyzeConversation('alice', 'chat_session_20200101_000000_000000')).rejects.toSatisfy((e: unknown) =>
+      FFNotFoundError.isInstance(e),
+    );
+    const ua = await m.getUserAnalytics('alice', { days: 7 });
+    expect(ua.days).toBe(7);
+    expect(ua.messagesPerDay).toHaveLength(7);
+    expect(ua.messagesPerDay.at(-1)?.count).toBe(4);
+    expect(ua.sessionsCreated).toBe(2);
+    expect(ua.messagesByRole).toEqual({ user: 2, assistant: 1, system: 1 });
+    await expect(m.getUserAnalytics('alice', { days: 'x' } as never)).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
+  });
+
+  it('healthCheck reports disk usage against the configured thresholds', async () => {
+    store = await backend.create();
+    const h = await store.manager.healthCheck();
+    expect(h.healthy).toBe(true);
+    expect(h.backendType).toBeTypeOf('string');
+    if (backend.name === 'fs') {
+      expect(h.diskUsage).toMatchObject({ totalBytes: expect.any(Number), usedPercentage: expect.any(Number) });
+      const strict = await store.reopen({ runtime: { diskUsageWarningThreshold: 0, diskUsageCriticalThreshold: 0.001 } } as never);
+      const bad = await strict.healthCheck();
+      expect(bad.healthy).toBe(false);
+      expect((bad.errors as string[]).join(' ')).toContain('critical threshold 0.001%');
+    }
+  });
+});
+
+describe.each(BACKENDS)('maintenance ($name)', (backend) => {
+  let store: TestStore;
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await store?.cleanup();
+    for (const d of dirs.splice(0)) removeDir(d);
+  });
+
+  it('verify is clean on a healthy store, finds and repairs orphans', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const { s1, d1 } = await populate(store);
+    expect(await m.verify()).toMatchObject({ ok: true, issues: [] });
+    // A document whose bytes vanished, a stray file, and a session tree without an index entry.
+    await m.storage.delete(`users/alice/sessions/${s1}/documents/${d1}`);
+    await m.storage.write(`users/alice/sessions/${s1}/documents/deadbeef_stray.txt`, new Uint8Array([1]));
+    await m.storage.write('users/alice/sessions/chat_session_20200101_000000_000000/context/current.json', new Uint8Array([123, 125]));
+    const report = await m.verify();
+    expect(report.ok).toBe(false);
+    expect(report.issues.map((i) => i.code).sort()).toEqual(['DOCUMENT_BYTES_MISSING', 'DOCUMENT_ORPHAN', 'SESSION_ORPHAN']);
+    const repaired = await m.verify({ repair: true });
+    expect(repaired.issues.every((i) => i.repaired)).toBe(true);
+    expect((await m.verify()).ok).toBe(true);
+    expect(await m.getDocumentInfo('alice', s1, d1)).toBeNull();
+  });
+
+  it('compact keeps every message; cleanupOldData removes old sessions everywhere', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const { s1, s2 } = await populate(store);
+    const report = await m.compact();
+    expect(report).toHaveProperty('logsCompacted');
+    expect(await m.countMessages('alice', s1)).toBe(3);
+    expect(await m.cleanupOldData({ olderThanDays: 1 })).toMatchObject({ sessionsDeleted: 0 });
+    const future = await store.reopen();
+    const dry = await future.cleanupOldData({ olderThanDays: 0, dryRun: true });
+    expect(dry).toMatchObject({ sessionsDeleted: 2, dryRun: true });
+    expect(await future.listSessions('alice')).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 5));
+    const done = await future.cleanupOldData({ olderThanDays: 0 });
+    expect(done).toMatchObject({ sessionsDeleted: 2, usersAffected: ['alice'] });
+    expect(await future.listSessions('alice')).toEqual([]);
+    expect(await future.getSession('alice', s2)).toBeNull();
+    expect((await future.getStorageStats()).messageCount).toBe(0);
+    await expect(future.cleanupOldData(undefined as never)).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
+  });
+
+  it('exportData then importData into an empty store reproduces everything with the same ids', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const { s1, s2, d1, d2 } = await populate(store);
+    const reply = await m.beginMessageStream('alice', s2, { role: 'assistant' });
+    await reply.write('streamed answer');
+    await reply.complete();
+    const bundle = tempDir('ffdb-bundle-');
+    dirs.push(bundle);
+    const ex = await m.exportData(bundle);
+    expect(ex).toMatchObject({ users: 2, sessions: 2, messages: 5, documents: 2, contexts: 1, contextSnapshots: 1 });
+    const manifest = JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ format: 'ffdb-bundle', version: 1 });
+    expect(fs.readFileSync(path.join(bundle, 'records.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2 + 2 + 5 + 2 + 1 + 1);
+
+    const target = await backend.create();
+    try {
+      const t = target.manager;
+      const im = await t.importData(bundle);
+      expect(im).toMatchObject({ users: 2, sessions: 2, messages: 5, documents: 2, contexts: 1, contextSnapshots: 1, skipped: 0 });
+      expect(await t.listUsers()).toEqual(['alice', 'bob']);
+      expect(await t.getUserProfile('alice')).toEqual(await m.getUserProfile('alice'));
+      expect(await t.listSessions('alice')).toEqual(await m.listSessions('alice'));
+      expect(await t.getAllMessages('alice', s1)).toEqual(await m.getAllMessages('alice', s1));
+      expect((await t.getAllMessages('alice', s2)).at(-1)).toMatchObject({ content: 'streamed answer', metadata: { streamStatus: 'complete' } });
+      expect(await t.getDocument('alice', s1, d2)).toEqual(new Uint8Array([1, 2, 3, 4]));
+      expect(await t.getDocumentInfo('alice', s1, d1)).toEqual(await m.getDocumentInfo('alice', s1, d1));
+      expect(await t.getContext('alice', s1)).toEqual(await m.getContext('alice', s1));
+      expect(await t.getContextHistory('alice', s1)).toEqual(await m.getContextHistory('alice', s1));
+      // Importing again adds nothing twice.
+      const again = await t.importData(bundle);
+      expect(again).toMatchObject({ sessions: 0, messages: 0 });
+      expect(await t.countMessages('alice', s1)).toBe(3);
+      await expect(t.importData(path.join(bundle, 'nope'))).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
+    } finally {
+      await target.cleanup();
+    }
+  });
+});
+
+describe.each(BACKENDS)('restart persistence ($name)', (backend) => {
+  let store: TestStore;
+  afterEach(async () => store?.cleanup());
+
+  it('close, reopen: everything is there', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const { s1, s2, d1 } = await populate(store);
+    await m.updateSession('alice', s2, { title: 'Renamed', metadata: { x: 1 } });
+    const before = {
+      users: await m.listUsers(),
+      profile: await m.getUserProfile('alice'),
+      sessions: await m.listSessions('alice'),
+      messages: await m.getAllMessages('alice', s1),
+      doc: await m.getDocument('alice', s1, d1),
+      docs: await m.listDocuments('alice', s1),
+      ctx: await m.getContext('alice', s1),
+      history: await m.getContextHistory('alice', s1),
+    };
+    await m.close();
+    const r = await store.reopen();
+    expect({
+      users: await r.listUsers(),
+      profile: await r.getUserProfile('alice'),
+      sessions: await r.listSessions('alice'),
+      messages: await r.getAllMessages('alice', s1),
+      doc: await r.getDocument('alice', s1, d1),
+      docs: await r.listDocuments('alice', s1),
+      ctx: await r.getContext('alice', s1),
+      history: await r.getContextHistory('alice', s1),
+    }).toEqual(before);
+    expect((await r.getSession('alice', s2))?.title).toBe('Renamed');
+    expect(await r.addMessage('alice', s1, { role: 'user', content: 'after restart' })).toBe(true);
+    expect((await r.getSession('alice', s1))?.messageCount).toBe(4);
+  });
+});
