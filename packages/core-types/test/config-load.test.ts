@@ -219,6 +219,21 @@ describe('JSON files', () => {
     expect(c.runtime.entityPatterns.order_numbers).toBe('ORD-\\d+');
   });
 
+  it('loads a complete Python to_dict() dump with every reference field in snake_case', () => {
+    // test/fixtures/python-config.json: every section and field of the reference (§3), its defaults,
+    // its manager fields and its snake_case entity pattern names.
+    const file = path.join(import.meta.dirname, 'fixtures', 'python-config.json');
+    const c = loadConfig({ path: file, env: noEnv, environment: 'development' });
+    // The file sets every field, so nothing of the preset shows through: the bare defaults, with the
+    // reference's default provider.
+    const expected = structuredClone(DEFAULT_CONFIG) as FFConfig;
+    expected.vector.defaultEmbeddingProvider = 'nomic-ai';
+    expect(c).toEqual(expected);
+    expect(Object.keys(c.runtime.entityPatterns).sort()).toEqual(
+      Object.keys(DEFAULT_CONFIG.runtime.entityPatterns).sort(),
+    );
+  });
+
   it("the file's manager fields (environment, auto_reload, …) do not change the chosen environment", () => {
     const file = writeJson('manager-fields.json', {
       environment: 'production',

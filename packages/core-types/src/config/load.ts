@@ -109,7 +109,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
  */
 export function loadConfig(opts: LoadConfigOptions = {}): FFConfig {
   const env = opts.env ?? process.env;
-  const environment = opts.environment ?? env.CHATDB_ENV ?? DEFAULT_ENVIRONMENT;
+  const environment = (opts.environment ?? env.CHATDB_ENV ?? DEFAULT_ENVIRONMENT).trim().toLowerCase();
   if (!isEnvironmentName(environment)) {
     throw new FFConfigError(`Unknown environment ${JSON.stringify(environment)}`, {
       issues: [{ path: 'environment', message: `must be one of ${ENVIRONMENTS.join(', ')}` }],
