@@ -149,7 +149,7 @@ export class LunrSearchIndex implements SearchIndex {
   // ------------------------------------------------------------------ cache
 
   /** Unload least-recently-used users until the loaded segments fit the configured cache. */
-  private enforceCache(current: Partition): void {
+  private enforceCache(current: Partition | undefined): void {
     let segments = 0;
     let users = 0;
     for (const p of this.partitions.values()) {
@@ -311,8 +311,19 @@ export class LunrSearchIndex implements SearchIndex {
     if (!parsed.success) throw toValidationError(parsed.error, 'query');
     const q = parsed.data;
     const p = this.partition(q.userId);
-    await p.drain();
-    await p.ensureLoaded();
+    p.pins++;
+    try {
+      await p.drain();
+      await p.ensureLoaded();
+      return this.evaluateLoaded(p, q);
+    } finally {
+      p.pins--;
+      // Loads that happened while other queries were pinned may have left the cache over budget.
+      if (p.pins === 0) this.enforceCache(undefined);
+    }
+  }
+
+  private evaluateLoaded(p: Partition, q: z.output<ReturnType<typeof querySchema>>): IndexHit[] {
     // Everything below is synchronous: the user's segments cannot change under the evaluator.
     const filters: Filters = {
       types: q.types ? new Set(q.types.map((t) => typeCode(t as IndexDocument['type']))) : undefined,

@@ -65,6 +65,8 @@ export class Partition {
   private busy = 0;
   dropped = false;
   lastUsed = 0;
+  /** Queries in progress: a pinned partition is never unloaded under them. */
+  pins = 0;
   /** Live documents according to the manifest (when segments are not loaded). */
   private manifestLive = 0;
 
@@ -93,6 +95,7 @@ export class Partition {
   get evictable(): boolean {
     return (
       this.segments !== null &&
+      this.pins === 0 &&
       this.pending.length === 0 &&
       this.tail.size === 0 &&
       this.frozen.length === 0 &&

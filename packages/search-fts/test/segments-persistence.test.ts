@@ -155,6 +155,11 @@ describe('segments, merges and persistence', () => {
     for (let u = 0; u < 10; u++) {
       expect((await idx.search({ userId: `user${u}`, text: 'message', limit: 100 })).length).toBe(10);
     }
+    // Concurrent queries for more users than the cache holds: none may lose its segments mid-query.
+    const counts = await Promise.all(
+      Array.from({ length: 10 }, (_, u) => idx.search({ userId: `user${u}`, text: 'message', limit: 100 })),
+    );
+    expect(counts.map((h) => h.length)).toEqual(Array(10).fill(10));
     const stats = await idx.stats();
     expect(stats.loadedUsers).toBeLessThanOrEqual(3);
     expect(stats.users).toBe(10);
