@@ -65,6 +65,7 @@ import type {
   StoredMessage,
   VectorFeature,
 } from './features/types.js';
+import { DEFAULT_SLOW_OPERATION_MS, instrumentAsyncMethods } from './instrumentation.js';
 import { keys } from './keys.js';
 import { BundleService, type ExportOptions, type ImportOptions } from './services/bundle.js';
 import { type ContextSnapshotEntry, ContextService } from './services/context.js';
@@ -102,6 +103,8 @@ export class FFStorageManager {
   private readonly comp: Composition;
   private readonly options: ManagerOptions;
   private readonly logger: Logger;
+  /** Calls at least this slow are logged at debug level with their timing (see instrumentation.ts). */
+  readonly slowOperationMs: number;
   private core!: Core;
   private initPromise: Promise<boolean> | null = null;
   private initialized = false;
@@ -126,6 +129,12 @@ export class FFStorageManager {
     this.options = options;
     this.comp = createComposition(this.config, options);
     this.logger = resolve(this.comp.container, TOKENS.Logger);
+    this.slowOperationMs = options.slowOperationMs ?? DEFAULT_SLOW_OPERATION_MS;
+  }
+
+  /** @internal the logger, for instrumentation. */
+  get log(): Logger {
+    return this.logger;
   }
 
   /** Construct and initialize; throws FFStorageError when the store cannot be opened. */
@@ -897,3 +906,5 @@ export class FFStorageManager {
     return (await this.feature('personas', 'getPanelStats')).getPanelStats(panelId);
   }
 }
+
+instrumentAsyncMethods(FFStorageManager.prototype);

@@ -38,6 +38,8 @@ export interface ManagerOptions {
    * With `false`, every required token must come from `overrides` or `container`.
    */
   defaults?: boolean;
+  /** Calls taking at least this long are logged at debug level with their timing (default 100 ms). */
+  slowOperationMs?: number;
 }
 
 /** Tokens the manager cannot work without. */
