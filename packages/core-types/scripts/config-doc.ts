@@ -79,8 +79,12 @@ export function renderConfigDoc(): string {
   out.push(
     '`storage.maxMessageSizeBytes`. Unknown keys are rejected and named. `validateConfig(input)` returns the same',
   );
-  out.push('issues without throwing; `configSummary(config)` gives an overview. Besides the sections below, the');
-  out.push('result carries `environment` (the preset it was built from). `DEFAULT_CONFIG` holds the bare defaults (frozen).');
+  out.push(
+    'issues without throwing; `configSummary(config)` gives an overview. Besides the sections below, the',
+  );
+  out.push(
+    'result carries `environment` (the preset it was built from). `DEFAULT_CONFIG` holds the bare defaults (frozen).',
+  );
   out.push('');
   out.push('```ts');
   out.push("import { loadConfig } from '@ffdb/core-types';");

@@ -139,5 +139,8 @@ describe('schema introspection', () => {
     expect(snakeToCamel('max_message_size_bytes')).toBe('maxMessageSizeBytes');
     expect(snakeToCamel('alreadyCamel')).toBe('alreadyCamel');
     expect(snakeToCamel('ip_addresses')).toBe('ipAddresses');
+    expect(snakeToCamel('a_b_c')).toBe('aBC');
+    expect(snakeToCamel('__proto__')).toBe('__proto__');
+    expect(snakeToCamel('_private')).toBe('_private');
   });
 });

@@ -511,3 +511,44 @@ describe('validation reports every problem', () => {
     expect(JSON.parse(JSON.stringify(c))).toEqual(c);
   });
 });
+
+describe('hostile configuration input', () => {
+  it('a __proto__ key in a file is rejected and pollutes nothing', () => {
+    const file = writeJson(
+      'proto.json',
+      '{"__proto__": {"polluted": true}, "storage": {"__proto__": {"polluted": true}}}',
+    );
+    const e = configError(() => loadConfig({ path: file, env: noEnv }));
+    expect(e.message).toContain('__proto__');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(validateConfig(JSON.parse('{"search": {"__proto__": {"polluted": 1}}}')).length).toBeGreaterThan(
+      0,
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('map variables with __proto__ do not pollute', () => {
+    expect(() =>
+      loadConfig({ env: { CHATDB_STORAGE_SESSION_TYPES: '{"__proto__":{"polluted":"x"}}' } }),
+    ).toThrow();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('validateConfig merges maps like loadConfig and rejects non-objects', () => {
+    expect(
+      validateConfig({
+        vector: { embeddingProviders: { extra: { modelName: 'm', embeddingDimension: 4 } } },
+      }),
+    ).toEqual([]);
+    expect(validateConfig([1, 2])[0]?.message).toMatch(/object/);
+    expect(validateConfig(null)).toEqual([]);
+  });
+
+  it('an empty variable for an optional field means unset', () => {
+    const c = loadConfig({
+      env: { CHATDB_VECTOR_EMBEDDING_API_KEY: '', CHATDB_VECTOR_EMBEDDING_BASE_URL: ' ' },
+    });
+    expect(c.vector.embedding.apiKey).toBeUndefined();
+    expect(c.vector.embedding.baseUrl).toBeUndefined();
+  });
+});

@@ -140,6 +140,8 @@ export function envLayer(env: Record<string, string | undefined>): {
       }
       continue;
     }
+    // An empty variable for an optional field (`CHATDB_VECTOR_EMBEDDING_API_KEY=`) means "not set".
+    if (field.optional && raw.trim() === '') continue;
     try {
       setAtPath(layer, field.path, convertEnvValue(field.kind, raw, field.elementKind));
     } catch (e) {

@@ -2,7 +2,8 @@ export { ENV_PREFIX, envLayer, envVarFor, GENERAL_ENV_VARS, LOADER_ENV_VARS } fr
 export * from './helpers.js';
 export { type ConfigField, configFields, type FieldKind } from './introspect.js';
 export { camelizeConfig, camelToUpperSnake, DATA_MAP_PATHS, snakeToCamel } from './keys.js';
-export { type LoadConfigOptions, loadConfig, mergeLayers, readConfigFile } from './load.js';
+export { type LoadConfigOptions, loadConfig, readConfigFile } from './load.js';
+export { mergeLayers } from './merge.js';
 export * from './presets.js';
 export * from './rules.js';
 export * from './schema.js';

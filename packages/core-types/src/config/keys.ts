@@ -31,7 +31,10 @@ const ENTITY_PATTERN_ALIASES: Readonly<Record<string, string>> = {
 };
 
 export function snakeToCamel(key: string): string {
-  return key.includes('_') ? key.replace(/_+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase()) : key;
+  // Only underscores between word characters: `__proto__` or `_x` stay as written (and are then rejected).
+  return key.includes('_')
+    ? key.replace(/(?<=[a-zA-Z0-9])_+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
+    : key;
 }
 
 export function camelToUpperSnake(key: string): string {
@@ -62,6 +65,10 @@ export function camelizeConfig(input: unknown, problems: CamelizeProblem[] = [],
     else key = snakeToCamel(rawKey);
     // Inside a data map each value is a config object again; its path is that of the map's entries.
     const childPath = isDataMap ? `${path}.*` : path ? `${path}.${key}` : key;
+    if (key === '__proto__') {
+      problems.push({ path: displayPath(path, key), message: 'key "__proto__" is not allowed' });
+      continue;
+    }
     if (Object.hasOwn(out, key)) {
       problems.push({
         path: displayPath(path, key),

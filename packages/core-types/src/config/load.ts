@@ -3,6 +3,7 @@ import path from 'node:path';
 import { FFConfigError, type ValidationIssue } from '../errors.js';
 import { envLayer } from './env.js';
 import { camelizeConfig } from './keys.js';
+import { isPlainObject, mergeLayers } from './merge.js';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, isEnvironmentName, PRESETS } from './presets.js';
 import { type DeepPartial, DEFAULT_CONFIG, type FFConfig } from './schema.js';
 import { parseConfig } from './validate.js';
@@ -23,33 +24,6 @@ export interface LoadConfigOptions {
  * (`environment` is chosen by `opts.environment`/`$CHATDB_ENV`, before the file is read.)
  */
 const MANAGER_FIELDS = new Set(['configFilePath', 'autoReload', 'validateOnLoad', 'environment']);
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * Deep merge into a fresh object: objects merge key by key (data maps too, so a file adds an embedding
- * provider without dropping the built-in ones), arrays and scalars are replaced.
- */
-export function mergeLayers(...layers: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const layer of layers) if (isPlainObject(layer)) mergeInto(out, layer);
-  return out;
-}
-
-function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(source)) {
-    if (value === undefined) continue;
-    const current = target[key];
-    if (isPlainObject(value)) {
-      const next: Record<string, unknown> = isPlainObject(current) ? current : {};
-      mergeInto(next, value);
-      target[key] = next;
-    } else {
-      target[key] = Array.isArray(value) ? structuredClone(value) : value;
-    }
-  }
-}
 
 /** Human position of a JSON syntax error, without quoting the file (messages never carry contents). */
 function jsonErrorPosition(text: string, error: unknown): string {

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { ValidationIssue } from '../errors.js';
 import { camelizeConfig } from './keys.js';
-import { FFConfigSchema, type FFConfig } from './schema.js';
+import { mergeLayers } from './merge.js';
+import { DEFAULT_CONFIG, type FFConfig, FFConfigSchema } from './schema.js';
 
 /** zod issues -> ffdb issues: dotted paths, one issue per unknown key (path = the key itself). */
 export function configIssuesFromZod(error: z.ZodError): ValidationIssue[] {
@@ -34,13 +35,18 @@ export function parseConfig(input: unknown): ParseConfigResult {
 
 /**
  * Every problem with a configuration input (camelCase or snake_case keys, any subset of fields);
- * `[]` when it is valid. Never throws.
+ * `[]` when it is valid. The input is read the way loadConfig reads a layer: over the defaults, with data
+ * maps merged key by key. Never throws.
  */
 export function validateConfig(input: unknown): ValidationIssue[] {
   try {
+    if (input === undefined || input === null) return [];
+    if (typeof input !== 'object' || Array.isArray(input)) {
+      return [{ path: '', message: 'configuration must be an object' }];
+    }
     const problems: ValidationIssue[] = [];
-    const camel = camelizeConfig(input ?? {}, problems);
-    const result = parseConfig(camel);
+    const camel = camelizeConfig(input, problems);
+    const result = parseConfig(mergeLayers(DEFAULT_CONFIG, camel));
     return [...problems, ...(result.ok ? [] : result.issues)];
   } catch (e) {
     return [
