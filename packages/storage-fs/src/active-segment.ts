@@ -106,7 +106,8 @@ export function scanBackward(
       if (lineEnd >= 0) first = false;
     }
     while (lineEnd >= 0) {
-      const prevNl = buf.lastIndexOf(NL, lineEnd - 1);
+      // (lastIndexOf with a negative offset would count from the end: guard lineEnd === 0)
+      const prevNl = lineEnd > 0 ? buf.lastIndexOf(NL, lineEnd - 1) : -1;
       if (prevNl < 0 && start > 0) break; // line start is in an earlier chunk
       const ls = prevNl + 1;
       const parsed = parseLine(buf, ls, lineEnd);

@@ -1,0 +1,304 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { BrotliCompressor, CborCodec, Lz4Compressor } from '@ffdb/compression';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FsStorageBackend } from '../src/index.js';
+import { openStore, tempDir } from './helpers/temp-store.js';
+
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+async function fresh(
+  options: Parameters<typeof openStore>[1] = {},
+): Promise<{ store: FsStorageBackend; dir: string }> {
+  const t = tempDir();
+  const store = await openStore(t.dir, options);
+  cleanups.push(async () => {
+    await store.close();
+    t.cleanup();
+  });
+  return { store, dir: t.dir };
+}
+
+/** A chat-like record of about 500 bytes (varied words, so compression figures are not inflated). */
+function message(i: number) {
+  const words = [
+    'the',
+    'storage',
+    'engine',
+    'appends',
+    'records',
+    'durably',
+    'while',
+    'readers',
+    'page',
+    'through',
+    'history',
+    'quickly',
+    'and',
+    'nothing',
+    'is',
+    'lost',
+    'after',
+    'a',
+    'crash',
+    'because',
+    'frames',
+    'carry',
+    'checksums',
+  ];
+  let s = (i * 2654435761) >>> 0;
+  const content = Array.from({ length: 55 + (i % 30) }, () => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return words[s % words.length];
+  }).join(' ');
+  return {
+    messageId: `msg_${i.toString(16).padStart(12, '0')}`,
+    role: i % 2 ? 'assistant' : 'user',
+    content,
+    timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    metadata: { tokens: 40 + (i % 17) },
+  };
+}
+
+describe('logs across WAL, active and sealed segments', () => {
+  it('reads any range forward and reverse while records move from the WAL into sealed segments', async () => {
+    const { store, dir } = await fresh({
+      segmentMaxBytes: 16 << 10,
+      blockBytes: 4096,
+      walCheckpointBytes: 64 << 10,
+    });
+    const total = 1500;
+    for (let i = 0; i < total; i += 50)
+      await store.append(
+        'u/s/log',
+        Array.from({ length: 50 }, (_, j) => message(i + j)),
+      );
+    // part checkpointed (automatically, by size), part still only in the WAL
+    const segs = fs.readdirSync(path.join(dir, 'u/s/log.fflog'));
+    expect(segs.some((n) => n.endsWith('.sseg'))).toBe(true);
+    expect(await store.countLog('u/s/log')).toBe(total);
+    const check = async () => {
+      for (const [fromSeq, limit] of [
+        [0, 10],
+        [700, 50],
+        [1450, 100],
+        [1499, 5],
+        [333, 1],
+      ] as const) {
+        const fwd = await store.readLog('u/s/log', { fromSeq, limit });
+        expect(fwd.map((e) => e.seq)).toEqual(
+          Array.from({ length: Math.min(limit, total - fromSeq) }, (_, k) => fromSeq + k),
+        );
+        expect(fwd[0]?.data).toEqual(message(fromSeq));
+        const rev = await store.readLog('u/s/log', { fromSeq, limit, reverse: true });
+        expect(rev.map((e) => e.seq)).toEqual(
+          Array.from({ length: Math.min(limit, fromSeq + 1) }, (_, k) => fromSeq - k),
+        );
+      }
+      const tail = await store.readLog('u/s/log', { reverse: true, limit: 50 });
+      expect(tail.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, k) => total - 1 - k));
+      expect((await store.readLog('u/s/log')).map((e) => e.data)).toEqual(
+        Array.from({ length: total }, (_, i) => message(i)),
+      );
+    };
+    await check();
+    await store.checkpoint();
+    await check();
+    await store.compact();
+    await check();
+    expect((await store.verify()).issues).toEqual([]);
+  });
+
+  it('matches a reference model under random appends, checkpoints and reopens (fast-check)', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    let store = await openStore(t.dir, {
+      segmentMaxBytes: 4096,
+      blockBytes: 1024,
+      walCheckpointBytes: 64 << 10,
+      durability: 'none',
+    });
+    cleanups.push(() => store.close());
+    const model = new Map<string, number[]>();
+    let n = 0;
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('append' as const),
+        log: fc.constantFrom('a', 'b/c', 'b/d'),
+        size: fc.integer({ min: 1, max: 40 }),
+      }),
+      fc.record({
+        kind: fc.constant('read' as const),
+        log: fc.constantFrom('a', 'b/c', 'b/d'),
+        from: fc.nat(400),
+        limit: fc.integer({ min: 1, max: 120 }),
+        reverse: fc.boolean(),
+      }),
+      fc.record({ kind: fc.constant('checkpoint' as const) }),
+      fc.record({ kind: fc.constant('reopen' as const) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 25 }), async (ops) => {
+        for (const o of ops) {
+          if (o.kind === 'append') {
+            const values = Array.from({ length: o.size }, () => n++);
+            const list = model.get(o.log) ?? [];
+            const res = await store.append(
+              o.log,
+              values.map((v) => ({ v, pad: 'p'.repeat(v % 50) })),
+            );
+            expect(res).toEqual({ firstSeq: list.length, count: o.size });
+            list.push(...values);
+            model.set(o.log, list);
+          } else if (o.kind === 'read') {
+            const list = model.get(o.log) ?? [];
+            const got = (
+              await store.readLog<{ v: number }>(o.log, {
+                fromSeq: o.from,
+                limit: o.limit,
+                reverse: o.reverse,
+              })
+            ).map((e) => e.data.v);
+            let want: number[];
+            if (o.reverse) {
+              const hi = Math.min(o.from, list.length - 1);
+              want = hi < 0 ? [] : list.slice(Math.max(0, hi - o.limit + 1), hi + 1).reverse();
+            } else want = list.slice(o.from, o.from + o.limit);
+            expect(got).toEqual(want);
+            expect(await store.countLog(o.log)).toBe(list.length);
+          } else if (o.kind === 'checkpoint') await store.checkpoint();
+          else {
+            await store.close();
+            store = await openStore(t.dir, {
+              segmentMaxBytes: 4096,
+              blockBytes: 1024,
+              walCheckpointBytes: 64 << 10,
+              durability: 'none',
+            });
+          }
+        }
+      }),
+      { numRuns: 15 },
+    );
+    expect((await store.verify()).issues).toEqual([]);
+  });
+
+  it('keeps the active segment human-readable: one JSON record per line after the framing', async () => {
+    const { store, dir } = await fresh();
+    await store.append('u/log', [
+      { role: 'user', content: 'hello' },
+      { role: 'assistant', content: 'hi' },
+    ]);
+    await store.checkpoint();
+    const text = fs.readFileSync(path.join(dir, 'u/log.fflog', '0000000000000000.seg'), 'utf8');
+    const lines = text.trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l.slice(18)))).toEqual([
+      { seq: 0, data: { role: 'user', content: 'hello' } },
+      { seq: 1, data: { role: 'assistant', content: 'hi' } },
+    ]);
+    expect(lines[0]).toMatch(/^[0-9a-f]{8} [0-9a-f]{8} \{/);
+  });
+
+  it('seals with lz4 over cbor (>= 45 % smaller) and archives with brotli (>= 70 %), read transparently', async () => {
+    const { store, dir } = await fresh({
+      compressor: new Lz4Compressor(),
+      archiveCompressor: new BrotliCompressor(),
+      codec: new CborCodec(),
+      segmentMaxBytes: 256 << 10,
+    });
+    const total = 3000;
+    for (let i = 0; i < total; i += 100)
+      await store.append(
+        'c/log',
+        Array.from({ length: 100 }, (_, j) => message(i + j)),
+      );
+    const raw = Array.from({ length: total }, (_, i) => `${JSON.stringify(message(i))}\n`).join('').length;
+    await store.compact();
+    const logDir = path.join(dir, 'c/log.fflog');
+    const size = () => fs.readdirSync(logDir).reduce((s, n) => s + fs.statSync(path.join(logDir, n)).size, 0);
+    expect(fs.readdirSync(logDir).every((n) => n.endsWith('.sseg'))).toBe(true);
+    const lz4Ratio = 1 - size() / raw;
+    expect(lz4Ratio).toBeGreaterThanOrEqual(0.45);
+    expect((await store.readLog('c/log', { fromSeq: 1234, limit: 3 })).map((e) => e.data)).toEqual([
+      message(1234),
+      message(1235),
+      message(1236),
+    ]);
+    const report = await store.compact({ archive: true });
+    expect(report.segmentsRewritten).toBeGreaterThan(0);
+    expect(report.bytesAfter).toBeLessThan(report.bytesBefore);
+    const brotliRatio = 1 - size() / raw;
+    expect(brotliRatio).toBeGreaterThanOrEqual(0.7);
+    expect((await store.readLog('c/log', { reverse: true, limit: 2 })).map((e) => e.data)).toEqual([
+      message(total - 1),
+      message(total - 2),
+    ]);
+    expect(await store.countLog('c/log')).toBe(total);
+    expect((await store.verify()).issues).toEqual([]);
+    // appends continue after archiving
+    expect(await store.append('c/log', [message(total)])).toEqual({ firstSeq: total, count: 1 });
+    expect((await store.usage('c')).logicalBytes).toBeGreaterThan((await store.usage('c')).bytes);
+  });
+
+  it('refuses to read a segment whose compressor is not configured, naming it', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const a = await openStore(t.dir, { compressor: new Lz4Compressor() });
+    await a.append('x/log', [{ a: 1 }]);
+    await a.compact();
+    await a.close();
+    const b = await openStore(t.dir);
+    cleanups.push(() => b.close());
+    const err = await b.readLog('x/log').catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/lz4/);
+  });
+
+  it('supports durability none and batch with the same results', async () => {
+    for (const durability of ['none', 'batch'] as const) {
+      const { store } = await fresh({ durability, batchDelayMs: 5 });
+      const res = await Promise.all(Array.from({ length: 20 }, (_, i) => store.append('d/log', [{ i }])));
+      expect(new Set(res.map((r) => r.firstSeq)).size).toBe(20);
+      expect(await store.countLog('d/log')).toBe(20);
+    }
+  });
+
+  it('group-commits concurrent appends across many logs into few WAL writes', async () => {
+    const { store } = await fresh();
+    const writes = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => store.append(`g/s${i % 50}`, [{ i }])),
+    );
+    expect(writes.length).toBe(200);
+    for (let s = 0; s < 50; s++) expect(await store.countLog(`g/s${s}`)).toBe(4);
+    const health = await store.healthCheck();
+    expect(health.healthy).toBe(true);
+    expect(health.pendingLogs).toBe(50);
+  });
+});
+
+describe('blobs on disk', () => {
+  it('creates files 0600 and directories 0700, and leaves no temp files', async () => {
+    const { store, dir } = await fresh();
+    await store.write('users/u1/profile.json', new TextEncoder().encode('{}'));
+    await store.append('users/u1/sessions/s1/log', [{ a: 1 }]);
+    await store.checkpoint();
+    expect(fs.statSync(path.join(dir, 'users/u1/profile.json')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dir, 'users/u1')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(dir, 'users/u1/sessions/s1/log.fflog')).mode & 0o777).toBe(0o700);
+    const seg = path.join(dir, 'users/u1/sessions/s1/log.fflog/0000000000000000.seg');
+    expect(fs.statSync(seg).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(path.join(dir, 'users/u1')).filter((n) => n.startsWith('.ffdb-tmp'))).toEqual([]);
+  });
+
+  it('rejects reserved names', async () => {
+    const { store } = await fresh();
+    for (const key of ['.ffdb/wal/x', 'ffdb.json', 'a/b.fflog', 'a/.ffdb-tmp-x/y']) {
+      const err = await store.write(key, new Uint8Array(1)).catch((e: unknown) => e);
+      expect((err as { code?: string }).code, key).toBe('FF_VALIDATION');
+    }
+  });
+});
