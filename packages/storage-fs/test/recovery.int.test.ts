@@ -1,0 +1,238 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from '@ffdb/core-types';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FsStorageBackend } from '../src/index.js';
+import { encodeDelete } from '../src/wal-frame.js';
+import { openStore, tempDir } from './helpers/temp-store.js';
+
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function temp(): string {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+async function open(dir: string, options: Parameters<typeof openStore>[1] = {}): Promise<FsStorageBackend> {
+  const s = await openStore(dir, options);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+/**
+ * "Crash" an in-process store: drop it without close() (no checkpoint, nothing flushed beyond what
+ * its acknowledged appends made durable). Its writer lock is released by the linger timer.
+ */
+async function abandon(_store: FsStorageBackend): Promise<void> {
+  await sleep(20);
+}
+
+function walFile(dir: string): string {
+  const wal = path.join(dir, '.ffdb/wal');
+  const names = fs.readdirSync(wal).filter((n) => n.endsWith('.wal'));
+  expect(names).toHaveLength(1);
+  return path.join(wal, names[0] as string);
+}
+
+/** Offset of the first zero frame header: the end of the written frames. */
+function walEnd(file: string): number {
+  const buf = fs.readFileSync(file);
+  let off = 0;
+  while (off + 13 <= buf.length && buf.readUInt32LE(off + 4) !== 0) off += 13 + buf.readUInt32LE(off);
+  return off;
+}
+
+function capturingLogger(): Logger & { lines: { level: string; msg: string | undefined; obj: object | string }[] } {
+  const lines: { level: string; msg: string | undefined; obj: object | string }[] = [];
+  const mk = (level: string) => (obj: object | string, msg?: string) => {
+    lines.push({ level, msg, obj });
+  };
+  const logger = {
+    lines,
+    trace: mk('trace'),
+    debug: mk('debug'),
+    info: mk('info'),
+    warn: mk('warn'),
+    error: mk('error'),
+    child: () => logger,
+  };
+  return logger;
+}
+
+describe('crash recovery', () => {
+  it('replays acknowledged WAL records and cuts a torn WAL tail', async () => {
+    const dir = temp();
+    const a = await openStore(dir);
+    for (let i = 0; i < 10; i++) await a.append('u/log', [{ i }]);
+    await a.append('u/other', [{ x: 1 }, { x: 2 }]);
+    await abandon(a);
+    const file = walFile(dir);
+    const end = walEnd(file);
+    // A torn frame: a plausible header and half a payload.
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 1, 0, 0, 0, 1, 9, 9, 9]), 0, 16, end);
+    fs.closeSync(fd);
+    const b = await open(dir);
+    expect((await b.readLog<{ i: number }>('u/log')).map((e) => e.data.i)).toEqual([...Array(10).keys()]);
+    expect(await b.countLog('u/other')).toBe(2);
+    expect(await b.append('u/log', [{ i: 10 }])).toEqual({ firstSeq: 10, count: 1 });
+    expect((await b.verify()).issues).toEqual([]);
+  });
+
+  it('recovers with a stale writer lock left by a dead process', async () => {
+    const dir = temp();
+    const a = await openStore(dir);
+    await a.append('u/log', [{ i: 0 }]);
+    await a.close();
+    fs.symlinkSync(`4194305@deadbeefdeadbeef@${Date.now()}@${os.hostname()}`, path.join(dir, '.ffdb/locks/writer.lock'));
+    const b = await open(dir, { lockTimeoutMs: 2000 });
+    expect(await b.append('u/log', [{ i: 1 }])).toEqual({ firstSeq: 1, count: 1 });
+  });
+
+  it('completes a delete interrupted between its DELETE frame and the rename', async () => {
+    const dir = temp();
+    const a = await openStore(dir);
+    await a.write('p/blob', new Uint8Array([1]));
+    await a.append('p/log', [{ a: 1 }]);
+    await a.append('q/log', [{ a: 1 }]);
+    await abandon(a);
+    const file = walFile(dir);
+    const gen = Number(path.basename(file, '.wal'));
+    const fd = fs.openSync(file, 'r+');
+    const frame = encodeDelete(gen, 'p');
+    fs.writeSync(fd, frame, 0, frame.length, walEnd(file));
+    fs.fdatasyncSync(fd);
+    fs.closeSync(fd);
+    const b = await open(dir);
+    expect(await b.exists('p')).toBe(false);
+    expect(await b.countLog('p/log')).toBe(0);
+    expect(await b.countLog('q/log')).toBe(1);
+    expect((await b.verify()).issues).toEqual([]);
+  });
+
+  it('cuts a torn segment tail on the next checkpoint; verify reports and repairs it', async () => {
+    const dir = temp();
+    const a = await openStore(dir);
+    await a.append('u/log', Array.from({ length: 5 }, (_, i) => ({ i })));
+    await a.close();
+    const seg = path.join(dir, 'u/log.fflog/0000000000000000.seg');
+    fs.appendFileSync(seg, '0000002a 12345678 {"seq":5,"da');
+    const b = await open(dir);
+    expect(await b.countLog('u/log')).toBe(5);
+    const report = await b.verify();
+    expect(report.ok).toBe(false);
+    expect(report.issues.map((i) => i.code)).toEqual(['torn_tail']);
+    expect(report.issues[0]?.key).toBe('u/log');
+    const repaired = await b.verify({ repair: true });
+    expect(repaired.issues[0]?.repaired).toBe(true);
+    expect((await b.verify()).issues).toEqual([]);
+    expect(await b.append('u/log', [{ i: 5 }])).toEqual({ firstSeq: 5, count: 1 });
+    expect((await b.readLog<{ i: number }>('u/log')).map((e) => e.data.i)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('damaged segments', () => {
+  it('skips (and logs) a bit-flipped record in the active segment, keeping its neighbours', async () => {
+    const dir = temp();
+    const a = await openStore(dir);
+    await a.append('u/log', Array.from({ length: 5 }, (_, i) => ({ i, text: `record number ${i}` })));
+    await a.close();
+    const seg = path.join(dir, 'u/log.fflog/0000000000000000.seg');
+    const buf = fs.readFileSync(seg);
+    const lines = buf.toString('latin1').split('\n');
+    const offset = (lines[0]?.length ?? 0) + 1 + (lines[1]?.length ?? 0) + 1 + 40; // inside record 2
+    buf[offset] = (buf[offset] as number) ^ 0x04;
+    fs.writeFileSync(seg, buf);
+    const logger = capturingLogger();
+    const b = await open(dir, { logger });
+    const got = await b.readLog<{ i: number }>('u/log');
+    expect(got.map((e) => e.seq)).toEqual([0, 1, 3, 4]);
+    expect(got.map((e) => e.data.i)).toEqual([0, 1, 3, 4]);
+    expect(logger.lines.some((l) => l.level === 'warn' && /damaged/.test(l.msg ?? ''))).toBe(true);
+    expect(JSON.stringify(logger.lines)).not.toContain('record number');
+    const report = await b.verify();
+    expect(report.ok).toBe(false);
+    expect(report.issues).toEqual([expect.objectContaining({ code: 'corrupt_record', key: 'u/log' })]);
+    // the log stays appendable at the right position
+    expect(await b.append('u/log', [{ i: 5 }])).toEqual({ firstSeq: 5, count: 1 });
+  });
+
+  it('reports a bit-flipped sealed block and a truncated sealed segment; other segments stay readable', async () => {
+    const dir = temp();
+    const opts = { segmentMaxBytes: 4096, blockBytes: 1024 };
+    const a = await openStore(dir, opts);
+    await a.append('u/log', Array.from({ length: 200 }, (_, i) => ({ i, text: `sealed record ${i}` })));
+    await a.append('u/other', Array.from({ length: 200 }, (_, i) => ({ i })));
+    await a.compact();
+    await a.close();
+    const logDir = path.join(dir, 'u/log.fflog');
+    const sealed = fs.readdirSync(logDir).filter((n) => n.endsWith('.sseg')).sort();
+    expect(sealed.length).toBeGreaterThan(2);
+    const first = path.join(logDir, sealed[0] as string);
+    const buf = fs.readFileSync(first);
+    buf[20] = (buf[20] as number) ^ 0xff; // inside block 0
+    fs.writeFileSync(first, buf);
+    const second = path.join(logDir, sealed[1] as string);
+    fs.truncateSync(second, fs.statSync(second).size - 10);
+    const b = await open(dir, opts);
+    const got = await b.readLog<{ i: number }>('u/log');
+    const lastOfSecond = Number((sealed[1] as string).slice(17, 33));
+    expect(got.length).toBeLessThan(200);
+    expect(got.every((e) => e.data.i === e.seq)).toBe(true);
+    expect(got[got.length - 1]?.seq).toBe(199);
+    expect(got.some((e) => e.seq === lastOfSecond + 1)).toBe(true);
+    const report = await b.verify();
+    expect(report.issues.map((i) => i.code).sort()).toEqual(['corrupt_block', 'corrupt_segment']);
+    expect(report.issues.every((i) => i.key === 'u/log')).toBe(true);
+    expect(await b.countLog('u/other')).toBe(200);
+    expect((await b.readLog('u/other')).length).toBe(200);
+  });
+});
+
+describe('opening', () => {
+  it('writes ffdb.json with the format version and refuses a newer one', async () => {
+    const dir = temp();
+    const a = await openStore(dir);
+    await a.close();
+    const doc = JSON.parse(fs.readFileSync(path.join(dir, 'ffdb.json'), 'utf8'));
+    expect(doc).toMatchObject({ formatVersion: 1 });
+    fs.writeFileSync(path.join(dir, 'ffdb.json'), JSON.stringify({ formatVersion: 99 }));
+    const err = await openStore(dir).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('FF_FORMAT_TOO_NEW');
+    expect((err as Error).message).toMatch(/99/);
+  });
+
+  it('refuses a missing base path when createIfMissing is false', async () => {
+    const dir = path.join(temp(), 'missing');
+    const s = new FsStorageBackend({ basePath: dir, createIfMissing: false });
+    const err = await s.open().catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('FF_STORAGE_MISSING_BASE');
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('rejects bad options with one FFValidationError naming each field', () => {
+    let err: unknown;
+    try {
+      new FsStorageBackend({ basePath: '', durability: 'sometimes' as 'always', segmentMaxBytes: 10 });
+    } catch (e) {
+      err = e;
+    }
+    const issues = (err as { issues?: { path: string }[] }).issues?.map((i) => i.path).sort();
+    expect(issues).toEqual(['basePath', 'durability', 'segmentMaxBytes']);
+  });
+
+  it('throws FF_CLOSED after close', async () => {
+    const s = await openStore(temp());
+    await s.close();
+    const err = await s.append('x', [{ a: 1 }]).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('FF_CLOSED');
+  });
+});
