@@ -1,7 +1,7 @@
 import { MemoryStorageBackend } from '@ffdb/conformance';
 import { type EmbeddingSpace, FFEmbeddingError, FFValidationError } from '@ffdb/core-types';
 import { describe, expect, it } from 'vitest';
-import { createFaissVectorIndex, createHashedNgramEmbedder, FaissVectorIndex } from '../src/index.js';
+import { createFaissVectorIndex, createHashedNgramEmbedder, type FaissVectorIndex } from '../src/index.js';
 import { brownTexts } from './helpers/brown-texts.js';
 import { bruteForceTopK } from './helpers/brute-force.js';
 
@@ -32,9 +32,13 @@ describe('FaissVectorIndex', () => {
     await index.upsert(
       'alice',
       space,
-      TINY.map((t, i) => ({ id: `c${i}`, vector: vectors[i] as Float32Array, metadata: { i } })),
+      TINY.map((_t, i) => ({ id: `c${i}`, vector: vectors[i] as Float32Array, metadata: { i } })),
     );
-    const [q1, q2, q3] = await embedder.embed(['nearest neighbour vector index', 'cats sleeping on a mat', 'baking bread with yeast']);
+    const [q1, q2, q3] = await embedder.embed([
+      'nearest neighbour vector index',
+      'cats sleeping on a mat',
+      'baking bread with yeast',
+    ]);
     const h1 = await index.search('alice', space, q1 as Float32Array, { k: 2 });
     expect(h1.map((h) => h.id).sort()).toEqual(['c1', 'c4']);
     const h2 = await index.search('alice', space, q2 as Float32Array, { k: 2 });
@@ -66,7 +70,10 @@ describe('FaissVectorIndex', () => {
       // Ids agree except where scores tie.
       got.forEach((h, i) => {
         const w = want[i] as { index: number; score: number };
-        if (Math.abs(((want[i + 1]?.score ?? -2) as number) - w.score) > 1e-6 && Math.abs((want[i - 1]?.score ?? 2) - w.score) > 1e-6) {
+        if (
+          Math.abs(((want[i + 1]?.score ?? -2) as number) - w.score) > 1e-6 &&
+          Math.abs((want[i - 1]?.score ?? 2) - w.score) > 1e-6
+        ) {
           expect(h.id).toBe(`v${w.index}`);
         }
       });
@@ -80,8 +87,16 @@ describe('FaissVectorIndex', () => {
   it('persists across a restart (journal replay and checkpoints)', async () => {
     const { storage, index } = await fresh({ checkpointEvery: 5 });
     const vectors = await embedder.embed(TINY);
-    await index.upsert('carol', space, vectors.slice(0, 3).map((v, i) => ({ id: `c${i}`, vector: v, metadata: { i } })));
-    await index.upsert('carol', space, vectors.slice(3).map((v, i) => ({ id: `c${i + 3}`, vector: v, metadata: { i: i + 3 } })));
+    await index.upsert(
+      'carol',
+      space,
+      vectors.slice(0, 3).map((v, i) => ({ id: `c${i}`, vector: v, metadata: { i } })),
+    );
+    await index.upsert(
+      'carol',
+      space,
+      vectors.slice(3).map((v, i) => ({ id: `c${i + 3}`, vector: v, metadata: { i: i + 3 } })),
+    );
     await index.remove('carol', ['c2']);
     // A second instance over the same storage (as after a crash: no flush, no close).
     const reopened = createFaissVectorIndex({ storage });
@@ -102,13 +117,19 @@ describe('FaissVectorIndex', () => {
     const { index } = await fresh({ tombstoneRebuildRatio: 0.5 });
     const texts = brownTexts(200, 2);
     const vectors = await embedder.embed(texts);
-    await index.upsert('dave', space, vectors.map((v, i) => ({ id: `v${i}`, vector: v, metadata: { doc: i % 4 } })));
+    await index.upsert(
+      'dave',
+      space,
+      vectors.map((v, i) => ({ id: `v${i}`, vector: v, metadata: { doc: i % 4 } })),
+    );
     expect(await index.remove('dave', ['v0', 'v1', 'missing'])).toBe(2);
     expect(await index.remove('dave', ['v0'])).toBe(0);
     const hit = await index.search('dave', space, vectors[0] as Float32Array, { k: 5 });
     expect(hit.map((h) => h.id)).not.toContain('v0');
     // Replacing an id keeps one copy with the new vector.
-    await index.upsert('dave', space, [{ id: 'v5', vector: vectors[0] as Float32Array, metadata: { doc: 9 } }]);
+    await index.upsert('dave', space, [
+      { id: 'v5', vector: vectors[0] as Float32Array, metadata: { doc: 9 } },
+    ]);
     const top = await index.search('dave', space, vectors[0] as Float32Array, { k: 3 });
     expect(top[0]).toMatchObject({ id: 'v5', metadata: { doc: 9 } });
     expect(top.filter((h) => h.id === 'v5')).toHaveLength(1);
@@ -119,7 +140,10 @@ describe('FaissVectorIndex', () => {
     await index.removeWhere('dave', (m) => m.doc === 2);
     const stats = await index.stats('dave');
     expect(stats.count).toBe(100);
-    const filtered = await index.search('dave', space, vectors[3] as Float32Array, { k: 5, filter: (m) => m.doc === 3 });
+    const filtered = await index.search('dave', space, vectors[3] as Float32Array, {
+      k: 5,
+      filter: (m) => m.doc === 3,
+    });
     expect(filtered.length).toBe(5);
     expect(filtered.every((h) => h.metadata.doc === 3)).toBe(true);
     expect(filtered[0]?.id).toBe('v3');
@@ -136,7 +160,9 @@ describe('FaissVectorIndex', () => {
     await index.removeUser('u1');
     expect(await index.search('u1', space, a as Float32Array, { k: 10 })).toEqual([]);
     expect((await index.search('u2', space, a as Float32Array, { k: 10 })).length).toBe(1);
-    await expect(index.search('../etc', space, a as Float32Array, { k: 1 })).rejects.toBeInstanceOf(FFValidationError);
+    await expect(index.search('../etc', space, a as Float32Array, { k: 1 })).rejects.toBeInstanceOf(
+      FFValidationError,
+    );
   });
 
   it('throws on a different embedding space, and validates input', async () => {
@@ -144,17 +170,26 @@ describe('FaissVectorIndex', () => {
     const [a] = await embedder.embed(['hello world']);
     await index.upsert('eve', space, [{ id: 'x', vector: a as Float32Array, metadata: {} }]);
     const other: EmbeddingSpace = { provider: 'openai', model: 'text-embedding-3-small', dimension: 384 };
-    const err = await index.upsert('eve', other, [{ id: 'y', vector: a as Float32Array, metadata: {} }]).catch((e) => e);
+    const err = await index
+      .upsert('eve', other, [{ id: 'y', vector: a as Float32Array, metadata: {} }])
+      .catch((e) => e);
     expect(FFEmbeddingError.isInstance(err)).toBe(true);
     expect(err.code).toBe('FF_SPACE_MISMATCH');
-    await expect(index.search('eve', other, a as Float32Array, { k: 1 })).rejects.toMatchObject({ code: 'FF_SPACE_MISMATCH' });
+    await expect(index.search('eve', other, a as Float32Array, { k: 1 })).rejects.toMatchObject({
+      code: 'FF_SPACE_MISMATCH',
+    });
     await expect(
       index.upsert('eve', space, [{ id: 'z', vector: new Float32Array(10), metadata: {} }]),
-    ).rejects.toMatchObject({ code: 'FF_VALIDATION', issues: [expect.objectContaining({ path: 'items[0].vector', limit: 384 })] });
+    ).rejects.toMatchObject({
+      code: 'FF_VALIDATION',
+      issues: [expect.objectContaining({ path: 'items[0].vector', limit: 384 })],
+    });
     await expect(
       index.upsert('eve', space, [{ id: 'z', vector: new Float32Array(384), metadata: {} }]),
     ).rejects.toMatchObject({ code: 'FF_VALIDATION' });
-    await expect(index.search('eve', space, a as Float32Array, { k: -1 })).rejects.toMatchObject({ code: 'FF_VALIDATION' });
+    await expect(index.search('eve', space, a as Float32Array, { k: -1 })).rejects.toMatchObject({
+      code: 'FF_VALIDATION',
+    });
     expect((await index.stats('eve')).count).toBe(1);
     expect(() => createFaissVectorIndex({ storage: {} as never })).toThrow(FFValidationError);
   });

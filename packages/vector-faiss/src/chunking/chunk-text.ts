@@ -87,7 +87,10 @@ export function chunkText(text: string, strategy?: string, custom?: Record<strin
   if (params.kind === 'fixed') spans = fixedSpans(normalized, params);
   else {
     const sentences = splitSentences(normalized);
-    spans = params.kind === 'sentence' ? sentenceSpans(sentences, params) : optimizeSpans(normalized, sentences, params);
+    spans =
+      params.kind === 'sentence'
+        ? sentenceSpans(sentences, params)
+        : optimizeSpans(normalized, sentences, params);
   }
   return spans.map((s, index) => {
     const chunk = normalized.slice(s.start, s.end);
@@ -109,7 +112,8 @@ export function estimateChunks(text: string, strategy?: string, custom?: Record<
   const p = resolveStrategy(strategy, custom);
   const len = normalizeWhitespace(text).length;
   if (len === 0) return 0;
-  if (p.kind === 'fixed') return len <= p.chunkSize ? 1 : Math.floor((len - p.chunkSize) / (p.chunkSize - p.chunkOverlap)) + 1;
+  if (p.kind === 'fixed')
+    return len <= p.chunkSize ? 1 : Math.floor((len - p.chunkSize) / (p.chunkSize - p.chunkOverlap)) + 1;
   const sentences = Math.max(1, Math.floor(len / 100));
   return Math.max(1, Math.floor(sentences / Math.max(1, p.sentencesPerChunk - p.overlapSentences)));
 }

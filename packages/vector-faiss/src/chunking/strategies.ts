@@ -16,14 +16,37 @@ export interface StrategyParams {
   maxTokens: number;
 }
 
-const base = { chunkSize: 512, chunkOverlap: 64, sentencesPerChunk: 5, overlapSentences: 1, minTokens: 0, maxTokens: Infinity };
+const base = {
+  chunkSize: 512,
+  chunkOverlap: 64,
+  sentencesPerChunk: 5,
+  overlapSentences: 1,
+  minTokens: 0,
+  maxTokens: Infinity,
+};
 
 export const CHUNKING_STRATEGIES: Readonly<Record<string, StrategyParams>> = {
-  optimized_summary: { ...base, kind: 'optimize', chunkSize: 800, chunkOverlap: 100, sentencesPerChunk: 5, overlapSentences: 1, minTokens: 128, maxTokens: 800 },
+  optimized_summary: {
+    ...base,
+    kind: 'optimize',
+    chunkSize: 800,
+    chunkOverlap: 100,
+    sentencesPerChunk: 5,
+    overlapSentences: 1,
+    minTokens: 128,
+    maxTokens: 800,
+  },
   default_fixed: { ...base, kind: 'fixed', chunkSize: 512, chunkOverlap: 64 },
   sentence_short: { ...base, kind: 'sentence', sentencesPerChunk: 2, overlapSentences: 0 },
   sentence_medium: { ...base, kind: 'sentence', sentencesPerChunk: 5, overlapSentences: 1 },
-  large_context: { ...base, kind: 'optimize', sentencesPerChunk: 8, overlapSentences: 2, minTokens: 200, maxTokens: 1200 },
+  large_context: {
+    ...base,
+    kind: 'optimize',
+    sentencesPerChunk: 8,
+    overlapSentences: 2,
+    minTokens: 200,
+    maxTokens: 1200,
+  },
   // The reference's vector config names its strategies differently; accept those names too.
   fixed_size: { ...base, kind: 'fixed', chunkSize: 512, chunkOverlap: 64 },
   sentence_based: { ...base, kind: 'sentence', sentencesPerChunk: 3, overlapSentences: 1 },
@@ -55,7 +78,10 @@ const CUSTOM_KEYS: Record<string, keyof Omit<StrategyParams, 'kind'>> = {
   maxTokensPerChunk: 'maxTokens',
 };
 
-export function resolveStrategy(strategy: string | undefined, custom?: Record<string, unknown>): StrategyParams {
+export function resolveStrategy(
+  strategy: string | undefined,
+  custom?: Record<string, unknown>,
+): StrategyParams {
   const name = strategy ?? DEFAULT_CHUNKING_STRATEGY;
   const preset = typeof name === 'string' ? CHUNKING_STRATEGIES[name] : undefined;
   if (!preset) {
@@ -82,16 +108,27 @@ export function resolveStrategy(strategy: string | undefined, custom?: Record<st
   }
   const issues = [];
   if (params.kind === 'fixed') {
-    if (params.chunkSize < 1) issues.push({ path: 'custom.chunkSize', message: 'must be at least 1', limit: 1 });
+    if (params.chunkSize < 1)
+      issues.push({ path: 'custom.chunkSize', message: 'must be at least 1', limit: 1 });
     if (params.chunkOverlap >= params.chunkSize) {
-      issues.push({ path: 'custom.chunkOverlap', message: 'must be smaller than chunkSize', limit: params.chunkSize - 1 });
+      issues.push({
+        path: 'custom.chunkOverlap',
+        message: 'must be smaller than chunkSize',
+        limit: params.chunkSize - 1,
+      });
     }
   } else {
-    if (params.sentencesPerChunk < 1) issues.push({ path: 'custom.sentencesPerChunk', message: 'must be at least 1', limit: 1 });
+    if (params.sentencesPerChunk < 1)
+      issues.push({ path: 'custom.sentencesPerChunk', message: 'must be at least 1', limit: 1 });
     if (params.overlapSentences >= params.sentencesPerChunk && params.kind === 'sentence') {
-      issues.push({ path: 'custom.overlapSentences', message: 'must be smaller than sentencesPerChunk', limit: params.sentencesPerChunk - 1 });
+      issues.push({
+        path: 'custom.overlapSentences',
+        message: 'must be smaller than sentencesPerChunk',
+        limit: params.sentencesPerChunk - 1,
+      });
     }
-    if (params.maxTokens < 1) issues.push({ path: 'custom.maxTokens', message: 'must be at least 1', limit: 1 });
+    if (params.maxTokens < 1)
+      issues.push({ path: 'custom.maxTokens', message: 'must be at least 1', limit: 1 });
   }
   if (issues.length) throw new FFValidationError(issues);
   return params;

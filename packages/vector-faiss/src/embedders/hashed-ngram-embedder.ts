@@ -66,7 +66,8 @@ export class HashedNgramEmbedder implements Embedder {
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    if (!Array.isArray(texts)) throw new FFValidationError([{ path: 'texts', message: 'must be an array of strings' }]);
+    if (!Array.isArray(texts))
+      throw new FFValidationError([{ path: 'texts', message: 'must be an array of strings' }]);
     return texts.map((t, i) => this.embedOne(t, i));
   }
 
@@ -76,11 +77,16 @@ export class HashedNgramEmbedder implements Embedder {
   }
 
   private embedOne(text: unknown, i: number): Float32Array {
-    if (typeof text !== 'string') throw new FFValidationError([{ path: `texts[${i}]`, message: 'must be a string' }]);
+    if (typeof text !== 'string')
+      throw new FFValidationError([{ path: `texts[${i}]`, message: 'must be a string' }]);
     const { dimension, wordWeight, bigramWeight, charWeight, seed, removeStopwords } = this.o;
-    const counts = new Map<string, number>();
+    // feature -> [term frequency, feature-kind weight]
+    const counts = new Map<string, [number, number]>();
     const add = (f: string, w: number) => {
-      if (w > 0) counts.set(f, (counts.get(f) ?? 0) + w);
+      if (w <= 0) return;
+      const c = counts.get(f);
+      if (c) c[0]++;
+      else counts.set(f, [1, w]);
     };
     const tokens = tokenize(text);
     const content = removeStopwords ? tokens.filter((t) => !STOPWORDS.has(t)) : tokens;
@@ -90,37 +96,35 @@ export class HashedNgramEmbedder implements Embedder {
       add(`w:${w}`, wordWeight);
       if (j + 1 < words.length) add(`b:${w} ${words[j + 1]}`, bigramWeight);
       const padded = `<${w}>`;
-      if (padded.length <= 5) add(`c:${padded}`, charWeight);
-      else for (let c = 0; c + 3 <= padded.length; c++) add(`c:${padded.slice(c, c + 3)}`, charWeight);
+      for (let c = 0; c + 3 <= padded.length; c++) add(`c:${padded.slice(c, c + 3)}`, charWeight);
     }
     if (!tokens.length) {
       // No letters or digits (e.g. "--" or "!!!"): fall back to character trigrams of the raw symbols.
       const raw = `<${text.replace(/\s+/g, ' ').trim()}>`;
-      if (raw.length > 2) for (let c = 0; c + 3 <= Math.max(3, raw.length); c++) add(`c:${raw.slice(c, c + 3)}`, 1);
+      if (raw.length > 2)
+        for (let c = 0; c + 3 <= Math.max(3, raw.length); c++) add(`c:${raw.slice(c, c + 3)}`, 1);
     }
     const v = new Float32Array(dimension);
     let any = false;
-    for (const [feature, tf] of counts) {
+    for (const [feature, [tf, kind]] of counts) {
       const h = hash32(feature, seed);
       // Sublinear term frequency; the sign bit spreads collisions so they cancel instead of piling up.
-      const weight = 1 + Math.log(tf);
+      const weight = kind * (1 + Math.log(tf));
       const b = h % dimension;
       v[b] = (v[b] as number) + (h & 0x80000000 ? -1 : 1) * weight;
       any = true;
     }
     if (!any) {
-      throw new FFValidationError([
-        { path: `texts[${i}]`, message: 'is empty (nothing to embed)' },
-      ]);
+      throw new FFValidationError([{ path: `texts[${i}]`, message: 'is empty (nothing to embed)' }]);
     }
     let n = 0;
     for (let j = 0; j < dimension; j++) n += (v[j] as number) * (v[j] as number);
     n = Math.sqrt(n);
     if (n === 0) {
       // Every feature cancelled out (possible but vanishingly rare): fall back to unsigned buckets.
-      for (const [feature, tf] of counts) {
+      for (const [feature, [tf, kind]] of counts) {
         const b = hash32(feature, seed) % dimension;
-        v[b] = (v[b] as number) + 1 + Math.log(tf);
+        v[b] = (v[b] as number) + kind * (1 + Math.log(tf));
       }
       for (let j = 0; j < dimension; j++) n += (v[j] as number) * (v[j] as number);
       n = Math.sqrt(n);

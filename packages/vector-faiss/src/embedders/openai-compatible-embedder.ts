@@ -50,7 +50,9 @@ export const OpenAICompatibleEmbedderOptionsSchema = z.object({
 export type OpenAICompatibleEmbedderOptions = z.input<typeof OpenAICompatibleEmbedderOptionsSchema>;
 
 const ReplySchema = z.object({
-  data: z.array(z.object({ index: z.number().int().nonnegative().optional(), embedding: z.array(z.number()) })),
+  data: z.array(
+    z.object({ index: z.number().int().nonnegative().optional(), embedding: z.array(z.number()) }),
+  ),
 });
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -81,18 +83,25 @@ export class OpenAICompatibleEmbedder implements Embedder {
     const dimension = this.o.dimension ?? KNOWN_MODEL_DIMENSIONS[this.o.model];
     if (!dimension) {
       throw new FFValidationError([
-        { path: 'options.dimension', message: `is required for model ${JSON.stringify(this.o.model)} (its vector length is not known)` },
+        {
+          path: 'options.dimension',
+          message: `is required for model ${JSON.stringify(this.o.model)} (its vector length is not known)`,
+        },
       ]);
     }
     if (this.o.requireApiKey && !this.o.apiKey) {
-      throw new FFEmbeddingError(this.o.provider, 'an API key is required (set vector.embedding.apiKey or the provider key variable)');
+      throw new FFEmbeddingError(
+        this.o.provider,
+        'an API key is required (set vector.embedding.apiKey or the provider key variable)',
+      );
     }
     this.space = { provider: this.o.provider, model: this.o.model, dimension };
     this.url = `${this.o.baseUrl.replace(/\/+$/, '')}/embeddings`;
   }
 
   async embed(texts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
-    if (!Array.isArray(texts)) throw new FFValidationError([{ path: 'texts', message: 'must be an array of strings' }]);
+    if (!Array.isArray(texts))
+      throw new FFValidationError([{ path: 'texts', message: 'must be an array of strings' }]);
     texts.forEach((t, i) => {
       if (typeof t !== 'string' || t.trim() === '') {
         throw new FFValidationError([{ path: `texts[${i}]`, message: 'must be a non-empty string' }]);
@@ -110,7 +119,10 @@ export class OpenAICompatibleEmbedder implements Embedder {
     for (let attempt = 0; attempt <= this.o.maxRetries; attempt++) {
       if (attempt > 0) {
         const backoff = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** (attempt - 1));
-        const wait = lastError && retryAfterMs.has(lastError) ? (retryAfterMs.get(lastError) as number) : backoff * (0.75 + Math.random() * 0.5);
+        const wait =
+          lastError && retryAfterMs.has(lastError)
+            ? (retryAfterMs.get(lastError) as number)
+            : backoff * (0.75 + Math.random() * 0.5);
         await sleep(Math.min(wait, this.o.maxBackoffMs), signal);
       }
       const result = await this.request(batch, signal);
@@ -118,16 +130,22 @@ export class OpenAICompatibleEmbedder implements Embedder {
       lastError = result.error;
       if (!result.retryable) throw result.error;
     }
-    throw new FFEmbeddingError(this.o.provider, `gave up after ${this.o.maxRetries + 1} attempts: ${lastError?.message ?? 'unknown error'}`, {
-      cause: lastError,
-      status: lastError?.status,
-    });
+    throw new FFEmbeddingError(
+      this.o.provider,
+      `gave up after ${this.o.maxRetries + 1} attempts: ${lastError?.message ?? 'unknown error'}`,
+      {
+        cause: lastError,
+        status: lastError?.status,
+      },
+    );
   }
 
   private async request(
     batch: readonly string[],
     signal?: AbortSignal,
-  ): Promise<{ ok: true; vectors: Float32Array[] } | { ok: false; retryable: boolean; error: FFEmbeddingError }> {
+  ): Promise<
+    { ok: true; vectors: Float32Array[] } | { ok: false; retryable: boolean; error: FFEmbeddingError }
+  > {
     const provider = this.o.provider;
     const timeout = AbortSignal.timeout(this.o.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -139,7 +157,12 @@ export class OpenAICompatibleEmbedder implements Embedder {
     let res: Response;
     let text: string;
     try {
-      res = await doFetch(this.url, { method: 'POST', headers, body: JSON.stringify(body), signal: combined });
+      res = await doFetch(this.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: combined,
+      });
       text = await res.text();
     } catch (cause) {
       if (signal?.aborted) throw new FFEmbeddingError(provider, 'request aborted by the caller', { cause });
@@ -149,13 +172,19 @@ export class OpenAICompatibleEmbedder implements Embedder {
         retryable: true,
         error: new FFEmbeddingError(
           provider,
-          timedOut ? `request timed out after ${this.o.timeoutMs} ms` : `request failed: ${(cause as Error)?.message ?? 'network error'}`,
+          timedOut
+            ? `request timed out after ${this.o.timeoutMs} ms`
+            : `request failed: ${(cause as Error)?.message ?? 'network error'}`,
           { cause },
         ),
       };
     }
     if (!res.ok) {
-      const error = new FFEmbeddingError(provider, `HTTP ${res.status} ${res.statusText}${describeApiError(text)}`, { status: res.status });
+      const error = new FFEmbeddingError(
+        provider,
+        `HTTP ${res.status} ${res.statusText}${describeApiError(text)}`,
+        { status: res.status },
+      );
       const ra = parseRetryAfter(res.headers.get('retry-after'));
       if (ra !== undefined) retryAfterMs.set(error, ra);
       const retryable = res.status === 429 || res.status === 408 || res.status >= 500;
@@ -165,21 +194,41 @@ export class OpenAICompatibleEmbedder implements Embedder {
     try {
       reply = ReplySchema.parse(JSON.parse(text));
     } catch (cause) {
-      return { ok: false, retryable: false, error: new FFEmbeddingError(provider, 'malformed reply: expected { data: [{ embedding: number[] }] }', { cause, status: res.status }) };
+      return {
+        ok: false,
+        retryable: false,
+        error: new FFEmbeddingError(
+          provider,
+          'malformed reply: expected { data: [{ embedding: number[] }] }',
+          { cause, status: res.status },
+        ),
+      };
     }
     if (reply.data.length !== batch.length) {
       return {
         ok: false,
         retryable: false,
-        error: new FFEmbeddingError(provider, `malformed reply: ${reply.data.length} embeddings for ${batch.length} inputs`, { status: res.status }),
+        error: new FFEmbeddingError(
+          provider,
+          `malformed reply: ${reply.data.length} embeddings for ${batch.length} inputs`,
+          { status: res.status },
+        ),
       };
     }
-    const ordered = reply.data.every((d) => d.index !== undefined) ? [...reply.data].sort((a, b) => (a.index as number) - (b.index as number)) : reply.data;
+    const ordered = reply.data.every((d) => d.index !== undefined)
+      ? [...reply.data].sort((a, b) => (a.index as number) - (b.index as number))
+      : reply.data;
     const vectors: Float32Array[] = [];
     for (const [i, item] of ordered.entries()) {
       const problem = checkVector(item.embedding, this.space.dimension);
       if (problem) {
-        return { ok: false, retryable: false, error: new FFEmbeddingError(provider, `malformed reply: embedding ${i} ${problem}`, { status: res.status }) };
+        return {
+          ok: false,
+          retryable: false,
+          error: new FFEmbeddingError(provider, `malformed reply: embedding ${i} ${problem}`, {
+            status: res.status,
+          }),
+        };
       }
       vectors.push(normalized(item.embedding));
     }
@@ -201,7 +250,8 @@ function parseRetryAfter(value: string | null): number | undefined {
 function describeApiError(body: string): string {
   try {
     const j = JSON.parse(body) as { error?: { message?: unknown } | string };
-    const msg = typeof j.error === 'string' ? j.error : typeof j.error?.message === 'string' ? j.error.message : '';
+    const msg =
+      typeof j.error === 'string' ? j.error : typeof j.error?.message === 'string' ? j.error.message : '';
     return msg ? `: ${msg.slice(0, 200)}` : '';
   } catch {
     return '';
@@ -228,6 +278,8 @@ function normalized(v: number[]): Float32Array {
   return out;
 }
 
-export function createOpenAICompatibleEmbedder(options: OpenAICompatibleEmbedderOptions): OpenAICompatibleEmbedder {
+export function createOpenAICompatibleEmbedder(
+  options: OpenAICompatibleEmbedderOptions,
+): OpenAICompatibleEmbedder {
   return new OpenAICompatibleEmbedder(options);
 }

@@ -47,14 +47,40 @@ const OPENAI_URL = 'https://api.openai.com/v1';
 
 export const BUILT_IN_PROVIDERS: Readonly<Record<string, BuiltIn>> = {
   openai: { model: 'text-embedding-ada-002', dimension: 1536, baseUrl: OPENAI_URL, keyRequired: true },
-  'openai-3-small': { model: 'text-embedding-3-small', dimension: 1536, baseUrl: OPENAI_URL, keyRequired: true },
-  'openai-3-large': { model: 'text-embedding-3-large', dimension: 3072, baseUrl: OPENAI_URL, keyRequired: true },
-  'nomic-ai': { model: 'nomic-ai/nomic-embed-text-v1', dimension: 768, keyRequired: false, serverModel: 'nomic-embed-text' },
-  'sentence-transformers': { model: 'all-MiniLM-L6-v2', dimension: 384, keyRequired: false, serverModel: 'all-minilm' },
+  'openai-3-small': {
+    model: 'text-embedding-3-small',
+    dimension: 1536,
+    baseUrl: OPENAI_URL,
+    keyRequired: true,
+  },
+  'openai-3-large': {
+    model: 'text-embedding-3-large',
+    dimension: 3072,
+    baseUrl: OPENAI_URL,
+    keyRequired: true,
+  },
+  'nomic-ai': {
+    model: 'nomic-ai/nomic-embed-text-v1',
+    dimension: 768,
+    keyRequired: false,
+    serverModel: 'nomic-embed-text',
+  },
+  'sentence-transformers': {
+    model: 'all-MiniLM-L6-v2',
+    dimension: 384,
+    keyRequired: false,
+    serverModel: 'all-minilm',
+  },
 };
 
 export function availableProviders(config: EmbedderConfig = {}): string[] {
-  return [...new Set([HASHED_NGRAM_PROVIDER, ...Object.keys(BUILT_IN_PROVIDERS), ...Object.keys(config.embeddingProviders ?? {})])].sort();
+  return [
+    ...new Set([
+      HASHED_NGRAM_PROVIDER,
+      ...Object.keys(BUILT_IN_PROVIDERS),
+      ...Object.keys(config.embeddingProviders ?? {}),
+    ]),
+  ].sort();
 }
 
 /** Strips a trailing `/embeddings` so both `…/v1` and `…/v1/embeddings` (the reference's api_url) work. */
@@ -73,7 +99,8 @@ export function createEmbedder(
   extra: { fetch?: typeof fetch } = {},
 ): Embedder {
   const name = provider ?? config.defaultEmbeddingProvider ?? HASHED_NGRAM_PROVIDER;
-  if (typeof name !== 'string' || !name) throw new FFValidationError([{ path: 'embeddingProvider', message: 'must be a non-empty string' }]);
+  if (typeof name !== 'string' || !name)
+    throw new FFValidationError([{ path: 'embeddingProvider', message: 'must be a non-empty string' }]);
   const entry = config.embeddingProviders?.[name];
   const ep = config.embedding ?? {};
   if (name === HASHED_NGRAM_PROVIDER) {
@@ -82,7 +109,10 @@ export function createEmbedder(
   const builtIn = BUILT_IN_PROVIDERS[name];
   if (!builtIn && !entry) {
     throw new FFValidationError([
-      { path: 'embeddingProvider', message: `unknown provider ${JSON.stringify(name)}; available: ${availableProviders(config).join(', ')}` },
+      {
+        path: 'embeddingProvider',
+        message: `unknown provider ${JSON.stringify(name)}; available: ${availableProviders(config).join(', ')}`,
+      },
     ]);
   }
   const isDefault = name === (config.defaultEmbeddingProvider ?? HASHED_NGRAM_PROVIDER);
@@ -100,9 +130,13 @@ export function createEmbedder(
   if (isDefault && ep.model) model = ep.model;
   const dimension = entry?.embeddingDimension ?? builtIn?.dimension;
   const keyRequired = (entry?.requiresApiKey ?? builtIn?.keyRequired ?? false) && !usingLocalServer;
-  const apiKey = ep.apiKey ?? env.CHATDB_EMBEDDING_API_KEY ?? (baseUrl === OPENAI_URL ? env.OPENAI_API_KEY : undefined);
+  const apiKey =
+    ep.apiKey ?? env.CHATDB_EMBEDDING_API_KEY ?? (baseUrl === OPENAI_URL ? env.OPENAI_API_KEY : undefined);
   if (keyRequired && !apiKey) {
-    throw new FFEmbeddingError(name, 'API key required: set vector.embedding.apiKey, CHATDB_EMBEDDING_API_KEY or OPENAI_API_KEY');
+    throw new FFEmbeddingError(
+      name,
+      'API key required: set vector.embedding.apiKey, CHATDB_EMBEDDING_API_KEY or OPENAI_API_KEY',
+    );
   }
   return new OpenAICompatibleEmbedder({
     provider: name,

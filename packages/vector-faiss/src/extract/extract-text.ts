@@ -4,7 +4,16 @@ import { csvToText } from './csv-text.js';
 import { htmlToText } from './html-text.js';
 import { extractPdfText } from './pdf-text.js';
 
-export const EXTRACTABLE_EXTENSIONS = ['.txt', '.md', '.markdown', '.json', '.csv', '.html', '.htm', '.pdf'] as const;
+export const EXTRACTABLE_EXTENSIONS = [
+  '.txt',
+  '.md',
+  '.markdown',
+  '.json',
+  '.csv',
+  '.html',
+  '.htm',
+  '.pdf',
+] as const;
 
 export interface ExtractedText {
   text: string;
@@ -21,7 +30,10 @@ function decodeUtf8(bytes: Uint8Array): string {
   return new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes);
 }
 
-export async function extractText(input: { filename: string; bytes: Uint8Array | string }): Promise<ExtractedText> {
+export async function extractText(input: {
+  filename: string;
+  bytes: Uint8Array | string;
+}): Promise<ExtractedText> {
   if (!input || typeof input.filename !== 'string' || !input.filename) {
     throw new FFValidationError([{ path: 'filename', message: 'must be a non-empty string' }]);
   }
@@ -51,7 +63,10 @@ export async function extractText(input: { filename: string; bytes: Uint8Array |
     case '.htm':
       return { text: htmlToText(asText()), format: 'html' };
     case '.pdf':
-      return { text: await extractPdfText(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes), format: 'pdf' };
+      return {
+        text: await extractPdfText(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes),
+        format: 'pdf',
+      };
     default:
       throw new FFValidationError([
         {

@@ -23,7 +23,10 @@ export async function extractPdfText(bytes: Uint8Array): Promise<string> {
       verbosity: 0,
     }).promise;
   } catch (cause) {
-    throw new FFValidationError([{ path: 'content', message: 'is not a readable PDF (or it is encrypted)' }], { cause });
+    throw new FFValidationError(
+      [{ path: 'content', message: 'is not a readable PDF (or it is encrypted)' }],
+      { cause },
+    );
   }
   try {
     const pages: string[] = [];

@@ -38,6 +38,10 @@ let cached: FaissModule | undefined;
 export function loadFaiss(): FaissModule {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
+  // libgomp reads this when the binding is loaded. Spinning OpenMP workers (the default ACTIVE policy)
+  // steal the CPU from Node's own thread between queries; on a busy 2-core machine that made single
+  // HNSW queries ~20x slower. Users can still override it in the environment.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     const mod = require('faiss-node') as FaissModule & { Index: { prototype: Record<string, unknown> } };
     if (typeof mod.Index.prototype.setParam !== 'function') {

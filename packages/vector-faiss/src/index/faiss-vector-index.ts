@@ -15,7 +15,11 @@ import {
   type VectorSearchOptions,
 } from '@ffdb/core-types';
 import { IndexPersistence, toUnitMatrix } from './index-persistence.js';
-import { FaissVectorIndexOptionsSchema, type FaissVectorIndexOptions, type ResolvedFaissVectorIndexOptions } from './options.js';
+import {
+  FaissVectorIndexOptionsSchema,
+  type FaissVectorIndexOptions,
+  type ResolvedFaissVectorIndexOptions,
+} from './options.js';
 import { zodToValidationError } from './zod-error.js';
 import { sameSpace, spaceMismatch, type UserVectorIndex } from './user-index.js';
 
@@ -23,9 +27,12 @@ const MAX_K = 10_000;
 
 function validateSpace(space: EmbeddingSpace): EmbeddingSpace {
   const issues = [];
-  if (!space || typeof space !== 'object') throw new FFValidationError([{ path: 'space', message: 'must be an object' }]);
-  if (typeof space.provider !== 'string' || !space.provider) issues.push({ path: 'space.provider', message: 'must be a non-empty string' });
-  if (typeof space.model !== 'string' || !space.model) issues.push({ path: 'space.model', message: 'must be a non-empty string' });
+  if (!space || typeof space !== 'object')
+    throw new FFValidationError([{ path: 'space', message: 'must be an object' }]);
+  if (typeof space.provider !== 'string' || !space.provider)
+    issues.push({ path: 'space.provider', message: 'must be a non-empty string' });
+  if (typeof space.model !== 'string' || !space.model)
+    issues.push({ path: 'space.model', message: 'must be a non-empty string' });
   if (!Number.isInteger(space.dimension) || space.dimension < 1 || space.dimension > 65_536) {
     issues.push({ path: 'space.dimension', message: 'must be an integer in [1, 65536]', limit: 65_536 });
   }
@@ -34,9 +41,12 @@ function validateSpace(space: EmbeddingSpace): EmbeddingSpace {
 }
 
 function validateVector(v: unknown, dimension: number, field: string): Float32Array {
-  if (!(v instanceof Float32Array)) throw new FFValidationError([{ path: field, message: 'must be a Float32Array' }]);
+  if (!(v instanceof Float32Array))
+    throw new FFValidationError([{ path: field, message: 'must be a Float32Array' }]);
   if (v.length !== dimension) {
-    throw new FFValidationError([{ path: field, message: `has ${v.length} dimensions, the space has ${dimension}`, limit: dimension }]);
+    throw new FFValidationError([
+      { path: field, message: `has ${v.length} dimensions, the space has ${dimension}`, limit: dimension },
+    ]);
   }
   return v;
 }
@@ -94,11 +104,18 @@ export class FaissVectorIndex implements VectorIndex {
     const metas: Record<string, unknown>[] = [];
     items.forEach((it, i) => {
       if (typeof it?.id !== 'string' || !it.id || it.id.length > 1024) {
-        throw new FFValidationError([{ path: `items[${i}].id`, message: 'must be a non-empty string of at most 1024 characters', limit: 1024 }]);
+        throw new FFValidationError([
+          {
+            path: `items[${i}].id`,
+            message: 'must be a non-empty string of at most 1024 characters',
+            limit: 1024,
+          },
+        ]);
       }
       validateVector(it.vector, space.dimension, `items[${i}].vector`);
       const meta = it.metadata ?? {};
-      if (typeof meta !== 'object' || Array.isArray(meta)) throw new FFValidationError([{ path: `items[${i}].metadata`, message: 'must be an object' }]);
+      if (typeof meta !== 'object' || Array.isArray(meta))
+        throw new FFValidationError([{ path: `items[${i}].metadata`, message: 'must be an object' }]);
       ids.push(it.id);
       metas.push(meta);
     });
@@ -117,7 +134,12 @@ export class FaissVectorIndex implements VectorIndex {
     });
   }
 
-  async search(userId: string, space: EmbeddingSpace, query: Float32Array, options: VectorSearchOptions): Promise<VectorHit[]> {
+  async search(
+    userId: string,
+    space: EmbeddingSpace,
+    query: Float32Array,
+    options: VectorSearchOptions,
+  ): Promise<VectorHit[]> {
     const [hits] = await this.searchBatch(userId, space, [query], options);
     return hits ?? [];
   }
@@ -133,13 +155,17 @@ export class FaissVectorIndex implements VectorIndex {
     validateSpace(space);
     const k = options?.k;
     if (!Number.isInteger(k) || k < 0 || k > MAX_K) {
-      throw new FFValidationError([{ path: 'k', message: `must be an integer in [0, ${MAX_K}]`, limit: MAX_K }]);
+      throw new FFValidationError([
+        { path: 'k', message: `must be an integer in [0, ${MAX_K}]`, limit: MAX_K },
+      ]);
     }
     const threshold = options.threshold;
     if (threshold !== undefined && (typeof threshold !== 'number' || Number.isNaN(threshold))) {
       throw new FFValidationError([{ path: 'threshold', message: 'must be a number' }]);
     }
-    queries.forEach((q, i) => validateVector(q, space.dimension, `queries[${i}]`));
+    queries.forEach((q, i) => {
+      validateVector(q, space.dimension, `queries[${i}]`);
+    });
     const matrix = toUnitMatrix(queries, space.dimension, 'query');
     return this.serial(userId, async () => {
       const idx = await this.load(userId);
@@ -165,9 +191,13 @@ export class FaissVectorIndex implements VectorIndex {
     });
   }
 
-  async removeWhere(userId: string, predicate: (metadata: Record<string, unknown>) => boolean): Promise<number> {
+  async removeWhere(
+    userId: string,
+    predicate: (metadata: Record<string, unknown>) => boolean,
+  ): Promise<number> {
     assertUserId(userId);
-    if (typeof predicate !== 'function') throw new FFValidationError([{ path: 'predicate', message: 'must be a function' }]);
+    if (typeof predicate !== 'function')
+      throw new FFValidationError([{ path: 'predicate', message: 'must be a function' }]);
     return this.serial(userId, async () => {
       const idx = await this.load(userId);
       const ids = idx.slots.filter((s) => s && predicate(s.metadata)).map((s) => s?.id as string);
@@ -225,7 +255,10 @@ export class FaissVectorIndex implements VectorIndex {
     if (idx.needsRebuild()) {
       const started = Date.now();
       idx.rebuild();
-      this.logger?.info({ userId: idx.userId, kind: idx.kind, vectors: idx.live, ms: Date.now() - started }, 'vector index rebuilt');
+      this.logger?.info(
+        { userId: idx.userId, kind: idx.kind, vectors: idx.live, ms: Date.now() - started },
+        'vector index rebuilt',
+      );
       await this.persistence.checkpoint(idx);
     } else if (idx.journalled >= this.options.checkpointEvery) {
       await this.persistence.checkpoint(idx);
@@ -257,7 +290,10 @@ export class FaissVectorIndex implements VectorIndex {
       // Its journal is durable; checkpoint in the background so the next load replays little.
       if (victim && victim.journalled > 0) {
         void this.serial(oldest, () => this.persistence.checkpoint(victim)).catch((err) =>
-          this.logger?.warn({ userId: oldest, err: (err as Error).message }, 'checkpoint of an evicted vector index failed'),
+          this.logger?.warn(
+            { userId: oldest, err: (err as Error).message },
+            'checkpoint of an evicted vector index failed',
+          ),
         );
       }
     }

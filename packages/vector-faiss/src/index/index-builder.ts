@@ -8,10 +8,18 @@ export function chooseNlist(n: number, override?: number): number {
   return Math.max(1, Math.min(Math.round(4 * Math.sqrt(n)), Math.floor(n / 39) || 1, 65_536));
 }
 
-export function createEmptyIndex(kind: 'flat' | 'hnsw', dimension: number, opts: ResolvedFaissVectorIndexOptions): FaissIndex {
+export function createEmptyIndex(
+  kind: 'flat' | 'hnsw',
+  dimension: number,
+  opts: ResolvedFaissVectorIndexOptions,
+): FaissIndex {
   const faiss = loadFaiss();
   if (kind === 'flat') return new faiss.IndexFlatIP(dimension);
-  const index = faiss.Index.fromFactory(dimension, `HNSW${opts.hnswM},Flat`, faiss.MetricType.METRIC_INNER_PRODUCT);
+  const index = faiss.Index.fromFactory(
+    dimension,
+    `HNSW${opts.hnswM},Flat`,
+    faiss.MetricType.METRIC_INNER_PRODUCT,
+  );
   index.setParam('efConstruction', opts.efConstruction);
   index.setParam('efSearch', opts.efSearch);
   return index;
@@ -45,7 +53,11 @@ export function buildIvf(
 }
 
 /** Applies the query-time parameters (they are not all persisted by faiss, and options may have changed). */
-export function applySearchParams(index: FaissIndex, kind: IndexKind, opts: ResolvedFaissVectorIndexOptions): void {
+export function applySearchParams(
+  index: FaissIndex,
+  kind: IndexKind,
+  opts: ResolvedFaissVectorIndexOptions,
+): void {
   if (kind === 'hnsw') index.setParam('efSearch', opts.efSearch);
   if (kind === 'ivf') {
     const nlist = index.getParam('nlist') ?? opts.nprobe;

@@ -16,7 +16,11 @@ import { normalizeInto } from './vector-math.js';
 
 export const VECTOR_INDEX_FORMAT_VERSION = 1;
 
-const SpaceSchema = z.object({ provider: z.string(), model: z.string(), dimension: z.number().int().positive() });
+const SpaceSchema = z.object({
+  provider: z.string(),
+  model: z.string(),
+  dimension: z.number().int().positive(),
+});
 
 const ManifestSchema = z.object({
   format: z.literal('ffdb-vector-index'),
@@ -74,7 +78,10 @@ export class IndexPersistence {
       try {
         manifest = ManifestSchema.parse(JSON.parse(Buffer.from(raw).toString('utf8')));
       } catch (cause) {
-        throw new FFCorruptionError(`vector index manifest of user ${userId} is unreadable`, { cause, key: manifestKey(root) });
+        throw new FFCorruptionError(`vector index manifest of user ${userId} is unreadable`, {
+          cause,
+          key: manifestKey(root),
+        });
       }
       idx.space = manifest.space;
       idx.kind = manifest.kind;
@@ -87,11 +94,16 @@ export class IndexPersistence {
       });
       if (idx.slots.length) {
         const bytes = await this.storage.read(blobKey(root, manifest.generation));
-        if (!bytes) throw new FFCorruptionError(`vector index of user ${userId} is missing its data file`, { key: blobKey(root, manifest.generation) });
+        if (!bytes)
+          throw new FFCorruptionError(`vector index of user ${userId} is missing its data file`, {
+            key: blobKey(root, manifest.generation),
+          });
         const faiss = loadFaiss();
         idx.index = faiss.Index.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         if (idx.index.ntotal() !== idx.slots.length) {
-          throw new FFCorruptionError(`vector index of user ${userId} does not match its manifest`, { key: blobKey(root, manifest.generation) });
+          throw new FFCorruptionError(`vector index of user ${userId} does not match its manifest`, {
+            key: blobKey(root, manifest.generation),
+          });
         }
         idx.applyParams();
       }
@@ -101,12 +113,16 @@ export class IndexPersistence {
   }
 
   private async replay(idx: UserVectorIndex): Promise<void> {
-    const entries = await this.storage.readLog<JournalRecord>(journalKey(this.root(idx.userId), idx.generation));
+    const entries = await this.storage.readLog<JournalRecord>(
+      journalKey(this.root(idx.userId), idx.generation),
+    );
     for (const { data } of entries) {
       if (data.op === 'upsert') {
         const d = data.space.dimension;
         const matrix = new Float32Array(data.items.length * d);
-        data.items.forEach((it, i) => matrix.set(decodeVector(it.v, d), i * d));
+        data.items.forEach((it, i) => {
+          matrix.set(decodeVector(it.v, d), i * d);
+        });
         idx.applyUpsert(
           data.space,
           data.items.map((it) => it.id),
@@ -130,7 +146,11 @@ export class IndexPersistence {
     metas: readonly Record<string, unknown>[],
   ): Promise<void> {
     const d = space.dimension;
-    const items = ids.map((id, i) => ({ id, v: encodeVector(matrix.subarray(i * d, (i + 1) * d)), m: metas[i] ?? {} }));
+    const items = ids.map((id, i) => ({
+      id,
+      v: encodeVector(matrix.subarray(i * d, (i + 1) * d)),
+      m: metas[i] ?? {},
+    }));
     await this.storage.append(journalKey(this.root(idx.userId), idx.generation), [
       { op: 'upsert', space: { provider: space.provider, model: space.model, dimension: d }, items },
     ]);
@@ -139,7 +159,9 @@ export class IndexPersistence {
 
   async journalRemove(idx: UserVectorIndex, ids: readonly string[]): Promise<void> {
     if (!ids.length) return;
-    await this.storage.append(journalKey(this.root(idx.userId), idx.generation), [{ op: 'remove', ids: [...ids] }]);
+    await this.storage.append(journalKey(this.root(idx.userId), idx.generation), [
+      { op: 'remove', ids: [...ids] },
+    ]);
     idx.journalled += ids.length;
   }
 
@@ -175,7 +197,9 @@ export class IndexPersistence {
 
   async bytesOnDisk(userId: string): Promise<number> {
     try {
-      return (await this.storage.usage(this.root(userId))).bytes;
+      const u = await this.storage.usage(this.root(userId));
+      // A journal still buffered by the backend has no file bytes yet; its logical size is the honest estimate.
+      return u.bytes > 0 ? u.bytes : u.logicalBytes;
     } catch {
       return 0;
     }
@@ -183,8 +207,14 @@ export class IndexPersistence {
 }
 
 /** Normalises `vectors` into one contiguous matrix of unit rows. */
-export function toUnitMatrix(vectors: readonly Float32Array[], dimension: number, field: string): Float32Array {
+export function toUnitMatrix(
+  vectors: readonly Float32Array[],
+  dimension: number,
+  field: string,
+): Float32Array {
   const m = new Float32Array(vectors.length * dimension);
-  vectors.forEach((v, i) => normalizeInto(v, m, i * dimension, `${field}[${i}]`));
+  vectors.forEach((v, i) => {
+    normalizeInto(v, m, i * dimension, `${field}[${i}]`);
+  });
   return m;
 }

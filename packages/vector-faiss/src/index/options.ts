@@ -7,7 +7,9 @@ export type IndexType = (typeof INDEX_TYPES)[number];
 export type IndexKind = 'flat' | 'ivf' | 'hnsw';
 
 const isStorage = (v: unknown): v is StorageBackend =>
-  typeof v === 'object' && v !== null && typeof (v as StorageBackend).read === 'function' &&
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as StorageBackend).read === 'function' &&
   typeof (v as StorageBackend).append === 'function';
 
 export const FaissVectorIndexOptionsSchema = z.object({
@@ -18,7 +20,7 @@ export const FaissVectorIndexOptionsSchema = z.object({
   /** `flat` = exact; `ivf`/`hnsw` = approximate; `auto` = flat until `rebuildThreshold` live vectors, then `autoKind`. */
   indexType: z.enum(INDEX_TYPES).default('flat'),
   /** What `auto` switches to above `rebuildThreshold`. */
-  autoKind: z.enum(['ivf', 'hnsw']).default('ivf'),
+  autoKind: z.enum(['ivf', 'hnsw']).default('hnsw'),
   /** Live vectors above which `auto` leaves exact search (the reference's vector.indexRebuildThreshold). */
   rebuildThreshold: z.number().int().positive().default(10_000),
   /** IVF lists probed per query. */
@@ -32,7 +34,7 @@ export const FaissVectorIndexOptionsSchema = z.object({
   /** HNSW build-time candidate list. */
   efConstruction: z.number().int().positive().max(4_096).default(80),
   /** HNSW query-time candidate list. */
-  efSearch: z.number().int().positive().max(4_096).default(64),
+  efSearch: z.number().int().positive().max(4_096).default(128),
   /** Rebuild (compact) an index when deleted vectors exceed this share of it. */
   tombstoneRebuildRatio: z.number().gt(0).max(1).default(0.3),
   /** Write a full snapshot (and start a new journal) after this many journalled vectors. */

@@ -54,13 +54,21 @@ export class UserVectorIndex {
   }
 
   /** Adds unit vectors (`matrix` holds ids.length rows); an existing id is replaced (old label tombstoned). */
-  applyUpsert(space: EmbeddingSpace, ids: readonly string[], matrix: Float32Array, metas: readonly Record<string, unknown>[]): void {
+  applyUpsert(
+    space: EmbeddingSpace,
+    ids: readonly string[],
+    matrix: Float32Array,
+    metas: readonly Record<string, unknown>[],
+  ): void {
     if (this.space && !sameSpace(this.space, space)) throw spaceMismatch(this.space, space);
-    if (!this.space) this.space = { provider: space.provider, model: space.model, dimension: space.dimension };
+    if (!this.space)
+      this.space = { provider: space.provider, model: space.model, dimension: space.dimension };
     if (!this.index) this.index = this.newEmptyIndex();
     // A batch may repeat an id: the last occurrence wins, as if applied one by one.
     const lastPos = new Map<string, number>();
-    ids.forEach((id, i) => lastPos.set(id, i));
+    ids.forEach((id, i) => {
+      lastPos.set(id, i);
+    });
     let rows = matrix;
     if (lastPos.size !== ids.length) {
       const d = space.dimension;
@@ -110,7 +118,9 @@ export class UserVectorIndex {
     while (pending.length) {
       const batch = new Float32Array(pending.length * (this.space?.dimension ?? 0));
       const d = this.space?.dimension ?? 0;
-      pending.forEach((q, i) => batch.set(queries.subarray(q * d, (q + 1) * d), i * d));
+      pending.forEach((q, i) => {
+        batch.set(queries.subarray(q * d, (q + 1) * d), i * d);
+      });
       const { distances, labels } = index.search(batch, fetch);
       const retry: number[] = [];
       pending.forEach((q, i) => {
@@ -159,7 +169,8 @@ export class UserVectorIndex {
   needsRebuild(): boolean {
     if (!this.index) return false;
     if (this.targetKind() !== this.kind) return true;
-    if (this.tombstones > 0 && this.tombstones >= this.slots.length * this.opts.tombstoneRebuildRatio) return true;
+    if (this.tombstones > 0 && this.tombstones >= this.slots.length * this.opts.tombstoneRebuildRatio)
+      return true;
     if (this.kind === 'ivf' && this.live > this.trainedOn * 8) return true;
     return false;
   }
@@ -191,7 +202,9 @@ export class UserVectorIndex {
     this.slots = slots;
     this.tombstones = 0;
     this.byId.clear();
-    slots.forEach((s, i) => this.byId.set(s.id, i));
+    slots.forEach((s, i) => {
+      this.byId.set(s.id, i);
+    });
   }
 
   /** Re-applies query parameters (after load or an options change). */

@@ -14,8 +14,10 @@ export function norm(v: Float32Array): number {
 /** A unit-length copy of `v` written into `out` (cosine == inner product afterwards). Throws on zero/non-finite. */
 export function normalizeInto(v: Float32Array, out: Float32Array, offset: number, field: string): void {
   const n = norm(v);
-  if (!Number.isFinite(n)) throw new FFValidationError([{ path: field, message: 'vector contains NaN or Infinity' }]);
-  if (n === 0) throw new FFValidationError([{ path: field, message: 'vector is all zeros (cannot be normalised)' }]);
+  if (!Number.isFinite(n))
+    throw new FFValidationError([{ path: field, message: 'vector contains NaN or Infinity' }]);
+  if (n === 0)
+    throw new FFValidationError([{ path: field, message: 'vector is all zeros (cannot be normalised)' }]);
   for (let i = 0; i < v.length; i++) out[offset + i] = (v[i] as number) / n;
 }
 

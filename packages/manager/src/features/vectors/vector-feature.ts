@@ -1,0 +1,795 @@
+/**
+ * The manager's vector feature (API.md "Vectors and embeddings", processDocument, §6.10–6.12): document
+ * processing (extract -> chunk -> embed -> index in the vector and full-text indexes), vector, message and
+ * hybrid search, deletes, statistics. One vector index per user holds document chunks
+ * (metadata.kind 'chunk') and, when enabled, messages (metadata.kind 'message').
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  assertSafeId,
+  assertUserId,
+  type Chunk,
+  type Embedder,
+  type FFError,
+  FFValidationError,
+  type IndexDocument,
+  type ProcessingResult,
+  type SearchIndex,
+  type SearchResult,
+  type VectorHit,
+  type VectorIndex,
+} from '@ffdb/core-types';
+import type { FeatureContext, ProcessDocumentOptions, StoredMessage, VectorFeature } from '../types.js';
+import { EmbeddingQueue, type QueuedMessage } from './embedding-queue.js';
+import { fuse } from './hybrid-fusion.js';
+import type { VectorFaissModule, VectorIndexExtras } from './vector-module.js';
+
+/** Lexical (hashed n-gram) cosines run lower than a neural model's; its default threshold is this. */
+export const HASHED_NGRAM_DEFAULT_THRESHOLD = 0.1;
+const SNIPPET_CHARS = 200;
+/** Stored document ids (`<8 hex>_<sanitized name>`) and caller-chosen ones. */
+const DOCUMENT_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,254}$/;
+const MAX_TOP_K = 10_000;
+
+type Meta = Record<string, unknown>;
+
+function validationIssue(pathName: string, message: string, limit?: number): FFValidationError {
+  return new FFValidationError([{ path: pathName, message, ...(limit !== undefined ? { limit } : {}) }]);
+}
+
+function checkQuery(query: unknown): string {
+  if (typeof query !== 'string' || query.trim() === '')
+    throw validationIssue('query', 'must be a non-empty string');
+  return query;
+}
+
+function checkOptions(opts: unknown): Record<string, unknown> {
+  if (opts === undefined) return {};
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts))
+    throw validationIssue('opts', 'must be an object');
+  return opts as Record<string, unknown>;
+}
+
+function optInt(v: unknown, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw validationIssue(name, `must be an integer in [${min}, ${max}]`, max);
+  }
+  return v;
+}
+
+function optUnit(v: unknown, name: string, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > 1)
+    throw validationIssue(name, `must be a number in [${min}, 1]`, 1);
+  return v;
+}
+
+function optSessionIds(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw validationIssue('sessionIds', 'must be an array of session ids');
+  return v.map((s, i) => assertSafeId(s, `sessionIds[${i}]`));
+}
+
+function optString(v: unknown, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !v) throw validationIssue(name, 'must be a non-empty string');
+  return v;
+}
+
+function snippetOf(text: string): string {
+  return text.length <= SNIPPET_CHARS ? text : `${text.slice(0, SNIPPET_CHARS).trimEnd()}…`;
+}
+
+export class FaissVectorFeature implements VectorFeature {
+  private readonly embedders = new Map<string, Embedder>();
+  private readonly queue: EmbeddingQueue;
+
+  constructor(
+    private readonly ctx: FeatureContext,
+    private readonly pkg: VectorFaissModule,
+    private readonly index: VectorIndex & VectorIndexExtras,
+    private readonly ownsIndex: boolean,
+    private readonly defaultEmbedder: Embedder | undefined,
+  ) {
+    this.queue = new EmbeddingQueue((batch) => this.embedMessages(batch), ctx.logger);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async open(): Promise<void> {
+    if (this.ownsIndex) await this.index.open();
+  }
+
+  async close(): Promise<void> {
+    await this.queue.drain();
+    if (this.ownsIndex) await this.index.close();
+    else await this.index.flush();
+  }
+
+  // ------------------------------------------------------------------ embedders
+
+  private get vectorConfig() {
+    return this.ctx.config.vector;
+  }
+
+  private providerName(name?: string): string {
+    return name ?? this.defaultEmbedder?.space.provider ?? this.vectorConfig.defaultEmbeddingProvider;
+  }
+
+  /** The embedder for a provider name (created once; unknown names and missing keys throw). */
+  embedderFor(provider?: string): Embedder {
+    if (provider === undefined && this.defaultEmbedder) return this.defaultEmbedder;
+    const name = this.providerName(provider);
+    if (this.defaultEmbedder && name === this.defaultEmbedder.space.provider) return this.defaultEmbedder;
+    let e = this.embedders.get(name);
+    if (!e) {
+      e = this.pkg.createEmbedder(name, this.vectorConfig, process.env);
+      this.embedders.set(name, e);
+    }
+    return e;
+  }
+
+  private defaultThreshold(embedder: Embedder): number {
+    const entry = this.vectorConfig.embeddingProviders?.[embedder.space.provider] as
+      | { similarityThreshold?: unknown }
+      | undefined;
+    if (typeof entry?.similarityThreshold === 'number') return entry.similarityThreshold;
+    if (embedder.space.provider === this.pkg.HASHED_NGRAM_PROVIDER) return HASHED_NGRAM_DEFAULT_THRESHOLD;
+    return this.ctx.config.runtime.similarityThreshold;
+  }
+
+  // ------------------------------------------------------------------ documents
+
+  chunkText(text: string, strategy?: string, custom?: Record<string, unknown>): Chunk[] {
+    return this.pkg.chunkText(text, strategy ?? this.vectorConfig.defaultChunkingStrategy, custom);
+  }
+
+  async processDocument(
+    source: string | { filename: string; content: Uint8Array | string },
+    userId: string,
+    sessionId: string,
+    opts?: ProcessDocumentOptions,
+  ): Promise<ProcessingResult> {
+    const started = performance.now();
+    assertUserId(userId);
+    assertSafeId(sessionId, 'sessionId');
+    const o = checkOptions(opts);
+    const strategy =
+      optString(o.chunkingStrategy, 'chunkingStrategy') ?? this.vectorConfig.defaultChunkingStrategy;
+    const provider = optString(o.embeddingProvider, 'embeddingProvider');
+    const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata) as Meta);
+    let filename: string;
+    let bytes: Uint8Array | string;
+    if (typeof source === 'string') {
+      if (!source) throw validationIssue('source', 'must be a file path or { filename, content }');
+      filename = path.basename(source);
+      try {
+        bytes = new Uint8Array(await readFile(source));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const error =
+          code === 'ENOENT'
+            ? `Document not found: ${source}`
+            : `Document could not be read (${code ?? 'error'}): ${source}`;
+        return this.failure('', started, error);
+      }
+    } else if (
+      source &&
+      typeof source === 'object' &&
+      typeof source.filename === 'string' &&
+      source.filename
+    ) {
+      filename = source.filename;
+      bytes = source.content;
+      if (!(bytes instanceof Uint8Array) && typeof bytes !== 'string')
+        throw validationIssue('source.content', 'must be a Uint8Array or a string');
+    } else {
+      throw validationIssue('source', 'must be a file path or { filename, content }');
+    }
+    // Validate options before any work, so bad input throws and writes nothing.
+    this.chunkText('', strategy);
+    const embedder = this.embedderFor(provider);
+    const timings: Record<string, number> = {};
+    const mark = (stage: string, since: number) => {
+      timings[stage] = Math.round((performance.now() - since) * 100) / 100;
+      return performance.now();
+    };
+    let t = performance.now();
+    let text: string;
+    let format: string;
+    try {
+      ({ text, format } = await this.pkg.extractText({ filename, bytes }));
+    } catch (err) {
+      return this.failure('', started, `Text extraction failed: ${(err as Error).message}`);
+    }
+    t = mark('extract', t);
+    const chunks = this.chunkText(text, strategy);
+    t = mark('chunk', t);
+    let vectors: Float32Array[];
+    try {
+      vectors = chunks.length ? await embedder.embed(chunks.map((c) => c.text)) : [];
+    } catch (err) {
+      return this.failure('', started, `Embedding failed: ${(err as Error).message}`);
+    }
+    t = mark('embed', t);
+    // Only now write anything: the document, then its chunks.
+    const documentId = await this.ctx.saveDocument(userId, sessionId, filename, bytes, {
+      ...metadata,
+      processing: { chunkingStrategy: strategy, embeddingProvider: embedder.space.provider, format },
+    });
+    try {
+      await this.indexChunks(
+        userId,
+        sessionId,
+        documentId,
+        documentId,
+        chunks,
+        vectors,
+        embedder,
+        strategy,
+        metadata,
+      );
+      await this.indexFullText(userId, sessionId, documentId, filename, text);
+    } catch (err) {
+      return this.failure(documentId, started, `Indexing failed: ${(err as Error).message}`);
+    }
+    mark('index', t);
+    return {
+      success: true,
+      documentId,
+      chunkCount: chunks.length,
+      vectorCount: vectors.length,
+      processingTime: (performance.now() - started) / 1000,
+      timings,
+      metadata: {
+        chunkingStrategy: strategy,
+        embeddingProvider: embedder.space.provider,
+        format,
+        characters: text.length,
+      },
+    };
+  }
+
+  private failure(documentId: string, started: number, error: string): ProcessingResult {
+    return {
+      success: false,
+      documentId,
+      chunkCount: 0,
+      vectorCount: 0,
+      processingTime: (performance.now() - started) / 1000,
+      error,
+    };
+  }
+
+  async storeDocumentWithVectors(
+    userId: string,
+    sessionId: string,
+    documentId: string,
+    content: string | Uint8Array,
+    opts?: { metadata?: Record<string, unknown>; chunkingStrategy?: string; embeddingProvider?: string },
+  ): Promise<boolean> {
+    assertUserId(userId);
+    assertSafeId(sessionId, 'sessionId');
+    assertSafeId(documentId, 'documentId');
+    if (typeof content !== 'string' && !(content instanceof Uint8Array))
+      throw validationIssue('content', 'must be a string or a Uint8Array');
+    const o = checkOptions(opts);
+    const strategy =
+      optString(o.chunkingStrategy, 'chunkingStrategy') ?? this.vectorConfig.defaultChunkingStrategy;
+    const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata) as Meta);
+    this.chunkText('', strategy);
+    const embedder = this.embedderFor(optString(o.embeddingProvider, 'embeddingProvider'));
+    // As the reference: the document is saved under its id (".txt" added when it has no extension).
+    const filename = /\.[A-Za-z0-9]+$/.test(documentId) ? documentId : `${documentId}.txt`;
+    try {
+      const text =
+        typeof content === 'string'
+          ? content
+          : (await this.pkg.extractText({ filename, bytes: content })).text;
+      const chunks = this.chunkText(text, strategy);
+      const vectors = chunks.length ? await embedder.embed(chunks.map((c) => c.text)) : [];
+      const storedId = await this.ctx.saveDocument(userId, sessionId, filename, content, {
+        ...metadata,
+        vectorDocumentId: documentId,
+      });
+      // Reprocessing replaces the previous chunks of this document id.
+      await this.index.removeWhere(
+        userId,
+        (m) => m.kind === 'chunk' && m.sessionId === sessionId && m.documentId === documentId,
+      );
+      await this.indexChunks(
+        userId,
+        sessionId,
+        documentId,
+        storedId,
+        chunks,
+        vectors,
+        embedder,
+        strategy,
+        metadata,
+      );
+      await this.indexFullText(userId, sessionId, storedId, filename, text);
+      return true;
+    } catch (err) {
+      if (FFValidationError.isInstance(err)) throw err;
+      this.ctx.logger.warn(
+        { code: (err as FFError).code, err: (err as Error).message },
+        'storeDocumentWithVectors failed',
+      );
+      return false;
+    }
+  }
+
+  /** Re-extracts, re-chunks and re-embeds a stored document, replacing its previous chunks. */
+  async reprocessDocument(
+    userId: string,
+    sessionId: string,
+    documentId: string,
+    opts: ProcessDocumentOptions = {},
+  ): Promise<ProcessingResult> {
+    const started = performance.now();
+    assertUserId(userId);
+    assertSafeId(sessionId, 'sessionId');
+    const info = await this.ctx.getDocumentInfo(userId, sessionId, documentId);
+    const bytes = info ? await this.ctx.getDocumentBytes(userId, sessionId, documentId) : null;
+    if (!info || !bytes) return this.failure(documentId, started, `Document not found: ${documentId}`);
+    const strategy =
+      optString(opts.chunkingStrategy, 'chunkingStrategy') ?? this.vectorConfig.defaultChunkingStrategy;
+    const embedder = this.embedderFor(optString(opts.embeddingProvider, 'embeddingProvider'));
+    try {
+      const { text } = await this.pkg.extractText({ filename: info.originalName || info.filename, bytes });
+      const chunks = this.chunkText(text, strategy);
+      const vectors = chunks.length ? await embedder.embed(chunks.map((c) => c.text)) : [];
+      await this.index.removeWhere(
+        userId,
+        (m) => m.kind === 'chunk' && m.sessionId === sessionId && m.storedDocumentId === documentId,
+      );
+      await this.indexChunks(
+        userId,
+        sessionId,
+        documentId,
+        documentId,
+        chunks,
+        vectors,
+        embedder,
+        strategy,
+        (opts.metadata as Meta) ?? {},
+      );
+      await this.indexFullText(userId, sessionId, documentId, info.filename, text);
+      return {
+        success: true,
+        documentId,
+        chunkCount: chunks.length,
+        vectorCount: vectors.length,
+        processingTime: (performance.now() - started) / 1000,
+      };
+    } catch (err) {
+      return this.failure(documentId, started, (err as Error).message);
+    }
+  }
+
+  private async indexChunks(
+    userId: string,
+    sessionId: string,
+    documentId: string,
+    storedDocumentId: string,
+    chunks: Chunk[],
+    vectors: Float32Array[],
+    embedder: Embedder,
+    strategy: string,
+    metadata: Meta,
+  ): Promise<void> {
+    if (!chunks.length) return;
+    const createdAt = this.ctx.clock.now().toISOString();
+    await this.index.upsert(
+      userId,
+      embedder.space,
+      chunks.map((c, i) => ({
+        id: `${sessionId}/${documentId}_chunk_${c.index}`,
+        vector: vectors[i] as Float32Array,
+        metadata: {
+          kind: 'chunk',
+          sessionId,
+          documentId,
+          storedDocumentId,
+          chunkIndex: c.index,
+          totalChunks: c.total,
+          charCount: c.charCount,
+          wordCount: c.wordCount,
+          position: { start: c.start, end: c.end },
+          text: c.text,
+          chunkingStrategy: strategy,
+          provider: embedder.space.provider,
+          createdAt,
+          ...(Object.keys(metadata).length ? { documentMetadata: metadata } : {}),
+        },
+      })),
+    );
+  }
+
+  /**
+   * Makes the extracted text (e.g. of a PDF) searchable by the full-text index: the search feature indexes
+   * only what it can decode itself, so the document's entry is replaced by one holding the extracted text.
+   */
+  private extractedTextKey(userId: string, sessionId: string, documentId: string): string {
+    return `${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/text/${sessionId}/${documentId}`;
+  }
+
+  /**
+   * The text extracted from a processed document (e.g. a PDF's), or null. The search feature can use this
+   * when it (re)indexes documents it cannot decode itself.
+   */
+  async extractedText(userId: string, sessionId: string, documentId: string): Promise<string | null> {
+    assertUserId(userId);
+    assertSafeId(sessionId, 'sessionId');
+    const bytes = await this.ctx.storage.read(
+      this.extractedTextKey(userId, sessionId, assertSafeId(documentId, 'documentId', DOCUMENT_KEY_PATTERN)),
+    );
+    return bytes ? new TextDecoder().decode(bytes) : null;
+  }
+
+  private async indexFullText(
+    userId: string,
+    sessionId: string,
+    documentId: string,
+    filename: string,
+    text: string,
+  ): Promise<void> {
+    await this.ctx.storage.write(
+      this.extractedTextKey(userId, sessionId, documentId),
+      new TextEncoder().encode(text),
+    );
+    const search = (await this.ctx.getFeature('search')) as
+      | (Record<string, unknown> & {
+          index?: SearchIndex;
+          indexDocumentText?: (u: string, s: string, d: string, t: string) => Promise<void>;
+        })
+      | null;
+    if (!search || !text.trim()) return;
+    if (typeof search.indexDocumentText === 'function') {
+      await search.indexDocumentText(userId, sessionId, documentId, text);
+      return;
+    }
+    const index = search.index;
+    if (!index || typeof index.add !== 'function') return;
+    const info = await this.ctx.getDocumentInfo(userId, sessionId, documentId);
+    if (!info) return;
+    // Same id and metadata shape as the search feature's own document entries (features/search/items.ts),
+    // so its delete hook removes this entry too.
+    const item: IndexDocument = {
+      id: `d/${sessionId}/${documentId}`,
+      userId,
+      sessionId,
+      type: 'document',
+      content: text,
+      timestamp: info.uploadedAt,
+      title: info.originalName || filename,
+      metadata: {
+        documentId,
+        filename: info.filename,
+        originalName: info.originalName,
+        mimeType: info.mimeType,
+        size: info.size,
+        uploadedBy: info.uploadedBy,
+        metadata: info.metadata,
+      },
+    };
+    await index.add([item]);
+  }
+
+  async deleteDocumentVectors(userId: string, sessionId: string, documentId: string): Promise<boolean> {
+    assertUserId(userId);
+    assertSafeId(sessionId, 'sessionId');
+    if (typeof documentId !== 'string' || !documentId)
+      throw validationIssue('documentId', 'must be a non-empty string');
+    // As the reference: true even when nothing matched.
+    await this.index.removeWhere(
+      userId,
+      (m) =>
+        m.kind === 'chunk' &&
+        m.sessionId === sessionId &&
+        (m.documentId === documentId || m.storedDocumentId === documentId),
+    );
+    return true;
+  }
+
+  // ------------------------------------------------------------------ search
+
+  private async searchIndex(
+    userId: string,
+    embedder: Embedder,
+    query: string,
+    k: number,
+    threshold: number | undefined,
+    filter: (m: Meta) => boolean,
+  ): Promise<VectorHit[]> {
+    if (k === 0) return [];
+    const stats = await this.index.stats(userId);
+    if (!stats.space || stats.count === 0) return [];
+    const [q] = await embedder.embed([query]);
+    return this.index.search(userId, embedder.space, q as Float32Array, { k, threshold, filter });
+  }
+
+  async vectorSearch(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; topK?: number; threshold?: number; embeddingProvider?: string },
+  ): Promise<SearchResult[]> {
+    assertUserId(userId);
+    checkQuery(query);
+    const o = checkOptions(opts);
+    const sessionIds = optSessionIds(o.sessionIds);
+    const topK = optInt(o.topK, 'topK', 0, MAX_TOP_K) ?? this.ctx.config.runtime.vectorSearchTopK;
+    const threshold = o.threshold === undefined ? undefined : optUnit(o.threshold, 'threshold', -1);
+    const embedder = this.embedderFor(optString(o.embeddingProvider, 'embeddingProvider'));
+    const sessions = sessionIds ? new Set(sessionIds) : null;
+    const hits = await this.searchIndex(
+      userId,
+      embedder,
+      query,
+      topK,
+      threshold ?? this.defaultThreshold(embedder),
+      (m) => m.kind === 'chunk' && (!sessions || sessions.has(m.sessionId as string)),
+    );
+    return hits.map((h) => this.chunkResult(userId, h));
+  }
+
+  private chunkResult(userId: string, h: VectorHit): SearchResult {
+    const m = h.metadata;
+    const text = typeof m.text === 'string' ? m.text : '';
+    const { text: _t, kind: _k, ...rest } = m;
+    return {
+      id: h.id.slice(h.id.indexOf('/') + 1),
+      type: 'vector_chunk',
+      content: text,
+      sessionId: String(m.sessionId),
+      userId,
+      timestamp: typeof m.createdAt === 'string' ? m.createdAt : this.ctx.clock.now().toISOString(),
+      relevanceScore: h.score,
+      highlights: [],
+      snippet: snippetOf(text),
+      metadata: { ...rest, search_type: 'vector', similarity: h.score },
+    };
+  }
+
+  async searchSimilarMessages(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; similarityThreshold?: number; limit?: number },
+  ): Promise<SearchResult[]> {
+    assertUserId(userId);
+    checkQuery(query);
+    const o = checkOptions(opts);
+    const sessionIds = optSessionIds(o.sessionIds);
+    const limit = optInt(o.limit, 'limit', 0, MAX_TOP_K) ?? this.ctx.config.runtime.vectorSearchTopK;
+    const threshold = optUnit(o.similarityThreshold, 'similarityThreshold', -1);
+    const embedder = this.embedderFor();
+    await this.queue.drain();
+    const sessions = sessionIds ? new Set(sessionIds) : null;
+    const hits = await this.searchIndex(
+      userId,
+      embedder,
+      query,
+      limit,
+      threshold ?? this.defaultThreshold(embedder),
+      (m) => m.kind === 'message' && (!sessions || sessions.has(m.sessionId as string)),
+    );
+    return Promise.all(hits.map((h) => this.messageResult(userId, h)));
+  }
+
+  private async messageResult(userId: string, h: VectorHit): Promise<SearchResult> {
+    const m = h.metadata;
+    const sessionId = String(m.sessionId);
+    const seq = typeof m.seq === 'number' ? m.seq : -1;
+    let content = '';
+    if (seq >= 0) {
+      const [msg] = await this.ctx.readMessages(userId, sessionId, { fromSeq: seq, limit: 1 });
+      if (msg && msg.messageId === m.messageId) content = msg.content;
+    }
+    return {
+      id: String(m.messageId),
+      type: 'message',
+      content,
+      sessionId,
+      userId,
+      timestamp: String(m.timestamp ?? ''),
+      relevanceScore: h.score,
+      highlights: [],
+      snippet: snippetOf(content),
+      metadata: { role: m.role, seq, search_type: 'vector', similarity: h.score },
+    };
+  }
+
+  async hybridSearch(
+    userId: string,
+    query: string,
+    opts?: { sessionIds?: string[]; topK?: number; vectorWeight?: number; fusion?: 'weighted' | 'rrf' },
+  ): Promise<SearchResult[]> {
+    assertUserId(userId);
+    checkQuery(query);
+    const o = checkOptions(opts);
+    const sessionIds = optSessionIds(o.sessionIds);
+    const topK = optInt(o.topK, 'topK', 0, MAX_TOP_K) ?? this.ctx.config.runtime.vectorSearchTopK;
+    const vectorWeight =
+      optUnit(o.vectorWeight, 'vectorWeight') ?? this.ctx.config.runtime.hybridSearchVectorWeight;
+    const fusion = o.fusion ?? 'weighted';
+    if (fusion !== 'weighted' && fusion !== 'rrf')
+      throw validationIssue('fusion', "must be 'weighted' or 'rrf'");
+    if (topK === 0) return [];
+    // Each leg fetches more than topK so fusion can promote items the other leg ranks lower.
+    const fetch = Math.min(MAX_TOP_K, Math.max(topK * 3, 20));
+    const search = await this.ctx.getFeature('search');
+    const textLeg = search
+      ? await search.advancedSearch({
+          query,
+          userId,
+          ...(sessionIds ? { sessionIds } : {}),
+          maxResults: fetch,
+          includeMessages: true,
+          includeDocuments: true,
+          includeContext: false,
+        })
+      : [];
+    const embedder = this.embedderFor();
+    await this.queue.drain();
+    const sessions = sessionIds ? new Set(sessionIds) : null;
+    // Only positive similarities count as evidence for the vector leg.
+    const hits = await this.searchIndex(
+      userId,
+      embedder,
+      query,
+      fetch,
+      1e-6,
+      (m) => !sessions || sessions.has(m.sessionId as string),
+    );
+    const vectorLeg = await Promise.all(
+      hits.map((h) =>
+        h.metadata.kind === 'message'
+          ? this.messageResult(userId, h)
+          : Promise.resolve(this.chunkResult(userId, h)),
+      ),
+    );
+    return fuse(textLeg, vectorLeg, { fusion, vectorWeight, topK });
+  }
+
+  // ------------------------------------------------------------------ statistics
+
+  private async entriesOf(userId: string): Promise<{ id: string; metadata: Meta }[] | null> {
+    return typeof this.index.entries === 'function' ? this.index.entries(userId) : null;
+  }
+
+  async getVectorStats(userId: string, sessionId: string): Promise<Record<string, unknown>> {
+    assertUserId(userId);
+    assertSafeId(sessionId, 'sessionId');
+    await this.queue.drain();
+    const stats = await this.index.stats(userId);
+    const entries = (await this.entriesOf(userId)) ?? [];
+    const mine = entries.filter((e) => e.metadata.sessionId === sessionId);
+    if (!mine.length) {
+      return {
+        totalVectors: 0,
+        totalDocuments: 0,
+        vectorDimensions: 0,
+        storageSizeBytes: 0,
+        providersUsed: [],
+        indexType: stats.indexType,
+      };
+    }
+    const documents = new Set(
+      mine.filter((e) => e.metadata.kind === 'chunk').map((e) => e.metadata.documentId),
+    );
+    const providers = new Set(
+      mine.map((e) => String(e.metadata.provider ?? stats.space?.provider ?? '')).filter(Boolean),
+    );
+    const share = entries.length ? mine.length / entries.length : 0;
+    return {
+      totalVectors: mine.length,
+      totalDocuments: documents.size,
+      vectorDimensions: stats.space?.dimension ?? 0,
+      // The user's index is one file set; a session's share is proportional to its vectors.
+      storageSizeBytes: Math.round(stats.bytesOnDisk * share),
+      providersUsed: [...providers].sort(),
+      messageVectors: mine.filter((e) => e.metadata.kind === 'message').length,
+      indexType: stats.indexType,
+      embeddingModel: stats.space?.model,
+    };
+  }
+
+  async countSessionVectors(userId: string, sessionId: string): Promise<number> {
+    const entries = await this.entriesOf(userId);
+    return entries ? entries.filter((e) => e.metadata.sessionId === sessionId).length : 0;
+  }
+
+  async stats(): Promise<Record<string, unknown>> {
+    return { pendingMessageEmbeddings: this.queue.size, indexId: this.index.id };
+  }
+
+  // ------------------------------------------------------------------ hooks
+
+  private shouldEmbed(m: StoredMessage): boolean {
+    if (m.metadata?.streamStatus === 'streaming') return false;
+    return this.vectorConfig.embedMessages === true || m.metadata?.enableEmbeddings === true;
+  }
+
+  async onMessagesAdded(
+    userId: string,
+    sessionId: string,
+    messages: readonly StoredMessage[],
+  ): Promise<void> {
+    this.queue.enqueue(
+      messages
+        .filter((m) => this.shouldEmbed(m) && typeof m.content === 'string' && m.content.trim() !== '')
+        .map((m) => ({
+          userId,
+          sessionId,
+          messageId: m.messageId,
+          seq: m.seq,
+          role: m.role,
+          content: m.content,
+          timestamp: m.timestamp,
+        })),
+    );
+  }
+
+  async onMessageUpdated(userId: string, sessionId: string, message: StoredMessage): Promise<void> {
+    await this.onMessagesAdded(userId, sessionId, [message]);
+  }
+
+  private async embedMessages(batch: QueuedMessage[]): Promise<void> {
+    const embedder = this.embedderFor();
+    const byUser = new Map<string, QueuedMessage[]>();
+    for (const m of batch) byUser.set(m.userId, [...(byUser.get(m.userId) ?? []), m]);
+    const size = this.vectorConfig.batchSize;
+    for (const [userId, items] of byUser) {
+      for (let i = 0; i < items.length; i += size) {
+        const part = items.slice(i, i + size);
+        const vectors = await embedder.embed(part.map((m) => m.content));
+        await this.index.upsert(
+          userId,
+          embedder.space,
+          part.map((m, j) => ({
+            id: `${m.sessionId}/${m.messageId}`,
+            vector: vectors[j] as Float32Array,
+            metadata: {
+              kind: 'message',
+              sessionId: m.sessionId,
+              messageId: m.messageId,
+              seq: m.seq,
+              role: m.role,
+              timestamp: m.timestamp,
+              provider: embedder.space.provider,
+            },
+          })),
+        );
+      }
+    }
+  }
+
+  async onSessionDeleted(userId: string, sessionId: string): Promise<void> {
+    await this.queue.drain();
+    await this.ctx.storage.delete(`${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/text/${sessionId}`);
+    await this.index.removeWhere(userId, (m) => m.sessionId === sessionId);
+  }
+
+  async onUserDeleted(userId: string): Promise<void> {
+    await this.queue.drain();
+    await this.index.removeUser(userId);
+  }
+
+  async onDocumentDeleted(userId: string, sessionId: string, documentId: string): Promise<void> {
+    await this.ctx.storage.delete(this.extractedTextKey(userId, sessionId, documentId));
+    await this.index.removeWhere(
+      userId,
+      (m) =>
+        m.kind === 'chunk' &&
+        m.sessionId === sessionId &&
+        (m.storedDocumentId === documentId || m.documentId === documentId),
+    );
+  }
+
+  async compact(): Promise<void> {
+    await this.index.flush();
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The vector feature through the manager on real files (storage-fs in a temp dir, real faiss, real lunr):
+ * document processing for every supported format, vector / message / hybrid search, deletes, statistics.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FFValidationError } from '../src/index.js';
+import { fsBackend, type TestStore, tempDir } from './helpers.js';
+
+function minimalPdf(lines: string[]): Uint8Array {
+  const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\(/g, '\\(').replace(/\)/g, '\\)');
+  const stream = [
+    'BT',
+    '/F1 12 Tf',
+    '14 TL',
+    '72 720 Td',
+    ...lines.flatMap((l, i) => (i ? ['T*', `(${esc(l)}) Tj`] : [`(${esc(l)}) Tj`])),
+    'ET',
+  ].join('\n');
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((o, i) => {
+    const at = out.length;
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return new Uint8Array(Buffer.from(out, 'latin1'));
+}
+
+const FAISS_TEXT =
+  'Faiss is a library for efficient similarity search of dense vectors. It builds flat, inverted file and HNSW ' +
+  'indexes. An inverted file index probes a few lists per query. HNSW walks a navigable small world graph.';
+const BREAD_TEXT =
+  'To bake bread, mix flour, water, salt and yeast. Knead the dough and let it rise for an hour. ' +
+  'Bake the loaf in a hot oven until the crust is brown.';
+
+describe('vector feature (manager, storage-fs)', () => {
+  let store: TestStore;
+  afterEach(async () => store?.cleanup());
+
+  it('processes documents of every format, finds their chunks, and removes them with the document', async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const sid = await m.createSession('alice', 'docs');
+    // The search feature catches a user up from storage on their first query; run it now so this test
+    // checks the live path (a catch-up re-indexes only what the search feature can decode itself).
+    await m.advancedSearch({ query: 'warm up', userId: 'alice' });
+    const dir = tempDir('ffdb-vec-src-');
+    fs.writeFileSync(path.join(dir, 'faiss.txt'), FAISS_TEXT);
+    const txt = await m.processDocument(path.join(dir, 'faiss.txt'), 'alice', sid);
+    expect(txt).toMatchObject({ success: true, chunkCount: 1, vectorCount: 1 });
+    expect(txt.processingTime).toBeGreaterThan(0);
+    expect(Object.keys(txt.timings ?? {})).toEqual(['extract', 'chunk', 'embed', 'index']);
+    const pdf = await m.processDocument(
+      { filename: 'bread.pdf', content: minimalPdf(BREAD_TEXT.split('. ')) },
+      'alice',
+      sid,
+    );
+    expect(pdf).toMatchObject({ success: true, chunkCount: 1 });
+    const md = await m.processDocument(
+      { filename: 'notes.md', content: '# Gardening\n\nTomatoes need sun and water every day.' },
+      'alice',
+      sid,
+    );
+    const json = await m.processDocument(
+      { filename: 'cfg.json', content: '{"planet":"Mars","moons":["Phobos","Deimos"]}' },
+      'alice',
+      sid,
+    );
+    const csv = await m.processDocument(
+      { filename: 't.csv', content: 'city,country\n"Paris, Texas",USA\nLyon,France\n' },
+      'alice',
+      sid,
+    );
+    for (const r of [md, json, csv]) expect(r.success).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    const hits = await m.vectorSearch('alice', 'similarity search with an inverted file index');
+    expect(hits[0]).toMatchObject({ type: 'vector_chunk', sessionId: sid, userId: 'alice' });
+    expect(hits[0]?.metadata.documentId).toBe(txt.documentId);
+    expect(hits[0]?.content).toContain('Faiss');
+    const bread = await m.vectorSearch('alice', 'baking a loaf of bread with yeast', {
+      topK: 1,
+      threshold: 0,
+    });
+    expect(bread).toHaveLength(1);
+    expect(bread[0]?.metadata.documentId).toBe(pdf.documentId);
+    expect(
+      (await m.vectorSearch('alice', 'Phobos Deimos moons', { topK: 1, threshold: 0 }))[0]?.metadata
+        .documentId,
+    ).toBe(json.documentId);
+    // threshold 0 and topK 0 are honoured (no falsy defaults).
+    expect(await m.vectorSearch('alice', 'bread', { topK: 0 })).toEqual([]);
+    expect(
+      (await m.vectorSearch('alice', 'zebra quantum', { threshold: 0, topK: 50 })).length,
+    ).toBeGreaterThanOrEqual(1);
+    expect(await m.vectorSearch('alice', 'zebra quantum', { threshold: 0.99 })).toEqual([]);
+    // The PDF's extracted text is in the full-text index too.
+    const fts = await m.advancedSearch({
+      query: 'knead dough',
+      userId: 'alice',
+      includeMessages: false,
+      includeDocuments: true,
+    });
+    expect(fts.map((r) => r.id)).toContain(pdf.documentId);
+
+    const stats = await m.getVectorStats('alice', sid);
+    expect(stats).toMatchObject({
+      totalVectors: 5,
+      totalDocuments: 5,
+      vectorDimensions: 384,
+      providersUsed: ['hashed-ngram'],
+    });
+    expect(stats.storageSizeBytes).toBeGreaterThan(0);
+
+    expect(await m.deleteDocument('alice', sid, pdf.documentId)).toBe(true);
+    expect(
+      (await m.vectorSearch('alice', 'baking bread with yeast', { threshold: 0, topK: 10 })).map(
+        (h) => h.metadata.documentId,
+      ),
+    ).not.toContain(pdf.documentId);
+    expect(await m.deleteDocumentVectors('alice', sid, txt.documentId)).toBe(true);
+    expect((await m.getVectorStats('alice', sid)).totalVectors).toBe(3);
+
+    // A restart keeps the vectors.
+    const again = await store.reopen();
+    expect((await again.getVectorStats('alice', sid)).totalVectors).toBe(3);
+    expect(
+      (await again.vectorSearch('alice', 'tomatoes sun water', { topK: 1, threshold: 0 }))[0]?.metadata
+        .documentId,
+    ).toBe(md.documentId);
+  });
+
+  it('reports failures in the result and throws on invalid input', async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const sid = await m.createSession('bob');
+    const missing = await m.processDocument('/nonexistent/dir/file.txt', 'bob', sid);
+    expect(missing).toMatchObject({ success: false, chunkCount: 0, vectorCount: 0 });
+    expect(missing.error).toMatch(/not found/);
+    const bad = await m.processDocument({ filename: 'x.json', content: '{oops' }, 'bob', sid);
+    expect(bad.success).toBe(false);
+    await expect(
+      m.processDocument({ filename: 'a.txt', content: 'hi' }, 'bob', sid, { chunkingStrategy: 'nope' }),
+    ).rejects.toBeInstanceOf(FFValidationError);
+    await expect(m.vectorSearch('bob', '')).rejects.toBeInstanceOf(FFValidationError);
+    await expect(m.vectorSearch('bob', 'x', { topK: -1 })).rejects.toBeInstanceOf(FFValidationError);
+    await expect(m.hybridSearch('bob', 'x', { vectorWeight: 2 })).rejects.toBeInstanceOf(FFValidationError);
+    await expect(m.vectorSearch('bob', 'x', { embeddingProvider: 'openai' })).rejects.toMatchObject({
+      code: 'FF_EMBEDDING',
+    });
+    expect(() => m.chunkText('x', 'unknown')).toThrow(FFValidationError);
+    expect(m.chunkText('One. Two. Three.', 'sentence_short').map((c) => c.text)).toEqual([
+      'One. Two.',
+      'Three.',
+    ]);
+  });
+
+  it('stores documents with vectors, replaces chunks on reprocessing, and keeps users apart', async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const s1 = await m.createSession('carol');
+    const s2 = await m.createSession('dan');
+    expect(await m.storeDocumentWithVectors('carol', s1, 'guide', FAISS_TEXT)).toBe(true);
+    expect(await m.storeDocumentWithVectors('dan', s2, 'guide', BREAD_TEXT)).toBe(true);
+    expect((await m.getVectorStats('carol', s1)).totalVectors).toBe(1);
+    expect(
+      await m.storeDocumentWithVectors('carol', s1, 'guide', `${BREAD_TEXT} ${FAISS_TEXT}`, {
+        chunkingStrategy: 'sentence_short',
+      }),
+    ).toBe(true);
+    const st = await m.getVectorStats('carol', s1);
+    // 7 sentences, 2 per chunk.
+    expect(st.totalVectors).toBe(4);
+    expect(st.totalDocuments).toBe(1);
+    const carol = await m.vectorSearch('carol', 'bread', { threshold: 0, topK: 100 });
+    expect(carol.every((h) => h.userId === 'carol' && h.sessionId === s1)).toBe(true);
+    const dan = await m.vectorSearch('dan', 'faiss vectors', { threshold: -1, topK: 100 });
+    expect(dan.every((h) => h.sessionId === s2)).toBe(true);
+    expect(dan).toHaveLength(1);
+    expect(await m.deleteSession('dan', s2)).toBe(true);
+    expect(await m.vectorSearch('dan', 'bread', { threshold: 0 })).toEqual([]);
+  });
+
+  it('embeds messages off the request path and fuses both legs in hybrid search', async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const sid = await m.createSession('erin');
+    await m.addMessage('erin', sid, {
+      role: 'user',
+      content: 'My cat sleeps on the warm windowsill all afternoon.',
+      metadata: { enableEmbeddings: true },
+    });
+    await m.addMessage('erin', sid, {
+      role: 'assistant',
+      content: 'Stock markets fell after the interest rate decision.',
+      metadata: { enableEmbeddings: true },
+    });
+    await m.addMessage('erin', sid, { role: 'user', content: 'This one is not embedded: cats and kittens.' });
+    // The default embedder is lexical: the query shares words with the message it should find.
+    const similar = await m.searchSimilarMessages('erin', 'cat sleeping on a windowsill', {
+      similarityThreshold: 0,
+    });
+    expect(similar[0]).toMatchObject({ type: 'message', content: expect.stringContaining('windowsill') });
+    expect(similar.map((r) => r.content).join(' ')).not.toContain('not embedded');
+    await m.storeDocumentWithVectors(
+      'erin',
+      sid,
+      'pets.txt',
+      'Cats like sleeping in sunny spots. Kittens play with yarn.',
+    );
+
+    const onlyText = await m.hybridSearch('erin', 'cats', { vectorWeight: 0, topK: 10 });
+    const onlyVector = await m.hybridSearch('erin', 'cats', { vectorWeight: 1, topK: 10 });
+    const both = await m.hybridSearch('erin', 'cats', { topK: 10 });
+    const rrf = await m.hybridSearch('erin', 'cats', { fusion: 'rrf', topK: 10 });
+    for (const list of [onlyText, onlyVector, both, rrf]) {
+      expect(list.length).toBeGreaterThan(0);
+      for (const r of list) {
+        expect(r.explain).toBeDefined();
+        expect(r.relevanceScore).toBe(r.explain?.fused);
+        expect(r.relevanceScore).toBeGreaterThanOrEqual(0);
+        expect(r.relevanceScore).toBeLessThanOrEqual(1);
+      }
+    }
+    // w = 0: ranked by the text leg alone; w = 1: by the vector leg alone.
+    const textScores = onlyText.map((r) => r.explain?.text ?? 0);
+    expect([...textScores].sort((a, b) => b - a)).toEqual(textScores);
+    const vecScores = onlyVector.map((r) => r.explain?.vector ?? 0);
+    expect([...vecScores].sort((a, b) => b - a)).toEqual(vecScores);
+    expect(both.some((r) => r.explain?.text !== undefined && r.explain?.vector !== undefined)).toBe(true);
+    // advancedSearch delegates to hybrid search.
+    const adv = await m.advancedSearch({
+      query: 'cats',
+      userId: 'erin',
+      hybridSearch: true,
+      vectorWeight: 1,
+    });
+    expect(adv.map((r) => r.id)).toEqual(onlyVector.map((r) => r.id));
+  });
+});
