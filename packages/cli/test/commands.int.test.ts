@@ -90,7 +90,10 @@ describe('init and config', () => {
   it('config validate reports every problem of a file and exits 1', async () => {
     const good = path.join(tmp.dir, 'good.json');
     const bad = path.join(tmp.dir, 'bad.json');
-    writeFileSync(good, JSON.stringify({ storage: { max_messages_per_session: 500 } }));
+    writeFileSync(
+      good,
+      JSON.stringify({ storage: { max_messages_per_session: 50000 }, search: { default_page_size: 25 } }),
+    );
     writeFileSync(
       bad,
       JSON.stringify({ storage: { maxMessageSizeBytes: -5 }, locking: { timeoutSeconds: 'x' } }),

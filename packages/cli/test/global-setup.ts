@@ -6,6 +6,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 /** Builds packages/cli and everything it references, so the tests run the real dist/bin.js. */
 export default function setup(): void {
+  // FFDB_SKIP_BUILD=1 reuses the existing dist/ (while iterating on tests only).
+  if (process.env.FFDB_SKIP_BUILD === '1') return;
   try {
     execFileSync(
       process.execPath,

@@ -282,7 +282,8 @@ export class PythonImporter {
     }
 
     let known = new Set<string>();
-    if (await this.sink.sessionExists(userId, sessionId)) {
+    const existed = await this.sink.sessionExists(userId, sessionId);
+    if (existed) {
       this.report.existing.sessions++;
       known = await this.sink.messageIds(userId, sessionId);
     } else {
@@ -297,7 +298,7 @@ export class PythonImporter {
       this.report.imported.messages += batch.length;
     }
     await this.importDocuments(userId, sessionId, dir);
-    await this.importContext(userId, sessionId, dir);
+    await this.importContext(userId, sessionId, dir, existed);
   }
 
   /** The sink's own message check (e.g. the size limit); a refused message is skipped and reported. */
@@ -352,9 +353,16 @@ export class PythonImporter {
     }
   }
 
-  private async importContext(userId: string, sessionId: string, dir: string): Promise<void> {
+  private async importContext(
+    userId: string,
+    sessionId: string,
+    dir: string,
+    existed: boolean,
+  ): Promise<void> {
     const current = path.join(dir, 'situational_context.json');
-    if (isFile(current)) {
+    // A session imported before keeps its current context (it may have changed since).
+    if (existed && isFile(current)) this.report.existing.contexts++;
+    else if (isFile(current)) {
       const read = readJson(current);
       const mapped = read.ok ? mapContext(read.value, this.ctx) : read;
       if (!mapped.ok) this.report.skip(this.rel(current), mapped.reason);
