@@ -212,7 +212,9 @@ export class FFStorageManager {
       storage,
       clock,
       logger: this.logger,
-      index: new SessionIndex(storage),
+      index: new SessionIndex(storage, (error) =>
+        this.logger.warn({ err: describeError(error) }, 'session activity could not be recorded'),
+      ),
       hooks,
       now: () => clock.now().toISOString(),
     };
@@ -311,6 +313,7 @@ export class FFStorageManager {
     if (init) await init.catch(() => false);
     if (this.initialized) {
       await this.services.messages.abortAll('manager closed');
+      await this.core.index.flush();
       for (const name of [...FEATURE_ORDER].reverse()) {
         const f = this.features.get(name);
         if (!f) continue;

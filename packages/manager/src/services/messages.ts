@@ -1,7 +1,7 @@
 /**
  * Messages: one append-only log per session. `seq` is the log position; `messageCount` is the log's
- * count; a session's `updatedAt` is bumped by a small `touch` event in the user's session index, written
- * in parallel with the append — never a read-modify-write of session metadata.
+ * count; a session's `updatedAt` is bumped by a small `touch` event in the user's session index (coalesced,
+ * written just after the append) — never a read-modify-write of session metadata.
  */
 import {
   createMessage,
@@ -96,11 +96,8 @@ export class MessageService {
   /** Appends prepared messages to an existing session. Resolves to the stored messages with seq. */
   async append(userId: string, sessionId: string, messages: Message[]): Promise<StoredMessage[]> {
     const log = keys.messagesLog(userId, sessionId);
-    const at = this.core.now();
-    const [res] = await Promise.all([
-      this.core.storage.append(log, messages as unknown as Record<string, unknown>[]),
-      this.core.index.touch(userId, sessionId, at),
-    ]);
+    const res = await this.core.storage.append(log, messages as unknown as Record<string, unknown>[]);
+    this.core.index.touchSoon(userId, sessionId, this.core.now());
     const stored = messages.map((m, i) => ({ ...m, seq: res.firstSeq + i }));
     await this.core.hooks.emit('onMessagesAdded', userId, sessionId, stored);
     return stored;
@@ -215,10 +212,8 @@ export class MessageService {
     markActive(streamKey);
     let res: { firstSeq: number };
     try {
-      [res] = await Promise.all([
-        this.core.storage.append(keys.messagesLog(userId, sessionId), [record as unknown as Record<string, unknown>]),
-        this.core.index.touch(userId, sessionId, now),
-      ]);
+      res = await this.core.storage.append(keys.messagesLog(userId, sessionId), [record as unknown as Record<string, unknown>]);
+      this.core.index.touchSoon(userId, sessionId, now);
     } catch (error) {
       markDone(streamKey);
       throw error;
@@ -254,7 +249,7 @@ export class MessageService {
       }
       if (status === 'complete') self.counters.completed++;
       else self.counters.interrupted++;
-      await core.index.touch(userId, sessionId, core.now());
+      core.index.touchSoon(userId, sessionId, core.now());
       const message: StoredMessage = {
         ...(base as Message),
         content,

@@ -50,8 +50,14 @@ interface UserFold {
 
 export class SessionIndex {
   private readonly folds = new Map<string, UserFold>();
+  /** Touches not yet appended, per user: sessionId -> latest time (coalesced into one append). */
+  private readonly pendingTouches = new Map<string, Map<string, string>>();
+  private readonly inflight = new Map<string, Promise<void>>();
 
-  constructor(private readonly storage: StorageBackend) {}
+  constructor(
+    private readonly storage: StorageBackend,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
 
   /** Forget a user's fold (after deleteUser, or to force a full re-read). */
   drop(userId: string): void {
@@ -168,6 +174,60 @@ export class SessionIndex {
 
   touch(userId: string, sessionId: string, at: string): Promise<void> {
     return this.appendEvents(userId, [{ op: 'touch', s: sessionId, at }]);
+  }
+
+  /**
+   * Records activity without making the caller wait for a second durable append: the fold is updated at
+   * once (this process reads its own writes) and the touches of a user are coalesced into one append
+   * shortly after. A crash before it lands only leaves `updatedAt` a little older; `flush` (close, delete)
+   * waits for them.
+   */
+  touchSoon(userId: string, sessionId: string, at: string): void {
+    const f = this.folds.get(userId);
+    const s = f?.sessions.get(sessionId);
+    if (s) s.updatedAt = later(s.updatedAt, at);
+    let pending = this.pendingTouches.get(userId);
+    if (!pending) {
+      pending = new Map();
+      this.pendingTouches.set(userId, pending);
+    }
+    const prev = pending.get(sessionId);
+    pending.set(sessionId, prev ? later(prev, at) : at);
+    if (!this.inflight.has(userId)) this.inflight.set(userId, this.drain(userId));
+  }
+
+  private async drain(userId: string): Promise<void> {
+    try {
+      // Let the other appends of this tick join the batch.
+      await new Promise<void>((r) => setImmediate(r));
+      for (;;) {
+        const pending = this.pendingTouches.get(userId);
+        if (!pending || pending.size === 0) break;
+        this.pendingTouches.delete(userId);
+        const events: IndexEvent[] = [...pending].map(([s, at]) => ({ op: 'touch', s, at }));
+        try {
+          await this.storage.append(keys.sessionIndex(userId), events as unknown as Record<string, unknown>[]);
+        } catch (error) {
+          this.onError(error);
+        }
+      }
+    } finally {
+      this.inflight.delete(userId);
+    }
+  }
+
+  /** Waits until every pending touch (of one user, or all) is appended. */
+  async flush(userId?: string): Promise<void> {
+    for (;;) {
+      const waits = userId === undefined ? [...this.inflight.values()] : [this.inflight.get(userId)].filter(Boolean);
+      if (waits.length === 0) return;
+      await Promise.all(waits);
+    }
+  }
+
+  /** Forget pending touches of a user that is being deleted. */
+  discardPending(userId: string): void {
+    this.pendingTouches.delete(userId);
   }
 
   remove(userId: string, sessionId: string, at: string): Promise<void> {

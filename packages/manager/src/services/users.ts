@@ -107,6 +107,8 @@ export class UserService {
 
   /** Removes the user's whole tree. Callers emit the feature hooks. */
   async removeTree(userId: string): Promise<void> {
+    this.core.index.discardPending(userId);
+    await this.core.index.flush(userId);
     if (this.core.config.storage.backupBeforeDelete) {
       await backupTree(this.core, keys.userRoot(userId), `${userId}`);
     }
