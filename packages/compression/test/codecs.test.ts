@@ -15,8 +15,10 @@ import { chatMessages } from './fixtures.js';
 const messages = chatMessages(300, 11);
 
 describe.each([
-  ['cbor records', new CborCodec()],
-  ['cbor plain', new CborCodec({ records: false })],
+  ['cbor records columnar', new CborCodec()],
+  ['cbor records row-wise', new CborCodec({ columnar: false })],
+  ['cbor plain columnar', new CborCodec({ records: false })],
+  ['cbor plain row-wise', new CborCodec({ records: false, columnar: false })],
   ['json', new JsonCodec()],
 ] as const)('%s', (_name, codec) => {
   it('round-trips chat messages', () => {
@@ -74,6 +76,51 @@ describe('cbor codec', () => {
     expect(isDeepStrictEqual(out, rich)).toBe(true);
   });
 
+  it('keeps key order, mixed shapes and non-object records in their places (columnar)', () => {
+    const mixed: unknown[] = [
+      { b: 1, a: 2 },
+      { a: 3, b: 4 },
+      [1, 2],
+      'text',
+      null,
+      { b: 5, a: 6 },
+      new Date(5),
+      Object.assign(Object.create(null), { x: 1 }),
+      JSON.parse('{"__proto__": {"polluted": true}, "y": 1}'),
+      {},
+      { b: undefined, a: 7 },
+    ];
+    const out = new CborCodec().decode(new CborCodec().encode(mixed));
+    expect(isDeepStrictEqual(out.slice(0, 7), mixed.slice(0, 7))).toBe(true);
+    expect(Object.keys(out[0] as object)).toEqual(['b', 'a']);
+    expect(Object.keys(out[1] as object)).toEqual(['a', 'b']);
+    expect((out[7] as { x: number }).x).toBe(1);
+    // cbor-x renames an own `__proto__` key (its guard against prototype pollution); nothing leaks.
+    expect((out[8] as { y: number }).y).toBe(1);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(out[9]).toEqual({});
+    expect(Object.keys(out[10] as object)).toEqual(['b', 'a']);
+  });
+
+  it('rejects a block with unknown flags', () => {
+    const block = new CborCodec().encode(messages.slice(0, 3));
+    block[5] = (block[5] ?? 0) | 0x80;
+    expect(() => new CborCodec().decode(block)).toThrow(FFCorruptionError);
+  });
+
+  it('rejects an inconsistent columnar body', () => {
+    const block = new CborCodec({ records: false }).encode([{ a: 1 }, { a: 2 }]);
+    const tampered = new CborCodec({ records: false, columnar: false }).encode([
+      [['a'], ['a']],
+      [0, 1],
+      [[[1]]],
+      [],
+    ]);
+    tampered[5] = 2; // claim columnar: shapes has 2 entries but only one column set
+    expect(() => new CborCodec().decode(tampered)).toThrow(FFCorruptionError);
+    expect(new CborCodec().decode(block)).toEqual([{ a: 1 }, { a: 2 }]);
+  });
+
   it('records make blocks smaller than plain CBOR', () => {
     expect(new CborCodec().encode(messages).length).toBeLessThan(
       new CborCodec({ records: false }).encode(messages).length,
@@ -106,9 +153,10 @@ describe('cbor codec', () => {
     const fixture = (name: string) =>
       new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
     const expected = JSON.parse(new TextDecoder().decode(fixture('records-v1.json')));
-    expect(Buffer.from(new CborCodec().encode(expected)).equals(Buffer.from(fixture('cbor-v1.bin')))).toBe(
-      true,
-    );
+    const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+    expect(same(new CborCodec({ columnar: false }).encode(expected), fixture('cbor-v1.bin'))).toBe(true);
+    expect(same(new CborCodec().encode(expected), fixture('cbor-columnar-v1.bin'))).toBe(true);
+    expect(new CborCodec().decode(fixture('cbor-columnar-v1.bin'))).toEqual(expected);
   });
 
   it('a damaged structures table or body is FFCorruptionError, not garbage', () => {

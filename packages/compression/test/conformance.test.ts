@@ -1,5 +1,14 @@
 import { runCodecSuite, runCompressorSuite } from '@ffdb/conformance';
-import { BrotliCompressor, CborCodec, createCodec, createCompressor, GzipCompressor, JsonCodec, Lz4Compressor, NoneCompressor } from '../src/index.js';
+import {
+  BrotliCompressor,
+  CborCodec,
+  createCodec,
+  createCompressor,
+  GzipCompressor,
+  JsonCodec,
+  Lz4Compressor,
+  NoneCompressor,
+} from '../src/index.js';
 
 runCompressorSuite('lz4', () => new Lz4Compressor());
 runCompressorSuite('lz4 without checksum', () => new Lz4Compressor({ checksum: false }));
