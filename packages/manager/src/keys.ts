@@ -9,7 +9,7 @@
  * users/<u>/sessions/<sid>/messages                       log: one record per message
  * users/<u>/sessions/<sid>/streams/<messageId>            log: deltas of a streamed reply
  * users/<u>/sessions/<sid>/documents/<docId>              document bytes (blob)
- * users/<u>/sessions/<sid>/documents/index.json           { [docId]: DocumentRecord } (blob)
+ * users/<u>/sessions/<sid>/document-index                 log: document put/analysis/delete events
  * users/<u>/sessions/<sid>/context/current.json           current situational context (blob)
  * users/<u>/sessions/<sid>/context/history/<snap>.json    context snapshots (blobs)
  * users/<u>/features/<name>/…                             per-user data of a feature (vectors, …)
@@ -51,7 +51,7 @@ export const keys: KeyLayout = {
   streamsRoot: (u, s) => `users/${u}/sessions/${s}/streams`,
   streamLog: (u, s, m) => `users/${u}/sessions/${s}/streams/${m}`,
   documentsRoot: (u, s) => `users/${u}/sessions/${s}/documents`,
-  documentsIndex: (u, s) => `users/${u}/sessions/${s}/documents/index.json`,
+  documentsIndex: (u, s) => `users/${u}/sessions/${s}/document-index`,
   documentKey: (u, s, d) => `users/${u}/sessions/${s}/documents/${d}`,
   contextRoot: (u, s) => `users/${u}/sessions/${s}/context`,
   contextKey: (u, s) => `users/${u}/sessions/${s}/context/current.json`,

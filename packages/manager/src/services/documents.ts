@@ -1,5 +1,6 @@
 /**
- * Documents: bytes at …/documents/<docId>, records in …/documents/index.json (updated under a lock).
+ * Documents: bytes at …/documents/<docId>; records in the session's `document-index` log of
+ * `put` / `analysis` / `delete` events (one small append per change, never a rewrite of a growing file).
  * Limits as the reference: size limit inclusive (storage.maxDocumentSizeBytes), extension allow-list
  * case-insensitive on the last suffix, MIME by extension. A document given by `path` is streamed to
  * the store, never held in memory.
@@ -18,11 +19,15 @@ import {
   StoreDocumentInputSchema,
 } from '@ffdb/core-types';
 import type { Core } from '../core.js';
-import { readJson, writeJson } from '../json-blob.js';
 import { keys } from '../keys.js';
 import { assertDocumentId, assertPlainObject, assertSessionId, assertUserId } from '../validation.js';
 
 type DocIndex = Record<string, DocumentRecord>;
+
+type DocEvent =
+  | { op: 'put'; record: DocumentRecord }
+  | { op: 'analysis'; id: string; analysis: Record<string, unknown>; at: string }
+  | { op: 'delete'; id: string };
 
 export function extensionOf(filename: string): string {
   const base = filename.split(/[\\/]/).pop() ?? filename;
@@ -33,8 +38,24 @@ export function extensionOf(filename: string): string {
 export class DocumentService {
   constructor(private readonly core: Core) {}
 
-  private readIndex(userId: string, sessionId: string): Promise<DocIndex | null> {
-    return readJson<DocIndex>(this.core, keys.documentsIndex(userId, sessionId));
+  /** The folded records of a session (null when it never had a document). */
+  async readIndex(userId: string, sessionId: string): Promise<DocIndex | null> {
+    const entries = await this.core.storage.readLog<DocEvent & Record<string, unknown>>(keys.documentsIndex(userId, sessionId));
+    if (entries.length === 0) return null;
+    const index: DocIndex = {};
+    for (const { data: e } of entries) {
+      if (e.op === 'put') index[e.record.documentId] = e.record;
+      else if (e.op === 'delete') delete index[e.id];
+      else if (e.op === 'analysis') {
+        const r = index[e.id];
+        if (r) r.analysis = { ...r.analysis, analysis: e.analysis, analyzedAt: e.at };
+      }
+    }
+    return index;
+  }
+
+  private append(userId: string, sessionId: string, event: DocEvent): Promise<unknown> {
+    return this.core.storage.append(keys.documentsIndex(userId, sessionId), [event as unknown as Record<string, unknown>]);
   }
 
   async store(userId: string, sessionId: string, doc: unknown): Promise<string> {
@@ -111,12 +132,7 @@ export class DocumentService {
 
   /** Adds or replaces a record in the session's document index (import uses it directly). */
   async putRecord(userId: string, sessionId: string, record: DocumentRecord): Promise<void> {
-    const indexKey = keys.documentsIndex(userId, sessionId);
-    await this.core.storage.withLock(indexKey, async () => {
-      const index = (await this.readIndex(userId, sessionId)) ?? {};
-      index[record.documentId] = record;
-      await writeJson(this.core, indexKey, index);
-    });
+    await this.append(userId, sessionId, { op: 'put', record });
   }
 
   async get(userId: string, sessionId: string, documentId: string): Promise<Uint8Array | null> {
@@ -151,9 +167,8 @@ export class DocumentService {
     const removed = await this.core.storage.withLock(indexKey, async () => {
       const index = await this.readIndex(userId, sessionId);
       if (!index?.[documentId]) return false;
-      delete index[documentId];
+      await this.append(userId, sessionId, { op: 'delete', id: documentId });
       await this.core.storage.delete(keys.documentKey(userId, sessionId, documentId));
-      await writeJson(this.core, indexKey, index);
       return true;
     });
     if (removed) await this.core.hooks.emit('onDocumentDeleted', userId, sessionId, documentId);
@@ -168,10 +183,8 @@ export class DocumentService {
     const indexKey = keys.documentsIndex(userId, sessionId);
     return this.core.storage.withLock(indexKey, async () => {
       const index = await this.readIndex(userId, sessionId);
-      const record = index?.[documentId];
-      if (!index || !record) return false;
-      record.analysis = { ...record.analysis, analysis: a, analyzedAt: this.core.now() };
-      await writeJson(this.core, indexKey, index);
+      if (!index?.[documentId]) return false;
+      await this.append(userId, sessionId, { op: 'analysis', id: documentId, analysis: a, at: this.core.now() });
       return true;
     });
   }

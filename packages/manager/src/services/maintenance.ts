@@ -4,7 +4,6 @@ import { FFValidationError } from '@ffdb/core-types';
 import { z } from 'zod';
 import type { Core } from '../core.js';
 import type { FeatureHooks } from '../features/types.js';
-import { readJson, writeJson } from '../json-blob.js';
 import { keys } from '../keys.js';
 import { parseOptions } from '../validation.js';
 import type { DocumentService } from './documents.js';
@@ -44,11 +43,9 @@ export class MaintenanceService {
       const live = new Set(await this.d.sessions.ids(userId));
       for (const sid of live) {
         // Documents: records vs bytes.
-        const indexKey = keys.documentsIndex(userId, sid);
-        const index = (await readJson<Record<string, unknown>>(this.core, indexKey)) ?? {};
-        const files = (await storage.list(keys.documentsRoot(userId, sid))).filter((k) => k !== indexKey);
+        const index = (await this.d.documents.readIndex(userId, sid)) ?? {};
+        const files = await storage.list(keys.documentsRoot(userId, sid));
         const fileIds = new Set(files.map((k) => k.slice(k.lastIndexOf('/') + 1)));
-        let indexChanged = false;
         for (const docId of Object.keys(index)) {
           if (!fileIds.has(docId)) {
             const issue: VerifyIssue = {
@@ -57,8 +54,7 @@ export class MaintenanceService {
               message: 'a document record has no bytes',
             };
             if (repair) {
-              delete index[docId];
-              indexChanged = true;
+              await storage.append(keys.documentsIndex(userId, sid), [{ op: 'delete', id: docId }]);
               issue.repaired = true;
             }
             issues.push(issue);
@@ -75,7 +71,6 @@ export class MaintenanceService {
             issues.push(issue);
           }
         }
-        if (indexChanged) await writeJson(this.core, indexKey, index);
       }
       // Session trees with no live index entry (a crash between hiding and deleting).
       for (const child of await storage.list(keys.sessionsRoot(userId))) {
