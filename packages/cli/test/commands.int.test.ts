@@ -289,6 +289,7 @@ describe('search', () => {
     const [a, b] = hit.highlights[0];
     expect(hit.content.slice(a, b).toLowerCase()).toBe('moon');
     const human = await run('search', 'alice', 'moon');
+    expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain('**moon**');
   });
 

@@ -27,7 +27,7 @@ describe('ProgressBar', () => {
     await new Promise((r) => setTimeout(r, 50));
     bar.update(50);
     const line = bar.line();
-    expect(line).toMatch(/^Seeding \[#{6}\.{18}\] 50\/200 {2}25% [\d.]+ msgs\/s ETA \d\d:\d\d$/);
+    expect(line).toMatch(/^Seeding \[#{5}\.{15}\] 50\/200 {2}25% [\d.]+ msgs\/s ETA \d\d:\d\d$/);
     expect(chunks.join('')).toContain('50/200');
     bar.finish();
     expect(chunks.at(-1)).toBe('\r\u001b[2K');

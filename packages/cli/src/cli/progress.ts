@@ -61,7 +61,7 @@ export class ProgressBar {
     let text: string;
     if (this.total !== undefined && this.total > 0) {
       const frac = Math.min(1, this.done / this.total);
-      const barWidth = 24;
+      const barWidth = 20;
       const filled = Math.round(frac * barWidth);
       const eta = rate > 0 ? (this.total - this.done) / rate : Number.NaN;
       text =
