@@ -4,7 +4,7 @@ import type { Clock, Codec, Compressor, Logger } from '@ffdb/core-types';
 import { scanBackward, scanFile, type ScannedLine, encodeLine } from './active-segment.js';
 import { FILE_MODE, readExactSync, writeAllSync, writeFileAtomicSync } from './atomic-file.js';
 import type { FdCache } from './fd-cache.js';
-import { activeSegmentName, parseSegmentName, sealedSegmentName } from './layout.js';
+import { TMP_PREFIX, activeSegmentName, parseSegmentName, sealedSegmentName } from './layout.js';
 import type { Lru } from './lru.js';
 import { type SealedFooter, blockFor, encodeSealed, readBlock, readFooter } from './sealed-segment.js';
 import { osCode } from './io-errors.js';
@@ -239,6 +239,9 @@ export class SegmentStore {
         newDirs.push(d);
         if (d === firstNew || path.dirname(d) === d) break;
       }
+    // Called under the store writer lock, so a temp file here is a sealing that a crash interrupted.
+    for (const n of fs.readdirSync(dir))
+      if (n.startsWith(TMP_PREFIX)) fs.rmSync(path.join(dir, n), { force: true });
     const view = this.view(dir);
     let next = view.count;
     if (base + recs.length <= next) return { created, count: next, newDirs };

@@ -50,7 +50,9 @@ function walEnd(file: string): number {
   return off;
 }
 
-function capturingLogger(): Logger & { lines: { level: string; msg: string | undefined; obj: object | string }[] } {
+function capturingLogger(): Logger & {
+  lines: { level: string; msg: string | undefined; obj: object | string }[];
+} {
   const lines: { level: string; msg: string | undefined; obj: object | string }[] = [];
   const mk = (level: string) => (obj: object | string, msg?: string) => {
     lines.push({ level, msg, obj });
@@ -92,7 +94,10 @@ describe('crash recovery', () => {
     const a = await openStore(dir);
     await a.append('u/log', [{ i: 0 }]);
     await a.close();
-    fs.symlinkSync(`4194305@deadbeefdeadbeef@${Date.now()}@${os.hostname()}`, path.join(dir, '.ffdb/locks/writer.lock'));
+    fs.symlinkSync(
+      `4194305@deadbeefdeadbeef@${Date.now()}@${os.hostname()}`,
+      path.join(dir, '.ffdb/locks/writer.lock'),
+    );
     const b = await open(dir, { lockTimeoutMs: 2000 });
     expect(await b.append('u/log', [{ i: 1 }])).toEqual({ firstSeq: 1, count: 1 });
   });
@@ -121,7 +126,10 @@ describe('crash recovery', () => {
   it('cuts a torn segment tail on the next checkpoint; verify reports and repairs it', async () => {
     const dir = temp();
     const a = await openStore(dir);
-    await a.append('u/log', Array.from({ length: 5 }, (_, i) => ({ i })));
+    await a.append(
+      'u/log',
+      Array.from({ length: 5 }, (_, i) => ({ i })),
+    );
     await a.close();
     const seg = path.join(dir, 'u/log.fflog/0000000000000000.seg');
     fs.appendFileSync(seg, '0000002a 12345678 {"seq":5,"da');
@@ -143,7 +151,10 @@ describe('damaged segments', () => {
   it('skips (and logs) a bit-flipped record in the active segment, keeping its neighbours', async () => {
     const dir = temp();
     const a = await openStore(dir);
-    await a.append('u/log', Array.from({ length: 5 }, (_, i) => ({ i, text: `record number ${i}` })));
+    await a.append(
+      'u/log',
+      Array.from({ length: 5 }, (_, i) => ({ i, text: `record number ${i}` })),
+    );
     await a.close();
     const seg = path.join(dir, 'u/log.fflog/0000000000000000.seg');
     const buf = fs.readFileSync(seg);
@@ -169,12 +180,21 @@ describe('damaged segments', () => {
     const dir = temp();
     const opts = { segmentMaxBytes: 4096, blockBytes: 1024 };
     const a = await openStore(dir, opts);
-    await a.append('u/log', Array.from({ length: 200 }, (_, i) => ({ i, text: `sealed record ${i}` })));
-    await a.append('u/other', Array.from({ length: 200 }, (_, i) => ({ i })));
+    await a.append(
+      'u/log',
+      Array.from({ length: 200 }, (_, i) => ({ i, text: `sealed record ${i}` })),
+    );
+    await a.append(
+      'u/other',
+      Array.from({ length: 200 }, (_, i) => ({ i })),
+    );
     await a.compact();
     await a.close();
     const logDir = path.join(dir, 'u/log.fflog');
-    const sealed = fs.readdirSync(logDir).filter((n) => n.endsWith('.sseg')).sort();
+    const sealed = fs
+      .readdirSync(logDir)
+      .filter((n) => n.endsWith('.sseg'))
+      .sort();
     expect(sealed.length).toBeGreaterThan(2);
     const first = path.join(logDir, sealed[0] as string);
     const buf = fs.readFileSync(first);
