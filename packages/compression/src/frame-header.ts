@@ -65,15 +65,18 @@ export function frameBlock(
   payload: Uint8Array,
   checksum = true,
 ): Uint8Array {
-  const out = new Uint8Array(HEADER_SIZE + payload.length);
+  // allocUnsafe: every byte is written below (reserved bytes explicitly), so skip the zero fill.
+  const buf = Buffer.allocUnsafe(HEADER_SIZE + payload.length);
+  const out = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   out.set(MAGIC, 0);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out[4] = HEADER_VERSION;
   out[5] = ALGORITHM_IDS[algorithm];
   out[6] = checksum ? 0 : FLAG_NO_CHECKSUM;
+  out[7] = 0;
   view.setUint32(8, uncompressedLength, true);
   out.set(payload, HEADER_SIZE);
-  if (checksum) view.setUint32(12, checksumOf(out), true);
+  view.setUint32(12, checksum ? checksumOf(out) : 0, true);
   return out;
 }
 
