@@ -19,10 +19,7 @@ export interface Core {
   now(): string;
 }
 
-type HookName = Exclude<
-  keyof FeatureHooks,
-  'open' | 'close' | 'stats' | 'verify' | 'compact'
->;
+type HookName = Exclude<keyof FeatureHooks, 'open' | 'close' | 'stats' | 'verify' | 'compact'>;
 
 /** Calls a change hook on every loaded feature; failures are logged and never fail the write. */
 export class HookDispatcher {
@@ -63,13 +60,19 @@ export class HookDispatcher {
 }
 
 /** Times an operation and logs it at debug level when it is slow (never with content). */
-export async function timed<T>(core: Core, op: string, fields: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+export async function timed<T>(
+  core: Core,
+  op: string,
+  fields: Record<string, unknown>,
+  fn: () => Promise<T>,
+): Promise<T> {
   const start = performance.now();
   try {
     return await fn();
   } finally {
     const ms = performance.now() - start;
-    if (ms >= SLOW_OP_MS) core.logger.debug({ op, ms: Math.round(ms * 10) / 10, ...fields }, 'slow operation');
+    if (ms >= SLOW_OP_MS)
+      core.logger.debug({ op, ms: Math.round(ms * 10) / 10, ...fields }, 'slow operation');
   }
 }
 

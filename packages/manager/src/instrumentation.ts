@@ -26,7 +26,8 @@ export function instrumentAsyncMethods(proto: object): void {
         return await fn.apply(this, args);
       } finally {
         const ms = performance.now() - start;
-        if (ms >= this.slowOperationMs) this.log.debug({ op: name, ms: Math.round(ms * 10) / 10 }, 'slow operation');
+        if (ms >= this.slowOperationMs)
+          this.log.debug({ op: name, ms: Math.round(ms * 10) / 10 }, 'slow operation');
       }
     };
     Object.defineProperty(wrapped, 'name', { value: name });

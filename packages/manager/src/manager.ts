@@ -61,7 +61,6 @@ import type {
   FeatureName,
   PersonaFeature,
   ProcessDocumentOptions,
-  SearchFeature,
   StoredMessage,
   VectorFeature,
 } from './features/types.js';
@@ -91,7 +90,8 @@ const FEATURE_ORDER: FeatureName[] = ['search', 'vectors', 'personas'];
 function resolveConfig(input: FFConfig | FFConfigInput | undefined): FFConfig {
   if (input === undefined) return loadConfig();
   const parsed = FFConfigSchema.safeParse(input);
-  if (!parsed.success) throw new FFConfigError('Invalid configuration', { issues: issuesFromZod(parsed.error) });
+  if (!parsed.success)
+    throw new FFConfigError('Invalid configuration', { issues: issuesFromZod(parsed.error) });
   return parsed.data;
 }
 
@@ -153,10 +153,15 @@ export class FFStorageManager {
     const manager = new FFStorageManager(config, options);
     if (!(await manager.initialize())) {
       const reason = manager.lastInitError ? `: ${describeError(manager.lastInitError).message}` : '';
-      throw new FFStorageError('initialize', manager.config.storage.basePath, `the store could not be opened${reason}`, {
-        code: 'FF_STORAGE_MISSING_BASE',
-        cause: manager.lastInitError,
-      });
+      throw new FFStorageError(
+        'initialize',
+        manager.config.storage.basePath,
+        `the store could not be opened${reason}`,
+        {
+          code: 'FF_STORAGE_MISSING_BASE',
+          cause: manager.lastInitError,
+        },
+      );
     }
     return manager;
   }
@@ -201,7 +206,10 @@ export class FFStorageManager {
       }
     } catch (error) {
       this.lastInitError = error;
-      this.logger.error({ basePath: this.config.storage.basePath, err: describeError(error) }, 'initialize failed');
+      this.logger.error(
+        { basePath: this.config.storage.basePath, err: describeError(error) },
+        'initialize failed',
+      );
       this.initPromise = null; // a later call may retry (e.g. after fixing permissions)
       return false;
     }
@@ -224,7 +232,8 @@ export class FFStorageManager {
     const documents = new DocumentService(this.core);
     const context = new ContextService(this.core, messages);
     const streaming = new StreamingService(this.core, users, sessions, messages, documents, context);
-    const featureList = () => [...this.features.entries()].map(([name, feature]) => ({ name, feature: feature as FeatureHooks }));
+    const featureList = () =>
+      [...this.features.entries()].map(([name, feature]) => ({ name, feature: feature as FeatureHooks }));
     const stats = new StatsService(this.core, {
       users,
       sessions,
@@ -234,10 +243,26 @@ export class FFStorageManager {
       vectors: () => (this.features.get('vectors') as VectorFeature | undefined) ?? null,
       features: featureList,
     });
-    const maintenance = new MaintenanceService(this.core, { users, sessions, documents, features: featureList });
+    const maintenance = new MaintenanceService(this.core, {
+      users,
+      sessions,
+      documents,
+      features: featureList,
+    });
     const bundle = new BundleService(this.core, { users, sessions, messages, documents, context, streaming });
     const python = new PythonImportService(this.core, { users, sessions, messages, documents, context });
-    this.services = { users, sessions, messages, documents, context, streaming, stats, maintenance, bundle, python };
+    this.services = {
+      users,
+      sessions,
+      messages,
+      documents,
+      context,
+      streaming,
+      stats,
+      maintenance,
+      bundle,
+      python,
+    };
     await this.loadFeatures();
     this.initialized = true;
     return true;
@@ -246,7 +271,6 @@ export class FFStorageManager {
   private featureContext(name: FeatureName): FeatureContext {
     const s = this.services;
     const container = this.comp.container;
-    const self = this;
     return {
       config: this.config,
       storage: this.core.storage,
@@ -257,7 +281,8 @@ export class FFStorageManager {
       logger: this.logger.child({ feature: name }),
       keys,
       resolveOptional: <T>(token: Token<T>) => resolveOptional(container, token),
-      getFeature: (async (n: FeatureName) => (self.features.get(n) as never) ?? null) as FeatureContext['getFeature'],
+      getFeature: (async (n: FeatureName) =>
+        (this.features.get(n) as never) ?? null) as FeatureContext['getFeature'],
       listUserIds: () => s.users.list(),
       listSessions: (u) => s.sessions.list(u),
       getSession: (u, sid) => s.sessions.get(u, sid),
@@ -269,7 +294,10 @@ export class FFStorageManager {
       getDocumentBytes: (u, sid, d) => s.documents.get(u, sid, d),
       getContext: (u, sid) => s.context.get(u, sid),
       getContextHistory: async (u, sid, limit) =>
-        (await s.context.history(u, sid, limit)).map(({ snapshotId, ...context }) => ({ snapshotId, context })),
+        (await s.context.history(u, sid, limit)).map(({ snapshotId, ...context }) => ({
+          snapshotId,
+          context,
+        })),
       saveDocument: (u, sid, filename, content, metadata) =>
         s.documents.store(u, sid, { filename, content, ...(metadata ? { metadata } : {}) }),
     };
@@ -301,7 +329,8 @@ export class FFStorageManager {
   /** Which optional features are loaded, and why the others are not. */
   getFeatureStatus(): Record<FeatureName, string> {
     const out = {} as Record<FeatureName, string>;
-    for (const name of FEATURE_ORDER) out[name] = this.features.has(name) ? 'loaded' : (this.unavailable.get(name) ?? 'not loaded');
+    for (const name of FEATURE_ORDER)
+      out[name] = this.features.has(name) ? 'loaded' : (this.unavailable.get(name) ?? 'not loaded');
     return out;
   }
 
@@ -339,14 +368,20 @@ export class FFStorageManager {
 
   /** Runs after lazy initialization; throws once closed or when the store is unusable. */
   private async ready(): Promise<typeof this.services> {
-    if (this.closed) throw new FFStorageError('use', undefined, 'the manager is closed', { code: 'FF_CLOSED' });
+    if (this.closed)
+      throw new FFStorageError('use', undefined, 'the manager is closed', { code: 'FF_CLOSED' });
     if (!this.initialized) {
       const ok = await this.initialize();
       if (!ok) {
-        throw new FFStorageError('initialize', this.config.storage.basePath, 'the store could not be opened', {
-          code: 'FF_STORAGE_MISSING_BASE',
-          cause: this.lastInitError,
-        });
+        throw new FFStorageError(
+          'initialize',
+          this.config.storage.basePath,
+          'the store could not be opened',
+          {
+            code: 'FF_STORAGE_MISSING_BASE',
+            cause: this.lastInitError,
+          },
+        );
       }
     }
     return this.services;
@@ -363,7 +398,9 @@ export class FFStorageManager {
     const reason = this.unavailable.get(name);
     if (reason === 'package-missing' || reason === undefined || reason === 'module-missing') {
       if (!this.initialized && reason === undefined) {
-        throw new FFConfigError(`${method}() needs an initialized manager: call await storage.initialize() first`);
+        throw new FFConfigError(
+          `${method}() needs an initialized manager: call await storage.initialize() first`,
+        );
       }
       throw packageMissingError(name, method);
     }
@@ -374,7 +411,15 @@ export class FFStorageManager {
 
   // ================================================================================================ users
 
-  async createUser(userId: string, profile?: { username?: string; preferences?: Record<string, unknown>; metadata?: Record<string, unknown>; [k: string]: unknown }): Promise<boolean> {
+  async createUser(
+    userId: string,
+    profile?: {
+      username?: string;
+      preferences?: Record<string, unknown>;
+      metadata?: Record<string, unknown>;
+      [k: string]: unknown;
+    },
+  ): Promise<boolean> {
     return (await this.ready()).users.create(userId, profile);
   }
 
@@ -420,7 +465,10 @@ export class FFStorageManager {
   async createSession(
     userId: string,
     title?: string,
-    opts?: { sessionType?: 'chat' | 'panel' | 'debate' | 'problem_solving' | (string & {}); metadata?: Record<string, unknown> },
+    opts?: {
+      sessionType?: 'chat' | 'panel' | 'debate' | 'problem_solving' | (string & {});
+      metadata?: Record<string, unknown>;
+    },
   ): Promise<string> {
     return (await this.ready()).sessions.create(userId, title, opts);
   }
@@ -429,11 +477,19 @@ export class FFStorageManager {
     return (await this.ready()).sessions.get(userId, sessionId);
   }
 
-  async updateSession(userId: string, sessionId: string, updates: { title?: string; metadata?: Record<string, unknown> }): Promise<boolean> {
+  async updateSession(
+    userId: string,
+    sessionId: string,
+    updates: { title?: string; metadata?: Record<string, unknown> },
+  ): Promise<boolean> {
     return (await this.ready()).sessions.update(userId, sessionId, updates);
   }
 
-  async updateSessionMetadata(userId: string, sessionId: string, metadata: Record<string, unknown>): Promise<boolean> {
+  async updateSessionMetadata(
+    userId: string,
+    sessionId: string,
+    metadata: Record<string, unknown>,
+  ): Promise<boolean> {
     return (await this.ready()).sessions.update(userId, sessionId, { metadata });
   }
 
@@ -470,7 +526,11 @@ export class FFStorageManager {
   }
 
   /** One durable batch; resolves to what was stored ([] when the session does not exist). */
-  async addMessages(userId: string, sessionId: string, messages: (MessageInput | Message)[]): Promise<StoredMessage[]> {
+  async addMessages(
+    userId: string,
+    sessionId: string,
+    messages: (MessageInput | Message)[],
+  ): Promise<StoredMessage[]> {
     const s = await this.ready();
     assertUserId(userId);
     assertSessionId(sessionId);
@@ -483,7 +543,11 @@ export class FFStorageManager {
     return s.messages.append(userId, sessionId, prepared);
   }
 
-  async getMessages(userId: string, sessionId: string, opts?: { limit?: number; offset?: number; reverse?: boolean }): Promise<StoredMessage[]> {
+  async getMessages(
+    userId: string,
+    sessionId: string,
+    opts?: { limit?: number; offset?: number; reverse?: boolean },
+  ): Promise<StoredMessage[]> {
     return (await this.ready()).messages.getMessages(userId, sessionId, opts);
   }
 
@@ -516,7 +580,11 @@ export class FFStorageManager {
     content: Uint8Array | string,
     metadata?: Record<string, unknown>,
   ): Promise<string> {
-    return (await this.ready()).documents.store(userId, sessionId, { filename, content, ...(metadata !== undefined ? { metadata } : {}) });
+    return (await this.ready()).documents.store(userId, sessionId, {
+      filename,
+      content,
+      ...(metadata !== undefined ? { metadata } : {}),
+    });
   }
 
   async storeDocument(
@@ -539,7 +607,11 @@ export class FFStorageManager {
     return (await this.ready()).documents.get(userId, sessionId, documentId);
   }
 
-  async getDocumentInfo(userId: string, sessionId: string, documentId: string): Promise<DocumentRecord | null> {
+  async getDocumentInfo(
+    userId: string,
+    sessionId: string,
+    documentId: string,
+  ): Promise<DocumentRecord | null> {
     return (await this.ready()).documents.info(userId, sessionId, documentId);
   }
 
@@ -551,7 +623,12 @@ export class FFStorageManager {
     return (await this.ready()).documents.remove(userId, sessionId, documentId);
   }
 
-  async updateDocumentAnalysis(userId: string, sessionId: string, documentId: string, analysis: Record<string, unknown>): Promise<boolean> {
+  async updateDocumentAnalysis(
+    userId: string,
+    sessionId: string,
+    documentId: string,
+    analysis: Record<string, unknown>,
+  ): Promise<boolean> {
     return (await this.ready()).documents.updateAnalysis(userId, sessionId, documentId, analysis);
   }
 
@@ -578,7 +655,11 @@ export class FFStorageManager {
   }
 
   /** Newest first; each entry is the context plus its `snapshotId`. */
-  async getContextHistory(userId: string, sessionId: string, limit?: number): Promise<ContextSnapshotEntry[]> {
+  async getContextHistory(
+    userId: string,
+    sessionId: string,
+    limit?: number,
+  ): Promise<ContextSnapshotEntry[]> {
     return (await this.ready()).context.history(userId, sessionId, limit);
   }
 
@@ -596,12 +677,22 @@ export class FFStorageManager {
   streamMessages(
     userId: string,
     sessionId: string,
-    opts?: { startOffset?: number; maxMessages?: number; batchSize?: number; follow?: boolean; signal?: AbortSignal },
+    opts?: {
+      startOffset?: number;
+      maxMessages?: number;
+      batchSize?: number;
+      follow?: boolean;
+      signal?: AbortSignal;
+    },
   ): AsyncIterable<StoredMessage[]> {
     return this.lazyIterable((s) => s.streaming.streamMessages(userId, sessionId, opts));
   }
 
-  streamMessagesReverse(userId: string, sessionId: string, opts?: { limit?: number; batchSize?: number }): AsyncIterable<StoredMessage[]> {
+  streamMessagesReverse(
+    userId: string,
+    sessionId: string,
+    opts?: { limit?: number; batchSize?: number },
+  ): AsyncIterable<StoredMessage[]> {
     return this.lazyIterable((s) => s.streaming.streamMessagesReverse(userId, sessionId, opts));
   }
 
@@ -623,7 +714,12 @@ export class FFStorageManager {
 
   streamUserExport(
     userId: string,
-    opts?: { sessionLimit?: number; includeDocuments?: boolean; includeContext?: boolean; batchSize?: number },
+    opts?: {
+      sessionLimit?: number;
+      includeDocuments?: boolean;
+      includeContext?: boolean;
+      batchSize?: number;
+    },
   ): AsyncIterable<ExportRecord> {
     return this.lazyIterable((s) => s.streaming.streamUserExport(userId, opts));
   }
@@ -643,7 +739,13 @@ export class FFStorageManager {
   /** Synchronous counters (zeros before initialize). */
   getStreamingStats(): Record<string, unknown> {
     if (!this.initialized) {
-      return { activeStreams: 0, activeFollowers: 0, streamsOpened: 0, batchesStreamed: 0, messagesStreamed: 0 };
+      return {
+        activeStreams: 0,
+        activeFollowers: 0,
+        streamsOpened: 0,
+        batchesStreamed: 0,
+        messagesStreamed: 0,
+      };
     }
     return this.services.streaming.getStreamingStats();
   }
@@ -738,7 +840,11 @@ export class FFStorageManager {
   /** Imports an original (Python) data directory. */
   async importFromPython(dir: string, opts?: PythonImportOptions): Promise<PythonImportReport> {
     const s = await this.ready();
-    const report = await s.python.importDir(dir, opts, this.features.get('personas') as PersonaFeature | undefined);
+    const report = await s.python.importDir(
+      dir,
+      opts,
+      this.features.get('personas') as PersonaFeature | undefined,
+    );
     await this.afterBulkImport(report.userIds);
     return report;
   }
@@ -756,7 +862,11 @@ export class FFStorageManager {
 
   // =============================================================== search (@ffdb/search-fts, delegated)
 
-  async searchMessages(userId: string, query: string, opts?: { sessionId?: string; sessionIds?: string[]; limit?: number }): Promise<Message[]> {
+  async searchMessages(
+    userId: string,
+    query: string,
+    opts?: { sessionId?: string; sessionIds?: string[]; limit?: number },
+  ): Promise<Message[]> {
     return (await this.feature('search', 'searchMessages')).searchMessages(userId, query, opts);
   }
 
@@ -764,7 +874,10 @@ export class FFStorageManager {
     return (await this.feature('search', 'advancedSearch')).advancedSearch(q);
   }
 
-  async searchByEntities(entities: Record<string, string[]>, opts?: { userId?: string; limit?: number }): Promise<SearchResult[]> {
+  async searchByEntities(
+    entities: Record<string, string[]>,
+    opts?: { userId?: string; limit?: number },
+  ): Promise<SearchResult[]> {
     return (await this.feature('search', 'searchByEntities')).searchByEntities(entities, opts);
   }
 
@@ -789,8 +902,14 @@ export class FFStorageManager {
     return (await this.feature('search', 'searchDocuments')).searchDocuments(userId, query, opts);
   }
 
-  async searchDocumentsByMetadata(userId: string, filters: Record<string, unknown>): Promise<DocumentSearchHit[]> {
-    return (await this.feature('search', 'searchDocumentsByMetadata')).searchDocumentsByMetadata(userId, filters);
+  async searchDocumentsByMetadata(
+    userId: string,
+    filters: Record<string, unknown>,
+  ): Promise<DocumentSearchHit[]> {
+    return (await this.feature('search', 'searchDocumentsByMetadata')).searchDocumentsByMetadata(
+      userId,
+      filters,
+    );
   }
 
   async rebuildSearchIndex(userId?: string): Promise<unknown> {
@@ -805,7 +924,12 @@ export class FFStorageManager {
     sessionId: string,
     opts?: ProcessDocumentOptions,
   ): Promise<ProcessingResult> {
-    return (await this.feature('vectors', 'processDocument')).processDocument(source, userId, sessionId, opts);
+    return (await this.feature('vectors', 'processDocument')).processDocument(
+      source,
+      userId,
+      sessionId,
+      opts,
+    );
   }
 
   async storeDocumentWithVectors(
@@ -815,7 +939,13 @@ export class FFStorageManager {
     content: string | Uint8Array,
     opts?: { metadata?: Record<string, unknown>; chunkingStrategy?: string; embeddingProvider?: string },
   ): Promise<boolean> {
-    return (await this.feature('vectors', 'storeDocumentWithVectors')).storeDocumentWithVectors(userId, sessionId, documentId, content, opts);
+    return (await this.feature('vectors', 'storeDocumentWithVectors')).storeDocumentWithVectors(
+      userId,
+      sessionId,
+      documentId,
+      content,
+      opts,
+    );
   }
 
   async vectorSearch(
@@ -831,7 +961,11 @@ export class FFStorageManager {
     query: string,
     opts?: { sessionIds?: string[]; similarityThreshold?: number; limit?: number },
   ): Promise<SearchResult[]> {
-    return (await this.feature('vectors', 'searchSimilarMessages')).searchSimilarMessages(userId, query, opts);
+    return (await this.feature('vectors', 'searchSimilarMessages')).searchSimilarMessages(
+      userId,
+      query,
+      opts,
+    );
   }
 
   async hybridSearch(
@@ -843,7 +977,11 @@ export class FFStorageManager {
   }
 
   async deleteDocumentVectors(userId: string, sessionId: string, documentId: string): Promise<boolean> {
-    return (await this.feature('vectors', 'deleteDocumentVectors')).deleteDocumentVectors(userId, sessionId, documentId);
+    return (await this.feature('vectors', 'deleteDocumentVectors')).deleteDocumentVectors(
+      userId,
+      sessionId,
+      documentId,
+    );
   }
 
   async getVectorStats(userId: string, sessionId: string): Promise<Record<string, unknown>> {
@@ -877,7 +1015,11 @@ export class FFStorageManager {
     return (await this.feature('personas', 'deletePersona')).deletePersona(personaId, userId);
   }
 
-  async createPanel(panelType: string, personaIds: string[], config?: Record<string, unknown>): Promise<string> {
+  async createPanel(
+    panelType: string,
+    personaIds: string[],
+    config?: Record<string, unknown>,
+  ): Promise<string> {
     return (await this.feature('personas', 'createPanel')).createPanel(panelType, personaIds, config);
   }
 
@@ -893,7 +1035,10 @@ export class FFStorageManager {
     return (await this.feature('personas', 'addPanelMessage')).addPanelMessage(panelId, message);
   }
 
-  async getPanelMessages(panelId: string, opts?: { limit?: number; offset?: number; personaId?: string }): Promise<PanelMessage[]> {
+  async getPanelMessages(
+    panelId: string,
+    opts?: { limit?: number; offset?: number; personaId?: string },
+  ): Promise<PanelMessage[]> {
     return (await this.feature('personas', 'getPanelMessages')).getPanelMessages(panelId, opts);
   }
 

@@ -24,7 +24,11 @@ export function terms(text: string, minLength = 3): string[] {
   return tokenize(text).filter((t) => t.length >= minLength && !STOP_WORDS.has(t) && !/^\d+$/.test(t));
 }
 
-export function topTerms(texts: Iterable<string>, limit = 10, minLength = 3): { term: string; count: number }[] {
+export function topTerms(
+  texts: Iterable<string>,
+  limit = 10,
+  minLength = 3,
+): { term: string; count: number }[] {
   const counts = new Map<string, number>();
   for (const text of texts) for (const t of terms(text, minLength)) counts.set(t, (counts.get(t) ?? 0) + 1);
   return [...counts.entries()]
@@ -91,7 +95,10 @@ const LANGUAGES = [
 ];
 
 /** Entities by the configured patterns (camelCase keys, empty types omitted) plus languages on word boundaries. */
-export function extractEntitiesWith(patterns: Record<string, string>, text: string): Record<string, string[]> {
+export function extractEntitiesWith(
+  patterns: Record<string, string>,
+  text: string,
+): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, source] of Object.entries(patterns)) {
     let re: RegExp;

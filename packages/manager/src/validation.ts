@@ -25,11 +25,18 @@ export function assertMessageId(value: unknown, field = 'messageId'): string {
   return assertSafeId(value, field);
 }
 
-export function assertString(value: unknown, field: string, opts: { nonEmpty?: boolean; max?: number } = {}): string {
+export function assertString(
+  value: unknown,
+  field: string,
+  opts: { nonEmpty?: boolean; max?: number } = {},
+): string {
   if (typeof value !== 'string') throw new FFValidationError([{ path: field, message: 'must be a string' }]);
-  if (opts.nonEmpty && value.trim().length === 0) throw new FFValidationError([{ path: field, message: 'cannot be empty' }]);
+  if (opts.nonEmpty && value.trim().length === 0)
+    throw new FFValidationError([{ path: field, message: 'cannot be empty' }]);
   if (opts.max !== undefined && value.length > opts.max) {
-    throw new FFValidationError([{ path: field, message: `longer than ${opts.max} characters`, limit: opts.max }]);
+    throw new FFValidationError([
+      { path: field, message: `longer than ${opts.max} characters`, limit: opts.max },
+    ]);
   }
   return value;
 }

@@ -5,10 +5,17 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export function spawnChild(env: Record<string, string>): ChildProcess & { lines: string[]; waitFor(re: RegExp, timeoutMs?: number): Promise<string> } {
+export function spawnChild(
+  env: Record<string, string>,
+): ChildProcess & { lines: string[]; waitFor(re: RegExp, timeoutMs?: number): Promise<string> } {
   const child = spawn(
     process.execPath,
-    ['--conditions=ffdb-source', '--import', path.join(here, 'fixtures/ts-loader.mjs'), path.join(here, 'fixtures/child-writer.ts')],
+    [
+      '--conditions=ffdb-source',
+      '--import',
+      path.join(here, 'fixtures/ts-loader.mjs'),
+      path.join(here, 'fixtures/child-writer.ts'),
+    ],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   ) as ChildProcess & { lines: string[]; waitFor(re: RegExp, timeoutMs?: number): Promise<string> };
   child.lines = [];
@@ -17,8 +24,7 @@ export function spawnChild(env: Record<string, string>): ChildProcess & { lines:
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   child.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       child.lines.push(line);
@@ -37,7 +43,10 @@ export function spawnChild(env: Record<string, string>): ChildProcess & { lines:
     new Promise((resolve, reject) => {
       const hit = child.lines.find((l) => re.test(l));
       if (hit) return resolve(hit);
-      const timer = setTimeout(() => reject(new Error(`child did not print ${re} in time; stderr: ${err.slice(-2000)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`child did not print ${re} in time; stderr: ${err.slice(-2000)}`)),
+        timeoutMs,
+      );
       waiters.push({
         re,
         resolve: (l) => {

@@ -74,7 +74,9 @@ describe('composition root', () => {
   it('a custom StorageBackend override is used for everything', async () => {
     const base = dir();
     const backend = new MemoryStorageBackend();
-    const m = track(new FFStorageManager(testConfig(base), { overrides: { [TOKENS.StorageBackend]: backend } }));
+    const m = track(
+      new FFStorageManager(testConfig(base), { overrides: { [TOKENS.StorageBackend]: backend } }),
+    );
     expect(await m.initialize()).toBe(true);
     const sid = await m.createSession('mem', 'x');
     await m.addMessage('mem', sid, { role: 'user', content: 'hi' });
@@ -98,13 +100,20 @@ describe('composition root', () => {
     await m.createUser('viaContainer');
     expect(await backend.exists('users/viaContainer/profile.json')).toBe(true);
 
-    const bare = track(new FFStorageManager(testConfig(dir()), { defaults: false, overrides: { [TOKENS.StorageBackend]: new MemoryStorageBackend() } }));
+    const bare = track(
+      new FFStorageManager(testConfig(dir()), {
+        defaults: false,
+        overrides: { [TOKENS.StorageBackend]: new MemoryStorageBackend() },
+      }),
+    );
     const err = (await bare.initialize().catch((e: unknown) => e)) as FFError;
     expect(FFConfigError.isInstance(err)).toBe(true);
     expect(err.code).toBe('FF_CONFIG_MISSING_TOKEN');
     expect(err.message).toContain('TOKENS.Compressor');
     expect(err.message).toContain('TOKENS.Codec');
-    expect(() => new FFStorageManager(testConfig(dir()), { overrides: { Nope: 1 } as never })).toThrow(/Unknown override/);
+    expect(() => new FFStorageManager(testConfig(dir()), { overrides: { Nope: 1 } as never })).toThrow(
+      /Unknown override/,
+    );
   });
 
   it('invalid configuration throws FFConfigError listing every problem', () => {
@@ -117,7 +126,9 @@ describe('composition root', () => {
       return null;
     })();
     expect(FFConfigError.isInstance(err)).toBe(true);
-    expect(err!.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['storage.basePath', 'storage.maxMessageSizeBytes']));
+    expect(err!.issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['storage.basePath', 'storage.maxMessageSizeBytes']),
+    );
   });
 
   it('initialize returns false (not throws) when the base path is unusable; open() throws', async () => {
@@ -128,7 +139,9 @@ describe('composition root', () => {
     expect(await m.initialize()).toBe(false);
     expect((await m.healthCheck()).healthy).toBe(false);
     await expect(m.createUser('x')).rejects.toMatchObject({ code: 'FF_STORAGE_MISSING_BASE' });
-    await expect(FFStorageManager.open(testConfig(path.join(file, 'sub')))).rejects.toMatchObject({ name: 'FFStorageError' });
+    await expect(FFStorageManager.open(testConfig(path.join(file, 'sub')))).rejects.toMatchObject({
+      name: 'FFStorageError',
+    });
   });
 
   it('open() accepts a config or { config, overrides }; close() is final and releases the store', async () => {
@@ -144,7 +157,12 @@ describe('composition root', () => {
   });
 
   it('a disabled or missing feature package throws FF_PACKAGE_MISSING naming the package', async () => {
-    const m = track(await FFStorageManager.open({ config: testConfig(dir()), features: { search: false, vectors: false, personas: false } }));
+    const m = track(
+      await FFStorageManager.open({
+        config: testConfig(dir()),
+        features: { search: false, vectors: false, personas: false },
+      }),
+    );
     expect(m.getFeatureStatus()).toEqual({ search: 'disabled', vectors: 'disabled', personas: 'disabled' });
     for (const call of [
       () => m.searchMessages('u', 'x'),

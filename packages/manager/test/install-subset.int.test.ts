@@ -25,29 +25,55 @@ function quickStart(): string {
 it('works with only core-types, storage-fs and compression installed (packed tarballs, fresh project)', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ffdb-install-'));
   try {
-    execFileSync(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-b', ...SUBSET.map((p) => `packages/${p}`)], {
-      cwd: repo,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      process.execPath,
+      [path.join(repo, 'node_modules/typescript/bin/tsc'), '-b', ...SUBSET.map((p) => `packages/${p}`)],
+      {
+        cwd: repo,
+        stdio: 'pipe',
+      },
+    );
     const packs = path.join(work, 'packs');
     fs.mkdirSync(packs);
     for (const p of SUBSET) {
-      execFileSync('pnpm', ['pack', '--pack-destination', packs], { cwd: path.join(repo, 'packages', p), stdio: 'pipe' });
+      execFileSync('pnpm', ['pack', '--pack-destination', packs], {
+        cwd: path.join(repo, 'packages', p),
+        stdio: 'pipe',
+      });
     }
     const tarballs = fs.readdirSync(packs).map((f) => path.join(packs, f));
     expect(tarballs).toHaveLength(SUBSET.length);
     // workspace:^ must have been rewritten to real ranges.
-    const manifest = execFileSync('tar', ['-xOzf', tarballs.find((t) => t.includes('manager'))!, 'package/package.json']).toString();
+    const manifest = execFileSync('tar', [
+      '-xOzf',
+      tarballs.find((t) => t.includes('manager'))!,
+      'package/package.json',
+    ]).toString();
     expect(manifest).not.toContain('workspace:');
 
     const project = path.join(work, 'app');
     fs.mkdirSync(project);
-    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'ffdb-quickstart', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...tarballs], {
-      cwd: project,
-      stdio: 'pipe',
-      env: { ...process.env, npm_config_workspaces: 'false' },
-    });
+    fs.writeFileSync(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'ffdb-quickstart', private: true, type: 'module' }),
+    );
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        '--loglevel=error',
+        ...tarballs,
+      ],
+      {
+        cwd: project,
+        stdio: 'pipe',
+        env: { ...process.env, npm_config_workspaces: 'false' },
+      },
+    );
     const installed = fs.readdirSync(path.join(project, 'node_modules/@ffdb')).sort();
     expect(installed).toEqual([...SUBSET].sort());
 

@@ -26,9 +26,16 @@ describe('logging', () => {
     const base = tempDir();
     dirs.push(base);
     const { lines, destination } = capture();
-    const config = loadConfig({ env: {}, overrides: { ...(testConfig(base) as object), runtime: { logLevel: 'debug' } } as never });
+    const config = loadConfig({
+      env: {},
+      overrides: { ...(testConfig(base) as object), runtime: { logLevel: 'debug' } } as never,
+    });
     const logger = createDefaultLogger(config, { destination });
-    const m = await FFStorageManager.open({ config, overrides: { [TOKENS.Logger]: logger }, slowOperationMs: 0 });
+    const m = await FFStorageManager.open({
+      config,
+      overrides: { [TOKENS.Logger]: logger },
+      slowOperationMs: 0,
+    });
     const sid = await m.createSession('spy', 'secret plans');
     await m.addMessage('spy', sid, { role: 'user', content: SECRET });
     await m.saveDocument('spy', sid, 'plan.txt', SECRET);
@@ -44,9 +51,14 @@ describe('logging', () => {
     expect(all).not.toContain('0000-SECRET');
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const slow = parsed.filter((p) => p.msg === 'slow operation');
-    expect(slow.map((p) => p.op)).toEqual(expect.arrayContaining(['addMessage', 'saveDocument', 'getAllMessages']));
+    expect(slow.map((p) => p.op)).toEqual(
+      expect.arrayContaining(['addMessage', 'saveDocument', 'getAllMessages']),
+    );
     expect(slow.every((p) => typeof p.ms === 'number' && p.level === 20)).toBe(true);
-    expect(parsed.find((p) => p.msg === 'careless')).toMatchObject({ content: '[redacted]', nested: { text: '[redacted]' } });
+    expect(parsed.find((p) => p.msg === 'careless')).toMatchObject({
+      content: '[redacted]',
+      nested: { text: '[redacted]' },
+    });
   });
 
   it('logContent: true lets explicitly logged content through', () => {

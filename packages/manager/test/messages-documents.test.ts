@@ -34,14 +34,32 @@ describe.each(BACKENDS)('messages ($name)', (backend) => {
     const m = store.manager;
     const sid = await m.createSession('u1');
     for (let i = 0; i < 25; i++) {
-      expect(await m.addMessage('u1', sid, { role: i % 2 ? 'assistant' : 'user', content: `message ${i}`, metadata: { i } })).toBe(true);
+      expect(
+        await m.addMessage('u1', sid, {
+          role: i % 2 ? 'assistant' : 'user',
+          content: `message ${i}`,
+          metadata: { i },
+        }),
+      ).toBe(true);
     }
     const first = await m.getMessages('u1', sid);
     expect(first).toHaveLength(20); // search.defaultPageSize
-    expect(first[0]).toMatchObject({ content: 'message 0', seq: 0, role: 'user', attachments: [], metadata: { i: 0 } });
-    expect((await m.getMessages('u1', sid, { limit: 5, offset: 20 })).map((x) => x.seq)).toEqual([20, 21, 22, 23, 24]);
-    expect((await m.getMessages('u1', sid, { limit: 3, reverse: true })).map((x) => x.seq)).toEqual([24, 23, 22]);
-    expect((await m.getMessages('u1', sid, { limit: 3, offset: 2, reverse: true })).map((x) => x.seq)).toEqual([22, 21, 20]);
+    expect(first[0]).toMatchObject({
+      content: 'message 0',
+      seq: 0,
+      role: 'user',
+      attachments: [],
+      metadata: { i: 0 },
+    });
+    expect((await m.getMessages('u1', sid, { limit: 5, offset: 20 })).map((x) => x.seq)).toEqual([
+      20, 21, 22, 23, 24,
+    ]);
+    expect((await m.getMessages('u1', sid, { limit: 3, reverse: true })).map((x) => x.seq)).toEqual([
+      24, 23, 22,
+    ]);
+    expect(
+      (await m.getMessages('u1', sid, { limit: 3, offset: 2, reverse: true })).map((x) => x.seq),
+    ).toEqual([22, 21, 20]);
     expect(await m.getAllMessages('u1', sid)).toHaveLength(25);
     expect((await m.getRecentMessages('u1', sid, 3)).map((x) => x.seq)).toEqual([22, 23, 24]);
     expect(await m.countMessages('u1', sid)).toBe(25);
@@ -70,14 +88,22 @@ describe.each(BACKENDS)('messages ($name)', (backend) => {
     const all = await m.getAllMessages('u2', sid);
     expect(all).toHaveLength(1000);
     expect(all.map((x) => x.content)).toEqual(stored.map((x) => x.content));
-    expect(await m.addMessages('u2', 'chat_session_20200101_000000_000000', [{ role: 'user', content: 'x' }])).toEqual([]);
+    expect(
+      await m.addMessages('u2', 'chat_session_20200101_000000_000000', [{ role: 'user', content: 'x' }]),
+    ).toEqual([]);
   });
 
   it('keeps caller message ids, timestamps, attachments and parentId', async () => {
     store = await backend.create();
     const m = store.manager;
     const sid = await m.createSession('u3');
-    const msg = m.createMessage({ role: 'assistant', content: 'c', attachments: ['a.png'], parentId: 'msg_aaaaaaaaaaaa', timestamp: '2024-01-02T03:04:05.000Z' });
+    const msg = m.createMessage({
+      role: 'assistant',
+      content: 'c',
+      attachments: ['a.png'],
+      parentId: 'msg_aaaaaaaaaaaa',
+      timestamp: '2024-01-02T03:04:05.000Z',
+    });
     expect(await m.addMessage('u3', sid, msg)).toBe(true);
     const [back] = await m.getAllMessages('u3', sid);
     expect(back).toEqual({ ...msg, seq: 0 });
@@ -95,7 +121,12 @@ describe.each(BACKENDS)('messages ($name)', (backend) => {
     await validationError(m.addMessage('u4', sid, { role: '', content: 'x' }));
     await validationError(m.addMessage('u4', sid, { role: 'user', content: 5 } as never));
     await validationError(m.addMessage('u4', sid, null as never));
-    await validationError(m.addMessages('u4', sid, [{ role: 'user', content: 'ok' }, { role: 'user', content: '' }]));
+    await validationError(
+      m.addMessages('u4', sid, [
+        { role: 'user', content: 'ok' },
+        { role: 'user', content: '' },
+      ]),
+    );
     await validationError(m.addMessage('u4', sid, { role: 'user', content: 'x', messageId: '../evil' }));
     expect(await m.countMessages('u4', sid)).toBe(0);
     expect(await m.addMessage('u4', sid, { role: 'user', content: 'é'.repeat(100) })).toBe(true);
@@ -145,7 +176,12 @@ describe.each(BACKENDS)('documents ($name)', (backend) => {
       metadata: { source: 'camera' },
     });
     expect(info?.path).toBe(`users/d1/sessions/${sid}/documents/${id}`);
-    const md = await m.storeDocument('d1', sid, { filename: 'notes.md', content: '# Title', uploadedBy: 'bot', originalName: 'My Notes.md' });
+    const md = await m.storeDocument('d1', sid, {
+      filename: 'notes.md',
+      content: '# Title',
+      uploadedBy: 'bot',
+      originalName: 'My Notes.md',
+    });
     expect((await m.getDocumentInfo('d1', sid, md))?.mimeType).toBe('text/markdown');
     expect((await m.listDocuments('d1', sid)).map((d) => d.documentId)).toEqual([id, md]);
     expect(await m.updateDocumentAnalysis('d1', sid, md, { summary: 'short', words: 2 })).toBe(true);
@@ -164,7 +200,10 @@ describe.each(BACKENDS)('documents ($name)', (backend) => {
   });
 
   it('limits: inclusive size, case-insensitive allow-list, nothing written on rejection', async () => {
-    store = await backend.create({ storage: { maxDocumentSizeBytes: 10 }, document: { maxFileSizeBytes: 10 } } as never);
+    store = await backend.create({
+      storage: { maxDocumentSizeBytes: 10 },
+      document: { maxFileSizeBytes: 10 },
+    } as never);
     const m = store.manager;
     const sid = await m.createSession('d2');
     expect(await m.saveDocument('d2', sid, 'ten.TXT', new Uint8Array(10))).toMatch(/_ten\.TXT$/);
@@ -193,7 +232,9 @@ describe.each(BACKENDS)('documents ($name)', (backend) => {
     const other = await m.createSession('intruder');
     expect(await m.getDocument('intruder', other, id)).toBeNull();
     expect(await m.getDocument('intruder', sid, id)).toBeNull();
-    const err = await m.saveDocument('d3', 'chat_session_20200101_000000_000000', 'a.txt', 'x').catch((e: unknown) => e);
+    const err = await m
+      .saveDocument('d3', 'chat_session_20200101_000000_000000', 'a.txt', 'x')
+      .catch((e: unknown) => e);
     expect(FFNotFoundError.isInstance(err)).toBe(true);
   });
 
@@ -210,7 +251,9 @@ describe.each(BACKENDS)('documents ($name)', (backend) => {
     expect(info?.size).toBe(3 * 1024 * 1024 + 4);
     const back = await m.getDocument('d4', sid, id);
     expect(Buffer.from(back!).equals(fs.readFileSync(file))).toBe(true);
-    await validationError(m.storeDocument('d4', sid, { filename: 'x.txt', path: path.join(dir, 'missing.txt') }));
+    await validationError(
+      m.storeDocument('d4', sid, { filename: 'x.txt', path: path.join(dir, 'missing.txt') }),
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
@@ -224,19 +267,36 @@ describe.each(BACKENDS)('situational context ($name)', (backend) => {
     const m = store.manager;
     const sid = await m.createSession('c1');
     expect(await m.getContext('c1', sid)).toBeNull();
-    expect(await m.updateContext('c1', sid, { summary: 'First', keyPoints: ['a'], entities: { topics: ['x'] }, confidence: 0.5 })).toBe(true);
-    expect(await m.getContext('c1', sid)).toMatchObject({ summary: 'First', keyPoints: ['a'], confidence: 0.5, messageRange: null });
+    expect(
+      await m.updateContext('c1', sid, {
+        summary: 'First',
+        keyPoints: ['a'],
+        entities: { topics: ['x'] },
+        confidence: 0.5,
+      }),
+    ).toBe(true);
+    expect(await m.getContext('c1', sid)).toMatchObject({
+      summary: 'First',
+      keyPoints: ['a'],
+      confidence: 0.5,
+      messageRange: null,
+    });
     expect(await m.updateContext('c1', 'chat_session_20200101_000000_000000', { summary: 'x' })).toBe(false);
     await validationError(m.updateContext('c1', sid, { summary: '' }));
     await validationError(m.updateContext('c1', sid, { summary: 'x', confidence: 2 }));
-    await validationError(m.updateContext('c1', sid, { summary: 'x', keyPoints: Array.from({ length: 11 }, () => 'k') }));
-    for (let i = 0; i < 5; i++) expect(await m.saveContextSnapshot('c1', sid, { summary: `snap ${i}` })).toBe(true);
+    await validationError(
+      m.updateContext('c1', sid, { summary: 'x', keyPoints: Array.from({ length: 11 }, () => 'k') }),
+    );
+    for (let i = 0; i < 5; i++)
+      expect(await m.saveContextSnapshot('c1', sid, { summary: `snap ${i}` })).toBe(true);
     const history = await m.getContextHistory('c1', sid);
     expect(history.map((h) => h.summary)).toEqual(['snap 4', 'snap 3', 'snap 2', 'snap 1', 'snap 0']);
     expect(new Set(history.map((h) => h.snapshotId)).size).toBe(5);
     expect(history[0]?.snapshotId).toMatch(/^context_\d{8}_\d{6}_\d{6}$/);
     expect((await m.getContextHistory('c1', sid, 2)).map((h) => h.summary)).toEqual(['snap 4', 'snap 3']);
-    expect(await m.saveContextSnapshot('c1', 'chat_session_20200101_000000_000000', { summary: 'x' })).toBe(false);
+    expect(await m.saveContextSnapshot('c1', 'chat_session_20200101_000000_000000', { summary: 'x' })).toBe(
+      false,
+    );
     expect(await m.getContextHistory('c1', 'chat_session_20200101_000000_000000')).toEqual([]);
   });
 
@@ -253,7 +313,8 @@ describe.each(BACKENDS)('situational context ($name)', (backend) => {
       'Lunch was nice today.',
       'Refunds must keep working during the billing migration.',
     ];
-    for (const [i, content] of lines.entries()) await m.addMessage('c2', sid, { role: i % 2 ? 'assistant' : 'user', content });
+    for (const [i, content] of lines.entries())
+      await m.addMessage('c2', sid, { role: i % 2 ? 'assistant' : 'user', content });
     const a = await m.extractSituationalContext('c2', sid);
     const b = await m.extractSituationalContext('c2', sid);
     expect({ ...a, timestamp: '' }).toEqual({ ...b, timestamp: '' });

@@ -18,7 +18,11 @@ async function populate(store: TestStore) {
   const d1 = await m.saveDocument('alice', s1, 'spec.md', '# Billing spec\nRefunds.');
   const d2 = await m.saveDocument('alice', s1, 'logo.png', new Uint8Array([1, 2, 3, 4]));
   await m.updateDocumentAnalysis('alice', s1, d1, { summary: 'spec' });
-  await m.updateContext('alice', s1, { summary: 'Billing questions', keyPoints: ['refunds'], entities: { topics: ['billing'] } });
+  await m.updateContext('alice', s1, {
+    summary: 'Billing questions',
+    keyPoints: ['refunds'],
+    entities: { topics: ['billing'] },
+  });
   await m.saveContextSnapshot('alice', s1, { summary: 'older' });
   await m.createUser('bob');
   return { s1, s2, d1, d2 };
@@ -51,26 +55,44 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
     expect(ss.totalSizeBytes).toBe(contentBytes + Buffer.byteLength('# Billing spec\nRefunds.') + 4);
     expect(ss.averageMessageSize).toBe(Math.round((contentBytes / 3) * 100) / 100);
     expect(await m.storage.exists(ss.storagePath)).toBe(true);
-    await expect(m.getSessionStats('alice', 'chat_session_20200101_000000_000000')).rejects.toSatisfy((e: unknown) =>
-      FFNotFoundError.isInstance(e),
+    await expect(m.getSessionStats('alice', 'chat_session_20200101_000000_000000')).rejects.toSatisfy(
+      (e: unknown) => FFNotFoundError.isInstance(e),
     );
     const us = await m.getUserStats('alice');
-    expect(us).toMatchObject({ userId: 'alice', sessionCount: 2, messageCount: 4, documentCount: 2, messagesByRole: { user: 2, assistant: 1, system: 1 } });
+    expect(us).toMatchObject({
+      userId: 'alice',
+      sessionCount: 2,
+      messageCount: 4,
+      documentCount: 2,
+      messagesByRole: { user: 2, assistant: 1, system: 1 },
+    });
     expect(us.firstActivity).not.toBeNull();
     expect(us.lastActivity! >= us.firstActivity!).toBe(true);
-    expect(await m.getUserStats('bob')).toMatchObject({ sessionCount: 0, messageCount: 0, firstActivity: null });
+    expect(await m.getUserStats('bob')).toMatchObject({
+      sessionCount: 0,
+      messageCount: 0,
+      firstActivity: null,
+    });
     await expect(m.getUserStats('nobody')).rejects.toSatisfy((e: unknown) => FFNotFoundError.isInstance(e));
     const st = await m.getStorageStats();
     expect(st).toMatchObject({ userCount: 2, sessionCount: 2, messageCount: 4, documentCount: 2 });
     expect(st.totalSizeBytes).toBeGreaterThan(0);
     expect(st.compressionRatio).toBeGreaterThan(0);
     const ds = await m.getDocumentStats('alice');
-    expect(ds).toMatchObject({ totalDocuments: 2, documentTypes: { 'text/markdown': 1, 'image/png': 1 }, analyzedCount: 1 });
+    expect(ds).toMatchObject({
+      totalDocuments: 2,
+      documentTypes: { 'text/markdown': 1, 'image/png': 1 },
+      analyzedCount: 1,
+    });
     expect(ds.totalSizeMb).toBe(0);
     expect(['text/markdown', 'image/png']).toContain(ds.mostCommonType);
     expect(await m.getDocumentStats('bob')).toMatchObject({ totalDocuments: 0, mostCommonType: null });
     const up = await m.getDocumentUsagePatterns('alice');
-    expect(up).toMatchObject({ totalDocuments: 2, sessionsWithDocuments: 1, byExtension: { '.md': 1, '.png': 1 } });
+    expect(up).toMatchObject({
+      totalDocuments: 2,
+      sessionsWithDocuments: 1,
+      byExtension: { '.md': 1, '.png': 1 },
+    });
     expect((up.uploadsByHour as number[]).reduce((a, b) => a + b, 0)).toBe(2);
   });
 
@@ -85,8 +107,8 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
     expect(a.activityByHour.reduce((x, y) => x + y, 0)).toBe(3);
     expect(a.averageMessageLength).toBeGreaterThan(10);
     expect(a.firstMessageAt! <= a.lastMessageAt!).toBe(true);
-    await expect(m.analyzeConversation('alice', 'chat_session_20200101_000000_000000')).rejects.toSatisfy((e: unknown) =>
-      FFNotFoundError.isInstance(e),
+    await expect(m.analyzeConversation('alice', 'chat_session_20200101_000000_000000')).rejects.toSatisfy(
+      (e: unknown) => FFNotFoundError.isInstance(e),
     );
     const ua = await m.getUserAnalytics('alice', { days: 7 });
     expect(ua.days).toBe(7);
@@ -94,7 +116,9 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
     expect(ua.messagesPerDay.at(-1)?.count).toBe(4);
     expect(ua.sessionsCreated).toBe(2);
     expect(ua.messagesByRole).toEqual({ user: 2, assistant: 1, system: 1 });
-    await expect(m.getUserAnalytics('alice', { days: 'x' } as never)).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
+    await expect(m.getUserAnalytics('alice', { days: 'x' } as never)).rejects.toSatisfy((e: unknown) =>
+      FFValidationError.isInstance(e),
+    );
   });
 
   it('healthCheck reports disk usage against the configured thresholds', async () => {
@@ -103,8 +127,13 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
     expect(h.healthy).toBe(true);
     expect(h.backendType).toBeTypeOf('string');
     if (backend.name === 'fs') {
-      expect(h.diskUsage).toMatchObject({ totalBytes: expect.any(Number), usedPercentage: expect.any(Number) });
-      const strict = await store.reopen({ runtime: { diskUsageWarningThreshold: 0, diskUsageCriticalThreshold: 0.001 } } as never);
+      expect(h.diskUsage).toMatchObject({
+        totalBytes: expect.any(Number),
+        usedPercentage: expect.any(Number),
+      });
+      const strict = await store.reopen({
+        runtime: { diskUsageWarningThreshold: 0, diskUsageCriticalThreshold: 0.001 },
+      } as never);
       const bad = await strict.healthCheck();
       expect(bad.healthy).toBe(false);
       expect((bad.errors as string[]).join(' ')).toContain('critical threshold 0.001%');
@@ -128,10 +157,17 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     // A document whose bytes vanished, a stray file, and a session tree without an index entry.
     await m.storage.delete(`users/alice/sessions/${s1}/documents/${d1}`);
     await m.storage.write(`users/alice/sessions/${s1}/documents/deadbeef_stray.txt`, new Uint8Array([1]));
-    await m.storage.write('users/alice/sessions/chat_session_20200101_000000_000000/context/current.json', new Uint8Array([123, 125]));
+    await m.storage.write(
+      'users/alice/sessions/chat_session_20200101_000000_000000/context/current.json',
+      new Uint8Array([123, 125]),
+    );
     const report = await m.verify();
     expect(report.ok).toBe(false);
-    expect(report.issues.map((i) => i.code).sort()).toEqual(['DOCUMENT_BYTES_MISSING', 'DOCUMENT_ORPHAN', 'SESSION_ORPHAN']);
+    expect(report.issues.map((i) => i.code).sort()).toEqual([
+      'DOCUMENT_BYTES_MISSING',
+      'DOCUMENT_ORPHAN',
+      'SESSION_ORPHAN',
+    ]);
     const repaired = await m.verify({ repair: true });
     expect(repaired.issues.every((i) => i.repaired)).toBe(true);
     expect((await m.verify()).ok).toBe(true);
@@ -156,7 +192,9 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     expect(await future.listSessions('alice')).toEqual([]);
     expect(await future.getSession('alice', s2)).toBeNull();
     expect((await future.getStorageStats()).messageCount).toBe(0);
-    await expect(future.cleanupOldData(undefined as never)).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
+    await expect(future.cleanupOldData(undefined as never)).rejects.toSatisfy((e: unknown) =>
+      FFValidationError.isInstance(e),
+    );
   });
 
   it('exportData then importData into an empty store reproduces everything with the same ids', async () => {
@@ -169,21 +207,41 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     const bundle = tempDir('ffdb-bundle-');
     dirs.push(bundle);
     const ex = await m.exportData(bundle);
-    expect(ex).toMatchObject({ users: 2, sessions: 2, messages: 5, documents: 2, contexts: 1, contextSnapshots: 1 });
+    expect(ex).toMatchObject({
+      users: 2,
+      sessions: 2,
+      messages: 5,
+      documents: 2,
+      contexts: 1,
+      contextSnapshots: 1,
+    });
     const manifest = JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ format: 'ffdb-bundle', version: 1 });
-    expect(fs.readFileSync(path.join(bundle, 'records.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2 + 2 + 5 + 2 + 1 + 1);
+    expect(fs.readFileSync(path.join(bundle, 'records.jsonl'), 'utf8').trim().split('\n')).toHaveLength(
+      2 + 2 + 5 + 2 + 1 + 1,
+    );
 
     const target = await backend.create();
     try {
       const t = target.manager;
       const im = await t.importData(bundle);
-      expect(im).toMatchObject({ users: 2, sessions: 2, messages: 5, documents: 2, contexts: 1, contextSnapshots: 1, skipped: 0 });
+      expect(im).toMatchObject({
+        users: 2,
+        sessions: 2,
+        messages: 5,
+        documents: 2,
+        contexts: 1,
+        contextSnapshots: 1,
+        skipped: 0,
+      });
       expect(await t.listUsers()).toEqual(['alice', 'bob']);
       expect(await t.getUserProfile('alice')).toEqual(await m.getUserProfile('alice'));
       expect(await t.listSessions('alice')).toEqual(await m.listSessions('alice'));
       expect(await t.getAllMessages('alice', s1)).toEqual(await m.getAllMessages('alice', s1));
-      expect((await t.getAllMessages('alice', s2)).at(-1)).toMatchObject({ content: 'streamed answer', metadata: { streamStatus: 'complete' } });
+      expect((await t.getAllMessages('alice', s2)).at(-1)).toMatchObject({
+        content: 'streamed answer',
+        metadata: { streamStatus: 'complete' },
+      });
       expect(await t.getDocument('alice', s1, d2)).toEqual(new Uint8Array([1, 2, 3, 4]));
       expect(await t.getDocumentInfo('alice', s1, d1)).toEqual(await m.getDocumentInfo('alice', s1, d1));
       expect(await t.getContext('alice', s1)).toEqual(await m.getContext('alice', s1));
@@ -192,7 +250,9 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
       const again = await t.importData(bundle);
       expect(again).toMatchObject({ sessions: 0, messages: 0 });
       expect(await t.countMessages('alice', s1)).toBe(3);
-      await expect(t.importData(path.join(bundle, 'nope'))).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
+      await expect(t.importData(path.join(bundle, 'nope'))).rejects.toSatisfy((e: unknown) =>
+        FFValidationError.isInstance(e),
+      );
     } finally {
       await target.cleanup();
     }

@@ -23,9 +23,15 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
     const batches = await collect(store.manager.streamMessages('s1', sid, { batchSize: 100 }));
     expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
     expect(batches.flat().map((m) => m.seq)).toEqual(Array.from({ length: 250 }, (_, i) => i));
-    const part = (await collect(store.manager.streamMessages('s1', sid, { startOffset: 240, maxMessages: 5, batchSize: 2 }))).flat();
+    const part = (
+      await collect(
+        store.manager.streamMessages('s1', sid, { startOffset: 240, maxMessages: 5, batchSize: 2 }),
+      )
+    ).flat();
     expect(part.map((m) => m.content)).toEqual(['m240', 'm241', 'm242', 'm243', 'm244']);
-    expect(await collect(store.manager.streamMessages('s1', 'chat_session_20200101_000000_000000'))).toEqual([]);
+    expect(await collect(store.manager.streamMessages('s1', 'chat_session_20200101_000000_000000'))).toEqual(
+      [],
+    );
     expect(() => store.manager.streamMessages('s1', '../x')).toThrow(FFValidationError);
     expect(() => store.manager.streamMessages('s1', sid, { batchSize: 0 })).toThrow(FFValidationError);
   });
@@ -36,13 +42,18 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
     const ac = new AbortController();
     const seen: string[] = [];
     const done = (async () => {
-      for await (const batch of store.manager.streamMessages('s2', sid, { follow: true, signal: ac.signal, batchSize: 10 })) {
+      for await (const batch of store.manager.streamMessages('s2', sid, {
+        follow: true,
+        signal: ac.signal,
+        batchSize: 10,
+      })) {
         seen.push(...batch.map((m) => m.content));
         if (seen.length >= 6) ac.abort();
       }
     })();
     await new Promise((r) => setTimeout(r, 50));
-    for (let i = 0; i < 3; i++) await store.manager.addMessage('s2', sid, { role: 'user', content: `late${i}` });
+    for (let i = 0; i < 3; i++)
+      await store.manager.addMessage('s2', sid, { role: 'user', content: `late${i}` });
     await done;
     expect(seen).toEqual(['m0', 'm1', 'm2', 'late0', 'late1', 'late2']);
   });
@@ -54,10 +65,13 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
     const rev = await collect(store.manager.streamMessagesReverse('s3', a, { batchSize: 10 }));
     expect(rev.map((x) => x.length)).toEqual([10, 10, 5]);
     expect(rev.flat().map((m) => m.seq)).toEqual(Array.from({ length: 25 }, (_, i) => 24 - i));
-    expect((await collect(store.manager.streamMessagesReverse('s3', a, { limit: 3 }))).flat().map((m) => m.seq)).toEqual([24, 23, 22]);
+    expect(
+      (await collect(store.manager.streamMessagesReverse('s3', a, { limit: 3 }))).flat().map((m) => m.seq),
+    ).toEqual([24, 23, 22]);
     const pairs = await collect(store.manager.parallelStreamSessions('s3', [a, b], { batchSize: 4 }));
     const bySession = new Map<string, number[]>();
-    for (const [sid, batch] of pairs) bySession.set(sid, [...(bySession.get(sid) ?? []), ...batch.map((m) => m.seq)]);
+    for (const [sid, batch] of pairs)
+      bySession.set(sid, [...(bySession.get(sid) ?? []), ...batch.map((m) => m.seq)]);
     expect(bySession.get(a)).toEqual(Array.from({ length: 25 }, (_, i) => i));
     expect(bySession.get(b)).toEqual(Array.from({ length: 7 }, (_, i) => i));
     expect(pairs.length).toBe(7 + 2);
@@ -72,7 +86,15 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
     await m.updateContext('s4', sid, { summary: 'now' });
     await m.saveContextSnapshot('s4', sid, { summary: 'old' });
     const recs = await collect(m.streamSessionExport('s4', sid, { batchSize: 2 }));
-    expect(recs.map((r) => r.type)).toEqual(['session_metadata', 'messages', 'messages', 'messages', 'documents', 'context', 'context_history']);
+    expect(recs.map((r) => r.type)).toEqual([
+      'session_metadata',
+      'messages',
+      'messages',
+      'messages',
+      'documents',
+      'context',
+      'context_history',
+    ]);
     const user = await collect(m.streamUserExport('s4'));
     expect(user[0]?.type).toBe('user_profile');
     expect(user[1]).toEqual({ type: 'session_start', data: { sessionId: sid } });
@@ -90,7 +112,11 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
     await reply.write('Hello');
     await reply.write(', world');
     let live = await m.getMessage('s5', sid, reply.messageId);
-    expect(live).toMatchObject({ content: 'Hello, world', seq: 1, metadata: { streamStatus: 'streaming', model: 'x' } });
+    expect(live).toMatchObject({
+      content: 'Hello, world',
+      seq: 1,
+      metadata: { streamStatus: 'streaming', model: 'x' },
+    });
     expect(m.getStreamingStats().activeStreams).toBe(1);
     const final = await reply.complete();
     expect(final).toMatchObject({ content: 'Hello, world', metadata: { streamStatus: 'complete' } });
@@ -101,13 +127,30 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
     await second.write('partial');
     await second.abort('user stopped');
     const stopped = (await m.getAllMessages('s5', sid)).at(-1);
-    expect(stopped).toMatchObject({ content: 'partial', metadata: { streamStatus: 'interrupted', streamReason: 'user stopped' } });
+    expect(stopped).toMatchObject({
+      content: 'partial',
+      metadata: { streamStatus: 'interrupted', streamReason: 'user stopped' },
+    });
     const stats = m.getStreamingStats();
-    expect(stats).toMatchObject({ activeStreams: 0, repliesStarted: 2, repliesCompleted: 1, repliesInterrupted: 1 });
+    expect(stats).toMatchObject({
+      activeStreams: 0,
+      repliesStarted: 2,
+      repliesCompleted: 1,
+      repliesInterrupted: 1,
+    });
     const health = await m.getStreamHealth('s5', sid);
-    expect(health).toMatchObject({ exists: true, healthy: true, messageCount: 3, replies: { total: 2, complete: 1, interrupted: 1 } });
-    expect(await m.getStreamHealth('s5', 'chat_session_20200101_000000_000000')).toMatchObject({ exists: false });
-    await expect(m.beginMessageStream('s5', 'chat_session_20200101_000000_000000', { role: 'assistant' })).rejects.toThrow(/not found/);
+    expect(health).toMatchObject({
+      exists: true,
+      healthy: true,
+      messageCount: 3,
+      replies: { total: 2, complete: 1, interrupted: 1 },
+    });
+    expect(await m.getStreamHealth('s5', 'chat_session_20200101_000000_000000')).toMatchObject({
+      exists: false,
+    });
+    await expect(
+      m.beginMessageStream('s5', 'chat_session_20200101_000000_000000', { role: 'assistant' }),
+    ).rejects.toThrow(/not found/);
     await expect(m.beginMessageStream('s5', sid, { role: '' })).rejects.toThrow(FFValidationError);
     // A reply still open when the manager closes reads back as interrupted.
     const open = await m.beginMessageStream('s5', sid, { role: 'assistant' });
@@ -115,7 +158,10 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
     const other = await store.reopen();
     expect((await other.getMessage('s5', sid, open.messageId))?.metadata.streamStatus).toBe('streaming');
     await m.close();
-    expect(await other.getMessage('s5', sid, open.messageId)).toMatchObject({ content: 'cut', metadata: { streamStatus: 'interrupted' } });
+    expect(await other.getMessage('s5', sid, open.messageId)).toMatchObject({
+      content: 'cut',
+      metadata: { streamStatus: 'interrupted' },
+    });
   });
 });
 
@@ -129,22 +175,47 @@ describe('cross-process (storage-fs, real child processes)', () => {
     const ac = new AbortController();
     const seen: string[] = [];
     const done = (async () => {
-      for await (const batch of store.manager.streamMessages('x1', sid, { follow: true, signal: ac.signal })) {
+      for await (const batch of store.manager.streamMessages('x1', sid, {
+        follow: true,
+        signal: ac.signal,
+      })) {
         seen.push(...batch.map((m) => m.content));
         if (seen.length >= 7) ac.abort();
       }
     })();
-    const child = spawnChild({ FFDB_BASE: store.basePath, FFDB_USER: 'x1', FFDB_SESSION: sid, FFDB_MODE: 'append', FFDB_COUNT: '5' });
+    const child = spawnChild({
+      FFDB_BASE: store.basePath,
+      FFDB_USER: 'x1',
+      FFDB_SESSION: sid,
+      FFDB_MODE: 'append',
+      FFDB_COUNT: '5',
+    });
     await child.waitFor(/DONE/);
-    await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error('follow timed out')), 15_000))]);
-    expect(seen).toEqual(['m0', 'm1', 'from child 0', 'from child 1', 'from child 2', 'from child 3', 'from child 4']);
+    await Promise.race([
+      done,
+      new Promise((_, rej) => setTimeout(() => rej(new Error('follow timed out')), 15_000)),
+    ]);
+    expect(seen).toEqual([
+      'm0',
+      'm1',
+      'from child 0',
+      'from child 1',
+      'from child 2',
+      'from child 3',
+      'from child 4',
+    ]);
     expect((await store.manager.getSession('x1', sid))?.messageCount).toBe(7);
   }, 60_000);
 
   it('a reply whose process is killed (SIGKILL) reads back as interrupted with the text written so far', async () => {
     store = await fsBackend.create();
     const sid = await store.manager.createSession('x2');
-    const child = spawnChild({ FFDB_BASE: store.basePath, FFDB_USER: 'x2', FFDB_SESSION: sid, FFDB_MODE: 'stream' });
+    const child = spawnChild({
+      FFDB_BASE: store.basePath,
+      FFDB_USER: 'x2',
+      FFDB_SESSION: sid,
+      FFDB_MODE: 'stream',
+    });
     const begin = await child.waitFor(/^BEGIN /);
     const messageId = begin.split(' ')[1]!;
     await child.waitFor(/^WROTE 5$/);
@@ -152,7 +223,12 @@ describe('cross-process (storage-fs, real child processes)', () => {
     expect(mid?.metadata.streamStatus).toBe('streaming');
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
-    const wrote = Number(child.lines.filter((l) => l.startsWith('WROTE')).at(-1)!.split(' ')[1]);
+    const wrote = Number(
+      child.lines
+        .filter((l) => l.startsWith('WROTE'))
+        .at(-1)!
+        .split(' ')[1],
+    );
     const after = await store.manager.getMessage('x2', sid, messageId);
     expect(after?.metadata.streamStatus).toBe('interrupted');
     const expected = Array.from({ length: wrote }, (_, i) => `w${i} `).join('');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FFError, FFValidationError } from '../src/index.js';
+import { type FFError, FFValidationError } from '../src/index.js';
 import { BACKENDS, type TestStore } from './helpers.js';
 
 const HOSTILE = ['../x', 'a/b', 'a\u0000b', '', ' ', '.hidden', 'x'.repeat(101)];
@@ -23,15 +23,39 @@ describe.each(BACKENDS)('users ($name)', (backend) => {
     const m = store.manager;
     expect(await m.userExists('alice')).toBe(false);
     expect(await m.getUserProfile('alice')).toBeNull();
-    expect(await m.createUser('alice', { username: 'Alice', name: 'Alice L', email: 'a@x.io', preferences: { theme: 'dark', lang: 'en' } })).toBe(true);
+    expect(
+      await m.createUser('alice', {
+        username: 'Alice',
+        name: 'Alice L',
+        email: 'a@x.io',
+        preferences: { theme: 'dark', lang: 'en' },
+      }),
+    ).toBe(true);
     expect(await m.createUser('alice')).toBe(false);
     const p = await m.getUserProfile('alice');
-    expect(p).toMatchObject({ userId: 'alice', username: 'Alice', name: 'Alice L', email: 'a@x.io', preferences: { theme: 'dark' } });
+    expect(p).toMatchObject({
+      userId: 'alice',
+      username: 'Alice',
+      name: 'Alice L',
+      email: 'a@x.io',
+      preferences: { theme: 'dark' },
+    });
     expect(p?.createdAt).toMatch(/Z$/);
     await new Promise((r) => setTimeout(r, 5));
-    expect(await m.updateUserProfile('alice', { username: 'Al', preferences: { theme: 'light' }, metadata: { a: 1 } })).toBe(true);
+    expect(
+      await m.updateUserProfile('alice', {
+        username: 'Al',
+        preferences: { theme: 'light' },
+        metadata: { a: 1 },
+      }),
+    ).toBe(true);
     const q = await m.getUserProfile('alice');
-    expect(q).toMatchObject({ username: 'Al', preferences: { theme: 'light', lang: 'en' }, metadata: { a: 1 }, email: 'a@x.io' });
+    expect(q).toMatchObject({
+      username: 'Al',
+      preferences: { theme: 'light', lang: 'en' },
+      metadata: { a: 1 },
+      email: 'a@x.io',
+    });
     expect(q!.updatedAt > p!.updatedAt).toBe(true);
     expect(await m.updateUserProfile('bob', { username: 'B' })).toBe(false);
     expect(await m.userExists('alice')).toBe(true);
@@ -110,7 +134,14 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
     expect(chat).toMatch(/^chat_session_\d{8}_\d{6}_\d{6}$/);
     expect(await m.userExists('frank')).toBe(true);
     const s = await m.getSession('frank', chat);
-    expect(s).toMatchObject({ sessionId: chat, userId: 'frank', title: 'New Chat', sessionType: 'chat', messageCount: 0, metadata: {} });
+    expect(s).toMatchObject({
+      sessionId: chat,
+      userId: 'frank',
+      title: 'New Chat',
+      sessionType: 'chat',
+      messageCount: 0,
+      metadata: {},
+    });
     const types: [string, string, string][] = [
       ['panel', 'panel_session', 'Panel Session'],
       ['debate', 'debate_session', 'Debate Session'],
@@ -120,7 +151,11 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
     for (const [type, prefix, title] of types) {
       const id = await m.createSession('frank', undefined, { sessionType: type, metadata: { k: type } });
       expect(id.startsWith(`${prefix}_`)).toBe(true);
-      expect(await m.getSession('frank', id)).toMatchObject({ title, sessionType: type, metadata: { k: type } });
+      expect(await m.getSession('frank', id)).toMatchObject({
+        title,
+        sessionType: type,
+        metadata: { k: type },
+      });
     }
     expect(await m.getSession('frank', 'chat_session_20200101_000000_000000')).toBeNull();
     expect(await m.getSession('nobody', chat)).toBeNull();
@@ -151,7 +186,8 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
     store = await backend.create();
     const m = store.manager;
     const ids: string[] = [];
-    for (let i = 0; i < 45; i++) ids.push(await m.createSession('ivy', `s${i}`, { sessionType: i % 3 === 0 ? 'debate' : 'chat' }));
+    for (let i = 0; i < 45; i++)
+      ids.push(await m.createSession('ivy', `s${i}`, { sessionType: i % 3 === 0 ? 'debate' : 'chat' }));
     const all = await m.listSessions('ivy');
     expect(all).toHaveLength(45);
     expect(all.map((s) => s.sessionId)).toEqual([...ids].reverse());
@@ -162,7 +198,9 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
     expect(after[0]?.sessionId).toBe(ids[0]);
     expect(after[0]?.messageCount).toBe(1);
     expect(await m.listSessions('ivy', { limit: 5, offset: 1 })).toHaveLength(5);
-    expect((await m.listSessions('ivy', { sessionType: 'debate' })).every((s) => s.sessionType === 'debate')).toBe(true);
+    expect(
+      (await m.listSessions('ivy', { sessionType: 'debate' })).every((s) => s.sessionType === 'debate'),
+    ).toBe(true);
     expect((await m.listSessions('ivy', { sessionType: 'debate' })).length).toBe(15);
     expect((await m.listSessions('ivy', { order: 'oldest' }))[0]?.sessionId).toBe(ids[1]);
     expect(await m.listSessions('nobody')).toEqual([]);

@@ -43,7 +43,15 @@ export interface ManagerOptions {
 }
 
 /** Tokens the manager cannot work without. */
-export const REQUIRED_TOKENS = ['Config', 'StorageBackend', 'Compressor', 'ArchiveCompressor', 'Codec', 'Clock', 'Logger'] as const;
+export const REQUIRED_TOKENS = [
+  'Config',
+  'StorageBackend',
+  'Compressor',
+  'ArchiveCompressor',
+  'Codec',
+  'Clock',
+  'Logger',
+] as const;
 
 const systemClock: Clock = { now: () => new Date() };
 
@@ -56,10 +64,12 @@ export interface Composition {
 export function overrideEntries(overrides: Overrides | undefined): [symbol, unknown][] {
   if (!overrides) return [];
   const out: [symbol, unknown][] = [];
-  for (const sym of Object.getOwnPropertySymbols(overrides)) out.push([sym, (overrides as Record<symbol, unknown>)[sym]]);
+  for (const sym of Object.getOwnPropertySymbols(overrides))
+    out.push([sym, (overrides as Record<symbol, unknown>)[sym]]);
   for (const [name, value] of Object.entries(overrides)) {
     const token = (TOKENS as Record<string, symbol>)[name];
-    if (!token) throw new FFConfigError(`Unknown override ${JSON.stringify(name)}: use a TOKENS key or symbol`);
+    if (!token)
+      throw new FFConfigError(`Unknown override ${JSON.stringify(name)}: use a TOKENS key or symbol`);
     out.push([token, value]);
   }
   return out;
@@ -75,7 +85,8 @@ export function createComposition(config: FFConfig, options: ManagerOptions): Co
     container.register(token as never, { useValue: value });
   }
   if (!container.isRegistered(TOKENS.Config, true)) container.register(TOKENS.Config, { useValue: config });
-  if (!container.isRegistered(TOKENS.Clock, true)) container.register(TOKENS.Clock, { useValue: systemClock });
+  if (!container.isRegistered(TOKENS.Clock, true))
+    container.register(TOKENS.Clock, { useValue: systemClock });
   if (!container.isRegistered(TOKENS.Logger, true)) {
     container.register(TOKENS.Logger, { useValue: createDefaultLogger(config) });
   }
@@ -113,7 +124,8 @@ export async function registerDefaults(comp: Composition, config: FFConfig, enab
       const algorithm = config.compression.enabled ? config.compression.archiveAlgorithm : 'none';
       container.register(TOKENS.ArchiveCompressor, { useValue: compression.createCompressor({ algorithm }) });
     }
-    if (!has(TOKENS.Codec)) container.register(TOKENS.Codec, { useValue: compression.createCodec({ format: 'cbor' }) });
+    if (!has(TOKENS.Codec))
+      container.register(TOKENS.Codec, { useValue: compression.createCodec({ format: 'cbor' }) });
   }
   if (!has(TOKENS.StorageBackend)) {
     const fsMod = (await import('@ffdb/storage-fs')) as unknown as StorageFsModule;
@@ -142,10 +154,13 @@ export async function registerDefaults(comp: Composition, config: FFConfig, enab
 export function checkRequired(container: DependencyContainer): void {
   const missing = REQUIRED_TOKENS.filter((name) => !container.isRegistered(TOKENS[name] as never, true));
   if (missing.length) {
-    throw new FFConfigError(`No adapter registered for required token(s) ${missing.map((n) => `TOKENS.${n}`).join(', ')}`, {
-      code: 'FF_CONFIG_MISSING_TOKEN',
-      issues: missing.map((n) => ({ path: `TOKENS.${n}`, message: 'no adapter registered' })),
-    });
+    throw new FFConfigError(
+      `No adapter registered for required token(s) ${missing.map((n) => `TOKENS.${n}`).join(', ')}`,
+      {
+        code: 'FF_CONFIG_MISSING_TOKEN',
+        issues: missing.map((n) => ({ path: `TOKENS.${n}`, message: 'no adapter registered' })),
+      },
+    );
   }
 }
 

@@ -71,10 +71,9 @@ async function importFolderModule(name: FeatureName): Promise<Record<string, unk
       // The .js URL does not exist when running from TypeScript sources (tests): try the .ts twin.
       if (rel.endsWith('.js')) {
         try {
-          return (await import(/* @vite-ignore */ new URL(rel.replace(/\.js$/, '.ts'), import.meta.url).href)) as Record<
-            string,
-            unknown
-          >;
+          return (await import(
+            /* @vite-ignore */ new URL(rel.replace(/\.js$/, '.ts'), import.meta.url).href
+          )) as Record<string, unknown>;
         } catch {
           return null;
         }

@@ -82,7 +82,11 @@ export interface FeatureContext {
   listSessions(userId: string): Promise<Session[]>;
   getSession(userId: string, sessionId: string): Promise<Session | null>;
   /** Messages from `fromSeq` (default 0), at most `limit` (default all), chronological, with `seq`. */
-  readMessages(userId: string, sessionId: string, opts?: { fromSeq?: number; limit?: number }): Promise<StoredMessage[]>;
+  readMessages(
+    userId: string,
+    sessionId: string,
+    opts?: { fromSeq?: number; limit?: number },
+  ): Promise<StoredMessage[]>;
   countMessages(userId: string, sessionId: string): Promise<number>;
   /** The log key of a session's messages (what `SearchIndex.positions` is keyed by). */
   messagesLogKey(userId: string, sessionId: string): string;
@@ -117,14 +121,26 @@ export interface FeatureHooks {
   onMessageUpdated?(userId: string, sessionId: string, message: StoredMessage): Promise<void>;
   onSessionDeleted?(userId: string, sessionId: string): Promise<void>;
   onUserDeleted?(userId: string): Promise<void>;
-  onDocumentStored?(userId: string, sessionId: string, record: DocumentRecord, bytes: Uint8Array): Promise<void>;
+  onDocumentStored?(
+    userId: string,
+    sessionId: string,
+    record: DocumentRecord,
+    bytes: Uint8Array,
+  ): Promise<void>;
   onDocumentDeleted?(userId: string, sessionId: string, documentId: string): Promise<void>;
   /** `snapshotId` is set when the context was saved as a history snapshot rather than as the current one. */
-  onContextUpdated?(userId: string, sessionId: string, ctx: SituationalContext, snapshotId?: string): Promise<void>;
+  onContextUpdated?(
+    userId: string,
+    sessionId: string,
+    ctx: SituationalContext,
+    snapshotId?: string,
+  ): Promise<void>;
   /** Contributed to `getStorageStats()` under the feature's name. */
   stats?(): Promise<Record<string, unknown>>;
   /** Contributed to `verify()`: issues use codes prefixed with the feature name. */
-  verify?(opts: { repair?: boolean }): Promise<{ code: string; key?: string; message: string; repaired?: boolean }[]>;
+  verify?(opts: {
+    repair?: boolean;
+  }): Promise<{ code: string; key?: string; message: string; repaired?: boolean }[]>;
   /** Contributed to `compact()`. */
   compact?(): Promise<void>;
   /** Called by `importData`/`importFromPython` after bulk loads (rebuild derived data). */
@@ -141,7 +157,10 @@ export interface SearchFeature extends FeatureHooks {
     opts?: { sessionId?: string; sessionIds?: string[]; limit?: number },
   ): Promise<Message[]>;
   advancedSearch(q: SearchQuery): Promise<SearchResult[]>;
-  searchByEntities(entities: Record<string, string[]>, opts?: { userId?: string; limit?: number }): Promise<SearchResult[]>;
+  searchByEntities(
+    entities: Record<string, string[]>,
+    opts?: { userId?: string; limit?: number },
+  ): Promise<SearchResult[]>;
   searchByTimeRange(
     start: Date | string,
     end: Date | string,

@@ -55,7 +55,10 @@ export interface ImportOptions {
   strict?: boolean;
 }
 
-const ExportOpts = z.object({ userIds: z.array(z.string()).optional(), includeDocuments: z.boolean().optional() });
+const ExportOpts = z.object({
+  userIds: z.array(z.string()).optional(),
+  includeDocuments: z.boolean().optional(),
+});
 const ImportOpts = z.object({ strict: z.boolean().optional() });
 
 interface Deps {
@@ -82,7 +85,9 @@ export class BundleService {
       throw new FFValidationError([{ path: 'dest', message: 'must be a directory path' }]);
     }
     const o = parseOptions(ExportOpts, opts);
-    const userIds = o.userIds ? o.userIds.map((u, i) => assertUserId(u, `opts.userIds.${i}`)) : await this.d.users.list();
+    const userIds = o.userIds
+      ? o.userIds.map((u, i) => assertUserId(u, `opts.userIds.${i}`))
+      : await this.d.users.list();
     await fs.promises.mkdir(dest, { recursive: true });
     const counts = { users: 0, sessions: 0, messages: 0, documents: 0, contexts: 0, contextSnapshots: 0 };
     const out = fs.createWriteStream(path.join(dest, 'records.jsonl'));
@@ -101,7 +106,9 @@ export class BundleService {
           const { messageCount: _c, userId: _u, ...session } = s;
           await writeLine(out, { type: 'session', userId, data: session });
           counts.sessions++;
-          for await (const batch of this.d.streaming.streamMessages(userId, s.sessionId, { batchSize: 500 })) {
+          for await (const batch of this.d.streaming.streamMessages(userId, s.sessionId, {
+            batchSize: 500,
+          })) {
             for (const m of batch) {
               const { seq: _seq, ...message } = m;
               await writeLine(out, { type: 'message', userId, sessionId: s.sessionId, data: message });
@@ -111,7 +118,9 @@ export class BundleService {
           for (const doc of await this.d.documents.list(userId, s.sessionId)) {
             const file = `documents/${userId}/${s.sessionId}/${doc.documentId}`;
             if (o.includeDocuments !== false) {
-              const stream = await this.core.storage.readStream(keys.documentKey(userId, s.sessionId, doc.documentId));
+              const stream = await this.core.storage.readStream(
+                keys.documentKey(userId, s.sessionId, doc.documentId),
+              );
               if (!stream) continue;
               await fs.promises.mkdir(path.dirname(path.join(dest, file)), { recursive: true });
               await pipeline(Readable.from(stream), fs.createWriteStream(path.join(dest, file)));
@@ -127,7 +136,13 @@ export class BundleService {
           const history = await this.d.context.history(userId, s.sessionId);
           for (const h of history.reverse()) {
             const { snapshotId, ...context } = h;
-            await writeLine(out, { type: 'context_snapshot', userId, sessionId: s.sessionId, snapshotId, data: context });
+            await writeLine(out, {
+              type: 'context_snapshot',
+              userId,
+              sessionId: s.sessionId,
+              snapshotId,
+              data: context,
+            });
             counts.contextSnapshots++;
           }
         }
@@ -153,21 +168,37 @@ export class BundleService {
       throw new FFValidationError([{ path: 'src', message: 'must be a directory path' }]);
     }
     const o = parseOptions(ImportOpts, opts);
-    const manifestText = await fs.promises.readFile(path.join(src, 'manifest.json'), 'utf8').catch(() => null);
-    if (manifestText === null) throw new FFValidationError([{ path: 'src', message: 'has no manifest.json (not an ffdb bundle)' }]);
+    const manifestText = await fs.promises
+      .readFile(path.join(src, 'manifest.json'), 'utf8')
+      .catch(() => null);
+    if (manifestText === null)
+      throw new FFValidationError([{ path: 'src', message: 'has no manifest.json (not an ffdb bundle)' }]);
     let manifest: { format?: unknown; version?: unknown };
     try {
       manifest = JSON.parse(manifestText);
     } catch {
       throw new FFValidationError([{ path: 'src', message: 'manifest.json is not valid JSON' }]);
     }
-    if (manifest.format !== BUNDLE_FORMAT) throw new FFValidationError([{ path: 'src', message: 'not an ffdb bundle' }]);
+    if (manifest.format !== BUNDLE_FORMAT)
+      throw new FFValidationError([{ path: 'src', message: 'not an ffdb bundle' }]);
     if (typeof manifest.version !== 'number' || manifest.version > BUNDLE_VERSION) {
       throw new FFValidationError([
-        { path: 'src', message: `bundle version ${String(manifest.version)} is newer than supported ${BUNDLE_VERSION}`, limit: BUNDLE_VERSION },
+        {
+          path: 'src',
+          message: `bundle version ${String(manifest.version)} is newer than supported ${BUNDLE_VERSION}`,
+          limit: BUNDLE_VERSION,
+        },
       ]);
     }
-    const counts = { users: 0, sessions: 0, messages: 0, documents: 0, contexts: 0, contextSnapshots: 0, skipped: 0 };
+    const counts = {
+      users: 0,
+      sessions: 0,
+      messages: 0,
+      documents: 0,
+      contexts: 0,
+      contextSnapshots: 0,
+      skipped: 0,
+    };
     const issues: { line: number; message: string }[] = [];
     const userIds = new Set<string>();
     const liveSessions = new Set<string>(); // sessions created by this import (others are skipped)
@@ -187,13 +218,23 @@ export class BundleService {
       );
       pending.messages = [];
     };
-    const lines = readline.createInterface({ input: fs.createReadStream(path.join(src, 'records.jsonl')), crlfDelay: Infinity });
+    const lines = readline.createInterface({
+      input: fs.createReadStream(path.join(src, 'records.jsonl')),
+      crlfDelay: Infinity,
+    });
     let lineNo = 0;
     for await (const line of lines) {
       lineNo++;
       if (!line.trim()) continue;
       try {
-        const rec = JSON.parse(line) as { type: string; userId?: string; sessionId?: string; data: any; file?: string; snapshotId?: string };
+        const rec = JSON.parse(line) as {
+          type: string;
+          userId?: string;
+          sessionId?: string;
+          data: any;
+          file?: string;
+          snapshotId?: string;
+        };
         if (rec.type !== 'message') await flush();
         switch (rec.type) {
           case 'user': {
@@ -209,7 +250,8 @@ export class BundleService {
           case 'session': {
             const userId = assertUserId(rec.userId);
             const s = rec.data;
-            if (typeof s?.sessionId !== 'string' || !SAFE_ID_PATTERN.test(s.sessionId)) throw new Error('bad session id');
+            if (typeof s?.sessionId !== 'string' || !SAFE_ID_PATTERN.test(s.sessionId))
+              throw new Error('bad session id');
             const created = await this.d.sessions.createWithId(userId, {
               sessionId: s.sessionId,
               title: String(s.title ?? ''),
@@ -251,13 +293,18 @@ export class BundleService {
               break;
             }
             const doc = rec.data as DocumentRecord;
-            if (typeof doc?.documentId !== 'string' || doc.documentId.includes('/') || doc.documentId.includes('..')) {
+            if (
+              typeof doc?.documentId !== 'string' ||
+              doc.documentId.includes('/') ||
+              doc.documentId.includes('..')
+            ) {
               throw new Error('bad document id');
             }
             const key = keys.documentKey(userId, sessionId, doc.documentId);
             const file = path.join(src, rec.file ?? `documents/${userId}/${sessionId}/${doc.documentId}`);
             const rel = path.relative(src, file);
-            if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error('document file outside the bundle');
+            if (rel.startsWith('..') || path.isAbsolute(rel))
+              throw new Error('document file outside the bundle');
             const exists = await fs.promises.stat(file).then(
               (st) => st.isFile(),
               () => false,
@@ -295,7 +342,10 @@ export class BundleService {
             counts.skipped++;
         }
       } catch (error) {
-        if (o.strict) throw new FFValidationError([{ path: `records.jsonl:${lineNo}`, message: (error as Error).message }]);
+        if (o.strict)
+          throw new FFValidationError([
+            { path: `records.jsonl:${lineNo}`, message: (error as Error).message },
+          ]);
         counts.skipped++;
         if (issues.length < 100) issues.push({ line: lineNo, message: (error as Error).message });
       }

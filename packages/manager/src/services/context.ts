@@ -64,7 +64,12 @@ export class ContextService {
   }
 
   /** Saves a snapshot; resolves to its id, or null when the session does not exist. */
-  async saveSnapshotWithId(userId: string, sessionId: string, ctx: unknown, snapshotId?: string): Promise<string | null> {
+  async saveSnapshotWithId(
+    userId: string,
+    sessionId: string,
+    ctx: unknown,
+    snapshotId?: string,
+  ): Promise<string | null> {
     assertUserId(userId);
     assertSessionId(sessionId);
     const context = this.complete(ctx);
@@ -76,7 +81,10 @@ export class ContextService {
         if (snapshotId) return null;
         candidate = generateContextSnapshotId(this.core.clock.now());
       }
-      await writeJson(this.core, keys.contextSnapshot(userId, sessionId, candidate), { snapshotId: candidate, context });
+      await writeJson(this.core, keys.contextSnapshot(userId, sessionId, candidate), {
+        snapshotId: candidate,
+        context,
+      });
       return candidate;
     });
     if (id) await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, id);
@@ -86,7 +94,11 @@ export class ContextService {
   async history(userId: string, sessionId: string, limit?: unknown): Promise<ContextSnapshotEntry[]> {
     assertUserId(userId);
     assertSessionId(sessionId);
-    if (limit !== undefined && limit !== null && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0)) {
+    if (
+      limit !== undefined &&
+      limit !== null &&
+      (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0)
+    ) {
       throw new FFValidationError([{ path: 'limit', message: 'must be a non-negative integer' }]);
     }
     const lim = limit ?? undefined;
@@ -114,7 +126,10 @@ export class ContextService {
     assertSessionId(sessionId);
     const o = parseOptions(ExtractOptions, opts);
     if (!(await this.core.index.has(userId, sessionId))) return null;
-    const newest = await this.messages.read(userId, sessionId, { reverse: true, limit: o.maxMessages ?? 200 });
+    const newest = await this.messages.read(userId, sessionId, {
+      reverse: true,
+      limit: o.maxMessages ?? 200,
+    });
     const msgs = newest.reverse().filter((m) => m.content.trim().length > 0);
     if (msgs.length === 0) return null;
     const texts = msgs.map((m) => m.content);
@@ -124,7 +139,8 @@ export class ContextService {
     const keyPoints = best.slice(2, 2 + maxKeyPoints);
     const top = topTerms(texts, 5, this.core.config.search.minWordLength).map((t) => t.term);
     let summary = summarySentences.join(' ');
-    if (!summary) summary = `Conversation of ${msgs.length} messages${top.length ? ` about ${top.join(', ')}` : ''}.`;
+    if (!summary)
+      summary = `Conversation of ${msgs.length} messages${top.length ? ` about ${top.join(', ')}` : ''}.`;
     const maxLen = this.core.config.document.summaryMaxLength;
     if (summary.length > maxLen) summary = `${summary.slice(0, maxLen - 1)}…`;
     const entities = extractEntitiesWith(this.core.config.runtime.entityPatterns, texts.join('\n'));

@@ -40,7 +40,9 @@ export class DocumentService {
 
   /** The folded records of a session (null when it never had a document). */
   async readIndex(userId: string, sessionId: string): Promise<DocIndex | null> {
-    const entries = await this.core.storage.readLog<DocEvent & Record<string, unknown>>(keys.documentsIndex(userId, sessionId));
+    const entries = await this.core.storage.readLog<DocEvent & Record<string, unknown>>(
+      keys.documentsIndex(userId, sessionId),
+    );
     if (entries.length === 0) return null;
     const index: DocIndex = {};
     for (const { data: e } of entries) {
@@ -55,7 +57,9 @@ export class DocumentService {
   }
 
   private append(userId: string, sessionId: string, event: DocEvent): Promise<unknown> {
-    return this.core.storage.append(keys.documentsIndex(userId, sessionId), [event as unknown as Record<string, unknown>]);
+    return this.core.storage.append(keys.documentsIndex(userId, sessionId), [
+      event as unknown as Record<string, unknown>,
+    ]);
   }
 
   async store(userId: string, sessionId: string, doc: unknown): Promise<string> {
@@ -84,12 +88,17 @@ export class DocumentService {
       size = bytes.byteLength;
     } else {
       const stat = await fs.promises.stat(d.path!).catch(() => null);
-      if (!stat?.isFile()) throw new FFValidationError([{ path: 'doc.path', message: 'is not a readable file' }]);
+      if (!stat?.isFile())
+        throw new FFValidationError([{ path: 'doc.path', message: 'is not a readable file' }]);
       size = stat.size;
     }
     if (size > limit) {
       throw new FFValidationError([
-        { path: 'content', message: `document is ${size} bytes, over storage.maxDocumentSizeBytes ${limit}`, limit },
+        {
+          path: 'content',
+          message: `document is ${size} bytes, over storage.maxDocumentSizeBytes ${limit}`,
+          limit,
+        },
       ]);
     }
     if (!(await this.core.index.has(userId, sessionId))) {
@@ -106,14 +115,19 @@ export class DocumentService {
       if (written > limit) {
         await this.core.storage.delete(key);
         throw new FFValidationError([
-          { path: 'content', message: `document is ${written} bytes, over storage.maxDocumentSizeBytes ${limit}`, limit },
+          {
+            path: 'content',
+            message: `document is ${written} bytes, over storage.maxDocumentSizeBytes ${limit}`,
+            limit,
+          },
         ]);
       }
     }
     const record: DocumentRecord = {
       documentId,
       filename: documentId,
-      originalName: d.originalName ?? (d.path && d.filename === undefined ? path.basename(d.path) : d.filename),
+      originalName:
+        d.originalName ?? (d.path && d.filename === undefined ? path.basename(d.path) : d.filename),
       path: key,
       mimeType: d.mimeType ?? mimeTypeFor(d.filename),
       size,
@@ -155,7 +169,13 @@ export class DocumentService {
     const index = await this.readIndex(userId, sessionId);
     if (!index) return [];
     return Object.values(index).sort((a, b) =>
-      a.uploadedAt < b.uploadedAt ? -1 : a.uploadedAt > b.uploadedAt ? 1 : a.documentId < b.documentId ? -1 : 1,
+      a.uploadedAt < b.uploadedAt
+        ? -1
+        : a.uploadedAt > b.uploadedAt
+          ? 1
+          : a.documentId < b.documentId
+            ? -1
+            : 1,
     );
   }
 
@@ -175,7 +195,12 @@ export class DocumentService {
     return removed;
   }
 
-  async updateAnalysis(userId: string, sessionId: string, documentId: string, analysis: unknown): Promise<boolean> {
+  async updateAnalysis(
+    userId: string,
+    sessionId: string,
+    documentId: string,
+    analysis: unknown,
+  ): Promise<boolean> {
     assertUserId(userId);
     assertSessionId(sessionId);
     assertDocumentId(documentId);
@@ -184,7 +209,12 @@ export class DocumentService {
     return this.core.storage.withLock(indexKey, async () => {
       const index = await this.readIndex(userId, sessionId);
       if (!index?.[documentId]) return false;
-      await this.append(userId, sessionId, { op: 'analysis', id: documentId, analysis: a, at: this.core.now() });
+      await this.append(userId, sessionId, {
+        op: 'analysis',
+        id: documentId,
+        analysis: a,
+        at: this.core.now(),
+      });
       return true;
     });
   }

@@ -70,7 +70,12 @@ export class ReplyResolver {
 
   constructor(private readonly core: Core) {}
 
-  async resolve(userId: string, sessionId: string, messageId: string, owner: StreamOwner | undefined): Promise<Resolved> {
+  async resolve(
+    userId: string,
+    sessionId: string,
+    messageId: string,
+    owner: StreamOwner | undefined,
+  ): Promise<Resolved> {
     const key = keys.streamLog(userId, sessionId, messageId);
     const cached = this.finished.get(key);
     if (cached) return cached;
@@ -93,12 +98,19 @@ export class ReplyResolver {
       }
       return r;
     }
-    return { content, status: this.ownerAlive(key, owner, lastWriteAt) ? 'streaming' : 'interrupted', lastWriteAt };
+    return {
+      content,
+      status: this.ownerAlive(key, owner, lastWriteAt) ? 'streaming' : 'interrupted',
+      lastWriteAt,
+    };
   }
 
   private ownerAlive(key: string, owner: StreamOwner | undefined, lastWriteAt: string | undefined): boolean {
     if (!owner) return false;
-    const alive = owner.pid === process.pid && owner.instance === PROCESS_INSTANCE ? ACTIVE_IN_PROCESS.has(key) : owner.pid !== process.pid && pidAlive(owner.pid);
+    const alive =
+      owner.pid === process.pid && owner.instance === PROCESS_INSTANCE
+        ? ACTIVE_IN_PROCESS.has(key)
+        : owner.pid !== process.pid && pidAlive(owner.pid);
     if (!alive) return false;
     const since = lastWriteAt ?? owner.startedAt;
     const idleMs = this.core.clock.now().getTime() - Date.parse(since);

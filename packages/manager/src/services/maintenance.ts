@@ -19,7 +19,10 @@ interface Deps {
 }
 
 const VerifyOptions = z.object({ repair: z.boolean().optional() });
-const CompactOpts = z.object({ archive: z.boolean().optional(), olderThanDays: z.number().nonnegative().optional() });
+const CompactOpts = z.object({
+  archive: z.boolean().optional(),
+  olderThanDays: z.number().nonnegative().optional(),
+});
 const CleanupOptions = z.object({ olderThanDays: z.number().nonnegative(), dryRun: z.boolean().optional() });
 
 export class MaintenanceService {
@@ -63,7 +66,11 @@ export class MaintenanceService {
         for (const docId of fileIds) {
           if (!(docId in index)) {
             const key = keys.documentKey(userId, sid, docId);
-            const issue: VerifyIssue = { code: 'DOCUMENT_ORPHAN', key, message: 'a document file has no record' };
+            const issue: VerifyIssue = {
+              code: 'DOCUMENT_ORPHAN',
+              key,
+              message: 'a document file has no record',
+            };
             if (repair) {
               await storage.delete(key);
               issue.repaired = true;
@@ -76,7 +83,11 @@ export class MaintenanceService {
       for (const child of await storage.list(keys.sessionsRoot(userId))) {
         const sid = child.slice(child.lastIndexOf('/') + 1);
         if (live.has(sid)) continue;
-        const issue: VerifyIssue = { code: 'SESSION_ORPHAN', key: child, message: 'session data without an index entry' };
+        const issue: VerifyIssue = {
+          code: 'SESSION_ORPHAN',
+          key: child,
+          message: 'session data without an index entry',
+        };
         if (repair) {
           await storage.delete(child);
           issue.repaired = true;
@@ -121,7 +132,8 @@ export class MaintenanceService {
     opts: unknown,
     deleteSession?: (userId: string, sessionId: string) => Promise<boolean>,
   ): Promise<Record<string, unknown>> {
-    if (opts === undefined) throw new FFValidationError([{ path: 'opts.olderThanDays', message: 'is required' }]);
+    if (opts === undefined)
+      throw new FFValidationError([{ path: 'opts.olderThanDays', message: 'is required' }]);
     const o = parseOptions(CleanupOptions, opts);
     const cutoff = new Date(this.core.clock.now().getTime() - o.olderThanDays * 86_400_000).toISOString();
     let sessionsDeleted = 0;
@@ -130,7 +142,9 @@ export class MaintenanceService {
       for (const s of await this.d.sessions.list(userId)) {
         if (s.updatedAt >= cutoff) continue;
         if (!o.dryRun) {
-          const removed = deleteSession ? await deleteSession(userId, s.sessionId) : await this.d.sessions.remove(userId, s.sessionId);
+          const removed = deleteSession
+            ? await deleteSession(userId, s.sessionId)
+            : await this.d.sessions.remove(userId, s.sessionId);
           if (!removed) continue;
         }
         sessionsDeleted++;
@@ -138,6 +152,12 @@ export class MaintenanceService {
       }
     }
     const trashPurged = o.dryRun ? 0 : await purgeTrash(this.core, cutoff);
-    return { cutoff, sessionsDeleted, usersAffected: [...usersAffected], trashPurged, dryRun: o.dryRun === true };
+    return {
+      cutoff,
+      sessionsDeleted,
+      usersAffected: [...usersAffected],
+      trashPurged,
+      dryRun: o.dryRun === true,
+    };
   }
 }

@@ -18,13 +18,7 @@ import type { Core } from '../core.js';
 import type { StoredMessage } from '../features/types.js';
 import { utf8Length } from '../json-blob.js';
 import { keys } from '../keys.js';
-import {
-  assertMessageId,
-  assertSessionId,
-  assertString,
-  assertUserId,
-  parseOptions,
-} from '../validation.js';
+import { assertMessageId, assertSessionId, assertString, assertUserId, parseOptions } from '../validation.js';
 import { markActive, markDone, newOwner, ReplyResolver, type StreamOwner } from './live-replies.js';
 
 /** What a message log record holds: the message, plus an owner stamp for streamed replies. */
@@ -88,7 +82,11 @@ export class MessageService {
     const size = utf8Length(JSON.stringify(m));
     if (size > limit) {
       throw new FFValidationError([
-        { path: field, message: `message is ${size} bytes (UTF-8 JSON), over storage.maxMessageSizeBytes ${limit}`, limit },
+        {
+          path: field,
+          message: `message is ${size} bytes (UTF-8 JSON), over storage.maxMessageSizeBytes ${limit}`,
+          limit,
+        },
       ]);
     }
   }
@@ -103,7 +101,11 @@ export class MessageService {
     return stored;
   }
 
-  private async toStored(userId: string, sessionId: string, e: LogEntry<MessageRecord>): Promise<StoredMessage> {
+  private async toStored(
+    userId: string,
+    sessionId: string,
+    e: LogEntry<MessageRecord>,
+  ): Promise<StoredMessage> {
     const { stream, ...m } = e.data;
     const out = { ...m, seq: e.seq } as StoredMessage;
     if (stream) {
@@ -115,7 +117,11 @@ export class MessageService {
     return out;
   }
 
-  async toStoredMany(userId: string, sessionId: string, entries: LogEntry<MessageRecord>[]): Promise<StoredMessage[]> {
+  async toStoredMany(
+    userId: string,
+    sessionId: string,
+    entries: LogEntry<MessageRecord>[],
+  ): Promise<StoredMessage[]> {
     const out: StoredMessage[] = new Array(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
@@ -192,7 +198,8 @@ export class MessageService {
 
   async begin(userId: string, sessionId: string, opts: unknown): Promise<MessageStreamHandle> {
     const o = parseOptions(BeginStreamOptions, opts, 'opts');
-    const messageId = o.messageId === undefined ? generateMessageId() : assertMessageId(o.messageId, 'opts.messageId');
+    const messageId =
+      o.messageId === undefined ? generateMessageId() : assertMessageId(o.messageId, 'opts.messageId');
     if (!(await this.core.index.has(userId, sessionId))) {
       throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
     }
@@ -212,7 +219,9 @@ export class MessageService {
     markActive(streamKey);
     let res: { firstSeq: number };
     try {
-      res = await this.core.storage.append(keys.messagesLog(userId, sessionId), [record as unknown as Record<string, unknown>]);
+      res = await this.core.storage.append(keys.messagesLog(userId, sessionId), [
+        record as unknown as Record<string, unknown>,
+      ]);
       this.core.index.touchSoon(userId, sessionId, now);
     } catch (error) {
       markDone(streamKey);
@@ -227,7 +236,6 @@ export class MessageService {
     let finished = false;
     let chain: Promise<void> = Promise.resolve();
     const core = this.core;
-    const self = this;
     const serial = <T>(fn: () => Promise<T>): Promise<T> => {
       const run = chain.then(fn);
       chain = run.then(
@@ -244,11 +252,11 @@ export class MessageService {
         await core.storage.append(streamKey, [end]);
       } finally {
         markDone(streamKey);
-        self.counters.active.delete(streamKey);
-        self.handles.delete(handle);
+        this.counters.active.delete(streamKey);
+        this.handles.delete(handle);
       }
-      if (status === 'complete') self.counters.completed++;
-      else self.counters.interrupted++;
+      if (status === 'complete') this.counters.completed++;
+      else this.counters.interrupted++;
       core.index.touchSoon(userId, sessionId, core.now());
       const message: StoredMessage = {
         ...(base as Message),
@@ -264,7 +272,8 @@ export class MessageService {
       write: (delta: string) =>
         serial(async () => {
           if (finished) throw new FFConflictError(`stream ${messageId} is already finished`);
-          if (typeof delta !== 'string') throw new FFValidationError([{ path: 'delta', message: 'must be a string' }]);
+          if (typeof delta !== 'string')
+            throw new FFValidationError([{ path: 'delta', message: 'must be a string' }]);
           if (delta.length === 0) return;
           const next = content + delta;
           this.checkSize({ ...(base as Message), content: next }, 'delta');

@@ -168,7 +168,13 @@ export class SessionIndex {
     return f.sessions.has(sessionId) || f.deleted.has(sessionId);
   }
 
-  update(userId: string, sessionId: string, title: string, metadata: Record<string, unknown>, at: string): Promise<void> {
+  update(
+    userId: string,
+    sessionId: string,
+    title: string,
+    metadata: Record<string, unknown>,
+    at: string,
+  ): Promise<void> {
     return this.appendEvents(userId, [{ op: 'update', s: sessionId, title, metadata, at }]);
   }
 
@@ -206,7 +212,10 @@ export class SessionIndex {
         this.pendingTouches.delete(userId);
         const events: IndexEvent[] = [...pending].map(([s, at]) => ({ op: 'touch', s, at }));
         try {
-          await this.storage.append(keys.sessionIndex(userId), events as unknown as Record<string, unknown>[]);
+          await this.storage.append(
+            keys.sessionIndex(userId),
+            events as unknown as Record<string, unknown>[],
+          );
         } catch (error) {
           this.onError(error);
         }
@@ -219,7 +228,8 @@ export class SessionIndex {
   /** Waits until every pending touch (of one user, or all) is appended. */
   async flush(userId?: string): Promise<void> {
     for (;;) {
-      const waits = userId === undefined ? [...this.inflight.values()] : [this.inflight.get(userId)].filter(Boolean);
+      const waits =
+        userId === undefined ? [...this.inflight.values()] : [this.inflight.get(userId)].filter(Boolean);
       if (waits.length === 0) return;
       await Promise.all(waits);
     }

@@ -20,7 +20,12 @@ import { backupTree } from './trash.js';
 import type { UserService } from './users.js';
 
 const CreateSessionOptions = z.object({
-  sessionType: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').optional(),
+  sessionType: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .optional(),
   metadata: Metadata.optional(),
 });
 
@@ -72,7 +77,9 @@ export class SessionService {
     const types = this.core.config.storage.sessionTypes as Record<string, string>;
     const prefix = types[type] ?? types.chat ?? 'chat_session';
     const finalTitle =
-      typeof title === 'string' && title.length > 0 ? title : (DEFAULT_SESSION_TITLES[type] ?? FALLBACK_SESSION_TITLE);
+      typeof title === 'string' && title.length > 0
+        ? title
+        : (DEFAULT_SESSION_TITLES[type] ?? FALLBACK_SESSION_TITLE);
     await this.users.ensure(userId);
     // Lock-free: the first create event of an id in the user's index log wins; a loser retries.
     for (;;) {
@@ -99,7 +106,8 @@ export class SessionService {
       if (await this.core.index.has(userId, session.sessionId)) return false;
       const entry: SessionEntry = { ...session, metadata: session.metadata ?? {} };
       if (!(await this.core.index.create(userId, entry))) return false;
-      if (session.updatedAt > session.createdAt) await this.core.index.touch(userId, session.sessionId, session.updatedAt);
+      if (session.updatedAt > session.createdAt)
+        await this.core.index.touch(userId, session.sessionId, session.updatedAt);
       return true;
     });
   }

@@ -66,7 +66,10 @@ export class StatsService {
         vectorCount = Number(vs.vectorCount ?? vs.count ?? 0) || 0;
         vectorBytes = Number(vs.storageBytes ?? vs.bytesOnDisk ?? 0) || 0;
       } catch (error) {
-        this.core.logger.warn({ userId, sessionId, err: (error as Error).message }, 'vector stats unavailable');
+        this.core.logger.warn(
+          { userId, sessionId, err: (error as Error).message },
+          'vector stats unavailable',
+        );
       }
     }
     const context = await this.d.context.get(userId, sessionId).catch(() => null);
@@ -247,8 +250,12 @@ export class StatsService {
       uploadsByHour,
       byExtension,
       averageSizeBytes: docs.length ? Math.round(docs.reduce((s, d) => s + d.size, 0) / docs.length) : 0,
-      largestDocument: largest ? { documentId: largest.documentId, sessionId: largest.sessionId, size: largest.size } : null,
-      analyzedShare: docs.length ? round2(docs.filter((d) => Object.keys(d.analysis ?? {}).length > 0).length / docs.length) : 0,
+      largestDocument: largest
+        ? { documentId: largest.documentId, sessionId: largest.sessionId, size: largest.size }
+        : null,
+      analyzedShare: docs.length
+        ? round2(docs.filter((d) => Object.keys(d.analysis ?? {}).length > 0).length / docs.length)
+        : 0,
     };
   }
 
@@ -309,7 +316,8 @@ export class StatsService {
     const startMs = end - (days - 1) * 86_400_000;
     const startIso = new Date(startMs).toISOString();
     const perDay = new Map<string, number>();
-    for (let i = 0; i < days; i++) perDay.set(new Date(startMs + i * 86_400_000).toISOString().slice(0, 10), 0);
+    for (let i = 0; i < days; i++)
+      perDay.set(new Date(startMs + i * 86_400_000).toISOString().slice(0, 10), 0);
     const sessions = await this.d.sessions.list(userId);
     const sessionsCreated = sessions.filter((s) => s.createdAt >= startIso).length;
     const messagesByRole: Record<string, number> = {};
@@ -361,9 +369,12 @@ export class StatsService {
         const free = st.bavail * st.bsize;
         const usedPercentage = total > 0 ? round2(((total - free) / total) * 100) : 0;
         diskUsage = { totalBytes: total, freeBytes: free, usedPercentage };
-        const { diskUsageWarningThreshold: warn, diskUsageCriticalThreshold: crit } = this.core.config.runtime;
-        if (usedPercentage >= crit) errors.push(`disk usage ${usedPercentage}% is above the critical threshold ${crit}%`);
-        else if (usedPercentage >= warn) warnings.push(`disk usage ${usedPercentage}% is above the warning threshold ${warn}%`);
+        const { diskUsageWarningThreshold: warn, diskUsageCriticalThreshold: crit } =
+          this.core.config.runtime;
+        if (usedPercentage >= crit)
+          errors.push(`disk usage ${usedPercentage}% is above the critical threshold ${crit}%`);
+        else if (usedPercentage >= warn)
+          warnings.push(`disk usage ${usedPercentage}% is above the warning threshold ${warn}%`);
       } catch (error) {
         warnings.push(`disk usage unavailable: ${(error as Error).message}`);
       }

@@ -86,7 +86,10 @@ export class StreamingService {
         const signal = o.signal;
         // Catch up with what is stored.
         while (remaining > 0 && !signal?.aborted) {
-          const batch = await self.messages.read(userId, sessionId, { fromSeq: next, limit: Math.min(batchSize, remaining) });
+          const batch = await self.messages.read(userId, sessionId, {
+            fromSeq: next,
+            limit: Math.min(batchSize, remaining),
+          });
           if (batch.length === 0) break;
           next = batch[batch.length - 1]!.seq + 1;
           remaining -= batch.length;
@@ -156,7 +159,11 @@ export class StreamingService {
   }
 
   /** Every batch of every session, at most `streaming.maxConcurrentStreams` sessions read at once. */
-  parallelStreamSessions(userId: string, sessionIds: unknown, opts?: unknown): AsyncIterable<[string, StoredMessage[]]> {
+  parallelStreamSessions(
+    userId: string,
+    sessionIds: unknown,
+    opts?: unknown,
+  ): AsyncIterable<[string, StoredMessage[]]> {
     assertUserId(userId);
     if (!Array.isArray(sessionIds)) {
       throw new FFValidationError([{ path: 'sessionIds', message: 'must be an array of session ids' }]);
@@ -334,7 +341,10 @@ export class StreamingService {
       activeStreams: activeHere,
       replies: { total: streamKeys.length, ...statuses },
       followers: this.stats.followers,
-      warnings: statuses.interrupted > 0 ? [`${statuses.interrupted} interrupted repl${statuses.interrupted === 1 ? 'y' : 'ies'}`] : [],
+      warnings:
+        statuses.interrupted > 0
+          ? [`${statuses.interrupted} interrupted repl${statuses.interrupted === 1 ? 'y' : 'ies'}`]
+          : [],
     };
   }
 
@@ -343,7 +353,11 @@ export class StreamingService {
     const log = keys.messagesLog(userId, sessionId);
     const n = await this.core.storage.countLog(log);
     for (let from = n - 1; from >= 0; from -= page) {
-      const entries = await this.core.storage.readLog<Record<string, unknown>>(log, { fromSeq: from, limit: page, reverse: true });
+      const entries = await this.core.storage.readLog<Record<string, unknown>>(log, {
+        fromSeq: from,
+        limit: page,
+        reverse: true,
+      });
       const hit = entries.find((e) => e.data.messageId === messageId);
       if (hit) return hit.data.stream as never;
       if (entries.length === 0) break;

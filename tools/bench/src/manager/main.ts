@@ -19,17 +19,31 @@ const TARGETS: Record<string, number> = {
   document_upload_1mb: 100,
 };
 
-const OPS = ['session_create', 'message_append', 'message_get_100', 'document_upload_1mb', 'concurrent_writes'] as const;
+const OPS = [
+  'session_create',
+  'message_append',
+  'message_get_100',
+  'document_upload_1mb',
+  'concurrent_writes',
+] as const;
 type Op = (typeof OPS)[number];
 type Samples = Record<Op, number[]>;
 
 function emptySamples(): Samples {
-  return { session_create: [], message_append: [], message_get_100: [], document_upload_1mb: [], concurrent_writes: [] };
+  return {
+    session_create: [],
+    message_append: [],
+    message_get_100: [],
+    document_upload_1mb: [],
+    concurrent_writes: [],
+  };
 }
 
 function sizes(ctx: BenchContext) {
   // The original: iterations=100, warmup=10; get/upload min(20, iterations); concurrent min(10, iterations/10).
-  return ctx.quick ? { iterations: 30, warmup: 5, reads: 10, uploads: 5, rounds: 5 } : { iterations: 100, warmup: 10, reads: 20, uploads: 20, rounds: 10 };
+  return ctx.quick
+    ? { iterations: 30, warmup: 5, reads: 10, uploads: 5, rounds: 5 }
+    : { iterations: 100, warmup: 10, reads: 20, uploads: 20, rounds: 10 };
 }
 
 async function timeIt(fn: () => Promise<unknown> | unknown): Promise<number> {
@@ -43,7 +57,9 @@ type FeatureMode = 'all' | 'none';
 async function runFfdb(ctx: BenchContext, mode: FeatureMode, out: Samples): Promise<void> {
   const sz = sizes(ctx);
   const manager = await FFStorageManager.open({
-    config: { storage: { basePath: ctx.tempDir(`ffdb-${mode}`), durability: 'always', backupBeforeDelete: false } },
+    config: {
+      storage: { basePath: ctx.tempDir(`ffdb-${mode}`), durability: 'always', backupBeforeDelete: false },
+    },
     ...(mode === 'none' ? { features: { search: false, vectors: false, personas: false } } : {}),
   });
   try {
@@ -57,7 +73,9 @@ async function runFfdb(ctx: BenchContext, mode: FeatureMode, out: Samples): Prom
     const corpus = generateMessages(sz.iterations + sz.warmup, { sessions: 1 });
     for (let i = 0; i < corpus.length; i++) {
       const content = corpus[i]!.content.slice(0, 100).padEnd(100, '.');
-      const t = await timeIt(() => manager.addMessage(user, sid, { role: i % 2 ? 'assistant' : 'user', content }));
+      const t = await timeIt(() =>
+        manager.addMessage(user, sid, { role: i % 2 ? 'assistant' : 'user', content }),
+      );
       if (i >= sz.warmup) out.message_append.push(t);
     }
     for (let i = 0; i < sz.reads + sz.warmup; i++) {
@@ -73,7 +91,11 @@ async function runFfdb(ctx: BenchContext, mode: FeatureMode, out: Samples): Prom
     for (let r = 0; r < sz.rounds; r++) {
       const s = await manager.createSession(user, `concurrent ${r}`);
       const t = await timeIt(() =>
-        Promise.all(Array.from({ length: 10 }, (_, i) => manager.addMessage(user, s, { role: 'user', content: `Concurrent message ${i}` }))),
+        Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            manager.addMessage(user, s, { role: 'user', content: `Concurrent message ${i}` }),
+          ),
+        ),
       );
       out.concurrent_writes.push(t);
       if ((await manager.countMessages(user, s)) !== 10) throw new Error('concurrent writes lost messages');
@@ -93,7 +115,9 @@ function runSqlite(ctx: BenchContext, out: Samples): void {
     CREATE INDEX messages_session_seq ON messages(session_id, seq);
     CREATE TABLE documents (id TEXT PRIMARY KEY, session_id TEXT, name TEXT, bytes BLOB, uploaded_at TEXT);`);
   const insSession = db.prepare('INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)');
-  const insMessage = db.prepare('INSERT INTO messages (id, session_id, role, content, timestamp, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+  const insMessage = db.prepare(
+    'INSERT INTO messages (id, session_id, role, content, timestamp, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const touch = db.prepare('UPDATE sessions SET updated_at = ? WHERE id = ?');
   const page = db.prepare('SELECT * FROM messages WHERE session_id = ? ORDER BY seq LIMIT 100');
   const insDoc = db.prepare('INSERT INTO documents VALUES (?, ?, ?, ?, ?)');
@@ -137,9 +161,11 @@ function runSqlite(ctx: BenchContext, out: Samples): void {
   for (let r = 0; r < sz.rounds; r++) {
     const s = session(`concurrent ${r}`);
     // SQLite has one writer: "10 concurrent appends" are 10 commits in a row.
-    out.concurrent_writes.push(t(() => {
-      for (let i = 0; i < 10; i++) append(s, 'user', `Concurrent message ${i}`);
-    }));
+    out.concurrent_writes.push(
+      t(() => {
+        for (let i = 0; i < 10; i++) append(s, 'user', `Concurrent message ${i}`);
+      }),
+    );
   }
   db.close();
 }
@@ -178,7 +204,12 @@ const m1: Bench = {
     const checks = OPS.filter((op) => TARGETS[op] !== undefined).map((op) => {
       const p95 = summarize(ours[op]).p95;
       const target = TARGETS[op]!;
-      return { name: `${op} p95 (all features)`, measured: `${fmt(p95, 3)} ms`, target: `<= ${target / 10} ms (10x better than ${target})`, pass: p95 <= target / 10 };
+      return {
+        name: `${op} p95 (all features)`,
+        measured: `${fmt(p95, 3)} ms`,
+        target: `<= ${target / 10} ms (10x better than ${target})`,
+        pass: p95 <= target / 10,
+      };
     });
     return {
       tables: [
