@@ -15,7 +15,7 @@ import { decodeManifest, encodeManifest, MANIFEST_FORMAT, type Manifest } from '
 import type { DocRecord, Searchable } from './searchable.js';
 import { Segment } from './segment.js';
 import { buildSegment, type DocMaps, type SegmentSource } from './segment-builder.js';
-import { decodeSegment, encodeSegment } from './segment-codec.js';
+import { decodeSegment, encodeSegment, packSegment, unpackSegment } from './segment-codec.js';
 import { Tail } from './tail.js';
 
 export type PendingOp =
@@ -179,7 +179,7 @@ export class Partition {
       this.nextSegment = Math.max(this.nextSegment, m.nextSegment);
       for (const entry of m.segments) {
         try {
-          const seg = await this.readSegment(entry.name, m.compressor);
+          const seg = await this.readSegment(entry.name);
           for (const d of entry.deleted) seg.markDeleted(d);
           segments.push(seg);
           names.add(entry.name);
@@ -213,20 +213,12 @@ export class Partition {
     void this.removeOrphans(names);
   }
 
-  private async readSegment(name: string, compressorId: string): Promise<Segment> {
+  private async readSegment(name: string): Promise<Segment> {
     const key = this.segmentKey(name);
-    const raw = await this.env.storage.read(key);
-    if (!raw) throw new FFCorruptionError('index segment is missing', { key });
-    let bytes = raw;
-    if (compressorId !== 'none') {
-      const c = this.env.compressor;
-      if (!c || c.id !== compressorId) {
-        throw new FFCorruptionError(`index segment needs the ${compressorId} compressor`, { key });
-      }
-      bytes = c.decompress(raw);
-    }
-    this.segmentBytes.set(name, raw.byteLength);
-    return new Segment(decodeSegment(bytes, key));
+    const blob = await this.env.storage.read(key);
+    if (!blob) throw new FFCorruptionError('index segment is missing', { key });
+    this.segmentBytes.set(name, blob.byteLength);
+    return new Segment(decodeSegment(unpackSegment(blob, this.env.compressor, key), key));
   }
 
   /** Segment blobs a crash left behind (written, never committed to the manifest). */
@@ -379,8 +371,7 @@ export class Partition {
   }
 
   private async writeSegment(segment: Segment): Promise<void> {
-    const raw = encodeSegment(segment.data);
-    const bytes = this.env.compressor ? this.env.compressor.compress(raw) : raw;
+    const bytes = await packSegment(encodeSegment(segment.data), this.env.compressor);
     await this.env.storage.write(this.segmentKey(segment.name), bytes);
     this.segmentBytes.set(segment.name, bytes.byteLength);
     this.persistedNames.add(segment.name);

@@ -6,6 +6,7 @@
 import { Segment, type SegmentData } from './segment.js';
 import type { Postings } from './searchable.js';
 import { typeCode } from './searchable.js';
+import { StringColumnBuilder } from './string-column.js';
 import type { Tail } from './tail.js';
 
 export type SegmentSource = Tail | Segment;
@@ -74,10 +75,12 @@ export async function buildSegment(
     for (let d = 0; d < src.size; d++) if (!src.isDeleted(d)) map[d] = n++;
     maps.push(map);
   }
-  const ids: string[] = new Array(n);
-  const timestamps: string[] = new Array(n);
-  const contents: string[] = new Array(n);
-  const contentOffsets = new Uint32Array(n + 1);
+  let contentBytes = 0;
+  for (const src of sources)
+    contentBytes += src instanceof Segment ? src.data.contents.bytes.byteLength : src.size * 400;
+  const ids = new StringColumnBuilder(n, n * 24);
+  const timestamps = new StringColumnBuilder(n, n * 24);
+  const contents = new StringColumnBuilder(n, contentBytes);
   const sessionTable: string[] = [];
   const sessionCodes = new Map<string, number>();
   const sessionIdx = new Uint32Array(n);
@@ -89,45 +92,61 @@ export async function buildSegment(
   const lengths = new Uint32Array(n);
   const titles = new Map<number, string>();
   const metadata = new Map<number, Record<string, unknown>>();
-  let offset = 0;
+  const sessionCode = (sessionId: string): number => {
+    let sc = sessionCodes.get(sessionId);
+    if (sc === undefined) {
+      sc = sessionTable.length;
+      sessionTable.push(sessionId);
+      sessionCodes.set(sessionId, sc);
+    }
+    return sc;
+  };
+  const roleCode = (role: string | undefined): number => {
+    if (role === undefined) return -1;
+    let rc = roleCodes.get(role);
+    if (rc === undefined) {
+      rc = roleTable.length;
+      roleTable.push(role);
+      roleCodes.set(role, rc);
+    }
+    return rc;
+  };
   for (let s = 0; s < sources.length; s++) {
     const src = sources[s] as SegmentSource;
     const map = maps[s] as Int32Array;
     for (let d = 0; d < src.size; d++) {
       const nd = map[d] as number;
       if (nd < 0) continue;
-      const rec = src.record(d);
-      ids[nd] = rec.id;
-      timestamps[nd] = rec.timestamp;
-      contents[nd] = rec.content;
-      contentOffsets[nd] = offset;
-      offset += rec.content.length;
-      let sc = sessionCodes.get(rec.sessionId);
-      if (sc === undefined) {
-        sc = sessionTable.length;
-        sessionTable.push(rec.sessionId);
-        sessionCodes.set(rec.sessionId, sc);
+      if (src instanceof Segment) {
+        // Columns are copied as bytes: nothing is decoded during a merge.
+        const sd = src.data;
+        ids.pushRaw(sd.ids.raw(d));
+        timestamps.pushRaw(sd.timestamps.raw(d));
+        contents.pushRaw(sd.contents.raw(d));
+        sessionIdx[nd] = sessionCode(src.sessionOf(d));
+        roleIdx[nd] = roleCode(src.roleOf(d));
+        types[nd] = sd.types[d] as number;
+        tsMs[nd] = sd.tsMs[d] as number;
+        const title = sd.titles.get(d);
+        if (title !== undefined) titles.set(nd, title);
+        const meta = sd.metadata.get(d);
+        if (meta !== undefined) metadata.set(nd, meta);
+      } else {
+        const rec = src.record(d);
+        ids.push(rec.id);
+        timestamps.push(rec.timestamp);
+        contents.push(rec.content);
+        sessionIdx[nd] = sessionCode(rec.sessionId);
+        roleIdx[nd] = roleCode(rec.role);
+        types[nd] = typeCode(rec.type);
+        tsMs[nd] = rec.tsMs;
+        if (rec.title !== undefined) titles.set(nd, rec.title);
+        if (rec.metadata !== undefined) metadata.set(nd, rec.metadata);
       }
-      sessionIdx[nd] = sc;
-      if (rec.role === undefined) roleIdx[nd] = -1;
-      else {
-        let rc = roleCodes.get(rec.role);
-        if (rc === undefined) {
-          rc = roleTable.length;
-          roleTable.push(rec.role);
-          roleCodes.set(rec.role, rc);
-        }
-        roleIdx[nd] = rc;
-      }
-      types[nd] = typeCode(rec.type);
-      tsMs[nd] = rec.tsMs;
       lengths[nd] = src.docLength(d);
-      if (rec.title !== undefined) titles.set(nd, rec.title);
-      if (rec.metadata !== undefined) metadata.set(nd, rec.metadata);
+      if (nd % 4096 === 4095) await maybeYield();
     }
-    await maybeYield();
   }
-  contentOffsets[n] = offset;
 
   // 2. Postings: a k-way merge of the sources' sorted term lists, copying each posting list (remapped,
   //    deleted documents dropped) straight into the output arrays. Sources are in doc order, so every
@@ -180,10 +199,9 @@ export async function buildSegment(
   const data: SegmentData = {
     name,
     n,
-    ids,
-    timestamps,
-    contentText: contents.join(''),
-    contentOffsets,
+    ids: ids.finish(),
+    timestamps: timestamps.finish(),
+    contents: contents.finish(),
     sessionTable,
     sessionIdx,
     roleTable,

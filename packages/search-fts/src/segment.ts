@@ -10,14 +10,14 @@
  */
 import type { DocRecord, Postings, Searchable } from './searchable.js';
 import { ITEM_TYPES } from './searchable.js';
+import type { StringColumn } from './string-column.js';
 
 export interface SegmentData {
   name: string;
   n: number;
-  ids: string[];
-  timestamps: string[];
-  contentText: string;
-  contentOffsets: Uint32Array;
+  ids: StringColumn;
+  timestamps: StringColumn;
+  contents: StringColumn;
   sessionTable: string[];
   sessionIdx: Uint32Array;
   roleTable: string[];
@@ -61,7 +61,14 @@ export class Segment implements Searchable {
   /** Rough in-memory footprint, for the cache accounting. */
   get approxBytes(): number {
     const d = this.data;
-    return d.contentText.length * 2 + d.n * 80 + d.terms.length * 40 + d.postDocs.length * 6;
+    return (
+      d.contents.byteSize() +
+      d.ids.byteSize() +
+      d.timestamps.byteSize() +
+      d.n * 25 +
+      d.terms.length * 40 +
+      d.postDocs.length * 6
+    );
   }
 
   deletedList(): number[] {
@@ -134,7 +141,7 @@ export class Segment implements Searchable {
   }
 
   idOf(doc: number): string {
-    return this.data.ids[doc] ?? '';
+    return doc < this.data.n ? this.data.ids.get(doc) : '';
   }
   sessionOf(doc: number): string {
     return this.data.sessionTable[this.data.sessionIdx[doc] ?? 0] ?? '';
@@ -150,8 +157,7 @@ export class Segment implements Searchable {
     return this.data.tsMs[doc] ?? Number.NaN;
   }
   contentOf(doc: number): string {
-    const o = this.data.contentOffsets;
-    return this.data.contentText.slice(o[doc] ?? 0, o[doc + 1] ?? 0);
+    return doc < this.data.n ? this.data.contents.get(doc) : '';
   }
   record(doc: number): DocRecord {
     const d = this.data;
@@ -160,7 +166,7 @@ export class Segment implements Searchable {
       sessionId: this.sessionOf(doc),
       type: ITEM_TYPES[d.types[doc] ?? 0] ?? 'message',
       role: this.roleOf(doc),
-      timestamp: d.timestamps[doc] ?? '',
+      timestamp: d.timestamps.get(doc),
       tsMs: this.tsOf(doc),
       content: this.contentOf(doc),
       title: d.titles.get(doc),
@@ -171,7 +177,7 @@ export class Segment implements Searchable {
     if (!this.idMap) {
       this.idMap = new Map();
       const ids = this.data.ids;
-      for (let i = 0; i < ids.length; i++) this.idMap.set(ids[i] as string, i);
+      for (let i = 0; i < ids.length; i++) this.idMap.set(ids.get(i), i);
     }
     const n = this.idMap.get(id);
     return n === undefined || this.deleted[n] ? -1 : n;

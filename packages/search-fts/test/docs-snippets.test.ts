@@ -19,7 +19,10 @@ it.each(docs)('every ts block of %s runs', async (doc) => {
     for (const [i, code] of blocks.entries()) {
       const file = path.join(dir, `snippet-${i}.ts`);
       // The snippet imports the published name; point it at this package's sources.
-      fs.writeFileSync(file, code.replaceAll("'@ffdb/search-fts'", JSON.stringify(path.join(pkg, 'src', 'index.ts'))));
+      fs.writeFileSync(
+        file,
+        code.replaceAll("'@ffdb/search-fts'", JSON.stringify(path.join(pkg, 'src', 'index.ts'))),
+      );
       await import(/* @vite-ignore */ pathToFileURL(file).href);
     }
   } finally {

@@ -21,6 +21,10 @@ export interface EngineFigures {
   hitsOne: number;
   hitsThree: number;
   firstQueryMs: number;
+  /** CPU time of this process during restart + first query (wall time suffers from other load). */
+  firstQueryCpuMs: number;
+  /** Messages per CPU-second of this process during ingest (all threads). */
+  ingestPerCpuSecond: number;
   rssMb: number;
   heapMb: number;
   diskMb: number;
@@ -68,6 +72,7 @@ export async function measureEngine(
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   let docs = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const user of users) {
     const msgs = messagesFor(user);
@@ -80,6 +85,7 @@ export async function measureEngine(
   const tAdded = performance.now() - t0;
   await engine.settle();
   const tSettled = performance.now() - t0;
+  const cpuIngest = process.cpuUsage(cpu0);
   loop.disable();
   const n = queries.oneTerm.length;
   const one = await timed(n, 20, (i) => engine.one(pickUser(i), queries.oneTerm[i % n] as string));
@@ -93,10 +99,12 @@ export async function measureEngine(
   const after = memory();
   const extra = (await engine.stats?.()) ?? {};
   const diskMb = engine.bytesOnDisk() / 1e6;
+  const cpuR = process.cpuUsage();
   const tr = performance.now();
   await engine.restart();
   await engine.one(pickUser(0), queries.oneTerm[0] as string);
   const firstQueryMs = performance.now() - tr;
+  const cpuRestart = process.cpuUsage(cpuR);
   return {
     name: engine.name,
     docs,
@@ -111,6 +119,8 @@ export async function measureEngine(
     hitsOne: one.hits,
     hitsThree: three.hits,
     firstQueryMs,
+    firstQueryCpuMs: (cpuRestart.user + cpuRestart.system) / 1000,
+    ingestPerCpuSecond: docs / ((cpuIngest.user + cpuIngest.system) / 1e6),
     rssMb: (after.rss - before.rss) / 1e6,
     heapMb: (after.heap - before.heap) / 1e6,
     diskMb,
@@ -124,14 +134,14 @@ const lat = (s: LatencySummary): string => `${f(s.p50, 3)} / ${f(s.p99, 2)}`;
 export const FIGURE_COLUMNS = [
   'engine',
   'docs',
-  'ingest msg/s (added / indexed+persisted)',
+  'ingest msg/s (added / indexed+persisted / per CPU-s)',
   'loop delay p99 / max ms',
   '1-term p50 / p99 ms',
   '3-term AND p50 / p99 ms',
   'prefix p50 / p99 ms',
   'role+time p50 / p99 ms',
   'avg hits 1t / 3t (top 10)',
-  'first query after restart ms',
+  'first query after restart ms (CPU ms)',
   'RSS Δ MB (heap+ext Δ)',
   'disk MB',
 ];
@@ -140,14 +150,14 @@ export function figureRow(x: EngineFigures): (string | number)[] {
   return [
     x.name,
     x.docs,
-    `${Math.round(x.addRate).toLocaleString('en-US')} / ${Math.round(x.ingestRate).toLocaleString('en-US')}`,
+    `${Math.round(x.addRate).toLocaleString('en-US')} / ${Math.round(x.ingestRate).toLocaleString('en-US')} / ${Math.round(x.ingestPerCpuSecond).toLocaleString('en-US')}`,
     `${f(x.loopP99, 1)} / ${f(x.loopMax, 1)}`,
     lat(x.one),
     lat(x.three),
     lat(x.prefix),
     lat(x.filtered),
     `${f(x.hitsOne, 1)} / ${f(x.hitsThree, 1)}`,
-    f(x.firstQueryMs, 1),
+    `${f(x.firstQueryMs, 0)} (${f(x.firstQueryCpuMs, 0)})`,
     `${f(x.rssMb, 0)} (${f(x.heapMb, 0)})`,
     f(x.diskMb, 1),
   ];
