@@ -22,7 +22,12 @@ export async function fsyncDir(dir: string): Promise<void> {
  * its parent (a new directory entry is only durable once its parent directory is synced).
  */
 export async function ensureDir(dir: string, durable: boolean): Promise<void> {
-  const first = await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
+  let first: string | undefined;
+  try {
+    first = await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
+  } catch (err) {
+    throw revealMkdirError(dir, err);
+  }
   if (!first || !durable) return;
   const created: string[] = [];
   for (let d = dir; ; d = path.dirname(d)) {
@@ -30,6 +35,30 @@ export async function ensureDir(dir: string, durable: boolean): Promise<void> {
     if (d === first || path.dirname(d) === d) break;
   }
   for (const d of created) await fsyncDir(path.dirname(d));
+}
+
+/**
+ * Recursive mkdir reports ENOENT for failures such as EROFS or EACCES on the last component;
+ * a plain mkdir of that component tells the real reason.
+ */
+export function revealMkdirError(dir: string, err: unknown): unknown {
+  if ((err as { code?: string }).code !== 'ENOENT') return err;
+  try {
+    fs.mkdirSync(dir, { mode: DIR_MODE });
+    fs.rmdirSync(dir);
+  } catch (real) {
+    return real;
+  }
+  return err;
+}
+
+/** mkdir -p (sync); returns the first directory created, if any. */
+export function mkdirpSync(dir: string): string | undefined {
+  try {
+    return fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  } catch (err) {
+    throw revealMkdirError(dir, err);
+  }
 }
 
 export function tempPathFor(file: string): string {

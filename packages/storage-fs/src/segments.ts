@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock, Codec, Compressor, Logger } from '@ffdb/core-types';
 import { scanBackward, scanFile, type ScannedLine, encodeLine } from './active-segment.js';
-import { FILE_MODE, readExactSync, writeAllSync, writeFileAtomicSync } from './atomic-file.js';
+import { FILE_MODE, mkdirpSync, readExactSync, writeAllSync, writeFileAtomicSync } from './atomic-file.js';
 import type { FdCache } from './fd-cache.js';
 import { TMP_PREFIX, activeSegmentName, parseSegmentName, sealedSegmentName } from './layout.js';
 import type { Lru } from './lru.js';
@@ -232,7 +232,7 @@ export class SegmentStore {
   ): { fd?: number; created: boolean; count: number; newDirs: string[] } {
     let created = false;
     // Directories created here must have their parents synced for the new entries to be durable.
-    const firstNew = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const firstNew = mkdirpSync(dir);
     const newDirs: string[] = [];
     if (firstNew)
       for (let d = dir; ; d = path.dirname(d)) {
