@@ -262,7 +262,14 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
     expect(all).toHaveLength(n);
     for (let i = 1; i < all.length; i++) expect(all[i - 1]!.sessionId > all[i]!.sessionId).toBe(true);
     // A fresh manager (cold cache) lists them too.
+    // A fresh manager (cold cache: index snapshot + the log after it) lists the same.
+    await m.deleteSession('heavy', all[5]!.sessionId);
+    await m.updateSession('heavy', all[7]!.sessionId, { title: 'renamed' });
     const cold = await store.reopen();
-    expect(await cold.listSessions('heavy', { limit: 20 })).toHaveLength(20);
+    const coldAll = await cold.listSessions('heavy');
+    expect(coldAll).toEqual(await m.listSessions('heavy'));
+    expect(coldAll).toHaveLength(n - 1);
+    expect(coldAll.find((s) => s.sessionId === all[7]!.sessionId)?.title).toBe('renamed');
+    expect(await m.storage.exists('users/heavy/session-index.snapshot.json')).toBe(true);
   }, 120_000);
 });

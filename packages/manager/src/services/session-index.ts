@@ -46,6 +46,23 @@ interface UserFold {
   deleted: Set<string>;
   /** In-flight catch-up, shared by concurrent callers. */
   refreshing: Promise<void> | null;
+  /** Events folded since the last snapshot was written or read. */
+  sinceSnapshot: number;
+}
+
+/**
+ * The log grows with every burst of activity (touch events), so a cold process would re-read all of it.
+ * A snapshot blob of the fold (`users/<u>/session-index.snapshot.json`, `{ upto, sessions, deleted }`)
+ * is written every SNAPSHOT_EVERY events (or more, with many sessions); a cold start reads it and only the
+ * log after `upto`. A snapshot is derived data: any process may write one, a stale one only means a
+ * longer catch-up, and one whose `upto` is beyond the log (user deleted and recreated) is ignored.
+ */
+const SNAPSHOT_EVERY = 2000;
+
+interface Snapshot {
+  upto: number;
+  sessions: SessionEntry[];
+  deleted: string[];
 }
 
 export class SessionIndex {
@@ -71,7 +88,7 @@ export class SessionIndex {
   private fold(userId: string): UserFold {
     let f = this.folds.get(userId);
     if (!f) {
-      f = { nextSeq: 0, sessions: new Map(), deleted: new Set(), refreshing: null };
+      f = { nextSeq: 0, sessions: new Map(), deleted: new Set(), refreshing: null, sinceSnapshot: 0 };
       this.folds.set(userId, f);
     }
     return f;
@@ -90,12 +107,16 @@ export class SessionIndex {
         f.sessions.clear();
         f.deleted.clear();
       }
+      if (f.nextSeq === 0 && n > SNAPSHOT_EVERY) await this.loadSnapshot(userId, f, n);
       if (n > f.nextSeq) {
-        const entries = await this.storage.readLog<IndexEvent>(log, { fromSeq: f.nextSeq });
+        const from = f.nextSeq;
+        const entries = await this.storage.readLog<IndexEvent>(log, { fromSeq: from });
         for (const e of entries) {
           apply(f, e.data);
           if (e.seq + 1 > f.nextSeq) f.nextSeq = e.seq + 1;
         }
+        f.sinceSnapshot += f.nextSeq - from;
+        if (f.sinceSnapshot > Math.max(SNAPSHOT_EVERY, f.sessions.size)) await this.saveSnapshot(userId, f);
       }
     })();
     f.refreshing = run;
@@ -105,6 +126,31 @@ export class SessionIndex {
       f.refreshing = null;
     }
     return f;
+  }
+
+  private async loadSnapshot(userId: string, f: UserFold, logCount: number): Promise<void> {
+    const bytes = await this.storage.read(snapshotKey(userId));
+    if (!bytes) return;
+    try {
+      const snap = JSON.parse(new TextDecoder().decode(bytes)) as Snapshot;
+      if (!Number.isInteger(snap.upto) || snap.upto > logCount) return;
+      f.sessions = new Map(snap.sessions.map((e) => [e.sessionId, e]));
+      f.deleted = new Set(snap.deleted);
+      f.nextSeq = snap.upto;
+      f.sinceSnapshot = 0;
+    } catch {
+      // An unreadable snapshot is ignored: the log is the truth.
+    }
+  }
+
+  private async saveSnapshot(userId: string, f: UserFold): Promise<void> {
+    const snap: Snapshot = { upto: f.nextSeq, sessions: [...f.sessions.values()], deleted: [...f.deleted] };
+    try {
+      await this.storage.write(snapshotKey(userId), new TextEncoder().encode(JSON.stringify(snap)));
+      f.sinceSnapshot = 0;
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   async get(userId: string, sessionId: string): Promise<SessionEntry | null> {
@@ -243,6 +289,10 @@ export class SessionIndex {
   remove(userId: string, sessionId: string, at: string): Promise<void> {
     return this.appendEvents(userId, [{ op: 'delete', s: sessionId, at }]);
   }
+}
+
+function snapshotKey(userId: string): string {
+  return `${keys.sessionIndex(userId)}.snapshot.json`;
 }
 
 function later(a: string, b: string): string {
