@@ -28,13 +28,15 @@ export type HashedNgramEmbedderOptions = z.input<typeof HashedNgramEmbedderOptio
 
 export const HASHED_NGRAM_PROVIDER = 'hashed-ngram';
 
-/** 32-bit FNV-1a over UTF-16 code units, then a murmur3 finaliser for good low bits. */
-function hash32(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+// 32-bit FNV-1a over UTF-16 code units, fed incrementally so features are hashed without building
+// strings, then a murmur3 finaliser for good low bits.
+const FNV_OFFSET = 0x811c9dc5;
+const fnv = (h: number, code: number): number => Math.imul(h ^ code, 0x01000193);
+function fnvString(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = fnv(h, s.charCodeAt(i));
+  return h;
+}
+function finalize(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -42,6 +44,9 @@ function hash32(s: string, seed: number): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+const LT = 60; // '<'
+const GT = 62; // '>'
+const SP = 32;
 
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 
@@ -80,55 +85,66 @@ export class HashedNgramEmbedder implements Embedder {
     if (typeof text !== 'string')
       throw new FFValidationError([{ path: `texts[${i}]`, message: 'must be a string' }]);
     const { dimension, wordWeight, bigramWeight, charWeight, seed, removeStopwords } = this.o;
-    // feature -> [term frequency, feature-kind weight]
-    const counts = new Map<string, [number, number]>();
-    const add = (f: string, w: number) => {
+    // Feature hash -> term frequency, and -> the weight of its kind (word, bigram, char trigram).
+    const tf = new Map<number, number>();
+    const kindWeight = new Map<number, number>();
+    const add = (h: number, w: number) => {
       if (w <= 0) return;
-      const c = counts.get(f);
-      if (c) c[0]++;
-      else counts.set(f, [1, w]);
+      const key = finalize(h);
+      const c = tf.get(key);
+      if (c === undefined) {
+        tf.set(key, 1);
+        kindWeight.set(key, w);
+      } else tf.set(key, c + 1);
     };
+    const base = (FNV_OFFSET ^ seed) | 0;
+    const wordBase = fnv(fnv(base, 119 /* w */), 58 /* : */);
+    const bigramBase = fnv(fnv(base, 98 /* b */), 58);
+    const charBase = fnv(fnv(base, 99 /* c */), 58);
     const tokens = tokenize(text);
     const content = removeStopwords ? tokens.filter((t) => !STOPWORDS.has(t)) : tokens;
     const words = content.length ? content : tokens;
     for (let j = 0; j < words.length; j++) {
       const w = words[j] as string;
-      add(`w:${w}`, wordWeight);
-      if (j + 1 < words.length) add(`b:${w} ${words[j + 1]}`, bigramWeight);
-      const padded = `<${w}>`;
-      for (let c = 0; c + 3 <= padded.length; c++) add(`c:${padded.slice(c, c + 3)}`, charWeight);
+      add(fnvString(wordBase, w), wordWeight);
+      const next = words[j + 1];
+      if (next !== undefined) add(fnvString(fnv(fnvString(bigramBase, w), SP), next), bigramWeight);
+      // Character trigrams of "<word>".
+      const len = w.length + 2;
+      const code = (p: number) => (p === 0 ? LT : p === len - 1 ? GT : w.charCodeAt(p - 1));
+      for (let c = 0; c + 3 <= len; c++)
+        add(fnv(fnv(fnv(charBase, code(c)), code(c + 1)), code(c + 2)), charWeight);
     }
     if (!tokens.length) {
       // No letters or digits (e.g. "--" or "!!!"): fall back to character trigrams of the raw symbols.
       const raw = `<${text.replace(/\s+/g, ' ').trim()}>`;
-      if (raw.length > 2)
-        for (let c = 0; c + 3 <= Math.max(3, raw.length); c++) add(`c:${raw.slice(c, c + 3)}`, 1);
+      if (raw.length > 2) {
+        for (let c = 0; c + 3 <= Math.max(3, raw.length); c++) {
+          add(fnvString(charBase, raw.slice(c, c + 3)), 1);
+        }
+      }
     }
-    const v = new Float32Array(dimension);
-    let any = false;
-    for (const [feature, [tf, kind]] of counts) {
-      const h = hash32(feature, seed);
-      // Sublinear term frequency; the sign bit spreads collisions so they cancel instead of piling up.
-      const weight = kind * (1 + Math.log(tf));
-      const b = h % dimension;
-      v[b] = (v[b] as number) + (h & 0x80000000 ? -1 : 1) * weight;
-      any = true;
-    }
-    if (!any) {
+    if (tf.size === 0) {
       throw new FFValidationError([{ path: `texts[${i}]`, message: 'is empty (nothing to embed)' }]);
     }
+    const v = new Float32Array(dimension);
+    const accumulate = (signed: boolean) => {
+      for (const [h, count] of tf) {
+        // Sublinear term frequency; the sign bit spreads collisions so they cancel instead of piling up.
+        const weight = (kindWeight.get(h) as number) * (1 + Math.log(count));
+        const b = h % dimension;
+        v[b] = (v[b] as number) + (signed && h & 0x80000000 ? -weight : weight);
+      }
+    };
+    accumulate(true);
     let n = 0;
     for (let j = 0; j < dimension; j++) n += (v[j] as number) * (v[j] as number);
-    n = Math.sqrt(n);
     if (n === 0) {
       // Every feature cancelled out (possible but vanishingly rare): fall back to unsigned buckets.
-      for (const [feature, [tf, kind]] of counts) {
-        const b = hash32(feature, seed) % dimension;
-        v[b] = (v[b] as number) + kind * (1 + Math.log(tf));
-      }
+      accumulate(false);
       for (let j = 0; j < dimension; j++) n += (v[j] as number) * (v[j] as number);
-      n = Math.sqrt(n);
     }
+    n = Math.sqrt(n);
     for (let j = 0; j < dimension; j++) v[j] = (v[j] as number) / n;
     return v;
   }

@@ -128,9 +128,22 @@ export class FaissVectorIndex implements VectorIndex {
     await this.serial(userId, async () => {
       const idx = await this.load(userId);
       if (idx.space && !sameSpace(idx.space, space)) throw spaceMismatch(idx.space, space);
-      await this.persistence.journalUpsert(idx, space, ids, matrix, metas);
-      idx.applyUpsert(space, ids, matrix, metas);
-      await this.maintain(idx);
+      if (ids.length < this.options.checkpointEvery) {
+        await this.persistence.journalUpsert(idx, space, ids, matrix, metas);
+        idx.applyUpsert(space, ids, matrix, metas);
+        await this.maintain(idx);
+        return;
+      }
+      // A bulk load goes straight into a new snapshot: cheaper than journalling every vector as text.
+      try {
+        idx.applyUpsert(space, ids, matrix, metas);
+        if (idx.needsRebuild()) idx.rebuild();
+        await this.persistence.checkpoint(idx);
+      } catch (error) {
+        // Memory may now be ahead of disk: drop it so the next call reloads what is durable.
+        this.cache.delete(userId);
+        throw error;
+      }
     });
   }
 
@@ -238,6 +251,24 @@ export class FaissVectorIndex implements VectorIndex {
       const idx = await this.load(userId);
       return idx.slots.filter((s) => s !== null).map((s) => ({ id: s.id, metadata: s.metadata }));
     });
+  }
+
+  /**
+   * Changes the query-time parameters (IVF `nprobe`, HNSW `efSearch`) of this instance, including the
+   * indexes already loaded: trade recall for latency without rebuilding anything.
+   */
+  setSearchParams(params: { nprobe?: number; efSearch?: number }): void {
+    const issues = [];
+    for (const key of ['nprobe', 'efSearch'] as const) {
+      const v = params?.[key];
+      if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 65_536)) {
+        issues.push({ path: key, message: 'must be an integer in [1, 65536]', limit: 65_536 });
+      }
+    }
+    if (issues.length) throw new FFValidationError(issues);
+    if (params.nprobe !== undefined) this.options.nprobe = params.nprobe;
+    if (params.efSearch !== undefined) this.options.efSearch = params.efSearch;
+    for (const idx of this.cache.values()) idx.applyParams();
   }
 
   /** Forces a rebuild to the configured kind (e.g. after changing indexType) and checkpoints it. */
