@@ -207,6 +207,23 @@ export class LunrSearchIndex implements SearchIndex {
     }
     for (const [p, op] of ops) p.enqueue(op);
     this.scheduleDrain();
+    await this.waitForRoom();
+  }
+
+  /** Backpressure: only when more than `maxQueuedItems` wait for indexing does `add()` wait. */
+  private async waitForRoom(): Promise<void> {
+    for (;;) {
+      let queued = 0;
+      let busiest: Partition | undefined;
+      for (const p of this.partitions.values()) {
+        const q = p.queuedItems;
+        queued += q;
+        if (q > 0 && (!busiest || q > busiest.queuedItems)) busiest = p;
+      }
+      if (queued <= this.opts.maxQueuedItems || !busiest) return;
+      await busiest.drain();
+      await busiest.idle();
+    }
   }
 
   async remove(userId: string, ids: readonly string[]): Promise<void> {

@@ -43,6 +43,11 @@ export const LunrSearchOptionsSchema = z
     exactMatchBoost: z.number().min(1).max(100).default(2),
     /** Snippet length in characters. */
     snippetLength: z.number().int().min(20).max(10_000).default(160),
+    /**
+     * Items waiting to be indexed (queued, or in tails being turned into segments) above which `add()`
+     * waits for indexing to catch up. Appends never wait below it; it bounds memory under overload.
+     */
+    maxQueuedItems: z.number().int().min(1).default(50_000),
     /** Largest item content accepted, in characters. */
     maxContentChars: z.number().int().min(1).default(5_000_000),
     logger: z

@@ -246,6 +246,12 @@ export class Partition {
   get pendingCount(): number {
     return this.pending.length;
   }
+  /** Items queued or frozen but not yet in a persisted segment (backpressure accounting). */
+  get queuedItems(): number {
+    let n = this.pending.length;
+    for (const f of this.frozen) n += f.tail.size;
+    return n;
+  }
 
   /** Apply queued writes (loads the segments first: an add may replace an indexed item). */
   drain(): Promise<void> {

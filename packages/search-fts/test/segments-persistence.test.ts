@@ -197,3 +197,18 @@ describe('segments, merges and persistence', () => {
     expect(new Set(hits.map((h) => h.id)).size).toBe(200);
   });
 });
+
+describe('backpressure', () => {
+  it('lets add() run ahead of indexing only up to maxQueuedItems', async () => {
+    const storage = await newStorage();
+    const idx = await openIndex(storage, { flushThreshold: 10, maxQueuedItems: 25 });
+    for (let i = 0; i < 200; i += 10) {
+      await idx.add(batch('u1', i, 10));
+      const queued = [
+        ...(idx as unknown as { partitions: Map<string, { queuedItems: number }> }).partitions.values(),
+      ].reduce((a, p) => a + p.queuedItems, 0);
+      expect(queued).toBeLessThanOrEqual(25);
+    }
+    expect((await idx.search({ userId: 'u1', text: 'message', limit: 1000 })).length).toBe(200);
+  });
+});
