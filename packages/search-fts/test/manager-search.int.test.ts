@@ -268,13 +268,29 @@ describe('manager search feature', () => {
     expect((await lost.m.searchMessages('alice', 'persimmon')).length).toBe(2);
   });
 
+  it('serves searches while appends run concurrently (read-your-writes per append)', async () => {
+    const { m } = await open();
+    const s = await m.createSession('alice', 'busy');
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 40; i++) {
+      work.push(
+        m.addMessage('alice', s, { role: 'user', content: `kumquat note ${i}` }).then(async () => {
+          const found = await m.searchMessages('alice', `kumquat`, { limit: 100 });
+          expect(found.some((x) => x.content === `kumquat note ${i}`)).toBe(true);
+        }),
+      );
+    }
+    await Promise.all(work);
+    expect((await m.searchMessages('alice', 'kumquat')).length).toBe(40);
+  });
+
   it('rebuildSearchIndex rebuilds from stored data', async () => {
     const { m } = await open();
     const s = await m.createSession('alice', 'r');
     for (let i = 0; i < 5; i++)
       await m.addMessage('alice', s, { role: 'user', content: `walnut number ${i}` });
-    const report = (await m.rebuildSearchIndex('alice')) as { messages: number };
-    expect(report.messages).toBe(5);
+    const report = (await m.rebuildSearchIndex('alice')) as { messages: number; users: number };
+    expect(report).toMatchObject({ messages: 5, users: 1 });
     expect((await m.searchMessages('alice', 'walnut')).length).toBe(5);
   });
 });
