@@ -58,6 +58,8 @@ interface UserFold {
  * longer catch-up, and one whose `upto` is beyond the log (user deleted and recreated) is ignored.
  */
 const SNAPSHOT_EVERY = 2000;
+/** Users whose folds stay in memory. */
+const MAX_CACHED_USERS = 1000;
 
 interface Snapshot {
   upto: number;
@@ -76,6 +78,16 @@ export class SessionIndex {
     private readonly onError: (error: unknown) => void = () => {},
   ) {}
 
+  /** Keeps memory bounded with many users: the least recently used idle folds are dropped (re-read later). */
+  private evict(): void {
+    if (this.folds.size < MAX_CACHED_USERS) return;
+    for (const [userId, f] of this.folds) {
+      if (this.folds.size < MAX_CACHED_USERS * 0.9) break;
+      if (f.refreshing || this.inflight.has(userId)) continue;
+      this.folds.delete(userId);
+    }
+  }
+
   /** Forget a user's fold (after deleteUser, or to force a full re-read). */
   drop(userId: string): void {
     this.folds.delete(userId);
@@ -87,7 +99,12 @@ export class SessionIndex {
 
   private fold(userId: string): UserFold {
     let f = this.folds.get(userId);
-    if (!f) {
+    if (f) {
+      // Most recently used last (Map order), for the eviction below.
+      this.folds.delete(userId);
+      this.folds.set(userId, f);
+    } else {
+      this.evict();
       f = { nextSeq: 0, sessions: new Map(), deleted: new Set(), refreshing: null, sinceSnapshot: 0 };
       this.folds.set(userId, f);
     }
