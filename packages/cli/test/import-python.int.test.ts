@@ -351,7 +351,8 @@ describe('ffdb import --from python', () => {
     expect(s.session.createdAt).toBe('2025-08-01T13:12:43.704Z');
     const human = await ffdb(['--data', store, 'import', '--from', 'python', '--timezone', 'UTC', FIXTURE]);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(/existing\.messages\s+7/);
+    expect(human.stdout).toMatch(/messages\s+0\s+7/);
+    expect(human.stdout).toContain('Skipped 6:');
     const bad = await ffdb([
       '--data',
       store,

@@ -83,7 +83,9 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
               : await m.importData(dir!, longRunning({ signal: ctx.signal, onProgress }));
           bar.finish();
           ctx.checkInterrupted();
-          ctx.result({ from: o.from, source: path.resolve(dir!), report }, () => summary(report));
+          ctx.result({ from: o.from, source: path.resolve(dir!), report }, () =>
+            o.from === 'python' ? pythonSummary(report as unknown as PythonReport) : summary(report),
+          );
         },
       ),
     );
@@ -167,6 +169,34 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
         );
       }),
     );
+}
+
+interface PythonReport {
+  imported: Record<string, number>;
+  existing: Record<string, number>;
+  skippedCount: number;
+  skipped: { path: string; reason: string }[];
+  timeZone: string;
+  durationMs: number;
+}
+
+/** The Python import: a table of what was imported or already there, then what was skipped and why. */
+function pythonSummary(r: PythonReport): string {
+  const kinds = Object.keys(r.imported);
+  const lines = [
+    `Imported in ${(r.durationMs / 1000).toFixed(2)} s (naive timestamps read as ${r.timeZone})`,
+    renderTable(kinds, [
+      { header: 'KIND', value: (k) => k },
+      { header: 'IMPORTED', value: (k) => r.imported[k], align: 'right' },
+      { header: 'EXISTING', value: (k) => r.existing[k] ?? 0, align: 'right' },
+    ]),
+  ];
+  if (r.skippedCount > 0) {
+    lines.push(`Skipped ${r.skippedCount}:`);
+    for (const s of r.skipped) lines.push(`  ${s.path}: ${s.reason}`);
+    if (r.skippedCount > r.skipped.length) lines.push(`  … and ${r.skippedCount - r.skipped.length} more`);
+  }
+  return lines.join('\n');
 }
 
 /** Flattens a report object into aligned lines (nested counts become `imported.messages`). */

@@ -2,6 +2,7 @@
  * `ffdb demo`: seeds the sample (idempotently: a session that is already complete is left alone, a
  * partial one from an interrupted run is replaced) and then shows what ffdb does with it.
  */
+import path from 'node:path';
 import type { Message, SearchResult } from '@ffdb/core-types';
 import type { CliContext } from '../cli/context.js';
 import { messagesText, searchHitText } from '../cli/render.js';
@@ -125,8 +126,15 @@ function hits(
   return lines.join('\n');
 }
 
+/** `./data` when the store is under the working directory, the absolute path otherwise. */
+function displayPath(base: string): string {
+  const rel = path.relative(process.cwd(), base);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? base : `./${rel}`;
+}
+
 export async function runDemo(ctx: CliContext, opts: { seedOnly?: boolean }): Promise<void> {
   const base = ctx.basePath();
+  const where = displayPath(base);
   ctx.note(`ffdb demo — store at ${base}`);
   const m = await ctx.open({ create: true });
   const sample = buildSample();
