@@ -168,15 +168,8 @@ export class DocumentService {
     assertSessionId(sessionId);
     const index = await this.readIndex(userId, sessionId);
     if (!index) return [];
-    return Object.values(index).sort((a, b) =>
-      a.uploadedAt < b.uploadedAt
-        ? -1
-        : a.uploadedAt > b.uploadedAt
-          ? 1
-          : a.documentId < b.documentId
-            ? -1
-            : 1,
-    );
+    // Upload order: the order of the put events in the log (object keys keep insertion order).
+    return Object.values(index);
   }
 
   async remove(userId: string, sessionId: string, documentId: string): Promise<boolean> {
