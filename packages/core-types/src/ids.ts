@@ -32,8 +32,10 @@ export function generateInsightId(): string {
  * - Ids from the real clock use a process-wide logical clock that never goes backwards, so they are
  *   unique and lexically ordered by creation even for back-to-back calls; more than 1000 ids in one
  *   millisecond borrow from the next one.
- * - Ids for an explicit time (imports, replays, tests) keep that time and take the next free counter
- *   of that millisecond; they never move the logical clock (a far-future date cannot skew later ids).
+ * - An explicit time within a second of the real clock (a manager passing `clock.now()`) is treated the
+ *   same way. Any other explicit time (imports, replays, fixed test clocks) keeps that time and takes the
+ *   next free counter of that millisecond; it never moves the logical clock (a far-future date cannot skew
+ *   later ids).
  * Every issued tick is recorded per millisecond (bounded LRU), so the two kinds never collide in-process.
  * Across processes the caller still checks existence under a lock (see the manager).
  */
@@ -65,15 +67,21 @@ function claim(startMs: number, startCounter: number): [number, number] {
   }
 }
 
+/** An explicit time this close to the real clock is treated as "now" (e.g. a manager passing clock.now()). */
+const NOW_WINDOW_MS = 1000;
+
 function nextTick(explicit: Date | undefined): [number, number] {
+  const realNow = Date.now();
+  let ms = realNow;
   if (explicit) {
-    const ms = explicit.getTime();
-    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_ID_TIME_MS)
+    ms = explicit.getTime();
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_ID_TIME_MS) {
       throw new FFValidationError('invalid date for a generated id', { path: 'now' });
-    return claim(ms, 0);
+    }
+    if (Math.abs(ms - realNow) > NOW_WINDOW_MS) return claim(ms, 0);
   }
-  const now = Date.now();
-  last = now > last[0] ? claim(now, 0) : claim(last[0], last[1] + 1);
+  // Real time: never behind the last real-time id, so ids sort in creation order even if the clock steps back.
+  last = ms > last[0] ? claim(ms, 0) : claim(last[0], last[1] + 1);
   return last;
 }
 

@@ -47,6 +47,19 @@ describe('generated id formats', () => {
     expect(a < b).toBe(true);
   });
 
+  it('an explicit time slightly behind the last id still sorts after it (clock stepped back)', () => {
+    const a = generateSessionId('chat_session', new Date());
+    const b = generateSessionId('chat_session', new Date(Date.now() - 500));
+    expect(a < b).toBe(true);
+  });
+
+  it('rejects an invalid or out-of-range date', () => {
+    expect(() => generateSessionId('chat_session', new Date('nope'))).toThrow(FFValidationError);
+    expect(() => generateSessionId('chat_session', new Date('+010000-01-01T00:00:00Z'))).toThrow(
+      FFValidationError,
+    );
+  });
+
   it('rejects a bad prefix', () => {
     expect(() => generateSessionId('Bad-Prefix')).toThrow(FFValidationError);
     expect(() => generateSessionId('../x')).toThrow(FFValidationError);
@@ -65,6 +78,10 @@ describe('generated id formats', () => {
     ['session', () => generateSessionId()],
     ['panel', () => generatePanelId()],
     ['snapshot', () => generateContextSnapshotId()],
+    [
+      'session (now passed explicitly, as a manager with a system clock does)',
+      () => generateSessionId('chat_session', new Date()),
+    ],
   ])('10,000 back-to-back %s ids are unique and in lexical creation order', (_name, gen) => {
     const ids = Array.from({ length: 10_000 }, () => gen());
     expect(new Set(ids).size).toBe(ids.length);
