@@ -203,9 +203,9 @@ export async function runDemo(ctx: CliContext, opts: { seedOnly?: boolean }): Pr
         ]),
         '',
         'Try next:',
-        `  node packages/cli/dist/bin.js --data ${base} search ada "moon" --mode hybrid`,
-        `  node packages/cli/dist/bin.js --data ${base} session list grace`,
-        `  node packages/cli/dist/bin.js --data ${base} chat --user ada`,
+        `  node packages/cli/dist/bin.js --data ${where} search ada "moon" --mode hybrid`,
+        `  node packages/cli/dist/bin.js --data ${where} session list grace`,
+        `  node packages/cli/dist/bin.js --data ${where} chat --user ada`,
       ].join('\n'),
   );
 }
