@@ -97,6 +97,9 @@ function resolveConfig(input: FFConfig | FFConfigInput | undefined): FFConfig {
 
 export type OpenOptions = ManagerOptions & { config?: FFConfig | FFConfigInput };
 
+/** Keys that mark `open()`'s argument as options rather than a configuration. */
+const OPEN_OPTION_KEYS = ['config', 'overrides', 'container', 'features', 'defaults', 'slowOperationMs'];
+
 export class FFStorageManager {
   /** The configuration in use (complete, validated). */
   readonly config: FFConfig;
@@ -144,7 +147,7 @@ export class FFStorageManager {
     if (
       configOrOptions &&
       typeof configOrOptions === 'object' &&
-      ('config' in configOrOptions || 'overrides' in configOrOptions || 'container' in configOrOptions)
+      OPEN_OPTION_KEYS.some((k) => k in configOrOptions)
     ) {
       const { config: c, ...rest } = configOrOptions as OpenOptions;
       config = c;

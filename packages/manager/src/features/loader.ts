@@ -38,7 +38,9 @@ function isModuleNotFound(error: unknown, specifier: string): boolean {
   const msg = typeof e.message === 'string' ? e.message : '';
   if (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') {
     // Only "this package is missing", not "a dependency of it is missing" (that is a real failure).
-    return msg.includes(`'${specifier}'`) || msg.includes(`"${specifier}"`) || msg.includes(specifier);
+    // Node quotes the missing name: "Cannot find package '@ffdb/search-fts' imported from …"; a missing
+    // dependency of an installed package names that dependency instead (and only mentions ours in a path).
+    return msg.includes(`'${specifier}'`) || msg.includes(`"${specifier}"`);
   }
   // vite's resolver (tests) reports a missing package with its own wording.
   return /Failed to (load|resolve)/.test(msg) && msg.includes(specifier);
