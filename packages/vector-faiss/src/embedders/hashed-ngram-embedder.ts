@@ -17,8 +17,8 @@ export const HashedNgramEmbedderOptionsSchema = z.object({
   dimension: z.number().int().min(8).max(8192).default(384),
   /** Weight of word unigrams, word bigrams and character trigrams. */
   wordWeight: z.number().nonnegative().default(1),
-  bigramWeight: z.number().nonnegative().default(0.5),
-  charWeight: z.number().nonnegative().default(0.35),
+  bigramWeight: z.number().nonnegative().default(0.25),
+  charWeight: z.number().nonnegative().default(0.6),
   /** Drop common English function words from word features (they carry no topic). */
   removeStopwords: z.boolean().default(true),
   /** Seed of the feature hash: two seeds give unrelated spaces (recorded in the model name). */

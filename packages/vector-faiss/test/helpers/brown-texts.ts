@@ -39,3 +39,37 @@ export function brownTexts(count: number, perText = 3): string[] {
   }
   return out;
 }
+
+function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Chat-message-sized texts like the benchmark corpus (tools/bench/src/corpus.ts): consecutive sentences
+ * from a seeded random start until 20 + Exp(mean 38) words (capped at 200).
+ */
+export function brownWindows(count: number, seed = 42): string[] {
+  const s = brownSentences();
+  const rand = mulberry32(seed);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const target = Math.min(200, Math.round(20 - 38 * Math.log(1 - rand())));
+    let at = Math.floor(rand() * s.length);
+    let words = 0;
+    const parts: string[] = [];
+    while (words < target) {
+      const sentence = s[at++ % s.length] as string;
+      parts.push(sentence);
+      words += sentence.split(' ').length;
+    }
+    out.push(parts.join(' '));
+  }
+  return out;
+}
