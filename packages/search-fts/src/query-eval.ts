@@ -52,6 +52,8 @@ export class Scratch {
   best = new Float64Array(0);
   mark = new Int32Array(0);
   count = new Uint8Array(0);
+  /** Documents touched by the current clause loop (first `touchedCount` entries). */
+  touched = new Int32Array(0);
   ensure(n: number): void {
     if (this.score.length >= n) return;
     const size = Math.max(n, this.score.length * 2, 1024);
@@ -59,6 +61,7 @@ export class Scratch {
     this.best = new Float64Array(size);
     this.mark = new Int32Array(size);
     this.count = new Uint8Array(size);
+    this.touched = new Int32Array(size);
   }
 }
 
@@ -220,8 +223,8 @@ export function evaluate(
       .filter((e) => (per[e.c] as Map<string, number>).size > 0)
       .sort((a, b) => a.cost - b.cost);
     scratch.ensure(src.size);
-    const { score, best, mark, count } = scratch;
-    const touched: number[] = [];
+    const { score, best, mark, count, touched } = scratch;
+    let touchedCount = 0;
     for (let k = 0; k < order.length; k++) {
       const { c } = order[k] as { c: number };
       const stamp = k + 1;
@@ -248,7 +251,7 @@ export function evaluate(
           const tf = tfs[i] as number;
           const sc =
             (idf * tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - BM25_B + (BM25_B * src.docLength(d)) / avgdl));
-          if (cnt === 0) touched.push(d);
+          if (cnt === 0) touched[touchedCount++] = d;
           mark[d] = stamp;
           count[d] = cnt + 1;
           best[d] = sc;
@@ -256,7 +259,8 @@ export function evaluate(
         }
       }
     }
-    for (const d of touched) {
+    for (let k = 0; k < touchedCount; k++) {
+      const d = touched[k] as number;
       const sc = score[d] as number;
       if ((count[d] as number) >= needed && top.wouldAccept(sc) && passes(src, d, f)) {
         top.push({ src, doc: d, score: sc, ts: src.tsOf(d) });
