@@ -6,7 +6,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffdb, parse, tempDir } from './helpers.js';
+import { FIXTURE, ffdb, parse, tempDir } from './helpers.js';
 
 const tmp = tempDir('chat');
 const store = path.join(tmp.dir, 'store');
@@ -126,7 +126,40 @@ describe('ffdb chat with an OpenAI-compatible endpoint', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+  it('answers as a persona: its system prompt goes first, the reply is tagged with it', async () => {
+    // The Python fixture brings the persona files (creative_writer has a system prompt).
+    expect((await ffdb(['--data', store, 'import', '--from', 'python', FIXTURE])).code).toBe(0);
+    const before = requests.length;
+    const r = await ffdb(['--data', store, 'chat', '--user', 'alice', '--persona', 'creative_writer'], {
+      input: 'write me a line\n/persona\n/persona technical_expert\nand now?\n',
+      env: { CHATDB_LLM_BASE_URL: url, CHATDB_LLM_MODEL: 'tiny-model' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('persona creative_writer');
+    expect(r.stdout).toContain('creative_writer> You said: WRITE ME A LINE!');
+    expect(r.stdout).toMatch(/Persona: creative_writer\nAvailable: .*technical_expert/);
+    expect(r.stdout).toContain('technical_expert> You said: AND NOW?!');
+    expect(requests[before]!.body.messages[0]).toEqual({
+      role: 'system',
+      content: 'You are a creative writer.',
+    });
+    expect(requests[before + 1]!.body.messages[0]).toEqual({
+      role: 'system',
+      content: 'You are Technical Expert. Deep technical answers',
+    });
+    const sessionId = sessionFrom(r.stdout);
+    const messages = parse(
+      await ffdb(['--data', store, '--json', 'msg', 'list', 'alice', sessionId, '--all']),
+    );
+    expect(messages[1].metadata).toMatchObject({ personaId: 'creative_writer', streamStatus: 'complete' });
+    expect(messages[3].metadata).toMatchObject({ personaId: 'technical_expert' });
+    const unknown = await ffdb(['--data', store, 'chat', '--user', 'alice', '--persona', 'nobody']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/persona nobody not found/);
+  });
+
   it('streams replies from the endpoint and stores them', async () => {
+    const before = requests.length;
     const r = await ffdb(['--data', store, 'chat', '--user', 'yan'], {
       input: 'hello model\nplease fail now\n',
       env: { CHATDB_LLM_BASE_URL: url, CHATDB_LLM_API_KEY: 'sk-test', CHATDB_LLM_MODEL: 'tiny-model' },
@@ -135,13 +168,13 @@ describe('ffdb chat with an OpenAI-compatible endpoint', () => {
     expect(r.stdout).toContain('replies by openai-compatible tiny-model');
     expect(r.stdout).toContain('assistant> You said: HELLO MODEL!');
     expect(r.stdout).toMatch(/error: the responder failed: LLM endpoint answered HTTP 500/);
-    expect(requests[0]).toMatchObject({
+    expect(requests[before]).toMatchObject({
       auth: 'Bearer sk-test',
       body: { model: 'tiny-model', stream: true },
     });
-    expect(requests[0]!.body.messages.at(-1)).toEqual({ role: 'user', content: 'hello model' });
+    expect(requests[before]!.body.messages.at(-1)).toEqual({ role: 'user', content: 'hello model' });
     // The second request carries the history of the session.
-    expect(requests[1]!.body.messages.map((x: { content: string }) => x.content)).toEqual([
+    expect(requests[before + 1]!.body.messages.map((x: { content: string }) => x.content)).toEqual([
       'hello model',
       'You said: HELLO MODEL!',
       'please fail now',
