@@ -126,7 +126,7 @@ describe('sealed segments', () => {
         last: 1299,
         count: 300,
         codec: 'json',
-        compressor: 'none',
+        compressor: 'raw',
       });
       expect(footer.blocks.length).toBeGreaterThan(5);
       const bi = blockFor(footer, 1150);

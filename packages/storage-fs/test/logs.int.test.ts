@@ -3,7 +3,7 @@ import path from 'node:path';
 import { BrotliCompressor, CborCodec, Lz4Compressor } from '@ffdb/compression';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FsStorageBackend } from '../src/index.js';
+import { BuiltinJsonCodec, type FsStorageBackend } from '../src/index.js';
 import { openStore, tempDir } from './helpers/temp-store.js';
 
 let cleanups: (() => Promise<void> | void)[] = [];
@@ -256,6 +256,32 @@ describe('logs across WAL, active and sealed segments', () => {
     cleanups.push(() => b.close());
     const err = await b.readLog('x/log').catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/lz4/);
+  });
+
+  it('reads blocks written by @ffdb/compression none + json, and its codec reads ours', async () => {
+    const { NoneCompressor, JsonCodec } = await import('@ffdb/compression');
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const a = await openStore(t.dir, {
+      compressor: new NoneCompressor(),
+      codec: new JsonCodec(),
+      segmentMaxBytes: 4096,
+    });
+    await a.append(
+      'x/log',
+      Array.from({ length: 100 }, (_, i) => message(i)),
+    );
+    await a.compact();
+    await a.close();
+    const b = await openStore(t.dir, { decompressors: [new NoneCompressor()] });
+    cleanups.push(() => b.close());
+    expect((await b.readLog('x/log')).map((e) => e.data)).toEqual(
+      Array.from({ length: 100 }, (_, i) => message(i)),
+    );
+    expect(new JsonCodec().decode(new BuiltinJsonCodec().encode([{ a: 1 }, { b: 'ü' }]))).toEqual([
+      { a: 1 },
+      { b: 'ü' },
+    ]);
   });
 
   it('supports durability none and batch with the same results', async () => {
