@@ -206,4 +206,24 @@ describe('FaissVectorIndex', () => {
     }
     expect(index.loadedIndexes).toBeLessThanOrEqual(2);
   });
+
+  it('converts an index to a newly configured kind on load, and reports a corrupted manifest', async () => {
+    const { storage, index } = await fresh();
+    const vectors = await embedder.embed(brownTexts(300, 1));
+    await index.upsert(
+      'gina',
+      space,
+      vectors.map((v, i) => ({ id: `v${i}`, vector: v, metadata: {} })),
+    );
+    await index.close();
+    const hnsw = createFaissVectorIndex({ storage, indexType: 'hnsw' });
+    expect((await hnsw.stats('gina')).indexType).toBe('hnsw');
+    expect((await hnsw.search('gina', space, vectors[7] as Float32Array, { k: 1 }))[0]?.id).toBe('v7');
+    // Persisted as HNSW: a third instance does not convert again.
+    const third = createFaissVectorIndex({ storage, indexType: 'hnsw' });
+    expect((await third.stats('gina')).indexType).toBe('hnsw');
+    await storage.write('index/vectors/gina/manifest.json', new TextEncoder().encode('{"format":"nope"'));
+    const broken = createFaissVectorIndex({ storage });
+    await expect(broken.stats('gina')).rejects.toMatchObject({ code: 'FF_CORRUPTION' });
+  });
 });

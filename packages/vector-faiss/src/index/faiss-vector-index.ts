@@ -306,7 +306,11 @@ export class FaissVectorIndex implements VectorIndex {
       return idx;
     }
     idx = await this.persistence.load(userId);
-    if (idx.needsRebuild()) idx.rebuild();
+    if (idx.needsRebuild()) {
+      // e.g. indexType changed since the index was written: convert once and persist the result.
+      idx.rebuild();
+      await this.persistence.checkpoint(idx);
+    }
     this.cache.set(userId, idx);
     this.evict(userId);
     return idx;
