@@ -82,6 +82,7 @@ describe('init and config', () => {
   it('config show prints the effective configuration', async () => {
     const cfg = parse(await runJson('config', 'show'));
     expect(cfg.storage.basePath).toBe(store);
+    expect((await run('config', 'show')).stdout).toMatch(new RegExp(`^storage\\.basePath +${store}$`, 'm'));
     const summary = parse(await runJson('config', 'show', '--summary'));
     expect(typeof summary).toBe('object');
     await expectUsage(['config', 'show', '--bogus'], /unknown option/);

@@ -8,6 +8,17 @@ import { CliError } from '../cli/errors.js';
 import { messagesText, sessionsTable, shortTime } from '../cli/render.js';
 import { renderPairs, renderTable } from '../cli/table.js';
 
+/** Nested settings as dotted keys (`storage.basePath`); arrays and empty objects stay inline JSON. */
+function flatten(obj: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
+      out.push(...flatten(v as Record<string, unknown>, `${prefix}${k}.`));
+    } else out.push([prefix + k, v]);
+  }
+  return out;
+}
+
 export function registerStoreCommands(program: Command, state: RunState): void {
   program
     .command('init')
@@ -27,14 +38,18 @@ export function registerStoreCommands(program: Command, state: RunState): void {
   const config = program.command('config').description('show or validate the effective configuration');
   config
     .command('show')
-    .description('print the effective configuration (defaults, preset, file, CHATDB_* env, --data)')
+    .description(
+      'print the effective configuration (defaults, preset, file, CHATDB_* env, --data) as dotted keys',
+    )
     .option('--summary', 'only the summary fields')
     .action(
       action<{ summary?: boolean }>(state, async (ctx, _args, opts) => {
         const cfg = ctx.loadConfig();
         const summary = configSummary(cfg) as unknown as Record<string, unknown>;
         ctx.result(opts.summary ? summary : cfg, () =>
-          opts.summary ? renderPairs(Object.entries(summary)) : JSON.stringify(cfg, null, 2),
+          renderPairs(
+            opts.summary ? Object.entries(summary) : flatten(cfg as unknown as Record<string, unknown>),
+          ),
         );
       }),
     );
