@@ -58,22 +58,3 @@ export class HookDispatcher {
     );
   }
 }
-
-/** Times an operation and logs it at debug level when it is slow (never with content). */
-export async function timed<T>(
-  core: Core,
-  op: string,
-  fields: Record<string, unknown>,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const start = performance.now();
-  try {
-    return await fn();
-  } finally {
-    const ms = performance.now() - start;
-    if (ms >= SLOW_OP_MS)
-      core.logger.debug({ op, ms: Math.round(ms * 10) / 10, ...fields }, 'slow operation');
-  }
-}
-
-export const SLOW_OP_MS = 100;

@@ -1,6 +1,5 @@
 /** Users: profiles at users/<u>/profile.json; every other key of the profile is kept. */
 import {
-  FFValidationError,
   isValidUserId,
   parseOrThrow,
   type UserProfile,
@@ -114,11 +113,5 @@ export class UserService {
     }
     await this.core.storage.delete(keys.userRoot(userId));
     this.core.index.drop(userId);
-  }
-}
-
-export function assertProfileInput(value: unknown): void {
-  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    throw new FFValidationError([{ path: 'profile', message: 'must be an object' }]);
   }
 }
