@@ -3,7 +3,7 @@
  * through the manager, keeping every id. Malformed lines and files are skipped and reported; nothing
  * in a report ever quotes file contents. Re-running on the same directory adds nothing twice.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FFError, FFValidationError, SAFE_ID_PATTERN, USER_ID_PATTERN } from '@ffdb/core-types';
 import {
@@ -26,11 +26,9 @@ import { assertTimeZone } from './naive-time.js';
 import { type PythonImportReport, ReportBuilder } from './report.js';
 import { type ScannedSession, type ScannedUser, isFile, listFiles, scanPythonStore } from './scan-layout.js';
 import type { ImportSink } from './sink.js';
-import { type ImportManager, sinkFromManager } from './sink-from-manager.js';
 
 export type { PythonImportReport, SkippedItem, PythonImportCounts } from './report.js';
 export type { ImportSink } from './sink.js';
-export type { ImportManager } from './sink-from-manager.js';
 export { naiveToUtcIso } from './naive-time.js';
 export { scanPythonStore } from './scan-layout.js';
 
@@ -446,11 +444,12 @@ export class PythonImporter {
 }
 
 /**
- * Imports an original Python data directory into `manager`. Called by
- * `FFStorageManager.importFromPython(dir, opts)` and by `ffdb import --from python DIR`.
+ * Imports an original Python data directory into `sink`. FFStorageManager.importFromPython(dir, opts)
+ * calls it with the sink of PythonImportService (service.ts); `ffdb import --from python DIR` goes
+ * through that method.
  */
 export async function importFromPython(
-  manager: ImportManager | ImportSink,
+  sink: ImportSink,
   dir: string,
   opts: PythonImportOptions = {},
 ): Promise<PythonImportReport> {
@@ -468,11 +467,10 @@ export async function importFromPython(
   const root = path.resolve(dir);
   let isDir = false;
   try {
-    isDir = (await import('node:fs')).statSync(root).isDirectory();
+    isDir = statSync(root).isDirectory();
   } catch {
     isDir = false;
   }
   if (!isDir) throw new FFValidationError('is not a readable directory', { path: 'dir' });
-  const sink = 'putSession' in manager ? manager : sinkFromManager(manager);
   return new PythonImporter(sink, root, opts).run();
 }

@@ -1,6 +1,7 @@
 /**
- * Where imported records go. The importer only talks to this interface; `sink-from-manager.ts`
- * implements it with the manager's public methods, so the reading side stays testable on its own.
+ * Where imported records go. The importer only talks to this interface; `service.ts` implements it
+ * with the manager's internal services (which keep ids and timestamps), so the reading side stays
+ * independent of storage.
  */
 import type {
   MappedContext,
