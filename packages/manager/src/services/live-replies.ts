@@ -5,7 +5,8 @@
  * - `begin` appends the message record to the session log at once (so it has its position, `seq`)
  *   with empty `content`, `metadata.streamStatus: 'streaming'` and an owner stamp `stream: { pid, instance }`.
  * - every `write(delta)` appends `{ d, at }` to a per-reply log `…/streams/<messageId>` (durable when it resolves);
- * - `complete()` / `abort()` append `{ end: 'complete' | 'interrupted', at }` to that log.
+ * - `complete()` / `abort()` append `{ end: 'complete' | 'interrupted', at, content }` to that log (the
+ *   whole text again, so reading a finished reply costs one record, not every delta).
  * Readers resolve such a record: content = the deltas joined; status = the end record, or — when there is
  * none — `streaming` while the owner is alive (same process: registered here; another process: its pid
  * answers signal 0) and not idle past `streaming.timeoutSeconds`, else `interrupted`. So a reply whose
@@ -28,6 +29,8 @@ interface DeltaRecord {
   at: string;
   end?: 'complete' | 'interrupted';
   reason?: string;
+  /** The whole text, repeated in the end record so a finished reply is read with one record. */
+  content?: string;
 }
 
 /** Every reply being written by this process, across manager instances. */
@@ -79,6 +82,17 @@ export class ReplyResolver {
     const key = keys.streamLog(userId, sessionId, messageId);
     const cached = this.finished.get(key);
     if (cached) return cached;
+    // A finished reply: its end record carries the whole text.
+    const [last] = await this.core.storage.readLog<DeltaRecord & Record<string, unknown>>(key, {
+      reverse: true,
+      limit: 1,
+    });
+    if (last?.data.end && typeof last.data.content === 'string') {
+      const r: Resolved = { content: last.data.content, status: last.data.end, lastWriteAt: last.data.at };
+      if (last.data.reason) r.reason = last.data.reason;
+      this.remember(key, r);
+      return r;
+    }
     const entries = await this.core.storage.readLog<DeltaRecord & Record<string, unknown>>(key);
     let content = '';
     let end: DeltaRecord | undefined;
@@ -91,11 +105,7 @@ export class ReplyResolver {
     if (end?.end) {
       const r: Resolved = { content, status: end.end, lastWriteAt };
       if (end.reason) r.reason = end.reason;
-      this.finished.set(key, r);
-      if (this.finished.size > FINISHED_CACHE_LIMIT) {
-        const first = this.finished.keys().next().value;
-        if (first !== undefined) this.finished.delete(first);
-      }
+      this.remember(key, r);
       return r;
     }
     return {
@@ -115,6 +125,14 @@ export class ReplyResolver {
     const since = lastWriteAt ?? owner.startedAt;
     const idleMs = this.core.clock.now().getTime() - Date.parse(since);
     return idleMs <= this.core.config.streaming.timeoutSeconds * 1000;
+  }
+
+  private remember(key: string, r: Resolved): void {
+    this.finished.set(key, r);
+    if (this.finished.size > FINISHED_CACHE_LIMIT) {
+      const first = this.finished.keys().next().value;
+      if (first !== undefined) this.finished.delete(first);
+    }
   }
 
   forget(key: string): void {

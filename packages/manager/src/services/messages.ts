@@ -246,7 +246,7 @@ export class MessageService {
     };
     const finish = async (status: 'complete' | 'interrupted', reason?: string): Promise<StoredMessage> => {
       finished = true;
-      const end: Record<string, unknown> = { end: status, at: core.now() };
+      const end: Record<string, unknown> = { end: status, at: core.now(), content };
       if (reason) end.reason = reason;
       try {
         await core.storage.append(streamKey, [end]);
