@@ -72,7 +72,9 @@ interface Tail {
 
 interface AppendRequest {
   key: string;
-  recs: Buffer[];
+  /** JSON texts of the records and their UTF-8 byte lengths. */
+  recs: string[];
+  lens: number[];
   bytes: number;
   resolve: (r: LogAppendResult) => void;
   reject: (e: unknown) => void;
@@ -572,7 +574,8 @@ export class FsStorageBackend implements StorageBackend {
     const k = checkKey(log, 'log');
     if (!Array.isArray(records))
       throw new FFValidationError([{ path: 'records', message: 'records must be an array' }]);
-    const recs: Buffer[] = new Array(records.length);
+    const recs: string[] = new Array(records.length);
+    const lens: number[] = new Array(records.length);
     let bytes = 0;
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
@@ -587,9 +590,10 @@ export class FsStorageBackend implements StorageBackend {
           { path: `records.${i}`, message: 'a record must be JSON-serialisable' },
         ]);
       }
-      const b = Buffer.from(json, 'utf8');
-      recs[i] = b;
-      bytes += b.length;
+      const len = Buffer.byteLength(json, 'utf8');
+      recs[i] = json;
+      lens[i] = len;
+      bytes += len;
     }
     if (bytes > MAX_COMMIT_BYTES) {
       throw new FFValidationError([{ path: 'records', message: 'batch too large', limit: MAX_COMMIT_BYTES }]);
@@ -600,7 +604,7 @@ export class FsStorageBackend implements StorageBackend {
       return { firstSeq: this.countOf(k), count: 0 };
     }
     return new Promise<LogAppendResult>((resolve, reject) => {
-      this.queue.push({ key: k, recs, bytes, resolve, reject });
+      this.queue.push({ key: k, recs, lens, bytes, resolve, reject });
       this.kick();
     });
   }
@@ -652,7 +656,7 @@ export class FsStorageBackend implements StorageBackend {
     for (const req of batch) {
       const firstSeq = next.get(req.key) ?? this.countOf(req.key);
       next.set(req.key, firstSeq + req.recs.length);
-      const f = encodeAppend(wal.gen, req.key, firstSeq, req.recs);
+      const f = encodeAppend(wal.gen, req.key, firstSeq, req.recs, req.lens);
       frames.push(f);
       total += f.length;
       results.push({ firstSeq, count: req.recs.length });
@@ -676,7 +680,12 @@ export class FsStorageBackend implements StorageBackend {
     } finally {
       this.committing = false;
     }
-    this.catchUp();
+    // We hold the writer lock, so nothing else was written: apply our own frames without re-reading them.
+    wal.offset = at + total;
+    for (const [i, req] of batch.entries()) {
+      const firstSeq = (results[i] as LogAppendResult).firstSeq;
+      this.applyFrame({ type: 'append', key: req.key, firstSeq, recs: req.recs, bytes: req.bytes });
+    }
     if (this.options.durability === 'batch') this.scheduleBatchSync();
     return results;
   }

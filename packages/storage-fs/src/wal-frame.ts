@@ -26,21 +26,34 @@ function frame(gen: number, type: number, payload: Buffer): Buffer {
   return out;
 }
 
-/** An append batch: `[u16 keyLen][key][f64 firstSeq][u32 count]` then `[u32 len][json]` per record. */
-export function encodeAppend(gen: number, key: string, firstSeq: number, recs: readonly Buffer[]): Buffer {
-  const k = Buffer.from(key, 'utf8');
-  let size = 2 + k.length + 8 + 4;
-  for (const r of recs) size += 4 + r.length;
-  const p = Buffer.allocUnsafe(size);
-  let o = p.writeUInt16LE(k.length, 0);
-  o += k.copy(p, o);
-  o = p.writeDoubleLE(firstSeq, o);
-  o = p.writeUInt32LE(recs.length, o);
-  for (const r of recs) {
-    o = p.writeUInt32LE(r.length, o);
-    o += r.copy(p, o);
+/**
+ * An append batch: `[u16 keyLen][key][f64 firstSeq][u32 count]` then `[u32 len][json]` per record.
+ * Records are given as JSON texts with their UTF-8 byte lengths and written straight into the frame.
+ */
+export function encodeAppend(
+  gen: number,
+  key: string,
+  firstSeq: number,
+  recs: readonly string[],
+  lens: readonly number[],
+): Buffer {
+  const keyLen = Buffer.byteLength(key, 'utf8');
+  let size = 2 + keyLen + 8 + 4;
+  for (const l of lens) size += 4 + l;
+  const out = Buffer.allocUnsafe(FRAME_HEADER + size);
+  out.writeUInt32LE(size, 0);
+  out.writeUInt32LE(gen >>> 0, 8);
+  out.writeUInt8(FrameType.Append, 12);
+  let o = out.writeUInt16LE(keyLen, FRAME_HEADER);
+  o += out.write(key, o, 'utf8');
+  o = out.writeDoubleLE(firstSeq, o);
+  o = out.writeUInt32LE(recs.length, o);
+  for (let i = 0; i < recs.length; i++) {
+    o = out.writeUInt32LE(lens[i] as number, o);
+    o += out.write(recs[i] as string, o, 'utf8');
   }
-  return frame(gen, FrameType.Append, p);
+  out.writeUInt32LE(crc32(out.subarray(8)), 4);
+  return out;
 }
 
 function encodeText(gen: number, type: number, text: string): Buffer {

@@ -22,11 +22,12 @@ describe('crc32', () => {
 });
 
 describe('WAL frames', () => {
-  const recs = [Buffer.from('{"a":1}'), Buffer.from('{"b":"ü"}')];
+  const recs = ['{"a":1}', '{"b":"ü"}'];
+  const lens = recs.map((r) => Buffer.byteLength(r));
 
   it('round-trips append, delete and end frames', () => {
     const buf = Buffer.concat([
-      encodeAppend(7, 'u/s/log', 41, recs),
+      encodeAppend(7, 'u/s/log', 41, recs, lens),
       encodeDelete(7, 'u/x'),
       encodeEnd(7, 8),
     ]);
@@ -47,7 +48,7 @@ describe('WAL frames', () => {
   });
 
   it('rejects a flipped bit, another generation, and reports torn and zero regions', () => {
-    const f = encodeAppend(3, 'log', 0, recs);
+    const f = encodeAppend(3, 'log', 0, recs, lens);
     const flipped = Buffer.from(f);
     flipped[flipped.length - 2] = (flipped[flipped.length - 2] as number) ^ 0x10;
     expect(checkFrame(flipped, 0, 3).kind).toBe('bad');
