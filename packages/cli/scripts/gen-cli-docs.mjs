@@ -40,6 +40,29 @@ installed from npm, the binary is \`ffdb\`.
 - **Chat**: \`ffdb chat\` answers through an OpenAI-compatible endpoint when \`--llm-url\` or
   \`CHATDB_LLM_BASE_URL\` is set (\`CHATDB_LLM_API_KEY\`, \`CHATDB_LLM_MODEL\`), otherwise with a small local
   responder that answers from your own history through full-text search.
+
+## Migrating from the Python original
+
+\`ffdb import --from python DIR [--timezone ZONE]\` reads a data directory of the Python Flatfile Chat
+Database and writes it into the store, keeping every id:
+
+- **Layouts**: \`users/<user>/profile.json\`, \`users/<user>/<session_id>/\` with \`session.json\`, \`messages.jsonl\`,
+  \`situational_context.json\`, \`context_history/context_*.json\` and \`documents/metadata.json\` plus the document
+  bytes; \`users/<user>/personas/*.json\`; \`personas_global/*.json\` (plain and rich persona files);
+  \`panel_sessions/<panel_id>/\` with \`panel.json\`, \`messages.jsonl\`, \`personas/\` and \`insights/\`. The older
+  layout without the \`users/\` level (\`<base>/<user>/<session_id>/\`) is read too.
+- **Keys**: snake_case keys become camelCase; the older \`id\` keys become \`messageId\` / \`sessionId\`; keys a
+  record has no field for are kept (profile extras at the top level, message extras in \`metadata\`). Session ids
+  with or without the microsecond suffix (\`chat_session_20250722_175402\`) are kept as they are.
+- **Time**: the original wrote naive local time. It is read in \`--timezone\` (an IANA name such as
+  \`Europe/Berlin\`) or else in the zone of the importing process (\`TZ\`), and stored as UTC with \`Z\` at
+  millisecond precision.
+- **Skipped and reported** (counts and the first 50 with their reason, never file contents): malformed JSON
+  lines and files, messages with an empty role or content, duplicate message ids, documents whose bytes are
+  missing, \`<session>.backup_*\` directories, per-persona copies \`<persona>_messages.jsonl\`, invalid ids, and
+  the original's vector files (re-embed with \`ffdb doc process\`).
+- **Re-running** adds nothing twice: what exists is counted under \`existing\`. An import stopped with Ctrl-C
+  can simply be run again. The search index is rebuilt at the end.
 `;
 
 /** Every command in definition order, depth first. */

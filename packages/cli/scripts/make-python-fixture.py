@@ -91,6 +91,17 @@ write_json('users/alice/personas/study_buddy.json', {
     'updated_at': '2025-08-01T08:00:00.000000', 'is_global': False, 'owner_id': 'alice', 'metadata': {},
 })
 
+# The original kept vectors in users/default/sessions/<sid>/vectors/ (never under the real user).
+V = 'users/default/sessions/chat_session_20250801_091243_704359/vectors'
+write_lines(V + '/vector_index.jsonl', [
+    {'chunk_id': '801ce057_python_guide.md_chunk_0', 'vector_index': 0, 'document_id': '801ce057_python_guide.md',
+     'session_id': 'chat_session_20250801_091243_704359', 'chunk_text': '# Python guide',
+     'chunk_metadata': {'position': 0, 'total_chunks': 1, 'char_count': 14, 'word_count': 3},
+     'embedding_metadata': {'provider': 'nomic-ai', 'model': 'nomic-embed-text-v1.5', 'dimensions': 4,
+                            'normalized': True, 'timestamp': '2025-08-01T09:14:31.000000'}},
+])
+write_bytes(V + '/embeddings.npy', b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (1, 4), }" + b' ' * 53 + b'\n' + b'\x00' * 32)
+
 # --- bob: older snapshot keys (`id`), session id without microseconds, a backup dir ----------------
 write_json('users/bob/profile.json', {
     'user_id': 'bob', 'username': 'bob', 'created_at': '2025-07-22T17:50:00', 'updated_at': '2025-07-22T17:50:00',

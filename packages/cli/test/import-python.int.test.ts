@@ -56,8 +56,9 @@ describe('importFromPython', () => {
       'users/bob/chat_session_20250722_175402.backup_20250723_101010':
         'not a session directory (backup or vector data)',
       'panel_sessions/panel_20250801_100000_123456/messages.jsonl:3': 'malformed JSON line',
+      'users/default': 'no profile.json and no sessions (vector data is not imported)',
     });
-    expect(report.skippedCount).toBe(6);
+    expect(report.skippedCount).toBe(7);
     // A report never quotes file contents.
     expect(JSON.stringify(report)).not.toContain('cut off');
   });
@@ -352,7 +353,7 @@ describe('ffdb import --from python', () => {
     const human = await ffdb(['--data', store, 'import', '--from', 'python', '--timezone', 'UTC', FIXTURE]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/messages\s+0\s+7/);
-    expect(human.stdout).toContain('Skipped 6:');
+    expect(human.stdout).toContain('Skipped 7:');
     const bad = await ffdb([
       '--data',
       store,

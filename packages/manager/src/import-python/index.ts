@@ -198,10 +198,16 @@ export class PythonImporter {
       this.done += 1 + user.sessions.length;
       return;
     }
+    const profileFile = path.join(userDir, 'profile.json');
+    if (!isFile(profileFile) && user.sessions.length === 0) {
+      // e.g. the original's `users/default/sessions/<sid>/vectors/` tree: no user to import.
+      this.report.skip(this.rel(userDir), 'no profile.json and no sessions (vector data is not imported)');
+      this.done += 1;
+      return;
+    }
     this.userIds.add(user.userId);
     for (const ignored of user.ignored)
       this.report.skip(ignored, 'not a session directory (backup or vector data)');
-    const profileFile = path.join(userDir, 'profile.json');
     let profileRec: Json = {};
     if (isFile(profileFile)) {
       const read = readJson(profileFile);
