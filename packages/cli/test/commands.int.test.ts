@@ -106,6 +106,14 @@ describe('init and config', () => {
     expect(ko.code).toBe(1);
     const paths = parse(ko).issues.map((i: { path: string }) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['storage.maxMessageSizeBytes', 'locking.timeoutSeconds']));
+    // Any command refuses an invalid --config with one line naming the fields.
+    const [badConfig, noConfig] = await Promise.all([
+      ffdb(['--data', store, '--config', bad, 'user', 'list']),
+      ffdb(['--data', store, '--config', path.join(tmp.dir, 'nope.json'), 'user', 'list']),
+    ]);
+    expect(badConfig.code).toBe(1);
+    expect(errorLine(badConfig)).toMatch(/storage\.maxMessageSizeBytes.*locking\.timeoutSeconds/);
+    expect(errorLine(noConfig)).toMatch(/config file not found/);
     const absent = await run('config', 'validate', path.join(tmp.dir, 'nope.json'));
     expect(absent.code).toBe(1);
     expect(errorLine(absent)).toMatch(/not found/);
