@@ -824,7 +824,8 @@ export class FFStorageManager {
   }
 
   async cleanupOldData(opts: { olderThanDays: number; dryRun?: boolean }): Promise<Record<string, unknown>> {
-    return (await this.ready()).maintenance.cleanupOldData(opts);
+    // Through deleteSession, so the features (search index, vectors) forget the removed sessions too.
+    return (await this.ready()).maintenance.cleanupOldData(opts, (u, s) => this.deleteSession(u, s));
   }
 
   /** Writes a portable bundle directory (docs/guide.md "Export and import"). */

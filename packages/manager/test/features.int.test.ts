@@ -34,6 +34,13 @@ describe('features through the manager (real packages)', () => {
     expect((await again.searchMessages('alice', 'zebra')).length).toBeGreaterThanOrEqual(1);
     expect(await again.deleteUser('alice', { force: true })).toBe(true);
     expect(await again.searchMessages('alice', 'zebra')).toEqual([]);
+    // cleanupOldData goes through deleteSession: nothing stays searchable.
+    const old = await again.createSession('carol', 'old');
+    await again.addMessage('carol', old, { role: 'user', content: 'ancient pterodactyl notes' });
+    expect((await again.searchMessages('carol', 'pterodactyl')).length).toBe(1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await again.cleanupOldData({ olderThanDays: 0 })).toMatchObject({ sessionsDeleted: 1 });
+    expect(await again.searchMessages('carol', 'pterodactyl')).toEqual([]);
     // Personas are reachable through the same seam.
     expect(await again.savePersona('critic', { name: 'Critic', description: 'Finds flaws' })).toBe(true);
     expect((await again.getPersona('critic'))?.name).toBe('Critic');
