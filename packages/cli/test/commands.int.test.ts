@@ -409,3 +409,86 @@ describe('maintenance', () => {
     ]);
   });
 });
+
+describe('every command', () => {
+  const sid = 'chat_session_20250101_000000_000000';
+  const file = path.join(tmp.dir, 'any.txt');
+  writeFileSync(file, 'x');
+
+  it('refuses a data directory without a store (one line, exit 1, nothing created)', async () => {
+    const commands = [
+      ['user', 'add', 'u'],
+      ['user', 'list'],
+      ['user', 'show', 'u'],
+      ['user', 'delete', 'u'],
+      ['session', 'new', 'u'],
+      ['session', 'list', 'u'],
+      ['session', 'show', 'u', sid],
+      ['session', 'delete', 'u', sid],
+      ['msg', 'add', 'u', sid, 'hi'],
+      ['msg', 'list', 'u', sid],
+      ['msg', 'tail', 'u', sid],
+      ['doc', 'add', 'u', sid, file],
+      ['doc', 'list', 'u', sid],
+      ['doc', 'get', 'u', sid, 'deadbeef_x.txt'],
+      ['doc', 'process', 'u', sid, file],
+      ['search', 'u', 'q'],
+      ['stats'],
+      ['export', path.join(tmp.dir, 'never')],
+      ['verify'],
+      ['compact'],
+      ['reindex'],
+      ['chat', '--user', 'u'],
+    ];
+    const results = await Promise.all(commands.map((c) => ffdb(['--data', missing, ...c])));
+    results.forEach((r, i) => {
+      expect(r.code, commands[i]!.join(' ')).toBe(1);
+      expect(errorLine(r)).toMatch(/^ffdb: error: no ffdb store at /);
+    });
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('rejects a bad argument with one line and exit 2', async () => {
+    const commands = [
+      ['init', 'x'],
+      ['config', 'show', 'x'],
+      ['config', 'validate', 'a', 'b'],
+      ['user', 'add'],
+      ['user', 'list', '--offset', '-1'],
+      ['user', 'show'],
+      ['user', 'delete'],
+      ['session', 'new'],
+      ['session', 'list', 'alice', '--limit', 'x'],
+      ['session', 'show', 'alice'],
+      ['session', 'delete', 'alice'],
+      ['msg', 'add', 'alice', sid],
+      ['msg', 'list', 'alice', sid, '--offset', 'x'],
+      ['msg', 'tail', 'alice', sid, '-n', 'x'],
+      ['doc', 'add', 'alice', sid],
+      ['doc', 'list', 'alice'],
+      ['doc', 'get', 'alice', sid],
+      ['doc', 'process', 'alice', sid],
+      ['search', 'alice'],
+      ['stats', 'a', 'b', 'c'],
+      ['export'],
+      ['import'],
+      ['verify', 'x'],
+      ['compact', 'x'],
+      ['reindex', '--user'],
+      ['chat', '--session'],
+      ['demo', 'x'],
+    ];
+    const results = await Promise.all(commands.map((c) => ffdb(['--data', store, ...c])));
+    results.forEach((r, i) => {
+      expect(r.code, `${commands[i]!.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(errorLine(r)).toMatch(/^ffdb: error: .* \(see --help\)$/);
+    });
+  });
+
+  it('works without a store where none is needed', async () => {
+    const r = await ffdb(['--data', missing, '--json', 'config', 'show']);
+    expect(r.code).toBe(0);
+    expect(parse(r).storage.basePath).toBe(missing);
+  });
+});
