@@ -432,7 +432,7 @@ export class FsStorageBackend implements StorageBackend {
     if (this.hasTailsUnder(k)) return true;
     const st = await this.lstat(this.layout.blob(k));
     if (st?.isFile()) return true;
-    if (st?.isDirectory() && (await this.hasVisibleContent(this.layout.blob(k)))) return true;
+    if (st?.isDirectory() && (await this.hasEntries(this.layout.blob(k)))) return true;
     return (await this.lstat(this.layout.logDir(k)))?.isDirectory() ?? false;
   }
 
@@ -546,6 +546,15 @@ export class FsStorageBackend implements StorageBackend {
   private isInternalEntry(relDir: string, name: string): boolean {
     if (relDir === '' && (name === INTERNAL_DIR || name === FORMAT_FILE)) return true;
     return name.startsWith(TMP_PREFIX) || name.endsWith(LOG_SUFFIX);
+  }
+
+  /** A prefix exists when its directory holds anything but temp files (blobs, logs, sub-trees). */
+  private async hasEntries(dir: string): Promise<boolean> {
+    try {
+      return (await fsp.readdir(dir)).some((n) => !n.startsWith(TMP_PREFIX));
+    } catch {
+      return false;
+    }
   }
 
   private async hasVisibleContent(dir: string): Promise<boolean> {
@@ -894,6 +903,7 @@ export class FsStorageBackend implements StorageBackend {
     for (const k of [...this.tails.keys()]) if (under(k)) this.tails.delete(k);
     this.views.deleteWhere(under);
     this.fds.dropUnder(this.layout.blob(prefix));
+    this.segments.forget(this.layout.blob(prefix));
   }
 
   private switchGen(nextGen: number): void {

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock, Codec, Compressor, Logger } from '@ffdb/core-types';
-import { scanBackward, scanFile, type ScannedLine, encodeLine } from './active-segment.js';
+import { type ScannedLine, encodeLine, scanBackward, scanBuffer, scanFile } from './active-segment.js';
 import { FILE_MODE, mkdirpSync, readExactSync, writeAllSync, writeFileAtomicSync } from './atomic-file.js';
 import type { FdCache } from './fd-cache.js';
 import { TMP_PREFIX, activeSegmentName, parseSegmentName, sealedSegmentName } from './layout.js';
-import type { Lru } from './lru.js';
+import { Lru } from './lru.js';
 import { type SealedFooter, blockFor, encodeSealed, readBlock, readFooter } from './sealed-segment.js';
 import { osCode } from './io-errors.js';
 
@@ -40,6 +40,25 @@ export interface CorruptRange {
   file: string;
   detail: string;
   seq?: number;
+}
+
+/** Valid lines of an active segment: seq, start and end offset (sorted by seq). */
+interface LineIndex {
+  completeEnd: number;
+  seqs: number[];
+  offs: number[];
+  ends: number[];
+}
+
+function lowerBound(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((a[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface SegmentStoreDeps {
@@ -128,6 +147,31 @@ export class SegmentStore {
     return out;
   }
 
+  private readonly lineIndexes = new Lru<string, LineIndex>(64);
+
+  private lineIndex(file: string, fd: number, size: number): LineIndex {
+    let idx = this.lineIndexes.get(file);
+    if (!idx || idx.completeEnd > size) {
+      idx = { completeEnd: 0, seqs: [], offs: [], ends: [] };
+      this.lineIndexes.set(file, idx);
+    }
+    if (idx.completeEnd < size) {
+      const scan = scanBuffer(readExactSync(fd, size - idx.completeEnd, idx.completeEnd), idx.completeEnd);
+      for (const l of scan.lines) {
+        idx.seqs.push(l.seq);
+        idx.offs.push(l.offset);
+        idx.ends.push(l.end);
+      }
+      idx.completeEnd = scan.completeEnd;
+    }
+    return idx;
+  }
+
+  /** Drops cached line indexes of files under `dir` (a log was deleted or cut). */
+  forget(dir: string): void {
+    this.lineIndexes.deleteWhere((k) => k.startsWith(dir));
+  }
+
   footer(file: string): SealedFooter {
     let f = this.d.footers.get(file);
     if (!f) {
@@ -205,9 +249,22 @@ export class SegmentStore {
       lines = back.lines.reverse();
       corrupt = back.corrupt;
     } else {
-      const scan = scanFile(fd);
-      lines = scan.lines;
-      corrupt = scan.corrupt;
+      // Far from the end: a line index of the segment (built once, extended as it grows) gives
+      // the byte range to read.
+      const idx = this.lineIndex(file, fd, size);
+      const i = lowerBound(idx.seqs, lo);
+      let j = lowerBound(idx.seqs, hi + 1) - 1;
+      if (i > j || i >= idx.seqs.length) {
+        lines = [];
+        corrupt = [];
+      } else {
+        j = Math.min(j, idx.seqs.length - 1);
+        const from = idx.offs[i] as number;
+        const to = idx.ends[j] as number;
+        const scan = scanBuffer(readExactSync(fd, to - from, from), from);
+        lines = scan.lines;
+        corrupt = scan.corrupt;
+      }
     }
     for (const c of corrupt) onCorrupt({ file, detail: `damaged line at byte ${c.offset}` });
     for (const l of lines) {
@@ -266,6 +323,7 @@ export class SegmentStore {
         // A torn tail from a crash during an earlier checkpoint: cut it before appending.
         this.d.logger.warn({ file: last.name, bytes: size - view.activeValidEnd }, 'cut torn segment tail');
         fs.ftruncateSync(fd, view.activeValidEnd);
+        this.lineIndexes.delete(file);
         size = view.activeValidEnd;
         this.d.fds.drop(file);
       }

@@ -188,6 +188,41 @@ describe('logs across WAL, active and sealed segments', () => {
     expect((await store.verify()).issues).toEqual([]);
   });
 
+  it('pages through a large active segment by its line index, also while it grows', async () => {
+    const { store } = await fresh();
+    for (let i = 0; i < 1200; i += 100)
+      await store.append(
+        'big/log',
+        Array.from({ length: 100 }, (_, j) => message(i + j)),
+      );
+    await store.checkpoint();
+    for (let round = 0; round < 3; round++) {
+      for (const from of [0, 17, 400, 999]) {
+        const page = await store.readLog('big/log', { fromSeq: from, limit: 25 });
+        expect(page.map((e) => e.data)).toEqual(Array.from({ length: 25 }, (_, k) => message(from + k)));
+      }
+      const n = await store.countLog('big/log');
+      await store.append(
+        'big/log',
+        Array.from({ length: 50 }, (_, j) => message(n + j)),
+      );
+      await store.checkpoint();
+    }
+    expect((await store.readLog('big/log', { fromSeq: 1200, limit: 150 })).map((e) => e.data)).toEqual(
+      Array.from({ length: 150 }, (_, k) => message(1200 + k)),
+    );
+  });
+
+  it('reports a prefix that only holds a checkpointed log as existing', async () => {
+    const { store } = await fresh();
+    await store.append('only/logs/here', [{ a: 1 }]);
+    await store.checkpoint();
+    expect(await store.exists('only')).toBe(true);
+    expect(await store.exists('only/logs')).toBe(true);
+    expect(await store.exists('only/logs/here')).toBe(true);
+    expect(await store.exists('only/logs/her')).toBe(false);
+  });
+
   it('keeps the active segment human-readable: one JSON record per line after the framing', async () => {
     const { store, dir } = await fresh();
     await store.append('u/log', [
