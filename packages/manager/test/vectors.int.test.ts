@@ -124,6 +124,8 @@ describe('vector feature (manager, storage-fs)', () => {
     expect(stats.storageSizeBytes).toBeGreaterThan(0);
 
     expect(await m.deleteDocument('alice', sid, pdf.documentId)).toBe(true);
+    const ftsAfter = await m.advancedSearch({ query: 'knead dough', userId: 'alice', includeMessages: false, includeDocuments: true });
+    expect(ftsAfter.map((r) => r.id)).not.toContain(pdf.documentId);
     expect(
       (await m.vectorSearch('alice', 'baking bread with yeast', { threshold: 0, topK: 10 })).map(
         (h) => h.metadata.documentId,
