@@ -16,6 +16,9 @@ export interface EngineFigures {
   loopMax: number;
   one: LatencySummary;
   three: LatencySummary;
+  /** Process CPU time per query (excludes time the process waited for a core). */
+  oneCpu: LatencySummary;
+  threeCpu: LatencySummary;
   prefix: LatencySummary;
   filtered: LatencySummary;
   hitsOne: number;
@@ -30,6 +33,9 @@ export interface EngineFigures {
   diskMb: number;
   extra: Record<string, unknown>;
 }
+
+/** Offsets into the user sequence of the 1-term, 3-term, prefix and filtered query sets. */
+export const QUERY_SET_OFFSETS = [0, 1000, 2000, 3000] as const;
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -114,6 +120,8 @@ export async function measureEngine(
     loopMax: loop.max / 1e6,
     one: one.lat,
     three: three.lat,
+    oneCpu: one.cpu,
+    threeCpu: three.cpu,
     prefix: prefix.lat,
     filtered: filtered.lat,
     hitsOne: one.hits,
@@ -138,6 +146,7 @@ export const FIGURE_COLUMNS = [
   'loop delay p99 / max ms',
   '1-term p50 / p99 ms',
   '3-term AND p50 / p99 ms',
+  'CPU ms/query p50 / p99 1-term; 3-term',
   'prefix p50 / p99 ms',
   'role+time p50 / p99 ms',
   'avg hits 1t / 3t (top 10)',
@@ -154,6 +163,7 @@ export function figureRow(x: EngineFigures): (string | number)[] {
     `${f(x.loopP99, 1)} / ${f(x.loopMax, 1)}`,
     lat(x.one),
     lat(x.three),
+    `${lat(x.oneCpu)}; ${lat(x.threeCpu)}`,
     lat(x.prefix),
     lat(x.filtered),
     `${f(x.hitsOne, 1)} / ${f(x.hitsThree, 1)}`,
