@@ -58,6 +58,8 @@ interface UserFold {
  * longer catch-up, and one whose `upto` is beyond the log (user deleted and recreated) is ignored.
  */
 const SNAPSHOT_EVERY = 2000;
+/** Touch events of a user are appended at most this often (see `schedule`). */
+const TOUCH_DELAY_MS = 50;
 /** Users whose folds stay in memory. */
 const MAX_CACHED_USERS = 1000;
 
@@ -72,6 +74,7 @@ export class SessionIndex {
   /** Touches not yet appended, per user: sessionId -> latest time (coalesced into one append). */
   private readonly pendingTouches = new Map<string, Map<string, string>>();
   private readonly inflight = new Map<string, Promise<void>>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly storage: StorageBackend,
@@ -262,36 +265,59 @@ export class SessionIndex {
     }
     const prev = pending.get(sessionId);
     pending.set(sessionId, prev ? later(prev, at) : at);
+    this.schedule(userId);
+  }
+
+  /**
+   * At most one touch append per user per TOUCH_DELAY_MS: a durable append competes with the message
+   * appends for the disk, so a busy session must not pay two syncs per message. The timer is unref'd and
+   * `flush` (close, deleteUser) drains at once, so nothing waits on it (fake timers included).
+   */
+  private schedule(userId: string): void {
+    if (this.timers.has(userId) || this.inflight.has(userId)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(userId);
+      this.kick(userId);
+    }, TOUCH_DELAY_MS);
+    timer.unref?.();
+    this.timers.set(userId, timer);
+  }
+
+  private kick(userId: string): void {
     if (!this.inflight.has(userId)) this.inflight.set(userId, this.drain(userId));
   }
 
   private async drain(userId: string): Promise<void> {
     try {
-      // No timer (fake timers in a caller's tests must not stall close()): touches that arrive while an
-      // append is in flight are coalesced into the next one.
-      await Promise.resolve();
-      for (;;) {
-        const pending = this.pendingTouches.get(userId);
-        if (!pending || pending.size === 0) break;
-        this.pendingTouches.delete(userId);
-        const events: IndexEvent[] = [...pending].map(([s, at]) => ({ op: 'touch', s, at }));
-        try {
-          await this.storage.append(
-            keys.sessionIndex(userId),
-            events as unknown as Record<string, unknown>[],
-          );
-        } catch (error) {
-          this.onError(error);
-        }
+      const pending = this.pendingTouches.get(userId);
+      if (!pending || pending.size === 0) return;
+      this.pendingTouches.delete(userId);
+      const events: IndexEvent[] = [...pending].map(([s, at]) => ({ op: 'touch', s, at }));
+      try {
+        await this.storage.append(keys.sessionIndex(userId), events as unknown as Record<string, unknown>[]);
+      } catch (error) {
+        this.onError(error);
       }
     } finally {
       this.inflight.delete(userId);
+      // Touches that arrived meanwhile wait for the next window.
+      if (this.pendingTouches.get(userId)?.size) this.schedule(userId);
     }
   }
 
-  /** Waits until every pending touch (of one user, or all) is appended. */
+  /** Appends every pending touch (of one user, or all) now and waits for it. */
   async flush(userId?: string): Promise<void> {
     for (;;) {
+      const users =
+        userId === undefined
+          ? [...new Set([...this.timers.keys(), ...this.pendingTouches.keys()])]
+          : [userId];
+      for (const u of users) {
+        const t = this.timers.get(u);
+        if (t) clearTimeout(t);
+        this.timers.delete(u);
+        if (this.pendingTouches.get(u)?.size) this.kick(u);
+      }
       const waits =
         userId === undefined ? [...this.inflight.values()] : [this.inflight.get(userId)].filter(Boolean);
       if (waits.length === 0) return;
