@@ -51,16 +51,20 @@ async function timed(
   n: number,
   warmup: number,
   run: (i: number) => Promise<number>,
-): Promise<{ lat: LatencySummary; hits: number }> {
+): Promise<{ lat: LatencySummary; cpu: LatencySummary; hits: number }> {
   for (let i = 0; i < warmup; i++) await run(i);
   const lat: number[] = [];
+  const cpu: number[] = [];
   let hits = 0;
   for (let i = 0; i < n; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     hits += await run(i);
     lat.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000);
   }
-  return { lat: summarize(lat), hits: hits / Math.max(1, n) };
+  return { lat: summarize(lat), cpu: summarize(cpu), hits: hits / Math.max(1, n) };
 }
 
 /**
