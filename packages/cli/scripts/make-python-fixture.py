@@ -91,6 +91,18 @@ write_json('users/alice/personas/study_buddy.json', {
     'updated_at': '2025-08-01T08:00:00.000000', 'is_global': False, 'owner_id': 'alice', 'metadata': {},
 })
 
+# A panel chat session of the chat app: no session.json, one messages.jsonl plus a copy per persona.
+PS = 'users/alice/panel_session_1a2b3c4d'
+panel_lines = [
+    {'role': 'user', 'content': 'What should we call the database?', 'message_id': 'msg_ps0000000001',
+     'timestamp': '2025-08-02T11:00:00.000000', 'attachments': [], 'metadata': {'conversation_entry': 1}},
+    {'role': 'technical_expert', 'content': 'Something short, like ffdb.', 'message_id': 'msg_ps0000000002',
+     'timestamp': '2025-08-02T11:00:05.000000', 'attachments': [],
+     'metadata': {'persona': 'technical_expert', 'conversation_entry': 2, 'multimodal': False}},
+]
+write_lines(PS + '/messages.jsonl', panel_lines)
+write_lines(PS + '/technical_expert_messages.jsonl', [panel_lines[1]])
+
 # The original kept vectors in users/default/sessions/<sid>/vectors/ (never under the real user).
 V = 'users/default/sessions/chat_session_20250801_091243_704359/vectors'
 write_lines(V + '/vector_index.jsonl', [

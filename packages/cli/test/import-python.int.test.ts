@@ -32,8 +32,8 @@ describe('importFromPython', () => {
   it('reports what it imported and skipped', () => {
     expect(report.imported).toEqual({
       users: 3,
-      sessions: 3,
-      messages: 7,
+      sessions: 4,
+      messages: 9,
       documents: 1,
       contexts: 1,
       contextSnapshots: 1,
@@ -57,8 +57,10 @@ describe('importFromPython', () => {
         'not a session directory (backup or vector data)',
       'panel_sessions/panel_20250801_100000_123456/messages.jsonl:3': 'malformed JSON line',
       'users/default': 'no profile.json and no sessions (vector data is not imported)',
+      'users/alice/panel_session_1a2b3c4d/technical_expert_messages.jsonl':
+        'per-persona copy of messages.jsonl (the messages are imported once)',
     });
-    expect(report.skippedCount).toBe(7);
+    expect(report.skippedCount).toBe(8);
     // A report never quotes file contents.
     expect(JSON.stringify(report)).not.toContain('cut off');
   });
@@ -156,6 +158,25 @@ describe('importFromPython', () => {
     ]);
     const carol = await m.getAllMessages('carol', C);
     expect(carol.map((x) => x.messageId)).toEqual(['msg_c0ffee000001', 'msg_c0ffee000002']);
+  });
+
+  it("imports the chat app's panel sessions (type from the id, per-persona copies skipped)", async () => {
+    expect(await m.getSession('alice', 'panel_session_1a2b3c4d')).toMatchObject({
+      sessionType: 'panel',
+      title: 'Panel Session',
+      createdAt: '2025-08-02T09:00:00.000Z',
+      updatedAt: '2025-08-02T09:00:05.000Z',
+      messageCount: 2,
+    });
+    const msgs = await m.getAllMessages('alice', 'panel_session_1a2b3c4d');
+    expect(msgs.map((x) => [x.messageId, x.role, x.metadata])).toEqual([
+      ['msg_ps0000000001', 'user', { conversation_entry: 1 }],
+      [
+        'msg_ps0000000002',
+        'technical_expert',
+        { persona: 'technical_expert', conversation_entry: 2, multimodal: false },
+      ],
+    ]);
   });
 
   it('keeps documents: id, record fields and exact bytes; a document without bytes is skipped', async () => {
@@ -318,8 +339,8 @@ describe('importFromPython', () => {
     expect(again.imported).toEqual(Object.fromEntries(Object.keys(again.imported).map((k) => [k, 0])));
     expect(again.existing).toMatchObject({
       users: 3,
-      sessions: 3,
-      messages: 7,
+      sessions: 4,
+      messages: 9,
       documents: 1,
       personas: 3,
       panels: 1,
@@ -346,14 +367,14 @@ describe('ffdb import --from python', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = parse(r);
     expect(out).toMatchObject({ from: 'python', source: FIXTURE });
-    expect(out.report.imported).toMatchObject({ users: 3, sessions: 3, messages: 7 });
+    expect(out.report.imported).toMatchObject({ users: 3, sessions: 4, messages: 9 });
     // New York is UTC-4 in summer.
     const s = parse(await ffdb(['--data', store, '--json', 'session', 'show', 'alice', A]));
     expect(s.session.createdAt).toBe('2025-08-01T13:12:43.704Z');
     const human = await ffdb(['--data', store, 'import', '--from', 'python', '--timezone', 'UTC', FIXTURE]);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(/messages\s+0\s+7/);
-    expect(human.stdout).toContain('Skipped 7:');
+    expect(human.stdout).toMatch(/messages\s+0\s+9/);
+    expect(human.stdout).toContain('Skipped 8:');
     const bad = await ffdb([
       '--data',
       store,

@@ -2,6 +2,7 @@
  * Maps the original's snake_case records (and the older `id` keys) to ffdb's camelCase shapes.
  * Each mapper returns the record or a reason string when the record cannot be imported.
  */
+import { DEFAULT_SESSION_TITLES, FALLBACK_SESSION_TITLE } from '@ffdb/core-types';
 import { naiveToUtcIso } from './naive-time.js';
 
 export type Json = Record<string, unknown>;
@@ -99,13 +100,16 @@ export function sessionTypeFromId(sessionId: string): string {
 }
 
 export function mapSession(rec: Json, dirName: string, userId: string, ctx: TimeCtx): MappedSession {
-  const title = str(rec.title) ?? str(rec.session_name) ?? 'New Chat';
+  const sessionType = str(rec.session_type) ?? sessionTypeFromId(dirName);
+  // No title: the default title of the type, as ffdb gives a new session.
+  const fallback = DEFAULT_SESSION_TITLES[sessionType] ?? FALLBACK_SESSION_TITLE;
+  const title = (str(rec.title) ?? str(rec.session_name) ?? fallback).slice(0, 200) || fallback;
   const count = rec.message_count;
   return {
     sessionId: dirName,
     userId,
-    title: title.slice(0, 200) || 'New Chat',
-    sessionType: str(rec.session_type) ?? sessionTypeFromId(dirName),
+    title,
+    sessionType,
     createdAt: time(rec.created_at, ctx),
     updatedAt: time(rec.updated_at ?? rec.created_at, ctx),
     metadata: obj(rec.metadata),
