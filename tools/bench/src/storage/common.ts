@@ -10,7 +10,6 @@ export function sizes(ctx: BenchContext) {
     b2Writers: 64,
     b2Sessions: 1_000,
     b3Messages: q ? 10_000 : 100_000,
-    b3SqliteMessages: q ? 10_000 : 50_000,
     b3Batch: 100,
     b4Sessions: 10,
     b4PerSession: q ? 2_000 : 10_000,
