@@ -608,6 +608,7 @@ export class FsStorageBackend implements StorageBackend {
       throw new FFValidationError([{ path: 'records', message: 'batch too large', limit: MAX_COMMIT_BYTES }]);
     }
     await this.ready('append', k);
+    if (!this.tails.has(k)) this.checkLogParent(k);
     if (recs.length === 0) {
       this.refresh();
       return { firstSeq: this.countOf(k), count: 0 };
@@ -616,6 +617,19 @@ export class FsStorageBackend implements StorageBackend {
       this.queue.push({ key: k, recs, lens, bytes, resolve, reject });
       this.kick();
     });
+  }
+
+  /** Refuses (before anything is written) a log whose directory could never be created. */
+  private checkLogParent(key: string): void {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(path.dirname(this.layout.logDir(key)), { throwIfNoEntry: false });
+    } catch (err) {
+      throw toStorageError('append', key, err);
+    }
+    if (st && !st.isDirectory()) {
+      throw new FFStorageError('append', key, 'a parent of the log is a file, not a directory (ENOTDIR)');
+    }
   }
 
   private kick(): void {
@@ -938,15 +952,32 @@ export class FsStorageBackend implements StorageBackend {
     }
     const toSync: number[] = [];
     const dirs = new Set<string>();
+    // A log that cannot be written (read-only subtree, a file where its directory should be, …)
+    // must not hold every other log hostage: its records are carried over into the next WAL
+    // generation and the checkpoint reports its error after the others made progress.
+    const failed: { key: string; tail: Tail; error: unknown }[] = [];
     try {
       for (const [key, tail] of this.tails) {
         const dir = this.layout.logDir(key);
-        const r = await guard('checkpoint', key, async () => this.segments.append(dir, tail.base, tail.recs));
+        let r: ReturnType<SegmentStore['append']>;
+        try {
+          r = this.segments.append(dir, tail.base, tail.recs);
+        } catch (err) {
+          const error = toStorageError('checkpoint', key, err);
+          this.logger.warn(
+            { log: key, code: (error as { code?: string }).code },
+            'log not checkpointed; kept in the WAL',
+          );
+          failed.push({ key, tail, error });
+          continue;
+        }
         if (r.fd !== undefined) toSync.push(r.fd);
         if (r.created) dirs.add(dir);
         for (const d of r.newDirs) dirs.add(path.dirname(d));
         this.views.delete(key);
       }
+      if (failed.length > 0 && failed.length === this.tails.size)
+        throw (failed[0] as { error: unknown }).error;
       if (this.durable) {
         await guard('checkpoint', undefined, async () => {
           await runLimited(
@@ -964,7 +995,25 @@ export class FsStorageBackend implements StorageBackend {
     }
     await guard('checkpoint', undefined, async () => {
       const next = WalFile.create(this.layout.walDir, wal.gen + 1, WAL_EXTENT);
+      const carried: WalFrame[] = [];
       try {
+        if (failed.length > 0) {
+          const frames = failed.map(({ key, tail }) => {
+            carried.push({ type: 'append', key, firstSeq: tail.base, recs: tail.recs, bytes: 0 });
+            return encodeAppend(
+              next.gen,
+              key,
+              tail.base,
+              tail.recs,
+              tail.recs.map((r) => Buffer.byteLength(r)),
+            );
+          });
+          const buf = Buffer.concat(frames);
+          next.ensure(buf.length, WAL_EXTENT);
+          writeAllSync(next.fd, buf, 0);
+          next.offset = buf.length;
+          await fdatasyncAsync(next.fd);
+        }
         const end = encodeEnd(wal.gen, next.gen);
         wal.ensure(end.length, WAL_EXTENT);
         writeAllSync(wal.fd, end, wal.offset);
@@ -982,7 +1031,9 @@ export class FsStorageBackend implements StorageBackend {
       this.views.clear();
       this.pendingDeletes = [];
       this.walBytes = 0;
+      for (const f of carried) this.applyFrame(f);
     });
+    if (failed.length > 0) throw (failed[0] as { error: unknown }).error;
   }
 
   // ------------------------------------------------------------------ logs: read path

@@ -147,6 +147,35 @@ describe('crash recovery', () => {
   });
 });
 
+describe('a log that cannot be checkpointed', () => {
+  it('is refused at append when a parent is a file', async () => {
+    const s = await open(temp());
+    await s.write('pf/a', new Uint8Array([1]));
+    const err = await s.append('pf/a/log', [{ x: 1 }]).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('FF_STORAGE');
+    expect((err as Error).message).toContain('"pf/a/log"');
+    expect(await s.countLog('pf/a/log')).toBe(0);
+  });
+
+  it('does not block other logs: its records stay in the WAL until the cause is gone', async () => {
+    const dir = temp();
+    const s = await open(dir);
+    await s.append('pf2/x/log', [{ x: 1 }]);
+    await s.append('ok/log', [{ y: 1 }]);
+    await s.write('pf2/x', new Uint8Array([1])); // now the log's directory cannot be created
+    const err = await s.checkpoint().catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('FF_STORAGE');
+    expect(fs.existsSync(path.join(dir, 'ok/log.fflog/0000000000000000.seg'))).toBe(true);
+    expect(await s.readLog('pf2/x/log')).toEqual([{ seq: 0, data: { x: 1 } }]);
+    expect(await s.append('pf2/x/log', [{ x: 2 }])).toEqual({ firstSeq: 1, count: 1 });
+    // (delete('pf2/x') would delete the log too: it lives under that prefix)
+    fs.rmSync(path.join(dir, 'pf2/x'));
+    await s.checkpoint();
+    expect((await s.readLog<{ x: number }>('pf2/x/log')).map((e) => e.data.x)).toEqual([1, 2]);
+    expect((await s.verify()).issues).toEqual([]);
+  });
+});
+
 describe('damaged segments', () => {
   it('skips (and logs) a bit-flipped record in the active segment, keeping its neighbours', async () => {
     const dir = temp();
