@@ -220,7 +220,7 @@ describe('msg', () => {
     const { BIN, cleanEnv } = await import('./helpers.js');
     const child = spawn(
       process.execPath,
-      [BIN, '--data', store, '--json', 'msg', 'tail', 'alice', sessionId, '-n', '0', '--follow'],
+      [BIN, '--data', store, '--json', 'msg', 'tail', 'alice', sessionId, '-n', '1', '--follow'],
       {
         env: cleanEnv(),
       },
@@ -228,8 +228,9 @@ describe('msg', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const closed = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
-    // Wait until the follower is reading, then append from another process.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The follower prints the latest message first: then it is reading, and we append from another process.
+    const ready = Date.now() + 20_000;
+    while (!out.includes('\n') && Date.now() < ready) await new Promise((r) => setTimeout(r, 50));
     await run('msg', 'add', 'alice', sessionId, 'followed message');
     const deadline = Date.now() + 10_000;
     while (!out.includes('followed message') && Date.now() < deadline)

@@ -89,8 +89,8 @@ export function registerContentCommands(program: Command, state: RunState): void
     .action(
       action<{ lines: number; follow?: boolean }>(state, async (ctx, [userId, sessionId], o) => {
         const m = await requireSession(ctx, userId!, sessionId!);
-        const recent = o.lines > 0 ? await m.getRecentMessages(userId!, sessionId!, o.lines) : [];
         if (!o.follow) {
+          const recent = o.lines > 0 ? await m.getRecentMessages(userId!, sessionId!, o.lines) : [];
           ctx.result(recent, () => messagesText(recent, ctx.style));
           return;
         }
@@ -99,8 +99,12 @@ export function registerContentCommands(program: Command, state: RunState): void
             ctx.io.stdout.write(ctx.json ? `${JSON.stringify(x)}\n` : `${messageLine(x, ctx.style)}\n`);
           }
         };
-        emit(recent);
+        // Count first, then read exactly the messages before that count and follow from it:
+        // a message appended in between is neither lost nor printed twice.
         const start = await m.countMessages(userId!, sessionId!);
+        const lines = Math.min(o.lines, start);
+        if (lines > 0)
+          emit(await m.getMessages(userId!, sessionId!, { offset: start - lines, limit: lines }));
         try {
           for await (const batch of m.streamMessages(userId!, sessionId!, {
             startOffset: start,
