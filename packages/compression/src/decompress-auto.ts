@@ -22,7 +22,14 @@ export interface DecompressAutoOptions {
    * `false` throws FFCorruptionError.
    */
   passthrough?: boolean;
+  /**
+   * Upper bound on the inflated size of gzip/zlib input (default 1 GiB), so a hostile import file
+   * cannot exhaust memory. ffdb's own blocks are bounded by the length in their header.
+   */
+  maxOutputBytes?: number;
 }
+
+const DEFAULT_MAX_OUTPUT = 1 << 30;
 
 // Decompression is stateless, so one instance of each serves every caller.
 const decoders: Record<HeaderAlgorithm, { decompress(data: Uint8Array): Uint8Array }> = {
@@ -44,7 +51,8 @@ export function decompressAuto(data: Uint8Array, options: DecompressAutoOptions 
     if (header === undefined) return readBlock(data).payload;
     return decoders[header.algorithm].decompress(data); // verifies version and checksum
   }
-  if (detectLegacyFormat(data) !== undefined) return inflateLegacy(data);
+  if (detectLegacyFormat(data) !== undefined)
+    return inflateLegacy(data, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
   if (options.passthrough === false) return inflateLegacy(data); // throws the typed "unknown magic" error
   return data;
 }

@@ -40,6 +40,12 @@ export class Lz4Compressor implements Compressor {
   decompress(data: Uint8Array): Uint8Array {
     const { header, payload } = readBlock(data);
     if (header.algorithm !== 'lz4') throw corruption(`lz4 (block says ${header.algorithm})`, undefined);
+    // lz4-napi's block format starts with the uncompressed size (u32 LE) and allocates that much:
+    // check it against our header first, so a damaged or crafted block cannot ask for gigabytes.
+    const declared =
+      payload.length >= 4 ? new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0, true) : -1;
+    if (declared !== header.uncompressedLength)
+      throw corruption('lz4 block (size prefix disagrees with header)', undefined);
     let out: Buffer;
     try {
       out = uncompressSync(payload);

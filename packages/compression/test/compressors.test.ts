@@ -112,6 +112,13 @@ describe('ffdb header', () => {
     expect(() => new BrotliCompressor().decompress(lz4)).toThrow(FFCorruptionError);
   });
 
+  it('lz4 rejects a block whose size prefix disagrees with the header, before allocating', () => {
+    const c = new Lz4Compressor({ checksum: false });
+    const packed = c.compress(inputs.chat as Uint8Array);
+    packed[HEADER_SIZE + 3] = 0x7f; // lz4 size prefix now claims ~2 GiB
+    expect(() => c.decompress(packed)).toThrow(FFCorruptionError);
+  });
+
   it('rejects an unknown version', () => {
     const packed = new NoneCompressor().compress(Uint8Array.of(1, 2, 3));
     packed[4] = 9;

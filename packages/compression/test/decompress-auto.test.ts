@@ -80,6 +80,13 @@ describe('decompressAuto', () => {
     expect(() => decompressAuto(packed.subarray(0, 8))).toThrow(FFCorruptionError);
   });
 
+  it('bounds what gzip input may inflate to (zip bombs)', () => {
+    const bomb = gzipSync(new Uint8Array(5_000_000));
+    expect(bomb.length).toBeLessThan(10_000);
+    expect(() => decompressAuto(bomb, { maxOutputBytes: 1_000_000 })).toThrow(FFCorruptionError);
+    expect(decompressAuto(bomb).length).toBe(5_000_000);
+  });
+
   it('validates its argument', () => {
     expect(() => decompressAuto('x' as never)).toThrow(FFValidationError);
   });
