@@ -48,6 +48,15 @@ describe('ProgressBar', () => {
     }
   });
 
+  it('cuts long lines to the terminal width, and treats an unknown width (0) as 80', () => {
+    const { stream } = fakeStream(true);
+    const bar = new ProgressBar({ label: 'Importing', total: 10, enabled: true, stream });
+    expect(bar.line('x'.repeat(200), 60)).toHaveLength(59);
+    (stream as { columns: number }).columns = 0;
+    expect(bar.line('x'.repeat(200))).toHaveLength(79);
+    expect(bar.line()).toMatch(/ETA/);
+  });
+
   it('shows elapsed time without a total', () => {
     const { stream } = fakeStream(true);
     const bar = new ProgressBar({ label: 'Compacting', enabled: true, stream });

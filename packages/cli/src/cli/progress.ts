@@ -53,7 +53,7 @@ export class ProgressBar {
   }
 
   /** The line as drawn (exported for tests). */
-  line(item?: string, width = this.stream.columns ?? 80): string {
+  line(item?: string, width = this.stream.columns || 80): string {
     const elapsed = (Date.now() - this.started) / 1000;
     const rate = elapsed > 0 ? this.done / elapsed : 0;
     const unit = this.opts.unit ?? 'items';
@@ -71,7 +71,8 @@ export class ProgressBar {
       text = `${this.opts.label} ${this.done} ${unit} ${rateText} ${formatDuration(elapsed)}`;
     }
     if (item) text += ` ${item}`;
-    return text.length > width - 1 ? text.slice(0, width - 2) + '…' : text;
+    // Never wrap: a wrapped line could not be redrawn in place.
+    return width >= 20 && text.length > width - 1 ? `${text.slice(0, width - 2)}…` : text;
   }
 
   private draw(item?: string): void {
