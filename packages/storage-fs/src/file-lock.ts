@@ -73,7 +73,12 @@ export class FileLock {
 
   /** Waits (with backoff) until acquired or `timeoutMs` passed. */
   async acquire(timeoutMs: number): Promise<void> {
-    if (this.tryAcquire()) return;
+    if (this.tryAcquire()) {
+      // A "want" signal left by a waiter that died would make every holder hand over in vain;
+      // live waiters simply signal again on their next poll.
+      if (this.othersWaiting()) fs.rmSync(this.wantFile, { force: true });
+      return;
+    }
     const deadline = Date.now() + timeoutMs;
     let delay = 0.25;
     try {

@@ -70,6 +70,17 @@ describe('FileLock', () => {
     lock.release();
   });
 
+  it('clears a "want" signal left by a waiter that died, so holders stop handing over', async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    const file = path.join(t.dir, 'x.lock');
+    fs.symlinkSync('4194305', `${file}.want`);
+    const lock = new FileLock(file, 30_000, 'x');
+    await lock.acquire(100);
+    expect(lock.othersWaiting()).toBe(false);
+    lock.release();
+  });
+
   it('keeps a lock of a live owner even when it is old', async () => {
     const t = tempDir();
     cleanup = t.cleanup;
