@@ -870,7 +870,13 @@ export class FsStorageBackend implements StorageBackend {
         if (f.type === 'end') nextGen = f.nextGen;
         else this.applyFrame(f);
       });
-      if (res.stop !== 'end' || nextGen === undefined) return res.stop;
+      if (res.stop !== 'end' || nextGen === undefined) {
+        if ((res.stop === 'zero' || res.stop === 'eof') && !fs.existsSync(wal.file)) {
+          this.restartFromOldestWal();
+          continue;
+        }
+        return res.stop;
+      }
       // Another process checkpointed: segments now hold everything the old generation had.
       this.switchGen(nextGen);
     }
@@ -932,12 +938,25 @@ export class FsStorageBackend implements StorageBackend {
       this.wal = WalFile.open(this.layout.walDir, nextGen);
     } catch (err) {
       if (osCode(err) !== 'ENOENT') throw err;
-      // We fell more than one generation behind: start over from the newest file.
-      const gens = listWalGens(this.layout.walDir);
-      const newest = gens[gens.length - 1];
-      if (newest === undefined) throw err;
-      this.wal = WalFile.open(this.layout.walDir, newest);
+      this.restartFromOldestWal();
     }
+  }
+
+  /**
+   * Re-reads the WAL from its oldest file (following END frames). Used when the file we follow is
+   * gone without an END (we fell behind by several generations, or followed a generation that an
+   * aborted checkpoint removed).
+   */
+  private restartFromOldestWal(): void {
+    this.wal?.close();
+    this.tails.clear();
+    this.views.clear();
+    this.fds.clear();
+    this.pendingDeletes = [];
+    this.walBytes = 0;
+    const oldest = listWalGens(this.layout.walDir)[0];
+    if (oldest === undefined) throw new FFStorageError('wal', undefined, 'the write-ahead log is missing');
+    this.wal = WalFile.open(this.layout.walDir, oldest);
   }
 
   /**
