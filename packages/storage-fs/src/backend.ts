@@ -298,11 +298,23 @@ export class FsStorageBackend implements StorageBackend {
     for (const g of gens) {
       if (g < current) fs.rmSync(path.join(dir, `${String(g).padStart(16, '0')}.wal`), { force: true });
       if (g > current) {
-        // A generation created by a checkpoint that crashed before ending the previous one: empty by construction.
+        // Created by a checkpoint that crashed before ending the current generation: it holds at most
+        // copies of records the current generation still has (carried-over logs).
         fs.rmSync(path.join(dir, `${String(g).padStart(16, '0')}.wal`), { force: true });
       }
     }
-    if (this.tails.size > 0 || this.pendingDeletes.length > 0) await this.checkpointLocked();
+    if (this.tails.size > 0 || this.pendingDeletes.length > 0) {
+      try {
+        await this.checkpointLocked();
+      } catch (err) {
+        // E.g. a full disk: the store still opens; the records are served from the WAL and the
+        // checkpoint is retried later.
+        this.logger.warn(
+          { code: (err as { code?: string }).code },
+          'checkpoint on open failed; records stay in the WAL',
+        );
+      }
+    }
   }
 
   async close(): Promise<void> {
