@@ -245,7 +245,9 @@ export class SegmentStore {
     let corrupt: { offset: number; end: number }[];
     if ((seg.last - lo + 1) * avg < 256 << 10) {
       // Near the end (the common "latest messages" read): scan backwards, never the whole file.
-      const back = scanBackward(fd, size, (l) => l.seq <= lo);
+      // Read about what the range needs (plus slack) instead of a fixed chunk.
+      const want = Math.ceil((seg.last - lo + 1) * avg * 1.1) + 1024;
+      const back = scanBackward(fd, size, (l) => l.seq <= lo, Math.min(256 << 10, Math.max(4096, want)));
       lines = back.lines.reverse();
       corrupt = back.corrupt;
     } else {
