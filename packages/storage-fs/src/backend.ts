@@ -57,7 +57,7 @@ import { compactStore } from './compact.js';
 import { verifyStore } from './verify.js';
 
 const WRITER = '\u0000writer';
-const WAL_EXTENT = 1 << 20;
+const WAL_EXTENT = 256 << 10;
 const WAL_EXTENT_MAX = 16 << 20;
 const MAX_COMMIT_BYTES = 64 << 20;
 const LOCK_LINGER_MS = 2;
