@@ -67,6 +67,8 @@ export class Partition {
   lastUsed = 0;
   /** Queries in progress: a pinned partition is never unloaded under them. */
   pins = 0;
+  /** Orphaned segment blobs are looked for once per process, on the first load. */
+  private orphansChecked = false;
   /** Live documents according to the manifest (when segments are not loaded). */
   private manifestLive = 0;
 
@@ -210,7 +212,10 @@ export class Partition {
     for (const s of [...this.segmentBytes.keys()]) if (!names.has(s)) this.segmentBytes.delete(s);
     this.lastUsed = Date.now();
     this.env.onLoaded(this);
-    void this.removeOrphans(names);
+    if (!this.orphansChecked) {
+      this.orphansChecked = true;
+      void this.removeOrphans(names);
+    }
   }
 
   private async readSegment(name: string): Promise<Segment> {
