@@ -184,6 +184,7 @@ export class FsStorageBackend implements StorageBackend {
       logger: this.logger,
       clock: this.clock,
       segmentMaxBytes: o.segmentMaxBytes,
+      segmentMaxRecords: o.segmentMaxRecords,
       blockBytes: o.blockBytes,
       durable: this.durable,
     });

@@ -26,7 +26,7 @@ export const FsStorageOptionsSchema = z.object({
   createIfMissing: z.boolean().default(true),
   /** `always`: fsync before an append resolves; `batch`: fsync within `batchDelayMs`; `none`: never wait. */
   durability: DurabilitySchema.default('always'),
-  batchDelayMs: z.number().int().min(1).max(10_000).default(50),
+  batchDelayMs: z.number().int().min(0).max(10_000).default(5),
   /** Bound on every lock wait (locking.timeoutSeconds * 1000). */
   lockTimeoutMs: z.number().int().min(1).max(3_600_000).default(30_000),
   /** A lock file whose owner is on another host (or unreadable) is considered stale after this long. */
@@ -38,6 +38,13 @@ export const FsStorageOptionsSchema = z.object({
     .min(4096)
     .max(1 << 30)
     .default(1 << 20),
+  /** … or once it holds this many records. */
+  segmentMaxRecords: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 30)
+    .default(10_000),
   /** Uncompressed size of one block inside a sealed segment. */
   blockBytes: z
     .number()
@@ -105,6 +112,10 @@ export function fsStorageOptionsFromConfig(
   const compression = config.compression ?? {};
   const out: Record<string, unknown> = { basePath: storage.basePath ?? './data' };
   if (storage.durability !== undefined) out.durability = storage.durability;
+  if (typeof storage.batchDelayMs === 'number') out.batchDelayMs = storage.batchDelayMs;
+  if (typeof storage.maxOpenFiles === 'number') out.maxOpenFiles = storage.maxOpenFiles;
+  if (typeof storage.walMaxBytes === 'number') out.walCheckpointBytes = storage.walMaxBytes;
+  if (typeof storage.segmentMaxRecords === 'number') out.segmentMaxRecords = storage.segmentMaxRecords;
   if (typeof locking.timeoutSeconds === 'number')
     out.lockTimeoutMs = Math.max(1, Math.round(locking.timeoutSeconds * 1000));
   if (typeof compression.archiveAfterDays === 'number') out.archiveAfterDays = compression.archiveAfterDays;

@@ -72,6 +72,7 @@ export interface SegmentStoreDeps {
   logger: Logger;
   clock: Clock;
   segmentMaxBytes: number;
+  segmentMaxRecords: number;
   blockBytes: number;
   durable: boolean;
 }
@@ -317,7 +318,9 @@ export class SegmentStore {
     let file: string;
     let fd: number;
     let size: number;
+    let activeFirst = next;
     if (last && last.kind === 'active' && last.last + 1 === next) {
+      activeFirst = last.first;
       file = path.join(dir, last.name);
       fd = fs.openSync(file, 'r+');
       size = fs.fstatSync(fd).size;
@@ -348,11 +351,15 @@ export class SegmentStore {
       const line = encodeLine(base + i, recs[i] as string);
       pending.push(line);
       pendingBytes += line.length;
-      if (size + pendingBytes >= this.d.segmentMaxBytes) {
+      if (
+        size + pendingBytes >= this.d.segmentMaxBytes ||
+        base + i + 1 - activeFirst >= this.d.segmentMaxRecords
+      ) {
         flush();
         if (this.seal(dir, file, fd)) {
           fs.closeSync(fd);
           ({ fd, file } = this.createActive(dir, base + i + 1));
+          activeFirst = base + i + 1;
           size = 0;
           created = true;
         }

@@ -213,6 +213,49 @@ describe('logs across WAL, active and sealed segments', () => {
     );
   });
 
+  it('also rolls segments by record count, and maps FFConfig storage fields', async () => {
+    const { store, dir } = await fresh({ segmentMaxRecords: 30 });
+    await store.append(
+      'rc/log',
+      Array.from({ length: 100 }, (_, i) => ({ i })),
+    );
+    await store.checkpoint();
+    const names = fs.readdirSync(path.join(dir, 'rc/log.fflog')).sort();
+    expect(names).toEqual([
+      '0000000000000000-0000000000000029.r0.sseg',
+      '0000000000000030-0000000000000059.r0.sseg',
+      '0000000000000060-0000000000000089.r0.sseg',
+      '0000000000000090.seg',
+    ]);
+    expect(
+      (await store.readLog<{ i: number }>('rc/log', { fromSeq: 25, limit: 10 })).map((e) => e.data.i),
+    ).toEqual([25, 26, 27, 28, 29, 30, 31, 32, 33, 34]);
+    const { fsStorageOptionsFromConfig } = await import('../src/index.js');
+    expect(
+      fsStorageOptionsFromConfig({
+        storage: {
+          basePath: '/x',
+          durability: 'batch',
+          batchDelayMs: 0,
+          maxOpenFiles: 64,
+          walMaxBytes: 1 << 20,
+          segmentMaxRecords: 500,
+        },
+        locking: { timeoutSeconds: 2.5 },
+        compression: { archiveAfterDays: 30 },
+      }),
+    ).toEqual({
+      basePath: '/x',
+      durability: 'batch',
+      batchDelayMs: 0,
+      maxOpenFiles: 64,
+      walCheckpointBytes: 1 << 20,
+      segmentMaxRecords: 500,
+      lockTimeoutMs: 2500,
+      archiveAfterDays: 30,
+    });
+  });
+
   it('reports a prefix that only holds a checkpointed log as existing', async () => {
     const { store } = await fresh();
     await store.append('only/logs/here', [{ a: 1 }]);
