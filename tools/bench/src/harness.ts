@@ -211,7 +211,8 @@ export async function runSuite(
   if (checks.length) printTable(verdict);
   const resultsDir = join(benchRoot(), 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const suffix = options.quick ? '-quick' : '';
+  // Only a full-size run of the whole suite may replace results/<area>.*, which the docs are built from.
+  const suffix = options.quick ? '-quick' : options.only ? '-partial' : '';
   writeFileSync(
     join(resultsDir, `${suite.area}${suffix}.json`),
     `${JSON.stringify({ area: suite.area, started: started.toISOString(), options, tables, checks, failures }, null, 2)}\n`,
