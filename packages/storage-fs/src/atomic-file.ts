@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { faultPoint } from './fault-seam.js';
 import { TMP_PREFIX } from './layout.js';
 
 export const FILE_MODE = 0o600;
@@ -80,6 +81,7 @@ export async function writeFileAtomic(
   await ensureDir(path.dirname(file), durable);
   const tmp = tempPathFor(file);
   let size = 0;
+  faultPoint('blob-write', file);
   const fh = await fsp.open(
     tmp,
     fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY,
@@ -116,6 +118,7 @@ export async function writeFileAtomic(
 
 /** Synchronous variant for small engine files (sealed segments are written through this). */
 export function writeFileAtomicSync(file: string, chunks: readonly Uint8Array[], durable: boolean): void {
+  faultPoint('segment-seal', file);
   const tmp = tempPathFor(file);
   const fd = fs.openSync(tmp, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, FILE_MODE);
   try {

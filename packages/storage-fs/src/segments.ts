@@ -4,6 +4,7 @@ import type { Clock, Codec, Compressor, Logger } from '@ffdb/core-types';
 import { type ScannedLine, encodeLine, scanBackward, scanBuffer, scanFile } from './active-segment.js';
 import { FILE_MODE, mkdirpSync, readExactSync, writeAllSync, writeFileAtomicSync } from './atomic-file.js';
 import type { FdCache } from './fd-cache.js';
+import { faultPoint } from './fault-seam.js';
 import { TMP_PREFIX, activeSegmentName, parseSegmentName, sealedSegmentName } from './layout.js';
 import { Lru } from './lru.js';
 import { type SealedFooter, blockFor, encodeSealed, readBlock, readFooter } from './sealed-segment.js';
@@ -342,6 +343,7 @@ export class SegmentStore {
     let pendingBytes = 0;
     const flush = () => {
       if (pendingBytes === 0) return;
+      faultPoint('segment-write', file);
       writeAllSync(fd, Buffer.concat(pending, pendingBytes), size);
       size += pendingBytes;
       pending = [];

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FILE_MODE, fsyncDirSync, readExactSync, writeAllSync } from './atomic-file.js';
+import { faultPoint } from './fault-seam.js';
 import { parseWalFileName, walFileName } from './layout.js';
 import { type WalFrame, checkFrame } from './wal-frame.js';
 
@@ -54,6 +55,7 @@ export class WalFile {
   }
 
   private extend(grow: number): void {
+    faultPoint('wal-extend', this.file);
     const zeros = Buffer.alloc(Math.min(grow, 4 << 20));
     let done = 0;
     while (done < grow) {
