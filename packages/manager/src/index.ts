@@ -12,6 +12,7 @@ export type { ManagerOptions, Overrides } from './composition/container.js';
 export { FFStorageManager, type OpenOptions } from './manager.js';
 export type { MessageStreamHandle } from './services/messages.js';
 export type { ExportRecord } from './services/streaming.js';
+export type { LongRunningOptions, ProgressCallback, ProgressInfo } from './services/progress.js';
 export type { ContextSnapshotEntry } from './services/context.js';
 export { BUNDLE_FORMAT, BUNDLE_VERSION, type ExportOptions, type ImportOptions } from './services/bundle.js';
 export { FEATURE_PACKAGES } from './features/loader.js';

@@ -29,6 +29,7 @@ import {
   type Persona,
   type ProcessingResult,
   type SearchQuery,
+  SearchQuerySchema,
   type SearchResult,
   type Session,
   type SessionStats,
@@ -43,6 +44,7 @@ import {
   type VerifyReport,
 } from '@ffdb/core-types';
 import type { DependencyContainer } from 'tsyringe';
+import { z } from 'zod';
 import {
   type Composition,
   createComposition,
@@ -61,6 +63,7 @@ import type {
   FeatureName,
   PersonaFeature,
   ProcessDocumentOptions,
+  SearchFeature,
   StoredMessage,
   VectorFeature,
 } from './features/types.js';
@@ -77,8 +80,14 @@ import { SessionIndex } from './services/session-index.js';
 import { SessionService } from './services/sessions.js';
 import { StatsService } from './services/stats.js';
 import { type ExportRecord, StreamingService } from './services/streaming.js';
+import type { LongRunningOptions } from './services/progress.js';
 import { UserService } from './services/users.js';
-import { assertSessionId, assertUserId } from './validation.js';
+import { assertSessionId, assertUserId, parseOptions } from './validation.js';
+
+const PanelSearchOptions = z.object({
+  panelIds: z.array(z.string()).optional(),
+  limit: z.number().int().positive().optional(),
+});
 
 export type { ManagerOptions } from './composition/container.js';
 export type { MessageStreamHandle } from './services/messages.js';
@@ -303,6 +312,7 @@ export class FFStorageManager {
         })),
       saveDocument: (u, sid, filename, content, metadata) =>
         s.documents.store(u, sid, { filename, content, ...(metadata ? { metadata } : {}) }),
+      addMessages: (u, sid, messages) => this.addMessages(u, sid, messages as MessageInput[]),
     };
   }
 
@@ -815,11 +825,20 @@ export class FFStorageManager {
 
   // ========================================================================================= maintenance
 
-  async verify(opts?: { repair?: boolean }): Promise<VerifyReport> {
+  /**
+   * Checksums and index consistency; `{ repair: true }` fixes what it can. With `signal`, an abort stops
+   * between users and resolves with the partial report, `aborted: true`, `ok: false` (services/progress.ts).
+   */
+  async verify(
+    opts?: { repair?: boolean } & LongRunningOptions,
+  ): Promise<VerifyReport & { aborted?: boolean }> {
     return (await this.ready()).maintenance.verify(opts);
   }
 
-  async compact(opts?: { archive?: boolean; olderThanDays?: number }): Promise<Record<string, unknown>> {
+  /** Compacts logs and features; `onProgress`/`signal` as for verify (an abort resolves, `aborted: true`). */
+  async compact(
+    opts?: { archive?: boolean; olderThanDays?: number } & LongRunningOptions,
+  ): Promise<Record<string, unknown>> {
     return (await this.ready()).maintenance.compact(opts);
   }
 
@@ -874,8 +893,69 @@ export class FFStorageManager {
     return (await this.feature('search', 'searchMessages')).searchMessages(userId, query, opts);
   }
 
+  /**
+   * Results of the types API.md names; with `includePanelMessages: true` (an opt-in extension) the
+   * user's panel messages are merged in as `type: 'panel_message'` (filtered by dates, minimum score,
+   * `messageRoles` as persona ids and `sessionIds` as panel ids), best first.
+   */
   async advancedSearch(q: SearchQuery): Promise<SearchResult[]> {
-    return (await this.feature('search', 'advancedSearch')).advancedSearch(q);
+    const search = await this.feature('search', 'advancedSearch');
+    const results = await search.advancedSearch(q);
+    if ((q as { includePanelMessages?: unknown } | null)?.includePanelMessages !== true) return results;
+    const parsed = SearchQuerySchema.safeParse(q);
+    if (!parsed.success) throw new FFValidationError(issuesFromZod(parsed.error, 'query'));
+    const p = parsed.data;
+    const limit = p.maxResults ?? this.config.runtime.defaultSearchLimit;
+    const users = p.userId !== undefined ? [p.userId] : await this.listUsers();
+    const merged = [...results];
+    for (const userId of users) {
+      for (const hit of await this.searchPanelMessagesWith(search, userId, p.query, { limit })) {
+        if (hit.relevanceScore < p.minRelevanceScore) continue;
+        if (p.startDate !== undefined && hit.timestamp < p.startDate) continue;
+        if (p.endDate !== undefined && hit.timestamp > p.endDate) continue;
+        if (p.sessionIds !== undefined && !p.sessionIds.includes(hit.sessionId)) continue;
+        const persona = hit.metadata?.personaId;
+        if (p.messageRoles !== undefined && !p.messageRoles.includes(String(persona))) continue;
+        merged.push(hit);
+      }
+    }
+    merged.sort(
+      (a, b) =>
+        b.relevanceScore - a.relevanceScore ||
+        (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0),
+    );
+    return merged.slice(0, limit);
+  }
+
+  /**
+   * Full-text search over the user's panel messages (their own search partition; not part of
+   * advancedSearch unless `includePanelMessages`). `panelIds` restricts to some panels.
+   */
+  async searchPanelMessages(
+    userId: string,
+    query: string,
+    opts?: { panelIds?: string[]; limit?: number },
+  ): Promise<SearchResult[]> {
+    const search = await this.feature('search', 'searchPanelMessages');
+    assertUserId(userId);
+    if (typeof query !== 'string')
+      throw new FFValidationError([{ path: 'query', message: 'must be a string' }]);
+    const o = parseOptions(PanelSearchOptions, opts);
+    return this.searchPanelMessagesWith(search, userId, query, o);
+  }
+
+  private async searchPanelMessagesWith(
+    search: SearchFeature,
+    userId: string,
+    query: string,
+    opts: { panelIds?: string[]; limit?: number },
+  ): Promise<SearchResult[]> {
+    if (typeof search.searchPanelMessages !== 'function') {
+      throw new FFConfigError('searchPanelMessages() is not supported by the installed search feature', {
+        code: 'FF_PACKAGE_MISSING',
+      });
+    }
+    return search.searchPanelMessages(userId, query, opts);
   }
 
   async searchByEntities(
@@ -1003,6 +1083,11 @@ export class FFStorageManager {
     return (await this.feature('personas', 'savePersona')).savePersona(personaId, data, userId);
   }
 
+  /** Writes a persona keeping its own createdAt/updatedAt (restores; importFromPython uses it). */
+  async restorePersona(persona: Record<string, unknown>, userId?: string): Promise<boolean> {
+    return (await this.feature('personas', 'restorePersona')).restorePersona(persona, userId);
+  }
+
   async createPersona(persona: Record<string, unknown>): Promise<boolean | string> {
     return (await this.feature('personas', 'createPersona')).createPersona(persona);
   }
@@ -1025,6 +1110,20 @@ export class FFStorageManager {
     config?: Record<string, unknown>,
   ): Promise<string> {
     return (await this.feature('personas', 'createPanel')).createPanel(panelType, personaIds, config);
+  }
+
+  /**
+   * Links a panel to one of the user's sessions (normally a `panel` session; createPanel's
+   * `{ userId, sessionId }` does the same at creation): later panel messages also appear in that
+   * session's messages. False when the panel does not exist or the session is unknown.
+   */
+  async linkPanelSession(panelId: string, userId: string, sessionId: string): Promise<boolean> {
+    const s = await this.ready();
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    const personas = this.featureSync('personas', 'linkPanelSession');
+    if (!(await s.sessions.exists(userId, sessionId))) return false;
+    return personas.linkPanelSession(panelId, userId, sessionId);
   }
 
   async getPanel(panelId: string): Promise<Panel | null> {

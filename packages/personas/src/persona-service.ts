@@ -82,7 +82,16 @@ export class PersonaService {
     }
   }
 
-  private async store(persona: Persona, userId: string | undefined, mustBeNew: boolean): Promise<boolean> {
+  /**
+   * `keepTimes` (restore/import): the persona's own createdAt/updatedAt are written as given (now when
+   * absent); otherwise createdAt is kept from the stored persona and updatedAt becomes now.
+   */
+  private async store(
+    persona: Persona,
+    userId: string | undefined,
+    mustBeNew: boolean,
+    keepTimes = false,
+  ): Promise<boolean> {
     return this.o.storage.withLock(
       this.keys.personaLock(userId),
       async () => {
@@ -92,6 +101,12 @@ export class PersonaService {
           return false;
         if (!existing) await this.checkLimit(userId);
         const now = this.o.clock.now().toISOString();
+        if (keepTimes) {
+          const createdAt = persona.createdAt ?? persona.updatedAt ?? now;
+          const updatedAt = persona.updatedAt ?? createdAt;
+          await writeJson(this.o.storage, key, { ...persona, createdAt, updatedAt });
+          return true;
+        }
         const createdAt =
           typeof existing?.createdAt === 'string' ? existing.createdAt : (persona.createdAt ?? now);
         await writeJson(this.o.storage, key, { ...persona, createdAt, updatedAt: now });
@@ -117,6 +132,26 @@ export class PersonaService {
       ownerId: userId ?? null,
     });
     return this.store(persona, userId, false);
+  }
+
+  /**
+   * Writes a persona exactly as it was elsewhere (import, backup restore): like savePersona (same scope
+   * rules, validation and quota, replaces a stored one), but `createdAt` and `updatedAt` are kept as given
+   * (either spelling; an absent one falls back to the other, then to now). The id comes from the data.
+   */
+  async restorePersona(data: Record<string, unknown>, userId?: string): Promise<boolean> {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new FFValidationError([{ path: 'persona', message: 'must be an object' }]);
+    }
+    const parsed = parsePersona(data);
+    this.checkScope(parsed.personaId, userId);
+    const persona = parsePersona({
+      ...data,
+      personaId: parsed.personaId,
+      isGlobal: userId === undefined,
+      ownerId: userId ?? null,
+    });
+    return this.store(persona, userId, false, true);
   }
 
   /**

@@ -101,6 +101,41 @@ for (const store of STORE_CASES) {
       expect(second?.name).toBe('Critic 2');
     });
 
+    it('restorePersona keeps the given createdAt/updatedAt (either spelling), in its scope', async () => {
+      const s = service();
+      expect(
+        await s.restorePersona({
+          ...ORIGINAL_PERSONA,
+          created_at: '2024-01-02T03:04:05.000Z',
+          updated_at: '2024-02-03T04:05:06.000Z',
+        }),
+      ).toBe(true);
+      expect(await s.getPersona('maria_garcia')).toMatchObject({
+        personaId: 'maria_garcia',
+        isGlobal: true,
+        favourite_colour: 'teal',
+        createdAt: '2024-01-02T03:04:05.000Z',
+        updatedAt: '2024-02-03T04:05:06.000Z',
+      });
+      // Only createdAt given: updatedAt follows it (not "now").
+      await s.restorePersona({ personaId: 'p1', name: 'P', createdAt: '2023-05-05T00:00:00.000Z' }, 'u1');
+      expect(await s.getPersona('p1', 'u1')).toMatchObject({
+        ownerId: 'u1',
+        isGlobal: false,
+        createdAt: '2023-05-05T00:00:00.000Z',
+        updatedAt: '2023-05-05T00:00:00.000Z',
+      });
+      // No times at all: now.
+      await s.restorePersona({ personaId: 'p2', name: 'P' });
+      const p2 = await s.getPersona('p2');
+      expect(p2?.createdAt).toMatch(/^2025-05-01T00:00/);
+      expect(p2?.updatedAt).toBe(p2?.createdAt);
+      expect(code(await errorOf(() => s.restorePersona({ personaId: '../x', name: 'X' })))).toBe(
+        'FF_VALIDATION',
+      );
+      expect(code(await errorOf(() => s.restorePersona({ name: 'no id' })))).toBe('FF_VALIDATION');
+    });
+
     it('lets a user persona shadow a global one for that user only', async () => {
       const s = service();
       await s.savePersona('analyst', { name: 'My Own Analyst' }, 'alice');

@@ -35,6 +35,11 @@ export const SearchQuerySchema = z.object({
   chunkingStrategy: z.string().optional(),
   /** `and` (default) requires every term; `or` matches any. */
   mode: z.enum(['and', 'or']).optional(),
+  /**
+   * Opt-in extension: also return the user's panel messages (`type: 'panel_message'`, `sessionId` = the
+   * panel id). Off by default, so results keep API.md's four types.
+   */
+  includePanelMessages: z.boolean().optional(),
 });
 export type SearchQuery = z.input<typeof SearchQuerySchema>;
 export type ParsedSearchQuery = z.output<typeof SearchQuerySchema>;

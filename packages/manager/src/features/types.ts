@@ -33,6 +33,7 @@ import type {
   FFConfig,
   Logger,
   Message,
+  MessageInput,
   Panel,
   PanelInsight,
   PanelMessage,
@@ -109,6 +110,16 @@ export interface FeatureContext {
     content: Uint8Array | string,
     metadata?: Record<string, unknown>,
   ): Promise<string>;
+  /**
+   * The manager's addMessages (validation, size limit, `updatedAt`, hooks): one durable batch, resolves
+   * to what was stored ([] when the session does not exist). The personas feature mirrors the messages of
+   * a panel linked to a user's `panel` session through it.
+   */
+  addMessages(
+    userId: string,
+    sessionId: string,
+    messages: (MessageInput | Message | Record<string, unknown>)[],
+  ): Promise<StoredMessage[]>;
 }
 
 /** Lifecycle and change hooks every feature implements (all optional except open/close). */
@@ -174,6 +185,12 @@ export interface SearchFeature extends FeatureHooks {
   ): Promise<DocumentSearchHit[]>;
   searchDocumentsByMetadata(userId: string, filters: Record<string, unknown>): Promise<DocumentSearchHit[]>;
   rebuildSearchIndex(userId?: string): Promise<unknown>;
+  /** Full-text search over a user's panel messages (`type: 'panel_message'`, `sessionId` = panel id). */
+  searchPanelMessages?(
+    userId: string,
+    query: string,
+    opts?: { panelIds?: string[]; limit?: number },
+  ): Promise<SearchResult[]>;
 }
 
 export interface DocumentSearchHit {
@@ -237,6 +254,10 @@ export interface VectorFeature extends FeatureHooks {
 // ---------------------------------------------------------------------------------------------------
 export interface PersonaFeature extends FeatureHooks {
   savePersona(personaId: string, data: Record<string, unknown>, userId?: string): Promise<boolean>;
+  /** Like savePersona, keeping the persona's own createdAt/updatedAt (imports, restores). */
+  restorePersona(persona: Record<string, unknown>, userId?: string): Promise<boolean>;
+  /** Links (or re-links) a panel to a user's session: its messages are mirrored there from then on. */
+  linkPanelSession(panelId: string, userId: string, sessionId: string): Promise<boolean>;
   createPersona(persona: Record<string, unknown>): Promise<boolean | string>;
   getPersona(personaId: string, userId?: string): Promise<Persona | null>;
   listPersonas(userId?: string): Promise<Persona[]>;

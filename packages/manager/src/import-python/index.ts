@@ -156,6 +156,7 @@ export class PythonImporter {
       skipped: this.report.skipped,
       searchIndexRebuilt: rebuilt,
       durationMs: Date.now() - started,
+      ...(this.aborted() ? { aborted: true } : {}),
     };
   }
 

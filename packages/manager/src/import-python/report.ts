@@ -32,6 +32,8 @@ export interface PythonImportReport {
   skipped: SkippedItem[];
   searchIndexRebuilt: boolean;
   durationMs: number;
+  /** Set when the signal aborted the import (it stopped between items; what was imported is complete). */
+  aborted?: boolean;
 }
 
 export const MAX_REPORTED_SKIPS = 50;

@@ -85,6 +85,7 @@ export class PythonImportService {
         const prepared: Message[] = messages.map((m) => d.messages.prepare(m));
         // A raw append: the session's updatedAt stays the original's instead of becoming "now".
         const res = await core.storage.append(keys.messagesLog(u, s), prepared as unknown as Rec[]);
+        await core.index.recordCount(u, s, res.firstSeq + prepared.length);
         await core.hooks.emit(
           'onMessagesAdded',
           u,
@@ -124,7 +125,8 @@ export class PythonImportService {
         return found !== null && (u === null || found.ownerId === u);
       },
       putPersona: async (id, data, u) => {
-        await needPersonas(personas).savePersona(id, data, u ?? undefined);
+        // restorePersona keeps the original's createdAt/updatedAt (savePersona would stamp "now").
+        await needPersonas(personas).restorePersona({ ...data, personaId: id }, u ?? undefined);
       },
       panelExists: async (id) => (personas ? (await personas.getPanel(id)) !== null : false),
       putPanel: async (panel, snapshots) => {

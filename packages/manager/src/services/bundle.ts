@@ -12,6 +12,11 @@
  *   <dir>/documents/<userId>/<sessionId>/<documentId>   exact document bytes
  *
  * Everything is streamed: neither side holds a whole session or document in memory.
+ *
+ * Progress and cancellation (services/progress.ts): the units are users and sessions on export, and
+ * records (messages in batches) on import. An abort stops at a session boundary — every exported or
+ * imported session is complete — and resolves with the partial report marked `aborted: true`; an aborted
+ * export still writes a manifest (with `complete: false`), so the partial bundle can be imported.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,19 +43,20 @@ import type { DocumentService } from './documents.js';
 import type { MessageService } from './messages.js';
 import type { SessionService } from './sessions.js';
 import type { StreamingService } from './streaming.js';
+import { type LongRunningOptions, longRunningFields, ProgressTracker } from './progress.js';
 import type { UserService } from './users.js';
 
 export const BUNDLE_FORMAT = 'ffdb-bundle';
 export const BUNDLE_VERSION = 1;
 
-export interface ExportOptions {
+export interface ExportOptions extends LongRunningOptions {
   /** Only these users (default: all). */
   userIds?: string[];
   /** Leave document bytes out (records are still written). */
   includeDocuments?: boolean;
 }
 
-export interface ImportOptions {
+export interface ImportOptions extends LongRunningOptions {
   /** Stop at the first bad record instead of skipping it. */
   strict?: boolean;
 }
@@ -58,8 +64,9 @@ export interface ImportOptions {
 const ExportOpts = z.object({
   userIds: z.array(z.string()).optional(),
   includeDocuments: z.boolean().optional(),
+  ...longRunningFields,
 });
-const ImportOpts = z.object({ strict: z.boolean().optional() });
+const ImportOpts = z.object({ strict: z.boolean().optional(), ...longRunningFields });
 
 interface Deps {
   users: UserService;
@@ -90,19 +97,26 @@ export class BundleService {
       : await this.d.users.list();
     await fs.promises.mkdir(dest, { recursive: true });
     const counts = { users: 0, sessions: 0, messages: 0, documents: 0, contexts: 0, contextSnapshots: 0 };
+    // Units: each user and each of its sessions (totals from the in-memory session index: cheap).
+    let total = 0;
+    for (const userId of userIds) total += 1 + (await this.core.index.count(userId));
+    const progress = new ProgressTracker(o, total);
     const out = fs.createWriteStream(path.join(dest, 'records.jsonl'));
     const closed = new Promise<void>((resolve, reject) => {
       out.on('close', () => resolve());
       out.on('error', reject);
     });
     try {
-      for (const userId of userIds) {
+      users: for (const userId of userIds) {
+        if (progress.aborted) break;
         const profile = await this.d.users.get(userId);
         if (!profile) continue;
         await writeLine(out, { type: 'user', data: profile });
         counts.users++;
         const sessions = await this.d.sessions.list(userId, { order: 'oldest' });
+        progress.tick(userId);
         for (const s of sessions) {
+          if (progress.aborted) break users;
           const { messageCount: _c, userId: _u, ...session } = s;
           await writeLine(out, { type: 'session', userId, data: session });
           counts.sessions++;
@@ -145,6 +159,7 @@ export class BundleService {
             });
             counts.contextSnapshots++;
           }
+          progress.tick(`${userId}/${s.sessionId}`);
         }
       }
     } finally {
@@ -157,10 +172,11 @@ export class BundleService {
       createdAt: this.core.now(),
       counts,
       users: userIds,
+      complete: !progress.aborted,
       files: { records: 'records.jsonl', documents: 'documents/' },
     };
     await fs.promises.writeFile(path.join(dest, 'manifest.json'), JSON.stringify(manifest, null, 2));
-    return { dest, ...counts };
+    return { dest, ...counts, ...(progress.aborted ? { aborted: true } : {}) };
   }
 
   async importData(src: unknown, opts?: unknown): Promise<Record<string, unknown> & { userIds: string[] }> {
@@ -173,7 +189,7 @@ export class BundleService {
       .catch(() => null);
     if (manifestText === null)
       throw new FFValidationError([{ path: 'src', message: 'has no manifest.json (not an ffdb bundle)' }]);
-    let manifest: { format?: unknown; version?: unknown };
+    let manifest: { format?: unknown; version?: unknown; counts?: Record<string, unknown> };
     try {
       manifest = JSON.parse(manifestText);
     } catch {
@@ -200,6 +216,18 @@ export class BundleService {
       skipped: 0,
     };
     const issues: { line: number; message: string }[] = [];
+    // Units: records (the manifest's counts give the total; messages are reported per batch).
+    const total = Object.values(manifest.counts ?? {}).reduce<number>(
+      (n, v) => n + (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0),
+      0,
+    );
+    const progress = new ProgressTracker(o, total);
+    let unreported = 0;
+    const report = (item?: string) => {
+      if (unreported > 0) progress.tick(item, unreported);
+      unreported = 0;
+    };
+    let aborted = false;
     const userIds = new Set<string>();
     const liveSessions = new Set<string>(); // sessions created by this import (others are skipped)
     let pending: { userId: string; sessionId: string; messages: Message[] } | null = null;
@@ -210,6 +238,8 @@ export class BundleService {
         keys.messagesLog(userId, sessionId),
         messages as unknown as Record<string, unknown>[],
       );
+      await this.core.index.recordCount(userId, sessionId, res.firstSeq + messages.length);
+      report(`${userId}/${sessionId}`);
       await this.core.hooks.emit(
         'onMessagesAdded',
         userId,
@@ -236,6 +266,13 @@ export class BundleService {
           snapshotId?: string;
         };
         if (rec.type !== 'message') await flush();
+        // Stop only where a new user or session begins: the sessions imported so far are complete.
+        if ((rec.type === 'user' || rec.type === 'session') && progress.aborted) {
+          aborted = true;
+          break;
+        }
+        unreported++;
+        if (rec.type !== 'message') report(rec.type);
         switch (rec.type) {
           case 'user': {
             const profile = rec.data as UserProfile;
@@ -350,7 +387,15 @@ export class BundleService {
         if (issues.length < 100) issues.push({ line: lineNo, message: (error as Error).message });
       }
     }
+    lines.close();
     await flush();
-    return { src, ...counts, issues, userIds: [...userIds].filter(isValidUserId) };
+    report();
+    return {
+      src,
+      ...counts,
+      issues,
+      userIds: [...userIds].filter(isValidUserId),
+      ...(aborted ? { aborted: true } : {}),
+    };
   }
 }

@@ -6,6 +6,7 @@ import type { Core } from '../core.js';
 import type { FeatureHooks } from '../features/types.js';
 import { keys } from '../keys.js';
 import { parseOptions } from '../validation.js';
+import { longRunningFields, ProgressTracker } from './progress.js';
 import type { DocumentService } from './documents.js';
 import type { SessionService } from './sessions.js';
 import { purgeTrash } from './trash.js';
@@ -18,10 +19,11 @@ interface Deps {
   features: () => { name: string; feature: FeatureHooks }[];
 }
 
-const VerifyOptions = z.object({ repair: z.boolean().optional() });
+const VerifyOptions = z.object({ repair: z.boolean().optional(), ...longRunningFields });
 const CompactOpts = z.object({
   archive: z.boolean().optional(),
   olderThanDays: z.number().nonnegative().optional(),
+  ...longRunningFields,
 });
 const CleanupOptions = z.object({ olderThanDays: z.number().nonnegative(), dryRun: z.boolean().optional() });
 
@@ -35,14 +37,34 @@ export class MaintenanceService {
    * Storage checksums (the port's verify) plus: no session tree
    * exists without an index entry (left behind by a crash during delete), every document record has its
    * bytes and every document file has a record. `repair` fixes what can be fixed without guessing.
+   *
+   * Progress units: the storage check, each user, each feature. An abort stops between units and
+   * resolves with what was checked so far, `aborted: true` and `ok: false` (the store was not fully verified).
    */
-  async verify(opts?: unknown): Promise<VerifyReport> {
+  async verify(opts?: unknown): Promise<VerifyReport & { aborted?: boolean }> {
     const o = parseOptions(VerifyOptions, opts);
     const repair = o.repair === true;
+    const userIds = await this.d.users.list();
+    const features = this.d.features().filter(({ feature }) => typeof feature.verify === 'function');
+    const progress = new ProgressTracker(o, 1 + userIds.length + features.length);
+    const finish = (issues: VerifyIssue[], checked?: VerifyReport['checked']) => {
+      // A repair may have cut damaged log records: message counts are re-read on the next listing.
+      if (repair) this.core.index.forgetCounts();
+      const report: VerifyReport & { aborted?: boolean } = {
+        ok: !progress.aborted && issues.every((i) => i.repaired === true),
+        issues,
+      };
+      if (checked) report.checked = checked;
+      if (progress.aborted) report.aborted = true;
+      return report;
+    };
+    if (progress.aborted) return finish([]);
     const base = await this.core.storage.verify({ repair });
+    progress.tick('storage');
     const issues: VerifyIssue[] = [...base.issues];
     const { storage } = this.core;
-    for (const userId of await this.d.users.list()) {
+    for (const userId of userIds) {
+      if (progress.aborted) return finish(issues, base.checked);
       const live = new Set(await this.d.sessions.ids(userId));
       for (const sid of live) {
         // Documents: records vs bytes.
@@ -94,34 +116,51 @@ export class MaintenanceService {
         }
         issues.push(issue);
       }
+      progress.tick(userId);
     }
-    for (const { name, feature } of this.d.features()) {
-      if (!feature.verify) continue;
+    for (const { name, feature } of features) {
+      if (progress.aborted) return finish(issues, base.checked);
       try {
-        issues.push(...(await feature.verify({ repair })));
+        issues.push(...(await (feature.verify as NonNullable<FeatureHooks['verify']>)({ repair })));
       } catch (error) {
         issues.push({ code: `${name.toUpperCase()}_VERIFY_FAILED`, message: (error as Error).message });
       }
+      progress.tick(name);
     }
-    const ok = issues.every((i) => i.repaired === true);
-    const report: VerifyReport = { ok, issues };
-    if (base.checked) report.checked = base.checked;
-    return report;
+    return finish(issues, base.checked);
   }
 
+  /**
+   * Progress units: the storage's logs (as it reports them), then each feature. The signal is passed to
+   * the storage, which stops between logs; an abort resolves with the partial report, `aborted: true`.
+   */
   async compact(opts?: unknown): Promise<Record<string, unknown>> {
     const o = parseOptions(CompactOpts, opts);
+    const features = this.d.features().filter(({ feature }) => typeof feature.compact === 'function');
+    const progress = new ProgressTracker(o, features.length);
     const options: CompactOptions = {};
     if (o.archive !== undefined) options.archive = o.archive;
     if (o.olderThanDays !== undefined) options.olderThanDays = o.olderThanDays;
-    const report = await this.core.storage.compact(options);
-    const features: string[] = [];
-    for (const { name, feature } of this.d.features()) {
-      if (!feature.compact) continue;
-      await feature.compact();
-      features.push(name);
+    if (o.signal) options.signal = o.signal;
+    let storageDone = 0;
+    options.onProgress = (done, total) => {
+      progress.total = total + features.length;
+      progress.tick('storage', done - storageDone);
+      storageDone = done;
+    };
+    const report = progress.aborted ? null : await this.core.storage.compact(options);
+    const done: string[] = [];
+    for (const { name, feature } of features) {
+      if (progress.aborted) break;
+      await (feature.compact as NonNullable<FeatureHooks['compact']>)();
+      done.push(name);
+      progress.tick(name);
     }
-    return { ...report, features };
+    return {
+      ...(report ?? { logsCompacted: 0, segmentsRewritten: 0, bytesBefore: 0, bytesAfter: 0 }),
+      features: done,
+      ...(progress.aborted ? { aborted: true } : {}),
+    };
   }
 
   /**

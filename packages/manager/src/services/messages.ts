@@ -95,7 +95,7 @@ export class MessageService {
   async append(userId: string, sessionId: string, messages: Message[]): Promise<StoredMessage[]> {
     const log = keys.messagesLog(userId, sessionId);
     const res = await this.core.storage.append(log, messages as unknown as Record<string, unknown>[]);
-    this.core.index.touchSoon(userId, sessionId, this.core.now());
+    this.core.index.touchSoon(userId, sessionId, this.core.now(), res.firstSeq + messages.length);
     const stored = messages.map((m, i) => ({ ...m, seq: res.firstSeq + i }));
     await this.core.hooks.emit('onMessagesAdded', userId, sessionId, stored);
     return stored;
@@ -222,7 +222,7 @@ export class MessageService {
       res = await this.core.storage.append(keys.messagesLog(userId, sessionId), [
         record as unknown as Record<string, unknown>,
       ]);
-      this.core.index.touchSoon(userId, sessionId, now);
+      this.core.index.touchSoon(userId, sessionId, now, res.firstSeq + 1);
     } catch (error) {
       markDone(streamKey);
       throw error;

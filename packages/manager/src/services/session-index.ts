@@ -6,11 +6,18 @@
  * update under concurrency) are both wrong. Each event is one small record:
  *   { op: 'create', s, title, type, createdAt, metadata }
  *   { op: 'update', s, title, metadata, at }       (full values: folding is idempotent)
- *   { op: 'touch',  s, at }                         (messages appended at `at`)
+ *   { op: 'touch',  s, at, n? }                     (messages appended at `at`; `n` = count after it)
+ *   { op: 'count',  s, n }                          (raw appends of an import: count only, no activity)
  *   { op: 'delete', s, at }
  * A process keeps the fold per user and catches up by reading the log from the last seq it saw, so
  * events written by another process are picked up on the next call. The log is the only record of a
  * session's metadata (title, type, times, metadata).
+ *
+ * Message counts: listing 10,000 sessions must not ask the storage for 10,000 log counts on every call.
+ * The fold keeps each session's count; this process updates it on every append it makes, and the `n`
+ * carried by touch/count events brings in the appends of other processes. The first listing of a user
+ * in a process (a cold fold) still counts every log, so a count left stale by a crashed writer is
+ * corrected on the next cold start; after that, a warm listing costs no storage call per session.
  */
 import type { StorageBackend } from '@ffdb/core-types';
 import { keys } from '../keys.js';
@@ -37,7 +44,8 @@ type IndexEvent =
       n?: string;
     }
   | { op: 'update'; s: string; title: string; metadata: Record<string, unknown>; at: string }
-  | { op: 'touch'; s: string; at: string }
+  | { op: 'touch'; s: string; at: string; n?: number }
+  | { op: 'count'; s: string; n: number }
   | { op: 'delete'; s: string; at: string };
 
 interface UserFold {
@@ -48,6 +56,10 @@ interface UserFold {
   refreshing: Promise<void> | null;
   /** Events folded since the last snapshot was written or read. */
   sinceSnapshot: number;
+  /** Message count per live session (see the header): exact once `countsChecked`. */
+  counts: Map<string, number>;
+  /** Every session's count was read from its log once in this process. */
+  countsChecked: boolean;
 }
 
 /**
@@ -71,8 +83,8 @@ interface Snapshot {
 
 export class SessionIndex {
   private readonly folds = new Map<string, UserFold>();
-  /** Touches not yet appended, per user: sessionId -> latest time (coalesced into one append). */
-  private readonly pendingTouches = new Map<string, Map<string, string>>();
+  /** Touches not yet appended, per user: sessionId -> latest time and count (coalesced into one append). */
+  private readonly pendingTouches = new Map<string, Map<string, { at: string; n?: number }>>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -108,7 +120,15 @@ export class SessionIndex {
       this.folds.set(userId, f);
     } else {
       this.evict();
-      f = { nextSeq: 0, sessions: new Map(), deleted: new Set(), refreshing: null, sinceSnapshot: 0 };
+      f = {
+        nextSeq: 0,
+        sessions: new Map(),
+        deleted: new Set(),
+        refreshing: null,
+        sinceSnapshot: 0,
+        counts: new Map(),
+        countsChecked: false,
+      };
       this.folds.set(userId, f);
     }
     return f;
@@ -126,6 +146,8 @@ export class SessionIndex {
         f.nextSeq = 0;
         f.sessions.clear();
         f.deleted.clear();
+        f.counts.clear();
+        f.countsChecked = false;
       }
       if (f.nextSeq === 0 && n > SNAPSHOT_EVERY) await this.loadSnapshot(userId, f, n);
       if (n > f.nextSeq) {
@@ -225,7 +247,9 @@ export class SessionIndex {
       },
     ]);
     const f = await this.refresh(userId);
-    return f.sessions.get(entry.sessionId)?.nonce === nonce;
+    const won = f.sessions.get(entry.sessionId)?.nonce === nonce;
+    if (won) this.noteCount(userId, entry.sessionId, 0);
+    return won;
   }
 
   /** Known (live or deleted) — ids are never reused. */
@@ -254,18 +278,66 @@ export class SessionIndex {
    * shortly after. A crash before it lands only leaves `updatedAt` a little older; `flush` (close, delete)
    * waits for them.
    */
-  touchSoon(userId: string, sessionId: string, at: string): void {
+  touchSoon(userId: string, sessionId: string, at: string, count?: number): void {
     const f = this.folds.get(userId);
     const s = f?.sessions.get(sessionId);
     if (s) s.updatedAt = later(s.updatedAt, at);
+    if (count !== undefined) this.noteCount(userId, sessionId, count);
     let pending = this.pendingTouches.get(userId);
     if (!pending) {
       pending = new Map();
       this.pendingTouches.set(userId, pending);
     }
     const prev = pending.get(sessionId);
-    pending.set(sessionId, prev ? later(prev, at) : at);
+    const n = Math.max(prev?.n ?? -1, count ?? -1);
+    pending.set(sessionId, { at: prev ? later(prev.at, at) : at, ...(n >= 0 ? { n } : {}) });
     this.schedule(userId);
+  }
+
+  /** This process knows a session's log holds (at least) `count` messages (counts only grow). */
+  noteCount(userId: string, sessionId: string, count: number): void {
+    const f = this.folds.get(userId);
+    if (f?.sessions.has(sessionId)) f.counts.set(sessionId, Math.max(f.counts.get(sessionId) ?? 0, count));
+  }
+
+  /** Records the count after a raw append (imports: no activity time) for this and other processes. */
+  recordCount(userId: string, sessionId: string, count: number): Promise<void> {
+    return this.appendEvents(userId, [{ op: 'count', s: sessionId, n: count }]);
+  }
+
+  /** Forget every known count (after a repair that may have cut logs): the next listing re-counts. */
+  forgetCounts(): void {
+    for (const f of this.folds.values()) {
+      f.counts.clear();
+      f.countsChecked = false;
+    }
+  }
+
+  /**
+   * Exact message counts of some of a user's sessions: from the fold when it is warm, otherwise (and for
+   * a session this process has no count for) from `countLog`, which then warms the fold.
+   */
+  async messageCounts(
+    userId: string,
+    sessionIds: readonly string[],
+    countLog: (sessionId: string) => Promise<number>,
+  ): Promise<number[]> {
+    const f = await this.refresh(userId);
+    const check = !f.countsChecked;
+    const out = await Promise.all(
+      sessionIds.map(async (sid) => {
+        const known = f.counts.get(sid);
+        if (!check && known !== undefined) return known;
+        const n = await countLog(sid);
+        const now = Math.max(n, f.counts.get(sid) ?? 0);
+        if (f.sessions.has(sid)) f.counts.set(sid, now);
+        return now;
+      }),
+    );
+    // Only a sweep over every live session makes the fold trustworthy.
+    if (check && sessionIds.length >= f.sessions.size && sessionIds.every((s) => f.sessions.has(s)))
+      f.countsChecked = true;
+    return out;
   }
 
   /**
@@ -292,7 +364,9 @@ export class SessionIndex {
       const pending = this.pendingTouches.get(userId);
       if (!pending || pending.size === 0) return;
       this.pendingTouches.delete(userId);
-      const events: IndexEvent[] = [...pending].map(([s, at]) => ({ op: 'touch', s, at }));
+      const events: IndexEvent[] = [...pending].map(([s, { at, n }]) =>
+        n === undefined ? { op: 'touch', s, at } : { op: 'touch', s, at, n },
+      );
       try {
         await this.storage.append(keys.sessionIndex(userId), events as unknown as Record<string, unknown>[]);
       } catch (error) {
@@ -370,10 +444,16 @@ function apply(f: UserFold, e: IndexEvent): void {
     case 'touch': {
       const s = f.sessions.get(e.s);
       if (s) s.updatedAt = later(s.updatedAt, e.at);
+      if (s && typeof e.n === 'number') f.counts.set(e.s, Math.max(f.counts.get(e.s) ?? 0, e.n));
       return;
     }
+    case 'count':
+      if (f.sessions.has(e.s) && typeof e.n === 'number')
+        f.counts.set(e.s, Math.max(f.counts.get(e.s) ?? 0, e.n));
+      return;
     case 'delete':
       f.sessions.delete(e.s);
+      f.counts.delete(e.s);
       f.deleted.add(e.s);
       return;
   }

@@ -122,6 +122,7 @@ export class SessionService {
     const e = await this.core.index.get(userId, sessionId);
     if (!e) return null;
     const n = await this.core.storage.countLog(keys.messagesLog(userId, sessionId));
+    this.core.index.noteCount(userId, sessionId, n);
     return this.toSession(userId, e, n);
   }
 
@@ -150,8 +151,11 @@ export class SessionService {
     if (o.order === 'oldest') entries.reverse();
     const offset = o.offset ?? 0;
     const page = o.limit === undefined ? entries.slice(offset) : entries.slice(offset, offset + o.limit);
-    const counts = await Promise.all(
-      page.map((e) => this.core.storage.countLog(keys.messagesLog(userId, e.sessionId))),
+    // Exact counts without a storage call per session once the user's fold is warm (session-index.ts).
+    const counts = await this.core.index.messageCounts(
+      userId,
+      page.map((e) => e.sessionId),
+      (sid) => this.core.storage.countLog(keys.messagesLog(userId, sid)),
     );
     return page.map((e, i) => this.toSession(userId, e, counts[i] ?? 0));
   }

@@ -22,13 +22,6 @@ interface PanelIndexer {
   removePanel?(userId: string, panelId: string): Promise<void>;
 }
 
-/** A write helper the manager may offer to mirror panel messages into a linked `panel` session. */
-type AddMessages = (
-  userId: string,
-  sessionId: string,
-  messages: Record<string, unknown>[],
-) => Promise<unknown>;
-
 function isIndexer(value: unknown): value is PanelIndexer {
   return typeof (value as { indexPanelMessages?: unknown } | null)?.indexPanelMessages === 'function';
 }
@@ -36,8 +29,9 @@ function isIndexer(value: unknown): value is PanelIndexer {
 /**
  * The manager's persona/panel feature: @ffdb/personas services over the manager's storage, clock and
  * logger. Messages of a panel that belongs to a user are indexed by the search feature (type
- * `panel_message`) so they show in that user's search results; when the manager offers
- * `addMessages` on the feature context, messages of a panel linked to a session are mirrored there too.
+ * `panel_message`) so they show in that user's search results (advancedSearch with
+ * `includePanelMessages`, searchPanelMessages); messages of a panel linked to a user's session are
+ * mirrored into that session through `ctx.addMessages`, so both views show them.
  */
 export class PersonaPanelFeature implements PersonaFeature {
   private readonly services: Services;
@@ -64,19 +58,26 @@ export class PersonaPanelFeature implements PersonaFeature {
   private async afterMessage(panel: Panel, m: StoredPanelMessage): Promise<void> {
     if (panel.userId === undefined) return;
     const indexer = await this.indexer();
-    await indexer?.indexPanelMessages(panel.userId, panel.panelId, [
-      {
-        messageId: m.messageId,
-        content: m.content,
-        timestamp: m.timestamp,
-        role: m.role,
-        personaId: m.personaId,
-        metadata: m.metadata,
-      },
-    ]);
-    const addMessages = (this.ctx as unknown as { addMessages?: AddMessages }).addMessages;
-    if (panel.sessionId !== undefined && typeof addMessages === 'function') {
-      await addMessages.call(this.ctx, panel.userId, panel.sessionId, [
+    try {
+      await indexer?.indexPanelMessages(panel.userId, panel.panelId, [
+        {
+          messageId: m.messageId,
+          content: m.content,
+          timestamp: m.timestamp,
+          role: m.role,
+          personaId: m.personaId,
+          metadata: m.metadata,
+        },
+      ]);
+    } catch (error) {
+      // Derived data (rebuilt by onBulkImport/reindex): it must not keep the message from its session.
+      this.ctx.logger.warn(
+        { panelId: panel.panelId, err: (error as Error)?.name },
+        'indexing a panel message failed',
+      );
+    }
+    if (panel.sessionId !== undefined) {
+      await this.ctx.addMessages(panel.userId, panel.sessionId, [
         {
           role: m.personaId,
           content: m.content,
@@ -98,6 +99,9 @@ export class PersonaPanelFeature implements PersonaFeature {
   // ---- personas ----
   savePersona(personaId: string, data: Record<string, unknown>, userId?: string): Promise<boolean> {
     return this.services.personas.savePersona(personaId, data, userId);
+  }
+  restorePersona(persona: Record<string, unknown>, userId?: string): Promise<boolean> {
+    return this.services.personas.restorePersona(persona, userId);
   }
   createPersona(persona: Record<string, unknown>): Promise<boolean> {
     return this.services.personas.createPersona(persona);

@@ -1,0 +1,136 @@
+/**
+ * Panels through the manager with the real personas and search packages: a panel linked to a user's
+ * `panel` session shows its messages in both views, and panel messages stay out of advancedSearch unless
+ * asked for (`includePanelMessages`, an extension of API.md's four result types) or searched directly.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { fsBackend, type TestStore } from './helpers.js';
+
+describe('panels linked to sessions, and panel messages in search', () => {
+  let store: TestStore;
+  afterEach(async () => store?.cleanup());
+
+  it('a linked panel session shows the panel messages through getMessages and getPanelMessages', async () => {
+    store = await fsBackend.create({}, { features: { vectors: false } });
+    const m = store.manager;
+    const sessionId = await m.createSession('alice', 'Design review', { sessionType: 'panel' });
+    expect(sessionId.startsWith('panel_session_')).toBe(true);
+    const panelId = await m.createPanel('multi_persona', ['analyst', 'creative'], {
+      userId: 'alice',
+      sessionId,
+    });
+    expect(await m.getPanel(panelId)).toMatchObject({ panelId, userId: 'alice', sessionId });
+    const first = await m.addPanelMessage(panelId, {
+      personaId: 'analyst',
+      content: 'The numbers look fine',
+    });
+    expect(first).toMatchObject({ personaId: 'analyst', seq: 0 });
+    await m.addPanelMessage(panelId, {
+      personaId: 'creative',
+      content: 'What if we paint it purple',
+      responseTo: (first as { messageId: string }).messageId,
+    });
+
+    const panelView = await m.getPanelMessages(panelId);
+    expect(panelView.map((x) => [x.personaId, x.content])).toEqual([
+      ['analyst', 'The numbers look fine'],
+      ['creative', 'What if we paint it purple'],
+    ]);
+    const sessionView = await m.getMessages('alice', sessionId);
+    expect(sessionView.map((x) => [x.role, x.content])).toEqual([
+      ['analyst', 'The numbers look fine'],
+      ['creative', 'What if we paint it purple'],
+    ]);
+    expect(sessionView[0]?.metadata).toMatchObject({
+      panelId,
+      panelMessageId: panelView[0]?.messageId,
+      personaId: 'analyst',
+    });
+    expect(sessionView[0]?.timestamp).toBe(panelView[0]?.timestamp);
+    expect((await m.getSession('alice', sessionId))?.messageCount).toBe(2);
+    expect((await m.listSessions('alice'))[0]).toMatchObject({ sessionId, messageCount: 2 });
+
+    // Linking after creation works the same; an unknown session is refused.
+    const later = await m.createSession('alice', 'Second panel', { sessionType: 'panel' });
+    const other = await m.createPanel('brainstorm', ['analyst', 'pragmatist'], { userId: 'alice' });
+    await m.addPanelMessage(other, { personaId: 'analyst', content: 'before the link' });
+    expect(await m.linkPanelSession(other, 'alice', 'panel_session_20200101_000000_000000')).toBe(false);
+    expect(await m.linkPanelSession(other, 'alice', later)).toBe(true);
+    await m.addPanelMessage(other, { personaId: 'pragmatist', content: 'after the link' });
+    expect((await m.getMessages('alice', later)).map((x) => x.content)).toEqual(['after the link']);
+    await expect(m.linkPanelSession(other, 'alice', '../x')).rejects.toMatchObject({
+      name: 'FFValidationError',
+    });
+  });
+
+  it('panel messages: not in advancedSearch by default, included on request, and searchable directly', async () => {
+    store = await fsBackend.create({}, { features: { vectors: false } });
+    const m = store.manager;
+    const chat = await m.createSession('bob', 'chat');
+    await m.addMessage('bob', chat, { role: 'user', content: 'the walrus report is late' });
+    const panelId = await m.createPanel('multi_persona', ['analyst', 'creative'], { userId: 'bob' });
+    await m.addPanelMessage(panelId, { personaId: 'analyst', content: 'walrus population is stable' });
+    await m.addPanelMessage(panelId, { personaId: 'creative', content: 'a poem about penguins' });
+
+    const plain = await m.advancedSearch({ query: 'walrus', userId: 'bob' });
+    expect(plain.map((r) => r.type)).toEqual(['message']);
+    expect(plain.every((r) => ['message', 'document', 'context', 'vector_chunk'].includes(r.type))).toBe(
+      true,
+    );
+    expect(
+      (await m.searchByTimeRange('2000-01-01', '2100-01-01', { userId: 'bob' })).map((r) => r.type),
+    ).toEqual(['message']);
+
+    const withPanels = await m.advancedSearch({ query: 'walrus', userId: 'bob', includePanelMessages: true });
+    expect(withPanels.map((r) => r.type).sort()).toEqual(['message', 'panel_message']);
+    const panelHit = withPanels.find((r) => r.type === 'panel_message');
+    expect(panelHit).toMatchObject({
+      userId: 'bob',
+      sessionId: panelId,
+      content: 'walrus population is stable',
+    });
+    for (let i = 1; i < withPanels.length; i++)
+      expect(withPanels[i - 1]!.relevanceScore).toBeGreaterThanOrEqual(withPanels[i]!.relevanceScore);
+    // Filters apply to panel messages too: persona ids as roles, panel ids as session ids, dates.
+    expect(
+      await m.advancedSearch({
+        query: 'walrus',
+        userId: 'bob',
+        includePanelMessages: true,
+        messageRoles: ['creative'],
+      }),
+    ).toEqual([]);
+    expect(
+      (
+        await m.advancedSearch({
+          query: 'walrus',
+          userId: 'bob',
+          includePanelMessages: true,
+          sessionIds: [panelId],
+        })
+      ).map((r) => r.type),
+    ).toEqual(['panel_message']);
+    expect(
+      await m.advancedSearch({
+        query: 'walrus',
+        userId: 'bob',
+        includePanelMessages: true,
+        endDate: '2001-01-01',
+      }),
+    ).toEqual([]);
+    await expect(
+      m.advancedSearch({ query: 'walrus', includePanelMessages: 'yes' as never }),
+    ).rejects.toMatchObject({ name: 'FFValidationError' });
+
+    const direct = await m.searchPanelMessages('bob', 'penguins');
+    expect(direct.map((r) => [r.type, r.content])).toEqual([['panel_message', 'a poem about penguins']]);
+    expect(
+      await m.searchPanelMessages('bob', 'penguins', { panelIds: ['panel_20200101_000000_000000'] }),
+    ).toEqual([]);
+    expect(await m.searchPanelMessages('carol', 'penguins')).toEqual([]);
+    await expect(m.searchPanelMessages('../bob', 'x')).rejects.toMatchObject({ name: 'FFValidationError' });
+    await expect(m.searchPanelMessages('bob', 'x', { limit: 'ten' as never })).rejects.toMatchObject({
+      name: 'FFValidationError',
+    });
+  });
+});
