@@ -171,7 +171,12 @@ export class IndexPersistence {
     const oldGen = idx.generation;
     const gen = oldGen + 1;
     if (idx.index && idx.slots.length) {
-      await this.storage.write(blobKey(root, gen), new Uint8Array(idx.index.toBuffer()));
+      const buf = idx.index.toBuffer();
+      // A view, not a copy: the snapshot of a 100k x 384 index is ~150 MB.
+      await this.storage.write(
+        blobKey(root, gen),
+        new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength),
+      );
     }
     const manifest: Manifest = {
       format: 'ffdb-vector-index',

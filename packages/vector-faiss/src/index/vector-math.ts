@@ -18,6 +18,11 @@ export function normalizeInto(v: Float32Array, out: Float32Array, offset: number
     throw new FFValidationError([{ path: field, message: 'vector contains NaN or Infinity' }]);
   if (n === 0)
     throw new FFValidationError([{ path: field, message: 'vector is all zeros (cannot be normalised)' }]);
+  // Embedders already return unit vectors: copy those as they are (a memcpy instead of a division loop).
+  if (Math.abs(n - 1) < 1e-6) {
+    out.set(v, offset);
+    return;
+  }
   for (let i = 0; i < v.length; i++) out[offset + i] = (v[i] as number) / n;
 }
 

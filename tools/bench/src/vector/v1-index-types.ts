@@ -14,6 +14,7 @@ import hnswlib from 'hnswlib-node';
 import type { Bench, BenchContext, TargetCheck } from '../harness.js';
 import { fmt, fmtPercent, nowMs, ratio, summarize } from '../stats.js';
 import type { Table } from '../table.js';
+import { MemoryStorageBackend } from '@ffdb/conformance';
 import { openFfdb } from '../storage/ffdb-store.js';
 import { bruteForce, loadVectorData, recallAtK, type VectorData } from './vector-data.js';
 
@@ -118,6 +119,12 @@ export const v1: Bench = {
     const batchPerQuery = (nowMs() - batchT0) / data.queries.length;
     if (batched.length !== data.queries.length) throw new Error('batched search returned the wrong count');
     await flat.index.close();
+    // The same bulk upsert with an in-memory StorageBackend: the adapter's own cost without the disk write.
+    const memIndex = createFaissVectorIndex({ storage: new MemoryStorageBackend(), indexType: 'flat' });
+    const memT0 = nowMs();
+    await memIndex.upsert(USER, space, items(data));
+    const memAddMs = nowMs() - memT0;
+    await memIndex.close();
     // Raw bulk add into the patched binding (Float32Array), without the adapter's label map and snapshot.
     const faiss = loadFaiss();
     const raw = new faiss.IndexFlatIP(d);
@@ -192,6 +199,7 @@ export const v1: Bench = {
     const bruteRow = rows[0] as Row;
     const adapterAddRate = (data.n * 1000) / flat.buildMs;
     const rawAddRate = (data.n * 1000) / rawAddMs;
+    const memAddRate = (data.n * 1000) / memAddMs;
     const checks: TargetCheck[] = [
       {
         name: 'V1 IVF or HNSW p50 at recall@10 >= 0.95 vs hnswlib-node at recall >= 0.95',
@@ -215,10 +223,16 @@ export const v1: Bench = {
         pass: batchPerQuery < flatRow.p50,
       },
       {
-        name: 'V1 flat bulk add (adapter: label map + snapshot; raw binding in brackets)',
-        measured: `${fmt(adapterAddRate)} vectors/s (${fmt(rawAddRate)} raw)`,
+        name: 'V1 flat bulk add, durable (upsert + 150 MB snapshot on storage-fs)',
+        measured: `${fmt(adapterAddRate)} vectors/s`,
         target: '>= 100,000 vectors/s',
         pass: adapterAddRate >= 100_000,
+      },
+      {
+        name: 'V1 flat bulk add, adapter in memory (raw binding add in brackets)',
+        measured: `${fmt(memAddRate)} vectors/s (${fmt(rawAddRate)} raw)`,
+        target: '>= 100,000 vectors/s',
+        pass: memAddRate >= 100_000,
       },
     ];
     const table: Table = {
@@ -235,7 +249,7 @@ export const v1: Bench = {
       ]),
       notes: [
         `Embedding ${data.n.toLocaleString('en-US')} texts with the default hashed n-gram embedder took ${(data.embedMs / 1000).toFixed(1)} s (${fmt((data.n * 1000) / data.embedMs)} texts/s).`,
-        `Flat batched: ${data.queries.length} queries in one call = ${batchPerQuery.toFixed(3)} ms per query. Bulk add: adapter ${fmt(adapterAddRate)} vectors/s, raw binding ${fmt(rawAddRate)} vectors/s.`,
+        `Flat batched: ${data.queries.length} queries in one call = ${batchPerQuery.toFixed(3)} ms per query. Bulk add: durable upsert on storage-fs ${fmt(adapterAddRate)} vectors/s, upsert on memory storage ${fmt(memAddRate)} vectors/s, raw binding ${fmt(rawAddRate)} vectors/s.`,
         'Recall is tie-aware against the exact scan (the corpus repeats messages). ffdb latencies include the adapter (validation, normalisation, label map).',
       ],
     };
