@@ -88,6 +88,9 @@ export class LunrSearchIndex implements SearchIndex {
   readonly capabilities = { persistent: true, incremental: true, fuzzy: true, prefix: true };
   private readonly opts: ResolvedLunrSearchOptions;
   private readonly partitions = new Map<string, Partition>();
+  /** Users whose segments are in memory (the LRU's population). */
+  private readonly loadedUsers = new Set<Partition>();
+  private enforcing = false;
   private readonly scratch = new Scratch();
   private readonly docSchema;
   private readonly qSchema;
@@ -121,6 +124,7 @@ export class LunrSearchIndex implements SearchIndex {
     await this.flush();
     this.closed = true;
     this.partitions.clear();
+    this.loadedUsers.clear();
   }
 
   private assertOpen(): void {
@@ -138,7 +142,12 @@ export class LunrSearchIndex implements SearchIndex {
         mergeFactor: this.opts.mergeFactor,
         logger: this.opts.logger,
         now: () => this.opts.clock?.now() ?? new Date(),
-        onLoaded: (loaded) => this.enforceCache(loaded),
+        onLoaded: (changed) => {
+          if (changed.loaded && this.partitions.get(changed.userId) === changed)
+            this.loadedUsers.add(changed);
+          else this.loadedUsers.delete(changed);
+          if (!this.enforcing) this.enforceCache(changed);
+        },
       });
       this.partitions.set(userId, p);
     }
@@ -150,17 +159,23 @@ export class LunrSearchIndex implements SearchIndex {
 
   /** Unload least-recently-used users until the loaded segments fit the configured cache. */
   private enforceCache(current: Partition | undefined): void {
+    // Only loaded users are looked at (a store may have thousands of unloaded ones).
     let segments = 0;
-    let users = 0;
-    for (const p of this.partitions.values()) {
-      if (!p.loaded) continue;
-      users++;
-      segments += p.loadedSegmentCount;
-    }
+    let users = this.loadedUsers.size;
+    for (const p of this.loadedUsers) segments += p.loadedSegmentCount;
     if (segments <= this.opts.segmentCacheSize && users <= this.opts.cacheMaxUsers) return;
-    const candidates = [...this.partitions.values()]
-      .filter((p) => p.loaded && p !== current)
+    const candidates = [...this.loadedUsers]
+      .filter((p) => p !== current)
       .sort((a, b) => a.lastUsed - b.lastUsed);
+    this.enforcing = true;
+    try {
+      this.evictFrom(candidates, segments, users);
+    } finally {
+      this.enforcing = false;
+    }
+  }
+
+  private evictFrom(candidates: Partition[], segments: number, users: number): void {
     for (const p of candidates) {
       if (segments <= this.opts.segmentCacheSize && users <= this.opts.cacheMaxUsers) break;
       if (p.evictable) {
@@ -255,7 +270,9 @@ export class LunrSearchIndex implements SearchIndex {
     this.checkUser(userId);
     const p = this.partition(userId);
     this.partitions.delete(userId);
+    this.loadedUsers.delete(p);
     await p.destroy();
+    this.loadedUsers.delete(p);
   }
 
   async clear(userId?: string): Promise<void> {
@@ -263,6 +280,7 @@ export class LunrSearchIndex implements SearchIndex {
     if (userId !== undefined) return this.removeUser(userId);
     const all = [...this.partitions.values()];
     this.partitions.clear();
+    this.loadedUsers.clear();
     for (const p of all) await p.destroy();
     await this.opts.storage.delete(this.opts.prefix);
   }

@@ -33,7 +33,7 @@ function check(
 }
 
 function ratios(ffdb: EngineFigures, peer: EngineFigures): string {
-  const r = (a: number, b: number) => `${(a / b).toFixed(1)}x`;
+  const r = (a: number, b: number) => `${(a / b).toFixed(a / b < 0.1 ? 2 : 1)}x`;
   return `${peer.name}: ffdb/peer p50 1-term ${r(ffdb.one.p50, peer.one.p50)}, 3-term ${r(ffdb.three.p50, peer.three.p50)}, prefix ${r(
     ffdb.prefix.p50,
     peer.prefix.p50,
