@@ -41,6 +41,15 @@ try {
     }),
   );
   await m.close();
+  // Cold: the first listing of a fresh manager reads every session's count from its log once.
+  const fresh = await FFStorageManager.open({
+    config: { storage: { basePath: dir, durability: 'none' } },
+    features: { search: false, vectors: false, personas: false },
+  });
+  const t = performance.now();
+  await fresh.listSessions('u1');
+  console.log(JSON.stringify({ coldFirstCallMs: +(performance.now() - t).toFixed(1) }));
+  await fresh.close();
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
