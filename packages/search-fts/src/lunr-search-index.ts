@@ -161,7 +161,7 @@ export class LunrSearchIndex implements SearchIndex {
   private enforceCache(current: Partition | undefined): void {
     // Only loaded users are looked at (a store may have thousands of unloaded ones).
     let segments = 0;
-    let users = this.loadedUsers.size;
+    const users = this.loadedUsers.size;
     for (const p of this.loadedUsers) segments += p.loadedSegmentCount;
     if (segments <= this.opts.segmentCacheSize && users <= this.opts.cacheMaxUsers) return;
     const candidates = [...this.loadedUsers]
