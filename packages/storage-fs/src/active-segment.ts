@@ -88,7 +88,14 @@ export function scanBackward(
   size: number,
   stop: (line: ScannedLine) => boolean,
   chunk = 64 << 10,
+  /** Bytes of the file already read (`buf` = file bytes from `start`); used instead of re-reading them. */
+  prefetched?: { start: number; buf: Buffer },
 ): { lines: ScannedLine[]; corrupt: { offset: number; end: number }[]; validEnd: number } {
+  const readPart = (from: number, to: number): Buffer => {
+    if (prefetched && from >= prefetched.start && to <= prefetched.start + prefetched.buf.length)
+      return prefetched.buf.subarray(from - prefetched.start, to - prefetched.start);
+    return readExactSync(fd, to - from, from);
+  };
   const lines: ScannedLine[] = [];
   const corrupt: { offset: number; end: number }[] = [];
   let end = size; // bytes [0, end) still to examine
@@ -97,7 +104,7 @@ export function scanBackward(
   let first = true;
   while (end > 0 || carry.length > 0) {
     const start = Math.max(0, end - chunk);
-    const part = end > start ? readExactSync(fd, end - start, start) : Buffer.alloc(0);
+    const part = end > start ? readPart(start, end) : Buffer.alloc(0);
     const buf = carry.length ? Buffer.concat([part, carry]) : part;
     // The last newline in buf closes the newest complete line.
     let lineEnd = buf.lastIndexOf(NL);

@@ -35,7 +35,7 @@ import {
 import { BuiltinJsonCodec, IdentityCompressor } from './builtin-codecs.js';
 import { FdCache } from './fd-cache.js';
 import { FileLock } from './file-lock.js';
-import { guard, osCode, toStorageError } from './io-errors.js';
+import { guard, guardSync, osCode, toStorageError } from './io-errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import {
   FORMAT_FILE,
@@ -51,12 +51,20 @@ import { Lru } from './lru.js';
 import { type FsStorageOptions, type FsStorageOptionsInput, parseFsStorageOptions } from './options.js';
 import type { SealedFooter } from './sealed-segment.js';
 import { type CorruptRange, type LogView, SegmentStore } from './segments.js';
-import { encodeAppend, encodeDelete, encodeDeleteDone, encodeEnd, type WalFrame } from './wal-frame.js';
+import {
+  type WalFrame,
+  encodeAppend,
+  encodeDelete,
+  encodeDeleteDone,
+  encodeEnd,
+  encodeRotate,
+} from './wal-frame.js';
 import { WalFile, listWalGens } from './wal-file.js';
 import { compactStore } from './compact.js';
 import { verifyStore } from './verify.js';
 
 const WRITER = '\u0000writer';
+const CHECKPOINTER = '\u0000checkpoint';
 const WAL_EXTENT = 256 << 10;
 const WAL_EXTENT_MAX = 16 << 20;
 const MAX_COMMIT_BYTES = 64 << 20;
@@ -68,6 +76,17 @@ interface Tail {
   base: number;
   /** JSON texts of records appended since the last checkpoint. */
   recs: string[];
+}
+
+/**
+ * A WAL generation closed by a ROTATE frame whose records are being (or still have to be) written
+ * to segments. Its file stays open until END appears after the ROTATE (`endAt`).
+ */
+interface RotatedGen {
+  wal: WalFile;
+  endAt: number;
+  /** Per log: the seq after the last record this generation holds (tails are trimmed to it). */
+  boundary: Map<string, number>;
 }
 
 interface AppendRequest {
@@ -132,6 +151,10 @@ export class FsStorageBackend implements StorageBackend {
   private readonly tails = new Map<string, Tail>();
   private readonly views: Lru<string, LogView>;
   private pendingDeletes: string[] = [];
+  /** Generations closed by ROTATE and not yet ended (normally none, at most one). */
+  private rotated: RotatedGen[] = [];
+  /** The background checkpoint of a rotated generation run by this process (never rejects). */
+  private bgCheckpoint: Promise<void> | undefined;
   private committing = false;
   private queue: AppendRequest[] = [];
   private loopRunning = false;
@@ -235,9 +258,14 @@ export class FsStorageBackend implements StorageBackend {
       this.options.lockStaleMs,
       'store writer',
     );
-    await this.exclusive('open', async () => {
-      await this.recover();
-    });
+    // The writer lock (a symlink + unlink: directory writes) is only needed when there is something
+    // to recover. A store closed cleanly has one empty WAL generation: a reader opens it lock-free
+    // and the lock is taken on the first write.
+    if (!this.openWithoutRecovery()) {
+      await this.exclusive('open', async () => {
+        await this.recover();
+      });
+    }
     this.status = 'open';
     void this.emptyTrash();
   }
@@ -282,6 +310,27 @@ export class FsStorageBackend implements StorageBackend {
     }
   }
 
+  /** True (and the WAL opened) when the only WAL generation holds no frames: nothing to recover. */
+  private openWithoutRecovery(): boolean {
+    let wal: WalFile | undefined;
+    try {
+      const gens = listWalGens(this.layout.walDir);
+      if (gens.length !== 1) return false;
+      wal = WalFile.open(this.layout.walDir, gens[0] as number);
+      const res = wal.scan(() => {
+        throw new Error('frames present');
+      });
+      if (wal.offset === 0 && (res.stop === 'zero' || res.stop === 'eof')) {
+        this.wal = wal;
+        return true;
+      }
+    } catch {
+      // frames, a vanished file, …: the locked recovery path decides
+    }
+    wal?.close();
+    return false;
+  }
+
   /**
    * Crash recovery (under the writer lock): follow the WAL generations from the oldest file,
    * cutting a torn tail, drop generations already checkpointed, then checkpoint what is left.
@@ -296,15 +345,19 @@ export class FsStorageBackend implements StorageBackend {
     this.wal = WalFile.open(dir, gens[0] as number);
     this.catchUpLocked();
     const current = this.wal.gen;
+    const rotated = new Set(this.rotated.map((r) => r.wal.gen));
     for (const g of gens) {
-      if (g < current) fs.rmSync(path.join(dir, `${String(g).padStart(16, '0')}.wal`), { force: true });
+      // A rotated generation (ROTATE without END) still holds the only copy of its records on disk
+      // until the checkpoint below writes them to segments (that checkpoint then deletes it).
+      if (g < current && !rotated.has(g))
+        fs.rmSync(path.join(dir, `${String(g).padStart(16, '0')}.wal`), { force: true });
       if (g > current) {
         // Created by a checkpoint that crashed before ending the current generation: it holds at most
         // copies of records the current generation still has (carried-over logs).
         fs.rmSync(path.join(dir, `${String(g).padStart(16, '0')}.wal`), { force: true });
       }
     }
-    if (this.tails.size > 0 || this.pendingDeletes.length > 0) {
+    if (this.tails.size > 0 || this.pendingDeletes.length > 0 || this.rotated.length > 0) {
       try {
         await this.checkpointLocked();
       } catch (err) {
@@ -326,14 +379,24 @@ export class FsStorageBackend implements StorageBackend {
     }
     await this.openPromise?.catch(() => undefined);
     await this.drain();
+    await this.bgCheckpoint;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.batchSyncTimer) clearTimeout(this.batchSyncTimer);
     await this.batchSyncPromise;
     try {
-      if (this.wal && (this.tails.size > 0 || this.walBytes > 0)) {
+      if (this.wal && (this.tails.size > 0 || this.walBytes > 0 || this.rotated.length > 0)) {
         await this.exclusive('close', () => this.checkpointLocked());
       } else if (this.wal && this.options.durability === 'batch') {
         await fdatasyncAsync(this.wal.fd).catch(() => undefined);
+      }
+      if (
+        this.wal &&
+        this.tails.size === 0 &&
+        this.pendingDeletes.length === 0 &&
+        this.wal.offset === 0 &&
+        fs.fstatSync(this.wal.fd).size > 0
+      ) {
+        await this.exclusive('close', async () => this.truncateEmptyWal());
       }
     } catch (err) {
       this.logger.warn(
@@ -347,11 +410,27 @@ export class FsStorageBackend implements StorageBackend {
       for (const w of this.waiters) w();
       this.wal?.close();
       this.wal = undefined;
+      this.dropRotated();
       this.fds.clear();
       this.blocks.clear();
       this.views.clear();
       this.tails.clear();
     }
+  }
+
+  /**
+   * A clean close leaves an empty WAL generation: its pre-allocated zeros are given back (they would
+   * count against the store's size on disk); the first commit after the next open pre-allocates
+   * again. Under the writer lock, and only when no process has written into it.
+   */
+  private truncateEmptyWal(): void {
+    const wal = this.wal;
+    if (wal?.offset !== 0 || this.tails.size > 0 || this.pendingDeletes.length > 0) return;
+    if (this.rotated.length > 0) return;
+    if (wal.allocated === 0 && fs.fstatSync(wal.fd).size === 0) return;
+    fs.ftruncateSync(wal.fd, 0);
+    if (this.durable) fs.fsyncSync(wal.fd);
+    wal.allocated = 0;
   }
 
   private async drain(): Promise<void> {
@@ -509,18 +588,22 @@ export class FsStorageBackend implements StorageBackend {
         });
         return true;
       }
-      return await this.exclusive('delete', async () => {
-        const present = (await this.lstat(blob)) !== undefined || (await this.lstat(logDir)) !== undefined;
-        if (!present && !this.hasTailsUnder(k)) return false;
-        // 1. DELETE frame: from here on, replay drops this prefix's WAL records.
-        await this.writeControlFrame((gen) => encodeDelete(gen, k), 'delete', k);
-        // 2. One rename per path makes the whole tree (blobs, logs) disappear at once.
-        await guard('delete', k, () => this.moveToTrash(k));
-        // 3. DELETE-DONE: recovery re-runs a DELETE only when this frame is missing.
-        await this.writeControlFrame((gen) => encodeDeleteDone(gen, k), 'delete', k);
-        void this.emptyTrash();
-        return true;
-      });
+      // Under the checkpoint lock too: a checkpoint running in the background must not write a
+      // log's records back after its directory went to the trash.
+      return await this.exclusive('delete', () =>
+        this.withCheckpointLock(async () => {
+          const present = (await this.lstat(blob)) !== undefined || (await this.lstat(logDir)) !== undefined;
+          if (!present && !this.hasTailsUnder(k)) return false;
+          // 1. DELETE frame: from here on, replay drops this prefix's WAL records.
+          await this.writeControlFrame((gen) => encodeDelete(gen, k), 'delete', k);
+          // 2. One rename per path makes the whole tree (blobs, logs) disappear at once.
+          await guard('delete', k, () => this.moveToTrash(k));
+          // 3. DELETE-DONE: recovery re-runs a DELETE only when this frame is missing.
+          await this.writeControlFrame((gen) => encodeDeleteDone(gen, k), 'delete', k);
+          void this.emptyTrash();
+          return true;
+        }),
+      );
     } finally {
       release();
     }
@@ -674,10 +757,20 @@ export class FsStorageBackend implements StorageBackend {
         const e = toStorageError('append', batch.length === 1 ? batch[0]?.key : undefined, err);
         for (const req of batch) req.reject(e);
       }
-      if (this.walBytes >= this.options.walCheckpointBytes) {
-        await this.exclusive('checkpoint', () => this.checkpointLocked()).catch((err) =>
-          this.logger.warn({ err: (err as Error).message }, 'checkpoint failed; will retry'),
-        );
+      if (this.walBytes >= this.options.walCheckpointBytes && !this.bgCheckpoint) {
+        if (this.rotated.length === 0 && this.pendingDeletes.length === 0) {
+          // Off the append path: close this generation (ROTATE), go on appending to the next one,
+          // and write the closed one's records to segments in the background.
+          await this.exclusive('checkpoint', async () => this.rotateLocked()).catch((err) =>
+            this.logger.warn({ err: (err as Error).message }, 'WAL rotation failed; will retry'),
+          );
+        } else {
+          // A rotated generation whose background checkpoint failed (or a process that died while
+          // running it), or a delete to finish: checkpoint everything inline.
+          await this.exclusive('checkpoint', () => this.checkpointLocked()).catch((err) =>
+            this.logger.warn({ err: (err as Error).message }, 'checkpoint failed; will retry'),
+          );
+        }
       }
     }
     this.armIdleCheckpoint();
@@ -703,12 +796,20 @@ export class FsStorageBackend implements StorageBackend {
     const at = wal.offset;
     this.committing = true;
     try {
-      writeAllSync(wal.fd, buf, at);
-      if (this.options.durability === 'always') {
-        // A lone writer gains from skipping the thread-pool round trip; with company, the async
-        // fsync lets the next group form while this one is being synced.
-        if (batch.length === 1 && this.queue.length === 0) fs.fdatasyncSync(wal.fd);
-        else await fdatasyncAsync(wal.fd);
+      const lone = batch.length === 1 && this.queue.length === 0;
+      const dsyncFd = this.options.durability === 'always' && lone ? wal.dsyncFd() : undefined;
+      if (dsyncFd !== undefined) {
+        // A lone writer (nothing to group with): write through the O_DSYNC descriptor, durable when
+        // the write returns, no thread-pool round trip (probe: O_DSYNC 551/s, write + fdatasyncSync
+        // 521/s, awaited async fdatasync 436/s on the same disk).
+        writeAllSync(dsyncFd, buf, at);
+      } else {
+        writeAllSync(wal.fd, buf, at);
+        if (this.options.durability === 'always') {
+          // With company, the async fdatasync lets the next group form while this one is synced.
+          if (lone) fs.fdatasyncSync(wal.fd);
+          else await fdatasyncAsync(wal.fd);
+        }
       }
     } catch (err) {
       // Nothing of a failed batch may survive into a replay.
@@ -829,8 +930,12 @@ export class FsStorageBackend implements StorageBackend {
     if (!lock.held) {
       await lock.acquire(timeoutMs);
       this.lockHeldSince = Date.now();
-      // Another process may have written while we did not hold the lock.
-      if (this.wal) this.catchUpLocked();
+      // Another process may have written while we did not hold the lock (or given back the
+      // pre-allocated zeros of an empty generation on close: re-learn the file size).
+      if (this.wal) {
+        this.wal.allocated = Math.min(this.wal.allocated, fs.fstatSync(this.wal.fd).size);
+        this.catchUpLocked();
+      }
     }
   }
 
@@ -875,14 +980,20 @@ export class FsStorageBackend implements StorageBackend {
     }
   }
 
-  private catchUp(): 'zero' | 'eof' | 'bad' | 'end' {
+  private catchUp(): 'zero' | 'eof' | 'bad' | 'end' | 'rotate' {
+    if (this.rotated.length > 0) this.pollRotated();
     for (;;) {
       const wal = this.requireWal();
       let nextGen: number | undefined;
       const res = wal.scan((f) => {
-        if (f.type === 'end') nextGen = f.nextGen;
+        if (f.type === 'end' || f.type === 'rotate') nextGen = f.nextGen;
         else this.applyFrame(f);
       });
+      if (res.stop === 'rotate' && nextGen !== undefined) {
+        // Appends continue in nextGen; this generation's records stay in the tails until its END.
+        this.followRotation(nextGen);
+        continue;
+      }
       if (res.stop !== 'end' || nextGen === undefined) {
         if ((res.stop === 'zero' || res.stop === 'eof') && !fs.existsSync(wal.file)) {
           this.restartFromOldestWal();
@@ -942,6 +1053,8 @@ export class FsStorageBackend implements StorageBackend {
   private switchGen(nextGen: number): void {
     const old = this.requireWal();
     old.close();
+    // END of a generation: every earlier one (rotated or not) is in segments too.
+    this.dropRotated();
     this.tails.clear();
     this.views.clear();
     this.fds.clear();
@@ -962,6 +1075,7 @@ export class FsStorageBackend implements StorageBackend {
    */
   private restartFromOldestWal(): void {
     this.wal?.close();
+    this.dropRotated();
     this.tails.clear();
     this.views.clear();
     this.fds.clear();
@@ -972,11 +1086,210 @@ export class FsStorageBackend implements StorageBackend {
     this.wal = WalFile.open(this.layout.walDir, oldest);
   }
 
+  /** Snapshot of where every tail ends now: the records a rotated generation holds end there. */
+  private tailEnds(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const [k, t] of this.tails) m.set(k, t.base + t.recs.length);
+    return m;
+  }
+
+  /** After reading ROTATE in the current generation: keep it (until END) and continue in nextGen. */
+  private followRotation(nextGen: number): void {
+    const old = this.requireWal();
+    this.rotated.push({ wal: old, endAt: old.offset, boundary: this.tailEnds() });
+    this.walBytes = 0;
+    try {
+      this.wal = WalFile.open(this.layout.walDir, nextGen);
+    } catch (err) {
+      if (osCode(err) !== 'ENOENT') throw err;
+      // Both already checkpointed and removed: we fell behind; re-read from the oldest file.
+      this.restartFromOldestWal();
+    }
+  }
+
+  /** Checks whether rotated generations got their END; their records then live in segments. */
+  private pollRotated(): void {
+    while (this.rotated.length > 0) {
+      const r = this.rotated[0] as RotatedGen;
+      let ended = false;
+      try {
+        ended = r.wal.frameAt(r.endAt)?.type === 'end';
+      } catch {
+        ended = false;
+      }
+      if (!ended) return;
+      this.rotated.shift();
+      r.wal.close();
+      this.trimTails(r.boundary);
+    }
+  }
+
+  /** Drops tail records below `boundary` (they are in segments now). */
+  private trimTails(boundary: Map<string, number>): void {
+    for (const [key, end] of boundary) {
+      const tail = this.tails.get(key);
+      this.views.delete(key);
+      if (!tail || end <= tail.base) continue;
+      const drop = Math.min(end - tail.base, tail.recs.length);
+      if (drop >= tail.recs.length) this.tails.delete(key);
+      else {
+        tail.recs.splice(0, drop);
+        tail.base += drop;
+      }
+    }
+    this.fds.clear();
+  }
+
+  private dropRotated(): void {
+    for (const r of this.rotated) r.wal.close();
+    this.rotated = [];
+  }
+
+  /**
+   * Under the writer lock: close the current generation with ROTATE(g+1), continue appends in g+1
+   * at once, and start the background checkpoint of g (docs/format.md §4).
+   */
+  private rotateLocked(): void {
+    const wal = this.requireWal();
+    if (this.rotated.length > 0 || this.pendingDeletes.length > 0 || this.bgCheckpoint) return;
+    const next = WalFile.create(this.layout.walDir, wal.gen + 1, WAL_EXTENT);
+    const frame = encodeRotate(wal.gen, next.gen);
+    try {
+      this.growWal(frame.length);
+      const at = wal.offset;
+      try {
+        writeAllSync(wal.fd, frame, at);
+        if (this.durable) fs.fdatasyncSync(wal.fd);
+      } catch (err) {
+        try {
+          wal.zero(at, at + frame.length);
+        } catch {
+          // see commitLocked
+        }
+        throw err;
+      }
+      wal.offset = at + frame.length;
+    } catch (err) {
+      next.close();
+      fs.rmSync(next.file, { force: true });
+      throw err;
+    }
+    const snapshot = new Map<string, { tail: Tail; base: number; recs: string[] }>();
+    for (const [k, t] of this.tails) snapshot.set(k, { tail: t, base: t.base, recs: t.recs.slice() });
+    const rotated: RotatedGen = { wal, endAt: wal.offset, boundary: this.tailEnds() };
+    this.rotated.push(rotated);
+    this.wal = next;
+    this.walExtent = WAL_EXTENT;
+    this.walBytes = 0;
+    this.bgCheckpoint = this.checkpointRotated(rotated, snapshot)
+      .catch((err) =>
+        this.logger.warn(
+          { err: (err as Error).message },
+          'background checkpoint failed; the next checkpoint retries',
+        ),
+      )
+      .finally(() => {
+        this.bgCheckpoint = undefined;
+      });
+  }
+
+  /**
+   * The background half of a rotation (no writer lock: appends go on): write the rotated
+   * generation's records to segments, sync them, write END after its ROTATE and delete it.
+   */
+  private async checkpointRotated(
+    r: RotatedGen,
+    snapshot: Map<string, { tail: Tail; base: number; recs: string[] }>,
+  ): Promise<void> {
+    await this.withCheckpointLock(async () => {
+      // Learn about deletes (and checkpoints) other processes did while we waited for the lock
+      // (not in the middle of one of our own commits, which applies its frames itself).
+      while (this.committing) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.refresh();
+      if (!this.rotated.includes(r)) return; // another process already ended it
+      const toSync: number[] = [];
+      const dirs = new Set<string>();
+      try {
+        let n = 0;
+        for (const [key, tail] of snapshot) {
+          // A log deleted since the rotation (its tail object is gone or replaced): skip it.
+          if (this.tails.get(key) !== tail.tail) continue;
+          const dir = this.layout.logDir(key);
+          const res = guardSync('checkpoint', key, () => this.segments.append(dir, tail.base, tail.recs));
+          if (res.fd !== undefined) toSync.push(res.fd);
+          if (res.created) dirs.add(dir);
+          for (const d of res.newDirs) dirs.add(path.dirname(d));
+          this.views.delete(key);
+          // Let commits run between logs (segment writes are synchronous).
+          if (++n % 32 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        if (this.durable) await this.syncAll(toSync, dirs);
+      } finally {
+        for (const fd of toSync) fs.closeSync(fd);
+      }
+      if (!this.rotated.includes(r)) return;
+      await guard('checkpoint', undefined, async () => {
+        const end = encodeEnd(r.wal.gen, r.wal.gen + 1);
+        r.wal.ensure(end.length, WAL_EXTENT);
+        writeAllSync(r.wal.fd, end, r.endAt);
+        if (this.durable) await fdatasyncAsync(r.wal.fd);
+        fs.rmSync(r.wal.file, { force: true });
+      });
+      this.pollRotated();
+    });
+  }
+
+  private async syncAll(fds: number[], dirs: Set<string>): Promise<void> {
+    await guard('checkpoint', undefined, async () => {
+      await runLimited(
+        fds.map((fd) => () => fsyncAsync(fd)),
+        16,
+      );
+      await runLimited(
+        [...dirs].map((d) => () => fsyncDir(d)),
+        16,
+      );
+    });
+  }
+
+  /**
+   * Segment writers (checkpoints, background checkpoints, compaction) exclude each other, in this
+   * process and across processes (`.ffdb/locks/checkpoint.lock`). A holder never waits for the
+   * writer lock, so taking this one while holding the writer lock cannot deadlock.
+   */
+  private async withCheckpointLock<T>(fn: () => Promise<T>): Promise<T> {
+    const timeout = this.options.lockTimeoutMs;
+    const started = Date.now();
+    const release = await this.mutex.acquire(CHECKPOINTER, timeout);
+    try {
+      const lock = new FileLock(
+        path.join(this.layout.lockDir, 'checkpoint.lock'),
+        this.options.lockStaleMs,
+        'store checkpoint',
+      );
+      await lock.acquire(Math.max(1, timeout - (Date.now() - started)));
+      try {
+        return await fn();
+      } finally {
+        lock.release();
+      }
+    } finally {
+      release();
+    }
+  }
+
   /**
    * Moves every WAL record into its log's segments, syncs them, then starts a new WAL generation
    * and ends the old one with an END frame (readers in other processes follow it).
    */
   private async checkpointLocked(): Promise<void> {
+    await this.bgCheckpoint;
+    await this.withCheckpointLock(() => this.checkpointLockedInner());
+  }
+
+  private async checkpointLockedInner(): Promise<void> {
+    // Rotated generations that another process ended meanwhile are in segments already.
+    this.pollRotated();
     const wal = this.requireWal();
     for (const prefix of [...this.pendingDeletes]) {
       // A delete whose process died between its DELETE and DELETE-DONE frames.
@@ -1057,6 +1370,10 @@ export class FsStorageBackend implements StorageBackend {
       }
       wal.close();
       fs.rmSync(wal.file, { force: true });
+      // Generations rotated before `wal` (a failed or abandoned background checkpoint): the tails
+      // written above included their records (tails are only trimmed at END), so they go too.
+      for (const r of this.rotated) fs.rmSync(r.wal.file, { force: true });
+      this.dropRotated();
       this.wal = next;
       this.walExtent = WAL_EXTENT;
       this.tails.clear();
@@ -1139,6 +1456,19 @@ export class FsStorageBackend implements StorageBackend {
     limit: number | undefined,
     reverse: boolean,
   ): LogEntry<T>[] {
+    if (!reverse && fromSeq !== undefined && limit !== undefined && limit > 0) {
+      // A page inside sealed segments (the usual "page at offset N"): no count needed, so the
+      // active segment is not read at all.
+      const hi = fromSeq + limit - 1;
+      const tail = this.tails.get(key);
+      if (!tail || tail.recs.length === 0 || tail.base > hi) {
+        const view = this.view(key);
+        if (this.segments.sealedCovers(view, hi)) {
+          const entries = this.segments.read(view, fromSeq, hi, (c) => this.reportCorrupt(key, c));
+          return entries.map((e) => ({ seq: e.seq, data: e.value as T }));
+        }
+      }
+    }
     const count = this.countOf(key);
     if (count === 0 || limit === 0) return [];
     let lo: number;
@@ -1305,7 +1635,7 @@ export class FsStorageBackend implements StorageBackend {
     await this.ready('compact');
     await this.checkpoint();
     return this.exclusive('compact', async () => {
-      const report = await compactStore(this, options);
+      const report = await this.withCheckpointLock(() => compactStore(this, options));
       this.views.clear();
       return report;
     });

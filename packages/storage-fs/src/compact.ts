@@ -76,7 +76,12 @@ export async function compactStore(store: FsStorageBackend, options: CompactOpti
       else if (archive && footer.compressor === archive.id) continue; // already archived: keep
       if (footer.compressor === target.id && footer.codec === store.codec.id) continue;
       try {
-        store.segments.rewriteSealed(dir, seg, target);
+        store.segments.rewriteSealed(
+          dir,
+          seg,
+          target,
+          target === archive ? store.options.archiveBlockBytes : store.options.blockBytes,
+        );
         report.segmentsRewritten++;
         changed = true;
       } catch (err) {

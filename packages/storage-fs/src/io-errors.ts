@@ -49,3 +49,12 @@ export async function guard<T>(operation: string, key: string | undefined, fn: (
     throw toStorageError(operation, key, err);
   }
 }
+
+/** `guard` for synchronous work. */
+export function guardSync<T>(operation: string, key: string | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw toStorageError(operation, key, err);
+  }
+}

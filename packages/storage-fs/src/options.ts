@@ -52,6 +52,17 @@ export const FsStorageOptionsSchema = z.object({
     .min(1024)
     .max(16 << 20)
     .default(64 << 10),
+  /**
+   * Uncompressed size of one block in an archived segment (`compact` to `archiveCompressor`). Larger
+   * blocks compress better and cheaper (brotli: ~71 % at quality 6 on 1 MiB vs ~69 % on 64 KiB);
+   * archived data is old, so decoding a bigger block per read is the right trade.
+   */
+  archiveBlockBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(16 << 20)
+    .default(1 << 20),
   /** The WAL is checkpointed into segments when it holds this many bytes. */
   walCheckpointBytes: z
     .number()

@@ -91,15 +91,23 @@ export function encodeSealed(
 }
 
 /** Reads and checks the footer; throws a plain Error describing the damage. */
+/** Bytes read from the end of a sealed segment to get trailer + footer at once. */
+const FOOTER_READ_GUESS = 16 << 10;
+
 export function readFooter(fd: number): SealedFooter {
   const size = fs.fstatSync(fd).size;
   if (size < SEALED_MAGIC.length + TRAILER) throw new Error('sealed segment too short');
-  const trailer = readExactSync(fd, TRAILER, size - TRAILER);
+  // One read from the end normally holds trailer and footer (a cold read pays one seek, not two);
+  // a footer larger than the guess costs a second read.
+  const guess = Math.min(size, FOOTER_READ_GUESS);
+  let endBuf = readExactSync(fd, guess, size - guess);
+  const trailer = endBuf.subarray(endBuf.length - TRAILER);
   if (!trailer.subarray(8).equals(SEALED_END)) throw new Error('sealed segment trailer missing');
   const flen = trailer.readUInt32LE(0);
   if (flen > size - TRAILER - SEALED_MAGIC.length)
     throw new Error('sealed segment footer length out of range');
-  const fbytes = readExactSync(fd, flen, size - TRAILER - flen);
+  if (flen + TRAILER > endBuf.length) endBuf = readExactSync(fd, flen + TRAILER, size - TRAILER - flen);
+  const fbytes = endBuf.subarray(endBuf.length - TRAILER - flen, endBuf.length - TRAILER);
   if (crc32(fbytes) !== trailer.readUInt32LE(4)) throw new Error('sealed segment footer checksum mismatch');
   const footer = JSON.parse(fbytes.toString('utf8')) as SealedFooter;
   if (footer.v !== 1 || !Array.isArray(footer.blocks))

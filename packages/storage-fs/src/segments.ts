@@ -10,6 +10,8 @@ import { Lru } from './lru.js';
 import { type SealedFooter, blockFor, encodeSealed, readBlock, readFooter } from './sealed-segment.js';
 import { osCode } from './io-errors.js';
 
+const TAIL_PREFETCH = 64 << 10;
+
 export interface SegmentRef {
   kind: 'active' | 'sealed';
   first: number;
@@ -124,23 +126,68 @@ export class SegmentStore {
       view.count = lastSeg.last + 1;
       return view;
     }
+    // The newest active segment's last seq (hence the count) needs a read of its end. It is done
+    // lazily, on first use: a page that lies in sealed segments never touches the active one (one
+    // random read less when cold).
     const file = path.join(dir, lastSeg.name);
-    const fd = this.d.fds.get(file);
-    const size = fs.fstatSync(fd).size;
-    const back = scanBackward(fd, size, () => true, 16 << 10);
-    const newest = back.lines[0];
-    lastSeg.last = newest ? newest.seq : lastSeg.first - 1;
-    view.count = lastSeg.last + 1;
-    view.activeValidEnd = newest ? newest.end : back.validEnd;
-    view.activeSize = size;
+    const state = { resolved: false, last: -1, count: 0, validEnd: 0, size: 0 };
+    const resolve = () => {
+      if (state.resolved) return;
+      const fd = this.d.fds.get(file);
+      const size = fs.fstatSync(fd).size;
+      // One 64 KiB read serves both this and the read that usually follows (the newest records).
+      const n = Math.min(size, TAIL_PREFETCH);
+      const pre = { start: size - n, buf: readExactSync(fd, n, size - n) };
+      const back = scanBackward(fd, size, () => true, TAIL_PREFETCH, pre);
+      this.prefetched.set(file, { size, ...pre });
+      const newest = back.lines[0];
+      state.last = newest ? newest.seq : lastSeg.first - 1;
+      state.count = state.last + 1;
+      state.validEnd = newest ? newest.end : back.validEnd;
+      state.size = size;
+      state.resolved = true;
+    };
+    const lazy = <K extends 'last' | 'count' | 'validEnd' | 'size'>(obj: object, prop: string, k: K) =>
+      Object.defineProperty(obj, prop, {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          resolve();
+          return state[k];
+        },
+        set: (v: number) => {
+          resolve();
+          state[k] = v;
+        },
+      });
+    lazy(lastSeg, 'last', 'last');
+    lazy(view, 'count', 'count');
+    lazy(view, 'activeValidEnd', 'validEnd');
+    lazy(view, 'activeSize', 'size');
     return view;
+  }
+
+  /** End-of-file bytes read while resolving a view, used once by the next read of that file. */
+  private readonly prefetched = new Lru<string, { size: number; start: number; buf: Buffer }>(64);
+
+  /**
+   * True when seqs up to `hi` lie in sealed segments: such a read needs neither the count nor the
+   * active segment (whose `last` would cost a read).
+   */
+  sealedCovers(view: LogView, hi: number): boolean {
+    for (const s of view.segments) {
+      if (s.kind !== 'sealed') break;
+      if (s.last >= hi) return true;
+    }
+    return false;
   }
 
   /** Records with lo <= seq <= hi, ascending; damaged records are reported through `onCorrupt` and skipped. */
   read(view: LogView, lo: number, hi: number, onCorrupt: (c: CorruptRange) => void): Entry[] {
     const out: Entry[] = [];
     for (const s of view.segments) {
-      if (s.last < lo || s.first > hi) continue;
+      // `first` before `last`: the newest active segment's `last` costs a read (see view()).
+      if (s.first > hi || s.last < lo) continue;
       const a = Math.max(lo, s.first);
       const b = Math.min(hi, s.last);
       if (s.kind === 'sealed') this.readSealed(path.join(view.dir, s.name), a, b, out, onCorrupt);
@@ -172,6 +219,7 @@ export class SegmentStore {
   /** Drops cached line indexes of files under `dir` (a log was deleted or cut). */
   forget(dir: string): void {
     this.lineIndexes.deleteWhere((k) => k.startsWith(dir));
+    this.prefetched.deleteWhere((k) => k.startsWith(dir));
   }
 
   footer(file: string): SealedFooter {
@@ -241,6 +289,9 @@ export class SegmentStore {
   ): void {
     const fd = this.d.fds.get(file);
     const size = fs.fstatSync(fd).size;
+    const pre = this.prefetched.get(file);
+    if (pre) this.prefetched.delete(file);
+    const prefetch = pre && pre.size === size ? pre : undefined;
     const span = Math.max(1, seg.last - seg.first + 1);
     const avg = size / span;
     let lines: ScannedLine[];
@@ -249,7 +300,13 @@ export class SegmentStore {
       // Near the end (the common "latest messages" read): scan backwards, never the whole file.
       // Read about what the range needs (plus slack) instead of a fixed chunk.
       const want = Math.ceil((seg.last - lo + 1) * avg * 1.1) + 1024;
-      const back = scanBackward(fd, size, (l) => l.seq <= lo, Math.min(256 << 10, Math.max(4096, want)));
+      const back = scanBackward(
+        fd,
+        size,
+        (l) => l.seq <= lo,
+        Math.min(256 << 10, Math.max(prefetch ? prefetch.buf.length : 4096, want)),
+        prefetch,
+      );
       lines = back.lines.reverse();
       corrupt = back.corrupt;
     } else {
@@ -330,6 +387,7 @@ export class SegmentStore {
         this.d.logger.warn({ file: last.name, bytes: size - view.activeValidEnd }, 'cut torn segment tail');
         fs.ftruncateSync(fd, view.activeValidEnd);
         this.lineIndexes.delete(file);
+        this.prefetched.delete(file);
         size = view.activeValidEnd;
         this.d.fds.drop(file);
       }
@@ -344,6 +402,7 @@ export class SegmentStore {
     const flush = () => {
       if (pendingBytes === 0) return;
       faultPoint('segment-write', file);
+      this.prefetched.delete(file);
       writeAllSync(fd, Buffer.concat(pending, pendingBytes), size);
       size += pendingBytes;
       pending = [];
@@ -408,7 +467,12 @@ export class SegmentStore {
   }
 
   /** Rewrites a sealed segment with another compressor (archival tier), as revision rev+1. */
-  rewriteSealed(dir: string, ref: SegmentRef, compressor: Compressor): { before: number; after: number } {
+  rewriteSealed(
+    dir: string,
+    ref: SegmentRef,
+    compressor: Compressor,
+    blockBytes = this.d.blockBytes,
+  ): { before: number; after: number } {
     const file = path.join(dir, ref.name);
     const fd = this.d.fds.get(file);
     const before = fs.fstatSync(fd).size;
@@ -418,14 +482,7 @@ export class SegmentStore {
     for (const block of footer.blocks) {
       for (const r of readBlock(fd, block, codec, dec)) records.push(JSON.stringify(r));
     }
-    const img = encodeSealed(
-      footer.first,
-      records,
-      this.d.codec,
-      compressor,
-      this.d.blockBytes,
-      footer.createdAt,
-    );
+    const img = encodeSealed(footer.first, records, this.d.codec, compressor, blockBytes, footer.createdAt);
     const name = sealedSegmentName(footer.first, footer.last, ref.rev + 1);
     writeFileAtomicSync(path.join(dir, name), img.chunks, this.d.durable);
     fs.unlinkSync(file);

@@ -8,13 +8,14 @@ import { crc32 } from './checksum.js';
 export const FRAME_HEADER = 13;
 export const MAX_FRAME_PAYLOAD = 256 << 20;
 
-export const FrameType = { Append: 1, Delete: 2, DeleteDone: 3, End: 4 } as const;
+export const FrameType = { Append: 1, Delete: 2, DeleteDone: 3, End: 4, Rotate: 5 } as const;
 
 export type WalFrame =
   | { type: 'append'; key: string; firstSeq: number; recs: string[]; bytes: number }
   | { type: 'delete'; prefix: string }
   | { type: 'deleteDone'; prefix: string }
-  | { type: 'end'; nextGen: number };
+  | { type: 'end'; nextGen: number }
+  | { type: 'rotate'; nextGen: number };
 
 function frame(gen: number, type: number, payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
@@ -72,6 +73,16 @@ export function encodeEnd(gen: number, nextGen: number): Buffer {
   const p = Buffer.allocUnsafe(8);
   p.writeDoubleLE(nextGen, 0);
   return frame(gen, FrameType.End, p);
+}
+
+/**
+ * ROTATE: this generation takes no more frames, appends continue in `nextGen`, but its records are
+ * not in segments yet (a background checkpoint writes them, then appends END(nextGen) after this).
+ */
+export function encodeRotate(gen: number, nextGen: number): Buffer {
+  const p = Buffer.allocUnsafe(8);
+  p.writeDoubleLE(nextGen, 0);
+  return frame(gen, FrameType.Rotate, p);
 }
 
 export type FrameCheck =
@@ -136,6 +147,8 @@ export function checkFrame(buf: Buffer, off: number, gen: number): FrameCheck {
       }
       case FrameType.End:
         return { kind: 'frame', size, frame: { type: 'end', nextGen: buf.readDoubleLE(p) } };
+      case FrameType.Rotate:
+        return { kind: 'frame', size, frame: { type: 'rotate', nextGen: buf.readDoubleLE(p) } };
       default:
         return { kind: 'bad', reason: `unknown frame type ${type}` };
     }
