@@ -9,7 +9,7 @@ export * from '@ffdb/core-types';
 export { createDefaultLogger, silentLogger } from './composition/logger.js';
 export { REQUIRED_TOKENS } from './composition/container.js';
 export type { ManagerOptions, Overrides } from './composition/container.js';
-export { FFStorageManager, type OpenOptions } from './manager.js';
+export { FFStorageManager, type OpenOptions, type RebuildSearchIndexOptions } from './manager.js';
 export type { MessageStreamHandle } from './services/messages.js';
 export type { ExportRecord } from './services/streaming.js';
 export type { LongRunningOptions, ProgressCallback, ProgressInfo } from './services/progress.js';

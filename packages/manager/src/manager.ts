@@ -53,6 +53,7 @@ import {
   resolve,
   resolveOptional,
 } from './composition/container.js';
+import { checkBasePath } from './base-path-guard.js';
 import { type Core, HookDispatcher } from './core.js';
 import { describeError, isUnavailable, loadFeature, packageMissingError } from './features/loader.js';
 import type {
@@ -64,6 +65,8 @@ import type {
   PersonaFeature,
   ProcessDocumentOptions,
   SearchFeature,
+  SearchRebuildProgress,
+  SearchRebuildReport,
   StoredMessage,
   VectorFeature,
 } from './features/types.js';
@@ -83,6 +86,18 @@ import { type ExportRecord, StreamingService } from './services/streaming.js';
 import type { LongRunningOptions } from './services/progress.js';
 import { UserService } from './services/users.js';
 import { assertSessionId, assertUserId, parseOptions } from './validation.js';
+
+const RebuildOptions = z.object({
+  onProgress: z
+    .custom<(progress: SearchRebuildProgress) => void>((v) => typeof v === 'function', {
+      message: 'must be a function',
+    })
+    .optional(),
+});
+
+export interface RebuildSearchIndexOptions {
+  onProgress?: (progress: SearchRebuildProgress) => void;
+}
 
 const PanelSearchOptions = z.object({
   panelIds: z.array(z.string()).optional(),
@@ -107,7 +122,18 @@ function resolveConfig(input: FFConfig | FFConfigInput | undefined): FFConfig {
 export type OpenOptions = ManagerOptions & { config?: FFConfig | FFConfigInput };
 
 /** Keys that mark `open()`'s argument as options rather than a configuration. */
-const OPEN_OPTION_KEYS = ['config', 'overrides', 'container', 'features', 'defaults', 'slowOperationMs'];
+const OPEN_OPTION_KEYS = [
+  'config',
+  'overrides',
+  'container',
+  'features',
+  'defaults',
+  'slowOperationMs',
+  'openTimeoutMs',
+];
+
+/** Default bound on opening the storage in initialize() (ManagerOptions.openTimeoutMs). */
+export const DEFAULT_OPEN_TIMEOUT_MS = 60_000;
 
 export class FFStorageManager {
   /** The configuration in use (complete, validated). */
@@ -211,11 +237,13 @@ export class FFStorageManager {
     await registerDefaults(this.comp, this.config, this.options.defaults !== false);
     const storage = resolve(container, TOKENS.StorageBackend);
     try {
-      await storage.open();
-      const health = await storage.healthCheck().catch(() => null);
-      if (health && health.healthy === false && health.canWrite === false) {
-        throw new FFStorageError('initialize', this.config.storage.basePath, 'the base path is not writable');
+      // The default file storage gets the base path checked first: on a pseudo-filesystem (/proc) its
+      // recursive mkdir would never settle. A backend supplied by the caller may not use the path at all.
+      if (this.comp.created.some((c) => c.adapter === storage)) {
+        const refused = await checkBasePath(this.config.storage.basePath);
+        if (refused) throw refused;
       }
+      await this.openStorageBounded(storage);
     } catch (error) {
       this.lastInitError = error;
       this.logger.error(
@@ -278,6 +306,43 @@ export class FFStorageManager {
     await this.loadFeatures();
     this.initialized = true;
     return true;
+  }
+
+  /**
+   * Opens the storage and runs its health check within `openTimeoutMs`. On timeout the open is left to
+   * finish in the background and the storage is closed when it does (this manager gave up on it).
+   */
+  private async openStorageBounded(storage: StorageBackend): Promise<void> {
+    const basePath = this.config.storage.basePath;
+    const opening = (async () => {
+      await storage.open();
+      const health = await storage.healthCheck().catch(() => null);
+      if (health && health.healthy === false && health.canWrite === false) {
+        throw new FFStorageError('initialize', basePath, 'the base path is not writable');
+      }
+    })();
+    const limit = this.options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+    if (!(limit > 0) || !Number.isFinite(limit)) return opening;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), limit);
+      timer.unref?.();
+    });
+    try {
+      if ((await Promise.race([opening, timedOut])) !== 'timeout') return;
+    } finally {
+      clearTimeout(timer);
+    }
+    opening.then(
+      () =>
+        storage
+          .close()
+          .catch((error) =>
+            this.logger.warn({ err: describeError(error) }, 'closing a storage that opened too late failed'),
+          ),
+      () => undefined,
+    );
+    throw new FFStorageError('initialize', basePath, `the storage did not open within ${limit} ms`);
   }
 
   private featureContext(name: FeatureName): FeatureContext {
@@ -996,8 +1061,15 @@ export class FFStorageManager {
     );
   }
 
-  async rebuildSearchIndex(userId?: string): Promise<unknown> {
-    return (await this.feature('search', 'rebuildSearchIndex')).rebuildSearchIndex(userId);
+  /**
+   * Rebuilds the full-text index from stored data (one user, or all). `opts.onProgress` gets the search
+   * feature's per-user reports `{ userId, phase, done, total }`; resolves to
+   * `{ users, messages, documents, contexts, durationMs }`.
+   */
+  async rebuildSearchIndex(userId?: string, opts?: RebuildSearchIndexOptions): Promise<SearchRebuildReport> {
+    const search = await this.feature('search', 'rebuildSearchIndex');
+    const o = parseOptions(RebuildOptions, opts);
+    return search.rebuildSearchIndex(userId, o.onProgress ? { onProgress: o.onProgress } : {});
   }
 
   // =========================================================== vectors (@ffdb/vector-faiss, delegated)

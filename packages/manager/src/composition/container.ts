@@ -40,6 +40,12 @@ export interface ManagerOptions {
   defaults?: boolean;
   /** Calls taking at least this long are logged at debug level with their timing (default 100 ms). */
   slowOperationMs?: number;
+  /**
+   * How long `initialize()` waits for the storage to open (and pass its health check) before it gives
+   * up and resolves false (default 60 000 ms; 0 = no limit). A backstop: unusable base paths are
+   * normally refused at once.
+   */
+  openTimeoutMs?: number;
 }
 
 /** Tokens the manager cannot work without. */

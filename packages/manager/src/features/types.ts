@@ -95,6 +95,7 @@ export interface FeatureContext {
   getDocumentInfo(userId: string, sessionId: string, documentId: string): Promise<DocumentRecord | null>;
   getDocumentBytes(userId: string, sessionId: string, documentId: string): Promise<Uint8Array | null>;
   getContext(userId: string, sessionId: string): Promise<SituationalContext | null>;
+  /** Context snapshots, newest first: every one when `limit` is omitted, else the newest `limit`. */
   getContextHistory(
     userId: string,
     sessionId: string,
@@ -184,13 +185,38 @@ export interface SearchFeature extends FeatureHooks {
     opts?: { sessionIds?: string[]; documentTypes?: string[]; limit?: number },
   ): Promise<DocumentSearchHit[]>;
   searchDocumentsByMetadata(userId: string, filters: Record<string, unknown>): Promise<DocumentSearchHit[]>;
-  rebuildSearchIndex(userId?: string): Promise<unknown>;
+  /**
+   * Rebuilds the index from stored data (one user, or every user). `onProgress` is called per user as its
+   * messages are indexed (`phase: 'messages'`, done/total in messages) and once when the user is finished
+   * (`phase: 'done'`). Resolves to what was indexed.
+   */
+  rebuildSearchIndex(
+    userId?: string,
+    opts?: { onProgress?: (progress: SearchRebuildProgress) => void },
+  ): Promise<SearchRebuildReport>;
   /** Full-text search over a user's panel messages (`type: 'panel_message'`, `sessionId` = panel id). */
   searchPanelMessages?(
     userId: string,
     query: string,
     opts?: { panelIds?: string[]; limit?: number },
   ): Promise<SearchResult[]>;
+}
+
+/** One progress report of `rebuildSearchIndex` (per user; `done`/`total` count that user's messages). */
+export interface SearchRebuildProgress {
+  userId: string;
+  phase: 'messages' | 'documents' | 'context' | 'done';
+  done: number;
+  total: number;
+}
+
+/** What `rebuildSearchIndex` indexed. */
+export interface SearchRebuildReport {
+  users: number;
+  messages: number;
+  documents: number;
+  contexts: number;
+  durationMs: number;
 }
 
 export interface DocumentSearchHit {
