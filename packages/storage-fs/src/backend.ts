@@ -164,6 +164,10 @@ export class FsStorageBackend implements StorageBackend {
   private readonly waiters = new Set<() => void>();
   private idleTimer: NodeJS.Timeout | undefined;
   private lockLingerTimer: NodeJS.Timeout | undefined;
+  /** Timers are re-armed lazily from these (a setTimeout/clearTimeout pair per commit costs µs). */
+  private lastAppendAt = 0;
+  private lingerUntil = 0;
+  private writerBusy = false;
   private lockHeldSince = 0;
   private batchSyncTimer: NodeJS.Timeout | undefined;
   private batchSyncPromise: Promise<void> | undefined;
@@ -883,14 +887,23 @@ export class FsStorageBackend implements StorageBackend {
   private armIdleCheckpoint(): void {
     const ms = this.options.checkpointIdleMs;
     if (ms <= 0 || this.status !== 'open') return;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
+    this.lastAppendAt = Date.now();
+    if (this.idleTimer) return; // it re-arms itself for the rest of the idle time
+    const fire = () => {
       this.idleTimer = undefined;
-      if (this.status !== 'open' || this.loopRunning || this.tails.size === 0) return;
+      if (this.status !== 'open') return;
+      const left = this.lastAppendAt + ms - Date.now();
+      if (left > 0) {
+        this.idleTimer = setTimeout(fire, left);
+        this.idleTimer.unref?.();
+        return;
+      }
+      if (this.loopRunning || this.tails.size === 0) return;
       void this.exclusive('checkpoint', () => this.checkpointLocked()).catch((err) =>
         this.logger.warn({ err: (err as Error).message }, 'idle checkpoint failed; will retry'),
       );
-    }, ms);
+    };
+    this.idleTimer = setTimeout(fire, ms);
     this.idleTimer.unref?.();
   }
 
@@ -919,10 +932,8 @@ export class FsStorageBackend implements StorageBackend {
   private async takeWriterLock(operation: string, timeoutMs: number): Promise<void> {
     const lock = this.writerLock;
     if (!lock) throw this.closedError(operation);
-    if (this.lockLingerTimer) {
-      clearTimeout(this.lockLingerTimer);
-      this.lockLingerTimer = undefined;
-    }
+    // The linger timer (if armed) sees this and leaves the lock alone.
+    this.writerBusy = true;
     if (lock.held && (Date.now() - this.lockHeldSince > MAX_HOLD_MS || lock.othersWaiting())) {
       lock.release();
       await lock.handOver();
@@ -940,16 +951,27 @@ export class FsStorageBackend implements StorageBackend {
   }
 
   private lingerWriterLock(): void {
+    this.writerBusy = false;
     const lock = this.writerLock;
     if (!lock?.held) return;
     if (this.status !== 'open' || lock.othersWaiting()) {
       lock.release();
       return;
     }
-    this.lockLingerTimer = setTimeout(() => {
+    this.lingerUntil = Date.now() + LOCK_LINGER_MS;
+    if (this.lockLingerTimer) return; // armed already: it re-arms itself until lingerUntil
+    const fire = () => {
       this.lockLingerTimer = undefined;
+      if (this.writerBusy || !lock.held) return; // in use again; its linger re-arms
+      const left = this.lingerUntil - Date.now();
+      if (left > 0) {
+        this.lockLingerTimer = setTimeout(fire, left);
+        this.lockLingerTimer.unref?.();
+        return;
+      }
       lock.release();
-    }, LOCK_LINGER_MS);
+    };
+    this.lockLingerTimer = setTimeout(fire, LOCK_LINGER_MS);
     this.lockLingerTimer.unref?.();
   }
 
