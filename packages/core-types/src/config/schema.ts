@@ -267,6 +267,9 @@ export const DEFAULT_ALLOWED_EXTENSIONS = [
   '.gif',
   '.webp',
   '.svg',
+  // Not in the original's list: HTML is one of the formats the document pipeline extracts text from (issue 6).
+  '.html',
+  '.htm',
 ] as const;
 
 export const DEFAULT_FILE_TYPE_STRATEGIES: Record<string, Record<string, unknown>> = {
