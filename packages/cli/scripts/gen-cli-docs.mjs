@@ -31,8 +31,9 @@ installed from npm, the binary is \`ffdb\`.
   \`{"error": {"code", "message", "exitCode"}}\`). The one exception is \`msg tail --follow --json\`, which
   prints one JSON message per line (JSON Lines) until stopped.
 - **Human output**: aligned tables; search hits show the matched terms highlighted (bold on a terminal,
-  \`**term**\` when piped). Long work (import, export, reindex, compact, demo seeding) draws a progress bar with
-  rate and ETA on stderr, only on a terminal and never with \`--json\`.
+  \`**term**\` when piped). Long work (import, export, verify, reindex, compact, demo seeding) draws a progress
+  bar with rate and ETA on stderr, fed by the manager's progress reports, only on a terminal and never with
+  \`--json\`.
 - **Errors**: one line on stderr (\`ffdb: error: …\`) and a non-zero exit code: \`1\` the operation failed,
   \`2\` bad usage or invalid input, \`130\` interrupted.
 - **Ctrl-C** stops long work between units and closes the store normally; a second Ctrl-C quits at once.

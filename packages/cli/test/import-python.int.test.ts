@@ -236,8 +236,9 @@ describe('importFromPython', () => {
       ownerId: null,
       metadata: { version: 2 },
       createdAt: '2025-07-01T08:00:00.000Z',
-      // savePersona (@ffdb/personas) stamps updatedAt with the time of the save.
-      updatedAt: expect.any(String),
+      // The importer keeps the persona's own times: updated_at 2025-07-02T10:00:00 naive, Berlin (UTC+2
+      // in summer) -> 08:00Z. The panel's snapshot of this persona (updated_at 07-01) must not win.
+      updatedAt: '2025-07-02T08:00:00.000Z',
     });
     expect(await m.getPersona('creative_writer')).toMatchObject({
       personaId: 'creative_writer',

@@ -1,19 +1,30 @@
 /** export, import [--from python], verify [--repair], compact, reindex. */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { ProgressInfo } from '@ffdb/manager';
 import type { Command } from 'commander';
 import { type RunState, action, choiceOption } from '../cli/define.js';
+import type { CliContext } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
+import type { ProgressBar } from '../cli/progress.js';
 import { renderPairs, renderTable } from '../cli/table.js';
 
-type Progress = { done: number; total: number; item?: string };
-
 /**
- * Progress callbacks and the abort signal are offered to every long manager call; a manager version
- * that does not take them ignores them (the bar then shows elapsed time only).
+ * The progress callback and abort signal every long manager call takes (export, import, verify,
+ * compact): each `{ done, total, item }` report moves the bar, so it shows rate and ETA. Ctrl-C aborts
+ * the signal; the call stops between units and resolves, and the command then exits as interrupted.
  */
-function longRunning(opts: { signal: AbortSignal; onProgress: (p: Progress) => void; [k: string]: unknown }) {
-  return opts as any;
+function longRunning(
+  ctx: CliContext,
+  bar: ProgressBar,
+): { signal: AbortSignal; onProgress: (p: ProgressInfo) => void } {
+  return {
+    signal: ctx.signal,
+    onProgress: (p: ProgressInfo) => {
+      bar.setTotal(p.total);
+      bar.update(p.done, p.item);
+    },
+  };
 }
 
 export function registerMaintenanceCommands(program: Command, state: RunState): void {
@@ -26,16 +37,7 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
         const m = await ctx.open();
         const bar = ctx.progress('Exporting', undefined, 'items');
         bar.start();
-        const report = await m.exportData(
-          dir!,
-          longRunning({
-            signal: ctx.signal,
-            onProgress: (p: Progress) => {
-              bar.setTotal(p.total);
-              bar.update(p.done, p.item);
-            },
-          }),
-        );
+        const report = await m.exportData(dir!, longRunning(ctx, bar));
         bar.finish();
         ctx.checkInterrupted();
         ctx.result({ exportedTo: path.resolve(dir!), report }, () =>
@@ -64,23 +66,15 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
             throw new CliError(`not a directory: ${dir}`);
           const m = await ctx.open({ create: true });
           const bar = ctx.progress('Importing', undefined, 'items');
-          const onProgress = (p: Progress) => {
-            bar.setTotal(p.total);
-            bar.update(p.done, p.item);
-          };
           bar.start();
           const report =
             o.from === 'python'
-              ? await m.importFromPython(
-                  dir!,
-                  longRunning({
-                    ...(o.timezone ? { timezone: o.timezone } : {}),
-                    rebuildIndex: o.reindex,
-                    signal: ctx.signal,
-                    onProgress,
-                  }),
-                )
-              : await m.importData(dir!, longRunning({ signal: ctx.signal, onProgress }));
+              ? await m.importFromPython(dir!, {
+                  ...(o.timezone ? { timezone: o.timezone } : {}),
+                  rebuildIndex: o.reindex,
+                  ...longRunning(ctx, bar),
+                })
+              : await m.importData(dir!, longRunning(ctx, bar));
           bar.finish();
           ctx.checkInterrupted();
           ctx.result({ from: o.from, source: path.resolve(dir!), report }, () =>
@@ -99,8 +93,10 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
         const m = await ctx.open();
         const bar = ctx.progress('Verifying', undefined, 'items');
         bar.start();
-        const report = await m.verify({ repair: o.repair === true });
+        const report = await m.verify({ repair: o.repair === true, ...longRunning(ctx, bar) });
         bar.finish();
+        // An aborted verify checked only part of the store: report the interruption, not "problems".
+        ctx.checkInterrupted();
         ctx.result(report, () =>
           report.ok && report.issues.length === 0
             ? 'Store verified: no problems'
@@ -126,16 +122,9 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
         const bar = ctx.progress('Compacting', undefined, 'items');
         bar.start();
         const started = Date.now();
-        const report = await m.compact(
-          longRunning({
-            signal: ctx.signal,
-            onProgress: (p: Progress) => {
-              bar.setTotal(p.total);
-              bar.update(p.done, p.item);
-            },
-          }),
-        );
+        const report = await m.compact(longRunning(ctx, bar));
         bar.finish();
+        ctx.checkInterrupted();
         ctx.result({ durationMs: Date.now() - started, report: report ?? null }, () =>
           [`Compacted in ${((Date.now() - started) / 1000).toFixed(2)} s`, summary(report)]
             .filter(Boolean)
@@ -153,19 +142,33 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
         const m = await ctx.open();
         const users = o.user ? [o.user] : await m.listUsers();
         if (o.user && !(await m.userExists(o.user))) throw new CliError(`user ${o.user} not found`);
-        const bar = ctx.progress('Reindexing', users.length, 'users');
+        // One call per user, so Ctrl-C stops between users. The bar counts messages: the search
+        // feature reports each user's total as it starts, so the total grows user by user.
+        const bar = ctx.progress('Reindexing', undefined, 'msgs');
+        bar.start();
         const started = Date.now();
         let done = 0;
-        for (const u of users) {
-          ctx.checkInterrupted();
-          await m.rebuildSearchIndex(u);
-          bar.update(++done, u);
+        let finishedMessages = 0;
+        try {
+          for (const u of users) {
+            ctx.checkInterrupted();
+            const item = `${u} (${done + 1}/${users.length} users)`;
+            const report = await m.rebuildSearchIndex(u, {
+              onProgress: (p) => {
+                bar.setTotal(finishedMessages + p.total);
+                bar.update(finishedMessages + p.done, item);
+              },
+            });
+            finishedMessages += report.messages;
+            done++;
+          }
+        } finally {
+          bar.finish();
         }
-        bar.finish();
         ctx.result(
           { users: done, durationMs: Date.now() - started },
           () =>
-            `Rebuilt the search index of ${done} user${done === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(2)} s`,
+            `Rebuilt the search index of ${done} user${done === 1 ? '' : 's'} (${finishedMessages} message${finishedMessages === 1 ? '' : 's'}) in ${((Date.now() - started) / 1000).toFixed(2)} s`,
         );
       }),
     );
