@@ -84,16 +84,68 @@ export class FaissVectorIndex implements VectorIndex {
     this.closed = true;
   }
 
-  /** Checkpoints every loaded index that has journalled changes. */
+  /** Checkpoints every loaded index that has journalled changes, and sweeps files a crash left behind. */
   async flush(): Promise<void> {
     await Promise.all(
       [...this.cache.keys()].map((userId) =>
         this.serial(userId, async () => {
           const idx = this.cache.get(userId);
-          if (idx && idx.journalled > 0) await this.persistence.checkpoint(idx);
+          if (!idx) return;
+          if (idx.journalled > 0) await this.persistence.checkpoint(idx);
+          await this.sweep(idx);
         }),
       ),
     );
+  }
+
+  /** Deletes stale snapshot/journal files of the user's index (see IndexPersistence.sweepOrphans). */
+  private async sweep(idx: UserVectorIndex): Promise<void> {
+    try {
+      const deleted = await this.persistence.sweepOrphans(idx, this.options.orphanGraceMs);
+      if (deleted.length)
+        this.logger?.info({ userId: idx.userId, files: deleted.length }, 'stale vector index files removed');
+    } catch (err) {
+      // Cleaning is an optimisation: never fail a load or flush over it.
+      this.logger?.warn({ userId: idx.userId, err: (err as Error).message }, 'vector index sweep failed');
+    }
+  }
+
+  /**
+   * The user's position markers: caller-defined keys (the manager uses message log keys) mapped to the
+   * next position not yet considered. Persisted with the index (journal, then manifest).
+   */
+  async positions(userId: string): Promise<Record<string, number>> {
+    assertUserId(userId);
+    return this.serial(userId, async () => ({ ...(await this.load(userId)).positions }));
+  }
+
+  /**
+   * Durably advances position markers: a value lower than the stored one is ignored, `null` forgets the key.
+   * Record them after the upsert they cover, so a crash in between re-does work instead of losing it.
+   */
+  async setPositions(userId: string, positions: Record<string, number | null>): Promise<void> {
+    assertUserId(userId);
+    if (typeof positions !== 'object' || positions === null || Array.isArray(positions))
+      throw new FFValidationError([{ path: 'positions', message: 'must be an object' }]);
+    for (const [key, v] of Object.entries(positions)) {
+      if (v !== null && (!Number.isSafeInteger(v) || v < 0)) {
+        throw new FFValidationError([
+          { path: `positions.${key}`, message: 'must be a non-negative integer or null' },
+        ]);
+      }
+    }
+    await this.serial(userId, async () => {
+      const idx = await this.load(userId);
+      const changed = Object.fromEntries(
+        Object.entries(positions).filter(([k, v]) =>
+          v === null ? k in idx.positions : v > (idx.positions[k] ?? -1),
+        ),
+      );
+      if (!Object.keys(changed).length) return;
+      await this.persistence.journalPositions(idx, changed);
+      idx.applyPositions(changed);
+      await this.maintain(idx);
+    });
   }
 
   async upsert(userId: string, space: EmbeddingSpace, items: readonly VectorItem[]): Promise<void> {
@@ -311,6 +363,7 @@ export class FaissVectorIndex implements VectorIndex {
       idx.rebuild();
       await this.persistence.checkpoint(idx);
     }
+    await this.sweep(idx);
     this.cache.set(userId, idx);
     this.evict(userId);
     return idx;

@@ -2,7 +2,7 @@
  * On-disk form of one user's index, written through the StorageBackend port:
  *   <prefix>/<userId>/manifest.json        space, kind, generation, label -> {id, metadata} (null = tombstone)
  *   <prefix>/<userId>/index-<gen>.faiss    faiss `toBuffer()` of that generation
- *   <prefix>/<userId>/journal-<gen>        append-only log of upserts/removes made after the snapshot
+ *   <prefix>/<userId>/journal-<gen>        append-only log of upserts/removes/positions made after the snapshot
  * A checkpoint writes generation g+1 (blob, then manifest atomically), then deletes generation g.
  * A reader loads the manifest's generation and replays its journal, so acknowledged writes survive a
  * crash without rewriting the whole index per write.
@@ -31,13 +31,19 @@ const ManifestSchema = z.object({
   generation: z.number().int().nonnegative(),
   trainedOn: z.number().int().nonnegative().default(0),
   slots: z.array(z.union([z.null(), z.tuple([z.string(), z.record(z.string(), z.unknown())])])),
+  /** Caller progress markers (see UserVectorIndex.positions); absent in indexes written before them. */
+  positions: z.record(z.string(), z.number().int().nonnegative()).default({}),
   updatedAt: z.string(),
 });
 type Manifest = z.infer<typeof ManifestSchema>;
 
 type JournalRecord =
   | { op: 'upsert'; space: EmbeddingSpace; items: { id: string; v: string; m: Record<string, unknown> }[] }
-  | { op: 'remove'; ids: string[] };
+  | { op: 'remove'; ids: string[] }
+  | { op: 'positions'; positions: Record<string, number | null> };
+
+/** Names of one generation's files inside a user's root: `index-<gen>.faiss`, `journal-<gen>`. */
+const GENERATION_FILE = /^(?:index-(\d+)\.faiss|journal-(\d+))$/;
 
 export function userRoot(prefix: string, userId: string): string {
   return `${prefix}/${userId}`;
@@ -87,6 +93,7 @@ export class IndexPersistence {
       idx.kind = manifest.kind;
       idx.generation = manifest.generation;
       idx.trainedOn = manifest.trainedOn;
+      idx.positions = { ...manifest.positions };
       idx.slots = manifest.slots.map((s) => (s ? ({ id: s[0], metadata: s[1] } satisfies Slot) : null));
       idx.slots.forEach((s, label) => {
         if (s) idx.byId.set(s.id, label);
@@ -133,6 +140,9 @@ export class IndexPersistence {
       } else if (data.op === 'remove') {
         idx.applyRemove(data.ids);
         idx.journalled += data.ids.length;
+      } else if (data.op === 'positions') {
+        idx.applyPositions(data.positions);
+        idx.journalled += 1;
       }
     }
   }
@@ -165,6 +175,50 @@ export class IndexPersistence {
     idx.journalled += ids.length;
   }
 
+  /** Durably records position markers (see UserVectorIndex.positions) before applying them. */
+  async journalPositions(
+    idx: UserVectorIndex,
+    positions: Readonly<Record<string, number | null>>,
+  ): Promise<void> {
+    if (!Object.keys(positions).length) return;
+    await this.storage.append(journalKey(this.root(idx.userId), idx.generation), [
+      { op: 'positions', positions: { ...positions } },
+    ]);
+    idx.journalled += 1;
+  }
+
+  /**
+   * Deletes snapshot and journal files of generations other than `idx.generation` that a crash in the middle
+   * of a checkpoint left behind (a checkpoint writes generation g+1, then the manifest, then drops g).
+   * Journals of older generations are never written again and go at once; snapshots wait `graceMs` (by
+   * their modification time): a younger one may be a checkpoint another process is writing, or a snapshot
+   * a reader is loading. Resolves to the keys deleted.
+   */
+  async sweepOrphans(idx: UserVectorIndex, graceMs: number, now = Date.now()): Promise<string[]> {
+    const root = this.root(idx.userId);
+    const deleted: string[] = [];
+    const candidates = new Set([...(await this.storage.list(root)), ...(await this.storage.listLogs(root))]);
+    for (const key of candidates) {
+      const name = key.slice(root.length + 1);
+      const m = GENERATION_FILE.exec(name);
+      if (!m) continue;
+      const isJournal = m[2] !== undefined;
+      const gen = Number(m[1] ?? m[2]);
+      if (gen === idx.generation) continue;
+      if (isJournal) {
+        // A journal of a newer generation may belong to another process's checkpoint: leave it.
+        if (gen > idx.generation) continue;
+      } else {
+        const st = await this.storage.stat(key);
+        if (!st) continue;
+        const modified = Date.parse(st.modifiedAt);
+        if (Number.isFinite(modified) && now - modified < graceMs) continue;
+      }
+      if (await this.storage.delete(key)) deleted.push(key);
+    }
+    return deleted;
+  }
+
   /** Writes generation g+1 (blob, then manifest) and drops generation g and its journal. */
   async checkpoint(idx: UserVectorIndex): Promise<void> {
     const root = this.root(idx.userId);
@@ -187,6 +241,7 @@ export class IndexPersistence {
       generation: gen,
       trainedOn: idx.trainedOn,
       slots: idx.slots.map((s) => (s ? [s.id, s.metadata] : null)),
+      positions: idx.positions,
       updatedAt: new Date().toISOString(),
     };
     await this.storage.write(manifestKey(root), new TextEncoder().encode(JSON.stringify(manifest)));

@@ -41,6 +41,16 @@ export const FaissVectorIndexOptionsSchema = z.object({
   checkpointEvery: z.number().int().positive().default(20_000),
   /** Loaded user indexes kept in memory (LRU); evicted ones are checkpointed and reloaded lazily. */
   cacheMaxIndexes: z.number().int().positive().default(16),
+  /**
+   * Snapshot and journal files of a generation other than the manifest's (left by a crash in the middle of a
+   * checkpoint) are deleted on load and flush once they are this old: younger ones may belong to a
+   * checkpoint another process is writing right now.
+   */
+  orphanGraceMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10 * 60_000),
   logger: z.custom<Logger>((v) => v === undefined || (typeof v === 'object' && v !== null)).optional(),
 });
 

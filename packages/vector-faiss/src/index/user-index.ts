@@ -43,6 +43,11 @@ export class UserVectorIndex {
   /** Snapshot generation on disk and vectors journalled since it. */
   generation = 0;
   journalled = 0;
+  /**
+   * Caller-defined progress markers persisted with the index (e.g. the manager records, per message log, the
+   * next seq not yet considered for embedding, to catch up after a crash). Values only move forward.
+   */
+  positions: Record<string, number> = {};
 
   constructor(
     readonly userId: string,
@@ -81,6 +86,14 @@ export class UserVectorIndex {
     for (const [id, i] of lastPos) {
       this.byId.set(id, this.slots.length);
       this.slots.push({ id, metadata: metas[i] ?? {} });
+    }
+  }
+
+  /** Advances positions (a lower value than the stored one is ignored); `null` forgets a key. */
+  applyPositions(positions: Readonly<Record<string, number | null>>): void {
+    for (const [key, value] of Object.entries(positions)) {
+      if (value === null) delete this.positions[key];
+      else if (value > (this.positions[key] ?? -1)) this.positions[key] = value;
     }
   }
 

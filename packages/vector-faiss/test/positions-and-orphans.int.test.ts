@@ -1,0 +1,95 @@
+/**
+ * Position markers persisted with the index (the manager's crash catch-up for message embeddings), and the
+ * sweep of snapshot/journal files a crash in the middle of a checkpoint leaves behind. Real faiss on
+ * storage-fs in a temp dir.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { StorageBackend } from '@ffdb/core-types';
+import { createFsStorage } from '@ffdb/storage-fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFaissVectorIndex, createHashedNgramEmbedder, FaissVectorIndex } from '../src/index.js';
+
+const embedder = createHashedNgramEmbedder();
+const ROOT = 'vec/alice';
+
+describe('FaissVectorIndex positions and orphan sweep (storage-fs)', () => {
+  let dir = '';
+  let storage: StorageBackend | undefined;
+  afterEach(async () => {
+    await storage?.close();
+    storage = undefined;
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(): Promise<StorageBackend> {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffdb-vec-pos-'));
+    storage = createFsStorage({ basePath: dir, durability: 'none' });
+    await storage.open();
+    return storage;
+  }
+
+  async function addOne(index: FaissVectorIndex, id: string, text: string): Promise<void> {
+    const [v] = await embedder.embed([text]);
+    await index.upsert('alice', embedder.space, [{ id, vector: v!, metadata: { text } }]);
+  }
+
+  it('persists positions through the journal and the manifest; they only move forward', async () => {
+    const s = await open();
+    const a = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    expect(await a.positions('alice')).toEqual({});
+    await a.setPositions('alice', { 'log/s1': 3, 'log/s2': 5 });
+    await a.setPositions('alice', { 'log/s1': 2 }); // lower: ignored
+    await a.setPositions('alice', { 'log/s2': null }); // forgotten
+    // A new instance replays the journal (no checkpoint happened: this is the crash path).
+    const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    expect(await b.positions('alice')).toEqual({ 'log/s1': 3 });
+    await addOne(b, 'x', 'cats sleep on mats');
+    await b.setPositions('alice', { 'log/s1': 4 });
+    await b.flush(); // checkpoint: positions move into the manifest, the journal is dropped
+    const c = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    expect(await c.positions('alice')).toEqual({ 'log/s1': 4 });
+    expect((await c.stats('alice')).count).toBe(1);
+    await expect(c.setPositions('alice', { 'log/s1': -1 })).rejects.toThrow(/positions\.log\/s1/);
+  });
+
+  it('removes snapshot and journal files of other generations, sparing young snapshots', async () => {
+    const s = await open();
+    const a = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    await addOne(a, 'x', 'cats sleep on mats');
+    await a.flush(); // generation 1: index-1.faiss + manifest
+    await addOne(a, 'y', 'bread needs flour');
+    await a.close(); // generation 2
+    const live = await s.read(`${ROOT}/index-2.faiss`);
+    expect(live).not.toBeNull();
+    // What crashes mid-checkpoint leave: the previous generation's snapshot and journal (crash after the
+    // manifest, before the deletes) and a half-written next generation (crash before the manifest).
+    await s.write(`${ROOT}/index-1.faiss`, new Uint8Array([1, 2, 3]));
+    await s.append(`${ROOT}/journal-1`, [{ op: 'remove', ids: ['nothing'] }]);
+    await s.write(`${ROOT}/index-3.faiss`, new Uint8Array([4, 5, 6]));
+
+    // Young snapshots are spared (a concurrent writer may own them); the old journal goes at once.
+    const young = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    expect((await young.stats('alice')).count).toBe(2);
+    expect(await s.exists(`${ROOT}/journal-1`)).toBe(false);
+    expect(await s.exists(`${ROOT}/index-1.faiss`)).toBe(true);
+    expect(await s.exists(`${ROOT}/index-3.faiss`)).toBe(true);
+
+    // Past the grace period, both go on load; the live generation stays and still loads.
+    const swept = createFaissVectorIndex({ storage: s, prefix: 'vec', orphanGraceMs: 0 });
+    expect((await swept.stats('alice')).count).toBe(2);
+    expect(await s.exists(`${ROOT}/index-1.faiss`)).toBe(false);
+    expect(await s.exists(`${ROOT}/index-3.faiss`)).toBe(false);
+    expect(await s.exists(`${ROOT}/index-2.faiss`)).toBe(true);
+
+    // flush() sweeps too (a loaded index, a stray file appearing later).
+    await s.write(`${ROOT}/index-7.faiss`, new Uint8Array([7]));
+    await swept.flush();
+    expect(await s.exists(`${ROOT}/index-7.faiss`)).toBe(false);
+    const again = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    const [q] = await embedder.embed(['flour']);
+    const hits = await again.search('alice', embedder.space, q!, { k: 1 });
+    expect(hits[0]?.id).toBe('y');
+  });
+});
