@@ -13,6 +13,7 @@ import {
   isValidUserId,
 } from '@ffdb/core-types';
 import { z } from 'zod';
+import { BufferPool } from './buffer-pool.js';
 import { highlightsFor, snippetFor } from './highlight.js';
 import {
   LunrSearchOptionsSchema,
@@ -92,6 +93,8 @@ export class LunrSearchIndex implements SearchIndex {
   private readonly loadedUsers = new Set<Partition>();
   private enforcing = false;
   private readonly scratch = new Scratch();
+  /** Buffers of unloaded users, reused by the next segment load (fewer large allocations, less GC). */
+  private readonly pool = new BufferPool();
   private readonly docSchema;
   private readonly qSchema;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -136,6 +139,7 @@ export class LunrSearchIndex implements SearchIndex {
     if (!p) {
       p = new Partition(userId, {
         storage: this.opts.storage,
+        pool: this.pool,
         compressor: this.opts.compressor,
         prefix: this.opts.prefix,
         flushThreshold: this.opts.flushThreshold,

@@ -10,6 +10,7 @@
  *   its segments cover, and `positions()` tells the manager where to resume.
  */
 import type { Compressor, Logger, StorageBackend } from '@ffdb/core-types';
+import type { BufferPool } from './buffer-pool.js';
 import { FFCorruptionError } from '@ffdb/core-types';
 import { decodeManifest, encodeManifest, MANIFEST_FORMAT, type Manifest } from './manifest.js';
 import type { DocRecord, Searchable } from './searchable.js';
@@ -25,6 +26,8 @@ export type PendingOp =
 
 export interface PartitionEnv {
   storage: StorageBackend;
+  /** Load buffers shared by all partitions (see buffer-pool.ts). */
+  pool?: BufferPool;
   compressor: Compressor | undefined;
   prefix: string;
   flushThreshold: number;
@@ -113,7 +116,12 @@ export class Partition {
 
   evict(): void {
     if (!this.evictable) return;
+    const unloaded = this.segments ?? [];
     this.segments = null;
+    // Nothing can still read these segments (evictable: no query pinned, no maintenance running, and
+    // queries evaluate synchronously), so their buffers go back to the pool for the next load.
+    const pool = this.env.pool;
+    if (pool) for (const s of unloaded) s.release(pool);
     this.env.onLoaded(this);
   }
 
@@ -223,7 +231,10 @@ export class Partition {
     const blob = await this.env.storage.read(key);
     if (!blob) throw new FFCorruptionError('index segment is missing', { key });
     this.segmentBytes.set(name, blob.byteLength);
-    return new Segment(decodeSegment(unpackSegment(blob, this.env.compressor, key), key));
+    const pool = this.env.pool;
+    const raw = unpackSegment(blob, this.env.compressor, key, pool);
+    const data = decodeSegment(raw, key, pool);
+    return new Segment(data, undefined, raw.owned, raw.deleted);
   }
 
   /** Segment blobs a crash left behind (written, never committed to the manifest). */

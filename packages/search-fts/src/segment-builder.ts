@@ -8,6 +8,7 @@ import type { Postings } from './searchable.js';
 import { typeCode } from './searchable.js';
 import { StringColumnBuilder } from './string-column.js';
 import type { Tail } from './tail.js';
+import { TermDict } from './term-dict.js';
 
 export type SegmentSource = Tail | Segment;
 
@@ -27,7 +28,7 @@ function sortedTerms(src: SegmentSource): TermList {
   if (src instanceof Segment) {
     const d = src.data;
     return {
-      terms: d.terms,
+      terms: d.terms.all(),
       postings: d.postDocs.length,
       postingsOf: (i) => ({
         docs: d.postDocs,
@@ -211,7 +212,7 @@ export async function buildSegment(
     lengths,
     titles,
     metadata,
-    terms,
+    terms: TermDict.fromArray(terms),
     postStart,
     postDocs,
     postTf,

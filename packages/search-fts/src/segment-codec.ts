@@ -19,8 +19,10 @@
  * never blocks appends for the whole compression.
  */
 import { type Compressor, FFCorruptionError } from '@ffdb/core-types';
+import type { BufferPool } from './buffer-pool.js';
 import type { SegmentData } from './segment.js';
 import { StringColumn } from './string-column.js';
+import { TermDict } from './term-dict.js';
 
 const SEGMENT_MAGIC = [0x46, 0x46, 0x53, 0x47]; // "FFSG"
 const BLOB_MAGIC = [0x46, 0x46, 0x53, 0x43]; // "FFSC"
@@ -57,7 +59,7 @@ export function encodeSegment(d: SegmentData): Uint8Array {
     view(d.ids.offsets),
     d.timestamps.bytes,
     view(d.timestamps.offsets),
-    enc.encode(d.terms.join('\n')),
+    d.terms.encode(),
     view(d.contents.offsets),
     view(d.sessionIdx),
     view(d.roleIdx),
@@ -86,13 +88,17 @@ export function encodeSegment(d: SegmentData): Uint8Array {
   return out;
 }
 
-export function decodeSegment(input: Uint8Array | LazyRaw, key: string): SegmentData {
+/**
+ * A segment's sections as views over `input`. With a `pool`, the term offsets come from it and are
+ * recorded in `lazy.owned` (released with the raw buffer when the segment is unloaded).
+ */
+export function decodeSegment(input: Uint8Array | LazyRaw, key: string, pool?: BufferPool): SegmentData {
   const bad = (why: string): FFCorruptionError =>
     new FFCorruptionError(`index segment is unreadable: ${why}`, { key });
   const lazy: LazyRaw =
     input instanceof Uint8Array
       ? // Views need 8-byte alignment of the whole buffer; copy once if it is not aligned.
-        { bytes: input.byteOffset % 8 === 0 ? input : input.slice(), ensure: () => undefined }
+        { bytes: input.byteOffset % 8 === 0 ? input : input.slice(), ensure: () => undefined, owned: [] }
       : input;
   const bytes = lazy.bytes;
   lazy.ensure(0, Math.min(12, bytes.byteLength));
@@ -133,7 +139,6 @@ export function decodeSegment(input: Uint8Array | LazyRaw, key: string): Segment
   const ids = new StringColumn(u8(), u32());
   const timestamps = new StringColumn(u8(), u32());
   const termBytes = u8();
-  const terms = termBytes.byteLength === 0 ? [] : dec.decode(termBytes).split('\n');
   const contentOffsets = u32();
   const sessionIdx = u32();
   const roleSec = next();
@@ -144,6 +149,19 @@ export function decodeSegment(input: Uint8Array | LazyRaw, key: string): Segment
   const postDocs = u32();
   const tfSec = next();
   const contentSec = next(false);
+  // Term offsets are found by one scan of the term bytes; the strings are decoded on lookup only.
+  const termCount = Math.max(0, postStart.length - 1);
+  // One auxiliary buffer holds the term offsets and the deletion bitmap (pooled like the raw bytes).
+  const startsBytes = pad8((termCount + 1) * 4);
+  const aux = pool ? pool.acquire(startsBytes + n) : new Uint8Array(startsBytes + n);
+  if (pool) lazy.owned.push(aux);
+  lazy.deleted = aux.subarray(startsBytes, startsBytes + n);
+  const terms = TermDict.fromBytes(
+    termBytes,
+    termCount,
+    new Uint32Array(aux.buffer, aux.byteOffset, termCount + 1),
+  );
+  if (!terms) throw bad('term list does not match the postings');
   const base = contentSec.offset - bytes.byteOffset;
   const contents = new StringColumn(
     new Uint8Array(buf, contentSec.offset, contentSec.length),
@@ -189,6 +207,10 @@ export interface LazyRaw {
   bytes: Uint8Array;
   /** Make `bytes[from, to)` valid. */
   ensure(from: number, to: number): void;
+  /** Pooled buffers (the raw bytes among them) to hand back when the segment is unloaded. */
+  owned: Uint8Array[];
+  /** A zeroed deletion bitmap of the segment's size, set by `decodeSegment`. */
+  deleted?: Uint8Array;
 }
 
 // ----------------------------------------------------------------------------- compressed blob
@@ -232,7 +254,12 @@ export async function packSegment(raw: Uint8Array, compressor: Compressor | unde
  * The raw segment of a stored blob, decompressed lazily chunk by chunk (into one aligned buffer):
  * `decodeSegment` asks for the index sections; content chunks wait until a hit needs them.
  */
-export function unpackSegment(blob: Uint8Array, compressor: Compressor | undefined, key: string): LazyRaw {
+export function unpackSegment(
+  blob: Uint8Array,
+  compressor: Compressor | undefined,
+  key: string,
+  pool?: BufferPool,
+): LazyRaw {
   const bad = (why: string): FFCorruptionError =>
     new FFCorruptionError(`index segment is unreadable: ${why}`, { key });
   if (blob.byteLength < 17 || BLOB_MAGIC.some((b, i) => blob[i] !== b)) throw bad('bad magic');
@@ -261,10 +288,20 @@ export function unpackSegment(blob: Uint8Array, compressor: Compressor | undefin
   }
   if (raw !== rawBytes) throw bad('missing chunks');
   rawStart.push(raw);
-  const out = new Uint8Array(rawBytes);
+  // Pooled buffers are zeroed when reused: bytes of a chunk not yet decompressed are never stale.
+  const owned: Uint8Array[] = [];
+  const out = pool ? pool.acquire(rawBytes) : new Uint8Array(rawBytes);
+  if (pool) owned.push(out);
   const done = new Uint8Array(count);
-  // The compressed blob is kept only while some chunk is still compressed.
+  // The compressed blob is kept only while some chunk is still compressed. With a pool it is copied
+  // into a pooled buffer: the storage read's own buffer then dies young (a scavenge frees it), where a
+  // blob kept for as long as the user is cached would be promoted and need a full GC to be freed.
   let source: Uint8Array | null = blob;
+  if (pool && count > 0) {
+    source = pool.acquire(blob.byteLength);
+    source.set(blob);
+    owned.push(source);
+  }
   let loaded = 0;
   const load = (i: number): void => {
     const stored = (source as Uint8Array).subarray(
@@ -276,10 +313,18 @@ export function unpackSegment(blob: Uint8Array, compressor: Compressor | undefin
       throw bad('chunk size mismatch');
     out.set(part, rawStart[i] as number);
     done[i] = 1;
-    if (++loaded === count) source = null;
+    if (++loaded === count) {
+      // Every chunk is decompressed: the pooled copy of the blob can serve the next load right away.
+      if (pool && source !== blob) {
+        owned.splice(owned.indexOf(source as Uint8Array), 1);
+        pool.release(source as Uint8Array);
+      }
+      source = null;
+    }
   };
   return {
     bytes: out,
+    owned,
     ensure(from: number, to: number): void {
       if (to <= from) return;
       for (let i = Math.floor(from / CHUNK_BYTES); i < count && (rawStart[i] as number) < to; i++)

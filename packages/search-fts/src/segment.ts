@@ -10,7 +10,9 @@
  */
 import type { DocRecord, Postings, Searchable } from './searchable.js';
 import { ITEM_TYPES } from './searchable.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { StringColumn } from './string-column.js';
+import type { TermDict } from './term-dict.js';
 
 export interface SegmentData {
   name: string;
@@ -27,7 +29,7 @@ export interface SegmentData {
   lengths: Uint32Array;
   titles: Map<number, string>;
   metadata: Map<number, Record<string, unknown>>;
-  terms: string[];
+  terms: TermDict;
   postStart: Uint32Array;
   postDocs: Uint32Array;
   postTf: Uint16Array;
@@ -39,10 +41,18 @@ export class Segment implements Searchable {
   deletedCount = 0;
   readonly totalLength: number;
   private idMap: Map<string, number> | null = null;
+  /** Pooled buffers the data lives in (a loaded segment); handed back by `release`. */
+  private owned: Uint8Array[];
+  private released = false;
 
-  constructor(data: SegmentData, deleted?: Iterable<number>) {
+  /**
+   * `owned`: pooled buffers the data lives in; `bitmap`: a zeroed deletion bitmap of `data.n` bytes
+   * (from the pool too), so a load allocates no buffer of its own.
+   */
+  constructor(data: SegmentData, deleted?: Iterable<number>, owned: Uint8Array[] = [], bitmap?: Uint8Array) {
     this.data = data;
-    this.deleted = new Uint8Array(data.n);
+    this.owned = owned;
+    this.deleted = bitmap && bitmap.length === data.n ? bitmap : new Uint8Array(data.n);
     let total = 0;
     for (let i = 0; i < data.n; i++) total += data.lengths[i] ?? 0;
     this.totalLength = total;
@@ -66,7 +76,7 @@ export class Segment implements Searchable {
       d.ids.byteSize() +
       d.timestamps.byteSize() +
       d.n * 25 +
-      d.terms.length * 40 +
+      d.terms.approxBytes() +
       d.postDocs.length * 6
     );
   }
@@ -84,19 +94,24 @@ export class Segment implements Searchable {
     return this.data.lengths[doc] ?? 0;
   }
 
+  /**
+   * Give the pooled buffers back (the partition was unloaded). Nothing may read this segment
+   * afterwards: its views would show another user's bytes. Reads after release therefore throw.
+   */
+  release(pool: BufferPool): void {
+    if (this.released) return;
+    this.released = true;
+    for (const b of this.owned) pool.release(b);
+    this.owned = [];
+    (this as { data: SegmentData | null }).data = null;
+  }
+  get isReleased(): boolean {
+    return this.released;
+  }
+
   /** Index of `term` in the sorted term list, or -1. */
   termIndex(term: string): number {
-    const terms = this.data.terms;
-    let lo = 0;
-    let hi = terms.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const t = terms[mid] as string;
-      if (t === term) return mid;
-      if (t < term) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return this.data.terms.indexOf(term);
   }
 
   postings(term: string): Postings | null {
@@ -111,16 +126,9 @@ export class Segment implements Searchable {
   }
   termsWithPrefix(prefix: string, max: number): string[] {
     const { terms, postStart } = this.data;
-    let lo = 0;
-    let hi = terms.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((terms[mid] as string) < prefix) lo = mid + 1;
-      else hi = mid;
-    }
     const found: [string, number][] = [];
-    for (let i = lo; i < terms.length; i++) {
-      const t = terms[i] as string;
+    for (let i = terms.lowerBound(prefix); i < terms.length; i++) {
+      const t = terms.get(i);
       if (!t.startsWith(prefix)) break;
       found.push([t, (postStart[i + 1] ?? 0) - (postStart[i] ?? 0)]);
     }
@@ -128,13 +136,14 @@ export class Segment implements Searchable {
     return found.slice(0, max).map((e) => e[0]);
   }
   allTerms(): Iterable<string> {
-    return this.data.terms;
+    return this.data.terms.all();
   }
   *termEntries(): Iterable<[string, Postings]> {
     const d = this.data;
-    for (let i = 0; i < d.terms.length; i++) {
+    const terms = d.terms.all();
+    for (let i = 0; i < terms.length; i++) {
       yield [
-        d.terms[i] as string,
+        terms[i] as string,
         { docs: d.postDocs, tfs: d.postTf, start: d.postStart[i] ?? 0, end: d.postStart[i + 1] ?? 0 },
       ];
     }
