@@ -79,6 +79,15 @@ describe('init and config', () => {
     await expectUsage(['init', 'extra'], /too many arguments/);
   });
 
+  it('init under /proc fails at once with one clear line (no hang)', async () => {
+    const r = await ffdb(['--data', '/proc/ffdb-cli-test', 'init'], { timeoutMs: 20_000 });
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(1);
+    expect(errorLine(r)).toBe(
+      'ffdb: error: initialize "/proc/ffdb-cli-test" failed: the base path is under /proc, a kernel pseudo-filesystem',
+    );
+  });
+
   it('config show prints the effective configuration', async () => {
     const cfg = parse(await runJson('config', 'show'));
     expect(cfg.storage.basePath).toBe(store);

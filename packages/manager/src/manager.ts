@@ -190,7 +190,10 @@ export class FFStorageManager {
     }
     const manager = new FFStorageManager(config, options);
     if (!(await manager.initialize())) {
-      const reason = manager.lastInitError ? `: ${describeError(manager.lastInitError).message}` : '';
+      const failure = manager.lastInitError;
+      // initialize()'s own refusals (unusable base path, open timeout) already say what and where.
+      if (failure instanceof FFStorageError && failure.operation === 'initialize') throw failure;
+      const reason = failure ? `: ${describeError(failure).message}` : '';
       throw new FFStorageError(
         'initialize',
         manager.config.storage.basePath,
