@@ -31,6 +31,8 @@ const SNIPPET_CHARS = 200;
 /** Stored document ids (`<8 hex>_<sanitized name>`) and caller-chosen ones. */
 const DOCUMENT_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,254}$/;
 const MAX_TOP_K = 10_000;
+/** Messages read per page when catching up after a crash. */
+const CATCH_UP_PAGE = 500;
 
 type Meta = Record<string, unknown>;
 
@@ -85,6 +87,10 @@ function snippetOf(text: string): string {
 export class FaissVectorFeature implements VectorFeature {
   private readonly embedders = new Map<string, Embedder>();
   private readonly queue: EmbeddingQueue;
+  /** Per user: the catch-up of messages a previous process never embedded (see ensureUser). */
+  private readonly caughtUp = new Map<string, Promise<void>>();
+  /** Per message log: seqs of embeddable replies still streaming (positions stop before them). */
+  private readonly openStreams = new Map<string, Set<number>>();
 
   constructor(
     private readonly ctx: FeatureContext,
@@ -104,6 +110,7 @@ export class FaissVectorFeature implements VectorFeature {
 
   async close(): Promise<void> {
     await this.queue.drain();
+    await Promise.allSettled(this.caughtUp.values());
     if (this.ownsIndex) await this.index.close();
     else await this.index.flush();
   }
@@ -566,6 +573,7 @@ export class FaissVectorFeature implements VectorFeature {
     const limit = optInt(o.limit, 'limit', 0, MAX_TOP_K) ?? this.ctx.config.runtime.vectorSearchTopK;
     const threshold = optUnit(o.similarityThreshold, 'similarityThreshold', -1);
     const embedder = this.embedderFor();
+    await this.ensureUser(userId);
     await this.queue.drain();
     const sessions = sessionIds ? new Set(sessionIds) : null;
     const hits = await this.searchIndex(
@@ -633,6 +641,7 @@ export class FaissVectorFeature implements VectorFeature {
         })
       : [];
     const embedder = this.embedderFor();
+    await this.ensureUser(userId);
     await this.queue.drain();
     const sessions = sessionIds ? new Set(sessionIds) : null;
     // Only positive similarities count as evidence for the vector leg.
@@ -663,6 +672,7 @@ export class FaissVectorFeature implements VectorFeature {
   async getVectorStats(userId: string, sessionId: string): Promise<Record<string, unknown>> {
     assertUserId(userId);
     assertSafeId(sessionId, 'sessionId');
+    await this.ensureUser(userId);
     await this.queue.drain();
     const stats = await this.index.stats(userId);
     const entries = (await this.entriesOf(userId)) ?? [];
@@ -710,7 +720,23 @@ export class FaissVectorFeature implements VectorFeature {
 
   private shouldEmbed(m: StoredMessage): boolean {
     if (m.metadata?.streamStatus === 'streaming') return false;
+    return this.wantsEmbedding(m) && typeof m.content === 'string' && m.content.trim() !== '';
+  }
+
+  private wantsEmbedding(m: StoredMessage): boolean {
     return this.vectorConfig.embedMessages === true || m.metadata?.enableEmbeddings === true;
+  }
+
+  private queued(userId: string, sessionId: string, m: StoredMessage): QueuedMessage {
+    return {
+      userId,
+      sessionId,
+      messageId: m.messageId,
+      seq: m.seq,
+      role: m.role,
+      content: m.content,
+      timestamp: m.timestamp,
+    };
   }
 
   async onMessagesAdded(
@@ -718,18 +744,17 @@ export class FaissVectorFeature implements VectorFeature {
     sessionId: string,
     messages: readonly StoredMessage[],
   ): Promise<void> {
+    const log = this.ctx.messagesLogKey(userId, sessionId);
+    for (const m of messages) {
+      // A reply still streaming is embedded when it completes: until then, positions must not pass it.
+      if (m.metadata?.streamStatus === 'streaming' && this.wantsEmbedding(m)) {
+        const open = this.openStreams.get(log) ?? new Set<number>();
+        open.add(m.seq);
+        this.openStreams.set(log, open);
+      }
+    }
     this.queue.enqueue(
-      messages
-        .filter((m) => this.shouldEmbed(m) && typeof m.content === 'string' && m.content.trim() !== '')
-        .map((m) => ({
-          userId,
-          sessionId,
-          messageId: m.messageId,
-          seq: m.seq,
-          role: m.role,
-          content: m.content,
-          timestamp: m.timestamp,
-        })),
+      messages.filter((m) => this.shouldEmbed(m)).map((m) => this.queued(userId, sessionId, m)),
     );
   }
 
@@ -737,38 +762,109 @@ export class FaissVectorFeature implements VectorFeature {
     await this.onMessagesAdded(userId, sessionId, [message]);
   }
 
+  /** Embeds a queued batch, then records how far each message log has been considered. */
   private async embedMessages(batch: QueuedMessage[]): Promise<void> {
-    const embedder = this.embedderFor();
     const byUser = new Map<string, QueuedMessage[]>();
     for (const m of batch) byUser.set(m.userId, [...(byUser.get(m.userId) ?? []), m]);
-    const size = this.vectorConfig.batchSize;
     for (const [userId, items] of byUser) {
-      for (let i = 0; i < items.length; i += size) {
-        const part = items.slice(i, i + size);
-        const vectors = await embedder.embed(part.map((m) => m.content));
-        await this.index.upsert(
-          userId,
-          embedder.space,
-          part.map((m, j) => ({
-            id: `${m.sessionId}/${m.messageId}`,
-            vector: vectors[j] as Float32Array,
-            metadata: {
-              kind: 'message',
-              sessionId: m.sessionId,
-              messageId: m.messageId,
-              seq: m.seq,
-              role: m.role,
-              timestamp: m.timestamp,
-              provider: embedder.space.provider,
-            },
-          })),
-        );
+      // Catch up first: recording this batch's positions must not skip messages a crash left unembedded.
+      await this.ensureUser(userId);
+      await this.embedAndUpsert(userId, items);
+      const marks: Record<string, number> = {};
+      for (const m of items) {
+        const log = this.ctx.messagesLogKey(userId, m.sessionId);
+        const open = this.openStreams.get(log);
+        if (open?.delete(m.seq) && open.size === 0) this.openStreams.delete(log);
+        marks[log] = Math.max(marks[log] ?? 0, m.seq + 1);
       }
+      for (const [log, next] of Object.entries(marks)) {
+        const open = this.openStreams.get(log);
+        if (open?.size) marks[log] = Math.min(next, ...open);
+      }
+      await this.index.setPositions?.(userId, marks);
     }
+  }
+
+  private async embedAndUpsert(userId: string, items: readonly QueuedMessage[]): Promise<void> {
+    if (!items.length) return;
+    const embedder = this.embedderFor();
+    const size = this.vectorConfig.batchSize;
+    for (let i = 0; i < items.length; i += size) {
+      const part = items.slice(i, i + size);
+      const vectors = await embedder.embed(part.map((m) => m.content));
+      await this.index.upsert(
+        userId,
+        embedder.space,
+        part.map((m, j) => ({
+          id: `${m.sessionId}/${m.messageId}`,
+          vector: vectors[j] as Float32Array,
+          metadata: {
+            kind: 'message',
+            sessionId: m.sessionId,
+            messageId: m.messageId,
+            seq: m.seq,
+            role: m.role,
+            timestamp: m.timestamp,
+            provider: embedder.space.provider,
+          },
+        })),
+      );
+    }
+  }
+
+  // ------------------------------------------------------------------ crash catch-up
+
+  /**
+   * Embeds what a previous process enqueued but never embedded (it died before the queue drained): once
+   * per user and process, before that user's first message search and before new positions are recorded.
+   */
+  private ensureUser(userId: string): Promise<void> {
+    if (typeof this.index.positions !== 'function' || typeof this.index.setPositions !== 'function')
+      return Promise.resolve();
+    let p = this.caughtUp.get(userId);
+    if (!p) {
+      p = this.catchUp(userId).catch((err) => {
+        this.caughtUp.delete(userId);
+        this.ctx.logger.warn(
+          { code: (err as FFError)?.code, err: (err as Error)?.message },
+          'vector catch-up of stored messages failed',
+        );
+      });
+      this.caughtUp.set(userId, p);
+    }
+    return p;
+  }
+
+  private async catchUp(userId: string): Promise<void> {
+    const positions = (await this.index.positions?.(userId)) ?? {};
+    const marks: Record<string, number> = {};
+    let embedded = 0;
+    for (const session of await this.ctx.listSessions(userId)) {
+      const sessionId = session.sessionId;
+      const log = this.ctx.messagesLogKey(userId, sessionId);
+      const count = await this.ctx.countMessages(userId, sessionId);
+      const from = positions[log] ?? 0;
+      if (from >= count) continue;
+      for (let seq = from; seq < count; seq += CATCH_UP_PAGE) {
+        const page = await this.ctx.readMessages(userId, sessionId, { fromSeq: seq, limit: CATCH_UP_PAGE });
+        if (!page.length) break;
+        const todo = page.filter((m) => this.shouldEmbed(m)).map((m) => this.queued(userId, sessionId, m));
+        await this.embedAndUpsert(userId, todo);
+        embedded += todo.length;
+      }
+      const open = this.openStreams.get(log);
+      marks[log] = open?.size ? Math.min(count, ...open) : count;
+    }
+    if (Object.keys(marks).length) await this.index.setPositions?.(userId, marks);
+    if (embedded) this.ctx.logger.info({ messages: embedded }, 'vector catch-up embedded stored messages');
   }
 
   async onSessionDeleted(userId: string, sessionId: string): Promise<void> {
     await this.queue.drain();
+    const log = this.ctx.messagesLogKey(userId, sessionId);
+    this.openStreams.delete(log);
+    // A session recreated under this id starts from seq 0 again.
+    await this.index.setPositions?.(userId, { [log]: null });
     await this.ctx.storage.delete(`${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/text/${sessionId}`);
     await this.index.removeWhere(userId, (m) => m.sessionId === sessionId);
   }
@@ -776,6 +872,12 @@ export class FaissVectorFeature implements VectorFeature {
   async onUserDeleted(userId: string): Promise<void> {
     await this.queue.drain();
     await this.index.removeUser(userId);
+    this.caughtUp.delete(userId);
+  }
+
+  /** Imported messages fire no hooks: catch the users up again on their next use. */
+  async onBulkImport(userIds: readonly string[]): Promise<void> {
+    for (const userId of userIds) this.caughtUp.delete(userId);
   }
 
   async onDocumentDeleted(userId: string, sessionId: string, documentId: string): Promise<void> {
