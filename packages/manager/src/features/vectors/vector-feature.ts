@@ -167,6 +167,9 @@ export class FaissVectorFeature implements VectorFeature {
       optString(o.chunkingStrategy, 'chunkingStrategy') ?? this.vectorConfig.defaultChunkingStrategy;
     const provider = optString(o.embeddingProvider, 'embeddingProvider');
     const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata) as Meta);
+    // The reference's `document_id`: processing again under the same id replaces the earlier version.
+    const vectorDocumentId =
+      o.documentId === undefined ? undefined : assertSafeId(o.documentId, 'documentId', DOCUMENT_KEY_PATTERN);
     let filename: string;
     let bytes: Uint8Array | string;
     if (typeof source === 'string') {
@@ -224,13 +227,16 @@ export class FaissVectorFeature implements VectorFeature {
     // Only now write anything: the document, then its chunks.
     const documentId = await this.ctx.saveDocument(userId, sessionId, filename, bytes, {
       ...metadata,
+      ...(vectorDocumentId !== undefined ? { vectorDocumentId } : {}),
       processing: { chunkingStrategy: strategy, embeddingProvider: embedder.space.provider, format },
     });
     try {
+      if (vectorDocumentId !== undefined)
+        await this.dropEarlierVersions(userId, sessionId, vectorDocumentId, documentId);
       await this.indexChunks(
         userId,
         sessionId,
-        documentId,
+        vectorDocumentId ?? documentId,
         documentId,
         chunks,
         vectors,
@@ -255,6 +261,7 @@ export class FaissVectorFeature implements VectorFeature {
         embeddingProvider: embedder.space.provider,
         format,
         characters: text.length,
+        ...(vectorDocumentId !== undefined ? { vectorDocumentId } : {}),
       },
     };
   }
@@ -301,11 +308,8 @@ export class FaissVectorFeature implements VectorFeature {
         ...metadata,
         vectorDocumentId: documentId,
       });
-      // Reprocessing replaces the previous chunks of this document id.
-      await this.index.removeWhere(
-        userId,
-        (m) => m.kind === 'chunk' && m.sessionId === sessionId && m.documentId === documentId,
-      );
+      // Reprocessing replaces the previous chunks (and full-text entries) of this document id.
+      await this.dropEarlierVersions(userId, sessionId, documentId, storedId);
       await this.indexChunks(
         userId,
         sessionId,
@@ -339,12 +343,19 @@ export class FaissVectorFeature implements VectorFeature {
     const started = performance.now();
     assertUserId(userId);
     assertSafeId(sessionId, 'sessionId');
+    assertSafeId(documentId, 'documentId', DOCUMENT_KEY_PATTERN);
+    const o = checkOptions(opts);
+    const strategy =
+      optString(o.chunkingStrategy, 'chunkingStrategy') ?? this.vectorConfig.defaultChunkingStrategy;
+    const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata) as Meta);
+    this.chunkText('', strategy);
+    const embedder = this.embedderFor(optString(o.embeddingProvider, 'embeddingProvider'));
     const info = await this.ctx.getDocumentInfo(userId, sessionId, documentId);
     const bytes = info ? await this.ctx.getDocumentBytes(userId, sessionId, documentId) : null;
     if (!info || !bytes) return this.failure(documentId, started, `Document not found: ${documentId}`);
-    const strategy =
-      optString(opts.chunkingStrategy, 'chunkingStrategy') ?? this.vectorConfig.defaultChunkingStrategy;
-    const embedder = this.embedderFor(optString(opts.embeddingProvider, 'embeddingProvider'));
+    // Chunks keep the caller's id when the document was processed under one.
+    const vectorDocumentId =
+      typeof info.metadata?.vectorDocumentId === 'string' ? info.metadata.vectorDocumentId : documentId;
     try {
       const { text } = await this.pkg.extractText({ filename: info.originalName || info.filename, bytes });
       const chunks = this.chunkText(text, strategy);
@@ -356,13 +367,13 @@ export class FaissVectorFeature implements VectorFeature {
       await this.indexChunks(
         userId,
         sessionId,
-        documentId,
+        vectorDocumentId,
         documentId,
         chunks,
         vectors,
         embedder,
         strategy,
-        (opts.metadata as Meta) ?? {},
+        metadata,
       );
       await this.indexFullText(userId, sessionId, documentId, info.filename, text);
       return {
@@ -374,6 +385,44 @@ export class FaissVectorFeature implements VectorFeature {
       };
     } catch (err) {
       return this.failure(documentId, started, (err as Error).message);
+    }
+  }
+
+  /**
+   * Before a document is indexed again under `vectorDocumentId`: removes the chunks of every earlier
+   * version, and the full-text entries and extracted text of earlier stored copies (other than
+   * `currentStoredId`), so neither vector nor full-text search finds stale content.
+   */
+  private async dropEarlierVersions(
+    userId: string,
+    sessionId: string,
+    vectorDocumentId: string,
+    currentStoredId: string,
+  ): Promise<void> {
+    const earlier = (await this.ctx.listDocuments(userId, sessionId))
+      .filter(
+        (d) =>
+          d.documentId !== currentStoredId &&
+          (d.documentId === vectorDocumentId || d.metadata?.vectorDocumentId === vectorDocumentId),
+      )
+      .map((d) => d.documentId);
+    const stored = new Set(earlier);
+    await this.index.removeWhere(
+      userId,
+      (m) =>
+        m.kind === 'chunk' &&
+        m.sessionId === sessionId &&
+        (m.documentId === vectorDocumentId || stored.has(m.storedDocumentId as string)),
+    );
+    if (!earlier.length) return;
+    for (const id of earlier) await this.ctx.storage.delete(this.extractedTextKey(userId, sessionId, id));
+    const search = (await this.ctx.getFeature('search')) as { index?: Partial<SearchIndex> } | null;
+    if (typeof search?.index?.remove === 'function') {
+      // Same ids as the search feature's document entries (features/search/items.ts).
+      await search.index.remove(
+        userId,
+        earlier.map((id) => `d/${sessionId}/${id}`),
+      );
     }
   }
 
