@@ -89,7 +89,7 @@ export function encodeSegment(d: SegmentData): Uint8Array {
 }
 
 /**
- * A segment's sections as views over `input`. With a `pool`, the term offsets come from it and are
+ * A segment's sections as views over `input`. With a `pool`, the deletion bitmap comes from it and is
  * recorded in `lazy.owned` (released with the raw buffer when the segment is unloaded).
  */
 export function decodeSegment(input: Uint8Array | LazyRaw, key: string, pool?: BufferPool): SegmentData {
@@ -149,19 +149,11 @@ export function decodeSegment(input: Uint8Array | LazyRaw, key: string, pool?: B
   const postDocs = u32();
   const tfSec = next();
   const contentSec = next(false);
-  // Term offsets are found by one scan of the term bytes; the strings are decoded on lookup only.
-  const termCount = Math.max(0, postStart.length - 1);
-  // One auxiliary buffer holds the term offsets and the deletion bitmap (pooled like the raw bytes).
-  const startsBytes = pad8((termCount + 1) * 4);
-  const aux = pool ? pool.acquire(startsBytes + n) : new Uint8Array(startsBytes + n);
-  if (pool) lazy.owned.push(aux);
-  lazy.deleted = aux.subarray(startsBytes, startsBytes + n);
-  const terms = TermDict.fromBytes(
-    termBytes,
-    termCount,
-    new Uint32Array(aux.buffer, aux.byteOffset, termCount + 1),
-  );
-  if (!terms) throw bad('term list does not match the postings');
+  const terms = TermDict.fromArray(termBytes.byteLength === 0 ? [] : dec.decode(termBytes).split('\n'));
+  // The deletion bitmap comes from the pool too (zeroed), so a load allocates no buffer of its own.
+  const deleted = pool ? pool.acquire(n) : new Uint8Array(n);
+  if (pool) lazy.owned.push(deleted);
+  lazy.deleted = deleted;
   const base = contentSec.offset - bytes.byteOffset;
   const contents = new StringColumn(
     new Uint8Array(buf, contentSec.offset, contentSec.length),

@@ -16,8 +16,8 @@ afterEach(async () => {
   for (const idx of opened.splice(0)) await idx.close().catch(() => undefined);
 });
 
-// Vocabulary with multi-byte and astral characters, so the byte-level term dictionary is exercised
-// where UTF-8 byte order and JS string order could disagree (U+FF21 sorts after U+1F600 in UTF-8).
+// Vocabulary with multi-byte and astral characters (where UTF-8 byte order and JS string order
+// disagree: U+FF46 sorts before U+1D4B3 in UTF-16 but after it in UTF-8).
 const VOCAB = [
   'alpha',
   'bravo',
@@ -63,7 +63,7 @@ function loadWith(blob: Uint8Array, pool: BufferPool | undefined): Segment {
   return new Segment(decodeSegment(raw, 'k', pool), undefined, raw.owned, raw.deleted);
 }
 
-describe('lazily decoded, pooled segments', () => {
+describe('pooled segment loads', () => {
   it('answer every term lookup exactly like the segment they were built from', async () => {
     const { seg: built, blob } = await segmentBlob('alice', 400);
     const pool = new BufferPool();
