@@ -92,4 +92,28 @@ describe('FaissVectorIndex positions and orphan sweep (storage-fs)', () => {
     const hits = await again.search('alice', embedder.space, q!, { k: 1 });
     expect(hits[0]?.id).toBe('y');
   });
+
+  it('journals a bulk upsert as a raw vector file that survives a crash and is folded in by a checkpoint', async () => {
+    const s = await open();
+    const a = createFaissVectorIndex({ storage: s, prefix: 'vec', checkpointEvery: 10 });
+    const texts = Array.from({ length: 25 }, (_, i) => `note ${i} about topic${i} and word${i * 7}`);
+    const vectors = await embedder.embed(texts);
+    await a.upsert(
+      'alice',
+      embedder.space,
+      texts.map((text, i) => ({ id: `n${i}`, vector: vectors[i]!, metadata: { text } })),
+    );
+    expect(await s.exists(`${ROOT}/bulk-0-0.f32`)).toBe(true);
+    expect(await s.exists(`${ROOT}/manifest.json`)).toBe(false); // no snapshot yet: the journal holds it
+    // No close(): a new instance (the crash path) replays the bulk file.
+    const b = createFaissVectorIndex({ storage: s, prefix: 'vec', checkpointEvery: 10 });
+    expect((await b.stats('alice')).count).toBe(25);
+    const [q] = await embedder.embed(['topic7']);
+    expect((await b.search('alice', embedder.space, q!, { k: 1 }))[0]?.id).toBe('n7');
+    await b.flush(); // checkpoint: the bulk file goes with its generation
+    expect(await s.exists(`${ROOT}/bulk-0-0.f32`)).toBe(false);
+    expect(await s.exists(`${ROOT}/index-1.faiss`)).toBe(true);
+    const c = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    expect((await c.search('alice', embedder.space, q!, { k: 1 }))[0]?.id).toBe('n7');
+  });
 });

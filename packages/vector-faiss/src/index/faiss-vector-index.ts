@@ -186,13 +186,14 @@ export class FaissVectorIndex implements VectorIndex {
         await this.maintain(idx);
         return;
       }
-      // A bulk load goes straight into a new snapshot: cheaper than journalling every vector as text.
+      // A bulk load is journalled as one raw float32 file (much cheaper than base64 JSON per vector, and
+      // than serialising the whole index into a snapshot before resolving); the next checkpoint folds it in.
+      await this.persistence.journalBulk(idx, space, ids, matrix, metas);
       try {
         idx.applyUpsert(space, ids, matrix, metas);
-        if (idx.needsRebuild()) idx.rebuild();
-        await this.persistence.checkpoint(idx);
+        await this.maintain(idx);
       } catch (error) {
-        // Memory may now be ahead of disk: drop it so the next call reloads what is durable.
+        // Memory may now be ahead of (or behind) disk: drop it so the next call reloads what is durable.
         this.cache.delete(userId);
         throw error;
       }

@@ -3,6 +3,8 @@
  *   <prefix>/<userId>/manifest.json        space, kind, generation, label -> {id, metadata} (null = tombstone)
  *   <prefix>/<userId>/index-<gen>.faiss    faiss `toBuffer()` of that generation
  *   <prefix>/<userId>/journal-<gen>        append-only log of upserts/removes/positions made after the snapshot
+ *   <prefix>/<userId>/bulk-<gen>-<n>.f32   the unit vectors of one large upsert (raw float32 rows), which its
+ *                                          journal record names instead of carrying them as base64
  * A checkpoint writes generation g+1 (blob, then manifest atomically), then deletes generation g.
  * A reader loads the manifest's generation and replays its journal, so acknowledged writes survive a
  * crash without rewriting the whole index per write.
@@ -39,11 +41,12 @@ type Manifest = z.infer<typeof ManifestSchema>;
 
 type JournalRecord =
   | { op: 'upsert'; space: EmbeddingSpace; items: { id: string; v: string; m: Record<string, unknown> }[] }
+  | { op: 'bulk'; space: EmbeddingSpace; file: string; ids: string[]; metas: Record<string, unknown>[] }
   | { op: 'remove'; ids: string[] }
   | { op: 'positions'; positions: Record<string, number | null> };
 
 /** Names of one generation's files inside a user's root: `index-<gen>.faiss`, `journal-<gen>`. */
-const GENERATION_FILE = /^(?:index-(\d+)\.faiss|journal-(\d+))$/;
+const GENERATION_FILE = /^(?:index-(\d+)\.faiss|journal-(\d+)|bulk-(\d+)-\d+\.f32)$/;
 
 export function userRoot(prefix: string, userId: string): string {
   return `${prefix}/${userId}`;
@@ -140,6 +143,22 @@ export class IndexPersistence {
       } else if (data.op === 'remove') {
         idx.applyRemove(data.ids);
         idx.journalled += data.ids.length;
+      } else if (data.op === 'bulk') {
+        const key = `${this.root(idx.userId)}/${data.file}`;
+        const bytes = await this.storage.read(key);
+        const d = data.space.dimension;
+        if (!bytes || bytes.byteLength !== data.ids.length * d * 4)
+          throw new FFCorruptionError(
+            `vector index journal of user ${idx.userId} names a missing bulk file`,
+            {
+              key,
+            },
+          );
+        const matrix = new Float32Array(data.ids.length * d);
+        new Uint8Array(matrix.buffer).set(bytes);
+        idx.applyUpsert(data.space, data.ids, matrix, data.metas);
+        idx.bulkFiles.push(data.file);
+        idx.journalled += 1;
       } else if (data.op === 'positions') {
         idx.applyPositions(data.positions);
         idx.journalled += 1;
@@ -175,6 +194,38 @@ export class IndexPersistence {
     idx.journalled += ids.length;
   }
 
+  /**
+   * Durably records a large upsert: its unit vectors as one raw float32 file (written straight from
+   * `matrix`, no base64, no faiss serialisation), then a journal record naming it with the ids and metadata.
+   * The snapshot waits for the next checkpoint (flush, close, eviction or a long journal).
+   */
+  async journalBulk(
+    idx: UserVectorIndex,
+    space: EmbeddingSpace,
+    ids: readonly string[],
+    matrix: Float32Array,
+    metas: readonly Record<string, unknown>[],
+  ): Promise<void> {
+    const root = this.root(idx.userId);
+    const file = `bulk-${idx.generation}-${idx.bulkFiles.length}.f32`;
+    await this.storage.write(
+      `${root}/${file}`,
+      new Uint8Array(matrix.buffer, matrix.byteOffset, ids.length * space.dimension * 4),
+    );
+    await this.storage.append(journalKey(root, idx.generation), [
+      {
+        op: 'bulk',
+        space: { provider: space.provider, model: space.model, dimension: space.dimension },
+        file,
+        ids: [...ids],
+        metas: metas.map((m) => m ?? {}),
+      },
+    ]);
+    idx.bulkFiles.push(file);
+    // One record: bulk files replay at memory speed, so they do not count toward checkpointEvery.
+    idx.journalled += 1;
+  }
+
   /** Durably records position markers (see UserVectorIndex.positions) before applying them. */
   async journalPositions(
     idx: UserVectorIndex,
@@ -203,16 +254,16 @@ export class IndexPersistence {
       const m = GENERATION_FILE.exec(name);
       if (!m) continue;
       const isJournal = m[2] !== undefined;
-      const gen = Number(m[1] ?? m[2]);
+      const gen = Number(m[1] ?? m[2] ?? m[3]);
       if (gen === idx.generation) continue;
       if (isJournal) {
         // A journal of a newer generation may belong to another process's checkpoint: leave it.
         if (gen > idx.generation) continue;
-      } else {
+      } else if (graceMs > 0) {
+        // No stat (e.g. a write the backend has not flushed yet) means young: leave it.
         const st = await this.storage.stat(key);
-        if (!st) continue;
-        const modified = Date.parse(st.modifiedAt);
-        if (Number.isFinite(modified) && now - modified < graceMs) continue;
+        const modified = st ? Date.parse(st.modifiedAt) : Number.NaN;
+        if (!Number.isFinite(modified) || now - modified < graceMs) continue;
       }
       if (await this.storage.delete(key)) deleted.push(key);
     }
@@ -247,8 +298,11 @@ export class IndexPersistence {
     await this.storage.write(manifestKey(root), new TextEncoder().encode(JSON.stringify(manifest)));
     idx.generation = gen;
     idx.journalled = 0;
+    const bulk = idx.bulkFiles;
+    idx.bulkFiles = [];
     await this.storage.delete(journalKey(root, oldGen));
     await this.storage.delete(blobKey(root, oldGen));
+    for (const file of bulk) await this.storage.delete(`${root}/${file}`);
   }
 
   async removeUser(userId: string): Promise<void> {

@@ -37,7 +37,10 @@ export const FaissVectorIndexOptionsSchema = z.object({
   efSearch: z.number().int().positive().max(4_096).default(128),
   /** Rebuild (compact) an index when deleted vectors exceed this share of it. */
   tombstoneRebuildRatio: z.number().gt(0).max(1).default(0.3),
-  /** Write a full snapshot (and start a new journal) after this many journalled vectors. */
+  /**
+   * Write a full snapshot (and start a new journal) after this many journalled vectors. An upsert of at least
+   * this many is journalled as one raw float32 file instead, folded into the next snapshot.
+   */
   checkpointEvery: z.number().int().positive().default(20_000),
   /** Loaded user indexes kept in memory (LRU); evicted ones are checkpointed and reloaded lazily. */
   cacheMaxIndexes: z.number().int().positive().default(16),

@@ -48,6 +48,8 @@ export class UserVectorIndex {
    * next seq not yet considered for embedding, to catch up after a crash). Values only move forward.
    */
   positions: Record<string, number> = {};
+  /** Bulk vector files (see IndexPersistence.journalBulk) the current generation's journal names. */
+  bulkFiles: string[] = [];
 
   constructor(
     readonly userId: string,
