@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { StorageBackend } from '@ffdb/core-types';
 import { createFsStorage } from '@ffdb/storage-fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFaissVectorIndex, createHashedNgramEmbedder, FaissVectorIndex } from '../src/index.js';
+import { createFaissVectorIndex, createHashedNgramEmbedder, type FaissVectorIndex } from '../src/index.js';
 
 const embedder = createHashedNgramEmbedder();
 const ROOT = 'vec/alice';
