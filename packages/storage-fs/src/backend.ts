@@ -735,10 +735,16 @@ export class FsStorageBackend implements StorageBackend {
   private kick(): void {
     if (this.loopRunning) return;
     this.loopRunning = true;
-    this.loopDone = this.writerLoop().finally(() => {
-      this.loopRunning = false;
-      if (this.queue.length > 0) this.kick();
-    });
+    // Start the commit on the next turn of the event loop, not in this microtask: writers resumed by
+    // the previous commit are still on their way (a few microtasks each) to their next append.
+    // Starting at once committed the first of them alone and the rest one fsync later (B2 probe, 64
+    // writers: 1,576 commits for 50,000 appends instead of 782).
+    this.loopDone = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.writerLoop())
+      .finally(() => {
+        this.loopRunning = false;
+        if (this.queue.length > 0) this.kick();
+      });
   }
 
   /** The group-commit loop: everything queued while one commit was in flight goes into the next one. */

@@ -21,8 +21,26 @@ export function isReservedName(segment: string): boolean {
   return segment.endsWith(LOG_SUFFIX) || segment.startsWith(TMP_PREFIX);
 }
 
-/** validateKey + the engine's reserved names. */
+/**
+ * Keys that passed `checkKey` (input -> normalised key). Every append validates its log key; a hot log
+ * is validated once, not on each of its appends. Bounded: cleared when full.
+ */
+const validKeys = new Map<string, string>();
+const VALID_KEYS_MAX = 16_384;
+
 export function checkKey(key: unknown, field = 'key'): string {
+  if (typeof key === 'string') {
+    const hit = validKeys.get(key);
+    if (hit !== undefined) return hit;
+  }
+  const k = checkKeyUncached(key, field);
+  if (validKeys.size >= VALID_KEYS_MAX) validKeys.clear();
+  validKeys.set(key as string, k);
+  return k;
+}
+
+/** validateKey + the engine's reserved names. */
+function checkKeyUncached(key: unknown, field: string): string {
   const k = validateKey(key, field);
   const segments = k.split('/');
   if (segments[0] === INTERNAL_DIR || k === FORMAT_FILE) {

@@ -360,7 +360,14 @@ export class SegmentStore {
     // Called under the store writer lock, so a temp file here is a sealing that a crash interrupted.
     for (const n of fs.readdirSync(dir))
       if (n.startsWith(TMP_PREFIX)) fs.rmSync(path.join(dir, n), { force: true });
-    const view = this.view(dir);
+    let view = this.view(dir);
+    if (view.leftovers.length > 0) {
+      // Files a crash left between writing a sealed/rewritten segment and removing the one it
+      // replaces (readers ignore them already): tidy up while we hold the log for writing.
+      for (const n of view.leftovers) fs.rmSync(path.join(dir, n), { force: true });
+      for (const n of view.leftovers) this.d.fds.drop(path.join(dir, n));
+      view = this.view(dir);
+    }
     let next = view.count;
     if (base + recs.length <= next) return { created, count: next, newDirs };
     let skip = Math.max(0, next - base);
