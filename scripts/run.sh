@@ -70,7 +70,7 @@ case "$TASK" in
     node tools/check-layers/src/check-layers.mjs
     log "Testing"
     status=0
-    pnpm exec turbo run test --concurrency=1 "$@" || status=$?
+    pnpm exec turbo run test --concurrency=1 --continue "$@" || status=$?
     node scripts/summarize-tests.mjs
     exit $status
     ;;

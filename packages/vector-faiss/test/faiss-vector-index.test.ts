@@ -227,3 +227,25 @@ describe('FaissVectorIndex', () => {
     await expect(broken.stats('gina')).rejects.toMatchObject({ code: 'FF_CORRUPTION' });
   });
 });
+
+describe('ANN indexes asked for every item', () => {
+  it('an HNSW index returns every live item, in exact order, when k covers the whole index', async () => {
+    const { index } = await fresh({ indexType: 'hnsw' });
+    const texts = brownTexts(300);
+    const vectors = await embedder.embed(texts);
+    await index.upsert(
+      'hana',
+      space,
+      texts.map((_t, i) => ({ id: `m${i}`, vector: vectors[i] as Float32Array, metadata: { i } })),
+    );
+    await index.remove('hana', ['m0', 'm1']);
+    expect((await index.stats('hana')).indexType).toBe('hnsw');
+    const [q] = await embedder.embed(['the jury said the election was conducted']);
+    const hits = await index.search('hana', space, q as Float32Array, { k: 1000 });
+    expect(hits).toHaveLength(298);
+    expect(new Set(hits.map((h) => h.id)).size).toBe(298);
+    expect(hits.some((h) => h.id === 'm0' || h.id === 'm1')).toBe(false);
+    const scores = hits.map((h) => h.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+  });
+});

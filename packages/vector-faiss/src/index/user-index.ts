@@ -136,7 +136,10 @@ export class UserVectorIndex {
       pending.forEach((q, i) => {
         batch.set(queries.subarray(q * d, (q + 1) * d), i * d);
       });
-      const { distances, labels } = index.search(batch, fetch);
+      // An ANN index (HNSW, IVF) may leave some vectors unreachable; when the whole index is asked for,
+      // answer exactly so that no live item is ever dropped.
+      const { distances, labels } =
+        this.kind !== 'flat' && fetch >= total ? this.exactSearch(batch, pending.length, fetch) : index.search(batch, fetch);
       const retry: number[] = [];
       pending.forEach((q, i) => {
         const hits: VectorHit[] = [];
@@ -165,6 +168,31 @@ export class UserVectorIndex {
       pending = retry;
     }
     return out;
+  }
+
+  /** Brute-force inner products over every stored vector, shaped like faiss's search result. */
+  private exactSearch(batch: Float32Array, nq: number, k: number): { distances: Float32Array; labels: number[] } {
+    const index = this.index;
+    const d = this.space?.dimension ?? 0;
+    const n = this.slots.length;
+    if (!index || d === 0) return { distances: new Float32Array(0), labels: [] };
+    const all = index.reconstructN(0, n);
+    const distances = new Float32Array(nq * k).fill(Number.NEGATIVE_INFINITY);
+    const labels: number[] = new Array(nq * k).fill(-1);
+    for (let q = 0; q < nq; q++) {
+      const scored: [number, number][] = [];
+      for (let i = 0; i < n; i++) {
+        let dot = 0;
+        for (let j = 0; j < d; j++) dot += (batch[q * d + j] as number) * (all[i * d + j] as number);
+        scored.push([dot, i]);
+      }
+      scored.sort((a, b) => b[0] - a[0]);
+      for (let r = 0; r < Math.min(k, scored.length); r++) {
+        distances[q * k + r] = (scored[r] as [number, number])[0];
+        labels[q * k + r] = (scored[r] as [number, number])[1];
+      }
+    }
+    return { distances, labels };
   }
 
   /** The kind this index should have now, given its size and the options. */
