@@ -2,6 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+// The engine's own scheduling must keep working when an application's tests install fake timers
+// (they replace the globals, not the functions exported by node:timers).
+import { setImmediate as realSetImmediate } from 'node:timers';
 import {
   type BlobStat,
   type Clock,
@@ -739,7 +742,7 @@ export class FsStorageBackend implements StorageBackend {
     // the previous commit are still on their way (a few microtasks each) to their next append.
     // Starting at once committed the first of them alone and the rest one fsync later (B2 probe, 64
     // writers: 1,576 commits for 50,000 appends instead of 782).
-    this.loopDone = new Promise<void>((resolve) => setImmediate(resolve))
+    this.loopDone = new Promise<void>((resolve) => realSetImmediate(resolve))
       .then(() => this.writerLoop())
       .finally(() => {
         this.loopRunning = false;
@@ -1232,7 +1235,7 @@ export class FsStorageBackend implements StorageBackend {
     await this.withCheckpointLock(async () => {
       // Learn about deletes (and checkpoints) other processes did while we waited for the lock
       // (not in the middle of one of our own commits, which applies its frames itself).
-      while (this.committing) await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.committing) await new Promise<void>((resolve) => realSetImmediate(resolve));
       this.refresh();
       if (!this.rotated.includes(r)) return; // another process already ended it
       const toSync: number[] = [];
@@ -1249,7 +1252,7 @@ export class FsStorageBackend implements StorageBackend {
           for (const d of res.newDirs) dirs.add(path.dirname(d));
           this.views.delete(key);
           // Let commits run between logs (segment writes are synchronous).
-          if (++n % 32 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          if (++n % 32 === 0) await new Promise<void>((resolve) => realSetImmediate(resolve));
         }
         if (this.durable) await this.syncAll(toSync, dirs);
       } finally {

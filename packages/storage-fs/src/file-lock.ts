@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { FFLockTimeoutError } from '@ffdb/core-types';
 import { osCode, toStorageError } from './io-errors.js';
+// Lock waits use node:timers so they keep working under an application's fake timers.
+import { setImmediate, setTimeout } from 'node:timers';
 
 const HOST = os.hostname();
 
