@@ -1085,18 +1085,8 @@ export class FsStorageBackend implements StorageBackend {
     const old = this.requireWal();
     old.close();
     // END of a generation: every earlier one (rotated or not) is in segments too.
-    this.dropRotated();
-    this.tails.clear();
-    this.views.clear();
-    this.fds.clear();
-    this.pendingDeletes = [];
-    this.walBytes = 0;
-    try {
-      this.wal = WalFile.open(this.layout.walDir, nextGen);
-    } catch (err) {
-      if (osCode(err) !== 'ENOENT') throw err;
-      this.restartFromOldestWal();
-    }
+    this.resetFollowState();
+    this.openGenOrRestart(nextGen);
   }
 
   /**
@@ -1106,15 +1096,33 @@ export class FsStorageBackend implements StorageBackend {
    */
   private restartFromOldestWal(): void {
     this.wal?.close();
+    this.resetFollowState();
+    const oldest = listWalGens(this.layout.walDir)[0];
+    if (oldest === undefined) throw new FFStorageError('wal', undefined, 'the write-ahead log is missing');
+    this.wal = WalFile.open(this.layout.walDir, oldest);
+  }
+
+  /** Forgets what was read from the WAL (tails, views, fds, pending deletes): it is re-read from segments and the WAL. */
+  private resetFollowState(): void {
     this.dropRotated();
     this.tails.clear();
     this.views.clear();
     this.fds.clear();
     this.pendingDeletes = [];
     this.walBytes = 0;
-    const oldest = listWalGens(this.layout.walDir)[0];
-    if (oldest === undefined) throw new FFStorageError('wal', undefined, 'the write-ahead log is missing');
-    this.wal = WalFile.open(this.layout.walDir, oldest);
+  }
+
+  /**
+   * Continues in generation `gen`; when that file is already gone (checkpointed and removed while we
+   * fell behind), re-reads from the oldest file instead.
+   */
+  private openGenOrRestart(gen: number): void {
+    try {
+      this.wal = WalFile.open(this.layout.walDir, gen);
+    } catch (err) {
+      if (osCode(err) !== 'ENOENT') throw err;
+      this.restartFromOldestWal();
+    }
   }
 
   /** Snapshot of where every tail ends now: the records a rotated generation holds end there. */
@@ -1129,13 +1137,7 @@ export class FsStorageBackend implements StorageBackend {
     const old = this.requireWal();
     this.rotated.push({ wal: old, endAt: old.offset, boundary: this.tailEnds() });
     this.walBytes = 0;
-    try {
-      this.wal = WalFile.open(this.layout.walDir, nextGen);
-    } catch (err) {
-      if (osCode(err) !== 'ENOENT') throw err;
-      // Both already checkpointed and removed: we fell behind; re-read from the oldest file.
-      this.restartFromOldestWal();
-    }
+    this.openGenOrRestart(nextGen);
   }
 
   /** Checks whether rotated generations got their END; their records then live in segments. */
