@@ -34,6 +34,12 @@ export interface ManagerOptions {
    */
   features?: Partial<Record<'search' | 'vectors' | 'personas', boolean>>;
   /**
+   * Run the full-text index (tokenising, stemming, segment building) in a worker thread, off the request
+   * thread (default true). Searches still see every write acknowledged before them. `false` indexes on
+   * the manager's thread (as before 0.2).
+   */
+  searchWorker?: boolean;
+  /**
    * Create default adapters (storage-fs, lz4, brotli, cbor) for tokens nobody registered (default true).
    * With `false`, every required token must come from `overrides` or `container`.
    */

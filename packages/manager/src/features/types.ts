@@ -92,6 +92,22 @@ export interface FeatureContext {
   /** The log key of a session's messages (what `SearchIndex.positions` is keyed by). */
   messagesLogKey(userId: string, sessionId: string): string;
   listDocuments(userId: string, sessionId: string): Promise<DocumentRecord[]>;
+  /** The log key of a session's document events (what `SearchIndex.positions` is keyed by for documents). */
+  documentsLogKey(userId: string, sessionId: string): string;
+  /**
+   * A session's document events from `fromSeq` on (`put`, `analysis`, `delete`), by log position: what a
+   * derived index must catch up after a crash. Fold them with `listDocuments` for the current records.
+   */
+  readDocumentEvents(
+    userId: string,
+    sessionId: string,
+    fromSeq?: number,
+  ): Promise<{ seq: number; op: 'put' | 'analysis' | 'delete'; documentId: string }[]>;
+  /**
+   * Run the full-text index in a worker thread (default true; ManagerOptions.searchWorker). False keeps
+   * it on the manager's thread.
+   */
+  readonly searchWorker?: boolean;
   getDocumentInfo(userId: string, sessionId: string, documentId: string): Promise<DocumentRecord | null>;
   getDocumentBytes(userId: string, sessionId: string, documentId: string): Promise<Uint8Array | null>;
   getContext(userId: string, sessionId: string): Promise<SituationalContext | null>;
@@ -133,11 +149,13 @@ export interface FeatureHooks {
   onMessageUpdated?(userId: string, sessionId: string, message: StoredMessage): Promise<void>;
   onSessionDeleted?(userId: string, sessionId: string): Promise<void>;
   onUserDeleted?(userId: string): Promise<void>;
+  /** `source` is the position of the record's `put` event in the session's document log (for catch-up). */
   onDocumentStored?(
     userId: string,
     sessionId: string,
     record: DocumentRecord,
     bytes: Uint8Array,
+    source?: { log: string; seq: number },
   ): Promise<void>;
   onDocumentDeleted?(userId: string, sessionId: string, documentId: string): Promise<void>;
   /** `snapshotId` is set when the context was saved as a history snapshot rather than as the current one. */

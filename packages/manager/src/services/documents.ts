@@ -11,6 +11,7 @@ import path from 'node:path';
 import {
   type DocumentRecord,
   FFNotFoundError,
+  type LogAppendResult,
   FFValidationError,
   Metadata,
   mimeTypeFor,
@@ -56,7 +57,7 @@ export class DocumentService {
     return index;
   }
 
-  private append(userId: string, sessionId: string, event: DocEvent): Promise<unknown> {
+  private append(userId: string, sessionId: string, event: DocEvent): Promise<LogAppendResult> {
     return this.core.storage.append(keys.documentsIndex(userId, sessionId), [
       event as unknown as Record<string, unknown>,
     ]);
@@ -136,17 +137,36 @@ export class DocumentService {
       analysis: {},
       metadata,
     };
-    await this.putRecord(userId, sessionId, record);
+    const put = await this.putRecord(userId, sessionId, record);
     if (this.core.hooks.has('onDocumentStored')) {
       const content = bytes ?? (await this.core.storage.read(key)) ?? new Uint8Array();
-      await this.core.hooks.emit('onDocumentStored', userId, sessionId, record, content);
+      // The put event's position lets derived indexes catch up after a crash (like message seqs).
+      const source = { log: keys.documentsIndex(userId, sessionId), seq: put.firstSeq };
+      await this.core.hooks.emit('onDocumentStored', userId, sessionId, record, content, source);
     }
     return documentId;
   }
 
   /** Adds or replaces a record in the session's document index (import uses it directly). */
-  async putRecord(userId: string, sessionId: string, record: DocumentRecord): Promise<void> {
-    await this.append(userId, sessionId, { op: 'put', record });
+  async putRecord(userId: string, sessionId: string, record: DocumentRecord): Promise<LogAppendResult> {
+    return this.append(userId, sessionId, { op: 'put', record });
+  }
+
+  /** The session's document events from `fromSeq` on (what changed, by position), for catch-up. */
+  async events(
+    userId: string,
+    sessionId: string,
+    fromSeq = 0,
+  ): Promise<{ seq: number; op: DocEvent['op']; documentId: string }[]> {
+    const entries = await this.core.storage.readLog<DocEvent & Record<string, unknown>>(
+      keys.documentsIndex(userId, sessionId),
+      { fromSeq },
+    );
+    return entries.map(({ seq, data: e }) => ({
+      seq,
+      op: e.op,
+      documentId: e.op === 'put' ? e.record.documentId : e.id,
+    }));
   }
 
   async get(userId: string, sessionId: string, documentId: string): Promise<Uint8Array | null> {

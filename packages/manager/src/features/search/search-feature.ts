@@ -31,6 +31,7 @@ import {
   toMessage,
   toSearchResult,
 } from './items.js';
+import { WorkerSearchIndex } from './worker-search-index.js';
 
 /** Largest candidate set fetched when results are filtered after the index (entities, metadata). */
 const POST_FILTER_FETCH = 10_000;
@@ -163,6 +164,11 @@ export class FtsSearchFeature implements SearchFeature {
     return p;
   }
 
+  /** Forget what was caught up (the index was replaced, e.g. the worker died): catch up again lazily. */
+  resetCatchUp(): void {
+    this.caughtUp.clear();
+  }
+
   private async catchUp(userId: string): Promise<void> {
     const positions = await this.index.positions(userId);
     const fresh = Object.keys(positions).length === 0;
@@ -170,10 +176,11 @@ export class FtsSearchFeature implements SearchFeature {
       const log = this.ctx.messagesLogKey(userId, session.sessionId);
       const count = await this.ctx.countMessages(userId, session.sessionId);
       await this.indexMessagesFrom(userId, session.sessionId, positions[log] ?? 0, count);
-      if (fresh) {
-        await this.indexDocuments(userId, session.sessionId);
-        await this.indexContexts(userId, session.sessionId);
-      }
+      // Documents carry their document-log position: what was stored after it is indexed again.
+      const docLog = this.ctx.documentsLogKey(userId, session.sessionId);
+      await this.indexDocumentsFrom(userId, session.sessionId, positions[docLog] ?? 0);
+      // Contexts have no log position: a fresh index takes them all (see docs/guide.md, search).
+      if (fresh) await this.indexContexts(userId, session.sessionId);
     }
   }
 
@@ -196,13 +203,74 @@ export class FtsSearchFeature implements SearchFeature {
     return done;
   }
 
-  private async indexDocuments(userId: string, sessionId: string): Promise<number> {
-    const docs = await this.ctx.listDocuments(userId, sessionId);
-    for (const record of docs) {
-      const bytes = await this.ctx.getDocumentBytes(userId, sessionId, record.documentId);
-      await this.index.add([documentItem(userId, sessionId, record, bytes)]);
+  /**
+   * Indexes the documents whose events (put, analysis, delete) are at or after `from` in the session's
+   * document log, each tagged with the position of its newest event; deleted ones are removed.
+   */
+  private async indexDocumentsFrom(userId: string, sessionId: string, from: number): Promise<number> {
+    const events = await this.ctx.readDocumentEvents(userId, sessionId, from);
+    if (events.length === 0) return 0;
+    const newest = new Map<string, number>();
+    for (const e of events) newest.set(e.documentId, e.seq);
+    const current = new Map(
+      (await this.ctx.listDocuments(userId, sessionId)).map((r) => [r.documentId, r] as const),
+    );
+    const log = this.ctx.documentsLogKey(userId, sessionId);
+    const gone: string[] = [];
+    let indexed = 0;
+    for (const [documentId, seq] of newest) {
+      const record = current.get(documentId);
+      if (!record) {
+        gone.push(documentItemId(sessionId, documentId));
+        continue;
+      }
+      await this.indexDocument(userId, sessionId, record, { log, seq });
+      indexed++;
     }
-    return docs.length;
+    if (gone.length > 0) await this.index.remove(userId, gone);
+    return indexed;
+  }
+
+  /** One stored document: its bytes (or the text the vectors feature extracted, e.g. of a PDF). */
+  private async indexDocument(
+    userId: string,
+    sessionId: string,
+    record: DocumentRecord,
+    source: { log: string; seq: number },
+  ): Promise<void> {
+    const vectors = (await this.ctx.getFeature('vectors')) as {
+      extractedText?: (u: string, s: string, d: string) => Promise<string | null>;
+    } | null;
+    const extracted =
+      typeof vectors?.extractedText === 'function'
+        ? await vectors.extractedText(userId, sessionId, record.documentId).catch(() => null)
+        : null;
+    if (extracted?.trim()) {
+      const item = documentItem(userId, sessionId, record, null);
+      item.content = extracted;
+      item.source = source;
+      await this.index.add([item]);
+      return;
+    }
+    const bytes = await this.ctx.getDocumentBytes(userId, sessionId, record.documentId);
+    await this.addDocument(userId, sessionId, record, bytes ?? new Uint8Array(), source);
+  }
+
+  /** Hands the bytes to the index; a worker index decodes them off this thread. */
+  private async addDocument(
+    userId: string,
+    sessionId: string,
+    record: DocumentRecord,
+    bytes: Uint8Array,
+    source?: { log: string; seq: number },
+  ): Promise<void> {
+    if (this.index instanceof WorkerSearchIndex) {
+      await this.index.addDocumentBytes(userId, sessionId, record, bytes, source);
+      return;
+    }
+    const item = documentItem(userId, sessionId, record, bytes);
+    if (source) item.source = source;
+    await this.index.add([item]);
   }
 
   private async indexContexts(userId: string, sessionId: string): Promise<number> {
@@ -247,7 +315,7 @@ export class FtsSearchFeature implements SearchFeature {
         let docs = 0;
         let ctxs = 0;
         for (const s of sessions) {
-          docs += await this.indexDocuments(u, s.sessionId);
+          docs += await this.indexDocumentsFrom(u, s.sessionId, 0);
           ctxs += await this.indexContexts(u, s.sessionId);
         }
         report.documents += docs;
@@ -298,8 +366,9 @@ export class FtsSearchFeature implements SearchFeature {
     sessionId: string,
     record: DocumentRecord,
     bytes: Uint8Array,
+    source?: { log: string; seq: number },
   ): Promise<void> {
-    await this.index.add([documentItem(userId, sessionId, record, bytes)]);
+    await this.addDocument(userId, sessionId, record, bytes, source);
   }
 
   async onDocumentDeleted(userId: string, sessionId: string, documentId: string): Promise<void> {
