@@ -235,18 +235,30 @@ export class SessionIndex {
    */
   async create(userId: string, entry: SessionEntry): Promise<boolean> {
     const nonce = Math.random().toString(36).slice(2) + Date.now().toString(36);
-    await this.appendEvents(userId, [
-      {
-        op: 'create',
-        s: entry.sessionId,
-        title: entry.title,
-        type: entry.sessionType,
-        createdAt: entry.createdAt,
-        metadata: entry.metadata,
-        n: nonce,
-      },
+    const event: IndexEvent = {
+      op: 'create',
+      s: entry.sessionId,
+      title: entry.title,
+      type: entry.sessionType,
+      createdAt: entry.createdAt,
+      metadata: entry.metadata,
+      n: nonce,
+    };
+    const res = await this.storage.append(keys.sessionIndex(userId), [
+      event as unknown as Record<string, unknown>,
     ]);
-    const f = await this.refresh(userId);
+    let f = this.folds.get(userId);
+    if (f && !f.refreshing && f.nextSeq === res.firstSeq) {
+      // Nothing was appended between what the fold covers and this event (by anyone, in any process): it
+      // is the log's next event, so folding it here decides the winner exactly as reading it back would,
+      // without a second read of the log on every create.
+      apply(f, event);
+      f.nextSeq = res.firstSeq + 1;
+      f.sinceSnapshot++;
+      if (f.sinceSnapshot > Math.max(SNAPSHOT_EVERY, f.sessions.size)) await this.saveSnapshot(userId, f);
+    } else {
+      f = await this.refresh(userId);
+    }
     const won = f.sessions.get(entry.sessionId)?.nonce === nonce;
     if (won) this.noteCount(userId, entry.sessionId, 0);
     return won;
