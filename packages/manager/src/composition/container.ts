@@ -105,12 +105,15 @@ export function createComposition(config: FFConfig, options: ManagerOptions): Co
   return { container, created };
 }
 
+/** Algorithms of @ffdb/compression whose block CRC can be turned off (`checksum: false`). */
+const CRC_OPTIONAL = new Set(['lz4', 'brotli']);
+
 type StorageFsModule = {
   createFsStorage: (options: Record<string, unknown>) => StorageBackend;
   fsStorageOptionsFromConfig?: (config: FFConfig, extra?: Record<string, unknown>) => Record<string, unknown>;
 };
 type CompressionModule = {
-  createCompressor: (options: { algorithm: string }) => Compressor;
+  createCompressor: (options: { algorithm: string; checksum?: boolean }) => Compressor;
   createCodec: (options: { format: string }) => Codec;
 };
 
@@ -126,15 +129,25 @@ export async function registerDefaults(comp: Composition, config: FFConfig, enab
   }
   const has = (t: symbol) => container.isRegistered(t as never, true);
   const needCompression = !has(TOKENS.Compressor) || !has(TOKENS.ArchiveCompressor) || !has(TOKENS.Codec);
+  /** Default compressors for storage-fs without the block CRC (see below); null = use the token's. */
+  let fsCompressor: Compressor | null = null;
+  let fsArchiveCompressor: Compressor | null = null;
   if (needCompression || !has(TOKENS.StorageBackend)) {
     const compression = (await import('@ffdb/compression')) as unknown as CompressionModule;
+    // storage-fs checksums every sealed block itself (CRC-32 over the same compressed bytes, checked
+    // before decompressing), so the compressor's own CRC is redundant work there. Other users of the
+    // token (the search index's segments) keep it. Blocks written either way stay readable.
+    const forFs = (algorithm: string): Compressor | null =>
+      CRC_OPTIONAL.has(algorithm) ? compression.createCompressor({ algorithm, checksum: false }) : null;
     if (!has(TOKENS.Compressor)) {
       const algorithm = config.compression.enabled ? config.compression.algorithm : 'none';
       container.register(TOKENS.Compressor, { useValue: compression.createCompressor({ algorithm }) });
+      fsCompressor = forFs(algorithm);
     }
     if (!has(TOKENS.ArchiveCompressor)) {
       const algorithm = config.compression.enabled ? config.compression.archiveAlgorithm : 'none';
       container.register(TOKENS.ArchiveCompressor, { useValue: compression.createCompressor({ algorithm }) });
+      fsArchiveCompressor = forFs(algorithm);
     }
     if (!has(TOKENS.Codec))
       container.register(TOKENS.Codec, { useValue: compression.createCodec({ format: 'cbor' }) });
@@ -142,8 +155,8 @@ export async function registerDefaults(comp: Composition, config: FFConfig, enab
   if (!has(TOKENS.StorageBackend)) {
     const fsMod = (await import('@ffdb/storage-fs')) as unknown as StorageFsModule;
     const extra = {
-      compressor: resolve(container, TOKENS.Compressor),
-      archiveCompressor: resolve(container, TOKENS.ArchiveCompressor),
+      compressor: fsCompressor ?? resolve(container, TOKENS.Compressor),
+      archiveCompressor: fsArchiveCompressor ?? resolve(container, TOKENS.ArchiveCompressor),
       codec: resolve(container, TOKENS.Codec),
       logger: resolve(container, TOKENS.Logger).child({ component: 'storage-fs' }),
       clock: resolve(container, TOKENS.Clock),
