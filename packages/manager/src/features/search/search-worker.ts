@@ -5,6 +5,8 @@
  * remote-storage.ts). Calls arrive in order on one port and are started in arrival order, so the index's
  * own read-your-writes (a search drains what was added before it) holds across the thread boundary.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Compressor, DocumentRecord, Logger, SearchIndex } from '@ffdb/core-types';
 import { documentItem } from './items.js';
@@ -21,6 +23,21 @@ const port = parentPort;
 if (!port) throw new Error('search-worker.ts must run in a worker thread');
 const init = workerData as WorkerInit;
 const post = (m: FromWorker): void => port.postMessage(m);
+
+/**
+ * Indexing is background work: on Linux this thread lowers its own scheduling priority (nice +10, per
+ * thread: /proc/thread-self names its thread id), so when the cores are busy the request thread runs
+ * first and the index catches up in the gaps. Elsewhere it simply keeps the default priority.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+  } catch {
+    // Not Linux, or not permitted: default priority.
+  }
+}
+lowerPriority();
 
 type Call = Extract<ToWorker, { t: 'call' }>;
 type Handler = (...args: any[]) => Promise<unknown>;

@@ -8,9 +8,10 @@
  * - What was acknowledged but not yet persisted by the index is caught up after a crash from the log
  *   positions the items carry (messages, and the documents' event log), as for an in-thread index.
  * - Storage runs here, on the manager thread's StorageBackend (the worker asks; remote-storage.ts).
- * - `open()` does not wait for the worker: calls made while it starts are queued in order and sent (or,
- *   if it cannot start, run in-thread by `createLocal`) in that order. If the worker dies later, the index
- *   continues in-thread and `onRestart` lets the feature catch up from the logs again.
+ * - `open()` waits until the worker is up (the first manager of a process pays its start, ~0.1-0.5 s,
+ *   in initialize() rather than on its first requests). Calls made while it (re)starts are queued in order
+ *   and sent (or, if it cannot start, run in-thread by `createLocal`) in that order. If the worker dies
+ *   later, the index continues in-thread and `onRestart` lets the feature catch up from the logs again.
  */
 import {
   type DocumentRecord,
@@ -107,6 +108,7 @@ export class WorkerSearchIndex implements SearchIndex, WorkerClient {
         (error) => this.fallBack(error),
       )
       .catch((error) => this.logFailure(error));
+    await this.starting;
   }
 
   private logFailure(error: unknown): void {
