@@ -12,6 +12,8 @@
  * users/<u>/sessions/<sid>/document-index                 log: document put/analysis/delete events
  * users/<u>/sessions/<sid>/context/current.json           current situational context (blob)
  * users/<u>/sessions/<sid>/context/history/<snap>.json    context snapshots (blobs)
+ * users/<u>/sessions/<sid>/context-events                 log: which context was written (`current` or a
+ *                                                         snapshot id), for derived indexes' crash catch-up
  * users/<u>/features/<name>/…                             per-user data of a feature (vectors, …)
  * features/<name>/…                                       global data of a feature (search index, …)
  * system/trash/<time>_<u>[_<sid>]/…                       optional backups made before deletes
@@ -34,6 +36,7 @@ export interface KeyLayout {
   contextKey(userId: string, sessionId: string): string;
   contextHistoryRoot(userId: string, sessionId: string): string;
   contextSnapshot(userId: string, sessionId: string, snapshotId: string): string;
+  contextEvents(userId: string, sessionId: string): string;
   userFeatureRoot(userId: string, feature: string): string;
   featureRoot(feature: string): string;
   trashRoot: string;
@@ -57,6 +60,7 @@ export const keys: KeyLayout = {
   contextKey: (u, s) => `users/${u}/sessions/${s}/context/current.json`,
   contextHistoryRoot: (u, s) => `users/${u}/sessions/${s}/context/history`,
   contextSnapshot: (u, s, id) => `users/${u}/sessions/${s}/context/history/${id}.json`,
+  contextEvents: (u, s) => `users/${u}/sessions/${s}/context-events`,
   userFeatureRoot: (u, f) => `users/${u}/features/${f}`,
   featureRoot: (f) => `features/${f}`,
   trashRoot: 'system/trash',

@@ -2,7 +2,7 @@
  * Child process of search-worker.int.test.ts. Env: FFDB_BASE, FFDB_USER.
  * Opens a manager with the search feature (index in its worker thread), stores a message and persists the
  * index (so it is not "fresh" after the crash and the catch-up must rely on positions), then stores a
- * document and a message and prints `SAVED <sessionId> <documentId>` as soon as both have resolved, and
+ * document, a message, the current context and a context snapshot and prints `SAVED <sessionId> <documentId>` as soon as both have resolved, and
  * blocks its event loop: the worker may have tokenised them, but nothing of it can be written (storage runs
  * on this thread). The parent kills it with SIGKILL — acknowledged, never persisted by the index.
  */
@@ -33,6 +33,8 @@ await manager.addMessage(user, sessionId, {
   role: 'assistant',
   content: 'Marmalade glazes the orange cake.',
 });
+await manager.updateContext(user, sessionId, { summary: 'A pelican watched the harbour.' });
+await manager.saveContextSnapshot(user, sessionId, { summary: 'A walrus slept on the pier.' });
 writeSync(1, `SAVED ${sessionId} ${documentId}\n`);
 for (;;) {
   // Busy until killed: no storage request of the worker is ever served.

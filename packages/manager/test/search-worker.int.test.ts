@@ -105,7 +105,7 @@ describe('search index in a worker thread', () => {
     }, 60_000);
   }
 
-  it('indexes, after a SIGKILL, the document and message the index had not persisted', async () => {
+  it('indexes, after a SIGKILL, the document, message and contexts the index had not persisted', async () => {
     basePath = tempDir('ffdb-search-crash-');
     const { sessionId, documentId } = await crashAfterSave(basePath, 'alice');
     manager = new FFStorageManager(testConfig(basePath), SEARCH_ONLY);
@@ -118,6 +118,11 @@ describe('search index in a worker thread', () => {
     expect(docs.map((d) => d.documentId)).toEqual([documentId]);
     expect((await manager.searchMessages('alice', 'marmalade')).map((m) => m.role)).toEqual(['assistant']);
     expect((await manager.searchMessages('alice', 'sourdough')).length).toBe(1);
+    // ... and the contexts, by their context-event positions.
+    const ctx = await manager.advancedSearch({ query: 'pelican', userId: 'alice', includeContext: true });
+    expect(ctx.map((r) => [r.type, r.id])).toEqual([['context', 'current']]);
+    const snap = await manager.advancedSearch({ query: 'walrus', userId: 'alice', includeContext: true });
+    expect(snap.map((r) => r.type)).toEqual(['context']);
     // Positions are persisted on close: a further reopen finds everything exactly once.
     await manager.close();
     manager = new FFStorageManager(testConfig(basePath), SEARCH_ONLY);

@@ -103,6 +103,20 @@ export interface FeatureContext {
     sessionId: string,
     fromSeq?: number,
   ): Promise<{ seq: number; op: 'put' | 'analysis' | 'delete'; documentId: string }[]>;
+  /** The log key of a session's context events (what `SearchIndex.positions` is keyed by for contexts). */
+  contextEventsLogKey(userId: string, sessionId: string): string;
+  /** Context events from `fromSeq` on: `target` is `current` or a snapshot id, by log position. */
+  readContextEvents(
+    userId: string,
+    sessionId: string,
+    fromSeq?: number,
+  ): Promise<{ seq: number; target: string }[]>;
+  /** One context snapshot by id, or null. */
+  getContextSnapshot(
+    userId: string,
+    sessionId: string,
+    snapshotId: string,
+  ): Promise<SituationalContext | null>;
   /**
    * Run the full-text index in a worker thread (default true; ManagerOptions.searchWorker). False keeps
    * it on the manager's thread.
@@ -158,12 +172,16 @@ export interface FeatureHooks {
     source?: { log: string; seq: number },
   ): Promise<void>;
   onDocumentDeleted?(userId: string, sessionId: string, documentId: string): Promise<void>;
-  /** `snapshotId` is set when the context was saved as a history snapshot rather than as the current one. */
+  /**
+   * `snapshotId` is set when the context was saved as a history snapshot rather than as the current one;
+   * `source` is the position of its event in the session's context-event log (for catch-up).
+   */
   onContextUpdated?(
     userId: string,
     sessionId: string,
     ctx: SituationalContext,
     snapshotId?: string,
+    source?: { log: string; seq: number },
   ): Promise<void>;
   /** Contributed to `getStorageStats()` under the feature's name. */
   stats?(): Promise<Record<string, unknown>>;

@@ -48,9 +48,45 @@ export class ContextService {
     assertSessionId(sessionId);
     const context = this.complete(ctx);
     if (!(await this.core.index.has(userId, sessionId))) return false;
+    // The event goes first: whenever the context was written, its event exists (a crash in between only
+    // makes a catch-up index the previous context again).
+    const source = await this.logEvent(userId, sessionId, 'current');
     await writeJson(this.core, keys.contextKey(userId, sessionId), context);
-    await this.core.hooks.emit('onContextUpdated', userId, sessionId, context);
+    await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, undefined, source);
     return true;
+  }
+
+  /** Records which context is written, by log position: derived indexes catch up from it after a crash. */
+  private async logEvent(
+    userId: string,
+    sessionId: string,
+    target: string,
+  ): Promise<{ log: string; seq: number }> {
+    const log = keys.contextEvents(userId, sessionId);
+    const res = await this.core.storage.append(log, [{ target }]);
+    return { log, seq: res.firstSeq };
+  }
+
+  /** Context events from `fromSeq` on: `target` is `current` or a snapshot id. */
+  async events(userId: string, sessionId: string, fromSeq = 0): Promise<{ seq: number; target: string }[]> {
+    const entries = await this.core.storage.readLog<{ target: string }>(
+      keys.contextEvents(userId, sessionId),
+      {
+        fromSeq,
+      },
+    );
+    return entries
+      .filter((e) => typeof e.data.target === 'string')
+      .map((e) => ({ seq: e.seq, target: e.data.target }));
+  }
+
+  /** One snapshot by id, or null. */
+  async snapshot(userId: string, sessionId: string, snapshotId: string): Promise<SituationalContext | null> {
+    const rec = await readJson<{ snapshotId: string; context: SituationalContext }>(
+      this.core,
+      keys.contextSnapshot(userId, sessionId, snapshotId),
+    );
+    return rec?.context ?? null;
   }
 
   async get(userId: string, sessionId: string): Promise<SituationalContext | null> {
@@ -75,20 +111,22 @@ export class ContextService {
     const context = this.complete(ctx);
     if (!(await this.core.index.has(userId, sessionId))) return null;
     const root = keys.contextHistoryRoot(userId, sessionId);
-    const id = await this.core.storage.withLock(root, async () => {
+    const saved = await this.core.storage.withLock(root, async () => {
       let candidate = snapshotId ?? generateContextSnapshotId(this.core.clock.now());
       while (await this.core.storage.exists(keys.contextSnapshot(userId, sessionId, candidate))) {
         if (snapshotId) return null;
         candidate = generateContextSnapshotId(this.core.clock.now());
       }
+      const source = await this.logEvent(userId, sessionId, candidate);
       await writeJson(this.core, keys.contextSnapshot(userId, sessionId, candidate), {
         snapshotId: candidate,
         context,
       });
-      return candidate;
+      return { id: candidate, source };
     });
-    if (id) await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, id);
-    return id;
+    if (saved)
+      await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, saved.id, saved.source);
+    return saved?.id ?? null;
   }
 
   async history(userId: string, sessionId: string, limit?: unknown): Promise<ContextSnapshotEntry[]> {

@@ -179,8 +179,10 @@ export class FtsSearchFeature implements SearchFeature {
       // Documents carry their document-log position: what was stored after it is indexed again.
       const docLog = this.ctx.documentsLogKey(userId, session.sessionId);
       await this.indexDocumentsFrom(userId, session.sessionId, positions[docLog] ?? 0);
-      // Contexts have no log position: a fresh index takes them all (see docs/guide.md, search).
+      // Contexts by their context-event position; a fresh index also takes those written before events.
       if (fresh) await this.indexContexts(userId, session.sessionId);
+      const ctxLog = this.ctx.contextEventsLogKey(userId, session.sessionId);
+      await this.indexContextsFrom(userId, session.sessionId, positions[ctxLog] ?? 0);
     }
   }
 
@@ -271,6 +273,28 @@ export class FtsSearchFeature implements SearchFeature {
     const item = documentItem(userId, sessionId, record, bytes);
     if (source) item.source = source;
     await this.index.add([item]);
+  }
+
+  /** Indexes the contexts named by the session's context events at or after `from` (newest event each). */
+  private async indexContextsFrom(userId: string, sessionId: string, from: number): Promise<number> {
+    const events = await this.ctx.readContextEvents(userId, sessionId, from);
+    if (events.length === 0) return 0;
+    const newest = new Map<string, number>();
+    for (const e of events) newest.set(e.target, e.seq);
+    const log = this.ctx.contextEventsLogKey(userId, sessionId);
+    const items: IndexDocument[] = [];
+    for (const [target, seq] of newest) {
+      const context =
+        target === 'current'
+          ? await this.ctx.getContext(userId, sessionId)
+          : await this.ctx.getContextSnapshot(userId, sessionId, target);
+      if (!context) continue;
+      const item = contextItem(userId, sessionId, context, target);
+      item.source = { log, seq };
+      items.push(item);
+    }
+    if (items.length > 0) await this.index.add(items);
+    return items.length;
   }
 
   private async indexContexts(userId: string, sessionId: string): Promise<number> {
@@ -380,8 +404,11 @@ export class FtsSearchFeature implements SearchFeature {
     sessionId: string,
     ctx: SituationalContext,
     snapshotId?: string,
+    source?: { log: string; seq: number },
   ): Promise<void> {
-    await this.index.add([contextItem(userId, sessionId, ctx, snapshotId ?? 'current')]);
+    const item = contextItem(userId, sessionId, ctx, snapshotId ?? 'current');
+    if (source) item.source = source;
+    await this.index.add([item]);
   }
 
   async onBulkImport(userIds: readonly string[]): Promise<void> {
