@@ -31,6 +31,11 @@ export interface FaissModule {
     fromBuffer(buf: Buffer): FaissIndex;
   };
   MetricType: { METRIC_INNER_PRODUCT: number; METRIC_L2: number };
+  /**
+   * The distance kernels the binding runs (patch): "avx2+fma" or "sse2" on x86-64, where Debian's libfaiss
+   * 1.7.3 only has scalar loops; "faiss" where the build kept libfaiss's own. FAISS_NODE_SIMD=sse2 forces SSE2.
+   */
+  distanceKernels(): string;
 }
 
 let cached: FaissModule | undefined;
@@ -44,8 +49,8 @@ export function loadFaiss(): FaissModule {
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     const mod = require('faiss-node') as FaissModule & { Index: { prototype: Record<string, unknown> } };
-    if (typeof mod.Index.prototype.setParam !== 'function') {
-      throw new Error('faiss-node is installed without the ffdb patch (no setParam)');
+    if (typeof mod.Index.prototype.setParam !== 'function' || typeof mod.distanceKernels !== 'function') {
+      throw new Error('faiss-node is installed without the current ffdb patch (no setParam/distanceKernels)');
     }
     cached = mod;
     return mod;
