@@ -141,6 +141,7 @@ export class LunrSearchIndex implements SearchIndex {
         storage: this.opts.storage,
         pool: this.pool,
         compressor: this.opts.compressor,
+        compressIndex: this.opts.compressIndex,
         prefix: this.opts.prefix,
         flushThreshold: this.opts.flushThreshold,
         mergeFactor: this.opts.mergeFactor,

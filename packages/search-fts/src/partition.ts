@@ -29,6 +29,8 @@ export interface PartitionEnv {
   /** Load buffers shared by all partitions (see buffer-pool.ts). */
   pool?: BufferPool;
   compressor: Compressor | undefined;
+  /** Compress the index part of segments too (see segment-codec.ts); contents always are. */
+  compressIndex: boolean;
   prefix: string;
   flushThreshold: number;
   mergeFactor: number;
@@ -393,7 +395,9 @@ export class Partition {
   }
 
   private async writeSegment(segment: Segment): Promise<void> {
-    const bytes = await packSegment(encodeSegment(segment.data), this.env.compressor);
+    const bytes = await packSegment(encodeSegment(segment.data), this.env.compressor, {
+      compressIndex: this.env.compressIndex,
+    });
     await this.env.storage.write(this.segmentKey(segment.name), bytes);
     this.segmentBytes.set(segment.name, bytes.byteLength);
     this.persistedNames.add(segment.name);

@@ -13,10 +13,21 @@
  * content bytes come last and their compressed chunks are only decompressed when a hit needs them
  * (contents are over half of a segment), so a first query after a restart pays for the index part.
  *
+ * Segment format 2 stores the postings narrow when they fit (doc numbers as u16 when the segment has at
+ * most 65,536 documents, term frequencies as u8 when all are below 256; `docWidth`/`tfWidth` in the
+ * header). Format 1 (always u32/u16) is still read.
+ *
  * Blob layout (what is stored): "FFSC" | u32 version | u32 chunkCount | u32 rawBytes | compressor id
  * (u8 length + ASCII) | chunks of `u32 rawLen | u32 storedLen | bytes`. The raw segment is compressed
- * in chunks of 256 KiB, yielding to the event loop every few milliseconds, so writing a 100k-message segment
- * never blocks appends for the whole compression.
+ * in chunks, yielding to the event loop every few milliseconds, so writing a 100k-message segment never
+ * blocks appends for the whole compression. Blob version 1: chunks of 256 KiB, all compressed. Blob
+ * version 2: a chunk whose `storedLen === rawLen` is stored uncompressed (a compressed chunk is only kept
+ * when strictly smaller). Everything before the content bytes (the index part, read by every load) is
+ * stored uncompressed in chunks of 256 KiB unless `compressIndex` is set; the contents are compressed in
+ * chunks of 32 KiB, so a hit decompresses the small chunk holding its text and not a quarter megabyte.
+ * Why: with many users and a small cache most queries load a segment first, and decompressing the index
+ * part cost ~0.3 ms of lz4 plus a fresh output buffer (garbage) per load, while reading it uncompressed
+ * costs a copy (docs/performance.md, Search, "Cold loads").
  */
 import { type Compressor, FFCorruptionError } from '@ffdb/core-types';
 import type { BufferPool } from './buffer-pool.js';
@@ -26,8 +37,12 @@ import { TermDict } from './term-dict.js';
 
 const SEGMENT_MAGIC = [0x46, 0x46, 0x53, 0x47]; // "FFSG"
 const BLOB_MAGIC = [0x46, 0x46, 0x53, 0x43]; // "FFSC"
-export const SEGMENT_FORMAT_VERSION = 1;
+export const SEGMENT_FORMAT_VERSION = 2;
+const BLOB_FORMAT_VERSION = 2;
+/** Chunk size of the index part (and of every chunk of a version-1 blob). */
 const CHUNK_BYTES = 256 * 1024;
+/** Chunk size of the compressed contents. */
+const CONTENT_CHUNK_BYTES = 32 * 1024;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -39,12 +54,35 @@ interface Header {
   roleTable: string[];
   titles: [number, string][];
   metadata: [number, Record<string, unknown>][];
+  /** Bytes per stored doc number (2 or 4; absent in format 1: 4). */
+  docWidth?: number;
+  /** Bytes per stored term frequency (1 or 2; absent in format 1: 2). */
+  tfWidth?: number;
 }
 
 const pad8 = (n: number): number => (n + 7) & ~7;
+/** Sections of a raw segment (see the layout above); the content bytes are the last. */
+const SECTION_COUNT = 15;
 const view = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
+/** The narrowest stored form of the postings (see the file comment). */
+function narrowPostings(d: SegmentData): {
+  docs: ArrayBufferView;
+  tfs: ArrayBufferView;
+  dw: number;
+  tw: number;
+} {
+  const docs =
+    d.n <= 0x10000 && !(d.postDocs instanceof Uint16Array) ? Uint16Array.from(d.postDocs) : d.postDocs;
+  let maxTf = 0;
+  for (let i = 0; i < d.postTf.length; i++)
+    if ((d.postTf[i] as number) > maxTf) maxTf = d.postTf[i] as number;
+  const tfs = maxTf < 256 && !(d.postTf instanceof Uint8Array) ? Uint8Array.from(d.postTf) : d.postTf;
+  return { docs, tfs, dw: docs.BYTES_PER_ELEMENT, tw: tfs.BYTES_PER_ELEMENT };
+}
+
 export function encodeSegment(d: SegmentData): Uint8Array {
+  const post = narrowPostings(d);
   const header: Header = {
     name: d.name,
     n: d.n,
@@ -52,6 +90,8 @@ export function encodeSegment(d: SegmentData): Uint8Array {
     roleTable: d.roleTable,
     titles: [...d.titles],
     metadata: [...d.metadata],
+    docWidth: post.dw,
+    tfWidth: post.tw,
   };
   const headerBytes = enc.encode(JSON.stringify(header));
   const sections: Uint8Array[] = [
@@ -67,8 +107,8 @@ export function encodeSegment(d: SegmentData): Uint8Array {
     view(d.tsMs),
     view(d.lengths),
     view(d.postStart),
-    view(d.postDocs),
-    view(d.postTf),
+    view(post.docs),
+    view(post.tfs),
     d.contents.bytes,
   ];
   let size = pad8(12 + headerBytes.length);
@@ -89,7 +129,7 @@ export function encodeSegment(d: SegmentData): Uint8Array {
 }
 
 /**
- * A segment's sections as views over `input`. With a `pool`, the deletion bitmap comes from it and is
+ * A segment's sections as views over `input`. With a `pool`, the term offsets and the deletion bitmap come from it and are
  * recorded in `lazy.owned` (released with the raw buffer when the segment is unloaded).
  */
 export function decodeSegment(input: Uint8Array | LazyRaw, key: string, pool?: BufferPool): SegmentData {
@@ -105,7 +145,7 @@ export function decodeSegment(input: Uint8Array | LazyRaw, key: string, pool?: B
   if (bytes.byteLength < 12 || SEGMENT_MAGIC.some((b, i) => bytes[i] !== b)) throw bad('bad magic');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(4, true);
-  if (version !== SEGMENT_FORMAT_VERSION) throw bad(`unknown format version ${version}`);
+  if (version !== 1 && version !== SEGMENT_FORMAT_VERSION) throw bad(`unknown format version ${version}`);
   const hLen = dv.getUint32(8, true);
   if (12 + hLen > bytes.byteLength) throw bad('truncated header');
   lazy.ensure(12, 12 + hLen);
@@ -146,14 +186,30 @@ export function decodeSegment(input: Uint8Array | LazyRaw, key: string, pool?: B
   const tsSec = next();
   const lengths = u32();
   const postStart = u32();
-  const postDocs = u32();
+  const docWidth = version === 1 ? 4 : header.docWidth;
+  const tfWidth = version === 1 ? 2 : header.tfWidth;
+  if ((docWidth !== 2 && docWidth !== 4) || (tfWidth !== 1 && tfWidth !== 2)) throw bad('bad postings width');
+  const docSec = next();
+  const postDocs =
+    docWidth === 2
+      ? new Uint16Array(buf, docSec.offset, docSec.length / 2)
+      : new Uint32Array(buf, docSec.offset, docSec.length / 4);
   const tfSec = next();
   const contentSec = next(false);
-  const terms = TermDict.fromArray(termBytes.byteLength === 0 ? [] : dec.decode(termBytes).split('\n'));
-  // The deletion bitmap comes from the pool too (zeroed), so a load allocates no buffer of its own.
-  const deleted = pool ? pool.acquire(n) : new Uint8Array(n);
-  if (pool) lazy.owned.push(deleted);
-  lazy.deleted = deleted;
+  // Term offsets are found by one scan of the term bytes; the strings are decoded on lookup only.
+  const termCount = Math.max(0, postStart.length - 1);
+  // One auxiliary buffer holds the term offsets and the deletion bitmap (pooled like the raw bytes), so
+  // a load allocates no buffer of its own.
+  const startsBytes = pad8((termCount + 1) * 4);
+  const aux = pool ? pool.acquire(startsBytes + n) : new Uint8Array(startsBytes + n);
+  if (pool) lazy.owned.push(aux);
+  lazy.deleted = aux.subarray(startsBytes, startsBytes + n);
+  const terms = TermDict.fromBytes(
+    termBytes,
+    termCount,
+    new Uint32Array(aux.buffer, aux.byteOffset, termCount + 1),
+  );
+  if (!terms) throw bad('term list does not match the postings');
   const base = contentSec.offset - bytes.byteOffset;
   const contents = new StringColumn(
     new Uint8Array(buf, contentSec.offset, contentSec.length),
@@ -178,7 +234,10 @@ export function decodeSegment(input: Uint8Array | LazyRaw, key: string, pool?: B
     terms,
     postStart,
     postDocs,
-    postTf: new Uint16Array(buf, tfSec.offset, tfSec.length / 2),
+    postTf:
+      tfWidth === 1
+        ? new Uint8Array(buf, tfSec.offset, tfSec.length)
+        : new Uint16Array(buf, tfSec.offset, tfSec.length / 2),
   };
   if (
     ids.length !== n ||
@@ -209,25 +268,53 @@ export interface LazyRaw {
 
 const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Compress a raw segment in chunks (yielding between chunks) into the stored blob. */
-export async function packSegment(raw: Uint8Array, compressor: Compressor | undefined): Promise<Uint8Array> {
+/** Byte offset of the content bytes in a raw segment (the index part is everything before it). */
+function contentStart(raw: Uint8Array): number {
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  let at = pad8(12 + dv.getUint32(8, true));
+  for (let s = 0; s < SECTION_COUNT - 1; s++) at += 8 + pad8(dv.getUint32(at, true));
+  return at + 8;
+}
+
+/**
+ * Compress a raw segment in chunks (yielding between chunks) into the stored blob. The index part is
+ * stored uncompressed unless `compressIndex` (see the file comment).
+ */
+export async function packSegment(
+  raw: Uint8Array,
+  compressor: Compressor | undefined,
+  options: { compressIndex?: boolean } = {},
+): Promise<Uint8Array> {
   const id = enc.encode(compressor?.id ?? 'none');
   const chunks: { rawLen: number; data: Uint8Array }[] = [];
+  const split = compressor ? Math.min(raw.byteLength, contentStart(raw)) : raw.byteLength;
   let lastYield = performance.now();
-  for (let at = 0; at < raw.byteLength; at += CHUNK_BYTES) {
-    const part = raw.subarray(at, Math.min(raw.byteLength, at + CHUNK_BYTES));
-    chunks.push({ rawLen: part.byteLength, data: compressor ? compressor.compress(part) : part });
-    if (performance.now() - lastYield > 8) {
-      await yieldLoop();
-      lastYield = performance.now();
+  const add = (from: number, to: number, size: number, compress: boolean): Promise<void> | undefined => {
+    for (let at = from; at < to; at += size) {
+      const part = raw.subarray(at, Math.min(to, at + size));
+      let data = part;
+      if (compress && compressor) {
+        const packed = compressor.compress(part);
+        if (packed.byteLength < part.byteLength) data = packed; // else stored as is (storedLen === rawLen)
+      }
+      chunks.push({ rawLen: part.byteLength, data });
+      if (performance.now() - lastYield > 8) {
+        return yieldLoop().then(() => {
+          lastYield = performance.now();
+          return add(at + size, to, size, compress);
+        });
+      }
     }
-  }
+    return undefined;
+  };
+  await add(0, split, CHUNK_BYTES, options.compressIndex === true);
+  await add(split, raw.byteLength, CONTENT_CHUNK_BYTES, true);
   let size = 16 + 1 + id.byteLength;
   for (const c of chunks) size += 8 + c.data.byteLength;
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
   out.set(BLOB_MAGIC, 0);
-  dv.setUint32(4, SEGMENT_FORMAT_VERSION, true);
+  dv.setUint32(4, BLOB_FORMAT_VERSION, true);
   dv.setUint32(8, chunks.length, true);
   dv.setUint32(12, raw.byteLength, true);
   out[16] = id.byteLength;
@@ -256,6 +343,9 @@ export function unpackSegment(
     new FFCorruptionError(`index segment is unreadable: ${why}`, { key });
   if (blob.byteLength < 17 || BLOB_MAGIC.some((b, i) => blob[i] !== b)) throw bad('bad magic');
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const blobVersion = dv.getUint32(4, true);
+  if (blobVersion !== 1 && blobVersion !== BLOB_FORMAT_VERSION)
+    throw bad(`unknown blob version ${blobVersion}`);
   const count = dv.getUint32(8, true);
   const rawBytes = dv.getUint32(12, true);
   const idLen = blob[16] as number;
@@ -280,34 +370,68 @@ export function unpackSegment(
   }
   if (raw !== rawBytes) throw bad('missing chunks');
   rawStart.push(raw);
-  // Pooled buffers are zeroed when reused: bytes of a chunk not yet decompressed are never stale.
-  const owned: Uint8Array[] = [];
-  const out = pool ? pool.acquire(rawBytes) : new Uint8Array(rawBytes);
-  if (pool) owned.push(out);
-  const done = new Uint8Array(count);
   // The compressed blob is kept only while some chunk is still compressed. With a pool it is copied
   // into a pooled buffer: the storage read's own buffer then dies young (a scavenge frees it), where a
   // blob kept for as long as the user is cached would be promoted and need a full GC to be freed.
-  let source: Uint8Array | null = blob;
+  // The closures that decompress later are made in `lazyChunks`, whose scope cannot see `blob`: a
+  // closure here would keep the storage read's buffer alive through this function's context.
+  let source = blob;
   if (pool && count > 0) {
     source = pool.acquire(blob.byteLength);
     source.set(blob);
-    owned.push(source);
   }
+  return lazyChunks(
+    { source, pooledSource: source !== blob, rawBytes, count, rawStart, storedAt, storedLen },
+    id === 'none' ? undefined : compressor,
+    blobVersion,
+    key,
+    pool,
+  );
+}
+
+interface ChunkDirectory {
+  source: Uint8Array;
+  /** `source` is a pooled copy (handed back once every chunk is decompressed). */
+  pooledSource: boolean;
+  rawBytes: number;
+  count: number;
+  rawStart: number[];
+  storedAt: number[];
+  storedLen: number[];
+}
+
+function lazyChunks(
+  dir: ChunkDirectory,
+  compressor: Compressor | undefined,
+  blobVersion: number,
+  key: string,
+  pool: BufferPool | undefined,
+): LazyRaw {
+  const { count, rawStart, storedAt, storedLen, pooledSource } = dir;
+  let source: Uint8Array | null = dir.source;
+  // Pooled buffers are zeroed when reused: bytes of a chunk not yet decompressed are never stale.
+  const owned: Uint8Array[] = [];
+  const out = pool ? pool.acquire(dir.rawBytes) : new Uint8Array(dir.rawBytes);
+  if (pool) owned.push(out);
+  if (pooledSource) owned.push(source);
+  const done = new Uint8Array(count);
   let loaded = 0;
   const load = (i: number): void => {
     const stored = (source as Uint8Array).subarray(
       storedAt[i] as number,
       (storedAt[i] as number) + (storedLen[i] as number),
     );
-    const part = id === 'none' ? stored : (compressor as Compressor).decompress(stored);
-    if (part.byteLength !== (rawStart[i + 1] as number) - (rawStart[i] as number))
-      throw bad('chunk size mismatch');
+    const rawLen = (rawStart[i + 1] as number) - (rawStart[i] as number);
+    // Version 2 stores a chunk as is when compressing did not make it smaller.
+    const asIs = !compressor || (blobVersion === 2 && stored.byteLength === rawLen);
+    const part = asIs ? stored : compressor.decompress(stored);
+    if (part.byteLength !== rawLen)
+      throw new FFCorruptionError('index segment is unreadable: chunk size mismatch', { key });
     out.set(part, rawStart[i] as number);
     done[i] = 1;
     if (++loaded === count) {
       // Every chunk is decompressed: the pooled copy of the blob can serve the next load right away.
-      if (pool && source !== blob) {
+      if (pool && pooledSource) {
         owned.splice(owned.indexOf(source as Uint8Array), 1);
         pool.release(source as Uint8Array);
       }
@@ -319,8 +443,15 @@ export function unpackSegment(
     owned,
     ensure(from: number, to: number): void {
       if (to <= from) return;
-      for (let i = Math.floor(from / CHUNK_BYTES); i < count && (rawStart[i] as number) < to; i++)
-        if (!done[i]) load(i);
+      // First chunk ending after `from` (chunks differ in size: binary search the raw starts).
+      let lo = 0;
+      let hi = count;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((rawStart[mid + 1] as number) <= from) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < count && (rawStart[i] as number) < to; i++) if (!done[i]) load(i);
     },
   };
 }

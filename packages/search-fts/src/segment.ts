@@ -31,8 +31,10 @@ export interface SegmentData {
   metadata: Map<number, Record<string, unknown>>;
   terms: TermDict;
   postStart: Uint32Array;
-  postDocs: Uint32Array;
-  postTf: Uint16Array;
+  /** Doc numbers (u16 when a loaded segment stores them narrow). */
+  postDocs: Uint32Array | Uint16Array;
+  /** Term frequencies (u8 when a loaded segment stores them narrow). */
+  postTf: Uint16Array | Uint8Array;
 }
 
 export class Segment implements Searchable {
@@ -77,7 +79,8 @@ export class Segment implements Searchable {
       d.timestamps.byteSize() +
       d.n * 25 +
       d.terms.approxBytes() +
-      d.postDocs.length * 6
+      d.postDocs.byteLength +
+      d.postTf.byteLength
     );
   }
 

@@ -9,6 +9,7 @@ import { buildQueries } from './queries.js';
  * [queries] [cacheMaxUsers]`. The first run ingests 1,000 users x 1,000 messages into <dir> (kept);
  * later runs reuse it. It then runs 1-term queries for random users (64 cached by default) with the
  * 100k-message pool in the heap, as in main.ts, and prints wall/CPU p50/p99, GC time and RSS.
+ * FTS_DIST=<path to another build's index.js> runs that build of search-fts instead (A/B comparisons).
  */
 const dir = process.argv[2] ?? '/tmp/ffdb-cold-probe';
 const count = Number(process.argv[3] ?? 2000);
@@ -25,7 +26,14 @@ const messagesFor = (user: string): CorpusMessage[] => {
   });
 };
 const fresh = !existsSync(`${dir}/index`);
-const engine = await new FfdbEngine(dir, { cacheMaxUsers, segmentCacheSize: cacheMaxUsers * 2 }).open();
+const alt = process.env.FTS_DIST
+  ? ((await import(process.env.FTS_DIST)) as typeof import('@ffdb/search-fts')).createLunrSearchIndex
+  : undefined;
+const engine = await new FfdbEngine(dir, {
+  cacheMaxUsers,
+  segmentCacheSize: cacheMaxUsers * 2,
+  ...(alt ? { create: alt } : {}),
+}).open();
 if (fresh) {
   const t0 = performance.now();
   for (const u of ids) {

@@ -48,6 +48,8 @@ export class FfdbEngine implements Engine {
       flushThreshold?: number;
       cacheMaxUsers?: number;
       segmentCacheSize?: number;
+      /** Another build of search-fts to compare with (cold-probe's FTS_DIST). */
+      create?: typeof createLunrSearchIndex;
     } = {},
   ) {}
 
@@ -55,11 +57,12 @@ export class FfdbEngine implements Engine {
     const create = await loadFsStorageFactory();
     this.storage = create({ basePath: this.dir, durability: 'none' });
     await this.storage.open();
-    this.index = createLunrSearchIndex({
+    const { create: createIndex = createLunrSearchIndex, ...opts } = this.opts;
+    this.index = createIndex({
       storage: this.storage,
       compressor: createCompressor({ algorithm: 'lz4' }),
       flushIntervalMs: 1000,
-      ...this.opts,
+      ...opts,
     });
     await this.index.open();
     return this;
