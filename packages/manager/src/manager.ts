@@ -70,6 +70,7 @@ import type {
   StoredMessage,
   VectorFeature,
 } from './features/types.js';
+import { ForegroundActivity } from './activity.js';
 import { DEFAULT_SLOW_OPERATION_MS, instrumentAsyncMethods } from './instrumentation.js';
 import { keys } from './keys.js';
 import { BundleService, type ExportOptions, type ImportOptions } from './services/bundle.js';
@@ -170,6 +171,9 @@ export class FFStorageManager {
     this.logger = resolve(this.comp.container, TOKENS.Logger);
     this.slowOperationMs = options.slowOperationMs ?? DEFAULT_SLOW_OPERATION_MS;
   }
+
+  /** @internal facade calls in flight, for instrumentation and the features' background work. */
+  readonly activity = new ForegroundActivity();
 
   /** @internal the logger, for instrumentation. */
   get log(): Logger {
@@ -377,6 +381,7 @@ export class FFStorageManager {
       readContextEvents: (u, sid, fromSeq) => s.context.events(u, sid, fromSeq),
       getContextSnapshot: (u, sid, id) => s.context.snapshot(u, sid, id),
       searchWorker: this.options.searchWorker ?? true,
+      activity: this.activity,
       getDocumentInfo: (u, sid, d) => s.documents.info(u, sid, d),
       getDocumentBytes: (u, sid, d) => s.documents.get(u, sid, d),
       getContext: (u, sid) => s.context.get(u, sid),

@@ -48,6 +48,7 @@ import type {
   StoredMessage,
   Token,
 } from '@ffdb/core-types';
+import type { ForegroundActivity } from '../activity.js';
 import type { KeyLayout } from '../keys.js';
 
 /** A message as read back from a session log: `seq` is its 0-based position (core-types' StoredMessage). */
@@ -122,6 +123,8 @@ export interface FeatureContext {
    * it on the manager's thread.
    */
   readonly searchWorker?: boolean;
+  /** Facade calls in flight: background writes of derived data may wait for a quiet moment (bounded). */
+  readonly activity?: ForegroundActivity;
   getDocumentInfo(userId: string, sessionId: string, documentId: string): Promise<DocumentRecord | null>;
   getDocumentBytes(userId: string, sessionId: string, documentId: string): Promise<Uint8Array | null>;
   getContext(userId: string, sessionId: string): Promise<SituationalContext | null>;

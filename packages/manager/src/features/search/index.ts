@@ -62,6 +62,7 @@ export function createSearchFeature(ctx: FeatureContext, pkg: unknown): FtsSearc
     indexOptions,
     compression: compressor?.id,
     createLocal,
+    activity: ctx.activity,
     onRestart: () => feature?.resetCatchUp(),
   });
   feature = new FtsSearchFeature(ctx, index, true);

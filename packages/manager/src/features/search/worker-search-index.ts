@@ -24,6 +24,7 @@ import {
   type SearchIndexStats,
   type StorageBackend,
 } from '@ffdb/core-types';
+import type { ForegroundActivity } from '../../activity.js';
 import { documentItem } from './items.js';
 import { SearchWorkerHost, type WorkerClient } from './search-worker-host.js';
 import {
@@ -33,6 +34,16 @@ import {
   serializeError,
   type WorkerMethod,
 } from './worker-protocol.js';
+
+/**
+ * The index's blob writes (segments, manifests) wait until no facade call has been in flight for this
+ * long, so they do not share the disk with a request's fsync ...
+ */
+const WRITE_QUIET_MS = 2;
+/** ... but never longer than this (persistence of derived data is delayed, never starved). */
+const WRITE_MAX_DEFER_MS = 200;
+/** Calls that wait for the index's writes: while one is pending, writes go at once. */
+const URGENT: ReadonlySet<WorkerMethod> = new Set(['flush', 'close', 'clear', 'removeUser', 'idle']);
 
 /** Items posted to the worker and not yet accepted by it, above which `add` waits (bounds memory). */
 const MAX_IN_FLIGHT_ITEMS = 20_000;
@@ -50,6 +61,8 @@ export interface WorkerSearchIndexOptions {
   createLocal: () => SearchIndex;
   /** Called when the worker died and the local index took over (the feature catches up again). */
   onRestart?: () => void;
+  /** Facade calls in flight: the index's blob writes wait for a quiet moment (bounded). */
+  activity?: ForegroundActivity;
 }
 
 type Source = { log: string; seq: number };
@@ -71,6 +84,8 @@ export class WorkerSearchIndex implements SearchIndex, WorkerClient {
   private inFlightItems = 0;
   private inFlightChars = 0;
   private lastAdd: Promise<void> = Promise.resolve();
+  /** Pending calls that wait for the index's writes (URGENT), plus a backpressure wait in `room()`. */
+  private urgent = 0;
 
   constructor(private readonly opts: WorkerSearchIndexOptions) {}
 
@@ -150,10 +165,18 @@ export class WorkerSearchIndex implements SearchIndex, WorkerClient {
     const host = this.host;
     const s = this.opts.storage as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
     const fn = s[m.op];
-    (typeof fn === 'function'
-      ? fn.apply(this.opts.storage, m.args)
-      : Promise.reject(new Error(`storage has no ${m.op}`))
-    ).then(
+    const activity = this.opts.activity;
+    // Segment and manifest writes are background persistence: they yield to requests in flight (reads,
+    // lists and deletes, which queries and deletions wait for, go at once).
+    const yieldFirst =
+      m.op === 'write' && activity && !activity.isQuiet(WRITE_QUIET_MS) && this.urgent === 0
+        ? activity.whenQuiet(WRITE_QUIET_MS, WRITE_MAX_DEFER_MS, () => this.urgent > 0)
+        : null;
+    const run = (): Promise<unknown> =>
+      typeof fn === 'function'
+        ? fn.apply(this.opts.storage, m.args)
+        : Promise.reject(new Error(`storage has no ${m.op}`));
+    (yieldFirst ? yieldFirst.then(run) : run()).then(
       (value) => host?.post({ t: 'io', inst: m.inst, id: m.id, ok: true, value }),
       (error) => host?.post({ t: 'io', inst: m.inst, id: m.id, ok: false, error: serializeError(error) }),
     );
@@ -210,6 +233,16 @@ export class WorkerSearchIndex implements SearchIndex, WorkerClient {
   }
 
   private dispatch<T>(method: WorkerMethod, args: unknown[]): Promise<T> {
+    if (URGENT.has(method)) {
+      this.urgent++;
+      return this.route<T>(method, args).finally(() => {
+        this.urgent--;
+      });
+    }
+    return this.route<T>(method, args);
+  }
+
+  private route<T>(method: WorkerMethod, args: unknown[]): Promise<T> {
     switch (this.state) {
       case 'worker':
         return this.send<T>(method, args);
@@ -241,8 +274,15 @@ export class WorkerSearchIndex implements SearchIndex, WorkerClient {
 
   /** Backpressure: only far behind does a write wait for the index to take what it was sent. */
   private async room(): Promise<void> {
-    while (this.inFlightItems > MAX_IN_FLIGHT_ITEMS || this.inFlightChars > MAX_IN_FLIGHT_CHARS) {
-      await this.lastAdd;
+    if (this.inFlightItems <= MAX_IN_FLIGHT_ITEMS && this.inFlightChars <= MAX_IN_FLIGHT_CHARS) return;
+    // The worker may be waiting for its writes to make room: let them go at once meanwhile.
+    this.urgent++;
+    try {
+      while (this.inFlightItems > MAX_IN_FLIGHT_ITEMS || this.inFlightChars > MAX_IN_FLIGHT_CHARS) {
+        await this.lastAdd;
+      }
+    } finally {
+      this.urgent--;
     }
   }
 
