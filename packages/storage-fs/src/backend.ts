@@ -55,6 +55,7 @@ import { type FsStorageOptions, type FsStorageOptionsInput, parseFsStorageOption
 import type { SealedFooter } from './sealed-segment.js';
 import { type CorruptRange, type LogView, SegmentStore } from './segments.js';
 import {
+  FRAME_HEADER,
   type WalFrame,
   encodeAppend,
   encodeDelete,
@@ -73,6 +74,8 @@ const WAL_EXTENT_MAX = 16 << 20;
 const MAX_COMMIT_BYTES = 64 << 20;
 const LOCK_LINGER_MS = 2;
 const MAX_HOLD_MS = 20;
+/** Generation switches one catch-up may take before the chain is declared broken. */
+const MAX_GEN_HOPS = 10_000;
 
 interface Tail {
   /** seq of recs[0]. */
@@ -90,6 +93,11 @@ interface RotatedGen {
   endAt: number;
   /** Per log: the seq after the last record this generation holds (tails are trimmed to it). */
   boundary: Map<string, number>;
+  /**
+   * Set while this process's background checkpoint writes, syncs and removes the END of this
+   * generation: whoever notices the END meanwhile must not close the file under it.
+   */
+  finishing?: boolean;
 }
 
 interface AppendRequest {
@@ -950,10 +958,12 @@ export class FsStorageBackend implements StorageBackend {
     if (!lock.held) {
       await lock.acquire(timeoutMs);
       this.lockHeldSince = Date.now();
-      // Another process may have written while we did not hold the lock (or given back the
-      // pre-allocated zeros of an empty generation on close: re-learn the file size).
+      // Another process may have written while we did not hold the lock: it may have given back the
+      // pre-allocated zeros of an empty generation on close (the file shrank) or pre-allocated more
+      // (the file grew, e.g. after we opened it at 0 bytes). Re-learn the exact size: believing the
+      // file shorter than it is made the next pre-allocation write zeros over committed frames.
       if (this.wal) {
-        this.wal.allocated = Math.min(this.wal.allocated, fs.fstatSync(this.wal.fd).size);
+        this.wal.allocated = fs.fstatSync(this.wal.fd).size;
         this.catchUpLocked();
       }
     }
@@ -1013,7 +1023,14 @@ export class FsStorageBackend implements StorageBackend {
 
   private catchUp(): 'zero' | 'eof' | 'bad' | 'end' | 'rotate' {
     if (this.rotated.length > 0) this.pollRotated();
-    for (;;) {
+    for (let hops = 0; ; hops++) {
+      if (hops > MAX_GEN_HOPS) {
+        // Generations that do not chain (never written so by this engine): fail instead of spinning
+        // with the writer lock held.
+        throw new FFStorageError('wal', undefined, 'the write-ahead log generations do not chain', {
+          code: 'FF_STORAGE',
+        });
+      }
       const wal = this.requireWal();
       let nextGen: number | undefined;
       const res = wal.scan((f) => {
@@ -1021,11 +1038,14 @@ export class FsStorageBackend implements StorageBackend {
         else this.applyFrame(f);
       });
       if (res.stop === 'rotate' && nextGen !== undefined) {
-        // Appends continue in nextGen; this generation's records stay in the tails until its END.
-        this.followRotation(nextGen);
-        continue;
-      }
-      if (res.stop !== 'end' || nextGen === undefined) {
+        if (wal.frameAt(wal.offset)?.type !== 'end') {
+          // Appends continue in nextGen; this generation's records stay in the tails until its END.
+          this.followRotation(nextGen);
+          continue;
+        }
+        // ROTATE and its END: the generation is checkpointed (a file left behind when removing it
+        // failed) — the same as an END.
+      } else if (res.stop !== 'end' || nextGen === undefined) {
         if ((res.stop === 'zero' || res.stop === 'eof') && !fs.existsSync(wal.file)) {
           this.restartFromOldestWal();
           continue;
@@ -1086,7 +1106,9 @@ export class FsStorageBackend implements StorageBackend {
     old.close();
     // END of a generation: every earlier one (rotated or not) is in segments too.
     this.resetFollowState();
-    this.openGenOrRestart(nextGen);
+    // When nextGen is gone it was checkpointed (END) and removed as well: continue after it, not
+    // from the oldest file, which may be an ended generation left behind (it would lead here again).
+    this.openGenOrRestart(nextGen, nextGen);
   }
 
   /**
@@ -1094,10 +1116,13 @@ export class FsStorageBackend implements StorageBackend {
    * gone without an END (we fell behind by several generations, or followed a generation that an
    * aborted checkpoint removed).
    */
-  private restartFromOldestWal(): void {
+  private restartFromOldestWal(after?: number): void {
     this.wal?.close();
     this.resetFollowState();
-    const oldest = listWalGens(this.layout.walDir)[0];
+    const gens = listWalGens(this.layout.walDir);
+    // Prefer the oldest generation after `after` (one known to be ended); none left means the END we
+    // read belonged to a checkpoint that failed and removed its new generation: re-read from the oldest.
+    const oldest = (after === undefined ? undefined : gens.find((g) => g > after)) ?? gens[0];
     if (oldest === undefined) throw new FFStorageError('wal', undefined, 'the write-ahead log is missing');
     this.wal = WalFile.open(this.layout.walDir, oldest);
   }
@@ -1116,12 +1141,12 @@ export class FsStorageBackend implements StorageBackend {
    * Continues in generation `gen`; when that file is already gone (checkpointed and removed while we
    * fell behind), re-reads from the oldest file instead.
    */
-  private openGenOrRestart(gen: number): void {
+  private openGenOrRestart(gen: number, endedUpTo?: number): void {
     try {
       this.wal = WalFile.open(this.layout.walDir, gen);
     } catch (err) {
       if (osCode(err) !== 'ENOENT') throw err;
-      this.restartFromOldestWal();
+      this.restartFromOldestWal(endedUpTo);
     }
   }
 
@@ -1152,7 +1177,8 @@ export class FsStorageBackend implements StorageBackend {
       }
       if (!ended) return;
       this.rotated.shift();
-      r.wal.close();
+      // Our own background checkpoint may still be syncing this END: it closes the file itself.
+      if (!r.finishing) r.wal.close();
       this.trimTails(r.boundary);
     }
   }
@@ -1174,7 +1200,7 @@ export class FsStorageBackend implements StorageBackend {
   }
 
   private dropRotated(): void {
-    for (const r of this.rotated) r.wal.close();
+    for (const r of this.rotated) if (!r.finishing) r.wal.close();
     this.rotated = [];
   }
 
@@ -1261,13 +1287,23 @@ export class FsStorageBackend implements StorageBackend {
         for (const fd of toSync) fs.closeSync(fd);
       }
       if (!this.rotated.includes(r)) return;
-      await guard('checkpoint', undefined, async () => {
-        const end = encodeEnd(r.wal.gen, r.wal.gen + 1);
-        r.wal.ensure(end.length, WAL_EXTENT);
-        writeAllSync(r.wal.fd, end, r.endAt);
-        if (this.durable) await fdatasyncAsync(r.wal.fd);
-        fs.rmSync(r.wal.file, { force: true });
-      });
+      // From the END write on, a refresh (a read, the writer loop) sees the END and drops `r` from
+      // `rotated`. It must not close the file while we still sync and remove it: the fdatasync then
+      // failed with EBADF (or synced whatever file reused the descriptor), the removal was skipped,
+      // and the ended generation stayed behind for good.
+      r.finishing = true;
+      try {
+        await guard('checkpoint', undefined, async () => {
+          const end = encodeEnd(r.wal.gen, r.wal.gen + 1);
+          r.wal.ensure(end.length, WAL_EXTENT);
+          writeAllSync(r.wal.fd, end, r.endAt);
+          if (this.durable) await fdatasyncAsync(r.wal.fd);
+          fs.rmSync(r.wal.file, { force: true });
+        });
+      } finally {
+        r.finishing = false;
+        if (!this.rotated.includes(r)) r.wal.close();
+      }
       this.pollRotated();
     });
   }
@@ -1374,6 +1410,7 @@ export class FsStorageBackend implements StorageBackend {
     await guard('checkpoint', undefined, async () => {
       const next = WalFile.create(this.layout.walDir, wal.gen + 1, WAL_EXTENT);
       const carried: WalFrame[] = [];
+      let endWritten = false;
       try {
         if (failed.length > 0) {
           const frames = failed.map(({ key, tail }) => {
@@ -1394,18 +1431,30 @@ export class FsStorageBackend implements StorageBackend {
         }
         const end = encodeEnd(wal.gen, next.gen);
         wal.ensure(end.length, WAL_EXTENT);
+        endWritten = true;
         writeAllSync(wal.fd, end, wal.offset);
         await fdatasyncAsync(wal.fd);
       } catch (err) {
+        // An END whose sync failed must not stay readable: it would send readers to the generation
+        // removed below.
+        if (endWritten) {
+          try {
+            wal.zero(wal.offset, wal.offset + FRAME_HEADER + 8);
+          } catch {
+            // see commitLocked
+          }
+        }
         next.close();
         fs.rmSync(next.file, { force: true });
         throw err;
       }
+      // Generations rotated before `wal` (a failed or abandoned background checkpoint): the tails
+      // written above included their records (tails are only trimmed at END), so they go too —
+      // before `wal` itself: a crash between the two removals must not leave an older generation
+      // whose ROTATE points to a file that is gone while its END is in `wal`.
+      for (const r of this.rotated) fs.rmSync(r.wal.file, { force: true });
       wal.close();
       fs.rmSync(wal.file, { force: true });
-      // Generations rotated before `wal` (a failed or abandoned background checkpoint): the tails
-      // written above included their records (tails are only trimmed at END), so they go too.
-      for (const r of this.rotated) fs.rmSync(r.wal.file, { force: true });
       this.dropRotated();
       this.wal = next;
       this.walExtent = WAL_EXTENT;

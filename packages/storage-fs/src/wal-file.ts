@@ -50,6 +50,11 @@ export class WalFile {
   /** Makes sure `bytes` more can be written at `offset` without growing the file during a commit. */
   ensure(bytes: number, extent: number): void {
     if (this.offset + bytes <= this.allocated) return;
+    // Extend from the file's real end, never from what we last knew of it: another process may have
+    // pre-allocated (and written frames into) the file since. Zeros written from a stale, smaller
+    // size would erase its committed frames.
+    this.allocated = fs.fstatSync(this.fd).size;
+    if (this.offset + bytes <= this.allocated) return;
     const grow = Math.max(extent, this.offset + bytes - this.allocated);
     this.extend(grow);
   }

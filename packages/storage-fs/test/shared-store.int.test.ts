@@ -71,3 +71,33 @@ describe('two backends sharing one store', () => {
     expect((await b.verify()).issues).toEqual([]);
   });
 });
+
+describe('a WAL generation that another backend grew', () => {
+  /**
+   * Regression (lost acknowledged records with 4 processes): a clean close truncates the empty WAL
+   * generation to 0 bytes. Backends that open the store then know it as 0 bytes long. When one of
+   * them appended (pre-allocating the file) and then another took the writer lock, the second still
+   * believed the file was empty and "pre-allocated" it again by writing zeros from byte 0 — over the
+   * first one's committed frames. A reader opened next saw no record of either.
+   */
+  it('never zeroes frames another backend committed after a clean close truncated the WAL', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const first = await openStore(t.dir);
+    await first.append('seed/log', [{ v: -1 }]);
+    await first.close(); // clean close: the WAL generation is truncated to 0 bytes
+    const a = await openStore(t.dir);
+    const b = await openStore(t.dir);
+    cleanups.push(async () => {
+      await a.close();
+      await b.close();
+    });
+    for (let i = 0; i < 3; i++) await a.append('x/log', [{ v: i, pad: 'a'.repeat(200) }]);
+    for (let i = 3; i < 6; i++) await b.append('x/log', [{ v: i, pad: 'b'.repeat(200) }]);
+    // A third backend (a process started now, or a recovery after a crash) reads the WAL from disk.
+    const c = await openStore(t.dir);
+    cleanups.push(() => c.close());
+    expect((await c.readLog<{ v: number }>('x/log')).map((e) => e.data.v)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect((await c.readLog<{ v: number }>('seed/log')).map((e) => e.data.v)).toEqual([-1]);
+  });
+});

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FsStorageBackend } from '../src/index.js';
 import { faults } from '../src/fault-seam.js';
 import { checkFrame } from '../src/wal-frame.js';
+import { appendFromChild } from './helpers/child.js';
 import { openStore, tempDir } from './helpers/temp-store.js';
 
 /**
@@ -158,4 +159,41 @@ describe('WAL rotation and background checkpoint', () => {
     // and the store goes on
     expect((await b.append('r/0', [rec(0, counts[0] as number)])).firstSeq).toBe(counts[0]);
   });
+});
+
+describe('an ended generation left behind', () => {
+  /**
+   * Regression: the process that rotated a generation also noticed its END (a read or the writer loop
+   * polls for it) while its background checkpoint still awaited the END's fdatasync, and closed the
+   * file under it: the sync failed, the file was not removed and stayed as ROTATE + END with its next
+   * generation checkpointed and gone. Whoever followed the WAL from the oldest file then went
+   * ROTATE -> missing file -> oldest file again, forever (with the writer lock held). The open runs
+   * in a child process so that a hang fails the test instead of blocking it.
+   */
+  it('a leftover ROTATE + END generation whose next one is gone is skipped, not followed in circles', async () => {
+    const dir = temp();
+    const s = await openStore(dir);
+    for (let round = 0; round < 3; round++) {
+      await s.append('a/log', [rec(0, round)]);
+      await s.checkpoint();
+    }
+    await s.close();
+    const walDir = path.join(dir, '.ffdb', 'wal');
+    const gens = fs.readdirSync(walDir).map((n) => Number(n.slice(0, 16)));
+    expect(gens.length).toBe(1);
+    expect(gens[0]).toBeGreaterThanOrEqual(3);
+    // Generation 1 as the failed removal left it: ROTATE(2), then END(2); generation 2 is gone.
+    const { encodeEnd, encodeRotate } = await import('../src/wal-frame.js');
+    fs.writeFileSync(
+      path.join(walDir, '0000000000000001.wal'),
+      Buffer.concat([encodeRotate(1, 2), encodeEnd(1, 2), Buffer.alloc(4096)]),
+      { mode: 0o600 },
+    );
+    await appendFromChild(dir, 'a/log', [rec(0, 3)]);
+    const t = await openStore(dir);
+    cleanups.push(() => t.close());
+    expect((await t.readLog<{ i: number }>('a/log')).map((e) => e.data.i)).toEqual([0, 1, 2, 3]);
+    expect((await t.verify()).issues).toEqual([]);
+    expect(fs.readdirSync(walDir).length).toBe(1);
+  }, 60_000);
 });
