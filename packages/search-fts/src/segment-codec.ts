@@ -370,18 +370,9 @@ export function unpackSegment(
   }
   if (raw !== rawBytes) throw bad('missing chunks');
   rawStart.push(raw);
-  // The compressed blob is kept only while some chunk is still compressed. With a pool it is copied
-  // into a pooled buffer: the storage read's own buffer then dies young (a scavenge frees it), where a
-  // blob kept for as long as the user is cached would be promoted and need a full GC to be freed.
-  // The closures that decompress later are made in `lazyChunks`, whose scope cannot see `blob`: a
-  // closure here would keep the storage read's buffer alive through this function's context.
-  let source = blob;
-  if (pool && count > 0) {
-    source = pool.acquire(blob.byteLength);
-    source.set(blob);
-  }
   return lazyChunks(
-    { source, pooledSource: source !== blob, rawBytes, count, rawStart, storedAt, storedLen },
+    blob,
+    { rawBytes, count, rawStart, storedAt, storedLen },
     id === 'none' ? undefined : compressor,
     blobVersion,
     key,
@@ -390,9 +381,6 @@ export function unpackSegment(
 }
 
 interface ChunkDirectory {
-  source: Uint8Array;
-  /** `source` is a pooled copy (handed back once every chunk is decompressed). */
-  pooledSource: boolean;
   rawBytes: number;
   count: number;
   rawStart: number[];
@@ -400,37 +388,63 @@ interface ChunkDirectory {
   storedLen: number[];
 }
 
+/**
+ * Chunks stored as is (the index part of a version-2 blob) are copied into the raw buffer at once:
+ * `decodeSegment` needs them anyway. The compressed ones (the contents) are kept until a hit needs
+ * them: with a pool, only that stretch of the blob is copied, into a pooled buffer, so the storage
+ * read's own buffer dies young (a scavenge frees it), where a blob kept for as long as the user is
+ * cached would be promoted and need a full GC to be freed. `blob` is only used in this function's body:
+ * a closure that could see it would keep the storage read's buffer alive through the context.
+ */
 function lazyChunks(
+  blob: Uint8Array,
   dir: ChunkDirectory,
   compressor: Compressor | undefined,
   blobVersion: number,
   key: string,
   pool: BufferPool | undefined,
 ): LazyRaw {
-  const { count, rawStart, storedAt, storedLen, pooledSource } = dir;
-  let source: Uint8Array | null = dir.source;
+  const { count, rawStart, storedAt, storedLen } = dir;
+  const mismatch = (): FFCorruptionError =>
+    new FFCorruptionError('index segment is unreadable: chunk size mismatch', { key });
   // Pooled buffers are zeroed when reused: bytes of a chunk not yet decompressed are never stale.
   const owned: Uint8Array[] = [];
   const out = pool ? pool.acquire(dir.rawBytes) : new Uint8Array(dir.rawBytes);
   if (pool) owned.push(out);
-  if (pooledSource) owned.push(source);
   const done = new Uint8Array(count);
   let loaded = 0;
-  const load = (i: number): void => {
-    const stored = (source as Uint8Array).subarray(
-      storedAt[i] as number,
-      (storedAt[i] as number) + (storedLen[i] as number),
-    );
+  let first = count; // the first compressed chunk
+  for (let i = 0; i < count; i++) {
     const rawLen = (rawStart[i + 1] as number) - (rawStart[i] as number);
+    const len = storedLen[i] as number;
     // Version 2 stores a chunk as is when compressing did not make it smaller.
-    const asIs = !compressor || (blobVersion === 2 && stored.byteLength === rawLen);
-    const part = asIs ? stored : compressor.decompress(stored);
-    if (part.byteLength !== rawLen)
-      throw new FFCorruptionError('index segment is unreadable: chunk size mismatch', { key });
+    if (!compressor || (blobVersion === 2 && len === rawLen)) {
+      if (len !== rawLen) throw mismatch();
+      const at = storedAt[i] as number;
+      out.set(blob.subarray(at, at + len), rawStart[i] as number);
+      done[i] = 1;
+      loaded++;
+    } else if (first === count) first = i;
+  }
+  const base = first < count ? (storedAt[first] as number) : 0;
+  let source: Uint8Array | null = null;
+  const pooledSource = first < count && pool !== undefined;
+  if (first < count) {
+    if (pool) {
+      source = pool.acquire(blob.byteLength - base);
+      source.set(blob.subarray(base));
+      owned.push(source);
+    } else source = blob.subarray(base);
+  }
+  const load = (i: number): void => {
+    const at = (storedAt[i] as number) - base;
+    const stored = (source as Uint8Array).subarray(at, at + (storedLen[i] as number));
+    const part = (compressor as Compressor).decompress(stored);
+    if (part.byteLength !== (rawStart[i + 1] as number) - (rawStart[i] as number)) throw mismatch();
     out.set(part, rawStart[i] as number);
     done[i] = 1;
     if (++loaded === count) {
-      // Every chunk is decompressed: the pooled copy of the blob can serve the next load right away.
+      // Every chunk is decompressed: the pooled copy can serve the next load right away.
       if (pool && pooledSource) {
         owned.splice(owned.indexOf(source as Uint8Array), 1);
         pool.release(source as Uint8Array);

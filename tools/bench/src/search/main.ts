@@ -8,6 +8,7 @@ import {
   FIGURE_COLUMNS,
   figureRow,
   measureEngine,
+  QUERIES_PER_SET,
   QUERY_SET_OFFSETS,
 } from './measure.js';
 import { buildQueries } from './queries.js';
@@ -47,7 +48,7 @@ const s1: Bench = {
     const n = ctx.quick ? 10_000 : 100_000;
     const messages = generateMessages(n, { sessions: 100 });
     ctx.log(describeMessages(messages));
-    const queries = buildQueries(messages, ctx.quick ? 50 : 200);
+    const queries = buildQueries(messages, ctx.quick ? 50 : QUERIES_PER_SET);
     const user = () => 'u1';
     const all = (): readonly CorpusMessage[] => messages;
     const figures: EngineFigures[] = [];
@@ -111,9 +112,9 @@ const s2: Bench = {
         return { ...m, id: `${m.id}_${u}` };
       });
     };
-    const queries = buildQueries(pool, ctx.quick ? 50 : 200);
+    const queries = buildQueries(pool, ctx.quick ? 50 : QUERIES_PER_SET);
     let seed = 12345;
-    const randomUsers = Array.from({ length: 4096 }, () => {
+    const randomUsers = Array.from({ length: 8192 }, () => {
       seed = (seed * 1103515245 + 12345) >>> 0;
       return ids[seed % ids.length] as string;
     });
