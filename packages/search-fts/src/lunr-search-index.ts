@@ -162,36 +162,44 @@ export class LunrSearchIndex implements SearchIndex {
 
   // ------------------------------------------------------------------ cache
 
-  /** Unload least-recently-used users until the loaded segments fit the configured cache. */
+  /**
+   * Unload least-recently-used users until the loaded segments fit the configured cache (counts and
+   * bytes). `current` (a user being loaded), or else the most recently used user, is kept.
+   */
   private enforceCache(current: Partition | undefined): void {
     // Only loaded users are looked at (a store may have thousands of unloaded ones).
-    let segments = 0;
-    const users = this.loadedUsers.size;
-    for (const p of this.loadedUsers) segments += p.loadedSegmentCount;
-    if (segments <= this.opts.segmentCacheSize && users <= this.opts.cacheMaxUsers) return;
+    const o = this.opts;
+    const load = { segments: 0, users: this.loadedUsers.size, bytes: 0 };
+    for (const p of this.loadedUsers) {
+      load.segments += p.loadedSegmentCount;
+      load.bytes += p.memoryBytes();
+    }
+    const fits = () =>
+      load.segments <= o.segmentCacheSize && load.users <= o.cacheMaxUsers && load.bytes <= o.cacheMaxBytes;
+    if (fits()) return;
     const candidates = [...this.loadedUsers]
       .filter((p) => p !== current)
       .sort((a, b) => a.lastUsed - b.lastUsed);
+    // The most recently used user stays loaded even over budget (else a user larger than the byte
+    // bound would be reloaded on every query).
+    if (current === undefined) candidates.pop();
     this.enforcing = true;
     try {
-      this.evictFrom(candidates, segments, users);
+      for (const p of candidates) {
+        if (fits()) break;
+        if (p.evictable) {
+          load.segments -= p.loadedSegmentCount;
+          load.users--;
+          load.bytes -= p.memoryBytes();
+          p.evict();
+        } else if (p.hasUnflushed && p.pendingCount === 0) {
+          // Make it evictable later: persist its tail in the background.
+          p.freeze();
+          void p.persistTombstones();
+        }
+      }
     } finally {
       this.enforcing = false;
-    }
-  }
-
-  private evictFrom(candidates: Partition[], segments: number, users: number): void {
-    for (const p of candidates) {
-      if (segments <= this.opts.segmentCacheSize && users <= this.opts.cacheMaxUsers) break;
-      if (p.evictable) {
-        segments -= p.loadedSegmentCount;
-        users--;
-        p.evict();
-      } else if (p.hasUnflushed && p.pendingCount === 0) {
-        // Make it evictable later: persist its tail in the background.
-        p.freeze();
-        void p.persistTombstones();
-      }
     }
   }
 

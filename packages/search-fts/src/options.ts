@@ -37,6 +37,17 @@ export const LunrSearchOptionsSchema = z
     segmentCacheSize: z.number().int().min(1).max(1_000_000).default(128),
     /** Users whose segments stay loaded (LRU). */
     cacheMaxUsers: z.number().int().min(1).max(1_000_000).default(64),
+    /**
+     * Bytes of loaded segments kept across users (LRU by user), next to the two counts above: whichever
+     * bound is reached first unloads the least recently used users. The user being queried is never
+     * unloaded, so one user larger than this still loads. Default 256 MiB (a 1,000-message user holds
+     * ~0.9 MB, a 100,000-message one ~100 MB).
+     */
+    cacheMaxBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(256 * 1024 * 1024),
     /** Segments of the same size tier merged at once. */
     mergeFactor: z.number().int().min(2).max(100).default(10),
     /** Results returned when a query gives no limit. */

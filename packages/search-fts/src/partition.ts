@@ -127,6 +127,13 @@ export class Partition {
     this.env.onLoaded(this);
   }
 
+  /** Memory of the loaded segments (see Segment.memoryBytes); 0 when unloaded. */
+  memoryBytes(): number {
+    let b = 0;
+    for (const s of this.segments ?? []) b += s.memoryBytes;
+    return b;
+  }
+
   liveDocuments(): number {
     if (this.segments === null) return this.manifestLive + this.tail.liveCount;
     let n = this.tail.liveCount;

@@ -84,6 +84,19 @@ export class Segment implements Searchable {
     );
   }
 
+  /**
+   * Memory held for the cache bound (`cacheMaxBytes`): a loaded segment's pooled buffers at their
+   * capacity (raw bytes, kept compressed contents, term offsets, deletion bitmap) plus its term text;
+   * a segment built in memory counts its arrays.
+   */
+  get memoryBytes(): number {
+    if (this.released) return 0;
+    if (this.owned.length === 0) return this.approxBytes;
+    let b = this.data.terms.approxBytes();
+    for (const o of this.owned) b += o.buffer.byteLength;
+    return b;
+  }
+
   deletedList(): number[] {
     const out: number[] = [];
     for (let i = 0; i < this.data.n; i++) if (this.deleted[i]) out.push(i);

@@ -162,3 +162,38 @@ describe('pooled segment loads', () => {
     expect(pool.reused).toBeGreaterThan(0); // the reloads above went through reused buffers
   });
 });
+
+describe('cacheMaxBytes', () => {
+  it('bounds the bytes of loaded users next to the counts, never unloading the user being queried', async () => {
+    const users = ['ann', 'ben', 'cat', 'dan'];
+    const storage = new MemoryStorageBackend();
+    await storage.open();
+    const base = { storage, compressor: lz4, flushIntervalMs: 0, flushThreshold: 150 };
+    const writer = createLunrSearchIndex(base);
+    await writer.open();
+    for (const u of users) await writer.add(docs(u, 320));
+    await writer.close();
+    const open = async (cacheMaxBytes: number) => {
+      const idx = createLunrSearchIndex({
+        ...base,
+        cacheMaxUsers: 100,
+        segmentCacheSize: 100,
+        cacheMaxBytes,
+      });
+      await idx.open();
+      opened.push(idx);
+      return idx;
+    };
+    const tight = await open(0);
+    const roomy = await open(256 * 1024 * 1024);
+    for (const u of users) {
+      const q = { userId: u, text: 'kubernetes alpha', mode: 'or' as const };
+      const got = await tight.search(q);
+      expect(got.length).toBeGreaterThan(0);
+      expect(got).toEqual(await roomy.search(q));
+      expect((await tight.stats()).loadedUsers).toBe(1); // only the user just queried
+    }
+    expect((await roomy.stats()).loadedUsers).toBe(users.length);
+    expect(() => createLunrSearchIndex({ ...base, cacheMaxBytes: -1 })).toThrow(/cacheMaxBytes/);
+  });
+});
