@@ -2,16 +2,29 @@
  * Highlights and snippets, computed only for the hits actually returned: positions are not stored in
  * the index (that is most of a lunr index's memory); re-tokenising a few contents is cheaper.
  */
-import { wordSpans } from './text-pipeline.js';
+import { scanWords, termOf } from './text-pipeline.js';
 
-/** `[start, end)` offsets of every word of `content` whose term is in `terms`. */
+/**
+ * `[start, end)` offsets of every word of `content` whose term (or the word itself) is in `terms`.
+ * A word whose first letter (ASCII, lower-cased) starts no query term is skipped without being
+ * lower-cased and stemmed: the Porter stemmer only rewrites suffixes, so a term keeps its word's first
+ * letter. Stemming every word of every hit was the largest cost of a query on a loaded user.
+ */
 export function highlightsFor(content: string, terms: ReadonlySet<string>): [number, number][] {
   if (terms.size === 0) return [];
+  const firsts = new Set<number>();
+  for (const t of terms) firsts.add(t.charCodeAt(0));
   const out: [number, number][] = [];
-  for (const w of wordSpans(content)) {
-    if (w.term !== '' && terms.has(w.term)) out.push([w.start, w.end]);
-    else if (terms.has(w.word)) out.push([w.start, w.end]);
-  }
+  scanWords(content, (start, end) => {
+    let c = content.charCodeAt(start);
+    if (c < 128) {
+      if (c >= 65 && c <= 90) c += 32;
+      if (!firsts.has(c)) return;
+    }
+    const word = content.slice(start, end).toLowerCase();
+    const term = termOf(word);
+    if ((term !== '' && terms.has(term)) || terms.has(word)) out.push([start, end]);
+  });
   return out;
 }
 

@@ -48,7 +48,7 @@ function isWordChar(c: number): boolean {
 }
 
 /** Calls `fn(start, end)` for every word of `text`. */
-function scanWords(text: string, fn: (start: number, end: number) => void): void {
+export function scanWords(text: string, fn: (start: number, end: number) => void): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
