@@ -41,6 +41,15 @@ function ratios(ffdb: EngineFigures, peer: EngineFigures): string {
   )}, role+time ${r(ffdb.filtered.p50, peer.filtered.p50)}; ingest ${r(ffdb.ingestRate, peer.ingestRate)} (higher is better for ffdb)`;
 }
 
+/**
+ * FTS_DIST=<path to another build's index.js>: run that build of search-fts as "ffdb" (a same-method
+ * before/after comparison; results of such a run are not the repository's figures).
+ */
+const altCreate = process.env.FTS_DIST
+  ? ((await import(process.env.FTS_DIST)) as typeof import('@ffdb/search-fts')).createLunrSearchIndex
+  : undefined;
+const alt = altCreate ? { create: altCreate } : {};
+
 const s1: Bench = {
   id: 'S1',
   title: '(a) one user, 100,000 messages',
@@ -52,7 +61,7 @@ const s1: Bench = {
     const user = () => 'u1';
     const all = (): readonly CorpusMessage[] => messages;
     const figures: EngineFigures[] = [];
-    const ffdb = await new FfdbEngine(ctx.tempDir('ffdb')).open();
+    const ffdb = await new FfdbEngine(ctx.tempDir('ffdb'), alt).open();
     figures.push(await measureEngine(ffdb, ['u1'], all, queries, user));
     await ffdb.close();
     const fts = new Fts5Engine(ctx.tempDir('fts5'), false).open();
@@ -138,7 +147,7 @@ const s2: Bench = {
     });
     const cache = { cacheMaxUsers: 64, segmentCacheSize: 128 };
     const figures: EngineFigures[] = [];
-    const ffdb = await new FfdbEngine(ctx.tempDir('ffdb'), cache).open();
+    const ffdb = await new FfdbEngine(ctx.tempDir('ffdb'), { ...cache, ...alt }).open();
     figures.push(await measureEngine(ffdb, ids, messagesFor, queries, pickUser));
     await ffdb.close();
     const fts = new Fts5Engine(ctx.tempDir('fts5'), true).open();
