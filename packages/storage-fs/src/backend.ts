@@ -57,7 +57,9 @@ import { type CorruptRange, type LogView, SegmentStore } from './segments.js';
 import {
   FRAME_HEADER,
   type WalFrame,
+  appendFrameSize,
   encodeAppend,
+  encodeAppendInto,
   encodeDelete,
   encodeDeleteDone,
   encodeEnd,
@@ -73,7 +75,13 @@ const WAL_EXTENT = 256 << 10;
 const WAL_EXTENT_MAX = 16 << 20;
 const MAX_COMMIT_BYTES = 64 << 20;
 const LOCK_LINGER_MS = 2;
-const MAX_HOLD_MS = 20;
+/**
+ * A holder keeps the writer lock across commits while nobody waits (waiters signal through the
+ * lock's "want" file, checked at most once per WAIT_CHECK_MS); MAX_HOLD_MS only bounds a wait whose
+ * signal got lost.
+ */
+const MAX_HOLD_MS = 1000;
+const WAIT_CHECK_MS = 1;
 /** Generation switches one catch-up may take before the chain is declared broken. */
 const MAX_GEN_HOPS = 10_000;
 
@@ -168,6 +176,8 @@ export class FsStorageBackend implements StorageBackend {
   private bgCheckpoint: Promise<void> | undefined;
   private committing = false;
   private queue: AppendRequest[] = [];
+  /** JSON bytes of the queued requests (a commit takes the whole queue when it fits MAX_COMMIT_BYTES). */
+  private queueBytes = 0;
   private loopRunning = false;
   private loopDone: Promise<void> = Promise.resolve();
   private readonly mutex = new KeyedMutex();
@@ -180,6 +190,11 @@ export class FsStorageBackend implements StorageBackend {
   private lingerUntil = 0;
   private writerBusy = false;
   private lockHeldSince = 0;
+  /** Cached result of the "does another process wait for the writer lock" check (an lstat). */
+  private waitCheckAt = 0;
+  private waitSeen = false;
+  /** Requests in the last commit: a lone writer's next commit starts without an event-loop turn. */
+  private lastBatchSize = 0;
   private batchSyncTimer: NodeJS.Timeout | undefined;
   private batchSyncPromise: Promise<void> | undefined;
   private readonly footers: Lru<string, SealedFooter>;
@@ -718,7 +733,7 @@ export class FsStorageBackend implements StorageBackend {
     if (bytes > MAX_COMMIT_BYTES) {
       throw new FFValidationError([{ path: 'records', message: 'batch too large', limit: MAX_COMMIT_BYTES }]);
     }
-    await this.ready('append', k);
+    if (this.status !== 'open') await this.ready('append', k);
     if (!this.tails.has(k)) this.checkLogParent(k);
     if (recs.length === 0) {
       this.refresh();
@@ -726,6 +741,7 @@ export class FsStorageBackend implements StorageBackend {
     }
     return new Promise<LogAppendResult>((resolve, reject) => {
       this.queue.push({ key: k, recs, lens, bytes, resolve, reject });
+      this.queueBytes += bytes;
       this.kick();
     });
   }
@@ -746,11 +762,14 @@ export class FsStorageBackend implements StorageBackend {
   private kick(): void {
     if (this.loopRunning) return;
     this.loopRunning = true;
-    // Start the commit on the next turn of the event loop, not in this microtask: writers resumed by
-    // the previous commit are still on their way (a few microtasks each) to their next append.
-    // Starting at once committed the first of them alone and the rest one fsync later (B2 probe, 64
-    // writers: 1,576 commits for 50,000 appends instead of 782).
-    this.loopDone = new Promise<void>((resolve) => realSetImmediate(resolve))
+    // After a group commit, start the next one on the next turn of the event loop, not in this
+    // microtask: writers resumed by the previous commit are still on their way (a few microtasks
+    // each) to their next append. Starting at once committed the first of them alone and the rest
+    // one fsync later (B2 probe, 64 writers: 1,576 commits for 50,000 appends instead of 782).
+    // After a lone commit (one writer awaiting each append) nobody is on the way: start at once.
+    const start =
+      this.lastBatchSize > 1 ? new Promise<void>((resolve) => realSetImmediate(resolve)) : Promise.resolve();
+    this.loopDone = start
       .then(() => this.writerLoop())
       .finally(() => {
         this.loopRunning = false;
@@ -761,22 +780,31 @@ export class FsStorageBackend implements StorageBackend {
   /** The group-commit loop: everything queued while one commit was in flight goes into the next one. */
   private async writerLoop(): Promise<void> {
     while (this.queue.length > 0) {
-      let bytes = 0;
-      let n = 0;
-      while (
-        n < this.queue.length &&
-        (n === 0 || bytes + (this.queue[n] as AppendRequest).bytes <= MAX_COMMIT_BYTES)
-      ) {
-        bytes += (this.queue[n] as AppendRequest).bytes;
-        n++;
+      let batch: AppendRequest[];
+      const queued = this.queue;
+      if (queued.length === 1 || this.queueBytes <= MAX_COMMIT_BYTES) {
+        batch = queued;
+        this.queue = [];
+        this.queueBytes = 0;
+      } else {
+        let bytes = 0;
+        let n = 0;
+        while (
+          n < queued.length &&
+          (n === 0 || bytes + (queued[n] as AppendRequest).bytes <= MAX_COMMIT_BYTES)
+        ) {
+          bytes += (queued[n] as AppendRequest).bytes;
+          n++;
+        }
+        batch = queued.splice(0, n);
+        this.queueBytes -= bytes;
       }
-      const batch = this.queue.splice(0, n);
+      this.lastBatchSize = batch.length;
       try {
-        const results = await this.exclusive('append', () => this.commitLocked(batch));
-        for (const [i, req] of batch.entries()) req.resolve(results[i] as LogAppendResult);
+        await this.exclusive('append', () => this.commitLocked(batch));
       } catch (err) {
         const e = toStorageError('append', batch.length === 1 ? batch[0]?.key : undefined, err);
-        for (const req of batch) req.reject(e);
+        for (let i = 0; i < batch.length; i++) (batch[i] as AppendRequest).reject(e);
       }
       if (this.walBytes >= this.options.walCheckpointBytes && !this.bgCheckpoint) {
         if (this.rotated.length === 0 && this.pendingDeletes.length === 0) {
@@ -797,27 +825,56 @@ export class FsStorageBackend implements StorageBackend {
     this.armIdleCheckpoint();
   }
 
-  private async commitLocked(batch: AppendRequest[]): Promise<LogAppendResult[]> {
+  /**
+   * Writes one group commit: seqs assigned from the tails (we hold the writer lock, so they are
+   * current), every request's APPEND frame encoded into one buffer, one write (+ one fdatasync),
+   * then the records join the tails and every request is resolved.
+   */
+  private async commitLocked(batch: AppendRequest[]): Promise<void> {
     const wal = this.requireWal();
-    const next = new Map<string, number>();
-    const frames: Buffer[] = [];
-    const results: LogAppendResult[] = [];
+    const n = batch.length;
+    const firstSeqs: number[] = new Array(n);
+    const keyLens: number[] = new Array(n);
     let total = 0;
-    for (const req of batch) {
-      const firstSeq = next.get(req.key) ?? this.countOf(req.key);
-      next.set(req.key, firstSeq + req.recs.length);
-      const f = encodeAppend(wal.gen, req.key, firstSeq, req.recs, req.lens);
-      frames.push(f);
-      total += f.length;
-      results.push({ firstSeq, count: req.recs.length });
+    if (n === 1) {
+      const req = batch[0] as AppendRequest;
+      firstSeqs[0] = this.countOf(req.key);
+      keyLens[0] = Buffer.byteLength(req.key, 'utf8');
+      total = appendFrameSize(keyLens[0], req.recs.length, req.bytes);
+    } else {
+      // Several requests for one log in one commit get consecutive seqs.
+      const next = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const req = batch[i] as AppendRequest;
+        const firstSeq = next.get(req.key) ?? this.countOf(req.key);
+        next.set(req.key, firstSeq + req.recs.length);
+        firstSeqs[i] = firstSeq;
+        const keyLen = Buffer.byteLength(req.key, 'utf8');
+        keyLens[i] = keyLen;
+        total += appendFrameSize(keyLen, req.recs.length, req.bytes);
+      }
+    }
+    const buf = Buffer.allocUnsafe(total);
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      const req = batch[i] as AppendRequest;
+      o = encodeAppendInto(
+        buf,
+        o,
+        wal.gen,
+        req.key,
+        keyLens[i] as number,
+        firstSeqs[i] as number,
+        req.recs,
+        req.lens,
+      );
     }
     // Pre-allocate first: a full disk fails here, before a single byte of the batch is written.
     this.growWal(total);
-    const buf = frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, total);
     const at = wal.offset;
     this.committing = true;
     try {
-      const lone = batch.length === 1 && this.queue.length === 0;
+      const lone = n === 1 && this.queue.length === 0;
       const dsyncFd = this.options.durability === 'always' && lone ? wal.dsyncFd() : undefined;
       if (dsyncFd !== undefined) {
         // A lone writer (nothing to group with): write through the O_DSYNC descriptor, durable when
@@ -845,18 +902,27 @@ export class FsStorageBackend implements StorageBackend {
     }
     // We hold the writer lock, so nothing else was written: apply our own frames without re-reading them.
     wal.offset = at + total;
-    for (const [i, req] of batch.entries()) {
-      const firstSeq = (results[i] as LogAppendResult).firstSeq;
-      this.applyFrame({ type: 'append', key: req.key, firstSeq, recs: req.recs, bytes: req.bytes });
+    // Results first: a request's record array may become its log's tail and grow.
+    const results: LogAppendResult[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      results[i] = { firstSeq: firstSeqs[i] as number, count: (batch[i] as AppendRequest).recs.length };
     }
+    for (let i = 0; i < n; i++) {
+      const req = batch[i] as AppendRequest;
+      this.appendToTail(req.key, firstSeqs[i] as number, req.recs);
+      this.walBytes += req.bytes;
+    }
+    for (const w of this.waiters) w();
     if (this.options.durability === 'batch') this.scheduleBatchSync();
-    return results;
+    for (let i = 0; i < n; i++) (batch[i] as AppendRequest).resolve(results[i] as LogAppendResult);
   }
 
   private growWal(bytes: number): void {
     const wal = this.requireWal();
     const before = wal.allocated;
-    wal.ensure(bytes, this.walExtent);
+    // The fsync after pre-allocating only makes later fdatasyncs cheaper (each commit's fdatasync
+    // makes its own bytes and the file size durable): run it off the event loop, not in the commit.
+    wal.ensure(bytes, this.walExtent, this.durable ? 'background' : 'none');
     if (wal.allocated !== before) this.walExtent = Math.min(this.walExtent * 2, WAL_EXTENT_MAX);
   }
 
@@ -928,9 +994,11 @@ export class FsStorageBackend implements StorageBackend {
   private async exclusive<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     const timeout = this.options.lockTimeoutMs;
     const started = Date.now();
-    const release = await this.mutex.acquire(WRITER, timeout);
+    // Uncontended (the writer loop between two commits): no promise hop for the mutex or the lock.
+    const release = this.mutex.tryAcquire(WRITER) ?? (await this.mutex.acquire(WRITER, timeout));
     try {
-      await this.takeWriterLock(operation, Math.max(1, timeout - (Date.now() - started)));
+      const taking = this.takeWriterLock(operation, Math.max(1, timeout - (Date.now() - started)));
+      if (taking) await taking;
       try {
         return await fn();
       } finally {
@@ -946,13 +1014,21 @@ export class FsStorageBackend implements StorageBackend {
    * after a commit (a writer awaiting each append re-enters at once) — but never longer than
    * MAX_HOLD_MS, and handed over at once when another process has signalled that it waits.
    */
-  private async takeWriterLock(operation: string, timeoutMs: number): Promise<void> {
+  private takeWriterLock(operation: string, timeoutMs: number): Promise<void> | undefined {
     const lock = this.writerLock;
     if (!lock) throw this.closedError(operation);
     // The linger timer (if armed) sees this and leaves the lock alone.
     this.writerBusy = true;
-    if (lock.held && (Date.now() - this.lockHeldSince > MAX_HOLD_MS || lock.othersWaiting())) {
+    if (lock.held && Date.now() - this.lockHeldSince <= MAX_HOLD_MS && !this.othersWaiting(lock)) {
+      return undefined; // still ours, and nobody else wrote meanwhile
+    }
+    return this.retakeWriterLock(lock, timeoutMs);
+  }
+
+  private async retakeWriterLock(lock: FileLock, timeoutMs: number): Promise<void> {
+    if (lock.held) {
       lock.release();
+      this.waitCheckAt = 0;
       await lock.handOver();
     }
     if (!lock.held) {
@@ -969,12 +1045,22 @@ export class FsStorageBackend implements StorageBackend {
     }
   }
 
+  /** lock.othersWaiting() (an lstat) at most once per WAIT_CHECK_MS: it was two syscalls per commit. */
+  private othersWaiting(lock: FileLock): boolean {
+    const now = Date.now();
+    if (now < this.waitCheckAt) return this.waitSeen;
+    this.waitCheckAt = now + WAIT_CHECK_MS;
+    this.waitSeen = lock.othersWaiting();
+    return this.waitSeen;
+  }
+
   private lingerWriterLock(): void {
     this.writerBusy = false;
     const lock = this.writerLock;
     if (!lock?.held) return;
-    if (this.status !== 'open' || lock.othersWaiting()) {
+    if (this.status !== 'open' || this.othersWaiting(lock)) {
       lock.release();
+      this.waitCheckAt = 0;
       return;
     }
     this.lingerUntil = Date.now() + LOCK_LINGER_MS;
@@ -1060,18 +1146,7 @@ export class FsStorageBackend implements StorageBackend {
   private applyFrame(f: WalFrame): void {
     switch (f.type) {
       case 'append': {
-        const tail = this.tails.get(f.key);
-        if (!tail) this.tails.set(f.key, { base: f.firstSeq, recs: f.recs });
-        else {
-          const expected = tail.base + tail.recs.length;
-          if (f.firstSeq === expected) for (const r of f.recs) tail.recs.push(r);
-          else if (f.firstSeq < expected) {
-            for (let i = expected - f.firstSeq; i < f.recs.length; i++) tail.recs.push(f.recs[i] as string);
-          } else {
-            this.logger.error({ log: f.key, expected, got: f.firstSeq }, 'WAL records out of sequence');
-            for (const r of f.recs) tail.recs.push(r);
-          }
-        }
+        this.appendToTail(f.key, f.firstSeq, f.recs);
         this.walBytes += f.bytes;
         for (const w of this.waiters) w();
         break;
@@ -1090,6 +1165,24 @@ export class FsStorageBackend implements StorageBackend {
       }
       case 'end':
         break;
+    }
+  }
+
+  /** Adds a log's records (first seq `firstSeq`) to its tail; records it already holds are skipped. */
+  private appendToTail(key: string, firstSeq: number, recs: string[]): void {
+    const tail = this.tails.get(key);
+    if (!tail) {
+      // The array is ours (built by append() or decoded from a frame) and used by nobody else.
+      this.tails.set(key, { base: firstSeq, recs });
+      return;
+    }
+    const expected = tail.base + tail.recs.length;
+    if (firstSeq === expected) for (let i = 0; i < recs.length; i++) tail.recs.push(recs[i] as string);
+    else if (firstSeq < expected) {
+      for (let i = expected - firstSeq; i < recs.length; i++) tail.recs.push(recs[i] as string);
+    } else {
+      this.logger.error({ log: key, expected, got: firstSeq }, 'WAL records out of sequence');
+      for (let i = 0; i < recs.length; i++) tail.recs.push(recs[i] as string);
     }
   }
 

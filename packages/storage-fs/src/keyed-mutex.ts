@@ -46,6 +46,23 @@ export class KeyedMutex {
     });
   }
 
+  /**
+   * Takes the mutex at once when nobody holds or waits for it (no promise, no closure per waiter on
+   * the hot path of a lone writer); undefined otherwise, then use `acquire`.
+   */
+  tryAcquire(key: string): (() => void) | undefined {
+    if (this.queues.has(key)) return undefined;
+    const waiter: Waiter = { grant() {} };
+    const q: Waiter[] = [waiter];
+    this.queues.set(key, q);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.release(key, q, waiter);
+    };
+  }
+
   private release(key: string, q: Waiter[], waiter: Waiter): void {
     if (q[0] !== waiter) return;
     q.shift();

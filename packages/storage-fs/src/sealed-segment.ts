@@ -117,7 +117,16 @@ export function readFooter(fd: number): SealedFooter {
 
 /** Reads, checks, decompresses and decodes one block. */
 export function readBlock(fd: number, block: SealedBlock, codec: Codec, compressor: Compressor): unknown[] {
-  const bytes = readExactSync(fd, block.length, block.offset);
+  return decodeBlock(readExactSync(fd, block.length, block.offset), block, codec, compressor);
+}
+
+/** Checks and decodes a block's stored bytes (read on their own or as part of a larger read). */
+export function decodeBlock(
+  bytes: Buffer,
+  block: SealedBlock,
+  codec: Codec,
+  compressor: Compressor,
+): unknown[] {
   if (bytes.length !== block.length || crc32(bytes) !== block.crc) throw new Error('block checksum mismatch');
   const records = codec.decode(compressor.decompress(bytes));
   if (records.length !== block.count) throw new Error('block record count mismatch');

@@ -7,7 +7,16 @@ import type { FdCache } from './fd-cache.js';
 import { faultPoint } from './fault-seam.js';
 import { TMP_PREFIX, activeSegmentName, parseSegmentName, sealedSegmentName } from './layout.js';
 import { Lru } from './lru.js';
-import { type SealedFooter, blockFor, encodeSealed, readBlock, readFooter } from './sealed-segment.js';
+import {
+  type SealedFooter,
+  blockFor,
+  decodeBlock,
+  encodeSealed,
+  readBlock,
+  readFooter,
+} from './sealed-segment.js';
+
+type SealedBlockRef = SealedFooter['blocks'][number];
 import { osCode } from './io-errors.js';
 
 const TAIL_PREFETCH = 64 << 10;
@@ -258,14 +267,19 @@ export class SegmentStore {
       return;
     }
     const { codec, compressor } = this.decoders(footer);
-    for (let bi = blockFor(footer, lo); bi < footer.blocks.length; bi++) {
+    const firstBlock = blockFor(footer, lo);
+    const raw = this.readAdjacentBlocks(file, footer, firstBlock, hi);
+    for (let bi = firstBlock; bi < footer.blocks.length; bi++) {
       const block = footer.blocks[bi];
       if (!block || block.first > hi) break;
       const cacheKey = `${file}#${bi}`;
       let records = this.d.blocks.get(cacheKey);
       if (!records) {
         try {
-          records = readBlock(this.d.fds.get(file), block, codec, compressor);
+          const bytes = raw?.buf.subarray(block.offset - raw.start, block.offset - raw.start + block.length);
+          records = bytes
+            ? decodeBlock(bytes, block, codec, compressor)
+            : readBlock(this.d.fds.get(file), block, codec, compressor);
         } catch (err) {
           if (osCode(err) === 'ENOENT') throw err;
           onCorrupt({ file, detail: `block ${bi}: ${(err as Error).message}`, seq: block.first });
@@ -277,6 +291,32 @@ export class SegmentStore {
       const to = Math.min(hi, block.first + block.count - 1);
       for (let s = from; s <= to; s++) out.push({ seq: s, value: structuredClone(records[s - block.first]) });
     }
+  }
+
+  /**
+   * When a range spans several blocks, none cached yet and stored back to back (the usual page that
+   * crosses a block boundary), their bytes come in one pread instead of one per block: on a cold
+   * cache each read is a disk round trip.
+   */
+  private readAdjacentBlocks(
+    file: string,
+    footer: SealedFooter,
+    firstBlock: number,
+    hi: number,
+  ): { buf: Buffer; start: number } | undefined {
+    const blocks = footer.blocks;
+    let last = firstBlock;
+    while (last + 1 < blocks.length && (blocks[last + 1] as SealedBlockRef).first <= hi) last++;
+    if (last === firstBlock) return undefined;
+    for (let bi = firstBlock; bi <= last; bi++) {
+      if (this.d.blocks.get(`${file}#${bi}`)) return undefined;
+      const b = blocks[bi] as SealedBlockRef;
+      if (bi < last && b.offset + b.length !== (blocks[bi + 1] as SealedBlockRef).offset) return undefined;
+    }
+    const a = blocks[firstBlock] as SealedBlockRef;
+    const z = blocks[last] as SealedBlockRef;
+    const buf = readExactSync(this.d.fds.get(file), z.offset + z.length - a.offset, a.offset);
+    return { buf, start: a.offset };
   }
 
   private readActive(

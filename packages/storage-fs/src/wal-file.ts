@@ -5,6 +5,9 @@ import { faultPoint } from './fault-seam.js';
 import { parseWalFileName, walFileName } from './layout.js';
 import { type WalFrame, checkFrame } from './wal-frame.js';
 
+/** When pre-allocated zeros are synced: before returning, on the thread pool, or never (durability 'none'). */
+export type ExtentSync = 'now' | 'background' | 'none';
+
 /**
  * One WAL generation file. It is pre-allocated with zeros in extents so that the per-commit
  * fdatasync never changes the file size (an in-place write is cheaper to make durable than an
@@ -48,7 +51,7 @@ export class WalFile {
   }
 
   /** Makes sure `bytes` more can be written at `offset` without growing the file during a commit. */
-  ensure(bytes: number, extent: number): void {
+  ensure(bytes: number, extent: number, sync: ExtentSync = 'now'): void {
     if (this.offset + bytes <= this.allocated) return;
     // Extend from the file's real end, never from what we last knew of it: another process may have
     // pre-allocated (and written frames into) the file since. Zeros written from a stale, smaller
@@ -56,10 +59,10 @@ export class WalFile {
     this.allocated = fs.fstatSync(this.fd).size;
     if (this.offset + bytes <= this.allocated) return;
     const grow = Math.max(extent, this.offset + bytes - this.allocated);
-    this.extend(grow);
+    this.extend(grow, sync);
   }
 
-  private extend(grow: number): void {
+  private extend(grow: number, sync: ExtentSync = 'now'): void {
     faultPoint('wal-extend', this.file);
     const zeros = Buffer.alloc(Math.min(grow, 4 << 20));
     let done = 0;
@@ -68,7 +71,12 @@ export class WalFile {
       writeAllSync(this.fd, zeros.subarray(0, n), this.allocated + done);
       done += n;
     }
-    fs.fsyncSync(this.fd);
+    if (sync === 'now') fs.fsyncSync(this.fd);
+    else if (sync === 'background') {
+      // Not needed for durability (a commit's fdatasync covers its bytes and the size); a failure
+      // here would resurface in that fdatasync. The descriptor may be closed by then: ignore.
+      fs.fsync(this.fd, () => undefined);
+    }
     this.allocated += grow;
   }
 

@@ -27,6 +27,11 @@ function frame(gen: number, type: number, payload: Buffer): Buffer {
   return out;
 }
 
+/** Bytes of an APPEND frame for a key of `keyLen` UTF-8 bytes and records of `recBytes` JSON bytes in all. */
+export function appendFrameSize(keyLen: number, count: number, recBytes: number): number {
+  return FRAME_HEADER + 2 + keyLen + 8 + 4 + 4 * count + recBytes;
+}
+
 /**
  * An append batch: `[u16 keyLen][key][f64 firstSeq][u32 count]` then `[u32 len][json]` per record.
  * Records are given as JSON texts with their UTF-8 byte lengths and written straight into the frame.
@@ -39,13 +44,29 @@ export function encodeAppend(
   lens: readonly number[],
 ): Buffer {
   const keyLen = Buffer.byteLength(key, 'utf8');
-  let size = 2 + keyLen + 8 + 4;
-  for (const l of lens) size += 4 + l;
-  const out = Buffer.allocUnsafe(FRAME_HEADER + size);
-  out.writeUInt32LE(size, 0);
-  out.writeUInt32LE(gen >>> 0, 8);
-  out.writeUInt8(FrameType.Append, 12);
-  let o = out.writeUInt16LE(keyLen, FRAME_HEADER);
+  let recBytes = 0;
+  for (const l of lens) recBytes += l;
+  const out = Buffer.allocUnsafe(appendFrameSize(keyLen, recs.length, recBytes));
+  encodeAppendInto(out, 0, gen, key, keyLen, firstSeq, recs, lens);
+  return out;
+}
+
+/**
+ * Writes an APPEND frame at `out[at]` (sized by appendFrameSize) and returns the offset after it: a
+ * group commit encodes the frames of all its requests into one buffer (one allocation, no concat).
+ */
+export function encodeAppendInto(
+  out: Buffer,
+  at: number,
+  gen: number,
+  key: string,
+  keyLen: number,
+  firstSeq: number,
+  recs: readonly string[],
+  lens: readonly number[],
+): number {
+  let o = at + FRAME_HEADER;
+  o = out.writeUInt16LE(keyLen, o);
   o += out.write(key, o, 'utf8');
   o = out.writeDoubleLE(firstSeq, o);
   o = out.writeUInt32LE(recs.length, o);
@@ -53,8 +74,11 @@ export function encodeAppend(
     o = out.writeUInt32LE(lens[i] as number, o);
     o += out.write(recs[i] as string, o, 'utf8');
   }
-  out.writeUInt32LE(crc32(out.subarray(8)), 4);
-  return out;
+  out.writeUInt32LE(o - at - FRAME_HEADER, at);
+  out.writeUInt32LE(gen >>> 0, at + 8);
+  out.writeUInt8(FrameType.Append, at + 12);
+  out.writeUInt32LE(crc32(out.subarray(at + 8, o)), at + 4);
+  return o;
 }
 
 function encodeText(gen: number, type: number, text: string): Buffer {
