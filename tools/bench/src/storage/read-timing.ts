@@ -1,4 +1,34 @@
+import { execSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import type { BenchContext } from '../harness.js';
 import { nowMs, summarize, type LatencySummary } from '../stats.js';
+
+/**
+ * What a cold read starts from. `1`: `sync; echo 1 > /proc/sys/vm/drop_caches` — the page cache only
+ * (file data), dentries and inodes stay: literally "page cache dropped". `3`: page cache + dentries +
+ * inodes, so path lookups and inode reads go to the disk too (a store nobody touched for a long time).
+ */
+export type DropLevel = 1 | 3;
+
+/**
+ * A dropper honouring `--no-drop-caches` and root: the harness's own drop (level 3) is tried first;
+ * when it refuses, every drop refuses (cold rows then say n/a).
+ */
+export function cacheDropper(ctx: BenchContext): (level: DropLevel) => boolean {
+  let allowed: boolean | undefined;
+  return (level) => {
+    if (allowed === undefined) allowed = ctx.dropPageCache();
+    if (!allowed) return false;
+    if (level === 3) return ctx.dropPageCache();
+    try {
+      execSync('sync', { stdio: 'ignore' });
+      writeFileSync('/proc/sys/vm/drop_caches', '1');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
 
 /** Warm latency: `warmups` untimed calls, then `iterations` timed ones. */
 export async function warmLatency(
