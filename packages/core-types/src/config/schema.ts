@@ -237,10 +237,10 @@ export const VectorConfigSchema = z
     indexType: z.enum(['flat', 'ivf', 'hnsw', 'auto']).default('flat'),
     indexRebuildThreshold: posInt(10_000),
     // Vector engine (not in the reference).
-    /** IVF lists probed per query. */
-    nprobe: posInt(8),
-    /** HNSW candidate list size per query. */
-    efSearch: posInt(64),
+    /** IVF lists probed per query (256: recall@10 ≥ 0.95 on lexical embeddings; see docs/vectors.md). */
+    nprobe: posInt(256),
+    /** HNSW candidate list size per query (matches @ffdb/vector-faiss's default). */
+    efSearch: posInt(128),
     /** Loaded indexes kept in memory (LRU). */
     cacheMaxIndexes: posInt(16),
     /** Embed every stored message for `searchSimilarMessages` / hybrid search. */
