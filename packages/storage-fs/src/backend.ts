@@ -195,6 +195,8 @@ export class FsStorageBackend implements StorageBackend {
   private waitSeen = false;
   /** Requests in the last commit: a lone writer's next commit starts without an event-loop turn. */
   private lastBatchSize = 0;
+  /** When the writer loop last started on a new event-loop turn (see kick). */
+  private lastTurnAt = 0;
   private batchSyncTimer: NodeJS.Timeout | undefined;
   private batchSyncPromise: Promise<void> | undefined;
   private readonly footers: Lru<string, SealedFooter>;
@@ -766,9 +768,13 @@ export class FsStorageBackend implements StorageBackend {
     // microtask: writers resumed by the previous commit are still on their way (a few microtasks
     // each) to their next append. Starting at once committed the first of them alone and the rest
     // one fsync later (B2 probe, 64 writers: 1,576 commits for 50,000 appends instead of 782).
-    // After a lone commit (one writer awaiting each append) nobody is on the way: start at once.
-    const start =
-      this.lastBatchSize > 1 ? new Promise<void>((resolve) => realSetImmediate(resolve)) : Promise.resolve();
+    // After a lone commit (one writer awaiting each append) nobody is on the way: start at once —
+    // but still give the event loop a turn at least once per millisecond, or a writer appending in
+    // a loop would hold off timers and I/O (a lone 'always' commit is one synchronous O_DSYNC write).
+    const now = Date.now();
+    const turn = this.lastBatchSize > 1 || now - this.lastTurnAt >= 1;
+    if (turn) this.lastTurnAt = now;
+    const start = turn ? new Promise<void>((resolve) => realSetImmediate(resolve)) : Promise.resolve();
     this.loopDone = start
       .then(() => this.writerLoop())
       .finally(() => {
