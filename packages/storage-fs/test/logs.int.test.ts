@@ -406,3 +406,18 @@ describe('blobs on disk', () => {
     }
   });
 });
+
+describe('a lone writer appending in a loop', () => {
+  // Its next commit starts without waiting for an event-loop turn (cheaper), but not forever: a
+  // timer set before the loop must still fire while the loop runs.
+  it.each(['none', 'always'] as const)('lets timers run meanwhile (durability %s)', async (durability) => {
+    const { store } = await fresh({ durability });
+    let fired = false;
+    const timer = setTimeout(() => {
+      fired = true;
+    }, 1);
+    for (let i = 0; i < 5000 && !fired; i++) await store.append('loop/log', [{ i }]);
+    clearTimeout(timer);
+    expect(fired).toBe(true);
+  });
+});
