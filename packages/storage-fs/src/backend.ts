@@ -877,6 +877,7 @@ export class FsStorageBackend implements StorageBackend {
     }
     // Pre-allocate first: a full disk fails here, before a single byte of the batch is written.
     this.growWal(total);
+    wal.checkBackgroundSync();
     const at = wal.offset;
     this.committing = true;
     try {

@@ -73,9 +73,12 @@ export class WalFile {
     }
     if (sync === 'now') fs.fsyncSync(this.fd);
     else if (sync === 'background') {
-      // Not needed for durability (a commit's fdatasync covers its bytes and the size); a failure
-      // here would resurface in that fdatasync. The descriptor may be closed by then: ignore.
-      fs.fsync(this.fd, () => undefined);
+      // Not needed for durability (a commit's fdatasync covers its bytes and the size). A failure is
+      // kept and fails the next commit (checkBackgroundSync): the kernel reports a writeback error to
+      // one fsync only, and that may have been this one. EBADF: the file was closed meanwhile.
+      fs.fsync(this.fd, (err) => {
+        if (err && (err as NodeJS.ErrnoException).code !== 'EBADF') this.backgroundSyncError ??= err;
+      });
     }
     this.allocated += grow;
   }
@@ -87,6 +90,17 @@ export class WalFile {
     for (let p = from; p < to; p += zeros.length)
       writeAllSync(this.fd, zeros.subarray(0, Math.min(zeros.length, to - p)), p);
     fs.fdatasyncSync(this.fd);
+  }
+
+  /** An error of a background extent fsync, not yet reported to a commit. */
+  backgroundSyncError: Error | undefined;
+
+  /** Throws (once) the error of a background extent fsync. */
+  checkBackgroundSync(): void {
+    const err = this.backgroundSyncError;
+    if (!err) return;
+    this.backgroundSyncError = undefined;
+    throw err;
   }
 
   private dsync: number | undefined;
