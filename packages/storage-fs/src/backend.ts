@@ -374,7 +374,7 @@ export class FsStorageBackend implements StorageBackend {
       this.wal = WalFile.create(dir, 1, WAL_EXTENT);
       return;
     }
-    this.wal = WalFile.open(dir, gens[0] as number);
+    this.wal = this.openOldestWal((listed) => listed[0]);
     this.catchUpLocked();
     const current = this.wal.gen;
     const rotated = new Set(this.rotated.map((r) => r.wal.gen));
@@ -1219,12 +1219,28 @@ export class FsStorageBackend implements StorageBackend {
   private restartFromOldestWal(after?: number): void {
     this.wal?.close();
     this.resetFollowState();
-    const gens = listWalGens(this.layout.walDir);
     // Prefer the oldest generation after `after` (one known to be ended); none left means the END we
     // read belonged to a checkpoint that failed and removed its new generation: re-read from the oldest.
-    const oldest = (after === undefined ? undefined : gens.find((g) => g > after)) ?? gens[0];
-    if (oldest === undefined) throw new FFStorageError('wal', undefined, 'the write-ahead log is missing');
-    this.wal = WalFile.open(this.layout.walDir, oldest);
+    this.wal = this.openOldestWal(
+      (gens) => (after === undefined ? undefined : gens.find((g) => g > after)) ?? gens[0],
+    );
+  }
+
+  /**
+   * Opens the generation `pick` chooses from the current listing. A background checkpoint (which does
+   * not hold the writer lock) may remove a rotated generation between the listing and the open: then
+   * list again.
+   */
+  private openOldestWal(pick: (gens: number[]) => number | undefined): WalFile {
+    for (let attempt = 0; ; attempt++) {
+      const gen = pick(listWalGens(this.layout.walDir));
+      if (gen === undefined) throw new FFStorageError('wal', undefined, 'the write-ahead log is missing');
+      try {
+        return WalFile.open(this.layout.walDir, gen);
+      } catch (err) {
+        if (osCode(err) !== 'ENOENT' || attempt >= 100) throw err;
+      }
+    }
   }
 
   /** Forgets what was read from the WAL (tails, views, fds, pending deletes): it is re-read from segments and the WAL. */
