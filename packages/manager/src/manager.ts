@@ -392,6 +392,7 @@ export class FFStorageManager {
         })),
       saveDocument: (u, sid, filename, content, metadata) =>
         s.documents.store(u, sid, { filename, content, ...(metadata ? { metadata } : {}) }),
+      deleteDocument: (u, sid, d) => s.documents.remove(u, sid, d),
       addMessages: (u, sid, messages) => this.addMessages(u, sid, messages as MessageInput[]),
     };
   }

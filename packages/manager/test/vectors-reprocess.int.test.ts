@@ -78,6 +78,51 @@ describe('re-processing a document replaces its chunks (manager, storage-fs)', (
     expect(await staleHits(m, 'bob')).toEqual({ chunks: 0, text: 0, allChunks: 1 });
   });
 
+  /** One current stored copy: list, get, info, stats and every search show only the new version. */
+  async function expectOnlyNewVersion(m: FFStorageManager, userId: string, sid: string, currentId: string) {
+    const docs = await m.listDocuments(userId, sid);
+    expect(docs.map((d) => d.documentId)).toEqual([currentId]);
+    expect(new TextDecoder().decode((await m.getDocument(userId, sid, currentId)) ?? undefined)).toBe(
+      NEW_TEXT,
+    );
+    const stats = await m.getDocumentStats(userId);
+    expect([stats.totalDocuments, stats.totalSizeBytes]).toEqual([1, Buffer.byteLength(NEW_TEXT)]);
+    expect(await m.searchDocuments(userId, 'zeppelin')).toEqual([]);
+    expect((await m.searchDocuments(userId, 'sourdough')).map((h) => h.documentId)).toEqual([currentId]);
+    // A rebuild re-reads every stored document: an old copy left on disk would come back here.
+    await m.rebuildSearchIndex(userId);
+    expect(await m.searchDocuments(userId, 'zeppelin')).toEqual([]);
+    expect(await staleHits(m, userId)).toEqual({ chunks: 0, text: 0, allChunks: 1 });
+  }
+
+  it('processDocument with an existing documentId replaces the stored document too', async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const sid = await m.createSession('dave');
+    const opts = { documentId: 'harbour-notes', chunkingStrategy: 'sentence_short' };
+    const first = await m.processDocument({ filename: 'notes.md', content: OLD_TEXT }, 'dave', sid, opts);
+    const second = await m.processDocument({ filename: 'notes.md', content: NEW_TEXT }, 'dave', sid, opts);
+    expect([first.success, second.success]).toEqual([true, true]);
+    expect(await m.getDocument('dave', sid, first.documentId)).toBeNull();
+    expect(await m.getDocumentInfo('dave', sid, first.documentId)).toBeNull();
+    await expectOnlyNewVersion(m, 'dave', sid, second.documentId);
+    // And after a restart (nothing kept only in memory).
+    await expectOnlyNewVersion(await store.reopen(), 'dave', sid, second.documentId);
+  });
+
+  it('storeDocumentWithVectors with an existing id replaces the stored document too', async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const sid = await m.createSession('erin');
+    expect(await m.storeDocumentWithVectors('erin', sid, 'guide', OLD_TEXT)).toBe(true);
+    const [old] = await m.listDocuments('erin', sid);
+    expect(await m.storeDocumentWithVectors('erin', sid, 'guide', NEW_TEXT)).toBe(true);
+    const docs = await m.listDocuments('erin', sid);
+    expect(docs).toHaveLength(1);
+    expect(await m.getDocument('erin', sid, old?.documentId ?? '')).toBeNull();
+    await expectOnlyNewVersion(m, 'erin', sid, docs[0]?.documentId ?? '');
+  });
+
   it('the feature reprocessDocument re-chunks a stored document and replaces its chunks', async () => {
     store = await fsBackend.create();
     const m = store.manager;

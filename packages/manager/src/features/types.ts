@@ -145,6 +145,12 @@ export interface FeatureContext {
     metadata?: Record<string, unknown>,
   ): Promise<string>;
   /**
+   * The manager's deleteDocument (the stored bytes, the listing entry, a `delete` event, then every
+   * feature's `onDocumentDeleted` hook): resolves false when it did not exist. processDocument /
+   * storeDocumentWithVectors use it to replace an earlier stored copy when a document is processed again.
+   */
+  deleteDocument(userId: string, sessionId: string, documentId: string): Promise<boolean>;
+  /**
    * The manager's addMessages (validation, size limit, `updatedAt`, hooks): one durable batch, resolves
    * to what was stored ([] when the session does not exist). The personas feature mirrors the messages of
    * a panel linked to a user's `panel` session through it.

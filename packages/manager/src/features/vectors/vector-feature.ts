@@ -390,8 +390,11 @@ export class FaissVectorFeature implements VectorFeature {
 
   /**
    * Before a document is indexed again under `vectorDocumentId`: removes the chunks of every earlier
-   * version, and the full-text entries and extracted text of earlier stored copies (other than
-   * `currentStoredId`), so neither vector nor full-text search finds stale content.
+   * version, and deletes every earlier stored copy (other than `currentStoredId`) through the manager, so
+   * listings, statistics and both searches show only the current version. The delete hooks remove the
+   * copies' full-text entries and extracted text. Runs after the new copy is saved (a crash in between
+   * leaves two copies rather than none) and before the new chunks are indexed (the vector delete hook
+   * matches chunks by the stored id, which a caller may have chosen as `vectorDocumentId`).
    */
   private async dropEarlierVersions(
     userId: string,
@@ -406,24 +409,11 @@ export class FaissVectorFeature implements VectorFeature {
           (d.documentId === vectorDocumentId || d.metadata?.vectorDocumentId === vectorDocumentId),
       )
       .map((d) => d.documentId);
-    const stored = new Set(earlier);
     await this.index.removeWhere(
       userId,
-      (m) =>
-        m.kind === 'chunk' &&
-        m.sessionId === sessionId &&
-        (m.documentId === vectorDocumentId || stored.has(m.storedDocumentId as string)),
+      (m) => m.kind === 'chunk' && m.sessionId === sessionId && m.documentId === vectorDocumentId,
     );
-    if (!earlier.length) return;
-    for (const id of earlier) await this.ctx.storage.delete(this.extractedTextKey(userId, sessionId, id));
-    const search = (await this.ctx.getFeature('search')) as { index?: Partial<SearchIndex> } | null;
-    if (typeof search?.index?.remove === 'function') {
-      // Same ids as the search feature's document entries (features/search/items.ts).
-      await search.index.remove(
-        userId,
-        earlier.map((id) => `d/${sessionId}/${id}`),
-      );
-    }
+    for (const id of earlier) await this.ctx.deleteDocument(userId, sessionId, id);
   }
 
   private async indexChunks(
