@@ -33,6 +33,9 @@ import {
 } from './items.js';
 import { WorkerSearchIndex } from './worker-search-index.js';
 
+/** One issue of the feature's part of `verify()`. */
+type VerifyIssue = { code: string; key?: string; message: string; repaired?: boolean };
+
 /** Largest candidate set fetched when results are filtered after the index (entities, metadata). */
 const POST_FILTER_FETCH = 10_000;
 /** How long a session known to exist is trusted before it is checked again (another process may delete it). */
@@ -423,32 +426,84 @@ export class FtsSearchFeature implements SearchFeature {
     await this.index.flush();
   }
 
-  async verify(opts: {
-    repair?: boolean;
-  }): Promise<{ code: string; key?: string; message: string; repaired?: boolean }[]> {
-    const issues: { code: string; key?: string; message: string; repaired?: boolean }[] = [];
+  /**
+   * Compares the index's log positions with each session's message log, document log and context-event
+   * log; what the index lags behind is one `search.behind` issue per log (with `repair`, indexed now).
+   * Lagging documents and contexts are those catch-up would index: a current document whose `put` event is
+   * at or after the position, a context or snapshot (that exists) whose newest event is. Deleted documents
+   * and trailing `delete`/`analysis` events are not lag: removals carry no position.
+   */
+  async verify(opts: { repair?: boolean }): Promise<VerifyIssue[]> {
+    const issues: VerifyIssue[] = [];
+    const report = async (key: string, message: string, repair: () => Promise<unknown>) => {
+      if (opts.repair) await repair();
+      issues.push({ code: 'search.behind', key, message, repaired: opts.repair === true });
+    };
     for (const userId of await this.ctx.listUserIds()) {
       await this.ensureUser(userId);
       const positions = await this.index.positions(userId);
-      for (const s of await this.ctx.listSessions(userId)) {
-        const log = this.ctx.messagesLogKey(userId, s.sessionId);
-        const count = await this.ctx.countMessages(userId, s.sessionId);
-        if ((positions[log] ?? 0) < count) {
-          let repaired = false;
-          if (opts.repair) {
-            await this.indexMessagesFrom(userId, s.sessionId, positions[log] ?? 0, count);
-            repaired = true;
-          }
-          issues.push({
-            code: 'search.behind',
-            key: log,
-            message: `search index covers ${positions[log] ?? 0} of ${count} messages`,
-            repaired,
-          });
+      for (const { sessionId } of await this.ctx.listSessions(userId)) {
+        const log = this.ctx.messagesLogKey(userId, sessionId);
+        const count = await this.ctx.countMessages(userId, sessionId);
+        const at = positions[log] ?? 0;
+        if (at < count) {
+          await report(log, `search index covers ${at} of ${count} messages`, () =>
+            this.indexMessagesFrom(userId, sessionId, at, count),
+          );
+        }
+        const docLog = this.ctx.documentsLogKey(userId, sessionId);
+        const docAt = positions[docLog] ?? 0;
+        const docs = await this.laggingDocuments(userId, sessionId, docAt);
+        if (docs.lagging > 0) {
+          await report(
+            docLog,
+            `search index lacks ${docs.lagging} of ${docs.total} documents (covers ${docAt} document events)`,
+            () => this.indexDocumentsFrom(userId, sessionId, docAt),
+          );
+        }
+        const ctxLog = this.ctx.contextEventsLogKey(userId, sessionId);
+        const ctxAt = positions[ctxLog] ?? 0;
+        const contexts = await this.laggingContexts(userId, sessionId, ctxAt);
+        if (contexts > 0) {
+          await report(
+            ctxLog,
+            `search index lacks ${contexts} context versions (covers ${ctxAt} context events)`,
+            () => this.indexContextsFrom(userId, sessionId, ctxAt),
+          );
         }
       }
     }
     return issues;
+  }
+
+  /** Current documents whose `put` event is at or after `from` (what indexDocumentsFrom would add). */
+  private async laggingDocuments(
+    userId: string,
+    sessionId: string,
+    from: number,
+  ): Promise<{ lagging: number; total: number }> {
+    const puts = new Set(
+      (await this.ctx.readDocumentEvents(userId, sessionId, from))
+        .filter((e) => e.op === 'put')
+        .map((e) => e.documentId),
+    );
+    if (puts.size === 0) return { lagging: 0, total: 0 };
+    const current = await this.ctx.listDocuments(userId, sessionId);
+    return { lagging: current.filter((d) => puts.has(d.documentId)).length, total: current.length };
+  }
+
+  /** Contexts (current or snapshots) with an event at or after `from` that still exist. */
+  private async laggingContexts(userId: string, sessionId: string, from: number): Promise<number> {
+    const targets = new Set((await this.ctx.readContextEvents(userId, sessionId, from)).map((e) => e.target));
+    let lagging = 0;
+    for (const target of targets) {
+      const context =
+        target === 'current'
+          ? await this.ctx.getContext(userId, sessionId)
+          : await this.ctx.getContextSnapshot(userId, sessionId, target);
+      if (context) lagging++;
+    }
+    return lagging;
   }
 
   // ------------------------------------------------------------------ panel messages (personas feature)
