@@ -543,6 +543,7 @@ export class FaissVectorFeature implements VectorFeature {
 
   // ------------------------------------------------------------------ search
 
+  /** The `k` nearest vectors passing `filter`; `threshold` defaults to the embedder's (defaultThreshold). */
   private async searchIndex(
     userId: string,
     embedder: Embedder,
@@ -555,7 +556,44 @@ export class FaissVectorFeature implements VectorFeature {
     const stats = await this.index.stats(userId);
     if (!stats.space || stats.count === 0) return [];
     const [q] = await embedder.embed([query]);
-    return this.index.search(userId, embedder.space, q as Float32Array, { k, threshold, filter });
+    return this.index.search(userId, embedder.space, q as Float32Array, {
+      k,
+      threshold: threshold ?? this.defaultThreshold(embedder),
+      filter,
+    });
+  }
+
+  /**
+   * What every search method validates first, in this order: the user id, the query, the options object,
+   * `sessionIds` and the result count (`countName`, default `runtime.vectorSearchTopK`). Resolves the
+   * session filter; method-specific options are validated by the caller from `o`.
+   */
+  private searchRequest(
+    userId: string,
+    query: string,
+    opts: unknown,
+    countName: 'topK' | 'limit',
+  ): { o: Record<string, unknown>; count: number; sessionIds?: string[]; inSessions: (m: Meta) => boolean } {
+    assertUserId(userId);
+    checkQuery(query);
+    const o = checkOptions(opts);
+    const sessionIds = optSessionIds(o.sessionIds);
+    const count = optInt(o[countName], countName, 0, MAX_TOP_K) ?? this.ctx.config.runtime.vectorSearchTopK;
+    const sessions = sessionIds ? new Set(sessionIds) : null;
+    return {
+      o,
+      count,
+      ...(sessionIds ? { sessionIds } : {}),
+      inSessions: (m) => !sessions || sessions.has(m.sessionId as string),
+    };
+  }
+
+  /** The message embedder, once a crash's unembedded messages are caught up and the queue is drained. */
+  private async messageEmbedder(userId: string): Promise<Embedder> {
+    const embedder = this.embedderFor();
+    await this.ensureUser(userId);
+    await this.queue.drain();
+    return embedder;
   }
 
   async vectorSearch(
@@ -563,21 +601,16 @@ export class FaissVectorFeature implements VectorFeature {
     query: string,
     opts?: { sessionIds?: string[]; topK?: number; threshold?: number; embeddingProvider?: string },
   ): Promise<SearchResult[]> {
-    assertUserId(userId);
-    checkQuery(query);
-    const o = checkOptions(opts);
-    const sessionIds = optSessionIds(o.sessionIds);
-    const topK = optInt(o.topK, 'topK', 0, MAX_TOP_K) ?? this.ctx.config.runtime.vectorSearchTopK;
+    const { o, count, inSessions } = this.searchRequest(userId, query, opts, 'topK');
     const threshold = o.threshold === undefined ? undefined : optUnit(o.threshold, 'threshold', -1);
     const embedder = this.embedderFor(optString(o.embeddingProvider, 'embeddingProvider'));
-    const sessions = sessionIds ? new Set(sessionIds) : null;
     const hits = await this.searchIndex(
       userId,
       embedder,
       query,
-      topK,
-      threshold ?? this.defaultThreshold(embedder),
-      (m) => m.kind === 'chunk' && (!sessions || sessions.has(m.sessionId as string)),
+      count,
+      threshold,
+      (m) => m.kind === 'chunk' && inSessions(m),
     );
     return hits.map((h) => this.chunkResult(userId, h));
   }
@@ -605,23 +638,16 @@ export class FaissVectorFeature implements VectorFeature {
     query: string,
     opts?: { sessionIds?: string[]; similarityThreshold?: number; limit?: number },
   ): Promise<SearchResult[]> {
-    assertUserId(userId);
-    checkQuery(query);
-    const o = checkOptions(opts);
-    const sessionIds = optSessionIds(o.sessionIds);
-    const limit = optInt(o.limit, 'limit', 0, MAX_TOP_K) ?? this.ctx.config.runtime.vectorSearchTopK;
+    const { o, count, inSessions } = this.searchRequest(userId, query, opts, 'limit');
     const threshold = optUnit(o.similarityThreshold, 'similarityThreshold', -1);
-    const embedder = this.embedderFor();
-    await this.ensureUser(userId);
-    await this.queue.drain();
-    const sessions = sessionIds ? new Set(sessionIds) : null;
+    const embedder = await this.messageEmbedder(userId);
     const hits = await this.searchIndex(
       userId,
       embedder,
       query,
-      limit,
-      threshold ?? this.defaultThreshold(embedder),
-      (m) => m.kind === 'message' && (!sessions || sessions.has(m.sessionId as string)),
+      count,
+      threshold,
+      (m) => m.kind === 'message' && inSessions(m),
     );
     return Promise.all(hits.map((h) => this.messageResult(userId, h)));
   }
@@ -654,11 +680,7 @@ export class FaissVectorFeature implements VectorFeature {
     query: string,
     opts?: { sessionIds?: string[]; topK?: number; vectorWeight?: number; fusion?: 'weighted' | 'rrf' },
   ): Promise<SearchResult[]> {
-    assertUserId(userId);
-    checkQuery(query);
-    const o = checkOptions(opts);
-    const sessionIds = optSessionIds(o.sessionIds);
-    const topK = optInt(o.topK, 'topK', 0, MAX_TOP_K) ?? this.ctx.config.runtime.vectorSearchTopK;
+    const { o, count: topK, sessionIds, inSessions } = this.searchRequest(userId, query, opts, 'topK');
     const vectorWeight =
       optUnit(o.vectorWeight, 'vectorWeight') ?? this.ctx.config.runtime.hybridSearchVectorWeight;
     const fusion = o.fusion ?? 'weighted';
@@ -679,19 +701,9 @@ export class FaissVectorFeature implements VectorFeature {
           includeContext: false,
         })
       : [];
-    const embedder = this.embedderFor();
-    await this.ensureUser(userId);
-    await this.queue.drain();
-    const sessions = sessionIds ? new Set(sessionIds) : null;
+    const embedder = await this.messageEmbedder(userId);
     // Only positive similarities count as evidence for the vector leg.
-    const hits = await this.searchIndex(
-      userId,
-      embedder,
-      query,
-      fetch,
-      1e-6,
-      (m) => !sessions || sessions.has(m.sessionId as string),
-    );
+    const hits = await this.searchIndex(userId, embedder, query, fetch, 1e-6, inSessions);
     const vectorLeg = await Promise.all(
       hits.map((h) =>
         h.metadata.kind === 'message'
