@@ -66,8 +66,12 @@ export class CliContext {
   /**
    * Opens the store. Unless `create` is set, a directory without `ffdb.json` is "no store": one clear
    * error instead of silently creating an empty one.
+   *
+   * `searchWorker` (default false): one-shot commands index full text on the main thread. Starting the
+   * manager's search worker thread costs more than the few writes a command indexes (measured: a command
+   * took 0.3-1.0 s longer with it at load 11-15, see docs/cli.md); only the long-running `chat` asks for it.
    */
-  async open(opts: { create?: boolean } = {}): Promise<FFStorageManager> {
+  async open(opts: { create?: boolean; searchWorker?: boolean } = {}): Promise<FFStorageManager> {
     if (this.manager) return this.manager;
     const config = this.loadConfig();
     const base = this.basePath(config);
@@ -78,7 +82,7 @@ export class CliContext {
     }
     // Loaded on demand: --help and --version stay fast.
     const { FFStorageManager } = await import('@ffdb/manager');
-    this.manager = await FFStorageManager.open(config);
+    this.manager = await FFStorageManager.open({ config, searchWorker: opts.searchWorker === true });
     return this.manager;
   }
 
