@@ -18,6 +18,7 @@ import {
 
 type SealedBlockRef = SealedFooter['blocks'][number];
 import { osCode } from './io-errors.js';
+import { cloneRecord } from './json-clone.js';
 
 const TAIL_PREFETCH = 64 << 10;
 
@@ -289,7 +290,7 @@ export class SegmentStore {
       }
       const from = Math.max(lo, block.first);
       const to = Math.min(hi, block.first + block.count - 1);
-      for (let s = from; s <= to; s++) out.push({ seq: s, value: structuredClone(records[s - block.first]) });
+      for (let s = from; s <= to; s++) out.push({ seq: s, value: cloneRecord(records[s - block.first]) });
     }
   }
 
