@@ -82,6 +82,15 @@ const LOCK_LINGER_MS = 2;
  */
 const MAX_HOLD_MS = 1000;
 const WAIT_CHECK_MS = 1;
+/**
+ * A queue of at least this many requests starts a commit pipeline (split in two groups). Below it a
+ * group's CPU (~10 µs per append) is small beside an fdatasync, so one group per fdatasync is better.
+ */
+const PIPELINE_SPLIT_MIN = 32;
+/** Groups one pipeline commits before the writer loop gives the event loop a turn. */
+const PIPELINE_MAX_GROUPS = 32;
+/** Group commits whose fdatasync may be in flight at once (one WAL descriptor each). */
+const PIPELINE_DEPTH = 2;
 /** Generation switches one catch-up may take before the chain is declared broken. */
 const MAX_GEN_HOPS = 10_000;
 
@@ -106,6 +115,16 @@ interface RotatedGen {
    * generation: whoever notices the END meanwhile must not close the file under it.
    */
   finishing?: boolean;
+}
+
+/** A group commit written (and its fdatasync started) but not applied yet. */
+interface PendingCommit {
+  batch: AppendRequest[];
+  firstSeqs: number[];
+  at: number;
+  total: number;
+  /** The commit's fdatasync in flight (undefined: durable already, or no sync for this durability). */
+  sync: Promise<void> | undefined;
 }
 
 interface AppendRequest {
@@ -181,6 +200,8 @@ export class FsStorageBackend implements StorageBackend {
   private loopRunning = false;
   private loopDone: Promise<void> = Promise.resolve();
   private readonly mutex = new KeyedMutex();
+  /** Next seq per log after the commits written but not applied yet (see commitLocked). */
+  private readonly pendingSeq = new Map<string, number>();
   private writerLock: FileLock | undefined;
   private readonly waiters = new Set<() => void>();
   private idleTimer: NodeJS.Timeout | undefined;
@@ -786,31 +807,16 @@ export class FsStorageBackend implements StorageBackend {
   /** The group-commit loop: everything queued while one commit was in flight goes into the next one. */
   private async writerLoop(): Promise<void> {
     while (this.queue.length > 0) {
-      let batch: AppendRequest[];
-      const queued = this.queue;
-      if (queued.length === 1 || this.queueBytes <= MAX_COMMIT_BYTES) {
-        batch = queued;
-        this.queue = [];
-        this.queueBytes = 0;
-      } else {
-        let bytes = 0;
-        let n = 0;
-        while (
-          n < queued.length &&
-          (n === 0 || bytes + (queued[n] as AppendRequest).bytes <= MAX_COMMIT_BYTES)
-        ) {
-          bytes += (queued[n] as AppendRequest).bytes;
-          n++;
-        }
-        batch = queued.splice(0, n);
-        this.queueBytes -= bytes;
-      }
-      this.lastBatchSize = batch.length;
+      // Starting a pipeline (see commitLocked): write half of a large queue now, the other half
+      // as soon as the first half's fdatasync has returned, while the first half's writers run.
+      const batch = this.takeBatch(
+        this.options.durability === 'always' && this.queue.length >= PIPELINE_SPLIT_MIN,
+      );
+      let groups = 1;
       try {
-        await this.exclusive('append', () => this.commitLocked(batch));
+        groups = await this.exclusive('append', () => this.commitLocked(batch));
       } catch (err) {
-        const e = toStorageError('append', batch.length === 1 ? batch[0]?.key : undefined, err);
-        for (let i = 0; i < batch.length; i++) (batch[i] as AppendRequest).reject(e);
+        this.rejectBatch(batch, err);
       }
       if (this.walBytes >= this.options.walCheckpointBytes && !this.bgCheckpoint) {
         if (this.rotated.length === 0 && this.pendingDeletes.length === 0) {
@@ -827,32 +833,136 @@ export class FsStorageBackend implements StorageBackend {
           );
         }
       }
+      // A pipeline kept `committing` set for several commits in a row: give the event loop a turn
+      // (a background checkpoint waits for a moment without a commit in flight).
+      if (groups > 1) await new Promise<void>((resolve) => realSetImmediate(resolve));
     }
     this.armIdleCheckpoint();
   }
 
+  /** The next commit's requests: the whole queue when it fits MAX_COMMIT_BYTES (or its first half). */
+  private takeBatch(half: boolean): AppendRequest[] {
+    const queued = this.queue;
+    if (!half && (queued.length === 1 || this.queueBytes <= MAX_COMMIT_BYTES)) {
+      this.queue = [];
+      this.queueBytes = 0;
+      return queued;
+    }
+    const most = half ? Math.ceil(queued.length / 2) : queued.length;
+    let bytes = 0;
+    let n = 0;
+    while (n < most && (n === 0 || bytes + (queued[n] as AppendRequest).bytes <= MAX_COMMIT_BYTES)) {
+      bytes += (queued[n] as AppendRequest).bytes;
+      n++;
+    }
+    const batch = queued.splice(0, n);
+    this.queueBytes -= bytes;
+    return batch;
+  }
+
+  private rejectBatch(batch: AppendRequest[], err: unknown): void {
+    const e = toStorageError('append', batch.length === 1 ? batch[0]?.key : undefined, err);
+    for (let i = 0; i < batch.length; i++) (batch[i] as AppendRequest).reject(e);
+  }
+
   /**
-   * Writes one group commit: seqs assigned from the tails (we hold the writer lock, so they are
-   * current), every request's APPEND frame encoded into one buffer, one write (+ one fdatasync),
-   * then the records join the tails and every request is resolved.
+   * Group commits under the writer lock, pipelined: while a group's fdatasync is in flight, the
+   * next group (queued meanwhile) is encoded, written and its own fdatasync started, up to
+   * PIPELINE_DEPTH in flight, each on its own descriptor of the WAL file (the kernel reports a
+   * writeback error once per open file description: with one sync in flight per descriptor, a sync
+   * that returns success saw every error of the pages it covers). Groups are resolved strictly in
+   * order, each only after its own fdatasync AND every earlier group's returned; a failure fails
+   * that group and every later one in flight (their seqs follow its seqs), zeroes their bytes and
+   * rewinds the write offset. Seqs of a group are assigned after the earlier in-flight groups'
+   * (`pendingSeq`). Returns how many groups it committed. Errors of a first group that is alone
+   * are thrown (the caller rejects it); every other failure is rejected here.
    */
-  private async commitLocked(batch: AppendRequest[]): Promise<void> {
+  private async commitLocked(first: AppendRequest[]): Promise<number> {
+    const inflight: PendingCommit[] = [];
+    let groups = 1;
+    try {
+      inflight.push(this.writeCommit(first, 0));
+      for (;;) {
+        while (
+          inflight.length < PIPELINE_DEPTH &&
+          groups < PIPELINE_MAX_GROUPS &&
+          this.pipelineMayContinue()
+        ) {
+          const batch = this.takeBatch(false);
+          try {
+            inflight.push(this.writeCommit(batch, groups % PIPELINE_DEPTH));
+            groups++;
+          } catch (err) {
+            this.rejectBatch(batch, err);
+            break;
+          }
+        }
+        const head = inflight[0];
+        if (!head) return groups;
+        try {
+          if (head.sync) await head.sync;
+        } catch (err) {
+          // This group and every later one in flight are lost. Let their fdatasyncs return first
+          // (no sync of a later commit may run beside one whose result nobody reads: it could take
+          // that commit's error report), then zero their bytes and rewind.
+          for (const c of inflight) if (c.sync) await c.sync.catch(() => undefined);
+          this.failCommit(head.at, this.requireWal().offset);
+          this.requireWal().offset = head.at;
+          if (groups === 1) throw err;
+          for (const c of inflight) this.rejectBatch(c.batch, err);
+          return groups;
+        }
+        inflight.shift();
+        const results = this.applyCommit(head);
+        const done = head.batch;
+        for (let i = 0; i < done.length; i++)
+          (done[i] as AppendRequest).resolve(results[i] as LogAppendResult);
+        if (inflight.length === 0) {
+          if (groups >= PIPELINE_MAX_GROUPS || !this.pipelineMayContinue()) return groups;
+        } else if (this.options.durability === 'always') {
+          // Let the writers just resolved queue their next appends, to be written while the
+          // groups in flight are synced.
+          await new Promise<void>((resolve) => realSetImmediate(resolve));
+        }
+      }
+    } finally {
+      this.committing = false;
+      this.pendingSeq.clear();
+    }
+  }
+
+  /** Whether the group queued during this commit may be written at once, still under the lock. */
+  private pipelineMayContinue(): boolean {
+    if (this.queue.length === 0 || this.options.durability !== 'always' || this.status !== 'open') {
+      return false;
+    }
+    if (this.walBytes >= this.options.walCheckpointBytes) return false; // rotate first
+    if (this.mutex.waiting(WRITER)) return false; // a delete or checkpoint of this process waits
+    const lock = this.writerLock;
+    if (!lock?.held || Date.now() - this.lockHeldSince > MAX_HOLD_MS) return false;
+    return !this.othersWaiting(lock);
+  }
+
+  /**
+   * The synchronous half of a commit: seqs assigned from the tails (we hold the writer lock and
+   * every earlier commit is applied, so they are current), every request's APPEND frame encoded
+   * into one buffer, one write; the fdatasync is started, not awaited (settleCommit awaits it).
+   */
+  private writeCommit(batch: AppendRequest[], syncSlot: number): PendingCommit {
     const wal = this.requireWal();
     const n = batch.length;
+    this.lastBatchSize = n;
     const firstSeqs: number[] = new Array(n);
     const keyLens: number[] = new Array(n);
     let total = 0;
-    if (n === 1) {
-      const req = batch[0] as AppendRequest;
-      firstSeqs[0] = this.countOf(req.key);
-      keyLens[0] = Buffer.byteLength(req.key, 'utf8');
-      total = appendFrameSize(keyLens[0], req.recs.length, req.bytes);
-    } else {
-      // Several requests for one log in one commit get consecutive seqs.
-      const next = new Map<string, number>();
+    // Several requests for one log (in this commit or in earlier ones still in flight) get
+    // consecutive seqs.
+    // (pendingSeq learns this commit's seqs only once it is written.)
+    const next = new Map<string, number>();
+    {
       for (let i = 0; i < n; i++) {
         const req = batch[i] as AppendRequest;
-        const firstSeq = next.get(req.key) ?? this.countOf(req.key);
+        const firstSeq = next.get(req.key) ?? this.pendingSeq.get(req.key) ?? this.countOf(req.key);
         next.set(req.key, firstSeq + req.recs.length);
         firstSeqs[i] = firstSeq;
         const keyLen = Buffer.byteLength(req.key, 'utf8');
@@ -880,6 +990,7 @@ export class FsStorageBackend implements StorageBackend {
     wal.checkBackgroundSync();
     const at = wal.offset;
     this.committing = true;
+    let sync: Promise<void> | undefined;
     try {
       const lone = n === 1 && this.queue.length === 0;
       const dsyncFd = this.options.durability === 'always' && lone ? wal.dsyncFd() : undefined;
@@ -892,23 +1003,36 @@ export class FsStorageBackend implements StorageBackend {
         writeAllSync(wal.fd, buf, at);
         if (this.options.durability === 'always') {
           // With company, the async fdatasync lets the next group form while this one is synced.
-          if (lone) fs.fdatasyncSync(wal.fd);
-          else await fdatasyncAsync(wal.fd);
+          if (lone) fs.fdatasyncSync(wal.syncFd(syncSlot));
+          else {
+            sync = fdatasyncAsync(wal.syncFd(syncSlot));
+            sync.catch(() => undefined); // handled when it is the oldest in flight
+          }
         }
       }
     } catch (err) {
-      // Nothing of a failed batch may survive into a replay.
-      try {
-        wal.zero(at, at + total);
-      } catch {
-        // the frames stay invalid only if the zeroing also failed; recovery then sees them as committed
-      }
+      this.failCommit(at, at + total);
       throw err;
-    } finally {
-      this.committing = false;
     }
-    // We hold the writer lock, so nothing else was written: apply our own frames without re-reading them.
     wal.offset = at + total;
+    for (const [key, seq] of next) this.pendingSeq.set(key, seq);
+    return { batch, firstSeqs, at, total, sync };
+  }
+
+  private failCommit(at: number, end: number): void {
+    try {
+      this.requireWal().zero(at, end);
+    } catch {
+      // the frames stay invalid only if the zeroing also failed; recovery then sees them as committed
+    }
+  }
+
+  /** A durable commit joins the tails; returns its requests' results (not resolved yet). */
+  private applyCommit(c: PendingCommit): LogAppendResult[] {
+    const { batch, firstSeqs } = c;
+    const n = batch.length;
+    // We hold the writer lock, so nothing else was written: apply our own frames without re-reading
+    // them (wal.offset is past them already, advanced when they were written).
     // Results first: a request's record array may become its log's tail and grow.
     const results: LogAppendResult[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -921,7 +1045,7 @@ export class FsStorageBackend implements StorageBackend {
     }
     for (const w of this.waiters) w();
     if (this.options.durability === 'batch') this.scheduleBatchSync();
-    for (let i = 0; i < n; i++) (batch[i] as AppendRequest).resolve(results[i] as LogAppendResult);
+    return results;
   }
 
   private growWal(bytes: number): void {

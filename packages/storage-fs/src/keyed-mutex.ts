@@ -71,6 +71,11 @@ export class KeyedMutex {
     else if (this.queues.get(key) === q) this.queues.delete(key);
   }
 
+  /** Whether someone waits for `key` behind its holder. */
+  waiting(key: string): boolean {
+    return (this.queues.get(key)?.length ?? 0) > 1;
+  }
+
   get size(): number {
     return this.queues.size;
   }

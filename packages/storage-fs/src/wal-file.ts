@@ -116,8 +116,25 @@ export class WalFile {
     return this.dsync;
   }
 
+  private readonly syncFds: number[] = [];
+
+  /**
+   * Descriptor `slot` for an fdatasync (0: the main one; others opened on first use). Pipelined
+   * commits sync on different descriptors: the kernel reports a writeback error once per open file
+   * description, so two syncs in flight on one descriptor could each miss the other's error.
+   */
+  syncFd(slot: number): number {
+    if (slot === 0) return this.fd;
+    let fd = this.syncFds[slot - 1];
+    if (fd === undefined) {
+      fd = fs.openSync(this.file, 'r+');
+      this.syncFds[slot - 1] = fd;
+    }
+    return fd;
+  }
+
   close(): void {
-    for (const fd of [this.fd, this.dsync]) {
+    for (const fd of [this.fd, this.dsync, ...this.syncFds.splice(0)]) {
       if (fd === undefined) continue;
       try {
         fs.closeSync(fd);
