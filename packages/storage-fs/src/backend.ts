@@ -1632,18 +1632,7 @@ export class FsStorageBackend implements StorageBackend {
       }
       if (failed.length > 0 && failed.length === this.tails.size)
         throw (failed[0] as { error: unknown }).error;
-      if (this.durable) {
-        await guard('checkpoint', undefined, async () => {
-          await runLimited(
-            toSync.map((fd) => () => fsyncAsync(fd)),
-            16,
-          );
-          await runLimited(
-            [...dirs].map((d) => () => fsyncDir(d)),
-            16,
-          );
-        });
-      }
+      if (this.durable) await this.syncAll(toSync, dirs);
     } finally {
       for (const fd of toSync) fs.closeSync(fd);
     }

@@ -1,32 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BrotliCompressor } from '@ffdb/compression';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { FsStorageBackend } from '../src/index.js';
-import { openStore, tempDir } from './helpers/temp-store.js';
+import { describe, expect, it } from 'vitest';
+import { openStore, trackedStores } from './helpers/temp-store.js';
 
 /**
  * Files the engine leaves and touches: a clean close gives back the WAL's pre-allocated zeros, a
  * read-only open takes no lock, a page in sealed segments never reads the active segment, footers
  * of any size are read, archived segments use `archiveBlockBytes` blocks.
  */
-let cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-function temp(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
-
-async function open(dir: string, options: Parameters<typeof openStore>[1] = {}): Promise<FsStorageBackend> {
-  const s = await openStore(dir, options);
-  cleanups.push(() => s.close());
-  return s;
-}
+const { temp, open } = trackedStores();
 
 const msg = (i: number) => ({
   i,

@@ -1,17 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHILD_SCRIPT } from './helpers/child.js';
-import { openStore, tempDir } from './helpers/temp-store.js';
+import { openStore, tempDir, trackedStores } from './helpers/temp-store.js';
 
 // kill -9 while 64 writers keep the group commit pipelined (>= 32 queued appends: two fdatasyncs in
 // flight): every acknowledged record survives at its acknowledged seq, seqs stay contiguous, and each
 // writer's records are 0..k with no gap (a writer has one append in flight, so only its last may be lost).
 
-let cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const { defer } = trackedStores();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LANES = 64;
@@ -22,7 +18,13 @@ interface Rec {
   n: number;
 }
 
-function crashRound(dir: string, tag: string, options: object, acked: Map<string, Rec>, killAfterAcks: number) {
+function crashRound(
+  dir: string,
+  tag: string,
+  options: object,
+  acked: Map<string, Rec>,
+  killAfterAcks: number,
+) {
   return new Promise<void>((resolve, reject) => {
     const child: ChildProcess = spawn(
       process.execPath,
@@ -60,7 +62,7 @@ function crashRound(dir: string, tag: string, options: object, acked: Map<string
 describe('kill -9 during pipelined group commits', () => {
   it('keeps every acknowledged record of 64 concurrent writers over 25 crash rounds', async () => {
     const t = tempDir();
-    cleanups.push(t.cleanup);
+    defer(t.cleanup);
     // A small WAL so crashes also land in rotations and checkpoints.
     const options = { walCheckpointBytes: 256 << 10, segmentMaxBytes: 32 << 10, blockBytes: 4096 };
     const acked = new Map<string, Rec>();
@@ -76,7 +78,7 @@ describe('kill -9 during pipelined group commits', () => {
     expect(acked.size).toBeGreaterThan(25 * 64);
 
     const store = await openStore(t.dir, options);
-    cleanups.push(() => store.close());
+    defer(() => store.close());
     const perWriter = new Map<string, number[]>();
     for (let i = 0; i < LOGS; i++) {
       const log = `p/log${i}`;

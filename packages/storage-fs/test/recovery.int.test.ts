@@ -2,30 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@ffdb/core-types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FsStorageBackend } from '../src/index.js';
 import { encodeDelete } from '../src/wal-frame.js';
-import { openStore, tempDir } from './helpers/temp-store.js';
+import { openStore, trackedStores } from './helpers/temp-store.js';
 
-let cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const { temp, open } = trackedStores();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function temp(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
-
-async function open(dir: string, options: Parameters<typeof openStore>[1] = {}): Promise<FsStorageBackend> {
-  const s = await openStore(dir, options);
-  cleanups.push(() => s.close());
-  return s;
-}
 
 /**
  * "Crash" an in-process store: drop it without close() (no checkpoint, nothing flushed beyond what

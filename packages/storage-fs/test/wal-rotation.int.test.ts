@@ -5,36 +5,20 @@ import type { FsStorageBackend } from '../src/index.js';
 import { faults } from '../src/fault-seam.js';
 import { checkFrame } from '../src/wal-frame.js';
 import { appendFromChild } from './helpers/child.js';
-import { openStore, tempDir } from './helpers/temp-store.js';
+import { openStore, trackedStores } from './helpers/temp-store.js';
 
 /**
  * WAL rotation (docs/format.md §4): at `walCheckpointBytes` the writer closes its generation with a
  * ROTATE frame, goes on appending to the next one at once, and checkpoints the closed one in the
  * background. These tests check what readers see meanwhile, and crash recovery with two generations.
  */
-let cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  faults.clear();
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const { temp, open, defer } = trackedStores();
+afterEach(() => faults.clear());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WAL_BYTES = 64 << 10;
 const LOGS = 8;
 const rec = (log: number, i: number) => ({ log, i, text: `record ${i} of log ${log} `.repeat(8) });
-
-function temp(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
-
-async function open(dir: string, options: Parameters<typeof openStore>[1] = {}): Promise<FsStorageBackend> {
-  const s = await openStore(dir, options);
-  cleanups.push(() => s.close());
-  return s;
-}
 
 const walFiles = (dir: string) =>
   fs
@@ -191,7 +175,7 @@ describe('an ended generation left behind', () => {
     );
     await appendFromChild(dir, 'a/log', [rec(0, 3)]);
     const t = await openStore(dir);
-    cleanups.push(() => t.close());
+    defer(() => t.close());
     expect((await t.readLog<{ i: number }>('a/log')).map((e) => e.data.i)).toEqual([0, 1, 2, 3]);
     expect((await t.verify()).issues).toEqual([]);
     expect(fs.readdirSync(walDir).length).toBe(1);
