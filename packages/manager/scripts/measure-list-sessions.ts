@@ -1,7 +1,7 @@
 /**
  * Measures listSessions(userId) with no limit on a user with many sessions (warm: the second and later
  * calls of one process). Not a test: run by hand to compare before/after a change.
- *   node --conditions=ffdb-source --import ./test/fixtures/ts-loader.mjs scripts/measure-list-sessions.ts [sessions]
+ *   node --conditions=ffdb-source --import ./scripts/ts-source-loader.mjs scripts/measure-list-sessions.ts [sessions]
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -5,19 +5,64 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** Node arguments that run the workspace's TypeScript sources (the loader the search worker uses too). */
+export const SOURCE_NODE_ARGS = [
+  '--conditions=ffdb-source',
+  '--import',
+  path.join(here, '../scripts/ts-source-loader.mjs'),
+];
+
+/**
+ * Runs a TypeScript script in a real child process until it prints a line matching `marker` (which must
+ * end in `\n`), then kills it with SIGKILL; resolves to the match once the child is gone.
+ */
+export function runUntilThenKill(
+  script: string,
+  env: Record<string, string>,
+  marker: RegExp,
+  timeoutMs = 60_000,
+): Promise<RegExpExecArray> {
+  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child did not report in time; stderr: ${err.slice(-2000)}`));
+    }, timeoutMs);
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = marker.exec(out);
+      if (!m) return;
+      child.kill('SIGKILL');
+      child.once('exit', (_code, signal) => {
+        clearTimeout(timer);
+        if (signal === 'SIGKILL') resolve(m);
+        else reject(new Error(`child ended with ${signal}`));
+      });
+    });
+    child.once('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') {
+        clearTimeout(timer);
+        reject(new Error(`child exited (${code}) before ${marker}; stderr: ${err.slice(-2000)}`));
+      }
+    });
+  });
+}
+
 export function spawnChild(
   env: Record<string, string>,
 ): ChildProcess & { lines: string[]; waitFor(re: RegExp, timeoutMs?: number): Promise<string> } {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=ffdb-source',
-      '--import',
-      path.join(here, 'fixtures/ts-loader.mjs'),
-      path.join(here, 'fixtures/child-writer.ts'),
-    ],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  ) as ChildProcess & { lines: string[]; waitFor(re: RegExp, timeoutMs?: number): Promise<string> };
+  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, path.join(here, 'fixtures/child-writer.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & { lines: string[]; waitFor(re: RegExp, timeoutMs?: number): Promise<string> };
   child.lines = [];
   let buf = '';
   let err = '';

@@ -4,13 +4,13 @@
  * acknowledged but not yet persisted by the index is indexed again after a crash (SIGKILL of a real child
  * process): messages by their log position, documents by their document-log position.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FFStorageManager, type ManagerOptions } from '../src/index.js';
 import { WorkerSearchIndex } from '../src/features/search/index.js';
+import { runUntilThenKill } from './child.js';
 import { removeDir, tempDir, testConfig } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,45 +23,16 @@ function searchIndex(manager: FFStorageManager): unknown {
 }
 
 /** Runs the child until it prints SAVED, kills it with SIGKILL, and resolves to its session and document. */
-function crashAfterSave(basePath: string, user: string): Promise<{ sessionId: string; documentId: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=ffdb-source',
-      '--import',
-      path.join(here, 'fixtures/ts-loader.mjs'),
-      path.join(here, 'search-crash-child.ts'),
-    ],
-    { env: { ...process.env, FFDB_BASE: basePath, FFDB_USER: user }, stdio: ['ignore', 'pipe', 'pipe'] },
+async function crashAfterSave(
+  basePath: string,
+  user: string,
+): Promise<{ sessionId: string; documentId: string }> {
+  const m = await runUntilThenKill(
+    path.join(here, 'search-crash-child.ts'),
+    { FFDB_BASE: basePath, FFDB_USER: user },
+    /SAVED (\S+) (\S+)\n/,
   );
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`child did not report in time; stderr: ${err.slice(-2000)}`));
-    }, 60_000);
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /SAVED (\S+) (\S+)\n/.exec(out);
-      if (!m) return;
-      child.kill('SIGKILL');
-      child.once('exit', (_code, signal) => {
-        clearTimeout(timer);
-        if (signal === 'SIGKILL') resolve({ sessionId: m[1] as string, documentId: m[2] as string });
-        else reject(new Error(`child ended with ${signal}`));
-      });
-    });
-    child.once('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') {
-        clearTimeout(timer);
-        reject(new Error(`child exited (${code}) before SAVED; stderr: ${err.slice(-2000)}`));
-      }
-    });
-  });
+  return { sessionId: m[1] as string, documentId: m[2] as string };
 }
 
 describe('search index in a worker thread', () => {

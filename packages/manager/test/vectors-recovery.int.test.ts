@@ -3,55 +3,23 @@
  * process is killed (SIGKILL, a real child process) before the background queue embedded it is found by
  * `searchSimilarMessages` after reopening (API.md §6.12: within 5 s).
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FFStorageManager } from '../src/index.js';
+import { runUntilThenKill } from './child.js';
 import { removeDir, tempDir, testConfig } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Runs the child until it prints ADDED, kills it with SIGKILL, and resolves to its session id. */
-function crashAfterAdd(basePath: string, user: string): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=ffdb-source',
-      '--import',
-      path.join(here, 'fixtures/ts-loader.mjs'),
-      path.join(here, 'vectors-crash-child.ts'),
-    ],
-    { env: { ...process.env, FFDB_BASE: basePath, FFDB_USER: user }, stdio: ['ignore', 'pipe', 'pipe'] },
+async function crashAfterAdd(basePath: string, user: string): Promise<string> {
+  const m = await runUntilThenKill(
+    path.join(here, 'vectors-crash-child.ts'),
+    { FFDB_BASE: basePath, FFDB_USER: user },
+    /ADDED (\S+)\n/,
   );
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`child did not report in time; stderr: ${err.slice(-2000)}`));
-    }, 60_000);
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /ADDED (\S+)\n/.exec(out);
-      if (!m) return;
-      child.kill('SIGKILL');
-      child.once('exit', (_code, signal) => {
-        clearTimeout(timer);
-        if (signal === 'SIGKILL') resolve(m[1] as string);
-        else reject(new Error(`child ended with ${signal}`));
-      });
-    });
-    child.once('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') {
-        clearTimeout(timer);
-        reject(new Error(`child exited (${code}) before ADDED; stderr: ${err.slice(-2000)}`));
-      }
-    });
-  });
+  return m[1] as string;
 }
 
 describe('vector feature crash catch-up (real child process)', () => {
