@@ -87,6 +87,7 @@ import { type ExportRecord, StreamingService } from './services/streaming.js';
 import type { LongRunningOptions } from './services/progress.js';
 import { UserService } from './services/users.js';
 import { assertSessionId, assertUserId, parseOptions } from './validation.js';
+import { byRelevanceThenRecency } from './result-order.js';
 
 const RebuildOptions = z.object({
   onProgress: z
@@ -1000,11 +1001,7 @@ export class FFStorageManager {
         merged.push(hit);
       }
     }
-    merged.sort(
-      (a, b) =>
-        b.relevanceScore - a.relevanceScore ||
-        (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0),
-    );
+    merged.sort(byRelevanceThenRecency);
     return merged.slice(0, limit);
   }
 

@@ -32,6 +32,7 @@ import {
   toSearchResult,
 } from './items.js';
 import { WorkerSearchIndex } from './worker-search-index.js';
+import { byRelevanceThenRecency } from '../../result-order.js';
 
 /** One issue of the feature's part of `verify()`. */
 type VerifyIssue = { code: string; key?: string; message: string; repaired?: boolean };
@@ -645,11 +646,7 @@ export class FtsSearchFeature implements SearchFeature {
         }
       }
     }
-    results.sort(
-      (a, b) =>
-        b.relevanceScore - a.relevanceScore ||
-        (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0),
-    );
+    results.sort(byRelevanceThenRecency);
     return results.slice(0, limit);
   }
 
