@@ -36,6 +36,7 @@ import {
   writeFileAtomic,
 } from './atomic-file.js';
 import { BuiltinJsonCodec, IdentityCompressor } from './builtin-codecs.js';
+import { faultPoint } from './fault-seam.js';
 import { FdCache } from './fd-cache.js';
 import { FileLock } from './file-lock.js';
 import { guard, guardSync, osCode, toStorageError } from './io-errors.js';
@@ -1005,7 +1006,7 @@ export class FsStorageBackend implements StorageBackend {
           // With company, the async fdatasync lets the next group form while this one is synced.
           if (lone) fs.fdatasyncSync(wal.syncFd(syncSlot));
           else {
-            sync = fdatasyncAsync(wal.syncFd(syncSlot));
+            sync = this.syncGroup(wal, syncSlot);
             sync.catch(() => undefined); // handled when it is the oldest in flight
           }
         }
@@ -1017,6 +1018,16 @@ export class FsStorageBackend implements StorageBackend {
     wal.offset = at + total;
     for (const [key, seq] of next) this.pendingSeq.set(key, seq);
     return { batch, firstSeqs, at, total, sync };
+  }
+
+  /** A pipelined group's fdatasync (the fault seam stands in for a failing disk in tests). */
+  private syncGroup(wal: WalFile, syncSlot: number): Promise<void> {
+    try {
+      faultPoint('wal-sync', wal.file);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return fdatasyncAsync(wal.syncFd(syncSlot));
   }
 
   private failCommit(at: number, end: number): void {

@@ -4,7 +4,7 @@
  * before writing; a test registers a rule that throws an OS-style error (`ENOSPC`, `EROFS`, …).
  * With no rule registered this is one array-length check. Not exported from the package.
  */
-export type FaultOp = 'blob-write' | 'wal-extend' | 'segment-write' | 'segment-seal';
+export type FaultOp = 'blob-write' | 'wal-extend' | 'wal-sync' | 'segment-write' | 'segment-seal';
 
 interface FaultRule {
   code: string;

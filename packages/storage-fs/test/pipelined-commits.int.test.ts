@@ -1,3 +1,4 @@
+import { FFStorageError } from '@ffdb/core-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { faults } from '../src/fault-seam.js';
 import type { FsStorageBackend } from '../src/index.js';
@@ -34,7 +35,10 @@ interface Acked {
 }
 
 /** WRITERS loops, each awaiting its own append; returns the acknowledged appends and the failures. */
-async function write(store: FsStorageBackend): Promise<{ acked: Acked[]; failed: number }> {
+async function write(
+  store: FsStorageBackend,
+  errors: unknown[] = [],
+): Promise<{ acked: Acked[]; failed: number }> {
   const acked: Acked[] = [];
   let failed = 0;
   await Promise.all(
@@ -46,7 +50,8 @@ async function write(store: FsStorageBackend): Promise<{ acked: Acked[]; failed:
           const r = await store.append(log, [{ id, text: `message ${id} `.repeat(100) }]);
           expect(r.count).toBe(1);
           acked.push({ log, seq: r.firstSeq, id });
-        } catch {
+        } catch (err) {
+          errors.push(err);
           failed++;
         }
       }
@@ -100,5 +105,38 @@ describe('pipelined group commits', () => {
     const again = await openStore(dir, { durability: 'always' });
     cleanups.push(() => again.close());
     await expectExactly(again, all);
+  });
+
+  it('a failed fdatasync fails its group and every later group in flight, and none of their records appear', async () => {
+    const dir = temp();
+    const store = await openStore(dir, { durability: 'always' });
+    // Every fifth pipelined group's fdatasync fails (a disk reporting a write error): the group
+    // after it is usually in flight already, written but not synced.
+    let syncs = 0;
+    faults.inject('EIO', (op) => op === 'wal-sync' && ++syncs % 5 === 0);
+    const errors: unknown[] = [];
+    const { acked, failed } = await write(store, errors);
+    faults.clear();
+    expect(syncs).toBeGreaterThanOrEqual(5); // the pipeline ran and the fault fired
+    expect(failed).toBeGreaterThan(0);
+    expect(acked.length).toBeGreaterThan(0);
+    expect(failed + acked.length).toBe(WRITERS * PER_WRITER);
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(FFStorageError);
+      expect((err as FFStorageError).message).toMatch(/append/);
+    }
+    // Only acknowledged records, at their seqs, no gap where the failed groups were.
+    await expectExactly(store, acked);
+    const more = await write(store);
+    expect(more.failed).toBe(0);
+    const all = [...acked, ...more.acked];
+    await expectExactly(store, all);
+    expect((await store.verify()).issues).toEqual([]);
+    await store.close();
+    // The failed groups' bytes were zeroed: recovery does not bring them back.
+    const again = await openStore(dir, { durability: 'always' });
+    cleanups.push(() => again.close());
+    await expectExactly(again, all);
+    expect((await again.verify()).issues).toEqual([]);
   });
 });
