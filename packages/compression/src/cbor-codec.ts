@@ -2,6 +2,8 @@ import type { Codec } from '@ffdb/core-types';
 import { FFCorruptionError, FFValidationError, parseOrThrow } from '@ffdb/core-types';
 import { Decoder, decode as decodePlain, Encoder, encode as encodePlain } from 'cbor-x';
 import { z } from 'zod';
+import { NeedsFullDecode } from './cbor-items.js';
+import { columnarRange, rowRange } from './cbor-range.js';
 import { type ColumnarBlock, fromColumns, toColumns } from './columnar-layout.js';
 
 function toColumnArray(block: ColumnarBlock): unknown[] {
@@ -85,32 +87,11 @@ export class CborCodec implements Codec {
   }
 
   decode(data: Uint8Array): unknown[] {
-    if (!(data instanceof Uint8Array))
-      throw new FFValidationError([{ path: 'data', message: 'must be a Uint8Array' }]);
-    if (data.length < HEADER || MAGIC.some((b, i) => data[i] !== b)) {
-      throw new FFCorruptionError('Not an ffdb CBOR block (missing or wrong magic bytes)');
-    }
-    if (data[4] !== VERSION) throw new FFCorruptionError(`Unsupported ffdb CBOR block version ${data[4]}`);
-    const tableLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(8, true);
-    if (HEADER + tableLength > data.length) throw new FFCorruptionError('ffdb CBOR block is truncated');
-    const flags = data[5] ?? 0;
-    if ((flags & ~KNOWN_FLAGS) !== 0 || data[6] !== 0 || data[7] !== 0) {
-      throw new FFCorruptionError('ffdb CBOR block has unknown flags');
-    }
-    const withRecords = (flags & FLAG_RECORDS) !== 0;
+    const { flags, tableLength } = readHeader(data);
     let result: unknown;
     try {
-      if (withRecords) {
-        const structures = decodePlain(data.subarray(HEADER, HEADER + tableLength)) as unknown;
-        if (!Array.isArray(structures) || !structures.every((s) => Array.isArray(s))) {
-          throw new Error('structures table is not an array of key arrays');
-        }
-        result = new Decoder({ structures: structures as string[][], useRecords: true }).decode(
-          data.subarray(HEADER + tableLength),
-        );
-      } else {
-        result = new Decoder({ useRecords: false }).decode(data.subarray(HEADER + tableLength));
-      }
+      const { decoder } = bodyDecoder(data, flags, tableLength);
+      result = decoder.decode(data.subarray(HEADER + tableLength));
       if (flags & FLAG_COLUMNAR) result = fromColumns(result);
     } catch (cause) {
       throw new FFCorruptionError('ffdb CBOR block failed to decode', { cause });
@@ -119,6 +100,118 @@ export class CborCodec implements Codec {
       throw new FFCorruptionError('ffdb CBOR block does not hold an array of records');
     return result;
   }
+
+  /**
+   * Records `from` .. `from + count - 1` of a block, equal to `decode(data).slice(from, from + count)`.
+   * The body is walked item head by item head (strings skipped by their length) and checked like
+   * `decode` checks it; only the range's values go through cbor-x. A page of 50 records of a 64 KiB
+   * block of chat messages decodes ~4x faster than the whole block. Blocks the walker cannot read
+   * on its own (a cbor-x record definition inside the body: more than 128 record shapes in a block)
+   * are decoded whole and sliced.
+   */
+  decodeRange(data: Uint8Array, from: number, count: number): unknown[] {
+    for (const [name, v] of [
+      ['from', from],
+      ['count', count],
+    ] as const) {
+      if (!Number.isSafeInteger(v) || v < 0)
+        throw new FFValidationError([{ path: name, message: 'must be a non-negative integer' }]);
+    }
+    const { flags, tableLength } = readHeader(data);
+    let range: { total: number; records: unknown[] | undefined };
+    try {
+      const { decoder, recordKeys } = bodyDecoder(data, flags, tableLength);
+      const decodeItem = (bytes: Uint8Array): unknown => decoder.decode(bytes);
+      const walk = flags & FLAG_COLUMNAR ? columnarRange : rowRange;
+      range = walk(data, HEADER + tableLength, from, count, decodeItem, recordKeys);
+    } catch (cause) {
+      if (cause instanceof NeedsFullDecode) return this.sliceOfDecode(data, from, count);
+      throw new FFCorruptionError('ffdb CBOR block failed to decode', { cause });
+    }
+    if (range.records === undefined) throw rangeOutside(range.total);
+    return range.records;
+  }
+
+  private sliceOfDecode(data: Uint8Array, from: number, count: number): unknown[] {
+    const all = this.decode(data);
+    if (from + count > all.length) throw rangeOutside(all.length);
+    return all.slice(from, from + count);
+  }
+}
+
+function rangeOutside(total: number): FFValidationError {
+  return new FFValidationError([
+    { path: 'count', message: `from + count exceeds the block's ${total} records`, limit: total },
+  ]);
+}
+
+/** Checks the block header; returns its flags and the structures table's length. */
+function readHeader(data: Uint8Array): { flags: number; tableLength: number } {
+  if (!(data instanceof Uint8Array))
+    throw new FFValidationError([{ path: 'data', message: 'must be a Uint8Array' }]);
+  if (data.length < HEADER || MAGIC.some((b, i) => data[i] !== b)) {
+    throw new FFCorruptionError('Not an ffdb CBOR block (missing or wrong magic bytes)');
+  }
+  if (data[4] !== VERSION) throw new FFCorruptionError(`Unsupported ffdb CBOR block version ${data[4]}`);
+  const tableLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(8, true);
+  if (HEADER + tableLength > data.length) throw new FFCorruptionError('ffdb CBOR block is truncated');
+  const flags = data[5] ?? 0;
+  if ((flags & ~KNOWN_FLAGS) !== 0 || data[6] !== 0 || data[7] !== 0) {
+    throw new FFCorruptionError('ffdb CBOR block has unknown flags');
+  }
+  return { flags, tableLength };
+}
+
+/** A decoder for the block's body: with the block's own structures table when it uses records. */
+function bodyDecoder(
+  data: Uint8Array,
+  flags: number,
+  tableLength: number,
+): { decoder: Decoder; recordKeys: number[] } {
+  if ((flags & FLAG_RECORDS) === 0) return { decoder: new Decoder({ useRecords: false }), recordKeys: [] };
+  const table = data.subarray(HEADER, HEADER + tableLength);
+  const sig = Buffer.from(table.buffer, table.byteOffset, table.byteLength).toString('latin1');
+  let structures = tables.get(sig);
+  if (structures === undefined) {
+    const decoded = decodePlain(table) as unknown;
+    if (!Array.isArray(decoded)) throw new Error('structures table is not an array of key arrays');
+    structures = decoded.map(internKeys);
+    if (tables.size >= MAX_INTERNED) tables.clear();
+    tables.set(sig, structures);
+  }
+  // A fresh outer array: cbor-x writes record definitions found in a body into it.
+  return {
+    decoder: new Decoder({ structures: structures.slice(), useRecords: true }),
+    recordKeys: structures.map((keys) => keys.length),
+  };
+}
+
+/** Decoded structures tables by their bytes (blocks of one log mostly carry the same small table). */
+const tables = new Map<string, string[][]>();
+
+/**
+ * Key lists seen in structures tables, one array per distinct list. cbor-x compiles a fast reader
+ * for a structure (`new Function`) after its second use and keeps it on the key array; every block
+ * carries its own table, so without sharing the arrays each block decode compiled its readers again
+ * (~10-20 µs per block, more than decoding a page of records). Bounded: cleared when it grows past
+ * MAX_INTERNED (blocks with many shapes then simply compile again).
+ */
+const interned = new Map<string, string[]>();
+const MAX_INTERNED = 1024;
+
+function internKeys(keys: unknown): string[] {
+  // The encoder writes string keys only; checking them all here (not when a record uses one) makes
+  // a damaged table fail every decode of the block, whole or in part, the same way.
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string'))
+    throw new Error('structures table is not an array of key arrays');
+  const sig = JSON.stringify(keys);
+  let shared = interned.get(sig);
+  if (shared === undefined) {
+    if (interned.size >= MAX_INTERNED) interned.clear();
+    shared = keys as string[];
+    interned.set(sig, shared);
+  }
+  return shared;
 }
 
 export function createCborCodec(options: CborCodecOptions = {}): CborCodec {

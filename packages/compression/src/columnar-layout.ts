@@ -74,6 +74,9 @@ export function fromColumns(value: unknown): unknown[] {
     if (!Number.isInteger(s) || !Array.isArray(keys) || !Array.isArray(cols) || cols.length !== keys.length) {
       throw new Error('columnar block references a bad shape');
     }
+    // toColumns keeps records with an own `__proto__` key whole: such a shape is never written, and
+    // assigning it would set the prototype instead of a field.
+    if (keys.includes('__proto__')) throw new Error('columnar block has a bad key');
     const p = cursor[s as number] as number;
     cursor[s as number] = p + 1;
     const obj: Record<string, unknown> = {};

@@ -20,4 +20,11 @@ export interface Codec extends Adapter<{ binary: boolean }> {
   readonly id: string;
   encode(records: readonly unknown[]): Uint8Array;
   decode(data: Uint8Array): unknown[];
+  /**
+   * Optional: records `from` .. `from + count - 1` of a block, equal to `decode(data).slice(from,
+   * from + count)`, for codecs that can skip the other records cheaply (a reader that needs a page
+   * of a large block). Throws FFValidationError when the range is not inside the block, and
+   * FFCorruptionError on a damaged block, like `decode`.
+   */
+  decodeRange?(data: Uint8Array, from: number, count: number): unknown[];
 }
