@@ -127,8 +127,18 @@ export function decodeBlock(
   codec: Codec,
   compressor: Compressor,
 ): unknown[] {
+  return decodeRecords(decompressBlock(bytes, block, compressor), block, codec);
+}
+
+/** Checks a block's stored bytes against its footer entry and decompresses them. */
+export function decompressBlock(bytes: Buffer, block: SealedBlock, compressor: Compressor): Uint8Array {
   if (bytes.length !== block.length || crc32(bytes) !== block.crc) throw new Error('block checksum mismatch');
-  const records = codec.decode(compressor.decompress(bytes));
+  return compressor.decompress(bytes);
+}
+
+/** Decodes every record of a decompressed block. */
+export function decodeRecords(plain: Uint8Array, block: SealedBlock, codec: Codec): unknown[] {
+  const records = codec.decode(plain);
   if (records.length !== block.count) throw new Error('block record count mismatch');
   return records;
 }
