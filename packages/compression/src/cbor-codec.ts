@@ -90,7 +90,7 @@ export class CborCodec implements Codec {
     const { flags, tableLength } = readHeader(data);
     let result: unknown;
     try {
-      const { decoder } = bodyDecoder(data, flags, tableLength);
+      const decoder = bodyDecoder(data, flags, tableLength);
       result = decoder.decode(data.subarray(HEADER + tableLength));
       if (flags & FLAG_COLUMNAR) result = fromColumns(result);
     } catch (cause) {
@@ -110,20 +110,17 @@ export class CborCodec implements Codec {
    * are decoded whole and sliced.
    */
   decodeRange(data: Uint8Array, from: number, count: number): unknown[] {
-    for (const [name, v] of [
-      ['from', from],
-      ['count', count],
-    ] as const) {
-      if (!Number.isSafeInteger(v) || v < 0)
-        throw new FFValidationError([{ path: name, message: 'must be a non-negative integer' }]);
-    }
+    if (!Number.isSafeInteger(from) || from < 0)
+      throw new FFValidationError([{ path: 'from', message: 'must be a non-negative integer' }]);
+    if (!Number.isSafeInteger(count) || count < 0)
+      throw new FFValidationError([{ path: 'count', message: 'must be a non-negative integer' }]);
     const { flags, tableLength } = readHeader(data);
     let range: { total: number; records: unknown[] | undefined };
     try {
-      const { decoder, recordKeys } = bodyDecoder(data, flags, tableLength);
-      const decodeItem = (bytes: Uint8Array): unknown => decoder.decode(bytes);
+      const table = (flags & FLAG_RECORDS) === 0 ? PLAIN_TABLE : blockTable(data, tableLength);
+      const decodeItem = table.decodeItem;
       const walk = flags & FLAG_COLUMNAR ? columnarRange : rowRange;
-      range = walk(data, HEADER + tableLength, from, count, decodeItem, recordKeys);
+      range = walk(data, HEADER + tableLength, from, count, decodeItem, table.recordKeys);
     } catch (cause) {
       if (cause instanceof NeedsFullDecode) return this.sliceOfDecode(data, from, count);
       throw new FFCorruptionError('ffdb CBOR block failed to decode', { cause });
@@ -149,11 +146,19 @@ function rangeOutside(total: number): FFValidationError {
 function readHeader(data: Uint8Array): { flags: number; tableLength: number } {
   if (!(data instanceof Uint8Array))
     throw new FFValidationError([{ path: 'data', message: 'must be a Uint8Array' }]);
-  if (data.length < HEADER || MAGIC.some((b, i) => data[i] !== b)) {
+  if (
+    data.length < HEADER ||
+    data[0] !== MAGIC[0] ||
+    data[1] !== MAGIC[1] ||
+    data[2] !== MAGIC[2] ||
+    data[3] !== MAGIC[3]
+  ) {
     throw new FFCorruptionError('Not an ffdb CBOR block (missing or wrong magic bytes)');
   }
   if (data[4] !== VERSION) throw new FFCorruptionError(`Unsupported ffdb CBOR block version ${data[4]}`);
-  const tableLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(8, true);
+  const tableLength =
+    ((data[8] as number) | ((data[9] as number) << 8) | ((data[10] as number) << 16)) +
+    (data[11] as number) * 0x1000000;
   if (HEADER + tableLength > data.length) throw new FFCorruptionError('ffdb CBOR block is truncated');
   const flags = data[5] ?? 0;
   if ((flags & ~KNOWN_FLAGS) !== 0 || data[6] !== 0 || data[7] !== 0) {
@@ -162,32 +167,58 @@ function readHeader(data: Uint8Array): { flags: number; tableLength: number } {
   return { flags, tableLength };
 }
 
-/** A decoder for the block's body: with the block's own structures table when it uses records. */
-function bodyDecoder(
-  data: Uint8Array,
-  flags: number,
-  tableLength: number,
-): { decoder: Decoder; recordKeys: number[] } {
-  if ((flags & FLAG_RECORDS) === 0) return { decoder: new Decoder({ useRecords: false }), recordKeys: [] };
-  const table = data.subarray(HEADER, HEADER + tableLength);
-  const sig = Buffer.from(table.buffer, table.byteOffset, table.byteLength).toString('latin1');
-  let structures = tables.get(sig);
-  if (structures === undefined) {
-    const decoded = decodePlain(table) as unknown;
-    if (!Array.isArray(decoded)) throw new Error('structures table is not an array of key arrays');
-    structures = decoded.map(internKeys);
-    if (tables.size >= MAX_INTERNED) tables.clear();
-    tables.set(sig, structures);
-  }
-  // A fresh outer array: cbor-x writes record definitions found in a body into it.
-  return {
-    decoder: new Decoder({ structures: structures.slice(), useRecords: true }),
-    recordKeys: structures.map((keys) => keys.length),
-  };
+/** What decoding a block's body needs from its structures table, kept per distinct table. */
+interface BlockTable {
+  /** The table, with interned key lists. */
+  structures: string[][];
+  /** Key count of each structure (for the walker). */
+  recordKeys: number[];
+  /**
+   * Decodes one item for decodeRange. One decoder per table serves every call: the walker lets no
+   * record definition through (the only thing that makes cbor-x change a decoder's structures).
+   */
+  decodeItem: (bytes: Uint8Array) => unknown;
 }
 
+const plainDecoder = new Decoder({ useRecords: false });
+const PLAIN_TABLE: BlockTable = {
+  structures: [],
+  recordKeys: [],
+  decodeItem: (bytes) => plainDecoder.decode(bytes),
+};
+
 /** Decoded structures tables by their bytes (blocks of one log mostly carry the same small table). */
-const tables = new Map<string, string[][]>();
+const tables = new Map<string, BlockTable>();
+
+function blockTable(data: Uint8Array, tableLength: number): BlockTable {
+  let sig = '';
+  if (tableLength <= 512) {
+    for (let i = HEADER; i < HEADER + tableLength; i++) sig += String.fromCharCode(data[i] as number);
+  } else {
+    sig = Buffer.from(data.buffer, data.byteOffset + HEADER, tableLength).toString('latin1');
+  }
+  let table = tables.get(sig);
+  if (table === undefined) {
+    const decoded = decodePlain(data.subarray(HEADER, HEADER + tableLength)) as unknown;
+    if (!Array.isArray(decoded)) throw new Error('structures table is not an array of key arrays');
+    const structures = decoded.map(internKeys);
+    const decoder = new Decoder({ structures: structures.slice(), useRecords: true });
+    table = {
+      structures,
+      recordKeys: structures.map((keys) => keys.length),
+      decodeItem: (bytes) => decoder.decode(bytes),
+    };
+    if (tables.size >= MAX_INTERNED) tables.clear();
+    tables.set(sig, table);
+  }
+  return table;
+}
+
+/** A fresh decoder for a whole body (cbor-x writes record definitions found in it into its table). */
+function bodyDecoder(data: Uint8Array, flags: number, tableLength: number): Decoder {
+  if ((flags & FLAG_RECORDS) === 0) return new Decoder({ useRecords: false });
+  return new Decoder({ structures: blockTable(data, tableLength).structures.slice(), useRecords: true });
+}
 
 /**
  * Key lists seen in structures tables, one array per distinct list. cbor-x compiles a fast reader

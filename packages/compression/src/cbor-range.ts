@@ -47,7 +47,7 @@ export function columnarRange(
   // shapes: one key list per shape (decoded below, with the range's values).
   const shapesAt = w.pos;
   const nShapes = w.arrayHead();
-  const nKeys = new Int32Array(nShapes);
+  const nKeys: number[] = new Array(nShapes);
   for (let s = 0; s < nShapes; s++) {
     const n = w.arrayHead();
     nKeys[s] = n;
@@ -60,10 +60,11 @@ export function columnarRange(
   // order: the shape of every record (-1: kept whole in `others`).
   const total = w.arrayHead();
   if (from + count > total) return { total, records: undefined };
-  const order = new Int32Array(count);
-  const before = new Int32Array(nShapes + 1); // per shape (last: others), records before `from`
-  const within = new Int32Array(nShapes + 1); // … and inside the range
-  const sizes = new Int32Array(nShapes + 1); // … and in the whole block
+  // Plain arrays, not typed ones: a typed array allocation costs more than this whole loop.
+  const order: number[] = new Array(count);
+  const before: number[] = new Array(nShapes + 1).fill(0); // per shape (last: others), records before `from`
+  const within: number[] = new Array(nShapes + 1).fill(0); // … and inside the range
+  const sizes: number[] = new Array(nShapes + 1).fill(0); // … and in the whole block
   const end = from + count;
   for (let i = 0; i < total; i++) {
     const s = w.int();
@@ -132,7 +133,7 @@ export function columnarRange(
     colAt[s] = starts;
   }
   let other = at;
-  const cursor = new Int32Array(nShapes);
+  const cursor: number[] = new Array(nShapes).fill(0);
   const out: unknown[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const s = order[i] as number;
