@@ -1,4 +1,4 @@
-import type { Compressor } from '@ffdb/core-types';
+import type { Compressor, DecompressOptions } from '@ffdb/core-types';
 import { parseOrThrow } from '@ffdb/core-types';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { z } from 'zod';
@@ -64,8 +64,8 @@ export class BrotliCompressor implements Compressor {
     return frameBlock('brotli', data.length, brotliCompressSync(data, { params }), this.checksum);
   }
 
-  decompress(data: Uint8Array): Uint8Array {
-    const { header, payload } = readBlock(data);
+  decompress(data: Uint8Array, options?: DecompressOptions): Uint8Array {
+    const { header, payload } = readBlock(data, undefined, options?.verified === true);
     if (header.algorithm !== 'brotli') throw corruption(`brotli (block says ${header.algorithm})`, undefined);
     let out: Buffer;
     try {

@@ -87,9 +87,14 @@ function checksumOf(block: Uint8Array): number {
 
 /**
  * Parses and verifies a framed block. Throws FFCorruptionError (never a plain Error) when the magic,
- * version, algorithm or checksum is wrong. Returns the header and the payload view (no copy).
+ * version, algorithm or checksum is wrong (the checksum is not computed when the caller says it
+ * `verified` the bytes itself). Returns the header and the payload view (no copy).
  */
-export function readBlock(data: Uint8Array, key?: string): { header: BlockHeader; payload: Uint8Array } {
+export function readBlock(
+  data: Uint8Array,
+  key?: string,
+  verified = false,
+): { header: BlockHeader; payload: Uint8Array } {
   if (!(data instanceof Uint8Array)) {
     throw new FFValidationError([{ path: 'data', message: 'must be a Uint8Array' }]);
   }
@@ -117,7 +122,8 @@ export function readBlock(data: Uint8Array, key?: string): { header: BlockHeader
   if ((flags & ~FLAG_NO_CHECKSUM) !== 0 || data[7] !== 0) {
     throw new FFCorruptionError('Compressed block has unknown header flags', opts);
   }
-  if (flags & FLAG_NO_CHECKSUM ? stored !== 0 : stored !== checksumOf(data)) {
+  // `verified`: the caller checked these bytes against its own checksum (DecompressOptions).
+  if (flags & FLAG_NO_CHECKSUM ? stored !== 0 : !verified && stored !== checksumOf(data)) {
     throw new FFCorruptionError('Compressed block failed its checksum', opts);
   }
   return {

@@ -1,4 +1,4 @@
-import type { Compressor } from '@ffdb/core-types';
+import type { Compressor, DecompressOptions } from '@ffdb/core-types';
 import { parseOrThrow } from '@ffdb/core-types';
 import { compressSync, uncompressSync } from 'lz4-napi';
 import { z } from 'zod';
@@ -37,8 +37,8 @@ export class Lz4Compressor implements Compressor {
     return frameBlock('lz4', data.length, compressSync(asBuffer(data)), this.checksum);
   }
 
-  decompress(data: Uint8Array): Uint8Array {
-    const { header, payload } = readBlock(data);
+  decompress(data: Uint8Array, options?: DecompressOptions): Uint8Array {
+    const { header, payload } = readBlock(data, undefined, options?.verified === true);
     if (header.algorithm !== 'lz4') throw corruption(`lz4 (block says ${header.algorithm})`, undefined);
     // lz4-napi's block format starts with the uncompressed size (u32 LE) and allocates that much:
     // check it against our header first, so a damaged or crafted block cannot ask for gigabytes.

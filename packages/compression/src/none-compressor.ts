@@ -1,4 +1,4 @@
-import type { Compressor } from '@ffdb/core-types';
+import type { Compressor, DecompressOptions } from '@ffdb/core-types';
 import { parseOrThrow } from '@ffdb/core-types';
 import { z } from 'zod';
 import { assertBlockSize, assertLength, corruption, frameBlock, readBlock } from './frame-header.js';
@@ -34,8 +34,8 @@ export class NoneCompressor implements Compressor {
     return frameBlock('none', data.length, data, this.checksum);
   }
 
-  decompress(data: Uint8Array): Uint8Array {
-    const { header, payload } = readBlock(data);
+  decompress(data: Uint8Array, options?: DecompressOptions): Uint8Array {
+    const { header, payload } = readBlock(data, undefined, options?.verified === true);
     if (header.algorithm !== 'none') throw corruption(`none (block says ${header.algorithm})`, undefined);
     assertLength(payload.length, header);
     // A copy, so the caller may keep or mutate the result without pinning or altering the input.

@@ -247,3 +247,39 @@ describe('checksum: false (for callers that checksum blocks themselves)', () => 
     expect(() => new NoneCompressor().decompress(packed)).toThrow(FFCorruptionError);
   });
 });
+
+describe('decompress(data, { verified: true }) (the caller checked the bytes against its own checksum)', () => {
+  const framed = [new Lz4Compressor(), new BrotliCompressor({ quality: 2 }), new NoneCompressor()];
+
+  it.each(framed.map((c) => [c.id, c] as const))(
+    '%s returns the same bytes without its own CRC',
+    (_id, c) => {
+      const input = inputs.chat as Uint8Array;
+      const packed = c.compress(input);
+      expect(Buffer.from(c.decompress(packed, { verified: true })).equals(Buffer.from(input))).toBe(true);
+      // Damage the stored CRC only: the checksum is what `verified` skips, and nothing else.
+      const crcDamaged = packed.slice();
+      crcDamaged[12] = (crcDamaged[12] as number) ^ 0xff;
+      expect(() => c.decompress(crcDamaged)).toThrow(FFCorruptionError);
+      expect(Buffer.from(c.decompress(crcDamaged, { verified: true })).equals(Buffer.from(input))).toBe(true);
+    },
+  );
+
+  it('still checks magic, version, flags and lengths', () => {
+    const c = new Lz4Compressor();
+    const packed = c.compress(inputs.chat as Uint8Array);
+    expect(() => c.decompress(randomBytes(64, 9), { verified: true })).toThrow(FFCorruptionError);
+    expect(() => c.decompress(packed.subarray(0, packed.length - 1), { verified: true })).toThrow(
+      FFCorruptionError,
+    );
+    const version = packed.slice();
+    version[4] = 9;
+    expect(() => c.decompress(version, { verified: true })).toThrow(FFCorruptionError);
+    const length = packed.slice();
+    length[8] = (length[8] as number) ^ 1;
+    expect(() => c.decompress(length, { verified: true })).toThrow(FFCorruptionError);
+    const flags = packed.slice();
+    flags[6] = 4;
+    expect(() => c.decompress(flags, { verified: true })).toThrow(FFCorruptionError);
+  });
+});

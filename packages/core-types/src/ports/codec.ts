@@ -8,7 +8,17 @@ export interface Compressor extends Adapter<{ streaming: boolean }> {
   /** `lz4`, `brotli`, `gzip`, `none`. */
   readonly id: string;
   compress(data: Uint8Array): Uint8Array;
-  decompress(data: Uint8Array): Uint8Array;
+  /** `options` is optional and additive: implementations may ignore it (see DecompressOptions). */
+  decompress(data: Uint8Array, options?: DecompressOptions): Uint8Array;
+}
+
+export interface DecompressOptions {
+  /**
+   * The caller has just checked these exact bytes against a checksum of its own (storage-fs keeps a
+   * CRC-32 of every stored block in the segment footer): the compressor may skip its own checksum
+   * of the same bytes. Everything else (magic, lengths, the decompressor's own checks) still applies.
+   */
+  verified?: boolean;
 }
 
 /**
