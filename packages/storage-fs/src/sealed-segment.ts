@@ -90,10 +90,15 @@ export function encodeSealed(
   return { chunks, footer, bytes: offset + fbytes.length + TRAILER };
 }
 
-/** Reads and checks the footer; throws a plain Error describing the damage. */
-/** Bytes read from the end of a sealed segment to get trailer + footer at once. */
-const FOOTER_READ_GUESS = 16 << 10;
+/**
+ * Bytes read from the end of a sealed segment to get trailer + footer at once. A footer takes ~100
+ * bytes per block: 4 KiB holds ~40 blocks (a 1 MiB segment of 64 KiB blocks has 16). On a cold
+ * cache a 4 KiB read is cheaper than the 16 KiB one it replaces (B5 cold, same process, alternated:
+ * p50 0.98/1.03 -> 0.94/0.94 ms in two runs of 41).
+ */
+const FOOTER_READ_GUESS = 4 << 10;
 
+/** Reads and checks the footer; throws a plain Error describing the damage. */
 export function readFooter(fd: number): SealedFooter {
   const size = fs.fstatSync(fd).size;
   if (size < SEALED_MAGIC.length + TRAILER) throw new Error('sealed segment too short');
