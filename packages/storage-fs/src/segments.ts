@@ -227,11 +227,18 @@ export class SegmentStore {
     return idx;
   }
 
-  /** Drops cached line indexes of files under `dir` (a log was deleted or cut). */
+  /**
+   * Drops everything cached about files under `dir` (a log was deleted or cut). Sealed footers and
+   * decoded blocks too: they are keyed by file name, and a log written again after a delete reuses
+   * the same names (`<first>-<last>.r0.sseg`), so a stale entry would hand out the deleted records.
+   */
   forget(dir: string): void {
-    this.lineIndexes.deleteWhere((k) => k.startsWith(dir));
-    this.prefetched.deleteWhere((k) => k.startsWith(dir));
-    this.partBlocks.deleteWhere((k) => k.startsWith(dir));
+    const under = (k: string) => k.startsWith(dir);
+    this.lineIndexes.deleteWhere(under);
+    this.prefetched.deleteWhere(under);
+    this.partBlocks.deleteWhere(under);
+    this.d.footers.deleteWhere(under);
+    this.d.blocks.deleteWhere(under);
   }
 
   footer(file: string): SealedFooter {
