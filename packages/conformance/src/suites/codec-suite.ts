@@ -85,6 +85,40 @@ export function runCodecSuite(
       expect((await factory()).decode(first)).toEqual(sampleRecords(50, 1));
     });
 
+    it('decodeRange (when implemented) equals decode().slice for every kind of range', async () => {
+      const c = await factory();
+      if (!c.decodeRange) return; // optional on the port: nothing to check for this codec
+      const records = [
+        ...sampleRecords(120, 4),
+        'a bare string',
+        42,
+        null,
+        [1, { two: 2 }],
+        ...sampleRecords(30, 5),
+      ];
+      const bytes = c.encode(records);
+      const fresh = await factory();
+      const ranges: [number, number][] = [
+        [0, 0],
+        [0, 1],
+        [0, records.length],
+        [records.length - 1, 1],
+        [records.length, 0],
+        [119, 6],
+        [50, 50],
+      ];
+      const rnd = seededRandom(11);
+      for (let i = 0; i < 40; i++) {
+        const from = Math.floor(rnd() * records.length);
+        ranges.push([from, Math.floor(rnd() * (records.length - from + 1))]);
+      }
+      for (const [from, count] of ranges) {
+        expect(fresh.decodeRange?.(bytes, from, count)).toEqual(records.slice(from, from + count));
+      }
+      const past = await caught(() => fresh.decodeRange?.(bytes, records.length - 2, 3));
+      expect(['FF_CORRUPTION', 'FF_VALIDATION'].some((code) => hasCode(past, code))).toBe(true);
+    });
+
     if (detectsGarbage) {
       it('rejects garbage with a typed error', async () => {
         const c = await factory();
