@@ -53,6 +53,17 @@ export function revealMkdirError(dir: string, err: unknown): unknown {
   return err;
 }
 
+/** The directories a recursive mkdir of `dir` created, deepest first, given the first one it created. */
+export function createdChain(dir: string, first: string | undefined): string[] {
+  const created: string[] = [];
+  if (!first) return created;
+  for (let d = dir; ; d = path.dirname(d)) {
+    created.push(d);
+    if (d === first || path.dirname(d) === d) break;
+  }
+  return created;
+}
+
 /** mkdir -p (sync); returns the first directory created, if any. */
 export function mkdirpSync(dir: string): string | undefined {
   try {

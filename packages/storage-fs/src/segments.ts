@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock, Codec, Compressor, Logger } from '@ffdb/core-types';
 import { type ScannedLine, encodeLine, scanBackward, scanBuffer, scanFile } from './active-segment.js';
-import { FILE_MODE, mkdirpSync, readExactSync, writeAllSync, writeFileAtomicSync } from './atomic-file.js';
+import {
+  FILE_MODE,
+  createdChain,
+  mkdirpSync,
+  readExactSync,
+  writeAllSync,
+  writeFileAtomicSync,
+} from './atomic-file.js';
 import type { FdCache } from './fd-cache.js';
 import { faultPoint } from './fault-seam.js';
 import { TMP_PREFIX, activeSegmentName, parseSegmentName, sealedSegmentName } from './layout.js';
@@ -421,25 +428,28 @@ export class SegmentStore {
    * Appends the records `recs` (seq `base` upward) that the segments do not hold yet, rolling and
    * sealing segments at `segmentMaxBytes`. Idempotent by seq, so a replayed WAL is harmless.
    * Returns the fd of the segment left open for the caller to fsync (closed by the caller).
+   * `madeDirs`: the directories the caller has just created for this log (deepest first, `dir`
+   * itself first), e.g. in parallel on the thread pool; they are reported back in `newDirs`.
    */
   append(
     dir: string,
     base: number,
     recs: readonly string[],
+    madeDirs: readonly string[] = [],
   ): { fd?: number; created: boolean; count: number; newDirs: string[] } {
     let created = false;
     // Directories created here must have their parents synced for the new entries to be durable.
-    const firstNew = mkdirpSync(dir);
-    const newDirs: string[] = [];
-    if (firstNew)
-      for (let d = dir; ; d = path.dirname(d)) {
-        newDirs.push(d);
-        if (d === firstNew || path.dirname(d) === d) break;
-      }
-    // Called under the store writer lock, so a temp file here is a sealing that a crash interrupted.
-    for (const n of fs.readdirSync(dir))
-      if (n.startsWith(TMP_PREFIX)) fs.rmSync(path.join(dir, n), { force: true });
-    let view = this.view(dir);
+    const newDirs = madeDirs.length > 0 ? [...madeDirs] : createdChain(dir, mkdirpSync(dir));
+    // A directory created just now, under the store writer lock, is empty: no temp files to clear
+    // and no segments to list (two directory reads less per new log; a checkpoint after a burst of
+    // new sessions creates hundreds).
+    const fresh = newDirs[0] === dir;
+    if (!fresh) {
+      // Called under the store writer lock, so a temp file here is a sealing that a crash interrupted.
+      for (const n of fs.readdirSync(dir))
+        if (n.startsWith(TMP_PREFIX)) fs.rmSync(path.join(dir, n), { force: true });
+    }
+    let view: LogView = fresh ? { dir, segments: [], count: 0, leftovers: [] } : this.view(dir);
     if (view.leftovers.length > 0) {
       // Files a crash left between writing a sealed/rewritten segment and removing the one it
       // replaces (readers ignore them already): tidy up while we hold the log for writing.
