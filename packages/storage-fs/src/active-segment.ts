@@ -13,14 +13,41 @@ const PREFIX_LEN = 18; // "xxxxxxxx xxxxxxxx "
 const SEQ_RE = /^\{"seq":(\d+),"data":/;
 
 export function encodeLine(seq: number, dataJson: string): Buffer {
-  const json = `{"seq":${seq},"data":${dataJson}}`;
-  const body = Buffer.from(json, 'utf8');
-  const head = `${body.length.toString(16).padStart(8, '0')} ${crc32(body).toString(16).padStart(8, '0')} `;
-  const out = Buffer.allocUnsafe(PREFIX_LEN + body.length + 1);
-  out.write(head, 0, 'latin1');
-  body.copy(out, PREFIX_LEN);
-  out[out.length - 1] = NL;
+  const dataBytes = Buffer.byteLength(dataJson, 'utf8');
+  const out = Buffer.allocUnsafe(lineSize(seq, dataBytes));
+  encodeLineInto(out, 0, seq, dataJson, dataBytes);
   return out;
+}
+
+/** Bytes of the line of record `seq` whose JSON text is `dataBytes` UTF-8 bytes long. */
+export function lineSize(seq: number, dataBytes: number): number {
+  // `{"seq":` + digits + `,"data":` + data + `}` between the prefix and the newline.
+  return PREFIX_LEN + 7 + String(seq).length + 8 + dataBytes + 1 + 1;
+}
+
+/**
+ * Writes the line of record `seq` at `out[at]` (sized by lineSize) and returns the offset after it:
+ * a checkpoint encodes all the lines it writes to a segment into one buffer, with no buffer per
+ * record and no concatenation.
+ */
+export function encodeLineInto(
+  out: Buffer,
+  at: number,
+  seq: number,
+  dataJson: string,
+  dataBytes: number,
+): number {
+  const bodyStart = at + PREFIX_LEN;
+  let o = bodyStart;
+  o += out.write(`{"seq":${seq},"data":`, o, 'latin1');
+  o += out.write(dataJson, o, 'utf8');
+  out[o++] = 0x7d; // }
+  const bodyLen = o - bodyStart;
+  if (bodyLen !== lineSize(seq, dataBytes) - PREFIX_LEN - 1) throw new Error('record byte length mismatch');
+  const crc = crc32(out.subarray(bodyStart, o));
+  out.write(`${bodyLen.toString(16).padStart(8, '0')} ${crc.toString(16).padStart(8, '0')} `, at, 'latin1');
+  out[o++] = NL;
+  return o;
 }
 
 export interface ParsedLine {

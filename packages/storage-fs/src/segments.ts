@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock, Codec, Compressor, Logger } from '@ffdb/core-types';
-import { type ScannedLine, encodeLine, scanBackward, scanBuffer, scanFile } from './active-segment.js';
+import {
+  type ScannedLine,
+  encodeLineInto,
+  lineSize,
+  scanBackward,
+  scanBuffer,
+  scanFile,
+} from './active-segment.js';
 import {
   FILE_MODE,
   createdChain,
@@ -493,23 +500,29 @@ export class SegmentStore {
       created = true;
       last = undefined;
     }
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
+    // Every line this call writes is encoded into one buffer; `flush` writes what is not written yet.
+    const dataBytes: number[] = new Array(recs.length);
+    let total = 0;
+    for (let i = skip; i < recs.length; i++) {
+      const n = Buffer.byteLength(recs[i] as string, 'utf8');
+      dataBytes[i] = n;
+      total += lineSize(base + i, n);
+    }
+    const lines = Buffer.allocUnsafe(total);
+    let encoded = 0;
+    let written = 0;
     const flush = () => {
-      if (pendingBytes === 0) return;
+      if (encoded === written) return;
       faultPoint('segment-write', file);
       this.prefetched.delete(file);
-      writeAllSync(fd, Buffer.concat(pending, pendingBytes), size);
-      size += pendingBytes;
-      pending = [];
-      pendingBytes = 0;
+      writeAllSync(fd, lines.subarray(written, encoded), size);
+      size += encoded - written;
+      written = encoded;
     };
     for (let i = skip; i < recs.length; i++) {
-      const line = encodeLine(base + i, recs[i] as string);
-      pending.push(line);
-      pendingBytes += line.length;
+      encoded = encodeLineInto(lines, encoded, base + i, recs[i] as string, dataBytes[i] as number);
       if (
-        size + pendingBytes >= this.d.segmentMaxBytes ||
+        size + (encoded - written) >= this.d.segmentMaxBytes ||
         base + i + 1 - activeFirst >= this.d.segmentMaxRecords
       ) {
         flush();
