@@ -29,13 +29,8 @@ export async function ensureDir(dir: string, durable: boolean): Promise<void> {
   } catch (err) {
     throw revealMkdirError(dir, err);
   }
-  if (!first || !durable) return;
-  const created: string[] = [];
-  for (let d = dir; ; d = path.dirname(d)) {
-    created.push(d);
-    if (d === first || path.dirname(d) === d) break;
-  }
-  for (const d of created) await fsyncDir(path.dirname(d));
+  if (!durable) return;
+  for (const d of createdChain(dir, first)) await fsyncDir(path.dirname(d));
 }
 
 /**

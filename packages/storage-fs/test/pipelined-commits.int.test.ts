@@ -2,7 +2,7 @@ import { FFStorageError } from '@ffdb/core-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { faults } from '../src/fault-seam.js';
 import type { FsStorageBackend } from '../src/index.js';
-import { openStore, tempDir } from './helpers/temp-store.js';
+import { trackedStores } from './helpers/temp-store.js';
 
 /**
  * Many concurrent durable writers make the writer loop pipeline its group commits (two groups'
@@ -10,18 +10,8 @@ import { openStore, tempDir } from './helpers/temp-store.js';
  * and after a reopen), and a commit that fails in the middle of a pipeline leaves no gap and loses
  * nothing that was acknowledged.
  */
-let cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  faults.clear();
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-function temp(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const { temp, open } = trackedStores();
+afterEach(() => faults.clear());
 
 const WRITERS = 64;
 const PER_WRITER = 40;
@@ -71,23 +61,43 @@ async function expectExactly(store: FsStorageBackend, acked: Acked[]): Promise<v
   }
 }
 
+/**
+ * After failures, appends go on at the next seqs; every acknowledged record is there before and after
+ * a reopen. `check` runs on the store before it is closed and on the reopened one.
+ */
+async function writeMoreThenReopen(
+  store: FsStorageBackend,
+  dir: string,
+  acked: Acked[],
+  check: (s: FsStorageBackend) => Promise<void> = async () => {},
+): Promise<void> {
+  const more = await write(store);
+  expect(more.failed).toBe(0);
+  const all = [...acked, ...more.acked];
+  await expectExactly(store, all);
+  await check(store);
+  await store.close();
+  const again = await open(dir, { durability: 'always' });
+  await expectExactly(again, all);
+  await check(again);
+}
+
 describe('pipelined group commits', () => {
   it('keep seqs consecutive and results exact under 64 concurrent durable writers', async () => {
     const dir = temp();
-    const store = await openStore(dir, { durability: 'always' });
+    const store = await open(dir, { durability: 'always' });
     const { acked, failed } = await write(store);
     expect(failed).toBe(0);
     expect(acked).toHaveLength(WRITERS * PER_WRITER);
     await expectExactly(store, acked);
     await store.close();
-    const again = await openStore(dir, { durability: 'always' });
-    cleanups.push(() => again.close());
+    const again = await open(dir, { durability: 'always' });
     await expectExactly(again, acked);
   });
 
   it('a commit failing mid-pipeline leaves no gap and keeps every acknowledged record', async () => {
     const dir = temp();
-    const store = await openStore(dir, { durability: 'always' });
+    const store = await open(dir, { durability: 'always' });
     // Every other WAL extension fails (full disk): commits fail while others are in flight.
     let extends_ = 0;
     faults.inject('ENOSPC', (op) => op === 'wal-extend' && ++extends_ % 2 === 0);
@@ -96,20 +106,12 @@ describe('pipelined group commits', () => {
     expect(failed).toBeGreaterThan(0);
     expect(acked.length).toBeGreaterThan(0);
     await expectExactly(store, acked);
-    // Appends go on after the failures, at the next seqs.
-    const more = await write(store);
-    expect(more.failed).toBe(0);
-    const all = [...acked, ...more.acked];
-    await expectExactly(store, all);
-    await store.close();
-    const again = await openStore(dir, { durability: 'always' });
-    cleanups.push(() => again.close());
-    await expectExactly(again, all);
+    await writeMoreThenReopen(store, dir, acked);
   });
 
   it('a failed fdatasync fails its group and every later group in flight, and none of their records appear', async () => {
     const dir = temp();
-    const store = await openStore(dir, { durability: 'always' });
+    const store = await open(dir, { durability: 'always' });
     // Every fifth pipelined group's fdatasync fails (a disk reporting a write error): the group
     // after it is usually in flight already, written but not synced.
     let syncs = 0;
@@ -127,16 +129,9 @@ describe('pipelined group commits', () => {
     }
     // Only acknowledged records, at their seqs, no gap where the failed groups were.
     await expectExactly(store, acked);
-    const more = await write(store);
-    expect(more.failed).toBe(0);
-    const all = [...acked, ...more.acked];
-    await expectExactly(store, all);
-    expect((await store.verify()).issues).toEqual([]);
-    await store.close();
     // The failed groups' bytes were zeroed: recovery does not bring them back.
-    const again = await openStore(dir, { durability: 'always' });
-    cleanups.push(() => again.close());
-    await expectExactly(again, all);
-    expect((await again.verify()).issues).toEqual([]);
+    await writeMoreThenReopen(store, dir, acked, async (s) => {
+      expect((await s.verify()).issues).toEqual([]);
+    });
   });
 });
