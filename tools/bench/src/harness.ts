@@ -54,8 +54,8 @@ export interface BenchContext extends BenchOptions {
   /** A fresh directory on the real disk for this benchmark (removed afterwards unless --keep). */
   tempDir(label: string): string;
   log(message: string): void;
-  /** Drops the OS page cache (needs root); returns false when it could not. */
-  dropPageCache(): boolean;
+  /** Drops the OS page cache (needs root; level 3 by default, see dropPageCache); false when it could not. */
+  dropPageCache(level?: 1 | 3): boolean;
 }
 
 export interface Bench {
@@ -94,11 +94,14 @@ export function parseArgs(argv: readonly string[] = process.argv.slice(2)): Benc
   return { quick, runs, only, dropCaches: !argv.includes('--no-drop-caches'), keep: argv.includes('--keep') };
 }
 
-/** Drops the page cache: `sync; echo 3 > /proc/sys/vm/drop_caches` (root only). */
-export function dropPageCache(): boolean {
+/**
+ * Drops the page cache: `sync; echo <level> > /proc/sys/vm/drop_caches` (root only). Level 3 also
+ * drops dentries and inodes, level 1 only file data.
+ */
+export function dropPageCache(level: 1 | 3 = 3): boolean {
   try {
     execSync('sync', { stdio: 'ignore' });
-    writeFileSync('/proc/sys/vm/drop_caches', '3');
+    writeFileSync('/proc/sys/vm/drop_caches', String(level));
     return true;
   } catch {
     return false;
@@ -183,7 +186,7 @@ export async function runSuite(
       log(message) {
         process.stderr.write(`[${bench.id}] ${message}\n`);
       },
-      dropPageCache: () => options.dropCaches && dropPageCache(),
+      dropPageCache: (level?: 1 | 3) => options.dropCaches && dropPageCache(level),
     };
     const t0 = Date.now();
     ctx.log(`${bench.title}: start`);

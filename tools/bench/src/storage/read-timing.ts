@@ -1,5 +1,3 @@
-import { execSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import type { BenchContext } from '../harness.js';
 import { nowMs, summarize, type LatencySummary } from '../stats.js';
 
@@ -19,14 +17,7 @@ export function cacheDropper(ctx: BenchContext): (level: DropLevel) => boolean {
   return (level) => {
     if (allowed === undefined) allowed = ctx.dropPageCache();
     if (!allowed) return false;
-    if (level === 3) return ctx.dropPageCache();
-    try {
-      execSync('sync', { stdio: 'ignore' });
-      writeFileSync('/proc/sys/vm/drop_caches', '1');
-      return true;
-    } catch {
-      return false;
-    }
+    return ctx.dropPageCache(level);
   };
 }
 
