@@ -79,7 +79,7 @@ export const FsStorageOptionsSchema = z.object({
     .number()
     .int()
     .min(0)
-    .max(1 << 31)
+    .max(2 ** 31) // 2 GiB (not `1 << 31`: that is -2^31 in 32-bit integer arithmetic)
     .default(32 << 20),
   /** Sealed segments older than this are re-compressed with `archiveCompressor` by `compact()`. */
   archiveAfterDays: z.number().min(0).max(36_500).optional(),
