@@ -19,6 +19,10 @@ export function sizes(ctx: BenchContext) {
     b5Iterations: q ? 200 : 2_000,
     b5ColdIterations: q ? 3 : 15,
     b6Messages: q ? 10_000 : 100_000,
+    /** B7: sessions of the SMALL and LARGE stores (4x the data), each session this many messages. */
+    b7SmallSessions: q ? 2 : 20,
+    b7LargeSessions: q ? 8 : 80,
+    b7PerSession: 5_000,
     /** fsync-bound loops stop after this long (the rate does not depend on the count; keeps runs bounded on a slow disk). */
     durableLoopMs: q ? 2_000 : 8_000,
   };
