@@ -245,12 +245,23 @@ export const b7: Bench = {
       const name = config.label.replace(/^ffdb /, '');
       const maxFds = Math.max(storeFds(s), storeFds(l));
       const limit = config.extra?.maxOpenFiles ?? 128;
+      const same = get(config, 'SMALL reread');
+      const kept = (c: Cell) => heapDelta(c) + extDelta(c);
+      // "Not by store size" holds the work constant: LARGE is compared with SMALL read as many times
+      // over (the same records through the reader). LARGE vs SMALL read once also differs by 4x the
+      // reading, and V8 lets garbage grow with that (the table shows both).
       return [
         {
-          name: `B7 ffdb memory bounded by config (${name}): peak RSS Δ LARGE vs SMALL (4x the data)`,
-          measured: `${mib(peakDelta(l))} MiB vs ${mib(peakDelta(s))} MiB (SMALL read ${rereads}x as often: ${mib(peakDelta(get(config, 'SMALL reread')))} MiB)`,
+          name: `B7 ffdb memory kept after the reads (${name}): heap + external Δ after gc, LARGE vs SMALL`,
+          measured: `${mib(kept(l))} MiB vs ${mib(kept(s))} MiB`,
           target: '<= 1.25x + 16 MiB',
-          pass: peakDelta(l) <= 1.25 * peakDelta(s) + 16 * MiB,
+          pass: kept(l) <= 1.25 * kept(s) + 16 * MiB,
+        },
+        {
+          name: `B7 ffdb peak RSS Δ (${name}): LARGE vs SMALL read ${rereads}x as often (same records read)`,
+          measured: `${mib(peakDelta(l))} MiB vs ${mib(peakDelta(same))} MiB (SMALL with LARGE's ${PASSES} passes: ${mib(peakDelta(s))} MiB)`,
+          target: '<= 1.25x + 16 MiB',
+          pass: peakDelta(l) <= 1.25 * peakDelta(same) + 16 * MiB,
         },
         {
           name: `B7 ffdb fds inside the store <= maxOpenFiles (${name}; WAL/lock descriptors excluded)`,
