@@ -233,7 +233,7 @@ export const b7: Bench = {
       notes: [
         `${stores.map(desc).join('; ')}. LARGE holds SMALL's sessions plus 3x as many more (same corpus, seed 42); ffdb built with durability 'none' + close() (checkpoint seals 1 MiB segments, cbor + lz4), SQLite with insertBatch of ${BATCH} + wal_checkpoint(TRUNCATE).`,
         `Each cell is a fresh \`node --expose-gc\` child (dist/storage/memory-probe.js): load both engines, open the store, gc() twice, take the baseline; then ${PASSES} passes over every session: newest 50 (ffdb \`readLog(reverse, limit 50)\`, SQLite \`ORDER BY seq DESC LIMIT 50\`), every message forward in pages of 500, 20 pages of 50 at random offsets (seed 7); record counts checked. Then gc() twice and measure.`,
-        'RSS Δ / heap Δ / external+arrayBuffers Δ: process.memoryUsage() after minus baseline (what stays held). Peak RSS Δ: resourceUsage().maxRSS (lifetime high-water mark) minus the baseline RSS, so it includes garbage not yet collected during the reads.',
+        'RSS Δ / heap Δ / external+arrayBuffers Δ: process.memoryUsage() after minus baseline (what stays held). Peak RSS Δ: the RSS high-water mark of the child (VmHWM in /proc/self/status; not resourceUsage().maxRSS, which Linux carries over from the parent across fork + exec) minus the baseline RSS, so it includes garbage not yet collected during the reads.',
         `fds in store: descriptors of the child pointing inside the store directory at the end, read via /proc/self/fd (ffdb: segment files; "+N .ffdb" = WAL/lock files, not counted against maxOpenFiles). SQLite: chat.sqlite + -wal + -shm. SQLite PRAGMA cache_size = ${cacheSize} (negative = KiB, i.e. ~${fmt(Math.abs(cacheSize) / 1024, 1)} MiB of page cache), mmap_size = ${mmapSize}.`,
         `ffdb default vs SQLite peak RSS Δ (informational): SMALL ${ratio(peakDelta(get(ffdbDefault, 'SMALL')), peakDelta(get(sqlite, 'SMALL')))}, LARGE ${ratio(peakDelta(get(ffdbDefault, 'LARGE')), peakDelta(get(sqlite, 'LARGE')))}. Read seconds are for context only (not a latency benchmark).`,
       ],
@@ -278,7 +278,7 @@ export const b7: Bench = {
       columns: [
         'engine / config',
         'store',
-        'peak RSS Δ (maxRSS)',
+        'peak RSS Δ (VmHWM)',
         'peak heapTotal Δ',
         'peak heapUsed Δ',
         'peak external+arrayBuffers Δ',

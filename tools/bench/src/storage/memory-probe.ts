@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32 } from '../random.js';
 import { loadFsStorageFactory, openFfdb, sessionLog } from './ffdb-store.js';
@@ -68,8 +68,19 @@ function memory(): MemorySample {
     heapTotal: m.heapTotal,
     external: m.external,
     arrayBuffers: m.arrayBuffers,
-    maxRss: process.resourceUsage().maxRSS * 1024,
+    maxRss: highWaterRss(),
   };
+}
+
+/**
+ * This process's RSS high-water mark (VmHWM of /proc/self/status). Not `resourceUsage().maxRSS`: Linux
+ * carries the parent's high-water mark over fork + exec into it, so a child of a benchmark process that
+ * had grown to 1.6 GB reported 1.6 GB before reading anything.
+ */
+function highWaterRss(): number {
+  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (!m) throw new Error('memory-probe needs /proc/self/status (Linux)');
+  return Number(m[1]) * 1024;
 }
 
 /** Peaks of each memoryUsage() field during the reads, to tell which part the peak RSS is made of. */
