@@ -36,6 +36,12 @@ import { osCode } from './io-errors.js';
 import { cloneRecord } from './json-clone.js';
 
 const TAIL_PREFETCH = 64 << 10;
+/**
+ * Records per cached chunk of an active segment, counted from the segment's first seq. The newest
+ * messages of a chat are read over and over (B4 warm): parsed once, they are handed out as copies from
+ * the block cache instead of being read, checked and parsed again on every read.
+ */
+const ACTIVE_CHUNK = 64;
 
 export interface SegmentRef {
   kind: 'active' | 'sealed';
@@ -251,6 +257,7 @@ export class SegmentStore {
     this.lineIndexes.deleteWhere(under);
     this.prefetched.deleteWhere(under);
     this.partBlocks.deleteWhere(under);
+    this.activeWanted.deleteWhere(under);
     this.d.footers.deleteWhere(under);
     this.d.blocks.deleteWhere(under);
   }
@@ -372,6 +379,12 @@ export class SegmentStore {
     return { buf, start: a.offset };
   }
 
+  /**
+   * Chunks of active segments read once (by `file#a<first seq>`): the next read of such a chunk parses
+   * it whole into the block cache. A first read (a cold one) parses only what it returns.
+   */
+  private readonly activeWanted = new Lru<string, true>(1024);
+
   private readActive(
     file: string,
     seg: SegmentRef,
@@ -379,6 +392,86 @@ export class SegmentStore {
     hi: number,
     out: Entry[],
     onCorrupt: (c: CorruptRange) => void,
+  ): void {
+    const chunkOf = (seq: number) => seg.first + Math.floor((seq - seg.first) / ACTIVE_CHUNK) * ACTIVE_CHUNK;
+    const keyOf = (chunk: number) => `${file}#a${chunk}`;
+    // Every chunk in the cache and holding the records asked for: copies from the cache, no I/O.
+    const cached: unknown[][] = [];
+    for (let c = chunkOf(lo); c <= hi; c += ACTIVE_CHUNK) {
+      const records = this.d.blocks.get(keyOf(c));
+      if (!records || c + records.length - 1 < Math.min(hi, c + ACTIVE_CHUNK - 1)) break;
+      cached.push(records);
+    }
+    if (cached.length > 0 && chunkOf(lo) + (cached.length - 1) * ACTIVE_CHUNK === chunkOf(hi)) {
+      for (let s = lo; s <= hi; s++) {
+        const chunk = cached[(chunkOf(s) - chunkOf(lo)) / ACTIVE_CHUNK] as unknown[];
+        out.push({ seq: s, value: cloneRecord(chunk[s - chunkOf(s)]) });
+      }
+      return;
+    }
+    // A chunk read before: read from its start this time, to cache it whole.
+    let fill = false;
+    for (let c = chunkOf(lo); c <= hi; c += ACTIVE_CHUNK) {
+      // (A cached chunk that is too short: the segment has grown since; read it whole again.)
+      if (this.activeWanted.get(keyOf(c)) || this.d.blocks.get(keyOf(c))) fill = true;
+      else this.activeWanted.set(keyOf(c), true);
+    }
+    const bytes: number[] = [];
+    if (fill) {
+      const parsed: Entry[] = [];
+      const damaged: CorruptRange[] = [];
+      this.readActiveLines(file, seg, chunkOf(lo), hi, parsed, (c) => damaged.push(c), bytes);
+      if (damaged.length === 0) {
+        this.cacheActiveChunks(seg, parsed, bytes, keyOf, chunkOf);
+        // Values now in the cache are handed out as copies, like the block cache's.
+        for (const e of parsed) if (e.seq >= lo) out.push({ seq: e.seq, value: cloneRecord(e.value) });
+        return;
+      }
+      // Damaged lines (rare): nothing cached; read just the range, reporting what it holds as before.
+      bytes.length = 0;
+    }
+    this.readActiveLines(file, seg, lo, hi, out, onCorrupt, bytes);
+  }
+
+  /** Puts every run of records that starts a chunk and has no gap into the block cache. */
+  private cacheActiveChunks(
+    seg: SegmentRef,
+    parsed: readonly Entry[],
+    bytes: readonly number[],
+    keyOf: (chunk: number) => string,
+    chunkOf: (seq: number) => number,
+  ): void {
+    let i = 0;
+    while (i < parsed.length) {
+      const first = (parsed[i] as Entry).seq;
+      const chunk = chunkOf(first);
+      let j = i;
+      while (
+        j < parsed.length &&
+        (parsed[j] as Entry).seq === first + (j - i) &&
+        chunkOf(first + (j - i)) === chunk
+      )
+        j++;
+      if (first === chunk && first >= seg.first) {
+        const records = parsed.slice(i, j).map((e) => e.value);
+        let size = 0; // bytes of JSON, the cache's budget unit (as a sealed block's rawBytes)
+        for (let k = i; k < j; k++) size += bytes[k] as number;
+        this.d.blocks.set(keyOf(chunk), records, Math.max(1, size));
+        this.activeWanted.delete(keyOf(chunk));
+      }
+      i = Math.max(j, i + 1);
+    }
+  }
+
+  /** Reads and parses the lines of records lo..hi of an active segment (`bytes`: each one's JSON length). */
+  private readActiveLines(
+    file: string,
+    seg: SegmentRef,
+    lo: number,
+    hi: number,
+    out: Entry[],
+    onCorrupt: (c: CorruptRange) => void,
+    bytes: number[],
   ): void {
     const fd = this.d.fds.get(file);
     const size = fs.fstatSync(fd).size;
@@ -425,6 +518,7 @@ export class SegmentStore {
       if (l.seq < lo || l.seq > hi) continue;
       try {
         out.push({ seq: l.seq, value: JSON.parse(l.data) as unknown });
+        bytes.push(l.data.length);
       } catch {
         onCorrupt({ file, detail: `unparseable record at byte ${l.offset}`, seq: l.seq });
       }
@@ -491,6 +585,8 @@ export class SegmentStore {
         fs.ftruncateSync(fd, view.activeValidEnd);
         this.lineIndexes.delete(file);
         this.prefetched.delete(file);
+        // Only complete, checked lines are ever cached and none is cut here; dropped all the same.
+        this.d.blocks.deleteWhere((k) => k.startsWith(`${file}#a`));
         size = view.activeValidEnd;
         this.d.fds.drop(file);
       }
