@@ -470,6 +470,7 @@ export class FsStorageBackend implements StorageBackend {
       this.wal = undefined;
       this.dropRotated();
       this.fds.clear();
+      this.segments.forget(''); // every segment cache, and no cache fill still pending lands
       this.blocks.clear();
       this.views.clear();
       this.tails.clear();

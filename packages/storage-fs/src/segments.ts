@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { setImmediate } from 'node:timers';
 import path from 'node:path';
 import type { Clock, Codec, Compressor, Logger } from '@ffdb/core-types';
 import {
@@ -253,11 +254,14 @@ export class SegmentStore {
    * the same names (`<first>-<last>.r0.sseg`), so a stale entry would hand out the deleted records.
    */
   forget(dir: string): void {
+    // Cache fills scheduled before this (see readActive) must not land: their files may be gone.
+    this.cacheEpoch++;
     const under = (k: string) => k.startsWith(dir);
     this.lineIndexes.deleteWhere(under);
     this.prefetched.deleteWhere(under);
     this.partBlocks.deleteWhere(under);
     this.activeWanted.deleteWhere(under);
+    for (const k of [...this.activePending]) if (under(k)) this.activePending.delete(k);
     this.d.footers.deleteWhere(under);
     this.d.blocks.deleteWhere(under);
   }
@@ -380,11 +384,21 @@ export class SegmentStore {
   }
 
   /**
-   * Chunks of active segments read once (by `file#a<first seq>`): the next read of such a chunk parses
-   * it whole into the block cache. A first read (a cold one) parses only what it returns.
+   * Chunks of active segments read once (by `file#a<first seq>`): what the next read of such a chunk
+   * parses goes into the block cache. A one-off read (a cold one, a scan of old history) caches nothing.
    */
   private readonly activeWanted = new Lru<string, true>(1024);
 
+  /** Bumped whenever cached files may have been replaced (forget); pending cache fills check it. */
+  private cacheEpoch = 0;
+  /** Chunks whose cache fill is scheduled (see readActive). */
+  private readonly activePending = new Set<string>();
+
+  /**
+   * An active segment's records lo..hi. A chunk's cache entry is an array indexed by seq − chunk start
+   * holding one run of consecutive records (the slots before the run are empty), so an entry that has
+   * the first and the last seq a read needs has every seq between.
+   */
   private readActive(
     file: string,
     seg: SegmentRef,
@@ -395,47 +409,64 @@ export class SegmentStore {
   ): void {
     const chunkOf = (seq: number) => seg.first + Math.floor((seq - seg.first) / ACTIVE_CHUNK) * ACTIVE_CHUNK;
     const keyOf = (chunk: number) => `${file}#a${chunk}`;
-    // Every chunk in the cache and holding the records asked for: copies from the cache, no I/O.
     const cached: unknown[][] = [];
     for (let c = chunkOf(lo); c <= hi; c += ACTIVE_CHUNK) {
-      const records = this.d.blocks.get(keyOf(c));
-      if (!records || c + records.length - 1 < Math.min(hi, c + ACTIVE_CHUNK - 1)) break;
-      cached.push(records);
+      const run = this.d.blocks.get(keyOf(c));
+      const last = Math.min(hi, c + ACTIVE_CHUNK - 1) - c;
+      if (!run || run.length <= last || run[Math.max(lo, c) - c] === undefined) break;
+      cached.push(run);
     }
     if (cached.length > 0 && chunkOf(lo) + (cached.length - 1) * ACTIVE_CHUNK === chunkOf(hi)) {
+      // Every record in the cache: copies, no I/O, no parsing.
       for (let s = lo; s <= hi; s++) {
-        const chunk = cached[(chunkOf(s) - chunkOf(lo)) / ACTIVE_CHUNK] as unknown[];
-        out.push({ seq: s, value: cloneRecord(chunk[s - chunkOf(s)]) });
+        const run = cached[(chunkOf(s) - chunkOf(lo)) / ACTIVE_CHUNK] as unknown[];
+        out.push({ seq: s, value: cloneRecord(run[s - chunkOf(s)]) });
       }
       return;
     }
-    // A chunk read before: read from its start this time, to cache it whole.
-    let fill = false;
+    let keep = false;
     for (let c = chunkOf(lo); c <= hi; c += ACTIVE_CHUNK) {
-      // (A cached chunk that is too short: the segment has grown since; read it whole again.)
-      if (this.activeWanted.get(keyOf(c)) || this.d.blocks.get(keyOf(c))) fill = true;
+      if (this.activeWanted.get(keyOf(c)) || this.d.blocks.get(keyOf(c))) keep = true;
       else this.activeWanted.set(keyOf(c), true);
     }
-    const bytes: number[] = [];
-    if (fill) {
-      const parsed: Entry[] = [];
-      const damaged: CorruptRange[] = [];
-      this.readActiveLines(file, seg, chunkOf(lo), hi, parsed, (c) => damaged.push(c), bytes);
-      if (damaged.length === 0) {
-        this.cacheActiveChunks(seg, parsed, bytes, keyOf, chunkOf);
-        // Values now in the cache are handed out as copies, like the block cache's.
-        for (const e of parsed) if (e.seq >= lo) out.push({ seq: e.seq, value: cloneRecord(e.value) });
-        return;
-      }
-      // Damaged lines (rare): nothing cached; read just the range, reporting what it holds as before.
-      bytes.length = 0;
+    if (!keep) {
+      this.readActiveLines(file, seg, lo, hi, out, onCorrupt);
+      return;
     }
-    this.readActiveLines(file, seg, lo, hi, out, onCorrupt, bytes);
+    const keys: string[] = [];
+    for (let c = chunkOf(lo); c <= hi; c += ACTIVE_CHUNK) keys.push(keyOf(c));
+    const bytes: number[] = [];
+    if (keys.some((k) => this.activePending.has(k))) {
+      // A third read before the fill below ran (reads in a loop that never yields to the event loop):
+      // fill now, and hand out copies of what goes into the cache.
+      for (const k of keys) this.activePending.delete(k);
+      const parsed: Entry[] = [];
+      this.readActiveLines(file, seg, lo, hi, parsed, onCorrupt, bytes);
+      this.cacheActiveRuns(parsed, bytes, keyOf, chunkOf);
+      for (const e of parsed) out.push({ seq: e.seq, value: cloneRecord(e.value) });
+      return;
+    }
+    // Read before: this read parses and returns its records as without a cache; they are put into
+    // the cache (parsed again) right after it, off this read's path, so a cold read stays as cheap.
+    const first = out.length;
+    const texts: string[] = [];
+    this.readActiveLines(file, seg, lo, hi, out, onCorrupt, bytes, texts);
+    const seqs = out.slice(first).map((e) => e.seq);
+    const epoch = this.cacheEpoch;
+    for (const k of keys) this.activePending.add(k);
+    setImmediate(() => {
+      if (epoch !== this.cacheEpoch || !keys.every((k) => this.activePending.has(k))) return;
+      for (const k of keys) this.activePending.delete(k);
+      const parsed: Entry[] = seqs.map((seq, k) => ({
+        seq,
+        value: JSON.parse(texts[k] as string) as unknown,
+      }));
+      this.cacheActiveRuns(parsed, bytes, keyOf, chunkOf);
+    });
   }
 
-  /** Puts every run of records that starts a chunk and has no gap into the block cache. */
-  private cacheActiveChunks(
-    seg: SegmentRef,
+  /** Puts each run of consecutive records (within one chunk) into its chunk's cache entry. */
+  private cacheActiveRuns(
     parsed: readonly Entry[],
     bytes: readonly number[],
     keyOf: (chunk: number) => string,
@@ -445,21 +476,31 @@ export class SegmentStore {
     while (i < parsed.length) {
       const first = (parsed[i] as Entry).seq;
       const chunk = chunkOf(first);
-      let j = i;
+      let j = i + 1;
+      let size = bytes[i] as number;
       while (
         j < parsed.length &&
         (parsed[j] as Entry).seq === first + (j - i) &&
-        chunkOf(first + (j - i)) === chunk
-      )
+        chunkOf((parsed[j] as Entry).seq) === chunk
+      ) {
+        size += bytes[j] as number;
         j++;
-      if (first === chunk && first >= seg.first) {
-        const records = parsed.slice(i, j).map((e) => e.value);
-        let size = 0; // bytes of JSON, the cache's budget unit (as a sealed block's rawBytes)
-        for (let k = i; k < j; k++) size += bytes[k] as number;
-        this.d.blocks.set(keyOf(chunk), records, Math.max(1, size));
-        this.activeWanted.delete(keyOf(chunk));
       }
-      i = Math.max(j, i + 1);
+      const from = first - chunk;
+      const to = from + (j - i) - 1;
+      // Joined with the entry already there when the two runs touch or overlap (else replaced).
+      const old = this.d.blocks.get(keyOf(chunk));
+      let oldFrom = 0;
+      while (old && oldFrom < old.length && old[oldFrom] === undefined) oldFrom++;
+      const join = old !== undefined && oldFrom < old.length && oldFrom <= to + 1 && old.length >= from;
+      const run: unknown[] = new Array(join ? Math.max(old.length, to + 1) : to + 1);
+      if (join) for (let k = oldFrom; k < old.length; k++) run[k] = old[k];
+      for (let k = i; k < j; k++) run[from + k - i] = (parsed[k] as Entry).value;
+      const held = (join ? Math.max(old.length, to + 1) - Math.min(oldFrom, from) : j - i) || 1;
+      // Budget in bytes of JSON, the block cache's unit (a sealed block's rawBytes), per record held.
+      this.d.blocks.set(keyOf(chunk), run, Math.max(1, Math.round((size / (j - i)) * held)));
+      this.activeWanted.delete(keyOf(chunk));
+      i = j;
     }
   }
 
@@ -471,7 +512,8 @@ export class SegmentStore {
     hi: number,
     out: Entry[],
     onCorrupt: (c: CorruptRange) => void,
-    bytes: number[],
+    bytes?: number[],
+    texts?: string[],
   ): void {
     const fd = this.d.fds.get(file);
     const size = fs.fstatSync(fd).size;
@@ -518,7 +560,8 @@ export class SegmentStore {
       if (l.seq < lo || l.seq > hi) continue;
       try {
         out.push({ seq: l.seq, value: JSON.parse(l.data) as unknown });
-        bytes.push(l.data.length);
+        bytes?.push(l.data.length);
+        texts?.push(l.data);
       } catch {
         onCorrupt({ file, detail: `unparseable record at byte ${l.offset}`, seq: l.seq });
       }
