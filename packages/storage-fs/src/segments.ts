@@ -43,6 +43,14 @@ const TAIL_PREFETCH = 64 << 10;
  * the block cache instead of being read, checked and parsed again on every read.
  */
 const ACTIVE_CHUNK = 64;
+/**
+ * Only reads of up to this many records fill that cache (a chat view's page); a long read (a scan of
+ * the history, an export) is served as before and caches nothing, so it cannot push the newest records
+ * out or queue fills without bound.
+ */
+const ACTIVE_FILL_MAX_RECORDS = 2 * ACTIVE_CHUNK;
+/** Chunks whose fill may wait at once (each holds its records' JSON text until it runs). */
+const ACTIVE_FILL_MAX_PENDING = 64;
 
 export interface SegmentRef {
   kind: 'active' | 'sealed';
@@ -424,6 +432,10 @@ export class SegmentStore {
       }
       return;
     }
+    if (hi - lo + 1 > ACTIVE_FILL_MAX_RECORDS || this.activePending.size >= ACTIVE_FILL_MAX_PENDING) {
+      this.readActiveLines(file, seg, lo, hi, out, onCorrupt);
+      return;
+    }
     let keep = false;
     for (let c = chunkOf(lo); c <= hi; c += ACTIVE_CHUNK) {
       if (this.activeWanted.get(keyOf(c)) || this.d.blocks.get(keyOf(c))) keep = true;
@@ -455,8 +467,10 @@ export class SegmentStore {
     const epoch = this.cacheEpoch;
     for (const k of keys) this.activePending.add(k);
     setImmediate(() => {
-      if (epoch !== this.cacheEpoch || !keys.every((k) => this.activePending.has(k))) return;
+      // Filled already by a third read, or the files forgotten meanwhile: nothing to do but let go.
+      const current = epoch === this.cacheEpoch && keys.every((k) => this.activePending.has(k));
       for (const k of keys) this.activePending.delete(k);
+      if (!current) return;
       const parsed: Entry[] = seqs.map((seq, k) => ({
         seq,
         value: JSON.parse(texts[k] as string) as unknown,
