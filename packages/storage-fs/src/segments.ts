@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { setImmediate } from 'node:timers';
 import path from 'node:path';
 import type { Clock, Codec, Compressor, Logger } from '@ffdb/core-types';
 import {
@@ -34,23 +33,10 @@ import {
 
 type SealedBlockRef = SealedFooter['blocks'][number];
 import { osCode } from './io-errors.js';
+import { ActiveRecordCache } from './active-record-cache.js';
 import { cloneRecord } from './json-clone.js';
 
 const TAIL_PREFETCH = 64 << 10;
-/**
- * Records per cached chunk of an active segment, counted from the segment's first seq. The newest
- * messages of a chat are read over and over (B4 warm): parsed once, they are handed out as copies from
- * the block cache instead of being read, checked and parsed again on every read.
- */
-const ACTIVE_CHUNK = 64;
-/**
- * Only reads of up to this many records fill that cache (a chat view's page); a long read (a scan of
- * the history, an export) is served as before and caches nothing, so it cannot push the newest records
- * out or queue fills without bound.
- */
-const ACTIVE_FILL_MAX_RECORDS = 2 * ACTIVE_CHUNK;
-/** Chunks whose fill may wait at once (each holds its records' JSON text until it runs). */
-const ACTIVE_FILL_MAX_PENDING = 64;
 
 export interface SegmentRef {
   kind: 'active' | 'sealed';
@@ -262,14 +248,11 @@ export class SegmentStore {
    * the same names (`<first>-<last>.r0.sseg`), so a stale entry would hand out the deleted records.
    */
   forget(dir: string): void {
-    // Cache fills scheduled before this (see readActive) must not land: their files may be gone.
-    this.cacheEpoch++;
     const under = (k: string) => k.startsWith(dir);
     this.lineIndexes.deleteWhere(under);
     this.prefetched.deleteWhere(under);
     this.partBlocks.deleteWhere(under);
-    this.activeWanted.deleteWhere(under);
-    for (const k of [...this.activePending]) if (under(k)) this.activePending.delete(k);
+    this.activeRecords.forget(under); // also voids its pending fills: their files may be gone
     this.d.footers.deleteWhere(under);
     this.d.blocks.deleteWhere(under);
   }
@@ -391,22 +374,9 @@ export class SegmentStore {
     return { buf, start: a.offset };
   }
 
-  /**
-   * Chunks of active segments read once (by `file#a<first seq>`): what the next read of such a chunk
-   * parses goes into the block cache. A one-off read (a cold one, a scan of old history) caches nothing.
-   */
-  private readonly activeWanted = new Lru<string, true>(1024);
+  /** Parsed records of active segments read again, kept in the block cache (see active-record-cache.ts). */
+  private readonly activeRecords = new ActiveRecordCache(this.d.blocks);
 
-  /** Bumped whenever cached files may have been replaced (forget); pending cache fills check it. */
-  private cacheEpoch = 0;
-  /** Chunks whose cache fill is scheduled (see readActive). */
-  private readonly activePending = new Set<string>();
-
-  /**
-   * An active segment's records lo..hi. A chunk's cache entry is an array indexed by seq − chunk start
-   * holding one run of consecutive records (the slots before the run are empty), so an entry that has
-   * the first and the last seq a read needs has every seq between.
-   */
   private readActive(
     file: string,
     seg: SegmentRef,
@@ -415,107 +385,9 @@ export class SegmentStore {
     out: Entry[],
     onCorrupt: (c: CorruptRange) => void,
   ): void {
-    const chunkOf = (seq: number) => seg.first + Math.floor((seq - seg.first) / ACTIVE_CHUNK) * ACTIVE_CHUNK;
-    const keyOf = (chunk: number) => `${file}#a${chunk}`;
-    const cached: unknown[][] = [];
-    for (let c = chunkOf(lo); c <= hi; c += ACTIVE_CHUNK) {
-      const run = this.d.blocks.get(keyOf(c));
-      const last = Math.min(hi, c + ACTIVE_CHUNK - 1) - c;
-      if (!run || run.length <= last || run[Math.max(lo, c) - c] === undefined) break;
-      cached.push(run);
-    }
-    if (cached.length > 0 && chunkOf(lo) + (cached.length - 1) * ACTIVE_CHUNK === chunkOf(hi)) {
-      // Every record in the cache: copies, no I/O, no parsing.
-      for (let s = lo; s <= hi; s++) {
-        const run = cached[(chunkOf(s) - chunkOf(lo)) / ACTIVE_CHUNK] as unknown[];
-        out.push({ seq: s, value: cloneRecord(run[s - chunkOf(s)]) });
-      }
-      return;
-    }
-    if (hi - lo + 1 > ACTIVE_FILL_MAX_RECORDS || this.activePending.size >= ACTIVE_FILL_MAX_PENDING) {
-      this.readActiveLines(file, seg, lo, hi, out, onCorrupt);
-      return;
-    }
-    let keep = false;
-    for (let c = chunkOf(lo); c <= hi; c += ACTIVE_CHUNK) {
-      if (this.activeWanted.get(keyOf(c)) || this.d.blocks.get(keyOf(c))) keep = true;
-      else this.activeWanted.set(keyOf(c), true);
-    }
-    if (!keep) {
-      this.readActiveLines(file, seg, lo, hi, out, onCorrupt);
-      return;
-    }
-    const keys: string[] = [];
-    for (let c = chunkOf(lo); c <= hi; c += ACTIVE_CHUNK) keys.push(keyOf(c));
-    const bytes: number[] = [];
-    if (keys.some((k) => this.activePending.has(k))) {
-      // A third read before the fill below ran (reads in a loop that never yields to the event loop):
-      // fill now, and hand out copies of what goes into the cache.
-      for (const k of keys) this.activePending.delete(k);
-      const parsed: Entry[] = [];
-      this.readActiveLines(file, seg, lo, hi, parsed, onCorrupt, bytes);
-      this.cacheActiveRuns(parsed, bytes, keyOf, chunkOf);
-      for (const e of parsed) out.push({ seq: e.seq, value: cloneRecord(e.value) });
-      return;
-    }
-    // Read before: this read parses and returns its records as without a cache; they are put into
-    // the cache (parsed again) right after it, off this read's path, so a cold read stays as cheap.
-    const first = out.length;
-    const texts: string[] = [];
-    this.readActiveLines(file, seg, lo, hi, out, onCorrupt, bytes, texts);
-    const seqs = out.slice(first).map((e) => e.seq);
-    const epoch = this.cacheEpoch;
-    for (const k of keys) this.activePending.add(k);
-    setImmediate(() => {
-      // Filled already by a third read, or the files forgotten meanwhile: nothing to do but let go.
-      const current = epoch === this.cacheEpoch && keys.every((k) => this.activePending.has(k));
-      for (const k of keys) this.activePending.delete(k);
-      if (!current) return;
-      const parsed: Entry[] = seqs.map((seq, k) => ({
-        seq,
-        value: JSON.parse(texts[k] as string) as unknown,
-      }));
-      this.cacheActiveRuns(parsed, bytes, keyOf, chunkOf);
-    });
-  }
-
-  /** Puts each run of consecutive records (within one chunk) into its chunk's cache entry. */
-  private cacheActiveRuns(
-    parsed: readonly Entry[],
-    bytes: readonly number[],
-    keyOf: (chunk: number) => string,
-    chunkOf: (seq: number) => number,
-  ): void {
-    let i = 0;
-    while (i < parsed.length) {
-      const first = (parsed[i] as Entry).seq;
-      const chunk = chunkOf(first);
-      let j = i + 1;
-      let size = bytes[i] as number;
-      while (
-        j < parsed.length &&
-        (parsed[j] as Entry).seq === first + (j - i) &&
-        chunkOf((parsed[j] as Entry).seq) === chunk
-      ) {
-        size += bytes[j] as number;
-        j++;
-      }
-      const from = first - chunk;
-      const to = from + (j - i) - 1;
-      // Joined with the entry already there when the two runs touch or overlap (else replaced).
-      const old = this.d.blocks.get(keyOf(chunk));
-      let oldFrom = 0;
-      while (old && oldFrom < old.length && old[oldFrom] === undefined) oldFrom++;
-      const join = old !== undefined && oldFrom < old.length && oldFrom <= to + 1 && old.length >= from;
-      const run: unknown[] = new Array(join ? Math.max(old.length, to + 1) : to + 1);
-      if (join) for (let k = oldFrom; k < old.length; k++) run[k] = old[k];
-      for (let k = i; k < j; k++) run[from + k - i] = (parsed[k] as Entry).value;
-      const held = (join ? Math.max(old.length, to + 1) - Math.min(oldFrom, from) : j - i) || 1;
-      // Budget in bytes of JSON, the block cache's unit (a sealed block's rawBytes), per record held.
-      this.d.blocks.set(keyOf(chunk), run, Math.max(1, Math.round((size / (j - i)) * held)));
-      this.activeWanted.delete(keyOf(chunk));
-      i = j;
-    }
+    this.activeRecords.read(file, seg.first, lo, hi, out, (a, b, into, bytes, texts) =>
+      this.readActiveLines(file, seg, a, b, into, onCorrupt, bytes, texts),
+    );
   }
 
   /** Reads and parses the lines of records lo..hi of an active segment (`bytes`: each one's JSON length). */
@@ -643,7 +515,7 @@ export class SegmentStore {
         this.lineIndexes.delete(file);
         this.prefetched.delete(file);
         // Only complete, checked lines are ever cached and none is cut here; dropped all the same.
-        this.d.blocks.deleteWhere((k) => k.startsWith(`${file}#a`));
+        this.activeRecords.forgetFile(file);
         size = view.activeValidEnd;
         this.d.fds.drop(file);
       }
