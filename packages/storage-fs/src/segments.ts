@@ -108,7 +108,12 @@ export interface SegmentStoreDeps {
 
 /** Reads, appends to and seals the segment files of logs. Synchronous I/O: every call is small and bounded. */
 export class SegmentStore {
-  constructor(private readonly d: SegmentStoreDeps) {}
+  /** Parsed records of active segments read again, kept in the block cache (see active-record-cache.ts). */
+  private readonly activeRecords: ActiveRecordCache;
+
+  constructor(private readonly d: SegmentStoreDeps) {
+    this.activeRecords = new ActiveRecordCache(d.blocks);
+  }
 
   view(dir: string): LogView {
     let names: string[];
@@ -373,9 +378,6 @@ export class SegmentStore {
     const buf = readExactSync(this.d.fds.get(file), z.offset + z.length - a.offset, a.offset);
     return { buf, start: a.offset };
   }
-
-  /** Parsed records of active segments read again, kept in the block cache (see active-record-cache.ts). */
-  private readonly activeRecords = new ActiveRecordCache(this.d.blocks);
 
   private readActive(
     file: string,

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JsonObject, Logger } from '@ffdb/core-types';
+import type { JsonObject } from '@ffdb/core-types';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FsStorageBackend } from '../src/index.js';
+import { capturingLogger } from './helpers/capturing-logger.js';
 import { trackedStores } from './helpers/temp-store.js';
 
 // Records of active segments that are read again are parsed once into the block cache (in chunks of
@@ -16,24 +17,6 @@ const LOG = 'u/s/messages';
 const row = (tag: string, i: number): JsonObject => ({ tag, i, text: `${tag} ${i} `.repeat(1 + (i % 5)) });
 const rows = (tag: string, from: number, n: number) =>
   Array.from({ length: n }, (_, k) => row(tag, from + k));
-
-/** A logger that keeps its warnings. */
-function warningsLogger(): Logger & { warnings: string[] } {
-  const warnings: string[] = [];
-  const none = () => undefined;
-  const logger = {
-    warnings,
-    trace: none,
-    debug: none,
-    info: none,
-    error: none,
-    warn: (obj: object | string, msg?: string) => {
-      warnings.push(`${msg ?? ''} ${JSON.stringify(obj)}`);
-    },
-    child: () => logger,
-  };
-  return logger;
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -199,14 +182,15 @@ describe('the cache of parsed active-segment records', () => {
     buf[at + 40] = (buf[at + 40] as number) ^ 0x04;
     fs.writeFileSync(seg, buf);
 
-    const logger = warningsLogger();
+    const logger = capturingLogger();
+    const warnings = () => logger.lines.filter((l) => l.level === 'warn');
     const store = await stores.open(dir, { logger });
     const after = rows('d', 150, 20).map((data, k) => ({ seq: 150 + k, data }));
     for (let round = 0; round < 4; round++) {
       // Its chunk holds the damaged line, outside this range: no read reports it.
       expect(await store.readLog(LOG, { fromSeq: 150, limit: 20 })).toEqual(after);
     }
-    expect(logger.warnings).toEqual([]);
+    expect(warnings()).toEqual([]);
     for (let round = 1; round <= 3; round++) {
       // Each read that includes it skips it and says so, also once its neighbours are cached.
       const around = await store.readLog(LOG, { fromSeq: 130, limit: 20 });
@@ -214,8 +198,8 @@ describe('the cache of parsed active-segment records', () => {
         Array.from({ length: 20 }, (_, k) => 130 + k).filter((s) => s !== 140),
       );
       expect(around.map((e) => e.data)).toEqual(around.map((e) => row('d', e.seq)));
-      expect(logger.warnings).toHaveLength(round);
-      expect(logger.warnings[round - 1]).toMatch(/damaged/);
+      expect(warnings()).toHaveLength(round);
+      expect(warnings()[round - 1]?.msg).toMatch(/damaged/);
     }
   });
 });

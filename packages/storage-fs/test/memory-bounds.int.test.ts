@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CborCodec, Lz4Compressor } from '@ffdb/compression';
-import type { Codec, JsonObject } from '@ffdb/core-types';
+import type { JsonObject } from '@ffdb/core-types';
 import { describe, expect, it } from 'vitest';
 import { type FsStorageBackend, parseFsStorageOptions } from '../src/index.js';
+import { countingCbor } from './helpers/counting-codec.js';
 import { trackedStores } from './helpers/temp-store.js';
 
 // What a store keeps while reading is bounded by its options (maxOpenFiles, cacheMaxBytes), not by
@@ -23,22 +24,6 @@ const record = (l: number, i: number): JsonObject => ({
   role: i % 2 ? 'assistant' : 'user',
   content: `message ${i} of log ${l}: ${'lorem ipsum '.repeat(1 + (i % 7))}`,
 });
-
-/** The real cbor codec, counting whole-block decodes. */
-function countingCbor(): { codec: Codec; decodes: () => number } {
-  const real = new CborCodec();
-  let n = 0;
-  const codec: Codec = {
-    id: real.id,
-    capabilities: real.capabilities,
-    encode: (records) => real.encode(records),
-    decode: (data) => {
-      n++;
-      return real.decode(data);
-    },
-  };
-  return { codec, decodes: () => n };
-}
 
 async function filledStore(): Promise<string> {
   const dir = stores.temp();
@@ -127,7 +112,7 @@ describe('memory and descriptors while reading are bounded by the options', () =
   it('keeps decoded blocks within cacheMaxBytes: a block read again after others is decoded again', async () => {
     const dir = await filledStore();
     const reread = async (cacheMaxBytes: number) => {
-      const { codec, decodes } = countingCbor();
+      const { codec, calls } = countingCbor({ withRange: false });
       const store = await stores.open(dir, {
         ...OPTS,
         codec,
@@ -136,9 +121,9 @@ describe('memory and descriptors while reading are bounded by the options', () =
       });
       // Every log whole (each sealed block decoded once), then log 0 again.
       for (let l = 0; l < LOGS; l++) await store.readLog(logKey(l));
-      const before = decodes();
+      const before = calls.decode;
       expect(await store.readLog(logKey(0))).toHaveLength(PER_LOG);
-      const again = decodes() - before;
+      const again = calls.decode - before;
       await store.close();
       return { first: before, again };
     };

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger } from '@ffdb/core-types';
 import { describe, expect, it } from 'vitest';
 import { FsStorageBackend } from '../src/index.js';
 import { encodeDelete } from '../src/wal-frame.js';
+import { capturingLogger } from './helpers/capturing-logger.js';
 import { openStore, trackedStores } from './helpers/temp-store.js';
 
 const { temp, open } = trackedStores();
@@ -32,25 +32,6 @@ function walEnd(file: string): number {
   let off = 0;
   while (off + 13 <= buf.length && buf.readUInt32LE(off + 4) !== 0) off += 13 + buf.readUInt32LE(off);
   return off;
-}
-
-function capturingLogger(): Logger & {
-  lines: { level: string; msg: string | undefined; obj: object | string }[];
-} {
-  const lines: { level: string; msg: string | undefined; obj: object | string }[] = [];
-  const mk = (level: string) => (obj: object | string, msg?: string) => {
-    lines.push({ level, msg, obj });
-  };
-  const logger = {
-    lines,
-    trace: mk('trace'),
-    debug: mk('debug'),
-    info: mk('info'),
-    warn: mk('warn'),
-    error: mk('error'),
-    child: () => logger,
-  };
-  return logger;
 }
 
 describe('crash recovery', () => {

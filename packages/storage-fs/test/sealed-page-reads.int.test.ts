@@ -2,6 +2,7 @@ import { CborCodec, Lz4Compressor } from '@ffdb/compression';
 import type { Codec, JsonObject } from '@ffdb/core-types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { countingCbor } from './helpers/counting-codec.js';
 import { trackedStores } from './helpers/temp-store.js';
 
 // Pages read from sealed blocks with a codec that has decodeRange: the first read of a block decodes
@@ -29,26 +30,6 @@ function record(i: number): JsonObject {
     default:
       return { ...base, timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() };
   }
-}
-
-/** The real cbor codec, counting which of its decoders the store calls. */
-function countingCbor() {
-  const real = new CborCodec();
-  const calls = { decode: 0, decodeRange: 0 };
-  const codec: Codec = {
-    id: real.id,
-    capabilities: real.capabilities,
-    encode: (records) => real.encode(records),
-    decode: (data) => {
-      calls.decode++;
-      return real.decode(data);
-    },
-    decodeRange: (data, from, count) => {
-      calls.decodeRange++;
-      return real.decodeRange(data, from, count);
-    },
-  };
-  return { codec, calls };
 }
 
 async function sealedDir(encode?: (records: readonly unknown[], n: number) => Uint8Array): Promise<string> {

@@ -1,45 +1,14 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { BrotliCompressor, CborCodec, JsonCodec, Lz4Compressor } from '@ffdb/compression';
 import { compressSync, uncompressSync } from 'lz4-napi';
 import { type CorpusMessage, generateDistinctMessages, generateUniqueMessages, toJsonl } from '../corpus.js';
 import type { Bench, BenchContext } from '../harness.js';
 import type { Table } from '../table.js';
 import { fmt, fmtBytes, fmtPercent, median, nowMs, ratio } from '../stats.js';
-import { gc, sizes } from './common.js';
+import { gc, sizes, storeTree } from './common.js';
 import { asRecords, ffdbUnavailable, openFfdb, sessionLog } from './ffdb-store.js';
 import { SqlitePeer } from './sqlite-peer.js';
 
 const BLOCK = 64 * 1024;
-
-/** Apparent size of every file under `dir` (what the store occupies, before filesystem block rounding). */
-function treeBytes(dir: string): { bytes: number; files: number } {
-  let bytes = 0;
-  let files = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const sub = treeBytes(p);
-      bytes += sub.bytes;
-      files += sub.files;
-    } else if (entry.isFile()) {
-      bytes += statSync(p).size;
-      files++;
-    }
-  }
-  return { bytes, files };
-}
-
-/** Bytes of the sealed/archived segment files only (`*.sseg`), without WAL, manifests or active segments. */
-function segmentBytes(dir: string): number {
-  let bytes = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) bytes += segmentBytes(p);
-    else if (entry.isFile() && entry.name.endsWith('.sseg')) bytes += statSync(p).size;
-  }
-  return bytes;
-}
 
 /** Line-aligned blocks of about `size` bytes (whole messages per block, as a sealed segment holds them). */
 function lineBlocks(buf: Buffer, size: number): Buffer[] {
@@ -272,11 +241,13 @@ export const b6: Bench = {
       await sealed.compact({});
       const usage = await sealed.usage();
       await sealed.close();
+      const tree = storeTree(dir);
       onDisk.push({
         label: `ffdb sealed, ${codec} + lz4 (after close + compact)`,
-        ...treeBytes(dir),
+        bytes: tree.bytes,
+        files: tree.files,
         usage: usage.bytes,
-        segments: segmentBytes(dir),
+        segments: tree.sealedBytes,
       });
       if (codec === 'cbor') {
         const arch = await openFfdb(dir, { codec, compression: 'lz4', archive: 'brotli' });
@@ -287,11 +258,13 @@ export const b6: Bench = {
         const check = await arch.readLog(log, { fromSeq: n - 1, limit: 1 });
         if (check[0]?.data.id !== messages[n - 1]!.id) throw new Error('archived store lost data');
         await arch.close();
+        const archived = storeTree(dir);
         onDisk.push({
           label: `ffdb archived, cbor + brotli q10 (compact archive: ${(archiveMs / 1000).toFixed(1)} s)`,
-          ...treeBytes(dir),
+          bytes: archived.bytes,
+          files: archived.files,
           usage: aUsage.bytes,
-          segments: segmentBytes(dir),
+          segments: archived.sealedBytes,
         });
       }
     }

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -7,7 +6,7 @@ import { type CorpusMessage, generateMessages } from '../corpus.js';
 import type { Bench, BenchContext, TargetCheck } from '../harness.js';
 import { fmt, ratio } from '../stats.js';
 import type { Table } from '../table.js';
-import { sizes } from './common.js';
+import { type StoreTree, sizes, storeTree } from './common.js';
 import { asRecords, openFfdb, sessionLog } from './ffdb-store.js';
 import type { ProbeArgs, ProbeResult } from './memory-probe.js';
 import { SqlitePeer } from './sqlite-peer.js';
@@ -15,25 +14,6 @@ import { SqlitePeer } from './sqlite-peer.js';
 const MiB = 1 << 20;
 const BATCH = 1_000;
 const PASSES = 2;
-
-/** What one store holds on disk: every file's apparent size, and ffdb's segment files by kind. */
-function storeFiles(dir: string): { bytes: number; sealed: number; active: number } {
-  const out = { bytes: 0, sealed: 0, active: 0 };
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const sub = storeFiles(p);
-      out.bytes += sub.bytes;
-      out.sealed += sub.sealed;
-      out.active += sub.active;
-    } else if (entry.isFile()) {
-      out.bytes += statSync(p).size;
-      if (entry.name.endsWith('.sseg')) out.sealed++;
-      else if (entry.name.endsWith('.seg')) out.active++;
-    }
-  }
-  return out;
-}
 
 interface Config {
   label: string;
@@ -61,7 +41,7 @@ interface StoreSet {
   messages: number;
   ffdbDir: string;
   sqliteDir: string;
-  ffdb: ReturnType<typeof storeFiles>;
+  ffdb: StoreTree;
   sqliteBytes: number;
 }
 
@@ -80,8 +60,8 @@ async function buildStores(
     for (const s of sessions)
       await store.append(sessionLog(s), asRecords(bySession.get(s)!.slice(c, c + BATCH)));
   await store.close();
-  const ffdb = storeFiles(ffdbDir);
-  if (ffdb.sealed === 0)
+  const ffdb = storeTree(ffdbDir);
+  if (ffdb.sealedFiles === 0)
     throw new Error(`B7 ${label}: no sealed segments after close (expected 1 MiB segments sealed)`);
 
   const sqliteDir = ctx.tempDir(`sqlite-${label}`);
@@ -92,7 +72,7 @@ async function buildStores(
   const sqliteBytes = peer.bytesOnDisk();
   peer.close();
   ctx.log(
-    `${label}: ${sessions.length} sessions x ${perSession}; ffdb ${(ffdb.bytes / MiB).toFixed(1)} MiB (${ffdb.sealed} sealed + ${ffdb.active} active segments), SQLite ${(sqliteBytes / MiB).toFixed(1)} MiB`,
+    `${label}: ${sessions.length} sessions x ${perSession}; ffdb ${(ffdb.bytes / MiB).toFixed(1)} MiB (${ffdb.sealedFiles} sealed + ${ffdb.activeFiles} active segments), SQLite ${(sqliteBytes / MiB).toFixed(1)} MiB`,
   );
   return { label, sessions, messages: sessions.length * perSession, ffdbDir, sqliteDir, ffdb, sqliteBytes };
 }
@@ -207,7 +187,7 @@ export const b7: Bench = {
     });
     const [large, small] = stores.map((st) => st.messages).reverse() as [number, number];
     const desc = (st: StoreSet) =>
-      `${st.label} = ${st.sessions.length} sessions x ${perSession.toLocaleString('en-US')} = ${st.messages.toLocaleString('en-US')} messages (ffdb: ${st.ffdb.sealed} sealed + ${st.ffdb.active} active segment files)`;
+      `${st.label} = ${st.sessions.length} sessions x ${perSession.toLocaleString('en-US')} = ${st.messages.toLocaleString('en-US')} messages (ffdb: ${st.ffdb.sealedFiles} sealed + ${st.ffdb.activeFiles} active segment files)`;
     const ffdbDefault = CONFIGS[0]!;
     const sqlite = CONFIGS[2]!;
     const table: Table = {
@@ -265,7 +245,7 @@ export const b7: Bench = {
         },
         {
           name: `B7 ffdb fds inside the store <= maxOpenFiles (${name}; WAL/lock descriptors excluded)`,
-          measured: `${maxFds} (LARGE has ${stores[1]!.ffdb.sealed + stores[1]!.ffdb.active} segment files)`,
+          measured: `${maxFds} (LARGE has ${stores[1]!.ffdb.sealedFiles + stores[1]!.ffdb.activeFiles} segment files)`,
           target: `<= ${limit}`,
           pass: maxFds <= limit,
         },

@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BenchContext } from '../harness.js';
 
 /** Sizes per benchmark, full and `--quick`. */
@@ -35,4 +37,40 @@ export function sideOrder(run: number): ['sqlite', 'ffdb'] | ['ffdb', 'sqlite'] 
 
 export function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
+}
+
+export interface StoreTree {
+  /** Apparent size of every file (what the store occupies, before filesystem block rounding). */
+  bytes: number;
+  files: number;
+  /** Sealed/archived segment files (`*.sseg`) and their bytes, without WAL, manifests or active segments. */
+  sealedFiles: number;
+  sealedBytes: number;
+  /** Active segment files (`*.seg`). */
+  activeFiles: number;
+}
+
+/** What a store directory holds on disk, in one walk. */
+export function storeTree(dir: string): StoreTree {
+  const out: StoreTree = { bytes: 0, files: 0, sealedFiles: 0, sealedBytes: 0, activeFiles: 0 };
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const sub = storeTree(p);
+      out.bytes += sub.bytes;
+      out.files += sub.files;
+      out.sealedFiles += sub.sealedFiles;
+      out.sealedBytes += sub.sealedBytes;
+      out.activeFiles += sub.activeFiles;
+    } else if (entry.isFile()) {
+      const size = statSync(p).size;
+      out.bytes += size;
+      out.files++;
+      if (entry.name.endsWith('.sseg')) {
+        out.sealedFiles++;
+        out.sealedBytes += size;
+      } else if (entry.name.endsWith('.seg')) out.activeFiles++;
+    }
+  }
+  return out;
 }
