@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -36,6 +36,7 @@ import {
   writeAllSync,
   writeFileAtomic,
 } from './atomic-file.js';
+import { BlobFiles, dirEntries } from './blob-files.js';
 import { BuiltinJsonCodec, IdentityCompressor } from './builtin-codecs.js';
 import { faultPoint } from './fault-seam.js';
 import { FdCache } from './fd-cache.js';
@@ -48,7 +49,6 @@ import {
   INTERNAL_DIR,
   LOG_SUFFIX,
   Layout,
-  TMP_PREFIX,
   checkKey,
   checkPrefix,
 } from './layout.js';
@@ -70,20 +70,13 @@ import {
 import { WalFile, listWalGens } from './wal-file.js';
 import { compactStore } from './compact.js';
 import { verifyStore } from './verify.js';
+import { WriterLockKeeper } from './writer-lock-keeper.js';
 
 const WRITER = '\u0000writer';
 const CHECKPOINTER = '\u0000checkpoint';
 const WAL_EXTENT = 256 << 10;
 const WAL_EXTENT_MAX = 16 << 20;
 const MAX_COMMIT_BYTES = 64 << 20;
-const LOCK_LINGER_MS = 2;
-/**
- * A holder keeps the writer lock across commits while nobody waits (waiters signal through the
- * lock's "want" file, checked at most once per WAIT_CHECK_MS); MAX_HOLD_MS only bounds a wait whose
- * signal got lost.
- */
-const MAX_HOLD_MS = 1000;
-const WAIT_CHECK_MS = 1;
 /**
  * A queue of at least this many requests starts a commit pipeline (split in two groups). Below it a
  * group's CPU (~10 µs per append) is small beside an fdatasync, so one group per fdatasync is better.
@@ -185,6 +178,7 @@ export class FsStorageBackend implements StorageBackend {
   /** @internal */ readonly archiveCompressor: Compressor | undefined;
   /** @internal */ readonly segments: SegmentStore;
   /** @internal */ readonly fds: FdCache;
+  private readonly blobFiles: BlobFiles;
 
   private status: 'new' | 'opening' | 'open' | 'closed' = 'new';
   private openPromise: Promise<void> | undefined;
@@ -207,18 +201,11 @@ export class FsStorageBackend implements StorageBackend {
   private readonly mutex = new KeyedMutex();
   /** Next seq per log after the commits written but not applied yet (see commitLocked). */
   private readonly pendingSeq = new Map<string, number>();
-  private writerLock: FileLock | undefined;
+  private writerLock: WriterLockKeeper | undefined;
   private readonly waiters = new Set<() => void>();
   private idleTimer: NodeJS.Timeout | undefined;
-  private lockLingerTimer: NodeJS.Timeout | undefined;
   /** Timers are re-armed lazily from these (a setTimeout/clearTimeout pair per commit costs µs). */
   private lastAppendAt = 0;
-  private lingerUntil = 0;
-  private writerBusy = false;
-  private lockHeldSince = 0;
-  /** Cached result of the "does another process wait for the writer lock" check (an lstat). */
-  private waitCheckAt = 0;
-  private waitSeen = false;
   /** Requests in the last commit: a lone writer's next commit starts without an event-loop turn. */
   private lastBatchSize = 0;
   /** When the writer loop last started on a new event-loop turn (see kick). */
@@ -269,6 +256,7 @@ export class FsStorageBackend implements StorageBackend {
       blockBytes: o.blockBytes,
       durable: this.durable,
     });
+    this.blobFiles = new BlobFiles(this.layout, this.fds, this.durable);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -311,10 +299,8 @@ export class FsStorageBackend implements StorageBackend {
       }
     });
     await this.checkFormatFile();
-    this.writerLock = new FileLock(
-      path.join(this.layout.lockDir, 'writer.lock'),
-      this.options.lockStaleMs,
-      'store writer',
+    this.writerLock = new WriterLockKeeper(
+      new FileLock(path.join(this.layout.lockDir, 'writer.lock'), this.options.lockStaleMs, 'store writer'),
     );
     // The writer lock (a symlink + unlink: directory writes) is only needed when there is something
     // to recover. A store closed cleanly has one empty WAL generation: a reader opens it lock-free
@@ -325,7 +311,7 @@ export class FsStorageBackend implements StorageBackend {
       });
     }
     this.status = 'open';
-    void this.emptyTrash();
+    void this.blobFiles.emptyTrash();
   }
 
   private async checkFormatFile(): Promise<void> {
@@ -463,7 +449,6 @@ export class FsStorageBackend implements StorageBackend {
       );
     } finally {
       this.status = 'closed';
-      if (this.lockLingerTimer) clearTimeout(this.lockLingerTimer);
       this.writerLock?.release();
       for (const w of this.waiters) w();
       this.wal?.close();
@@ -511,13 +496,7 @@ export class FsStorageBackend implements StorageBackend {
   async read(key: string): Promise<Uint8Array | null> {
     const k = checkKey(key);
     await this.ready('read', k);
-    try {
-      return new Uint8Array(await fsp.readFile(this.layout.blob(k)));
-    } catch (err) {
-      const code = osCode(err);
-      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return null;
-      throw toStorageError('read', k, err);
-    }
+    return this.blobFiles.read(k);
   }
 
   async write(key: string, data: Uint8Array): Promise<void> {
@@ -547,33 +526,7 @@ export class FsStorageBackend implements StorageBackend {
   async readStream(key: string): Promise<AsyncIterable<Uint8Array> | null> {
     const k = checkKey(key);
     await this.ready('readStream', k);
-    let fh: fsp.FileHandle;
-    try {
-      fh = await fsp.open(this.layout.blob(k), 'r');
-      if (!(await fh.stat()).isFile()) {
-        await fh.close();
-        return null;
-      }
-    } catch (err) {
-      const code = osCode(err);
-      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return null;
-      throw toStorageError('readStream', k, err);
-    }
-    const handle = fh;
-    return (async function* () {
-      try {
-        const buf = Buffer.allocUnsafe(64 << 10);
-        for (;;) {
-          const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-          if (bytesRead === 0) break;
-          yield new Uint8Array(buf.subarray(0, bytesRead));
-        }
-      } catch (err) {
-        throw toStorageError('readStream', k, err);
-      } finally {
-        await handle.close();
-      }
-    })();
+    return this.blobFiles.readStream(k);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -581,52 +534,19 @@ export class FsStorageBackend implements StorageBackend {
     await this.ready('exists', k);
     this.refresh();
     if (this.hasTailsUnder(k)) return true;
-    const st = await this.lstat(this.layout.blob(k));
-    if (st?.isFile()) return true;
-    if (st?.isDirectory() && (await this.hasEntries(this.layout.blob(k)))) return true;
-    return (await this.lstat(this.layout.logDir(k)))?.isDirectory() ?? false;
+    return this.blobFiles.exists(k);
   }
 
   async stat(key: string): Promise<BlobStat | null> {
     const k = checkKey(key);
     await this.ready('stat', k);
-    const st = await this.lstat(this.layout.blob(k));
-    if (!st || !(st.isFile() || st.isDirectory())) return null;
-    return {
-      key: k,
-      size: st.isFile() ? st.size : 0,
-      isDirectory: st.isDirectory(),
-      createdAt: st.birthtime.toISOString(),
-      modifiedAt: st.mtime.toISOString(),
-    };
+    return this.blobFiles.stat(k);
   }
 
   async list(prefix: string, options: { recursive?: boolean } = {}): Promise<string[]> {
     const p = checkPrefix(prefix);
     await this.ready('list', p);
-    const dir = this.layout.prefix(p);
-    const out: string[] = [];
-    const walk = async (abs: string, rel: string, recursive: boolean): Promise<void> => {
-      let entries: fs.Dirent[];
-      try {
-        entries = await fsp.readdir(abs, { withFileTypes: true });
-      } catch (err) {
-        const code = osCode(err);
-        if (code === 'ENOENT' || code === 'ENOTDIR') return;
-        throw toStorageError('list', p, err);
-      }
-      for (const e of entries) {
-        if (this.isInternalEntry(rel, e.name)) continue;
-        const key = rel === '' ? e.name : `${rel}/${e.name}`;
-        if (e.isFile()) out.push(key);
-        else if (e.isDirectory()) {
-          if (recursive) await walk(path.join(abs, e.name), key, true);
-          else if (await this.hasVisibleContent(path.join(abs, e.name))) out.push(key);
-        }
-      }
-    };
-    await walk(dir, p, options.recursive === true);
-    return out.sort();
+    return this.blobFiles.list(p, options.recursive === true);
   }
 
   async delete(key: string): Promise<boolean> {
@@ -637,98 +557,33 @@ export class FsStorageBackend implements StorageBackend {
       this.refresh();
       const blob = this.layout.blob(k);
       const logDir = this.layout.logDir(k);
-      const st = await this.lstat(blob);
-      const logSt = await this.lstat(logDir);
+      const files = this.blobFiles;
+      const st = await files.lstat(blob);
+      const logSt = await files.lstat(logDir);
       if (st?.isFile() && !logSt && !this.hasTailsUnder(k)) {
         // A plain blob: unlink is atomic and no log can live under a file.
-        await guard('delete', k, async () => {
-          await fsp.unlink(blob);
-          if (this.durable) await fsyncDir(path.dirname(blob));
-        });
+        await guard('delete', k, () => files.unlink(k));
         return true;
       }
       // Under the checkpoint lock too: a checkpoint running in the background must not write a
       // log's records back after its directory went to the trash.
       return await this.exclusive('delete', () =>
         this.withCheckpointLock(async () => {
-          const present = (await this.lstat(blob)) !== undefined || (await this.lstat(logDir)) !== undefined;
+          const present =
+            (await files.lstat(blob)) !== undefined || (await files.lstat(logDir)) !== undefined;
           if (!present && !this.hasTailsUnder(k)) return false;
           // 1. DELETE frame: from here on, replay drops this prefix's WAL records.
           await this.writeControlFrame((gen) => encodeDelete(gen, k), 'delete', k);
           // 2. One rename per path makes the whole tree (blobs, logs) disappear at once.
-          await guard('delete', k, () => this.moveToTrash(k));
+          await guard('delete', k, () => files.moveToTrash(k));
           // 3. DELETE-DONE: recovery re-runs a DELETE only when this frame is missing.
           await this.writeControlFrame((gen) => encodeDeleteDone(gen, k), 'delete', k);
-          void this.emptyTrash();
+          void files.emptyTrash();
           return true;
         }),
       );
     } finally {
       release();
-    }
-  }
-
-  private async moveToTrash(prefix: string): Promise<void> {
-    const targets = [this.layout.blob(prefix), this.layout.logDir(prefix)];
-    const parents = new Set<string>();
-    for (const t of targets) {
-      const dest = path.join(this.layout.trashDir, `${Date.now()}-${randomBytes(6).toString('hex')}`);
-      try {
-        await fsp.rename(t, dest);
-        parents.add(path.dirname(t));
-      } catch (err) {
-        const code = osCode(err);
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-      }
-    }
-    this.fds.dropUnder(this.layout.blob(prefix));
-    if (this.durable) {
-      for (const d of parents) await fsyncDir(d);
-      if (parents.size) await fsyncDir(this.layout.trashDir);
-    }
-  }
-
-  private async emptyTrash(): Promise<void> {
-    try {
-      const names = await fsp.readdir(this.layout.trashDir);
-      for (const n of names)
-        await fsp.rm(path.join(this.layout.trashDir, n), { recursive: true, force: true });
-    } catch {
-      // best effort: verify reports leftovers
-    }
-  }
-
-  private isInternalEntry(relDir: string, name: string): boolean {
-    if (relDir === '' && (name === INTERNAL_DIR || name === FORMAT_FILE)) return true;
-    return name.startsWith(TMP_PREFIX) || name.endsWith(LOG_SUFFIX);
-  }
-
-  /** A prefix exists when its directory holds anything but temp files (blobs, logs, sub-trees). */
-  private async hasEntries(dir: string): Promise<boolean> {
-    try {
-      return (await fsp.readdir(dir)).some((n) => !n.startsWith(TMP_PREFIX));
-    } catch {
-      return false;
-    }
-  }
-
-  private async hasVisibleContent(dir: string): Promise<boolean> {
-    try {
-      const entries = await fsp.readdir(dir);
-      const rel = this.layout.keyOf(dir);
-      return entries.some((n) => !this.isInternalEntry(rel, n));
-    } catch {
-      return false;
-    }
-  }
-
-  private async lstat(p: string): Promise<fs.Stats | undefined> {
-    try {
-      return await fsp.lstat(p);
-    } catch (err) {
-      const code = osCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw toStorageError('stat', this.layout.keyOf(p), err);
     }
   }
 
@@ -944,9 +799,7 @@ export class FsStorageBackend implements StorageBackend {
     }
     if (this.walBytes >= this.options.walCheckpointBytes) return false; // rotate first
     if (this.mutex.waiting(WRITER)) return false; // a delete or checkpoint of this process waits
-    const lock = this.writerLock;
-    if (!lock?.held || Date.now() - this.lockHeldSince > MAX_HOLD_MS) return false;
-    return !this.othersWaiting(lock);
+    return this.writerLock?.holdsForNextCommit() ?? false;
   }
 
   /**
@@ -965,16 +818,14 @@ export class FsStorageBackend implements StorageBackend {
     // consecutive seqs.
     // (pendingSeq learns this commit's seqs only once it is written.)
     const next = new Map<string, number>();
-    {
-      for (let i = 0; i < n; i++) {
-        const req = batch[i] as AppendRequest;
-        const firstSeq = next.get(req.key) ?? this.pendingSeq.get(req.key) ?? this.countOf(req.key);
-        next.set(req.key, firstSeq + req.recs.length);
-        firstSeqs[i] = firstSeq;
-        const keyLen = Buffer.byteLength(req.key, 'utf8');
-        keyLens[i] = keyLen;
-        total += appendFrameSize(keyLen, req.recs.length, req.bytes);
-      }
+    for (let i = 0; i < n; i++) {
+      const req = batch[i] as AppendRequest;
+      const firstSeq = next.get(req.key) ?? this.pendingSeq.get(req.key) ?? this.countOf(req.key);
+      next.set(req.key, firstSeq + req.recs.length);
+      firstSeqs[i] = firstSeq;
+      const keyLen = Buffer.byteLength(req.key, 'utf8');
+      keyLens[i] = keyLen;
+      total += appendFrameSize(keyLen, req.recs.length, req.bytes);
     }
     const buf = Buffer.allocUnsafe(total);
     let o = 0;
@@ -1144,12 +995,16 @@ export class FsStorageBackend implements StorageBackend {
     // Uncontended (the writer loop between two commits): no promise hop for the mutex or the lock.
     const release = this.mutex.tryAcquire(WRITER) ?? (await this.mutex.acquire(WRITER, timeout));
     try {
-      const taking = this.takeWriterLock(operation, Math.max(1, timeout - (Date.now() - started)));
+      const lock = this.writerLock;
+      if (!lock) throw this.closedError(operation);
+      const taking = lock.take(Math.max(1, timeout - (Date.now() - started)), () =>
+        this.afterWriterLockRetaken(),
+      );
       if (taking) await taking;
       try {
         return await fn();
       } finally {
-        this.lingerWriterLock();
+        lock.linger(this.status === 'open');
       }
     } finally {
       release();
@@ -1157,74 +1012,15 @@ export class FsStorageBackend implements StorageBackend {
   }
 
   /**
-   * Taking the cross-process lock costs a symlink + unlink, so it is kept for a few milliseconds
-   * after a commit (a writer awaiting each append re-enters at once) — but never longer than
-   * MAX_HOLD_MS, and handed over at once when another process has signalled that it waits.
+   * The writer lock was taken again after another process may have held it: it may have given back
+   * the pre-allocated zeros of an empty generation on close (the file shrank) or pre-allocated more
+   * (the file grew, e.g. after we opened it at 0 bytes). Re-learn the exact size (believing the file
+   * shorter than it is made the next pre-allocation write zeros over committed frames), then catch up.
    */
-  private takeWriterLock(operation: string, timeoutMs: number): Promise<void> | undefined {
-    const lock = this.writerLock;
-    if (!lock) throw this.closedError(operation);
-    // The linger timer (if armed) sees this and leaves the lock alone.
-    this.writerBusy = true;
-    if (lock.held && Date.now() - this.lockHeldSince <= MAX_HOLD_MS && !this.othersWaiting(lock)) {
-      return undefined; // still ours, and nobody else wrote meanwhile
-    }
-    return this.retakeWriterLock(lock, timeoutMs);
-  }
-
-  private async retakeWriterLock(lock: FileLock, timeoutMs: number): Promise<void> {
-    if (lock.held) {
-      lock.release();
-      this.waitCheckAt = 0;
-      await lock.handOver();
-    }
-    if (!lock.held) {
-      await lock.acquire(timeoutMs);
-      this.lockHeldSince = Date.now();
-      // Another process may have written while we did not hold the lock: it may have given back the
-      // pre-allocated zeros of an empty generation on close (the file shrank) or pre-allocated more
-      // (the file grew, e.g. after we opened it at 0 bytes). Re-learn the exact size: believing the
-      // file shorter than it is made the next pre-allocation write zeros over committed frames.
-      if (this.wal) {
-        this.wal.allocated = fs.fstatSync(this.wal.fd).size;
-        this.catchUpLocked();
-      }
-    }
-  }
-
-  /** lock.othersWaiting() (an lstat) at most once per WAIT_CHECK_MS: it was two syscalls per commit. */
-  private othersWaiting(lock: FileLock): boolean {
-    const now = Date.now();
-    if (now < this.waitCheckAt) return this.waitSeen;
-    this.waitCheckAt = now + WAIT_CHECK_MS;
-    this.waitSeen = lock.othersWaiting();
-    return this.waitSeen;
-  }
-
-  private lingerWriterLock(): void {
-    this.writerBusy = false;
-    const lock = this.writerLock;
-    if (!lock?.held) return;
-    if (this.status !== 'open' || this.othersWaiting(lock)) {
-      lock.release();
-      this.waitCheckAt = 0;
-      return;
-    }
-    this.lingerUntil = Date.now() + LOCK_LINGER_MS;
-    if (this.lockLingerTimer) return; // armed already: it re-arms itself until lingerUntil
-    const fire = () => {
-      this.lockLingerTimer = undefined;
-      if (this.writerBusy || !lock.held) return; // in use again; its linger re-arms
-      const left = this.lingerUntil - Date.now();
-      if (left > 0) {
-        this.lockLingerTimer = setTimeout(fire, left);
-        this.lockLingerTimer.unref?.();
-        return;
-      }
-      lock.release();
-    };
-    this.lockLingerTimer = setTimeout(fire, LOCK_LINGER_MS);
-    this.lockLingerTimer.unref?.();
+  private afterWriterLockRetaken(): void {
+    if (!this.wal) return;
+    this.wal.allocated = fs.fstatSync(this.wal.fd).size;
+    this.catchUpLocked();
   }
 
   // ------------------------------------------------------------------ WAL state
@@ -1659,7 +1455,7 @@ export class FsStorageBackend implements StorageBackend {
     const wal = this.requireWal();
     for (const prefix of [...this.pendingDeletes]) {
       // A delete whose process died between its DELETE and DELETE-DONE frames.
-      await this.moveToTrash(prefix);
+      await this.blobFiles.moveToTrash(prefix);
     }
     const toSync: number[] = [];
     const dirs = new Set<string>();
@@ -1916,15 +1712,7 @@ export class FsStorageBackend implements StorageBackend {
     for (const [k, t] of this.tails)
       if (t.recs.length && (p === '' || k === p || k.startsWith(`${p}/`))) found.add(k);
     const walk = async (abs: string, rel: string): Promise<void> => {
-      let entries: fs.Dirent[];
-      try {
-        entries = await fsp.readdir(abs, { withFileTypes: true });
-      } catch (err) {
-        const code = osCode(err);
-        if (code === 'ENOENT' || code === 'ENOTDIR') return;
-        throw toStorageError('listLogs', p, err);
-      }
-      for (const e of entries) {
+      for (const e of await dirEntries(abs, 'listLogs', p)) {
         if (!e.isDirectory() || (rel === '' && e.name === INTERNAL_DIR)) continue;
         if (e.name.endsWith(LOG_SUFFIX)) {
           const key = (rel === '' ? '' : `${rel}/`) + e.name.slice(0, -LOG_SUFFIX.length);
@@ -2013,37 +1801,11 @@ export class FsStorageBackend implements StorageBackend {
     const p = checkPrefix(prefix);
     await this.ready('usage', p);
     this.refresh();
-    let bytes = 0;
-    let logicalBytes = 0;
-    let files = 0;
-    const walk = async (abs: string, rel: string, inLog: boolean): Promise<void> => {
-      let entries: fs.Dirent[];
-      try {
-        entries = await fsp.readdir(abs, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        if (rel === '' && e.name === INTERNAL_DIR) continue;
-        const full = path.join(abs, e.name);
-        if (e.isDirectory())
-          await walk(full, rel === '' ? e.name : `${rel}/${e.name}`, inLog || e.name.endsWith(LOG_SUFFIX));
-        else if (e.isFile()) {
-          const st = await fsp.stat(full).catch(() => undefined);
-          if (!st) continue;
-          files++;
-          bytes += st.size;
-          if (inLog && e.name.endsWith('.sseg')) {
-            try {
-              logicalBytes += this.segments.footer(full).rawBytes;
-            } catch {
-              logicalBytes += st.size;
-            }
-          } else logicalBytes += st.size;
-        }
-      }
-    };
-    await walk(this.layout.prefix(p), p, false);
+    let { bytes, logicalBytes, files } = await this.blobFiles.usage(
+      p,
+      (file) => this.segments.footer(file).rawBytes,
+    );
+    // Records still in the WAL count at their JSON size under their log; the WAL file itself once.
     for (const [k, t] of this.tails) {
       if (p !== '' && k !== p && !k.startsWith(`${p}/`)) continue;
       for (const r of t.recs) logicalBytes += Buffer.byteLength(r);
