@@ -10,6 +10,10 @@ interface RunResult {
   p50: number;
   p99: number;
   done: number;
+  /** Share of the run the event loop was busy (1 = the main thread never waited). */
+  busy: number;
+  /** Process CPU (user + system, all threads) per message, µs. */
+  cpuUs: number;
 }
 
 /** Starts `writers` async loops; writer w handles messages w, w+writers, …, awaiting each one. */
@@ -20,6 +24,10 @@ async function runWriters(
   write: (i: number) => Promise<void>,
 ): Promise<RunResult> {
   const lat: number[] = [];
+  // Where the time goes: a side whose event loop is busy all run is bound by its CPU; one that waits
+  // is bound by the disk (or by writers waiting on slow syncs).
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const t0 = nowMs();
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
@@ -32,8 +40,17 @@ async function runWriters(
     }),
   );
   const wall = nowMs() - t0;
+  const busy = performance.eventLoopUtilization(elu0).utilization;
+  const cpu = process.cpuUsage(cpu0);
   const sum = summarize(lat);
-  return { rate: (lat.length * 1000) / wall, p50: sum.p50, p99: sum.p99, done: lat.length };
+  return {
+    rate: (lat.length * 1000) / wall,
+    p50: sum.p50,
+    p99: sum.p99,
+    done: lat.length,
+    busy,
+    cpuUs: (cpu.user + cpu.system) / lat.length,
+  };
 }
 
 /**
@@ -99,6 +116,7 @@ export const b2: Bench = {
       );
     }
     const med = (side: 'sqlite' | 'ffdb', k: keyof RunResult) => median(results[side].map((r) => r[k]));
+    const pct = (x: number) => `${Math.round(x * 100)} %`;
     const f = med('ffdb', 'rate');
     const s = med('sqlite', 'rate');
     return {
@@ -111,6 +129,8 @@ export const b2: Bench = {
             'msgs/s',
             'commit latency p50 ms',
             'p99 ms',
+            'event loop busy',
+            'CPU µs/msg',
             'runs (msgs/s)',
             'vs SQLite',
           ],
@@ -121,6 +141,8 @@ export const b2: Bench = {
               fmt(s),
               fmt(med('sqlite', 'p50')),
               fmt(med('sqlite', 'p99')),
+              pct(med('sqlite', 'busy')),
+              med('sqlite', 'cpuUs').toFixed(1),
               results.sqlite.map((r) => fmt(r.rate)).join(' / '),
               '1.00x',
             ],
@@ -130,11 +152,14 @@ export const b2: Bench = {
               fmt(f),
               fmt(med('ffdb', 'p50')),
               fmt(med('ffdb', 'p99')),
+              pct(med('ffdb', 'busy')),
+              med('ffdb', 'cpuUs').toFixed(1),
               results.ffdb.map((r) => fmt(r.rate)).join(' / '),
               ratio(f, s),
             ],
           ],
           notes: [
+            'Event loop busy: `performance.eventLoopUtilization()` over the run (better-sqlite3 commits block the event loop, so SQLite shows ~100 %). CPU µs/msg: `process.cpuUsage()` (user + system, every thread of the process, fsyncs included) per message. Medians over the runs.',
             'Every writer awaits its own append before sending its next message; each message goes to its own session log (round-robin over the sessions).',
             `Before the timed runs, one untimed warm-up round per side (ffdb ${warmupMessages.toLocaleString('en-US')} messages into a throwaway store, SQLite 1,000), so the runs measure a JIT-warm process.`,
             `Each run stops taking new messages after ${sz.durableLoopMs / 1000} s (SQLite) / ${(2 * sz.durableLoopMs) / 1000} s (ffdb) or ${sz.b2SqliteMessages.toLocaleString('en-US')} / ${sz.b2FfdbMessages.toLocaleString('en-US')} messages: SQLite is fsync-bound and serial, so its rate does not depend on the count. Latency includes queueing behind the other writers.`,
