@@ -27,17 +27,10 @@ import {
   type VerifyReport,
   type WatchOptions,
 } from '@ffdb/core-types';
-import {
-  DIR_MODE,
-  createdChain,
-  fdatasyncAsync,
-  fsyncAsync,
-  fsyncDir,
-  writeAllSync,
-  writeFileAtomic,
-} from './atomic-file.js';
+import { DIR_MODE, fdatasyncAsync, writeAllSync, writeFileAtomic } from './atomic-file.js';
 import { BlobFiles, dirEntries } from './blob-files.js';
 import { BuiltinJsonCodec, IdentityCompressor } from './builtin-codecs.js';
+import { CheckpointWrites, makeNewLogDirs } from './checkpoint-writes.js';
 import { faultPoint } from './fault-seam.js';
 import { FdCache } from './fd-cache.js';
 import { FileLock } from './file-lock.js';
@@ -1318,36 +1311,36 @@ export class FsStorageBackend implements StorageBackend {
       while (this.committing) await new Promise<void>((resolve) => realSetImmediate(resolve));
       this.refresh();
       if (!this.rotated.includes(r)) return; // another process already ended it
-      const toSync: number[] = [];
-      const dirs = new Set<string>();
+      const writes = new CheckpointWrites(this.segments);
       try {
         const entries = [...snapshot];
         for (let at = 0; at < entries.length; at += CHECKPOINT_CHUNK) {
           // Let commits run between chunks of logs (segment writes are synchronous).
           if (at > 0) await new Promise<void>((resolve) => realSetImmediate(resolve));
           const chunk = entries.slice(at, at + CHECKPOINT_CHUNK);
-          const made = await this.makeNewLogDirs(chunk);
+          // Logs written for the first time (their tail starts at seq 0) get their directories on
+          // the thread pool first.
+          const made = await makeNewLogDirs(
+            chunk
+              .filter(([key, tail]) => tail.base === 0 && this.tails.get(key) === tail.tail)
+              .map(([key]) => this.layout.logDir(key)),
+          );
           for (const [key, tail] of chunk) {
             const dir = this.layout.logDir(key);
             // A log deleted since the rotation (its tail object is gone or replaced): skip it.
             // (Deletes wait for the checkpoint lock we hold, so this is a tail replaced by a WAL
             // restart; directories made above for it are synced like every new one.)
             if (this.tails.get(key) !== tail.tail) {
-              for (const d of made.get(dir) ?? []) dirs.add(path.dirname(d));
+              writes.addMadeDirs(made.get(dir) ?? []);
               continue;
             }
-            const res = guardSync('checkpoint', key, () =>
-              this.segments.append(dir, tail.base, tail.recs, made.get(dir)),
-            );
-            if (res.fd !== undefined) toSync.push(res.fd);
-            if (res.created) dirs.add(dir);
-            for (const d of res.newDirs) dirs.add(path.dirname(d));
+            guardSync('checkpoint', key, () => writes.append(dir, tail.base, tail.recs, made.get(dir)));
             this.views.delete(key);
           }
         }
-        if (this.durable) await this.syncAll(toSync, dirs);
+        if (this.durable) await guard('checkpoint', undefined, () => writes.sync());
       } finally {
-        for (const fd of toSync) fs.closeSync(fd);
+        writes.close();
       }
       if (!this.rotated.includes(r)) return;
       // From the END write on, a refresh (a read, the writer loop) sees the END and drops `r` from
@@ -1368,49 +1361,6 @@ export class FsStorageBackend implements StorageBackend {
         if (!this.rotated.includes(r)) r.wal.close();
       }
       this.pollRotated();
-    });
-  }
-
-  /**
-   * Creates the directories of the logs in `chunk` that have never been checkpointed (their tail
-   * starts at seq 0), all at once on the thread pool: a new log costs a `mkdir` per missing level
-   * (~0.1 ms each on this disk), which the checkpoint's synchronous segment writes would otherwise
-   * spend on the event loop, between commits. Returns, per log directory, the directories created
-   * (deepest first) for the segment append to report for syncing. A failure is left to the
-   * synchronous path, which reports it with its key.
-   */
-  private async makeNewLogDirs(
-    chunk: readonly [string, { tail: Tail; base: number }][],
-  ): Promise<Map<string, string[]>> {
-    const made = new Map<string, string[]>();
-    const pending: Promise<void>[] = [];
-    for (const [key, tail] of chunk) {
-      if (tail.base !== 0 || this.tails.get(key) !== tail.tail) continue;
-      const dir = this.layout.logDir(key);
-      pending.push(
-        fsp.mkdir(dir, { recursive: true, mode: DIR_MODE }).then(
-          (first) => {
-            const chain = createdChain(dir, first);
-            if (chain.length > 0) made.set(dir, chain);
-          },
-          () => undefined,
-        ),
-      );
-    }
-    if (pending.length > 0) await Promise.all(pending);
-    return made;
-  }
-
-  private async syncAll(fds: number[], dirs: Set<string>): Promise<void> {
-    await guard('checkpoint', undefined, async () => {
-      await runLimited(
-        fds.map((fd) => () => fsyncAsync(fd)),
-        16,
-      );
-      await runLimited(
-        [...dirs].map((d) => () => fsyncDir(d)),
-        16,
-      );
     });
   }
 
@@ -1457,18 +1407,15 @@ export class FsStorageBackend implements StorageBackend {
       // A delete whose process died between its DELETE and DELETE-DONE frames.
       await this.blobFiles.moveToTrash(prefix);
     }
-    const toSync: number[] = [];
-    const dirs = new Set<string>();
+    const writes = new CheckpointWrites(this.segments);
     // A log that cannot be written (read-only subtree, a file where its directory should be, …)
     // must not hold every other log hostage: its records are carried over into the next WAL
     // generation and the checkpoint reports its error after the others made progress.
     const failed: { key: string; tail: Tail; error: unknown }[] = [];
     try {
       for (const [key, tail] of this.tails) {
-        const dir = this.layout.logDir(key);
-        let r: ReturnType<SegmentStore['append']>;
         try {
-          r = this.segments.append(dir, tail.base, tail.recs);
+          writes.append(this.layout.logDir(key), tail.base, tail.recs);
         } catch (err) {
           const error = toStorageError('checkpoint', key, err);
           this.logger.warn(
@@ -1478,16 +1425,13 @@ export class FsStorageBackend implements StorageBackend {
           failed.push({ key, tail, error });
           continue;
         }
-        if (r.fd !== undefined) toSync.push(r.fd);
-        if (r.created) dirs.add(dir);
-        for (const d of r.newDirs) dirs.add(path.dirname(d));
         this.views.delete(key);
       }
       if (failed.length > 0 && failed.length === this.tails.size)
         throw (failed[0] as { error: unknown }).error;
-      if (this.durable) await this.syncAll(toSync, dirs);
+      if (this.durable) await guard('checkpoint', undefined, () => writes.sync());
     } finally {
-      for (const fd of toSync) fs.closeSync(fd);
+      writes.close();
     }
     await guard('checkpoint', undefined, async () => {
       const next = WalFile.create(this.layout.walDir, wal.gen + 1, WAL_EXTENT);
@@ -1834,17 +1778,6 @@ export class FsStorageBackend implements StorageBackend {
 /** Lock files are named by a digest so any key maps to a flat, safe file name. */
 function createHashName(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 32);
-}
-
-async function runLimited(tasks: (() => Promise<unknown>)[], limit: number): Promise<void> {
-  let i = 0;
-  const worker = async () => {
-    while (i < tasks.length) {
-      const t = tasks[i++] as () => Promise<unknown>;
-      await t();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
 /** Factory: validates options and returns an unopened backend (call `open()`). */
