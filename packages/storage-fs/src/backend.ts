@@ -45,6 +45,7 @@ import {
   checkKey,
   checkPrefix,
 } from './layout.js';
+import { type Tail, LogTails } from './log-tails.js';
 import { Lru } from './lru.js';
 import { type FsStorageOptions, type FsStorageOptionsInput, parseFsStorageOptions } from './options.js';
 import type { SealedFooter } from './sealed-segment.js';
@@ -84,13 +85,6 @@ const CHECKPOINT_CHUNK = 32;
 
 /** Generation switches one catch-up may take before the chain is declared broken. */
 const MAX_GEN_HOPS = 10_000;
-
-interface Tail {
-  /** seq of recs[0]. */
-  base: number;
-  /** JSON texts of records appended since the last checkpoint. */
-  recs: string[];
-}
 
 /**
  * A WAL generation closed by a ROTATE frame whose records are being (or still have to be) written
@@ -178,7 +172,7 @@ export class FsStorageBackend implements StorageBackend {
   private wal: WalFile | undefined;
   private walExtent = WAL_EXTENT;
   private walBytes = 0;
-  private readonly tails = new Map<string, Tail>();
+  private readonly tails: LogTails;
   private readonly views: Lru<string, LogView>;
   private pendingDeletes: string[] = [];
   /** Generations closed by ROTATE and not yet ended (normally none, at most one). */
@@ -250,6 +244,7 @@ export class FsStorageBackend implements StorageBackend {
       durable: this.durable,
     });
     this.blobFiles = new BlobFiles(this.layout, this.fds, this.durable);
+    this.tails = new LogTails(this.logger);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -526,7 +521,7 @@ export class FsStorageBackend implements StorageBackend {
     const k = checkKey(key);
     await this.ready('exists', k);
     this.refresh();
-    if (this.hasTailsUnder(k)) return true;
+    if (this.tails.hasUnder(k)) return true;
     return this.blobFiles.exists(k);
   }
 
@@ -553,7 +548,7 @@ export class FsStorageBackend implements StorageBackend {
       const files = this.blobFiles;
       const st = await files.lstat(blob);
       const logSt = await files.lstat(logDir);
-      if (st?.isFile() && !logSt && !this.hasTailsUnder(k)) {
+      if (st?.isFile() && !logSt && !this.tails.hasUnder(k)) {
         // A plain blob: unlink is atomic and no log can live under a file.
         await guard('delete', k, () => files.unlink(k));
         return true;
@@ -564,7 +559,7 @@ export class FsStorageBackend implements StorageBackend {
         this.withCheckpointLock(async () => {
           const present =
             (await files.lstat(blob)) !== undefined || (await files.lstat(logDir)) !== undefined;
-          if (!present && !this.hasTailsUnder(k)) return false;
+          if (!present && !this.tails.hasUnder(k)) return false;
           // 1. DELETE frame: from here on, replay drops this prefix's WAL records.
           await this.writeControlFrame((gen) => encodeDelete(gen, k), 'delete', k);
           // 2. One rename per path makes the whole tree (blobs, logs) disappear at once.
@@ -900,7 +895,7 @@ export class FsStorageBackend implements StorageBackend {
     }
     for (let i = 0; i < n; i++) {
       const req = batch[i] as AppendRequest;
-      this.appendToTail(req.key, firstSeqs[i] as number, req.recs);
+      this.tails.add(req.key, firstSeqs[i] as number, req.recs);
       this.walBytes += req.bytes;
     }
     for (const w of this.waiters) w();
@@ -1082,7 +1077,7 @@ export class FsStorageBackend implements StorageBackend {
   private applyFrame(f: WalFrame): void {
     switch (f.type) {
       case 'append': {
-        this.appendToTail(f.key, f.firstSeq, f.recs);
+        this.tails.add(f.key, f.firstSeq, f.recs);
         this.walBytes += f.bytes;
         for (const w of this.waiters) w();
         break;
@@ -1104,28 +1099,9 @@ export class FsStorageBackend implements StorageBackend {
     }
   }
 
-  /** Adds a log's records (first seq `firstSeq`) to its tail; records it already holds are skipped. */
-  private appendToTail(key: string, firstSeq: number, recs: string[]): void {
-    const tail = this.tails.get(key);
-    if (!tail) {
-      // The array is ours (built by append() or decoded from a frame) and used by nobody else.
-      this.tails.set(key, { base: firstSeq, recs });
-      return;
-    }
-    const expected = tail.base + tail.recs.length;
-    if (firstSeq === expected) for (let i = 0; i < recs.length; i++) tail.recs.push(recs[i] as string);
-    else if (firstSeq < expected) {
-      for (let i = expected - firstSeq; i < recs.length; i++) tail.recs.push(recs[i] as string);
-    } else {
-      this.logger.error({ log: key, expected, got: firstSeq }, 'WAL records out of sequence');
-      for (let i = 0; i < recs.length; i++) tail.recs.push(recs[i] as string);
-    }
-  }
-
   private forgetUnder(prefix: string): void {
-    const under = (k: string) => k === prefix || k.startsWith(`${prefix}/`);
-    for (const k of [...this.tails.keys()]) if (under(k)) this.tails.delete(k);
-    this.views.deleteWhere(under);
+    this.tails.deleteUnder(prefix);
+    this.views.deleteWhere((k) => k === prefix || k.startsWith(`${prefix}/`));
     this.fds.dropUnder(this.layout.blob(prefix));
     this.segments.forget(this.layout.blob(prefix));
   }
@@ -1195,17 +1171,10 @@ export class FsStorageBackend implements StorageBackend {
     }
   }
 
-  /** Snapshot of where every tail ends now: the records a rotated generation holds end there. */
-  private tailEnds(): Map<string, number> {
-    const m = new Map<string, number>();
-    for (const [k, t] of this.tails) m.set(k, t.base + t.recs.length);
-    return m;
-  }
-
   /** After reading ROTATE in the current generation: keep it (until END) and continue in nextGen. */
   private followRotation(nextGen: number): void {
     const old = this.requireWal();
-    this.rotated.push({ wal: old, endAt: old.offset, boundary: this.tailEnds() });
+    this.rotated.push({ wal: old, endAt: old.offset, boundary: this.tails.ends() });
     this.walBytes = 0;
     this.openGenOrRestart(nextGen);
   }
@@ -1230,17 +1199,8 @@ export class FsStorageBackend implements StorageBackend {
 
   /** Drops tail records below `boundary` (they are in segments now). */
   private trimTails(boundary: Map<string, number>): void {
-    for (const [key, end] of boundary) {
-      const tail = this.tails.get(key);
-      this.views.delete(key);
-      if (!tail || end <= tail.base) continue;
-      const drop = Math.min(end - tail.base, tail.recs.length);
-      if (drop >= tail.recs.length) this.tails.delete(key);
-      else {
-        tail.recs.splice(0, drop);
-        tail.base += drop;
-      }
-    }
+    this.tails.trimTo(boundary);
+    for (const key of boundary.keys()) this.views.delete(key);
     this.fds.clear();
   }
 
@@ -1280,7 +1240,7 @@ export class FsStorageBackend implements StorageBackend {
     }
     const snapshot = new Map<string, { tail: Tail; base: number; recs: string[] }>();
     for (const [k, t] of this.tails) snapshot.set(k, { tail: t, base: t.base, recs: t.recs.slice() });
-    const rotated: RotatedGen = { wal, endAt: wal.offset, boundary: this.tailEnds() };
+    const rotated: RotatedGen = { wal, endAt: wal.offset, boundary: this.tails.ends() };
     this.rotated.push(rotated);
     this.wal = next;
     this.walExtent = WAL_EXTENT;
@@ -1495,11 +1455,6 @@ export class FsStorageBackend implements StorageBackend {
 
   // ------------------------------------------------------------------ logs: read path
 
-  private hasTailsUnder(prefix: string): boolean {
-    for (const k of this.tails.keys()) if (k === prefix || k.startsWith(`${prefix}/`)) return true;
-    return false;
-  }
-
   private view(key: string): LogView {
     let v = this.views.get(key);
     if (!v) {
@@ -1510,9 +1465,7 @@ export class FsStorageBackend implements StorageBackend {
   }
 
   private countOf(key: string): number {
-    const tail = this.tails.get(key);
-    if (tail && tail.recs.length > 0) return tail.base + tail.recs.length;
-    return this.view(key).count;
+    return this.tails.end(key) ?? this.view(key).count;
   }
 
   async countLog(log: string): Promise<number> {
@@ -1653,8 +1606,7 @@ export class FsStorageBackend implements StorageBackend {
     await this.ready('listLogs', p);
     this.refresh();
     const found = new Set<string>();
-    for (const [k, t] of this.tails)
-      if (t.recs.length && (p === '' || k === p || k.startsWith(`${p}/`))) found.add(k);
+    for (const k of this.tails.logsUnder(p)) found.add(k);
     const walk = async (abs: string, rel: string): Promise<void> => {
       for (const e of await dirEntries(abs, 'listLogs', p)) {
         if (!e.isDirectory() || (rel === '' && e.name === INTERNAL_DIR)) continue;
@@ -1750,10 +1702,7 @@ export class FsStorageBackend implements StorageBackend {
       (file) => this.segments.footer(file).rawBytes,
     );
     // Records still in the WAL count at their JSON size under their log; the WAL file itself once.
-    for (const [k, t] of this.tails) {
-      if (p !== '' && k !== p && !k.startsWith(`${p}/`)) continue;
-      for (const r of t.recs) logicalBytes += Buffer.byteLength(r);
-    }
+    logicalBytes += this.tails.bytesUnder(p);
     if (p === '') {
       const wal = this.wal;
       if (wal) {
