@@ -112,14 +112,47 @@ interface PendingCommit {
   sync: Promise<void> | undefined;
 }
 
-interface AppendRequest {
+/** An append's records, validated and serialised. */
+interface AppendRequestParts {
   key: string;
   /** JSON texts of the records and their UTF-8 byte lengths. */
   recs: string[];
   lens: number[];
   bytes: number;
+}
+
+interface AppendRequest extends AppendRequestParts {
   resolve: (r: LogAppendResult) => void;
   reject: (e: unknown) => void;
+}
+
+/** Validates and serialises an append's records (throws FFValidationError before anything is queued). */
+function encodeAppendRecords(key: string, records: readonly JsonObject[]): AppendRequestParts {
+  if (!Array.isArray(records))
+    throw new FFValidationError([{ path: 'records', message: 'records must be an array' }]);
+  const recs: string[] = new Array(records.length);
+  const lens: number[] = new Array(records.length);
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+      throw new FFValidationError([{ path: `records.${i}`, message: 'a record must be a JSON object' }]);
+    }
+    let json: string;
+    try {
+      json = JSON.stringify(r);
+    } catch {
+      throw new FFValidationError([{ path: `records.${i}`, message: 'a record must be JSON-serialisable' }]);
+    }
+    const len = Buffer.byteLength(json, 'utf8');
+    recs[i] = json;
+    lens[i] = len;
+    bytes += len;
+  }
+  if (bytes > MAX_COMMIT_BYTES) {
+    throw new FFValidationError([{ path: 'records', message: 'batch too large', limit: MAX_COMMIT_BYTES }]);
+  }
+  return { key, recs, lens, bytes };
 }
 
 const silentLogger: Logger = {
@@ -577,43 +610,37 @@ export class FsStorageBackend implements StorageBackend {
 
   // ------------------------------------------------------------------ logs: append path
 
-  async append(log: string, records: readonly JsonObject[]): Promise<LogAppendResult> {
-    const k = checkKey(log, 'log');
-    if (!Array.isArray(records))
-      throw new FFValidationError([{ path: 'records', message: 'records must be an array' }]);
-    const recs: string[] = new Array(records.length);
-    const lens: number[] = new Array(records.length);
-    let bytes = 0;
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      if (typeof r !== 'object' || r === null || Array.isArray(r)) {
-        throw new FFValidationError([{ path: `records.${i}`, message: 'a record must be a JSON object' }]);
-      }
-      let json: string;
-      try {
-        json = JSON.stringify(r);
-      } catch {
-        throw new FFValidationError([
-          { path: `records.${i}`, message: 'a record must be JSON-serialisable' },
-        ]);
-      }
-      const len = Buffer.byteLength(json, 'utf8');
-      recs[i] = json;
-      lens[i] = len;
-      bytes += len;
+  // Not an async function: the hot path of every append (B2 writes ~100k a second). An async
+  // function adds a promise and microtask hops per call; without them, four A/Bs over 64 writers
+  // measured 3-15 % more appends a second (0.2-1.6 µs less main-thread time per append). Every
+  // failure is still a rejected promise, never a synchronous throw.
+  append(log: string, records: readonly JsonObject[]): Promise<LogAppendResult> {
+    let req: AppendRequestParts;
+    try {
+      req = encodeAppendRecords(checkKey(log, 'log'), records);
+      if (this.status !== 'open') return this.appendWhenReady(req);
+      return this.enqueueAppend(req);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (bytes > MAX_COMMIT_BYTES) {
-      throw new FFValidationError([{ path: 'records', message: 'batch too large', limit: MAX_COMMIT_BYTES }]);
-    }
-    if (this.status !== 'open') await this.ready('append', k);
+  }
+
+  /** An append that arrived while the store was still opening (or after it closed). */
+  private async appendWhenReady(req: AppendRequestParts): Promise<LogAppendResult> {
+    await this.ready('append', req.key);
+    return this.enqueueAppend(req);
+  }
+
+  private enqueueAppend(req: AppendRequestParts): Promise<LogAppendResult> {
+    const k = req.key;
     if (!this.tails.has(k)) this.checkLogParent(k);
-    if (recs.length === 0) {
+    if (req.recs.length === 0) {
       this.refresh();
-      return { firstSeq: this.countOf(k), count: 0 };
+      return Promise.resolve({ firstSeq: this.countOf(k), count: 0 });
     }
     return new Promise<LogAppendResult>((resolve, reject) => {
-      this.queue.push({ key: k, recs, lens, bytes, resolve, reject });
-      this.queueBytes += bytes;
+      this.queue.push({ key: k, recs: req.recs, lens: req.lens, bytes: req.bytes, resolve, reject });
+      this.queueBytes += req.bytes;
       this.kick();
     });
   }
@@ -641,16 +668,23 @@ export class FsStorageBackend implements StorageBackend {
     // After a lone commit (one writer awaiting each append) nobody is on the way: start at once —
     // but still give the event loop a turn at least once per millisecond, or a writer appending in
     // a loop would hold off timers and I/O (a lone 'always' commit is one synchronous O_DSYNC write).
-    const now = Date.now();
-    const turn = this.lastBatchSize > 1 || now - this.lastTurnAt >= 1;
-    if (turn) this.lastTurnAt = now;
-    const start = turn ? new Promise<void>((resolve) => realSetImmediate(resolve)) : Promise.resolve();
+    const start = this.dueForTurn()
+      ? new Promise<void>((resolve) => realSetImmediate(resolve))
+      : Promise.resolve();
     this.loopDone = start
       .then(() => this.writerLoop())
       .finally(() => {
         this.loopRunning = false;
         if (this.queue.length > 0) this.kick();
       });
+  }
+
+  /** Whether the next commit should wait for a turn of the event loop first (see kick); notes the turn. */
+  private dueForTurn(): boolean {
+    const now = Date.now();
+    const turn = this.lastBatchSize > 1 || now - this.lastTurnAt >= 1;
+    if (turn) this.lastTurnAt = now;
+    return turn;
   }
 
   /** The group-commit loop: everything queued while one commit was in flight goes into the next one. */
@@ -683,8 +717,14 @@ export class FsStorageBackend implements StorageBackend {
         }
       }
       // A pipeline kept `committing` set for several commits in a row: give the event loop a turn
-      // (a background checkpoint waits for a moment without a commit in flight).
-      if (groups > 1) await new Promise<void>((resolve) => realSetImmediate(resolve));
+      // (a background checkpoint waits for a moment without a commit in flight). Writers resumed by
+      // this commit can queue their next appends before this loop looks at the queue again: give
+      // the event loop a turn under the same rule as kick() (after a group, so that the rest of
+      // its writers join the next one; and once per millisecond for a lone writer, so that timers,
+      // I/O and a background checkpoint still run while it appends in a loop).
+      if (groups > 1 || (this.queue.length > 0 && this.dueForTurn())) {
+        await new Promise<void>((resolve) => realSetImmediate(resolve));
+      }
     }
     this.armIdleCheckpoint();
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { BrotliCompressor, CborCodec, Lz4Compressor } from '@ffdb/compression';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BuiltinJsonCodec, type FsStorageBackend } from '../src/index.js';
+import { BuiltinJsonCodec, FsStorageBackend } from '../src/index.js';
 import { openStore, tempDir } from './helpers/temp-store.js';
 
 let cleanups: (() => Promise<void> | void)[] = [];
@@ -404,6 +404,53 @@ describe('blobs on disk', () => {
       const err = await store.write(key, new Uint8Array(1)).catch((e: unknown) => e);
       expect((err as { code?: string }).code, key).toBe('FF_VALIDATION');
     }
+  });
+});
+
+describe('append outcomes are promises', () => {
+  // append() is a plain function on the hot path (not async): every failure must still arrive as a
+  // rejected promise, never as a synchronous throw, and bad input must write nothing.
+  it('rejects bad input without throwing synchronously and writes nothing', async () => {
+    const { store } = await fresh();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const calls: [string, () => Promise<unknown>][] = [
+      ['hostile key', () => store.append('../outside', [{ a: 1 }])],
+      ['records not an array', () => store.append('ok/log', 'x' as never)],
+      ['record not an object', () => store.append('ok/log', [1 as never])],
+      ['cyclic record', () => store.append('ok/log', [cyclic as never])],
+      ['batch too large', () => store.append('ok/log', [{ big: 'x'.repeat(80 * 1024 * 1024) }])],
+    ];
+    for (const [what, call] of calls) {
+      let returned: Promise<unknown> | undefined;
+      expect(() => {
+        returned = call();
+      }, what).not.toThrow();
+      const err = await returned?.catch((e: unknown) => e);
+      expect((err as { code?: string }).code, what).toBe('FF_VALIDATION');
+    }
+    expect(await store.countLog('ok/log')).toBe(0);
+    expect(await store.listLogs('')).toEqual([]);
+  });
+
+  it('queues appends made before open() finished, and rejects appends after close()', async () => {
+    const t = tempDir();
+    cleanups.push(() => t.cleanup());
+    const store = new FsStorageBackend({ basePath: t.dir, checkpointIdleMs: 0 });
+    const opening = store.open();
+    const early = store.append('early/log', [{ n: 1 }]);
+    await opening;
+    expect(await early).toEqual({ firstSeq: 0, count: 1 });
+    await store.close();
+    let late: Promise<unknown> | undefined;
+    expect(() => {
+      late = store.append('early/log', [{ n: 2 }]);
+    }).not.toThrow();
+    const err = await late?.catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('FF_CLOSED');
+    const again = await openStore(t.dir);
+    cleanups.push(() => again.close());
+    expect((await again.readLog('early/log')).map((r) => r.data)).toEqual([{ n: 1 }]);
   });
 });
 
