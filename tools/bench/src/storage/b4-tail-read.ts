@@ -4,7 +4,14 @@ import type { Bench, BenchContext } from '../harness.js';
 import { type LatencySummary, median, ratio } from '../stats.js';
 import { sizes } from './common.js';
 import { asRecords, openFfdb, sessionLog } from './ffdb-store.js';
-import { type DropLevel, cacheDropper, coldLatency, latencyCells, warmLatency } from './read-timing.js';
+import {
+  COLD_WARMUPS,
+  type DropLevel,
+  cacheDropper,
+  coldLatency,
+  latencyCells,
+  warmLatency,
+} from './read-timing.js';
 import { SqlitePeer } from './sqlite-peer.js';
 
 const LIMIT = 50;
@@ -139,7 +146,7 @@ export const b4: Bench = {
     return {
       tables: [
         {
-          title: `B4 last ${LIMIT} messages of a ${sz.b4PerSession.toLocaleString('en-US')}-message session (${sz.b4Sessions} sessions interleaved; warm: median of ${ctx.runs} runs × ${sz.b4WarmIterations} reads; cold: ${n} reads per cell)`,
+          title: `B4 last ${LIMIT} messages of a ${sz.b4PerSession.toLocaleString('en-US')}-message session (${sz.b4Sessions} sessions interleaved; warm: median of ${ctx.runs} runs × ${sz.b4WarmIterations} reads; cold: ${n} timed reads per cell after ${COLD_WARMUPS} untimed)`,
           columns: [
             'system',
             'warm p50 ms',
@@ -184,7 +191,7 @@ export const b4: Bench = {
           ],
           notes: [
             'Warm: 50 untimed reads, then timed reads on an open store/connection. Rows are parsed objects on both sides.',
-            'Cold read: a freshly opened connection/store that read the newest row of the session (its files are open: SQLite `tail(1)`, ffdb `readLog(log, { reverse: true, limit: 1 })`), then `sync` + drop, then the timed read. echo 1 drops the page cache only (file data); echo 3 also drops dentries and inodes, so path lookups go to the disk. Cold open+read: drop, then open + read + close timed.',
+            `Cold read: a freshly opened connection/store that read the newest row of the session (its files are open: SQLite \`tail(1)\`, ffdb \`readLog(log, { reverse: true, limit: 1 })\`), then \`sync\` + drop, then the timed read. echo 1 drops the page cache only (file data); echo 3 also drops dentries and inodes, so path lookups go to the disk. Cold open+read: drop, then open + read + close timed. Each cold cell first runs ${COLD_WARMUPS} untimed cold iterations: warm reads never run the code of a disk-cold read, so V8 compiles it during the first ones (read-timing.ts).`,
           ],
         },
       ],

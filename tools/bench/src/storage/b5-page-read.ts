@@ -4,7 +4,14 @@ import type { Bench } from '../harness.js';
 import { type LatencySummary, median, ratio } from '../stats.js';
 import { sizes } from './common.js';
 import { asRecords, openFfdb, sessionLog } from './ffdb-store.js';
-import { type DropLevel, cacheDropper, coldLatency, latencyCells, warmLatency } from './read-timing.js';
+import {
+  COLD_WARMUPS,
+  type DropLevel,
+  cacheDropper,
+  coldLatency,
+  latencyCells,
+  warmLatency,
+} from './read-timing.js';
 import { SqlitePeer } from './sqlite-peer.js';
 
 const LIMIT = 50;
@@ -114,7 +121,7 @@ export const b5: Bench = {
     return {
       tables: [
         {
-          title: `B5 page of ${LIMIT} at offset ${offset.toLocaleString('en-US')} of a ${sz.b5Messages.toLocaleString('en-US')}-message session (warm: median of ${ctx.runs} × ${sz.b5Iterations}; cold: ${n} reads per cell)`,
+          title: `B5 page of ${LIMIT} at offset ${offset.toLocaleString('en-US')} of a ${sz.b5Messages.toLocaleString('en-US')}-message session (warm: median of ${ctx.runs} × ${sz.b5Iterations}; cold: ${n} timed reads per cell after ${COLD_WARMUPS} untimed)`,
           columns: [
             'system',
             'warm p50 ms',
@@ -168,7 +175,7 @@ export const b5: Bench = {
             ],
           ],
           notes: [
-            'Cold: a freshly opened connection/store that read the newest row of the session (SQLite `tail(1)`, ffdb `readLog(log, { reverse: true, limit: 1 })`), then `sync` + drop, then the timed page read. echo 1 drops the page cache only; echo 3 also dentries and inodes. Open+read: drop, then open + read + close timed.',
+            `Cold: a freshly opened connection/store that read the newest row of the session (SQLite \`tail(1)\`, ffdb \`readLog(log, { reverse: true, limit: 1 })\`), then \`sync\` + drop, then the timed page read. echo 1 drops the page cache only; echo 3 also dentries and inodes. Open+read: drop, then open + read + close timed. Each cold cell first runs ${COLD_WARMUPS} untimed cold iterations: warm reads never run the code of a disk-cold read, so V8 compiles it during the first ones (read-timing.ts).`,
           ],
         },
       ],

@@ -38,8 +38,18 @@ export async function warmLatency(
 }
 
 /**
+ * Untimed cold iterations before each cold cell. The code of a disk-cold read (for ffdb: footer
+ * parsing, lz4, range decoding of sealed blocks) is not run by warm reads, which are served from
+ * caches, so V8 compiles it during the first cold reads of the process: 7.3, 2.3 and 1.4 ms for the
+ * first three B5 cold reads in a probe, then ~0.6–1.2 ms. Cold cells measure a disk-cold read in a
+ * running process, the same way B2's warm-up round measures a JIT-warm process.
+ */
+export const COLD_WARMUPS = 3;
+
+/**
  * Cold latency: per iteration, `prepare` (untimed, e.g. open a fresh store), drop the page cache,
- * then time `fn`, then `cleanup`. Returns undefined when the cache cannot be dropped (not root).
+ * then time `fn`, then `cleanup`; the first COLD_WARMUPS iterations are not timed. Returns undefined
+ * when the cache cannot be dropped (not root).
  */
 export async function coldLatency<S>(
   iterations: number,
@@ -49,7 +59,7 @@ export async function coldLatency<S>(
   cleanup: (state: S) => Promise<void> | void,
 ): Promise<LatencySummary | undefined> {
   const lat: number[] = [];
-  for (let i = 0; i < iterations; i++) {
+  for (let i = 0; i < COLD_WARMUPS + iterations; i++) {
     const state = await prepare();
     if (!drop()) {
       await cleanup(state);
@@ -57,7 +67,7 @@ export async function coldLatency<S>(
     }
     const s = nowMs();
     await fn(state);
-    lat.push(nowMs() - s);
+    if (i >= COLD_WARMUPS) lat.push(nowMs() - s);
     await cleanup(state);
   }
   return summarize(lat);
