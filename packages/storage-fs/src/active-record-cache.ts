@@ -1,4 +1,4 @@
-import { setImmediate } from 'node:timers';
+import { realSetImmediate } from './real-time.js';
 import { cloneRecord } from './json-clone.js';
 import { Lru } from './lru.js';
 
@@ -127,7 +127,7 @@ export class ActiveRecordCache {
     const seqs = out.slice(firstOut).map((e) => e.seq);
     const epoch = this.epoch;
     for (const k of keys) this.pending.add(k);
-    setImmediate(() => {
+    realSetImmediate(() => {
       // Filled already by a third read, or the files forgotten meanwhile: nothing to do but let go.
       const current = epoch === this.epoch && keys.every((k) => this.pending.has(k));
       for (const k of keys) this.pending.delete(k);

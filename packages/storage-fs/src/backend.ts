@@ -2,9 +2,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-// The engine's own scheduling must keep working when an application's tests install fake timers
-// (they replace the globals, not the functions exported by node:timers).
-import { setImmediate as realSetImmediate } from 'node:timers';
 import {
   type BlobStat,
   type Clock,
@@ -46,6 +43,7 @@ import {
   checkPrefix,
 } from './layout.js';
 import { type Tail, LogTails } from './log-tails.js';
+import { monotonicMs, nextTurn, realClearTimeout, realSetTimeout } from './real-time.js';
 import { Lru } from './lru.js';
 import { type FsStorageOptions, type FsStorageOptionsInput, parseFsStorageOptions } from './options.js';
 import type { SealedFooter } from './sealed-segment.js';
@@ -445,8 +443,8 @@ export class FsStorageBackend implements StorageBackend {
     await this.openPromise?.catch(() => undefined);
     await this.drain();
     await this.bgCheckpoint;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.batchSyncTimer) clearTimeout(this.batchSyncTimer);
+    if (this.idleTimer) realClearTimeout(this.idleTimer);
+    if (this.batchSyncTimer) realClearTimeout(this.batchSyncTimer);
     await this.batchSyncPromise;
     try {
       if (this.wal && (this.tails.size > 0 || this.walBytes > 0 || this.rotated.length > 0)) {
@@ -668,9 +666,7 @@ export class FsStorageBackend implements StorageBackend {
     // After a lone commit (one writer awaiting each append) nobody is on the way: start at once —
     // but still give the event loop a turn at least once per millisecond, or a writer appending in
     // a loop would hold off timers and I/O (a lone 'always' commit is one synchronous O_DSYNC write).
-    const start = this.dueForTurn()
-      ? new Promise<void>((resolve) => realSetImmediate(resolve))
-      : Promise.resolve();
+    const start = this.dueForTurn() ? nextTurn() : Promise.resolve();
     this.loopDone = start
       .then(() => this.writerLoop())
       .finally(() => {
@@ -681,7 +677,7 @@ export class FsStorageBackend implements StorageBackend {
 
   /** Whether the next commit should wait for a turn of the event loop first (see kick); notes the turn. */
   private dueForTurn(): boolean {
-    const now = Date.now();
+    const now = monotonicMs();
     const turn = this.lastBatchSize > 1 || now - this.lastTurnAt >= 1;
     if (turn) this.lastTurnAt = now;
     return turn;
@@ -723,7 +719,7 @@ export class FsStorageBackend implements StorageBackend {
       // its writers join the next one; and once per millisecond for a lone writer, so that timers,
       // I/O and a background checkpoint still run while it appends in a loop).
       if (groups > 1 || (this.queue.length > 0 && this.dueForTurn())) {
-        await new Promise<void>((resolve) => realSetImmediate(resolve));
+        await nextTurn();
       }
     }
     this.armIdleCheckpoint();
@@ -811,7 +807,7 @@ export class FsStorageBackend implements StorageBackend {
         } else if (this.options.durability === 'always') {
           // Let the writers just resolved queue their next appends, to be written while the
           // groups in flight are synced.
-          await new Promise<void>((resolve) => realSetImmediate(resolve));
+          await nextTurn();
         }
       }
     } finally {
@@ -954,7 +950,7 @@ export class FsStorageBackend implements StorageBackend {
 
   private scheduleBatchSync(): void {
     if (this.batchSyncTimer) return;
-    this.batchSyncTimer = setTimeout(() => {
+    this.batchSyncTimer = realSetTimeout(() => {
       this.batchSyncTimer = undefined;
       const wal = this.wal;
       if (!wal) return;
@@ -996,14 +992,14 @@ export class FsStorageBackend implements StorageBackend {
   private armIdleCheckpoint(): void {
     const ms = this.options.checkpointIdleMs;
     if (ms <= 0 || this.status !== 'open') return;
-    this.lastAppendAt = Date.now();
+    this.lastAppendAt = monotonicMs();
     if (this.idleTimer) return; // it re-arms itself for the rest of the idle time
     const fire = () => {
       this.idleTimer = undefined;
       if (this.status !== 'open') return;
-      const left = this.lastAppendAt + ms - Date.now();
+      const left = this.lastAppendAt + ms - monotonicMs();
       if (left > 0) {
-        this.idleTimer = setTimeout(fire, left);
+        this.idleTimer = realSetTimeout(fire, left);
         this.idleTimer.unref?.();
         return;
       }
@@ -1012,20 +1008,20 @@ export class FsStorageBackend implements StorageBackend {
         this.logger.warn({ err: (err as Error).message }, 'idle checkpoint failed; will retry'),
       );
     };
-    this.idleTimer = setTimeout(fire, ms);
+    this.idleTimer = realSetTimeout(fire, ms);
     this.idleTimer.unref?.();
   }
 
   /** In-process writer mutex + cross-process writer lock, then catch up with other processes' frames. */
   private async exclusive<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     const timeout = this.options.lockTimeoutMs;
-    const started = Date.now();
+    const started = monotonicMs();
     // Uncontended (the writer loop between two commits): no promise hop for the mutex or the lock.
     const release = this.mutex.tryAcquire(WRITER) ?? (await this.mutex.acquire(WRITER, timeout));
     try {
       const lock = this.writerLock;
       if (!lock) throw this.closedError(operation);
-      const taking = lock.take(Math.max(1, timeout - (Date.now() - started)), () =>
+      const taking = lock.take(Math.max(1, timeout - (monotonicMs() - started)), () =>
         this.afterWriterLockRetaken(),
       );
       if (taking) await taking;
@@ -1308,7 +1304,7 @@ export class FsStorageBackend implements StorageBackend {
     await this.withCheckpointLock(async () => {
       // Learn about deletes (and checkpoints) other processes did while we waited for the lock
       // (not in the middle of one of our own commits, which applies its frames itself).
-      while (this.committing) await new Promise<void>((resolve) => realSetImmediate(resolve));
+      while (this.committing) await nextTurn();
       this.refresh();
       if (!this.rotated.includes(r)) return; // another process already ended it
       const writes = new CheckpointWrites(this.segments);
@@ -1316,7 +1312,7 @@ export class FsStorageBackend implements StorageBackend {
         const entries = [...snapshot];
         for (let at = 0; at < entries.length; at += CHECKPOINT_CHUNK) {
           // Let commits run between chunks of logs (segment writes are synchronous).
-          if (at > 0) await new Promise<void>((resolve) => realSetImmediate(resolve));
+          if (at > 0) await nextTurn();
           const chunk = entries.slice(at, at + CHECKPOINT_CHUNK);
           // Logs written for the first time (their tail starts at seq 0) get their directories on
           // the thread pool first.
@@ -1371,7 +1367,7 @@ export class FsStorageBackend implements StorageBackend {
    */
   private async withCheckpointLock<T>(fn: () => Promise<T>): Promise<T> {
     const timeout = this.options.lockTimeoutMs;
-    const started = Date.now();
+    const started = monotonicMs();
     const release = await this.mutex.acquire(CHECKPOINTER, timeout);
     try {
       const lock = new FileLock(
@@ -1379,7 +1375,7 @@ export class FsStorageBackend implements StorageBackend {
         this.options.lockStaleMs,
         'store checkpoint',
       );
-      await lock.acquire(Math.max(1, timeout - (Date.now() - started)));
+      await lock.acquire(Math.max(1, timeout - (monotonicMs() - started)));
       try {
         return await fn();
       } finally {
@@ -1629,12 +1625,12 @@ export class FsStorageBackend implements StorageBackend {
       }
       await new Promise<void>((resolve) => {
         const done = () => {
-          clearTimeout(timer);
+          realClearTimeout(timer);
           this.waiters.delete(done);
           signal?.removeEventListener('abort', done);
           resolve();
         };
-        const timer = setTimeout(done, poll);
+        const timer = realSetTimeout(done, poll);
         this.waiters.add(done);
         signal?.addEventListener('abort', done, { once: true });
       });
@@ -1670,12 +1666,12 @@ export class FsStorageBackend implements StorageBackend {
     const k = checkKey(key);
     await this.ready('withLock', k);
     const timeout = options.timeoutMs ?? this.options.lockTimeoutMs;
-    const started = Date.now();
+    const started = monotonicMs();
     const release = await this.mutex.acquire(`lock:${k}`, timeout);
     try {
       const name = createHashName(k);
       const lock = new FileLock(path.join(this.layout.lockDir, `${name}.lock`), this.options.lockStaleMs, k);
-      await lock.acquire(Math.max(1, timeout - (Date.now() - started)));
+      await lock.acquire(Math.max(1, timeout - (monotonicMs() - started)));
       try {
         return await fn();
       } finally {

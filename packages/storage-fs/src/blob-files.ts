@@ -7,6 +7,7 @@ import { fsyncDir } from './atomic-file.js';
 import type { FdCache } from './fd-cache.js';
 import { osCode, toStorageError } from './io-errors.js';
 import { FORMAT_FILE, INTERNAL_DIR, LOG_SUFFIX, type Layout, SEALED_SUFFIX, TMP_PREFIX } from './layout.js';
+import { wallClockMs } from './real-time.js';
 
 /**
  * The file-system side of blobs and of the store's directory tree: reading, listing, statting and
@@ -119,7 +120,7 @@ export class BlobFiles {
     const targets = [this.layout.blob(prefix), this.layout.logDir(prefix)];
     const parents = new Set<string>();
     for (const t of targets) {
-      const dest = path.join(this.layout.trashDir, `${Date.now()}-${randomBytes(6).toString('hex')}`);
+      const dest = path.join(this.layout.trashDir, `${wallClockMs()}-${randomBytes(6).toString('hex')}`);
       try {
         await fsp.rename(t, dest);
         parents.add(path.dirname(t));

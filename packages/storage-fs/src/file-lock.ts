@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { FFLockTimeoutError } from '@ffdb/core-types';
 import { osCode, toStorageError } from './io-errors.js';
-// Lock waits use node:timers so they keep working under an application's fake timers.
-import { setImmediate, setTimeout } from 'node:timers';
+// Lock waits run on real time so they keep working under an application's fake timers.
+import { monotonicMs, realSetImmediate, realSetTimeout, wallClockMs } from './real-time.js';
 
 const HOST = os.hostname();
 
@@ -33,7 +33,7 @@ function decodeOwner(text: string): LockOwner | undefined {
   return m ? { pid: Number(m[1]), nonce: m[2] as string, at: Number(m[3]), host: m[4] as string } : undefined;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => realSetTimeout(r, ms));
 
 /**
  * A cross-process exclusive lock: a symlink whose target names the owner's pid, host and a
@@ -57,7 +57,7 @@ export class FileLock {
   /** Tries once; true when acquired. */
   tryAcquire(): boolean {
     const nonce = randomBytes(8).toString('hex');
-    const owner: LockOwner = { pid: process.pid, host: HOST, nonce, at: Date.now() };
+    const owner: LockOwner = { pid: process.pid, host: HOST, nonce, at: wallClockMs() };
     try {
       // A symlink is created atomically (EEXIST when taken) and, with a short target, carries the
       // owner record inside the inode: no data block, so taking and dropping it is cheap.
@@ -81,14 +81,14 @@ export class FileLock {
       if (this.othersWaiting()) fs.rmSync(this.wantFile, { force: true });
       return;
     }
-    const deadline = Date.now() + timeoutMs;
+    const deadline = monotonicMs() + timeoutMs;
     let delay = 0.25;
     try {
       for (;;) {
-        if (delay < 1) await new Promise<void>((r) => setImmediate(r));
-        else await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+        if (delay < 1) await new Promise<void>((r) => realSetImmediate(r));
+        else await sleep(Math.min(delay, Math.max(0, deadline - monotonicMs())));
         if (this.tryAcquire()) return;
-        if (Date.now() >= deadline) throw new FFLockTimeoutError(this.label, timeoutMs);
+        if (monotonicMs() >= deadline) throw new FFLockTimeoutError(this.label, timeoutMs);
         // Tell a holder that keeps the lock between its commits to hand it over.
         this.signalWaiting();
         delay = Math.min(delay * 1.5, 5);
@@ -122,8 +122,8 @@ export class FileLock {
 
   /** After releasing because others wait: give them up to 20 ms to take the lock before competing again. */
   async handOver(): Promise<void> {
-    const until = Date.now() + 20;
-    while (Date.now() < until && this.othersWaiting()) await sleep(1);
+    const until = monotonicMs() + 20;
+    while (monotonicMs() < until && this.othersWaiting()) await sleep(1);
   }
 
   release(): void {
@@ -139,7 +139,7 @@ export class FileLock {
   private readOwner(file: string): { owner: LockOwner | undefined; ageMs: number } | undefined {
     try {
       const st = fs.lstatSync(file);
-      return { owner: decodeOwner(fs.readlinkSync(file)), ageMs: Date.now() - st.mtimeMs };
+      return { owner: decodeOwner(fs.readlinkSync(file)), ageMs: wallClockMs() - st.mtimeMs };
     } catch {
       return undefined;
     }
@@ -159,7 +159,7 @@ export class FileLock {
     const breaker = `${this.file}.break`;
     try {
       fs.symlinkSync(
-        encodeOwner({ pid: process.pid, host: HOST, nonce: 'breaker', at: Date.now() }),
+        encodeOwner({ pid: process.pid, host: HOST, nonce: 'breaker', at: wallClockMs() }),
         breaker,
       );
     } catch {

@@ -1,4 +1,5 @@
 import { FFLockTimeoutError } from '@ffdb/core-types';
+import { realClearTimeout, realSetTimeout } from './real-time.js';
 
 interface Waiter {
   grant: () => void;
@@ -23,7 +24,7 @@ export class KeyedMutex {
       let timer: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
         grant: () => {
-          if (timer) clearTimeout(timer);
+          if (timer) realClearTimeout(timer);
           let released = false;
           resolve(() => {
             if (released) return;
@@ -35,7 +36,7 @@ export class KeyedMutex {
       q.push(waiter);
       if (q.length === 1) waiter.grant();
       else {
-        timer = setTimeout(() => {
+        timer = realSetTimeout(() => {
           const i = q.indexOf(waiter);
           if (i > 0) {
             q.splice(i, 1);

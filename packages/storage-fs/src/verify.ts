@@ -6,6 +6,7 @@ import { scanFile } from './active-segment.js';
 import type { FsStorageBackend } from './backend.js';
 import { INTERNAL_DIR, LOG_SUFFIX, TMP_PREFIX, parseSegmentName } from './layout.js';
 import { readBlock, readFooter } from './sealed-segment.js';
+import { wallClockMs } from './real-time.js';
 
 const TEMP_GRACE_MS = 60_000;
 
@@ -132,7 +133,7 @@ export async function verifyStore(store: FsStorageBackend, repair: boolean): Pro
       const key = rel === '' ? e.name : `${rel}/${e.name}`;
       if (e.name.startsWith(TMP_PREFIX)) {
         // A young temp file may belong to a write in progress in another process: leave it alone.
-        const age = Date.now() - (fs.statSync(full, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+        const age = wallClockMs() - (fs.statSync(full, { throwIfNoEntry: false })?.mtimeMs ?? 0);
         if (age < TEMP_GRACE_MS) continue;
         add('orphan_temp', key, 'temporary file left by an interrupted write', () =>
           fs.rmSync(full, { force: true, recursive: true }),

@@ -1,4 +1,5 @@
 import type { FileLock } from './file-lock.js';
+import { monotonicMs, realClearTimeout, realSetTimeout } from './real-time.js';
 
 /** How long the lock is kept after a commit for the next one (a writer awaiting each append re-enters at once). */
 const LOCK_LINGER_MS = 2;
@@ -31,7 +32,7 @@ export class WriterLockKeeper {
 
   /** True when the lock is still ours from an earlier commit, not held too long, and nobody waits for it. */
   holdsForNextCommit(): boolean {
-    return this.lock.held && Date.now() - this.heldSince <= MAX_HOLD_MS && !this.othersWaiting();
+    return this.lock.held && monotonicMs() - this.heldSince <= MAX_HOLD_MS && !this.othersWaiting();
   }
 
   /**
@@ -54,7 +55,7 @@ export class WriterLockKeeper {
     }
     if (!lock.held) {
       await lock.acquire(timeoutMs);
-      this.heldSince = Date.now();
+      this.heldSince = monotonicMs();
       afterRetake();
     }
   }
@@ -72,33 +73,33 @@ export class WriterLockKeeper {
       this.waitCheckAt = 0;
       return;
     }
-    this.lingerUntil = Date.now() + LOCK_LINGER_MS;
+    this.lingerUntil = monotonicMs() + LOCK_LINGER_MS;
     if (this.lingerTimer) return; // armed already: it re-arms itself until lingerUntil
     const fire = () => {
       this.lingerTimer = undefined;
       if (this.busy || !lock.held) return; // in use again; its linger re-arms
-      const left = this.lingerUntil - Date.now();
+      const left = this.lingerUntil - monotonicMs();
       if (left > 0) {
-        this.lingerTimer = setTimeout(fire, left);
+        this.lingerTimer = realSetTimeout(fire, left);
         this.lingerTimer.unref?.();
         return;
       }
       lock.release();
     };
-    this.lingerTimer = setTimeout(fire, LOCK_LINGER_MS);
+    this.lingerTimer = realSetTimeout(fire, LOCK_LINGER_MS);
     this.lingerTimer.unref?.();
   }
 
   /** Stops lingering and releases the lock (close). */
   release(): void {
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    if (this.lingerTimer) realClearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.lock.release();
   }
 
   /** lock.othersWaiting() (an lstat) at most once per WAIT_CHECK_MS: it was two syscalls per commit. */
   private othersWaiting(): boolean {
-    const now = Date.now();
+    const now = monotonicMs();
     if (now < this.waitCheckAt) return this.waitSeen;
     this.waitCheckAt = now + WAIT_CHECK_MS;
     this.waitSeen = this.lock.othersWaiting();
