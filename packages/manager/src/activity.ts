@@ -6,6 +6,11 @@
  */
 import { setTimeout as delay } from 'node:timers';
 
+// Real time even under an application's fake timers (they replace `performance` and the timer
+// globals; node:timers' exports and a function captured at load stay real): with a frozen clock the
+// quiet period and the bound would never pass, and derived data would never be persisted.
+const now = performance.now.bind(performance);
+
 export class ForegroundActivity {
   private active = 0;
   private lastEnd = 0;
@@ -16,12 +21,12 @@ export class ForegroundActivity {
 
   exit(): void {
     this.active--;
-    this.lastEnd = performance.now();
+    this.lastEnd = now();
   }
 
   /** True when no call is in flight and none ended in the last `quietMs`. */
   isQuiet(quietMs: number): boolean {
-    return this.active === 0 && performance.now() - this.lastEnd >= quietMs;
+    return this.active === 0 && now() - this.lastEnd >= quietMs;
   }
 
   /**
@@ -29,8 +34,8 @@ export class ForegroundActivity {
    * passed — whichever comes first.
    */
   async whenQuiet(quietMs: number, maxWaitMs: number, release: () => boolean = () => false): Promise<void> {
-    const start = performance.now();
-    while (!this.isQuiet(quietMs) && !release() && performance.now() - start < maxWaitMs) {
+    const start = now();
+    while (!this.isQuiet(quietMs) && !release() && now() - start < maxWaitMs) {
       await new Promise<void>((resolve) => delay(resolve, quietMs).unref());
     }
   }

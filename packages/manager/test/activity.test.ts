@@ -2,7 +2,8 @@
  * ForegroundActivity (src/activity.ts): the search worker's blob writes wait while facade calls are in
  * flight, and go when the facade is quiet, when something needs them (release) or after the bound.
  */
-import { describe, expect, it } from 'vitest';
+import { setTimeout as realSetTimeout } from 'node:timers';
+import { describe, expect, it, vi } from 'vitest';
 import { ForegroundActivity } from '../src/activity.js';
 import { FFStorageManager } from '../src/index.js';
 import { removeDir, tempDir, testConfig } from './helpers.js';
@@ -44,6 +45,25 @@ describe('ForegroundActivity', () => {
     await a.whenQuiet(2, 40);
     expect(performance.now() - started).toBeGreaterThanOrEqual(39);
     a.exit();
+  });
+
+  it('keeps real time under fake timers: the quiet period and the bound still pass', async () => {
+    const a = new ForegroundActivity();
+    vi.useFakeTimers();
+    try {
+      a.enter();
+      a.exit();
+      const quiet = settled(a.whenQuiet(2, 60_000));
+      a.enter();
+      const bounded = settled(a.whenQuiet(2, 30));
+      await new Promise((r) => realSetTimeout(r, 300));
+      expect(bounded()).toBe(true);
+      a.exit();
+      await new Promise((r) => realSetTimeout(r, 300));
+      expect(quiet()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('counts facade calls: in flight during a call, quiet after it', async () => {
