@@ -12,6 +12,7 @@ import {
   type SearchIndexStats,
   isValidUserId,
 } from '@ffdb/core-types';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { BufferPool } from './buffer-pool.js';
 import { highlightsFor, snippetFor } from './highlight.js';
@@ -134,6 +135,9 @@ export class LunrSearchIndex implements SearchIndex {
     if (this.closed) throw new FFError('FF_CLOSED', 'the search index was used after close()');
   }
 
+  /** Tags the segment names this instance writes (see Partition.newSegmentName). */
+  private readonly writerTag = randomBytes(4).toString('hex');
+
   private partition(userId: string): Partition {
     let p = this.partitions.get(userId);
     if (!p) {
@@ -143,6 +147,7 @@ export class LunrSearchIndex implements SearchIndex {
         compressor: this.opts.compressor,
         compressIndex: this.opts.compressIndex,
         prefix: this.opts.prefix,
+        writerTag: this.writerTag,
         flushThreshold: this.opts.flushThreshold,
         mergeFactor: this.opts.mergeFactor,
         logger: this.opts.logger,

@@ -16,7 +16,7 @@ export const ManifestSchema = z.object({
   nextSegment: z.number().int().nonnegative(),
   segments: z.array(
     z.object({
-      name: z.string().regex(/^seg-\d+$/),
+      name: z.string().regex(/^seg-\d+(?:-[0-9a-f]{8})?$/),
       docs: z.number().int().nonnegative(),
       live: z.number().int().nonnegative(),
       bytes: z.number().int().nonnegative(),

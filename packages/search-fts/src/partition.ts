@@ -24,6 +24,9 @@ export type PendingOp =
   | { kind: 'remove'; ids: readonly string[] }
   | { kind: 'removeSession'; sessionId: string };
 
+/** A segment blob's key; its name is `seg-<n>` (before writer tags) or `seg-<n>-<writer>`. */
+const SEGMENT_BLOB = /\/(seg-\d+(?:-[0-9a-f]{8})?)\.ffseg$/;
+
 export interface PartitionEnv {
   storage: StorageBackend;
   /** Load buffers shared by all partitions (see buffer-pool.ts). */
@@ -32,6 +35,8 @@ export interface PartitionEnv {
   /** Compress the index part of segments too (see segment-codec.ts); contents always are. */
   compressIndex: boolean;
   prefix: string;
+  /** Random per index instance: part of the names of the segments it writes (see newSegmentName). */
+  writerTag: string;
   flushThreshold: number;
   mergeFactor: number;
   logger: Logger | undefined;
@@ -252,7 +257,7 @@ export class Partition {
       try {
         const keys = await this.env.storage.list(this.root);
         for (const key of keys) {
-          const m = /\/(seg-\d+)\.ffseg$/.exec(key);
+          const m = SEGMENT_BLOB.exec(key);
           if (m && !keep.has(m[1] as string) && !this.persistedNames.has(m[1] as string)) {
             await this.env.storage.delete(key);
           }
@@ -367,8 +372,12 @@ export class Partition {
     );
   }
 
+  /**
+   * `seg-<n>-<writer>`: the number orders segments, the writer tag (random, one per index instance)
+   * keeps two processes that loaded the same manifest from writing the same blob name.
+   */
   private newSegmentName(): string {
-    return `seg-${String(this.nextSegment++).padStart(6, '0')}`;
+    return `seg-${String(this.nextSegment++).padStart(6, '0')}-${this.env.writerTag}`;
   }
 
   /** Carry deletions made while a segment was being built over to the new segment. */

@@ -211,4 +211,42 @@ describe('backpressure', () => {
     }
     expect((await idx.search({ userId: 'u1', text: 'message', limit: 1000 })).length).toBe(200);
   });
+
+  it('names segments per writer, so two instances on one store never write the same blob', async () => {
+    const storage = await newStorage();
+    const a = await openIndex(storage);
+    const b = await openIndex(storage);
+    await a.add(batch('u1', 0, 5));
+    await b.add(batch('u1', 5, 5));
+    await a.flush();
+    await b.flush();
+    const blobs = (await storage.list('index/fts/u1')).filter((k) => k.endsWith('.ffseg'));
+    expect(blobs).toHaveLength(2);
+    for (const k of blobs) expect(k).toMatch(/\/seg-\d{6}-[0-9a-f]{8}\.ffseg$/);
+  });
+
+  it('still reads segments named before writer tags (seg-NNNNNN)', async () => {
+    const storage = await newStorage();
+    const a = await openIndex(storage);
+    await a.add(batch('u1', 0, 12));
+    await a.close();
+    opened.splice(opened.indexOf(a), 1);
+    const manifestKey = 'index/fts/u1/manifest.json';
+    const manifest = JSON.parse(
+      new TextDecoder().decode((await storage.read(manifestKey)) ?? new Uint8Array()),
+    );
+    for (const seg of manifest.segments as { name: string }[]) {
+      const old = seg.name.replace(/-[0-9a-f]{8}$/, '');
+      await storage.write(
+        `index/fts/u1/${old}.ffseg`,
+        (await storage.read(`index/fts/u1/${seg.name}.ffseg`))!,
+      );
+      await storage.delete(`index/fts/u1/${seg.name}.ffseg`);
+      seg.name = old;
+    }
+    await storage.write(manifestKey, new TextEncoder().encode(JSON.stringify(manifest)));
+    const b = await openIndex(storage);
+    expect((await b.search({ userId: 'u1', text: 'message', limit: 100 })).length).toBe(12);
+    expect(await b.positions('u1')).toEqual({ 'users/u/sessions/s1/log': 12 });
+  });
 });

@@ -105,6 +105,11 @@ export class FtsSearchFeature implements SearchFeature {
   private readonly ownsIndex: boolean;
   private readonly extractor: EntityExtractor;
   private readonly caughtUp = new Map<string, Promise<void>>();
+  /**
+   * Per user and source log (messages, documents, context events): the seq after the newest event this
+   * process has indexed from it (its own writes, catch-up, gap fills). See fillGap.
+   */
+  private readonly indexedUpTo = new Map<string, Map<string, number>>();
   private readonly liveSessions = new Map<string, number>();
   private background: Promise<void> | null = null;
   private closing = false;
@@ -171,6 +176,7 @@ export class FtsSearchFeature implements SearchFeature {
   /** Forget what was caught up (the index was replaced, e.g. the worker died): catch up again lazily. */
   resetCatchUp(): void {
     this.caughtUp.clear();
+    this.indexedUpTo.clear();
   }
 
   private async catchUp(userId: string): Promise<void> {
@@ -180,6 +186,7 @@ export class FtsSearchFeature implements SearchFeature {
       const log = this.ctx.messagesLogKey(userId, session.sessionId);
       const count = await this.ctx.countMessages(userId, session.sessionId);
       await this.indexMessagesFrom(userId, session.sessionId, positions[log] ?? 0, count);
+      this.noteIndexed(userId, log, count);
       // Documents carry their document-log position: what was stored after it is indexed again.
       const docLog = this.ctx.documentsLogKey(userId, session.sessionId);
       await this.indexDocumentsFrom(userId, session.sessionId, positions[docLog] ?? 0);
@@ -218,6 +225,8 @@ export class FtsSearchFeature implements SearchFeature {
     if (events.length === 0) return 0;
     const newest = new Map<string, number>();
     for (const e of events) newest.set(e.documentId, e.seq);
+    const docLog = this.ctx.documentsLogKey(userId, sessionId);
+    this.noteIndexed(userId, docLog, Math.max(...events.map((e) => e.seq)) + 1);
     const current = new Map(
       (await this.ctx.listDocuments(userId, sessionId)).map((r) => [r.documentId, r] as const),
     );
@@ -235,6 +244,28 @@ export class FtsSearchFeature implements SearchFeature {
     }
     if (gone.length > 0) await this.index.remove(userId, gone);
     return indexed;
+  }
+
+  /**
+   * Indexes the current documents whose `put` events lie in [from, to): stored by another process (this
+   * process's own puts are indexed by their hook; `analysis` and `delete` events add no item).
+   */
+  private async indexDocumentPuts(
+    userId: string,
+    sessionId: string,
+    from: number,
+    to: number,
+  ): Promise<void> {
+    const putAt = new Map<string, number>();
+    for (const e of await this.ctx.readDocumentEvents(userId, sessionId, from)) {
+      if (e.seq < to && e.op === 'put') putAt.set(e.documentId, e.seq);
+    }
+    if (putAt.size === 0) return;
+    const log = this.ctx.documentsLogKey(userId, sessionId);
+    for (const record of await this.ctx.listDocuments(userId, sessionId)) {
+      const seq = putAt.get(record.documentId);
+      if (seq !== undefined) await this.indexDocument(userId, sessionId, record, { log, seq });
+    }
   }
 
   /** One stored document: its bytes (or the text the vectors feature extracted, e.g. of a PDF). */
@@ -286,6 +317,7 @@ export class FtsSearchFeature implements SearchFeature {
     const newest = new Map<string, number>();
     for (const e of events) newest.set(e.target, e.seq);
     const log = this.ctx.contextEventsLogKey(userId, sessionId);
+    this.noteIndexed(userId, log, Math.max(...events.map((e) => e.seq)) + 1);
     const items: IndexDocument[] = [];
     for (const [target, seq] of newest) {
       const context =
@@ -320,6 +352,8 @@ export class FtsSearchFeature implements SearchFeature {
     if (userId !== undefined) assertUserId(userId);
     const users = userId !== undefined ? [userId] : await this.ctx.listUserIds();
     await this.index.clear(userId);
+    if (userId === undefined) this.indexedUpTo.clear();
+    else this.indexedUpTo.delete(userId);
     const report: RebuildReport = {
       users: users.length,
       messages: 0,
@@ -370,7 +404,43 @@ export class FtsSearchFeature implements SearchFeature {
   ): Promise<void> {
     const log = this.ctx.messagesLogKey(userId, sessionId);
     this.liveSessions.set(`${userId}/${sessionId}`, Date.now() + SESSION_TTL_MS);
+    if (messages.length === 0) return;
+    let first = Number.POSITIVE_INFINITY;
+    let next = 0;
+    for (const m of messages) {
+      if (m.seq < first) first = m.seq;
+      if (m.seq + 1 > next) next = m.seq + 1;
+    }
+    await this.fillGap(userId, log, first, (from) => this.indexMessagesFrom(userId, sessionId, from, first));
     await this.index.add(messages.map((m) => messageItem(userId, sessionId, m, log)));
+    this.noteIndexed(userId, log, next);
+  }
+
+  /**
+   * Another process appending to the same log leaves seqs this process never saw (its own messages get
+   * seqs around them). The index's positions are "the seq after the newest item", so once this process
+   * indexed a later event they would claim the gap, and neither catch-up nor verify would index the
+   * other process's items. Before indexing an event at `first`, index what lies between the last event
+   * this process indexed from the log (on first use, the index's position) and `first`.
+   */
+  private async fillGap(
+    userId: string,
+    log: string,
+    first: number,
+    fill: (from: number) => Promise<unknown>,
+  ): Promise<void> {
+    let known = this.indexedUpTo.get(userId)?.get(log);
+    if (known === undefined) known = (await this.index.positions(userId))[log] ?? 0;
+    if (first > known) await fill(known);
+  }
+
+  private noteIndexed(userId: string, log: string, next: number): void {
+    let logs = this.indexedUpTo.get(userId);
+    if (!logs) {
+      logs = new Map();
+      this.indexedUpTo.set(userId, logs);
+    }
+    if ((logs.get(log) ?? 0) < next) logs.set(log, next);
   }
 
   async onMessageUpdated(userId: string, sessionId: string, message: StoredMessage): Promise<void> {
@@ -379,6 +449,11 @@ export class FtsSearchFeature implements SearchFeature {
 
   async onSessionDeleted(userId: string, sessionId: string): Promise<void> {
     this.liveSessions.delete(`${userId}/${sessionId}`);
+    // A session recreated under this id starts its logs at seq 0 again.
+    const logs = this.indexedUpTo.get(userId);
+    logs?.delete(this.ctx.messagesLogKey(userId, sessionId));
+    logs?.delete(this.ctx.documentsLogKey(userId, sessionId));
+    logs?.delete(this.ctx.contextEventsLogKey(userId, sessionId));
     await this.index.removeSession(userId, sessionId);
   }
 
@@ -386,6 +461,7 @@ export class FtsSearchFeature implements SearchFeature {
     for (const key of [...this.liveSessions.keys()])
       if (key.startsWith(`${userId}/`)) this.liveSessions.delete(key);
     this.caughtUp.delete(userId);
+    this.indexedUpTo.delete(userId);
     await this.index.removeUser(userId);
   }
 
@@ -396,7 +472,13 @@ export class FtsSearchFeature implements SearchFeature {
     bytes: Uint8Array,
     source?: { log: string; seq: number },
   ): Promise<void> {
+    if (source) {
+      await this.fillGap(userId, source.log, source.seq, (from) =>
+        this.indexDocumentPuts(userId, sessionId, from, source.seq),
+      );
+    }
     await this.addDocument(userId, sessionId, record, bytes, source);
+    if (source) this.noteIndexed(userId, source.log, source.seq + 1);
   }
 
   async onDocumentDeleted(userId: string, sessionId: string, documentId: string): Promise<void> {
@@ -410,9 +492,15 @@ export class FtsSearchFeature implements SearchFeature {
     snapshotId?: string,
     source?: { log: string; seq: number },
   ): Promise<void> {
+    if (source) {
+      await this.fillGap(userId, source.log, source.seq, (from) =>
+        this.indexContextsFrom(userId, sessionId, from),
+      );
+    }
     const item = contextItem(userId, sessionId, ctx, snapshotId ?? 'current');
     if (source) item.source = source;
     await this.index.add([item]);
+    if (source) this.noteIndexed(userId, source.log, source.seq + 1);
   }
 
   async onBulkImport(userIds: readonly string[]): Promise<void> {
