@@ -52,7 +52,7 @@ function startWriter(env: Record<string, string>): {
   return { ready: Promise.race([ready, done]), go: () => child.stdin.end('GO\n'), done };
 }
 
-describe('search with two writer processes on one store', () => {
+describe('search and vectors with two writer processes on one store', () => {
   let basePath = '';
   let manager: FFStorageManager | undefined;
   afterEach(async () => {
@@ -103,4 +103,44 @@ describe('search with two writer processes on one store', () => {
     const report = await manager.verify();
     expect(report.issues.filter((i) => i.code.startsWith('search'))).toEqual([]);
   }, 120_000);
+
+  it('verify finds the message vectors lost between two processes and repairs them', async () => {
+    basePath = tempDir('ffdb-vectors-mp-');
+    const config = { ...testConfig(basePath), vector: { embedMessages: true } };
+    const VECTORS_ONLY = { features: { search: false, vectors: true, personas: false } } as const;
+    const setup = await FFStorageManager.open({ config, ...VECTORS_ONLY });
+    await setup.createUser('alice');
+    const sessionId = await setup.createSession('alice', 'shared');
+    await setup.close();
+    const count = 120;
+    const env = {
+      FFDB_BASE: basePath,
+      FFDB_USER: 'alice',
+      FFDB_SESSION: sessionId,
+      FFDB_COUNT: String(count),
+      FFDB_FEATURE: 'vectors',
+    };
+    const writers = [startWriter({ ...env, FFDB_TAG: 'alpha' }), startWriter({ ...env, FFDB_TAG: 'beta' })];
+    await Promise.all(writers.map((w) => w.ready));
+    for (const w of writers) w.go();
+    await Promise.all(writers.map((w) => w.done));
+
+    manager = await FFStorageManager.open({ config, ...VECTORS_ONLY });
+    const repaired = await manager.verify({ repair: true });
+    for (const issue of repaired.issues.filter((i) => i.code.startsWith('vectors'))) {
+      expect(issue).toMatchObject({ code: 'vectors.behind', repaired: true });
+    }
+    expect((await manager.verify()).issues.filter((i) => i.code.startsWith('vectors'))).toEqual([]);
+    const stored = await manager.getMessages('alice', sessionId, { limit: 10 * count });
+    expect(stored).toHaveLength(2 * count);
+    const missing: string[] = [];
+    for (const m of stored) {
+      const hits = await manager.searchSimilarMessages('alice', m.content, {
+        limit: 3,
+        similarityThreshold: 0,
+      });
+      if (!hits.some((h) => h.content === m.content)) missing.push(m.content.split(' ')[0] as string);
+    }
+    expect(missing).toEqual([]);
+  }, 180_000);
 });
