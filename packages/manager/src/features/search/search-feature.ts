@@ -429,6 +429,7 @@ export class FtsSearchFeature implements SearchFeature {
     first: number,
     fill: (from: number) => Promise<unknown>,
   ): Promise<void> {
+    if (first === 0) return; // nothing before it (a new session's first message)
     let known = this.indexedUpTo.get(userId)?.get(log);
     if (known === undefined) known = (await this.index.positions(userId))[log] ?? 0;
     if (first > known) await fill(known);

@@ -897,6 +897,7 @@ export class FaissVectorFeature implements VectorFeature {
     const gap: QueuedMessage[] = [];
     let positions: Record<string, number> | undefined;
     for (const [log, { sessionId, seq }] of first) {
+      if (seq === 0) continue; // nothing before it
       let known = this.consideredUpTo.get(userId)?.get(log);
       if (known === undefined) {
         positions ??= (await this.index.positions?.(userId)) ?? {};
