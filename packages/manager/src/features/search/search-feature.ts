@@ -189,10 +189,12 @@ export class FtsSearchFeature implements SearchFeature {
       this.noteIndexed(userId, log, count);
       // Documents carry their document-log position: what was stored after it is indexed again.
       const docLog = this.ctx.documentsLogKey(userId, session.sessionId);
+      this.noteIndexed(userId, docLog, positions[docLog] ?? 0);
       await this.indexDocumentsFrom(userId, session.sessionId, positions[docLog] ?? 0);
       // Contexts by their context-event position; a fresh index also takes those written before events.
       if (fresh) await this.indexContexts(userId, session.sessionId);
       const ctxLog = this.ctx.contextEventsLogKey(userId, session.sessionId);
+      this.noteIndexed(userId, ctxLog, positions[ctxLog] ?? 0);
       await this.indexContextsFrom(userId, session.sessionId, positions[ctxLog] ?? 0);
     }
   }
@@ -411,7 +413,14 @@ export class FtsSearchFeature implements SearchFeature {
       if (m.seq < first) first = m.seq;
       if (m.seq + 1 > next) next = m.seq + 1;
     }
-    await this.fillGap(userId, log, first, (from) => this.indexMessagesFrom(userId, sessionId, from, first));
+    // Right after the last message this process indexed (the usual case, also for concurrent appends
+    // of this process): nothing to fill, and later hooks of this log need not look either.
+    const known = this.indexedUpTo.get(userId)?.get(log);
+    if (first === 0 || known === first) this.noteIndexed(userId, log, next);
+    else
+      await this.fillGap(userId, log, first, (from) =>
+        this.indexMessagesFrom(userId, sessionId, from, first),
+      );
     await this.index.add(messages.map((m) => messageItem(userId, sessionId, m, log)));
     this.noteIndexed(userId, log, next);
   }
@@ -421,7 +430,9 @@ export class FtsSearchFeature implements SearchFeature {
    * seqs around them). The index's positions are "the seq after the newest item", so once this process
    * indexed a later event they would claim the gap, and neither catch-up nor verify would index the
    * other process's items. Before indexing an event at `first`, index what lies between the last event
-   * this process indexed from the log (on first use, the index's position) and `first`.
+   * this process indexed from the log and `first`. A log this process has not indexed from yet: the
+   * user's catch-up (awaited, once per process) notes every log it covered; one it did not know is
+   * filled from seq 0 (re-adding an item replaces it).
    */
   private async fillGap(
     userId: string,
@@ -431,7 +442,10 @@ export class FtsSearchFeature implements SearchFeature {
   ): Promise<void> {
     if (first === 0) return; // nothing before it (a new session's first message)
     let known = this.indexedUpTo.get(userId)?.get(log);
-    if (known === undefined) known = (await this.index.positions(userId))[log] ?? 0;
+    if (known === undefined) {
+      await this.ensureUser(userId);
+      known = this.indexedUpTo.get(userId)?.get(log) ?? 0;
+    }
     if (first > known) await fill(known);
   }
 
@@ -441,7 +455,8 @@ export class FtsSearchFeature implements SearchFeature {
       logs = new Map();
       this.indexedUpTo.set(userId, logs);
     }
-    if ((logs.get(log) ?? 0) < next) logs.set(log, next);
+    const was = logs.get(log);
+    if (was === undefined || was < next) logs.set(log, next);
   }
 
   async onMessageUpdated(userId: string, sessionId: string, message: StoredMessage): Promise<void> {

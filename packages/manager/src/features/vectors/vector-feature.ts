@@ -884,8 +884,8 @@ export class FaissVectorFeature implements VectorFeature {
    * Another process appending to the same session leaves seqs this process never saw between its own
    * messages. Positions are "the seq after the newest message considered", so recording this batch's
    * would claim them and no catch-up would ever embed the other process's messages. Returns the
-   * embeddable messages between the last one this process considered from each log (on first use, the
-   * index's position) and the batch's first.
+   * embeddable messages between the last one this process considered from each log and the batch's
+   * first.
    */
   private async fillGaps(userId: string, items: readonly QueuedMessage[]): Promise<QueuedMessage[]> {
     const first = new Map<string, { sessionId: string; seq: number }>();
@@ -895,14 +895,11 @@ export class FaissVectorFeature implements VectorFeature {
       if (!f || m.seq < f.seq) first.set(log, { sessionId: m.sessionId, seq: m.seq });
     }
     const gap: QueuedMessage[] = [];
-    let positions: Record<string, number> | undefined;
     for (const [log, { sessionId, seq }] of first) {
       if (seq === 0) continue; // nothing before it
-      let known = this.consideredUpTo.get(userId)?.get(log);
-      if (known === undefined) {
-        positions ??= (await this.index.positions?.(userId)) ?? {};
-        known = positions[log] ?? 0;
-      }
+      // The user's catch-up (done before this) noted every log it covered; one it did not know is read
+      // from seq 0 (re-embedding a message replaces its vector).
+      const known = this.consideredUpTo.get(userId)?.get(log) ?? 0;
       for (let at = known; at < seq; at += CATCH_UP_PAGE) {
         const page = await this.ctx.readMessages(userId, sessionId, {
           fromSeq: at,
@@ -921,7 +918,8 @@ export class FaissVectorFeature implements VectorFeature {
       logs = new Map();
       this.consideredUpTo.set(userId, logs);
     }
-    if ((logs.get(log) ?? 0) < next) logs.set(log, next);
+    const was = logs.get(log);
+    if (was === undefined || was < next) logs.set(log, next);
   }
 
   // ------------------------------------------------------------------ crash catch-up
@@ -956,6 +954,7 @@ export class FaissVectorFeature implements VectorFeature {
       const log = this.ctx.messagesLogKey(userId, sessionId);
       const count = await this.ctx.countMessages(userId, sessionId);
       const from = positions[log] ?? 0;
+      this.noteConsidered(userId, log, Math.min(from, count));
       if (from >= count) continue;
       for (let seq = from; seq < count; seq += CATCH_UP_PAGE) {
         const page = await this.ctx.readMessages(userId, sessionId, { fromSeq: seq, limit: CATCH_UP_PAGE });
