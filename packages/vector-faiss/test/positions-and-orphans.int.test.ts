@@ -61,8 +61,12 @@ describe('FaissVectorIndex positions and orphan sweep (storage-fs)', () => {
     await a.flush(); // generation 1: index-1.faiss + manifest
     await addOne(a, 'y', 'bread needs flour');
     await a.close(); // generation 2
-    const live = await s.read(`${ROOT}/index-2.faiss`);
-    expect(live).not.toBeNull();
+    const snapshotOf = async () =>
+      (JSON.parse(new TextDecoder().decode((await s.read(`${ROOT}/manifest.json`))!)) as { snapshot: string })
+        .snapshot;
+    const liveFile = await snapshotOf();
+    expect(liveFile).toMatch(/^index-2-[0-9a-f]{8}\.faiss$/); // named per writer (see index-persistence.ts)
+    expect(await s.read(`${ROOT}/${liveFile}`)).not.toBeNull();
     // What crashes mid-checkpoint leave: the previous generation's snapshot and journal (crash after the
     // manifest, before the deletes) and a half-written next generation (crash before the manifest).
     await s.write(`${ROOT}/index-1.faiss`, new Uint8Array([1, 2, 3]));
@@ -81,7 +85,7 @@ describe('FaissVectorIndex positions and orphan sweep (storage-fs)', () => {
     expect((await swept.stats('alice')).count).toBe(2);
     expect(await s.exists(`${ROOT}/index-1.faiss`)).toBe(false);
     expect(await s.exists(`${ROOT}/index-3.faiss`)).toBe(false);
-    expect(await s.exists(`${ROOT}/index-2.faiss`)).toBe(true);
+    expect(await s.exists(`${ROOT}/${liveFile}`)).toBe(true);
 
     // flush() sweeps too (a loaded index, a stray file appearing later).
     await s.write(`${ROOT}/index-7.faiss`, new Uint8Array([7]));
@@ -103,7 +107,7 @@ describe('FaissVectorIndex positions and orphan sweep (storage-fs)', () => {
       embedder.space,
       texts.map((text, i) => ({ id: `n${i}`, vector: vectors[i]!, metadata: { text } })),
     );
-    expect(await s.exists(`${ROOT}/bulk-0-0.f32`)).toBe(true);
+    expect((await s.list(ROOT)).filter((k) => /\/bulk-0-[0-9a-f]{8}-0\.f32$/.test(k))).toHaveLength(1);
     expect(await s.exists(`${ROOT}/manifest.json`)).toBe(false); // no snapshot yet: the journal holds it
     // No close(): a new instance (the crash path) replays the bulk file.
     const b = createFaissVectorIndex({ storage: s, prefix: 'vec', checkpointEvery: 10 });
@@ -111,9 +115,51 @@ describe('FaissVectorIndex positions and orphan sweep (storage-fs)', () => {
     const [q] = await embedder.embed(['topic7']);
     expect((await b.search('alice', embedder.space, q!, { k: 1 }))[0]?.id).toBe('n7');
     await b.flush(); // checkpoint: the bulk file goes with its generation
-    expect(await s.exists(`${ROOT}/bulk-0-0.f32`)).toBe(false);
-    expect(await s.exists(`${ROOT}/index-1.faiss`)).toBe(true);
+    expect((await s.list(ROOT)).filter((k) => k.includes('/bulk-'))).toEqual([]);
+    expect((await s.list(ROOT)).filter((k) => /\/index-1-[0-9a-f]{8}\.faiss$/.test(k))).toHaveLength(1);
     const c = createFaissVectorIndex({ storage: s, prefix: 'vec' });
     expect((await c.search('alice', embedder.space, q!, { k: 1 }))[0]?.id).toBe('n7');
+  });
+
+  it("never pairs one instance's manifest with another's snapshot when both checkpoint at once", async () => {
+    const s = await open();
+    // Instance a's manifest write waits until b has checkpointed the same user completely.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let reached: () => void = () => {};
+    const atManifest = new Promise<void>((r) => {
+      reached = r;
+    });
+    const gated = new Proxy(s, {
+      get(target, prop) {
+        if (prop === 'write') {
+          return async (key: string, data: Uint8Array) => {
+            if (key.endsWith('/manifest.json')) {
+              reached();
+              await gate;
+            }
+            return target.write(key, data);
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const a = createFaissVectorIndex({ storage: gated, prefix: 'vec' });
+    const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    await addOne(a, 'a1', 'apples grow on trees');
+    await addOne(a, 'a2', 'orchards in autumn');
+    await addOne(b, 'b1', 'submarines dive deep');
+    const aFlush = a.flush(); // writes its snapshot, then waits before its manifest
+    await atManifest;
+    await b.flush(); // b's whole checkpoint lands in between
+    release();
+    await aFlush; // a's manifest is the last one written: a's generation must load whole
+    const c = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    expect((await c.stats('alice')).count).toBe(2);
+    const [q] = await embedder.embed(['orchards in autumn']);
+    expect((await c.search('alice', embedder.space, q!, { k: 1 }))[0]?.id).toBe('a2');
   });
 });

@@ -1,14 +1,18 @@
 /**
  * On-disk form of one user's index, written through the StorageBackend port:
  *   <prefix>/<userId>/manifest.json        space, kind, generation, label -> {id, metadata} (null = tombstone)
- *   <prefix>/<userId>/index-<gen>.faiss    faiss `toBuffer()` of that generation
+ *   <prefix>/<userId>/index-<gen>-<w>.faiss faiss `toBuffer()` of that generation, written by writer <w> (a
+ *                                          random tag per index instance; the manifest names the file, so
+ *                                          two processes checkpointing at once never pair one's manifest
+ *                                          with the other's snapshot; `index-<gen>.faiss` from before tags)
  *   <prefix>/<userId>/journal-<gen>        append-only log of upserts/removes/positions made after the snapshot
- *   <prefix>/<userId>/bulk-<gen>-<n>.f32   the unit vectors of one large upsert (raw float32 rows), which its
+ *   <prefix>/<userId>/bulk-<gen>-<w>-<n>.f32 the unit vectors of one large upsert (raw float32 rows), which its
  *                                          journal record names instead of carrying them as base64
  * A checkpoint writes generation g+1 (blob, then manifest atomically), then deletes generation g.
  * A reader loads the manifest's generation and replays its journal, so acknowledged writes survive a
  * crash without rewriting the whole index per write.
  */
+import { randomBytes } from 'node:crypto';
 import { type EmbeddingSpace, FFCorruptionError, type StorageBackend } from '@ffdb/core-types';
 import { z } from 'zod';
 import { loadFaiss } from './faiss-binding.js';
@@ -33,6 +37,11 @@ const ManifestSchema = z.object({
   generation: z.number().int().nonnegative(),
   trainedOn: z.number().int().nonnegative().default(0),
   slots: z.array(z.union([z.null(), z.tuple([z.string(), z.record(z.string(), z.unknown())])])),
+  /** The snapshot file of this generation; absent in indexes written before writer tags (`index-<gen>.faiss`). */
+  snapshot: z
+    .string()
+    .regex(/^index-\d+-[0-9a-f]{8}\.faiss$/)
+    .optional(),
   /** Caller progress markers (see UserVectorIndex.positions); absent in indexes written before them. */
   positions: z.record(z.string(), z.number().int().nonnegative()).default({}),
   updatedAt: z.string(),
@@ -45,14 +54,17 @@ type JournalRecord =
   | { op: 'remove'; ids: string[] }
   | { op: 'positions'; positions: Record<string, number | null> };
 
-/** Names of one generation's files inside a user's root: `index-<gen>.faiss`, `journal-<gen>`. */
-const GENERATION_FILE = /^(?:index-(\d+)\.faiss|journal-(\d+)|bulk-(\d+)-\d+\.f32)$/;
+/** Names of one generation's files inside a user's root: snapshots, the journal, bulk vector files. */
+const GENERATION_FILE =
+  /^(?:index-(\d+)(?:-[0-9a-f]{8})?\.faiss|journal-(\d+)|bulk-(\d+)-(?:[0-9a-f]{8}-)?\d+\.f32)$/;
 
 export function userRoot(prefix: string, userId: string): string {
   return `${prefix}/${userId}`;
 }
 const manifestKey = (root: string) => `${root}/manifest.json`;
-const blobKey = (root: string, gen: number) => `${root}/index-${gen}.faiss`;
+/** The snapshot file a manifest names (before writer tags: `index-<gen>.faiss`). */
+const snapshotFile = (m: { generation: number; snapshot?: string | undefined }) =>
+  m.snapshot ?? `index-${m.generation}.faiss`;
 const journalKey = (root: string, gen: number) => `${root}/journal-${gen}`;
 
 export function encodeVector(v: Float32Array): string {
@@ -68,6 +80,9 @@ function decodeVector(b64: string, dimension: number): Float32Array {
 }
 
 export class IndexPersistence {
+  /** Tags the snapshot files this instance writes (see the file layout above). */
+  private readonly writerTag = randomBytes(4).toString('hex');
+
   constructor(
     private readonly storage: StorageBackend,
     private readonly opts: ResolvedFaissVectorIndexOptions,
@@ -102,17 +117,18 @@ export class IndexPersistence {
         if (s) idx.byId.set(s.id, label);
         else idx.tombstones++;
       });
+      idx.snapshotFile = snapshotFile(manifest);
       if (idx.slots.length) {
-        const bytes = await this.storage.read(blobKey(root, manifest.generation));
+        const bytes = await this.storage.read(`${root}/${idx.snapshotFile}`);
         if (!bytes)
           throw new FFCorruptionError(`vector index of user ${userId} is missing its data file`, {
-            key: blobKey(root, manifest.generation),
+            key: `${root}/${idx.snapshotFile}`,
           });
         const faiss = loadFaiss();
         idx.index = faiss.Index.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         if (idx.index.ntotal() !== idx.slots.length) {
           throw new FFCorruptionError(`vector index of user ${userId} does not match its manifest`, {
-            key: blobKey(root, manifest.generation),
+            key: `${root}/${idx.snapshotFile}`,
           });
         }
         idx.applyParams();
@@ -207,7 +223,7 @@ export class IndexPersistence {
     metas: readonly Record<string, unknown>[],
   ): Promise<void> {
     const root = this.root(idx.userId);
-    const file = `bulk-${idx.generation}-${idx.bulkFiles.length}.f32`;
+    const file = `bulk-${idx.generation}-${this.writerTag}-${idx.bulkFiles.length}.f32`;
     await this.storage.write(
       `${root}/${file}`,
       new Uint8Array(matrix.buffer, matrix.byteOffset, ids.length * space.dimension * 4),
@@ -274,14 +290,14 @@ export class IndexPersistence {
   async checkpoint(idx: UserVectorIndex): Promise<void> {
     const root = this.root(idx.userId);
     const oldGen = idx.generation;
+    const oldSnapshot = idx.snapshotFile;
     const gen = oldGen + 1;
-    if (idx.index && idx.slots.length) {
+    const file = `index-${gen}-${this.writerTag}.faiss`;
+    const hasData = idx.index !== null && idx.slots.length > 0;
+    if (hasData && idx.index) {
       const buf = idx.index.toBuffer();
       // A view, not a copy: the snapshot of a 100k x 384 index is ~150 MB.
-      await this.storage.write(
-        blobKey(root, gen),
-        new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength),
-      );
+      await this.storage.write(`${root}/${file}`, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
     }
     const manifest: Manifest = {
       format: 'ffdb-vector-index',
@@ -292,17 +308,19 @@ export class IndexPersistence {
       generation: gen,
       trainedOn: idx.trainedOn,
       slots: idx.slots.map((s) => (s ? [s.id, s.metadata] : null)),
+      ...(hasData ? { snapshot: file } : {}),
       positions: idx.positions,
       updatedAt: new Date().toISOString(),
     };
     await this.storage.write(manifestKey(root), new TextEncoder().encode(JSON.stringify(manifest)));
     idx.generation = gen;
+    idx.snapshotFile = snapshotFile(manifest);
     idx.journalled = 0;
     const bulk = idx.bulkFiles;
     idx.bulkFiles = [];
     await this.storage.delete(journalKey(root, oldGen));
-    await this.storage.delete(blobKey(root, oldGen));
-    for (const file of bulk) await this.storage.delete(`${root}/${file}`);
+    await this.storage.delete(`${root}/${oldSnapshot ?? `index-${oldGen}.faiss`}`);
+    for (const f of bulk) await this.storage.delete(`${root}/${f}`);
   }
 
   async removeUser(userId: string): Promise<void> {

@@ -42,6 +42,8 @@ export class UserVectorIndex {
   trainedOn = 0;
   /** Snapshot generation on disk and vectors journalled since it. */
   generation = 0;
+  /** The snapshot file the manifest names (undefined before the first checkpoint). */
+  snapshotFile: string | undefined;
   journalled = 0;
   /**
    * Caller-defined progress markers persisted with the index (e.g. the manager records, per message log, the
