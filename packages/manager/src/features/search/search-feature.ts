@@ -99,6 +99,13 @@ const DateArg = z.union([z.date(), z.string()]).transform((d, ctx) => {
   return date.toISOString();
 });
 
+/** The seq after the newest of `events` (a loop: a spread of a long log's events would overflow the stack). */
+function nextAfter(events: readonly { seq: number }[]): number {
+  let next = 0;
+  for (const e of events) if (e.seq + 1 > next) next = e.seq + 1;
+  return next;
+}
+
 export class FtsSearchFeature implements SearchFeature {
   private readonly ctx: FeatureContext;
   readonly index: SearchIndex;
@@ -227,8 +234,7 @@ export class FtsSearchFeature implements SearchFeature {
     if (events.length === 0) return 0;
     const newest = new Map<string, number>();
     for (const e of events) newest.set(e.documentId, e.seq);
-    const docLog = this.ctx.documentsLogKey(userId, sessionId);
-    this.noteIndexed(userId, docLog, Math.max(...events.map((e) => e.seq)) + 1);
+    this.noteIndexed(userId, this.ctx.documentsLogKey(userId, sessionId), nextAfter(events));
     const current = new Map(
       (await this.ctx.listDocuments(userId, sessionId)).map((r) => [r.documentId, r] as const),
     );
@@ -319,7 +325,7 @@ export class FtsSearchFeature implements SearchFeature {
     const newest = new Map<string, number>();
     for (const e of events) newest.set(e.target, e.seq);
     const log = this.ctx.contextEventsLogKey(userId, sessionId);
-    this.noteIndexed(userId, log, Math.max(...events.map((e) => e.seq)) + 1);
+    this.noteIndexed(userId, log, nextAfter(events));
     const items: IndexDocument[] = [];
     for (const [target, seq] of newest) {
       const context =
