@@ -52,6 +52,14 @@ function startWriter(env: Record<string, string>): {
   return { ready: Promise.race([ready, done]), go: () => child.stdin.end('GO\n'), done };
 }
 
+/** Runs writers `alpha` and `beta` with `env`, started together once both have opened the store. */
+async function runTwoWriters(env: Record<string, string>): Promise<void> {
+  const writers = [startWriter({ ...env, FFDB_TAG: 'alpha' }), startWriter({ ...env, FFDB_TAG: 'beta' })];
+  await Promise.all(writers.map((w) => w.ready));
+  for (const w of writers) w.go();
+  await Promise.all(writers.map((w) => w.done));
+}
+
 describe('search and vectors with two writer processes on one store', () => {
   let basePath = '';
   let manager: FFStorageManager | undefined;
@@ -74,10 +82,7 @@ describe('search and vectors with two writer processes on one store', () => {
       FFDB_SESSION: sessionId,
       FFDB_COUNT: String(count),
     };
-    const writers = [startWriter({ ...env, FFDB_TAG: 'alpha' }), startWriter({ ...env, FFDB_TAG: 'beta' })];
-    await Promise.all(writers.map((w) => w.ready));
-    for (const w of writers) w.go();
-    await Promise.all(writers.map((w) => w.done));
+    await runTwoWriters(env);
 
     manager = await FFStorageManager.open({ config: testConfig(basePath), ...SEARCH_ONLY });
     const stored = await manager.getMessages('alice', sessionId, { limit: 10 * count });
@@ -120,10 +125,7 @@ describe('search and vectors with two writer processes on one store', () => {
       FFDB_COUNT: String(count),
       FFDB_FEATURE: 'vectors',
     };
-    const writers = [startWriter({ ...env, FFDB_TAG: 'alpha' }), startWriter({ ...env, FFDB_TAG: 'beta' })];
-    await Promise.all(writers.map((w) => w.ready));
-    for (const w of writers) w.go();
-    await Promise.all(writers.map((w) => w.done));
+    await runTwoWriters(env);
 
     manager = await FFStorageManager.open({ config, ...VECTORS_ONLY });
     const repaired = await manager.verify({ repair: true });

@@ -31,6 +31,7 @@ import {
   toMessage,
   toSearchResult,
 } from './items.js';
+import { LogProgress } from '../log-progress.js';
 import { WorkerSearchIndex } from './worker-search-index.js';
 import { byRelevanceThenRecency } from '../../result-order.js';
 
@@ -116,7 +117,7 @@ export class FtsSearchFeature implements SearchFeature {
    * Per user and source log (messages, documents, context events): the seq after the newest event this
    * process has indexed from it (its own writes, catch-up, gap fills). See fillGap.
    */
-  private readonly indexedUpTo = new Map<string, Map<string, number>>();
+  private readonly indexedUpTo = new LogProgress();
   private readonly liveSessions = new Map<string, number>();
   private background: Promise<void> | null = null;
   private closing = false;
@@ -193,15 +194,15 @@ export class FtsSearchFeature implements SearchFeature {
       const log = this.ctx.messagesLogKey(userId, session.sessionId);
       const count = await this.ctx.countMessages(userId, session.sessionId);
       await this.indexMessagesFrom(userId, session.sessionId, positions[log] ?? 0, count);
-      this.noteIndexed(userId, log, count);
+      this.indexedUpTo.note(userId, log, count);
       // Documents carry their document-log position: what was stored after it is indexed again.
       const docLog = this.ctx.documentsLogKey(userId, session.sessionId);
-      this.noteIndexed(userId, docLog, positions[docLog] ?? 0);
+      this.indexedUpTo.note(userId, docLog, positions[docLog] ?? 0);
       await this.indexDocumentsFrom(userId, session.sessionId, positions[docLog] ?? 0);
       // Contexts by their context-event position; a fresh index also takes those written before events.
       if (fresh) await this.indexContexts(userId, session.sessionId);
       const ctxLog = this.ctx.contextEventsLogKey(userId, session.sessionId);
-      this.noteIndexed(userId, ctxLog, positions[ctxLog] ?? 0);
+      this.indexedUpTo.note(userId, ctxLog, positions[ctxLog] ?? 0);
       await this.indexContextsFrom(userId, session.sessionId, positions[ctxLog] ?? 0);
     }
   }
@@ -234,7 +235,7 @@ export class FtsSearchFeature implements SearchFeature {
     if (events.length === 0) return 0;
     const newest = new Map<string, number>();
     for (const e of events) newest.set(e.documentId, e.seq);
-    this.noteIndexed(userId, this.ctx.documentsLogKey(userId, sessionId), nextAfter(events));
+    this.indexedUpTo.note(userId, this.ctx.documentsLogKey(userId, sessionId), nextAfter(events));
     const current = new Map(
       (await this.ctx.listDocuments(userId, sessionId)).map((r) => [r.documentId, r] as const),
     );
@@ -325,7 +326,7 @@ export class FtsSearchFeature implements SearchFeature {
     const newest = new Map<string, number>();
     for (const e of events) newest.set(e.target, e.seq);
     const log = this.ctx.contextEventsLogKey(userId, sessionId);
-    this.noteIndexed(userId, log, nextAfter(events));
+    this.indexedUpTo.note(userId, log, nextAfter(events));
     const items: IndexDocument[] = [];
     for (const [target, seq] of newest) {
       const context =
@@ -361,7 +362,7 @@ export class FtsSearchFeature implements SearchFeature {
     const users = userId !== undefined ? [userId] : await this.ctx.listUserIds();
     await this.index.clear(userId);
     if (userId === undefined) this.indexedUpTo.clear();
-    else this.indexedUpTo.delete(userId);
+    else this.indexedUpTo.forgetUser(userId);
     const report: RebuildReport = {
       users: users.length,
       messages: 0,
@@ -421,14 +422,14 @@ export class FtsSearchFeature implements SearchFeature {
     }
     // Right after the last message this process indexed (the usual case, also for concurrent appends
     // of this process): nothing to fill, and later hooks of this log need not look either.
-    const known = this.indexedUpTo.get(userId)?.get(log);
-    if (first === 0 || known === first) this.noteIndexed(userId, log, next);
+    const known = this.indexedUpTo.get(userId, log);
+    if (first === 0 || known === first) this.indexedUpTo.note(userId, log, next);
     else
       await this.fillGap(userId, log, first, (from) =>
         this.indexMessagesFrom(userId, sessionId, from, first),
       );
     await this.index.add(messages.map((m) => messageItem(userId, sessionId, m, log)));
-    this.noteIndexed(userId, log, next);
+    this.indexedUpTo.note(userId, log, next);
   }
 
   /**
@@ -447,22 +448,12 @@ export class FtsSearchFeature implements SearchFeature {
     fill: (from: number) => Promise<unknown>,
   ): Promise<void> {
     if (first === 0) return; // nothing before it (a new session's first message)
-    let known = this.indexedUpTo.get(userId)?.get(log);
+    let known = this.indexedUpTo.get(userId, log);
     if (known === undefined) {
       await this.ensureUser(userId);
-      known = this.indexedUpTo.get(userId)?.get(log) ?? 0;
+      known = this.indexedUpTo.get(userId, log) ?? 0;
     }
     if (first > known) await fill(known);
-  }
-
-  private noteIndexed(userId: string, log: string, next: number): void {
-    let logs = this.indexedUpTo.get(userId);
-    if (!logs) {
-      logs = new Map();
-      this.indexedUpTo.set(userId, logs);
-    }
-    const was = logs.get(log);
-    if (was === undefined || was < next) logs.set(log, next);
   }
 
   async onMessageUpdated(userId: string, sessionId: string, message: StoredMessage): Promise<void> {
@@ -472,10 +463,9 @@ export class FtsSearchFeature implements SearchFeature {
   async onSessionDeleted(userId: string, sessionId: string): Promise<void> {
     this.liveSessions.delete(`${userId}/${sessionId}`);
     // A session recreated under this id starts its logs at seq 0 again.
-    const logs = this.indexedUpTo.get(userId);
-    logs?.delete(this.ctx.messagesLogKey(userId, sessionId));
-    logs?.delete(this.ctx.documentsLogKey(userId, sessionId));
-    logs?.delete(this.ctx.contextEventsLogKey(userId, sessionId));
+    this.indexedUpTo.forgetLog(userId, this.ctx.messagesLogKey(userId, sessionId));
+    this.indexedUpTo.forgetLog(userId, this.ctx.documentsLogKey(userId, sessionId));
+    this.indexedUpTo.forgetLog(userId, this.ctx.contextEventsLogKey(userId, sessionId));
     await this.index.removeSession(userId, sessionId);
   }
 
@@ -483,7 +473,7 @@ export class FtsSearchFeature implements SearchFeature {
     for (const key of [...this.liveSessions.keys()])
       if (key.startsWith(`${userId}/`)) this.liveSessions.delete(key);
     this.caughtUp.delete(userId);
-    this.indexedUpTo.delete(userId);
+    this.indexedUpTo.forgetUser(userId);
     await this.index.removeUser(userId);
   }
 
@@ -500,7 +490,7 @@ export class FtsSearchFeature implements SearchFeature {
       );
     }
     await this.addDocument(userId, sessionId, record, bytes, source);
-    if (source) this.noteIndexed(userId, source.log, source.seq + 1);
+    if (source) this.indexedUpTo.note(userId, source.log, source.seq + 1);
   }
 
   async onDocumentDeleted(userId: string, sessionId: string, documentId: string): Promise<void> {
@@ -522,7 +512,7 @@ export class FtsSearchFeature implements SearchFeature {
     const item = contextItem(userId, sessionId, ctx, snapshotId ?? 'current');
     if (source) item.source = source;
     await this.index.add([item]);
-    if (source) this.noteIndexed(userId, source.log, source.seq + 1);
+    if (source) this.indexedUpTo.note(userId, source.log, source.seq + 1);
   }
 
   async onBulkImport(userIds: readonly string[]): Promise<void> {

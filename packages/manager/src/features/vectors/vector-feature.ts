@@ -21,6 +21,7 @@ import {
   type VectorIndex,
 } from '@ffdb/core-types';
 import type { FeatureContext, ProcessDocumentOptions, StoredMessage, VectorFeature } from '../types.js';
+import { LogProgress } from '../log-progress.js';
 import { EmbeddingQueue, type QueuedMessage } from './embedding-queue.js';
 import { fuse } from './hybrid-fusion.js';
 import type { VectorFaissModule, VectorIndexExtras } from './vector-module.js';
@@ -95,7 +96,7 @@ export class FaissVectorFeature implements VectorFeature {
    * Per user and message log, the seq after the newest message this process has considered (embedded
    * or skipped as not embeddable): its own messages, catch-up, gap fills. See fillGaps.
    */
-  private readonly consideredUpTo = new Map<string, Map<string, number>>();
+  private readonly consideredUpTo = new LogProgress();
 
   constructor(
     private readonly ctx: FeatureContext,
@@ -817,8 +818,8 @@ export class FaissVectorFeature implements VectorFeature {
       if (m.seq < first) first = m.seq;
       if (m.seq + 1 > next) next = m.seq + 1;
     }
-    if (messages.length > 0 && this.consideredUpTo.get(userId)?.get(log) === first) {
-      this.noteConsidered(userId, log, next);
+    if (messages.length > 0 && this.consideredUpTo.get(userId, log) === first) {
+      this.consideredUpTo.note(userId, log, next);
     }
     this.queue.enqueue(
       messages.filter((m) => this.shouldEmbed(m)).map((m) => this.queued(userId, sessionId, m)),
@@ -844,7 +845,7 @@ export class FaissVectorFeature implements VectorFeature {
         if (open?.delete(m.seq) && open.size === 0) this.openStreams.delete(log);
         marks[log] = Math.max(marks[log] ?? 0, m.seq + 1);
       }
-      for (const [log, next] of Object.entries(marks)) this.noteConsidered(userId, log, next);
+      for (const [log, next] of Object.entries(marks)) this.consideredUpTo.note(userId, log, next);
       for (const [log, next] of Object.entries(marks)) {
         const open = this.openStreams.get(log);
         if (open?.size) marks[log] = Math.min(next, ...open);
@@ -899,7 +900,7 @@ export class FaissVectorFeature implements VectorFeature {
       if (seq === 0) continue; // nothing before it
       // The user's catch-up (done before this) noted every log it covered; one it did not know is read
       // from seq 0 (re-embedding a message replaces its vector).
-      const known = this.consideredUpTo.get(userId)?.get(log) ?? 0;
+      const known = this.consideredUpTo.get(userId, log) ?? 0;
       for (let at = known; at < seq; at += CATCH_UP_PAGE) {
         const page = await this.ctx.readMessages(userId, sessionId, {
           fromSeq: at,
@@ -910,16 +911,6 @@ export class FaissVectorFeature implements VectorFeature {
       }
     }
     return gap;
-  }
-
-  private noteConsidered(userId: string, log: string, next: number): void {
-    let logs = this.consideredUpTo.get(userId);
-    if (!logs) {
-      logs = new Map();
-      this.consideredUpTo.set(userId, logs);
-    }
-    const was = logs.get(log);
-    if (was === undefined || was < next) logs.set(log, next);
   }
 
   // ------------------------------------------------------------------ crash catch-up
@@ -954,7 +945,7 @@ export class FaissVectorFeature implements VectorFeature {
       const log = this.ctx.messagesLogKey(userId, sessionId);
       const count = await this.ctx.countMessages(userId, sessionId);
       const from = positions[log] ?? 0;
-      this.noteConsidered(userId, log, Math.min(from, count));
+      this.consideredUpTo.note(userId, log, Math.min(from, count));
       if (from >= count) continue;
       for (let seq = from; seq < count; seq += CATCH_UP_PAGE) {
         const page = await this.ctx.readMessages(userId, sessionId, { fromSeq: seq, limit: CATCH_UP_PAGE });
@@ -965,7 +956,7 @@ export class FaissVectorFeature implements VectorFeature {
       }
       const open = this.openStreams.get(log);
       marks[log] = open?.size ? Math.min(count, ...open) : count;
-      this.noteConsidered(userId, log, count);
+      this.consideredUpTo.note(userId, log, count);
     }
     if (Object.keys(marks).length) await this.index.setPositions?.(userId, marks);
     if (embedded) this.ctx.logger.info({ messages: embedded }, 'vector catch-up embedded stored messages');
@@ -975,7 +966,7 @@ export class FaissVectorFeature implements VectorFeature {
     await this.queue.drain();
     const log = this.ctx.messagesLogKey(userId, sessionId);
     this.openStreams.delete(log);
-    this.consideredUpTo.get(userId)?.delete(log);
+    this.consideredUpTo.forgetLog(userId, log);
     // A session recreated under this id starts from seq 0 again.
     await this.index.setPositions?.(userId, { [log]: null });
     await this.ctx.storage.delete(`${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/text/${sessionId}`);
@@ -986,14 +977,14 @@ export class FaissVectorFeature implements VectorFeature {
     await this.queue.drain();
     await this.index.removeUser(userId);
     this.caughtUp.delete(userId);
-    this.consideredUpTo.delete(userId);
+    this.consideredUpTo.forgetUser(userId);
   }
 
   /** Imported messages fire no hooks: catch the users up again on their next use. */
   async onBulkImport(userIds: readonly string[]): Promise<void> {
     for (const userId of userIds) {
       this.caughtUp.delete(userId);
-      this.consideredUpTo.delete(userId);
+      this.consideredUpTo.forgetUser(userId);
     }
   }
 
