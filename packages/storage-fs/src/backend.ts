@@ -54,6 +54,7 @@ import {
   appendFrameSize,
   encodeAppend,
   encodeAppendInto,
+  utf8MaxBytes,
   encodeDelete,
   encodeDeleteDone,
   encodeEnd,
@@ -69,6 +70,8 @@ const CHECKPOINTER = '\u0000checkpoint';
 const WAL_EXTENT = 256 << 10;
 const WAL_EXTENT_MAX = 16 << 20;
 const MAX_COMMIT_BYTES = 64 << 20;
+/** The largest commit buffer kept for the next commits (see commitBuffer). */
+const COMMIT_BUFFER_KEPT = 1 << 20;
 /**
  * A queue of at least this many requests starts a commit pipeline (split in two groups). Below it a
  * group's CPU (~10 µs per append) is small beside an fdatasync, so one group per fdatasync is better.
@@ -113,9 +116,12 @@ interface PendingCommit {
 /** An append's records, validated and serialised. */
 interface AppendRequestParts {
   key: string;
-  /** JSON texts of the records and their UTF-8 byte lengths. */
+  /** JSON texts of the records. */
   recs: string[];
-  lens: number[];
+  /**
+   * Their UTF-8 bytes: an upper bound (utf8MaxBytes) while queued, the exact count once the commit
+   * has encoded them (what the WAL and the tails account).
+   */
   bytes: number;
 }
 
@@ -129,7 +135,6 @@ function encodeAppendRecords(key: string, records: readonly JsonObject[]): Appen
   if (!Array.isArray(records))
     throw new FFValidationError([{ path: 'records', message: 'records must be an array' }]);
   const recs: string[] = new Array(records.length);
-  const lens: number[] = new Array(records.length);
   let bytes = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
@@ -142,15 +147,29 @@ function encodeAppendRecords(key: string, records: readonly JsonObject[]): Appen
     } catch {
       throw new FFValidationError([{ path: `records.${i}`, message: 'a record must be JSON-serialisable' }]);
     }
-    const len = Buffer.byteLength(json, 'utf8');
     recs[i] = json;
-    lens[i] = len;
-    bytes += len;
+    bytes += utf8MaxBytes(json.length);
   }
+  // Measured exactly only when the bound says it might be too large.
   if (bytes > MAX_COMMIT_BYTES) {
-    throw new FFValidationError([{ path: 'records', message: 'batch too large', limit: MAX_COMMIT_BYTES }]);
+    bytes = 0;
+    for (const json of recs) bytes += Buffer.byteLength(json, 'utf8');
+    if (bytes > MAX_COMMIT_BYTES)
+      throw new FFValidationError([{ path: 'records', message: 'batch too large', limit: MAX_COMMIT_BYTES }]);
   }
-  return { key, recs, lens, bytes };
+  return { key, recs, bytes };
+}
+
+/** The exact bytes of the APPEND frames of `batch` (each text measured). */
+function exactFrameBytes(batch: readonly AppendRequestParts[], keyLens: readonly number[]): number {
+  let total = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const req = batch[i] as AppendRequestParts;
+    let bytes = 0;
+    for (const json of req.recs) bytes += Buffer.byteLength(json, 'utf8');
+    total += appendFrameSize(keyLens[i] as number, req.recs.length, bytes);
+  }
+  return total;
 }
 
 const silentLogger: Logger = {
@@ -202,6 +221,7 @@ export class FsStorageBackend implements StorageBackend {
   private openPromise: Promise<void> | undefined;
   private wal: WalFile | undefined;
   private walExtent = WAL_EXTENT;
+  private commitBuf = Buffer.allocUnsafeSlow(64 << 10);
   private walBytes = 0;
   private readonly tails: LogTails;
   private readonly views: Lru<string, LogView>;
@@ -637,7 +657,7 @@ export class FsStorageBackend implements StorageBackend {
       return Promise.resolve({ firstSeq: this.countOf(k), count: 0 });
     }
     return new Promise<LogAppendResult>((resolve, reject) => {
-      this.queue.push({ key: k, recs: req.recs, lens: req.lens, bytes: req.bytes, resolve, reject });
+      this.queue.push({ key: k, recs: req.recs, bytes: req.bytes, resolve, reject });
       this.queueBytes += req.bytes;
       this.kick();
     });
@@ -851,21 +871,18 @@ export class FsStorageBackend implements StorageBackend {
       keyLens[i] = keyLen;
       total += appendFrameSize(keyLen, req.recs.length, req.bytes);
     }
-    const buf = Buffer.allocUnsafe(total);
+    // A large commit is measured exactly rather than given a buffer three times its size.
+    if (total > COMMIT_BUFFER_KEPT) total = exactFrameBytes(batch, keyLens);
+    const buf = this.commitBuffer(total);
     let o = 0;
     for (let i = 0; i < n; i++) {
       const req = batch[i] as AppendRequest;
-      o = encodeAppendInto(
-        buf,
-        o,
-        wal.gen,
-        req.key,
-        keyLens[i] as number,
-        firstSeqs[i] as number,
-        req.recs,
-        req.lens,
-      );
+      const keyLen = keyLens[i] as number;
+      const start = o;
+      o = encodeAppendInto(buf, o, wal.gen, req.key, keyLen, firstSeqs[i] as number, req.recs);
+      req.bytes = o - start - appendFrameSize(keyLen, req.recs.length, 0);
     }
+    total = o;
     // Pre-allocate first: a full disk fails here, before a single byte of the batch is written.
     this.growWal(total);
     wal.checkBackgroundSync();
@@ -879,9 +896,9 @@ export class FsStorageBackend implements StorageBackend {
         // A lone writer (nothing to group with): write through the O_DSYNC descriptor, durable when
         // the write returns, no thread-pool round trip (probe: O_DSYNC 551/s, write + fdatasyncSync
         // 521/s, awaited async fdatasync 436/s on the same disk).
-        writeAllSync(dsyncFd, buf, at);
+        writeAllSync(dsyncFd, buf.subarray(0, total), at);
       } else {
-        writeAllSync(wal.fd, buf, at);
+        writeAllSync(wal.fd, buf.subarray(0, total), at);
         if (this.options.durability === 'always') {
           // With company, the async fdatasync lets the next group form while this one is synced.
           if (lone) fs.fdatasyncSync(wal.syncFd(syncSlot));
@@ -898,6 +915,20 @@ export class FsStorageBackend implements StorageBackend {
     wal.offset = at + total;
     for (const [key, seq] of next) this.pendingSeq.set(key, seq);
     return { batch, firstSeqs, at, total, sync };
+  }
+
+  /**
+   * A buffer of at least `bytes` for encoding a commit. Commits are written synchronously, so one
+   * buffer serves them all (no allocation per commit); one for a commit larger than
+   * COMMIT_BUFFER_KEPT is not kept.
+   */
+  private commitBuffer(bytes: number): Buffer {
+    if (bytes <= this.commitBuf.length) return this.commitBuf;
+    if (bytes > COMMIT_BUFFER_KEPT) return Buffer.allocUnsafeSlow(bytes);
+    this.commitBuf = Buffer.allocUnsafeSlow(
+      Math.min(COMMIT_BUFFER_KEPT, Math.max(bytes, 2 * this.commitBuf.length)),
+    );
+    return this.commitBuf;
   }
 
   /** A pipelined group's fdatasync (the fault seam stands in for a failing disk in tests). */
@@ -1437,13 +1468,7 @@ export class FsStorageBackend implements StorageBackend {
         if (failed.length > 0) {
           const frames = failed.map(({ key, tail }) => {
             carried.push({ type: 'append', key, firstSeq: tail.base, recs: tail.recs, bytes: 0 });
-            return encodeAppend(
-              next.gen,
-              key,
-              tail.base,
-              tail.recs,
-              tail.recs.map((r) => Buffer.byteLength(r)),
-            );
+            return encodeAppend(next.gen, key, tail.base, tail.recs);
           });
           const buf = Buffer.concat(frames);
           next.ensure(buf.length, WAL_EXTENT);

@@ -33,27 +33,29 @@ export function appendFrameSize(keyLen: number, count: number, recBytes: number)
 }
 
 /**
- * An append batch: `[u16 keyLen][key][f64 firstSeq][u32 count]` then `[u32 len][json]` per record.
- * Records are given as JSON texts with their UTF-8 byte lengths and written straight into the frame.
+ * The most bytes a record's JSON text of `chars` UTF-16 code units can take in UTF-8 (3 per unit: a
+ * surrogate pair is 2 units for 4 bytes). The append path sizes buffers with this instead of
+ * measuring each text (Buffer.byteLength scans it: ~0.6 µs for a 500-byte message, per append).
  */
-export function encodeAppend(
-  gen: number,
-  key: string,
-  firstSeq: number,
-  recs: readonly string[],
-  lens: readonly number[],
-): Buffer {
+export const utf8MaxBytes = (chars: number): number => 3 * chars;
+
+/**
+ * An append batch: `[u16 keyLen][key][f64 firstSeq][u32 count]` then `[u32 len][json]` per record.
+ * Records are given as JSON texts and written straight into the frame.
+ */
+export function encodeAppend(gen: number, key: string, firstSeq: number, recs: readonly string[]): Buffer {
   const keyLen = Buffer.byteLength(key, 'utf8');
   let recBytes = 0;
-  for (const l of lens) recBytes += l;
+  for (const r of recs) recBytes += Buffer.byteLength(r, 'utf8');
   const out = Buffer.allocUnsafe(appendFrameSize(keyLen, recs.length, recBytes));
-  encodeAppendInto(out, 0, gen, key, keyLen, firstSeq, recs, lens);
+  encodeAppendInto(out, 0, gen, key, keyLen, firstSeq, recs);
   return out;
 }
 
 /**
- * Writes an APPEND frame at `out[at]` (sized by appendFrameSize) and returns the offset after it: a
- * group commit encodes the frames of all its requests into one buffer (one allocation, no concat).
+ * Writes an APPEND frame at `out[at]` and returns the offset after it: a group commit encodes the
+ * frames of all its requests into one buffer (one allocation, no concat). `out` must have room for
+ * the texts' utf8MaxBytes: each text is written first and its length filled in from what was written.
  */
 export function encodeAppendInto(
   out: Buffer,
@@ -63,7 +65,6 @@ export function encodeAppendInto(
   keyLen: number,
   firstSeq: number,
   recs: readonly string[],
-  lens: readonly number[],
 ): number {
   let o = at + FRAME_HEADER;
   o = out.writeUInt16LE(keyLen, o);
@@ -71,8 +72,9 @@ export function encodeAppendInto(
   o = out.writeDoubleLE(firstSeq, o);
   o = out.writeUInt32LE(recs.length, o);
   for (let i = 0; i < recs.length; i++) {
-    o = out.writeUInt32LE(lens[i] as number, o);
-    o += out.write(recs[i] as string, o, 'utf8');
+    const n = out.write(recs[i] as string, o + 4, 'utf8');
+    out.writeUInt32LE(n, o);
+    o += 4 + n;
   }
   out.writeUInt32LE(o - at - FRAME_HEADER, at);
   out.writeUInt32LE(gen >>> 0, at + 8);

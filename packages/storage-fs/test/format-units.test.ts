@@ -23,11 +23,10 @@ describe('crc32', () => {
 
 describe('WAL frames', () => {
   const recs = ['{"a":1}', '{"b":"ü"}'];
-  const lens = recs.map((r) => Buffer.byteLength(r));
 
   it('round-trips append, delete and end frames', () => {
     const buf = Buffer.concat([
-      encodeAppend(7, 'u/s/log', 41, recs, lens),
+      encodeAppend(7, 'u/s/log', 41, recs),
       encodeDelete(7, 'u/x'),
       encodeEnd(7, 8),
     ]);
@@ -48,7 +47,7 @@ describe('WAL frames', () => {
   });
 
   it('rejects a flipped bit, another generation, and reports torn and zero regions', () => {
-    const f = encodeAppend(3, 'log', 0, recs, lens);
+    const f = encodeAppend(3, 'log', 0, recs);
     const flipped = Buffer.from(f);
     flipped[flipped.length - 2] = (flipped[flipped.length - 2] as number) ^ 0x10;
     expect(checkFrame(flipped, 0, 3).kind).toBe('bad');
