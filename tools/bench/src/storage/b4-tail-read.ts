@@ -6,6 +6,7 @@ import { sizes } from './common.js';
 import { asRecords, openFfdb, sessionLog } from './ffdb-store.js';
 import {
   COLD_WARMUPS,
+  JIT_WARMUPS,
   type DropLevel,
   cacheDropper,
   coldLatency,
@@ -146,7 +147,7 @@ export const b4: Bench = {
     return {
       tables: [
         {
-          title: `B4 last ${LIMIT} messages of a ${sz.b4PerSession.toLocaleString('en-US')}-message session (${sz.b4Sessions} sessions interleaved; warm: median of ${ctx.runs} runs × ${sz.b4WarmIterations} reads; cold: ${n} timed reads per cell after ${COLD_WARMUPS} untimed)`,
+          title: `B4 last ${LIMIT} messages of a ${sz.b4PerSession.toLocaleString('en-US')}-message session (${sz.b4Sessions} sessions interleaved; warm: median of ${ctx.runs} runs × ${sz.b4WarmIterations} reads; cold: ${n} timed reads per cell after ${JIT_WARMUPS} untimed with the page cache warm and ${COLD_WARMUPS} untimed cold)`,
           columns: [
             'system',
             'warm p50 ms',
@@ -191,7 +192,7 @@ export const b4: Bench = {
           ],
           notes: [
             'Warm: 50 untimed reads, then timed reads on an open store/connection. Rows are parsed objects on both sides.',
-            `Cold read: a freshly opened connection/store that read the newest row of the session (its files are open: SQLite \`tail(1)\`, ffdb \`readLog(log, { reverse: true, limit: 1 })\`), then \`sync\` + drop, then the timed read. echo 1 drops the page cache only (file data); echo 3 also drops dentries and inodes, so path lookups go to the disk. Cold open+read: drop, then open + read + close timed. Each cold cell first runs ${COLD_WARMUPS} untimed cold iterations: warm reads never run the code of a disk-cold read, so V8 compiles it during the first ones (read-timing.ts).`,
+            `Cold read: a freshly opened connection/store that read the newest row of the session (its files are open: SQLite \`tail(1)\`, ffdb \`readLog(log, { reverse: true, limit: 1 })\`), then \`sync\` + drop, then the timed read. echo 1 drops the page cache only (file data); echo 3 also drops dentries and inodes, so path lookups go to the disk. Cold open+read: drop, then open + read + close timed. Each cold cell first runs its whole protocol ${JIT_WARMUPS} times untimed with the page cache warm, then ${COLD_WARMUPS} untimed cold iterations: warm reads never run the code of a disk-cold read, so without them V8 would still be compiling it during the timed ones (a server that has read anything not in its caches has run it many times; read-timing.ts).`,
           ],
         },
       ],

@@ -6,6 +6,7 @@ import { sizes } from './common.js';
 import { asRecords, openFfdb, sessionLog } from './ffdb-store.js';
 import {
   COLD_WARMUPS,
+  JIT_WARMUPS,
   type DropLevel,
   cacheDropper,
   coldLatency,
@@ -121,7 +122,7 @@ export const b5: Bench = {
     return {
       tables: [
         {
-          title: `B5 page of ${LIMIT} at offset ${offset.toLocaleString('en-US')} of a ${sz.b5Messages.toLocaleString('en-US')}-message session (warm: median of ${ctx.runs} × ${sz.b5Iterations}; cold: ${n} timed reads per cell after ${COLD_WARMUPS} untimed)`,
+          title: `B5 page of ${LIMIT} at offset ${offset.toLocaleString('en-US')} of a ${sz.b5Messages.toLocaleString('en-US')}-message session (warm: median of ${ctx.runs} × ${sz.b5Iterations}; cold: ${n} timed reads per cell after ${JIT_WARMUPS} untimed with the page cache warm and ${COLD_WARMUPS} untimed cold)`,
           columns: [
             'system',
             'warm p50 ms',
@@ -175,7 +176,7 @@ export const b5: Bench = {
             ],
           ],
           notes: [
-            `Cold: a freshly opened connection/store that read the newest row of the session (SQLite \`tail(1)\`, ffdb \`readLog(log, { reverse: true, limit: 1 })\`), then \`sync\` + drop, then the timed page read. echo 1 drops the page cache only; echo 3 also dentries and inodes. Open+read: drop, then open + read + close timed. Each cold cell first runs ${COLD_WARMUPS} untimed cold iterations: warm reads never run the code of a disk-cold read, so V8 compiles it during the first ones (read-timing.ts).`,
+            `Cold: a freshly opened connection/store that read the newest row of the session (SQLite \`tail(1)\`, ffdb \`readLog(log, { reverse: true, limit: 1 })\`), then \`sync\` + drop, then the timed page read. echo 1 drops the page cache only; echo 3 also dentries and inodes. Open+read: drop, then open + read + close timed. Each cold cell first runs its whole protocol ${JIT_WARMUPS} times untimed with the page cache warm, then ${COLD_WARMUPS} untimed cold iterations: warm reads never run the code of a disk-cold read, so without them V8 would still be compiling it during the timed ones (a server that has read anything not in its caches has run it many times; read-timing.ts).`,
           ],
         },
       ],
