@@ -109,7 +109,7 @@ describe('search and vectors with two writer processes on one store', () => {
     expect(report.issues.filter((i) => i.code.startsWith('search'))).toEqual([]);
   }, 120_000);
 
-  it('verify finds the message vectors lost between two processes and repairs them', async () => {
+  it('keeps every message vector when two processes embed into one index, and verify agrees', async () => {
     basePath = tempDir('ffdb-vectors-mp-');
     const config = { ...testConfig(basePath), vector: { embedMessages: true } };
     const VECTORS_ONLY = { features: { search: false, vectors: true, personas: false } } as const;
@@ -128,10 +128,8 @@ describe('search and vectors with two writer processes on one store', () => {
     await runTwoWriters(env);
 
     manager = await FFStorageManager.open({ config, ...VECTORS_ONLY });
-    const repaired = await manager.verify({ repair: true });
-    for (const issue of repaired.issues.filter((i) => i.code.startsWith('vectors'))) {
-      expect(issue).toMatchObject({ code: 'vectors.behind', repaired: true });
-    }
+    // Nothing to repair: neither process's checkpoint dropped what the other journalled (before the
+    // vector journal's carry and re-append, 50-95 of 240 message vectors were missing here).
     expect((await manager.verify()).issues.filter((i) => i.code.startsWith('vectors'))).toEqual([]);
     const stored = await manager.getMessages('alice', sessionId, { limit: 10 * count });
     expect(stored).toHaveLength(2 * count);

@@ -5,6 +5,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createFsStorage } from '@ffdb/storage-fs';
+import { createFaissVectorIndex } from '@ffdb/vector-faiss';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FFStorageManager } from '../src/index.js';
 import { runUntilThenKill } from './child.js';
@@ -59,4 +61,46 @@ describe('vector feature crash catch-up (real child process)', () => {
     expect(await manager.initialize()).toBe(true);
     expect(await manager.searchSimilarMessages('alice', 'lighthouse keeper lens')).toHaveLength(1);
   }, 90_000);
+
+  it('verify reports message vectors the index lacks and embeds them with repair', async () => {
+    basePath = tempDir('ffdb-vec-verify-');
+    const config = { ...testConfig(basePath), vector: { embedMessages: true } };
+    const features = { features: { search: false, personas: false } } as const;
+    manager = await FFStorageManager.open({ config, ...features });
+    await manager.createUser('alice');
+    const sessionId = await manager.createSession('alice', 'notes');
+    const texts = ['Tides follow the moon.', 'Bees dance to share directions.', 'Glaciers carve valleys.'];
+    for (const t of texts) await manager.addMessage('alice', sessionId, { role: 'user', content: t });
+    expect((await manager.getVectorStats('alice', sessionId)).messageVectors).toBe(3);
+    await manager.close();
+    manager = undefined;
+    // Lose two message vectors behind the manager's back (what a lost journal or a restored backup does).
+    const storage = createFsStorage({ basePath, durability: 'none' });
+    await storage.open();
+    const index = createFaissVectorIndex({ storage, prefix: 'features/vectors' });
+    const ids = (await index.entries('alice')).map((e) => e.id);
+    expect(ids).toHaveLength(3);
+    expect(await index.remove('alice', ids.slice(0, 2))).toBe(2);
+    await index.close();
+    await storage.close();
+
+    manager = await FFStorageManager.open({ config, ...features });
+    const found = (await manager.verify()).issues.filter((i) => i.code.startsWith('vectors'));
+    expect(found).toEqual([
+      expect.objectContaining({
+        code: 'vectors.behind',
+        repaired: false,
+        message: expect.stringContaining('2 of 3'),
+      }),
+    ]);
+    const repaired = await manager.verify({ repair: true });
+    expect(repaired.issues.filter((i) => i.code.startsWith('vectors'))).toEqual([
+      expect.objectContaining({ code: 'vectors.behind', repaired: true }),
+    ]);
+    expect((await manager.verify()).issues.filter((i) => i.code.startsWith('vectors'))).toEqual([]);
+    for (const t of texts) {
+      const hits = await manager.searchSimilarMessages('alice', t, { limit: 1, similarityThreshold: 0 });
+      expect(hits[0]?.content).toBe(t);
+    }
+  }, 60_000);
 });

@@ -3,32 +3,15 @@
  * sweep of snapshot/journal files a crash in the middle of a checkpoint leaves behind. Real faiss on
  * storage-fs in a temp dir.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { StorageBackend } from '@ffdb/core-types';
-import { createFsStorage } from '@ffdb/storage-fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFaissVectorIndex, createHashedNgramEmbedder, type FaissVectorIndex } from '../src/index.js';
+import { manifestGate, tempFsStorage } from './helpers/fs-store.js';
 
 const embedder = createHashedNgramEmbedder();
 const ROOT = 'vec/alice';
 
 describe('FaissVectorIndex positions and orphan sweep (storage-fs)', () => {
-  let dir = '';
-  let storage: StorageBackend | undefined;
-  afterEach(async () => {
-    await storage?.close();
-    storage = undefined;
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function open(): Promise<StorageBackend> {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffdb-vec-pos-'));
-    storage = createFsStorage({ basePath: dir, durability: 'none' });
-    await storage.open();
-    return storage;
-  }
+  const open = tempFsStorage('ffdb-vec-pos-');
 
   async function addOne(index: FaissVectorIndex, id: string, text: string): Promise<void> {
     const [v] = await embedder.embed([text]);
@@ -67,16 +50,19 @@ describe('FaissVectorIndex positions and orphan sweep (storage-fs)', () => {
     const liveFile = await snapshotOf();
     expect(liveFile).toMatch(/^index-2-[0-9a-f]{8}\.faiss$/); // named per writer (see index-persistence.ts)
     expect(await s.read(`${ROOT}/${liveFile}`)).not.toBeNull();
-    // What crashes mid-checkpoint leave: the previous generation's snapshot and journal (crash after the
-    // manifest, before the deletes) and a half-written next generation (crash before the manifest).
+    // What crashes mid-checkpoint leave: the previous generation's snapshot and the journal before it
+    // (crash after the manifest, before the deletes) and a half-written next generation (crash before
+    // the manifest). Generation 2's manifest carries journal 1 (other writers' late records): it stays.
     await s.write(`${ROOT}/index-1.faiss`, new Uint8Array([1, 2, 3]));
-    await s.append(`${ROOT}/journal-1`, [{ op: 'remove', ids: ['nothing'] }]);
+    await s.append(`${ROOT}/journal-0`, [{ op: 'remove', ids: ['nothing'] }]);
     await s.write(`${ROOT}/index-3.faiss`, new Uint8Array([4, 5, 6]));
+    expect(await s.countLog(`${ROOT}/journal-1`)).toBeGreaterThan(0);
 
     // Young snapshots are spared (a concurrent writer may own them); the old journal goes at once.
     const young = createFaissVectorIndex({ storage: s, prefix: 'vec' });
     expect((await young.stats('alice')).count).toBe(2);
-    expect(await s.exists(`${ROOT}/journal-1`)).toBe(false);
+    expect(await s.exists(`${ROOT}/journal-0`)).toBe(false);
+    expect(await s.countLog(`${ROOT}/journal-1`)).toBeGreaterThan(0);
     expect(await s.exists(`${ROOT}/index-1.faiss`)).toBe(true);
     expect(await s.exists(`${ROOT}/index-3.faiss`)).toBe(true);
 
@@ -124,41 +110,21 @@ describe('FaissVectorIndex positions and orphan sweep (storage-fs)', () => {
   it("never pairs one instance's manifest with another's snapshot when both checkpoint at once", async () => {
     const s = await open();
     // Instance a's manifest write waits until b has checkpointed the same user completely.
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let reached: () => void = () => {};
-    const atManifest = new Promise<void>((r) => {
-      reached = r;
-    });
-    const gated = new Proxy(s, {
-      get(target, prop) {
-        if (prop === 'write') {
-          return async (key: string, data: Uint8Array) => {
-            if (key.endsWith('/manifest.json')) {
-              reached();
-              await gate;
-            }
-            return target.write(key, data);
-          };
-        }
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    const a = createFaissVectorIndex({ storage: gated, prefix: 'vec' });
+    const gate = manifestGate(s);
+    const a = createFaissVectorIndex({ storage: gate.storage, prefix: 'vec' });
     const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
     await addOne(a, 'a1', 'apples grow on trees');
     await addOne(a, 'a2', 'orchards in autumn');
     await addOne(b, 'b1', 'submarines dive deep');
+    const atManifest = gate.hold();
     const aFlush = a.flush(); // writes its snapshot, then waits before its manifest
     await atManifest;
     await b.flush(); // b's whole checkpoint lands in between
-    release();
+    gate.release();
     await aFlush; // a's manifest is the last one written: a's generation must load whole
     const c = createFaissVectorIndex({ storage: s, prefix: 'vec' });
-    expect((await c.stats('alice')).count).toBe(2);
+    // b1, which b journalled before a's checkpoint read the journal, is in a's snapshot too.
+    expect((await c.stats('alice')).count).toBe(3);
     const [q] = await embedder.embed(['orchards in autumn']);
     expect((await c.search('alice', embedder.space, q!, { k: 1 }))[0]?.id).toBe('a2');
   });

@@ -6,6 +6,7 @@
 import {
   assertUserId,
   type EmbeddingSpace,
+  FFConflictError,
   FFValidationError,
   type Logger,
   type VectorHit,
@@ -24,6 +25,8 @@ import { zodToValidationError } from './zod-error.js';
 import { sameSpace, spaceMismatch, type UserVectorIndex } from './user-index.js';
 
 const MAX_K = 10_000;
+/** Appends of one change before giving up when other writers keep checkpointing the same index. */
+const MAX_JOURNAL_ATTEMPTS = 8;
 
 function validateSpace(space: EmbeddingSpace): EmbeddingSpace {
   const issues = [];
@@ -91,7 +94,7 @@ export class FaissVectorIndex implements VectorIndex {
         this.serial(userId, async () => {
           const idx = this.cache.get(userId);
           if (!idx) return;
-          if (idx.journalled > 0) await this.persistence.checkpoint(idx);
+          if (idx.journalled > 0 && !(await this.checkpoint(idx))) return;
           await this.sweep(idx);
         }),
       ),
@@ -142,9 +145,11 @@ export class FaissVectorIndex implements VectorIndex {
         ),
       );
       if (!Object.keys(changed).length) return;
-      await this.persistence.journalPositions(idx, changed);
-      idx.applyPositions(changed);
-      await this.maintain(idx);
+      const current = await this.journalled(userId, idx, (i) =>
+        this.persistence.journalPositions(i, changed),
+      );
+      current.applyPositions(changed);
+      await this.maintain(current);
     });
   }
 
@@ -178,17 +183,21 @@ export class FaissVectorIndex implements VectorIndex {
     );
     if (!items.length) return;
     await this.serial(userId, async () => {
-      const idx = await this.load(userId);
-      if (idx.space && !sameSpace(idx.space, space)) throw spaceMismatch(idx.space, space);
+      const loaded = await this.load(userId);
+      if (loaded.space && !sameSpace(loaded.space, space)) throw spaceMismatch(loaded.space, space);
       if (ids.length < this.options.checkpointEvery) {
-        await this.persistence.journalUpsert(idx, space, ids, matrix, metas);
+        const idx = await this.journalled(userId, loaded, (i) =>
+          this.persistence.journalUpsert(i, space, ids, matrix, metas),
+        );
         idx.applyUpsert(space, ids, matrix, metas);
         await this.maintain(idx);
         return;
       }
       // A bulk load is journalled as one raw float32 file (much cheaper than base64 JSON per vector, and
       // than serialising the whole index into a snapshot before resolving); the next checkpoint folds it in.
-      await this.persistence.journalBulk(idx, space, ids, matrix, metas);
+      const idx = await this.journalled(userId, loaded, (i) =>
+        this.persistence.journalBulk(i, space, ids, matrix, metas),
+      );
       try {
         idx.applyUpsert(space, ids, matrix, metas);
         await this.maintain(idx);
@@ -250,10 +259,11 @@ export class FaissVectorIndex implements VectorIndex {
       const idx = await this.load(userId);
       const present = [...new Set(ids)].filter((id) => idx.byId.has(id));
       if (!present.length) return 0;
-      await this.persistence.journalRemove(idx, present);
-      const n = idx.applyRemove(present);
-      await this.maintain(idx);
-      return n;
+      const current = await this.journalled(userId, idx, (i) => this.persistence.journalRemove(i, present));
+      const n = current.applyRemove(present);
+      await this.maintain(current);
+      // A reload may have applied the remove already (another writer's snapshot or the carried journal).
+      return current === idx ? n : present.length;
     });
   }
 
@@ -268,10 +278,10 @@ export class FaissVectorIndex implements VectorIndex {
       const idx = await this.load(userId);
       const ids = idx.slots.filter((s) => s && predicate(s.metadata)).map((s) => s?.id as string);
       if (!ids.length) return 0;
-      await this.persistence.journalRemove(idx, ids);
-      const n = idx.applyRemove(ids);
-      await this.maintain(idx);
-      return n;
+      const current = await this.journalled(userId, idx, (i) => this.persistence.journalRemove(i, ids));
+      const n = current.applyRemove(ids);
+      await this.maintain(current);
+      return current === idx ? n : ids.length;
     });
   }
 
@@ -328,10 +338,60 @@ export class FaissVectorIndex implements VectorIndex {
   async rebuild(userId: string): Promise<void> {
     assertUserId(userId);
     await this.serial(userId, async () => {
-      const idx = await this.load(userId);
-      idx.rebuild();
-      await this.persistence.checkpoint(idx);
+      for (let attempt = 1; ; attempt++) {
+        const idx = await this.load(userId);
+        idx.rebuild();
+        if (await this.checkpoint(idx)) return;
+        if (attempt >= MAX_JOURNAL_ATTEMPTS)
+          throw new FFConflictError(`the vector index of user ${userId} kept moving on during its rebuild`);
+      }
     });
+  }
+
+  /**
+   * Checkpoints `idx`. An index another writer has moved past is not written but dropped from the cache
+   * (the next use loads the newer generation; every change of `idx` is journalled where that one
+   * replays it). Resolves whether it was written.
+   */
+  private async checkpoint(idx: UserVectorIndex): Promise<boolean> {
+    if (await this.persistence.checkpoint(idx)) return true;
+    if (this.cache.get(idx.userId) === idx) this.cache.delete(idx.userId);
+    this.logger?.info(
+      { userId: idx.userId, generation: idx.generation },
+      'vector index moved on by another writer; reloading instead of checkpointing',
+    );
+    return false;
+  }
+
+  /**
+   * Runs a journal append (`write` resolves false when another writer moved the user's index to a newer
+   * generation meanwhile: the record may be in a journal nobody replays). Then the index is loaded again
+   * from what is durable and the record appended again, into the current journal: upserts, removes and
+   * positions by id are idempotent. Resolves to the index the change must be applied to.
+   */
+  private async journalled(
+    userId: string,
+    idx: UserVectorIndex,
+    write: (idx: UserVectorIndex) => Promise<boolean>,
+  ): Promise<UserVectorIndex> {
+    let current = idx;
+    for (let attempt = 1; ; attempt++) {
+      if (await write(current)) return current;
+      if (attempt >= MAX_JOURNAL_ATTEMPTS) {
+        throw new FFConflictError(
+          `the vector index of user ${userId} was checkpointed by other writers during each of ${attempt} appends of one change`,
+        );
+      }
+      this.logger?.info(
+        { userId, generation: current.generation },
+        'vector index moved on by another writer; reloading',
+      );
+      this.cache.delete(userId);
+      const reloaded = await this.load(userId);
+      if (idx.space && reloaded.space && !sameSpace(reloaded.space, idx.space))
+        throw spaceMismatch(reloaded.space, idx.space);
+      current = reloaded;
+    }
   }
 
   /** Rebuilds after deletes or growth, and checkpoints when the journal has grown long. */
@@ -343,9 +403,9 @@ export class FaissVectorIndex implements VectorIndex {
         { userId: idx.userId, kind: idx.kind, vectors: idx.live, ms: Date.now() - started },
         'vector index rebuilt',
       );
-      await this.persistence.checkpoint(idx);
+      await this.checkpoint(idx);
     } else if (idx.journalled >= this.options.checkpointEvery) {
-      await this.persistence.checkpoint(idx);
+      await this.checkpoint(idx);
     }
   }
 
@@ -362,7 +422,8 @@ export class FaissVectorIndex implements VectorIndex {
     if (idx.needsRebuild()) {
       // e.g. indexType changed since the index was written: convert once and persist the result.
       idx.rebuild();
-      await this.persistence.checkpoint(idx);
+      // Moved on by another writer meanwhile: take its generation (converted at a later checkpoint).
+      if (!(await this.persistence.checkpoint(idx))) idx = await this.persistence.load(userId);
     }
     await this.sweep(idx);
     this.cache.set(userId, idx);
@@ -378,7 +439,7 @@ export class FaissVectorIndex implements VectorIndex {
       this.cache.delete(oldest);
       // Its journal is durable; checkpoint in the background so the next load replays little.
       if (victim && victim.journalled > 0) {
-        void this.serial(oldest, () => this.persistence.checkpoint(victim)).catch((err) =>
+        void this.serial(oldest, () => this.checkpoint(victim)).catch((err) =>
           this.logger?.warn(
             { userId: oldest, err: (err as Error).message },
             'checkpoint of an evicted vector index failed',

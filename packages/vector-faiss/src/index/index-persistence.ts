@@ -8,9 +8,18 @@
  *   <prefix>/<userId>/journal-<gen>        append-only log of upserts/removes/positions made after the snapshot
  *   <prefix>/<userId>/bulk-<gen>-<w>-<n>.f32 the unit vectors of one large upsert (raw float32 rows), which its
  *                                          journal record names instead of carrying them as base64
- * A checkpoint writes generation g+1 (blob, then manifest atomically), then deletes generation g.
- * A reader loads the manifest's generation and replays its journal, so acknowledged writes survive a
- * crash without rewriting the whole index per write.
+ *   <prefix>/<userId>/generation.json      the newest generation, written after its manifest: a writer reads
+ *                                          it after each journal append to learn that another writer has
+ *                                          moved the index on (a small read, not the whole manifest)
+ * A checkpoint first applies what other writers journalled since it last read (their records are in no
+ * snapshot yet), writes generation g+1 (blob, then manifest atomically, then generation.json) and names
+ * in the manifest journal g from the seq it read up to (`carry`): records another writer appended to
+ * journal g after that read are replayed with generation g+1. It deletes the journal g-1, which no
+ * manifest names any more. A reader loads the manifest's generation and replays the carried journal
+ * part and its own journal, so acknowledged writes survive a crash without rewriting the whole index
+ * per write. A writer that finds, after appending, that the generation moved past the one it appended
+ * to reloads and appends again (upserts and removes by id are idempotent): after two checkpoints its
+ * first journal is replayed by nobody.
  */
 import { randomBytes } from 'node:crypto';
 import { type EmbeddingSpace, FFCorruptionError, type StorageBackend } from '@ffdb/core-types';
@@ -42,11 +51,34 @@ const ManifestSchema = z.object({
     .string()
     .regex(/^index-\d+-[0-9a-f]{8}\.faiss$/)
     .optional(),
+  /**
+   * The previous generation's journal from `fromSeq` on is replayed too (records other writers appended
+   * after this generation's checkpoint read it); absent in indexes written before it.
+   */
+  carry: z
+    .object({ generation: z.number().int().nonnegative(), fromSeq: z.number().int().nonnegative() })
+    .optional(),
   /** Caller progress markers (see UserVectorIndex.positions); absent in indexes written before them. */
   positions: z.record(z.string(), z.number().int().nonnegative()).default({}),
   updatedAt: z.string(),
 });
 type Manifest = z.infer<typeof ManifestSchema>;
+
+const GenerationSchema = z.object({ generation: z.number().int().nonnegative() });
+
+function safeJson(raw: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(raw).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The seq after the last of `entries` (none: an empty list, for Math.max). */
+function lastSeqPlusOne(entries: readonly { seq: number }[]): number[] {
+  const last = entries[entries.length - 1];
+  return last ? [last.seq + 1] : [];
+}
 
 type JournalRecord =
   | { op: 'upsert'; space: EmbeddingSpace; items: { id: string; v: string; m: Record<string, unknown> }[] }
@@ -62,6 +94,7 @@ export function userRoot(prefix: string, userId: string): string {
   return `${prefix}/${userId}`;
 }
 const manifestKey = (root: string) => `${root}/manifest.json`;
+const generationKey = (root: string) => `${root}/generation.json`;
 /** The snapshot file a manifest names (before writer tags: `index-<gen>.faiss`). */
 const snapshotFile = (m: { generation: number; snapshot?: string | undefined }) =>
   m.snapshot ?? `index-${m.generation}.faiss`;
@@ -133,15 +166,48 @@ export class IndexPersistence {
         }
         idx.applyParams();
       }
+      if (manifest.carry) idx.carry = { ...manifest.carry, seen: manifest.carry.fromSeq };
     }
-    await this.replay(idx);
+    await this.catchUp(idx);
     return idx;
   }
 
-  private async replay(idx: UserVectorIndex): Promise<void> {
-    const entries = await this.storage.readLog<JournalRecord>(
-      journalKey(this.root(idx.userId), idx.generation),
-    );
+  /**
+   * Applies the journal records this instance has not applied yet: the carried part of the previous
+   * journal from where it last read, and the current journal's records from where it last read, except
+   * its own (applied when they were made).
+   */
+  private async catchUp(idx: UserVectorIndex): Promise<void> {
+    const root = this.root(idx.userId);
+    const carry = idx.carry;
+    if (carry) {
+      const key = journalKey(root, carry.generation);
+      if ((await this.storage.countLog(key)) > carry.seen) {
+        const entries = await this.storage.readLog<JournalRecord>(key, { fromSeq: carry.seen });
+        await this.replay(idx, entries);
+        carry.seen = Math.max(carry.seen, ...lastSeqPlusOne(entries));
+      }
+    }
+    const key = journalKey(root, idx.generation);
+    const count = await this.storage.countLog(key);
+    if (count - idx.readUpTo === idx.ownSeqs.size) {
+      // Every record since the last read is this instance's own (the usual case): nothing to read.
+      idx.readUpTo = count;
+      idx.ownSeqs.clear();
+    } else if (count > idx.readUpTo) {
+      let entries = await this.storage.readLog<JournalRecord>(key, { fromSeq: idx.readUpTo });
+      const next = Math.max(idx.readUpTo, ...lastSeqPlusOne(entries));
+      if (idx.ownSeqs.size) entries = entries.filter((e) => !idx.ownSeqs.has(e.seq));
+      await this.replay(idx, entries);
+      idx.readUpTo = next;
+      idx.ownSeqs.clear();
+    }
+  }
+
+  private async replay(
+    idx: UserVectorIndex,
+    entries: readonly { seq: number; data: JournalRecord }[],
+  ): Promise<void> {
     for (const { data } of entries) {
       if (data.op === 'upsert') {
         const d = data.space.dimension;
@@ -189,25 +255,49 @@ export class IndexPersistence {
     ids: readonly string[],
     matrix: Float32Array,
     metas: readonly Record<string, unknown>[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const d = space.dimension;
     const items = ids.map((id, i) => ({
       id,
       v: encodeVector(matrix.subarray(i * d, (i + 1) * d)),
       m: metas[i] ?? {},
     }));
-    await this.storage.append(journalKey(this.root(idx.userId), idx.generation), [
-      { op: 'upsert', space: { provider: space.provider, model: space.model, dimension: d }, items },
-    ]);
+    const current = await this.appendJournal(idx, {
+      op: 'upsert',
+      space: { provider: space.provider, model: space.model, dimension: d },
+      items,
+    });
     idx.journalled += ids.length;
+    return current;
   }
 
-  async journalRemove(idx: UserVectorIndex, ids: readonly string[]): Promise<void> {
-    if (!ids.length) return;
-    await this.storage.append(journalKey(this.root(idx.userId), idx.generation), [
-      { op: 'remove', ids: [...ids] },
-    ]);
+  async journalRemove(idx: UserVectorIndex, ids: readonly string[]): Promise<boolean> {
+    if (!ids.length) return true;
+    const current = await this.appendJournal(idx, { op: 'remove', ids: [...ids] });
     idx.journalled += ids.length;
+    return current;
+  }
+
+  /**
+   * Appends one record to the current journal. Resolves false when, by then, another writer had moved
+   * the index past this generation: the record may sit in a journal no manifest names, and the caller
+   * must reload and journal it again.
+   */
+  private async appendJournal(idx: UserVectorIndex, record: JournalRecord): Promise<boolean> {
+    const root = this.root(idx.userId);
+    const { firstSeq } = await this.storage.append(journalKey(root, idx.generation), [record]);
+    idx.ownSeqs.add(firstSeq);
+    return (await this.newestGeneration(root)) <= idx.generation;
+  }
+
+  /** The newest generation any writer has checkpointed (-1 for an index written before generation.json). */
+  private async newestGeneration(root: string): Promise<number> {
+    const raw = await this.storage.read(generationKey(root));
+    if (!raw) return -1;
+    const parsed = GenerationSchema.safeParse(safeJson(raw));
+    if (!parsed.success)
+      throw new FFCorruptionError('vector index generation file is unreadable', { key: generationKey(root) });
+    return parsed.data.generation;
   }
 
   /**
@@ -221,37 +311,35 @@ export class IndexPersistence {
     ids: readonly string[],
     matrix: Float32Array,
     metas: readonly Record<string, unknown>[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const root = this.root(idx.userId);
     const file = `bulk-${idx.generation}-${this.writerTag}-${idx.bulkFiles.length}.f32`;
     await this.storage.write(
       `${root}/${file}`,
       new Uint8Array(matrix.buffer, matrix.byteOffset, ids.length * space.dimension * 4),
     );
-    await this.storage.append(journalKey(root, idx.generation), [
-      {
-        op: 'bulk',
-        space: { provider: space.provider, model: space.model, dimension: space.dimension },
-        file,
-        ids: [...ids],
-        metas: metas.map((m) => m ?? {}),
-      },
-    ]);
+    const current = await this.appendJournal(idx, {
+      op: 'bulk',
+      space: { provider: space.provider, model: space.model, dimension: space.dimension },
+      file,
+      ids: [...ids],
+      metas: metas.map((m) => m ?? {}),
+    });
     idx.bulkFiles.push(file);
     // One record: bulk files replay at memory speed, so they do not count toward checkpointEvery.
     idx.journalled += 1;
+    return current;
   }
 
   /** Durably records position markers (see UserVectorIndex.positions) before applying them. */
   async journalPositions(
     idx: UserVectorIndex,
     positions: Readonly<Record<string, number | null>>,
-  ): Promise<void> {
-    if (!Object.keys(positions).length) return;
-    await this.storage.append(journalKey(this.root(idx.userId), idx.generation), [
-      { op: 'positions', positions: { ...positions } },
-    ]);
+  ): Promise<boolean> {
+    if (!Object.keys(positions).length) return true;
+    const current = await this.appendJournal(idx, { op: 'positions', positions: { ...positions } });
     idx.journalled += 1;
+    return current;
   }
 
   /**
@@ -272,6 +360,8 @@ export class IndexPersistence {
       const isJournal = m[2] !== undefined;
       const gen = Number(m[1] ?? m[2] ?? m[3]);
       if (gen === idx.generation) continue;
+      // The carried journal (and the bulk files its records name) is still replayed.
+      if (gen === idx.carry?.generation && !m[1]) continue;
       if (isJournal) {
         // A journal of a newer generation may belong to another process's checkpoint: leave it.
         if (gen > idx.generation) continue;
@@ -286,11 +376,22 @@ export class IndexPersistence {
     return deleted;
   }
 
-  /** Writes generation g+1 (blob, then manifest) and drops generation g and its journal. */
-  async checkpoint(idx: UserVectorIndex): Promise<void> {
+  /**
+   * Applies what other writers journalled since this instance last read, writes generation g+1 (blob,
+   * manifest carrying journal g from where it was read, generation.json), then drops the snapshot of g,
+   * the journal g-1 and the bulk files folded in. Resolves false, writing nothing, when another writer
+   * has already moved the index past `idx.generation`: a manifest of an older generation must not
+   * replace the newer one, and every change of `idx` is journalled where the newer generations replay it
+   * (see appendJournal).
+   */
+  async checkpoint(idx: UserVectorIndex): Promise<boolean> {
     const root = this.root(idx.userId);
+    if ((await this.newestGeneration(root)) > idx.generation) return false;
+    await this.catchUp(idx);
     const oldGen = idx.generation;
     const oldSnapshot = idx.snapshotFile;
+    const oldCarry = idx.carry;
+    const carry = { generation: oldGen, fromSeq: idx.readUpTo };
     const gen = oldGen + 1;
     const file = `index-${gen}-${this.writerTag}.faiss`;
     const hasData = idx.index !== null && idx.slots.length > 0;
@@ -309,18 +410,26 @@ export class IndexPersistence {
       trainedOn: idx.trainedOn,
       slots: idx.slots.map((s) => (s ? [s.id, s.metadata] : null)),
       ...(hasData ? { snapshot: file } : {}),
+      carry,
       positions: idx.positions,
       updatedAt: new Date().toISOString(),
     };
-    await this.storage.write(manifestKey(root), new TextEncoder().encode(JSON.stringify(manifest)));
+    const encoder = new TextEncoder();
+    await this.storage.write(manifestKey(root), encoder.encode(JSON.stringify(manifest)));
+    await this.storage.write(generationKey(root), encoder.encode(JSON.stringify({ generation: gen })));
     idx.generation = gen;
     idx.snapshotFile = snapshotFile(manifest);
     idx.journalled = 0;
+    idx.carry = { ...carry, seen: carry.fromSeq };
+    idx.readUpTo = 0;
+    idx.ownSeqs.clear();
     const bulk = idx.bulkFiles;
     idx.bulkFiles = [];
-    await this.storage.delete(journalKey(root, oldGen));
+    if (oldCarry && oldCarry.generation !== oldGen)
+      await this.storage.delete(journalKey(root, oldCarry.generation));
     await this.storage.delete(`${root}/${oldSnapshot ?? `index-${oldGen}.faiss`}`);
     for (const f of bulk) await this.storage.delete(`${root}/${f}`);
+    return true;
   }
 
   async removeUser(userId: string): Promise<void> {

@@ -52,6 +52,16 @@ export class UserVectorIndex {
   positions: Record<string, number> = {};
   /** Bulk vector files (see IndexPersistence.journalBulk) the current generation's journal names. */
   bulkFiles: string[] = [];
+  /**
+   * The previous generation's journal from `fromSeq` on, which the manifest says to replay too: records
+   * other writers appended to it after the checkpoint that ended it had read it (see
+   * IndexPersistence.checkpoint). `seen`: how far this instance has read it.
+   */
+  carry: { generation: number; fromSeq: number; seen: number } | undefined;
+  /** How far this instance has read the current journal (records below this seq are applied). */
+  readUpTo = 0;
+  /** Seqs of the records this instance appended to the current journal since it last read it. */
+  readonly ownSeqs = new Set<number>();
 
   constructor(
     readonly userId: string,

@@ -1,0 +1,68 @@
+/** A real storage-fs store in a temp dir for index tests, and a way to hold a writer at its manifest write. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { StorageBackend } from '@ffdb/core-types';
+import { createFsStorage } from '@ffdb/storage-fs';
+import { afterEach } from 'vitest';
+
+/** Call at the top of a describe block: `open()` gives a fresh store, closed and removed after each test. */
+export function tempFsStorage(prefix: string): () => Promise<StorageBackend> {
+  let dir = '';
+  let storage: StorageBackend | undefined;
+  afterEach(async () => {
+    await storage?.close();
+    storage = undefined;
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    storage = createFsStorage({ basePath: dir, durability: 'none' });
+    await storage.open();
+    return storage;
+  };
+}
+
+/**
+ * `storage` seen through a proxy whose next manifest write, once `hold()` was called, waits until
+ * `release()`: the interleaving of two writers' checkpoints is forced, not left to timing. `hold()`
+ * resolves when a writer has reached that write.
+ */
+export function manifestGate(storage: StorageBackend): {
+  storage: StorageBackend;
+  hold(): Promise<void>;
+  release(): void;
+} {
+  let armed = false;
+  let reached: () => void = () => {};
+  let release: () => void = () => {};
+  const gated = new Proxy(storage, {
+    get(target, prop) {
+      if (prop === 'write') {
+        return async (key: string, data: Uint8Array) => {
+          if (armed && key.endsWith('/manifest.json')) {
+            armed = false;
+            const gate = new Promise<void>((r) => {
+              release = r;
+            });
+            reached();
+            await gate;
+          }
+          return target.write(key, data);
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return {
+    storage: gated,
+    hold: () => {
+      armed = true;
+      return new Promise<void>((r) => {
+        reached = r;
+      });
+    },
+    release: () => release(),
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Two index instances writing one user's index through one store, as two processes do: a checkpoint by
+ * one must never drop what the other journalled, whether the other appended before the checkpoint read
+ * the journal, while it was being written, or after it had ended that journal. Real faiss on storage-fs
+ * in a temp dir; the interleavings are forced, not left to timing.
+ */
+import type { StorageBackend } from '@ffdb/core-types';
+import { describe, expect, it } from 'vitest';
+import { createFaissVectorIndex, createHashedNgramEmbedder, type FaissVectorIndex } from '../src/index.js';
+import { manifestGate, tempFsStorage } from './helpers/fs-store.js';
+
+const embedder = createHashedNgramEmbedder();
+const ROOT = 'vec/alice';
+
+const TEXTS: Record<string, string> = {
+  a1: 'apples grow on trees',
+  a2: 'orchards in autumn',
+  a3: 'cider pressed from fruit',
+  b1: 'submarines dive deep',
+  b2: 'sonar pings in the dark',
+  b3: 'periscope up at dawn',
+  b4: 'ballast tanks flooded',
+};
+
+describe('several writers on one vector index', () => {
+  const open = tempFsStorage('ffdb-vec-writers-');
+
+  async function add(index: FaissVectorIndex, id: string): Promise<void> {
+    const text = TEXTS[id] as string;
+    const [v] = await embedder.embed([text]);
+    await index.upsert('alice', embedder.space, [{ id, vector: v!, metadata: { text } }]);
+  }
+
+  /** The ids a fresh instance finds, each by its own text. */
+  async function findable(s: StorageBackend, ids: string[]): Promise<string[]> {
+    const fresh = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    const found: string[] = [];
+    for (const id of ids) {
+      const [q] = await embedder.embed([TEXTS[id] as string]);
+      const hits = await fresh.search('alice', embedder.space, q!, { k: 1 });
+      if (hits[0]?.id === id) found.push(id);
+    }
+    return found;
+  }
+
+  it('keeps records journalled before, during and after another writer checkpoints', async () => {
+    const s = await open();
+    // a's manifest write can be held, so that b appends between a's read of the journal and the manifest.
+    const gate = manifestGate(s);
+    const a = createFaissVectorIndex({ storage: gate.storage, prefix: 'vec' });
+    const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    await add(a, 'a1');
+    await add(b, 'b1'); // before a's checkpoint reads the journal: a folds it into its snapshot
+
+    const atManifest = gate.hold();
+    const aFlush = a.flush(); // reads journal 0, writes its snapshot, then waits before its manifest
+    await atManifest;
+    await add(b, 'b2'); // into journal 0 after a read it: a's manifest carries journal 0 from there
+    gate.release();
+    await aFlush;
+    expect(await findable(s, ['a1', 'b1', 'b2'])).toEqual(['a1', 'b1', 'b2']);
+
+    await add(b, 'b3'); // b still appends to journal 0, which a ended: b notices, reloads, appends again
+    await add(a, 'a2');
+    await a.flush(); // generation 2: journal 0 is deleted now
+    expect(await s.countLog(`${ROOT}/journal-0`)).toBe(0);
+    await add(b, 'b4'); // b appends to journal 1, which a ended: again
+    await add(a, 'a3');
+    expect(await findable(s, Object.keys(TEXTS))).toEqual(['a1', 'a2', 'a3', 'b1', 'b2', 'b3', 'b4']);
+    await b.close();
+    await a.close();
+    expect(await findable(s, Object.keys(TEXTS))).toEqual(['a1', 'a2', 'a3', 'b1', 'b2', 'b3', 'b4']);
+    const stats = await createFaissVectorIndex({ storage: s, prefix: 'vec' }).stats('alice');
+    expect(stats.count).toBe(7);
+  });
+
+  it('removes and position markers from another writer survive its checkpoint too', async () => {
+    const s = await open();
+    const a = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    await add(a, 'a1');
+    await add(a, 'a2');
+    await a.flush();
+    expect(await b.remove('alice', ['a1'])).toBe(1); // b loaded generation 1
+    await b.setPositions('alice', { 'log/s': 7 });
+    await add(a, 'a3');
+    await a.flush(); // generation 2 folds in b's remove and markers
+    expect(await b.remove('alice', ['a2'])).toBe(1); // into journal 1, ended: reload and append again
+    const fresh = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    expect((await fresh.entries('alice')).map((e) => e.id).sort()).toEqual(['a3']);
+    expect(await fresh.positions('alice')).toEqual({ 'log/s': 7 });
+  });
+
+  it('a writer left behind by two checkpoints does not write its older generation over the newer one', async () => {
+    const s = await open();
+    const a = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    await add(b, 'b1'); // b holds generation 0 with a journalled change
+    await add(a, 'a1');
+    await a.flush(); // generation 1
+    await add(a, 'a2');
+    await a.flush(); // generation 2: journal 0 is gone
+    await b.close(); // b's checkpoint would write generation 1 from what it holds: it must not
+    expect(await findable(s, ['a1', 'a2', 'b1'])).toEqual(['a1', 'a2', 'b1']);
+    expect(await b.positions('alice')).toEqual({}); // b reloads the newest generation on its next use
+    await add(b, 'b2');
+    await b.flush();
+    expect(await findable(s, ['a1', 'a2', 'b1', 'b2'])).toEqual(['a1', 'a2', 'b1', 'b2']);
+  });
+});
