@@ -150,6 +150,7 @@ export class LunrSearchIndex implements SearchIndex {
         writerTag: this.writerTag,
         flushThreshold: this.opts.flushThreshold,
         mergeFactor: this.opts.mergeFactor,
+        orphanGraceMs: this.opts.orphanGraceMs,
         logger: this.opts.logger,
         now: () => this.opts.clock?.now() ?? new Date(),
         onLoaded: (changed) => {

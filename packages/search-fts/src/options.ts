@@ -67,6 +67,17 @@ export const LunrSearchOptionsSchema = z
     maxQueuedItems: z.number().int().min(1).default(50_000),
     /** Largest item content accepted, in characters. */
     maxContentChars: z.number().int().min(1).default(5_000_000),
+    /**
+     * Age after which a segment blob that no manifest names (left by a crash between the segment write
+     * and the manifest write) is deleted when its user is first loaded. A younger one may be a segment
+     * another process has just written and is about to name in its manifest.
+     */
+    orphanGraceMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400_000)
+      .default(600_000),
     logger: z
       .custom<Logger>(isObjectWith('warn', 'debug', 'error'), { message: 'must be a Logger' })
       .optional(),

@@ -39,6 +39,8 @@ export interface PartitionEnv {
   writerTag: string;
   flushThreshold: number;
   mergeFactor: number;
+  /** See LunrSearchOptions.orphanGraceMs. */
+  orphanGraceMs: number;
   logger: Logger | undefined;
   now(): Date;
   /** Called after segments were loaded or unloaded (cache accounting). */
@@ -251,16 +253,24 @@ export class Partition {
     return new Segment(data, undefined, raw.owned, raw.deleted);
   }
 
-  /** Segment blobs a crash left behind (written, never committed to the manifest). */
+  /**
+   * Segment blobs a crash left behind (written, never committed to the manifest), once older than
+   * orphanGraceMs: a younger one may be another process's segment, written just before its manifest.
+   * File times are wall-clock times, so the age is taken against the wall clock, not the Clock.
+   */
   private async removeOrphans(keep: Set<string>): Promise<void> {
     await this.run(async () => {
       try {
         const keys = await this.env.storage.list(this.root);
         for (const key of keys) {
           const m = SEGMENT_BLOB.exec(key);
-          if (m && !keep.has(m[1] as string) && !this.persistedNames.has(m[1] as string)) {
-            await this.env.storage.delete(key);
+          if (!m || keep.has(m[1] as string) || this.persistedNames.has(m[1] as string)) continue;
+          if (this.env.orphanGraceMs > 0) {
+            const st = await this.env.storage.stat(key);
+            const modified = st ? Date.parse(st.modifiedAt) : Number.NaN;
+            if (!Number.isFinite(modified) || Date.now() - modified < this.env.orphanGraceMs) continue;
           }
+          await this.env.storage.delete(key);
         }
       } catch {
         // Best effort: an orphan only costs disk space.

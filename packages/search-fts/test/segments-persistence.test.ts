@@ -249,4 +249,25 @@ describe('backpressure', () => {
     expect((await b.search({ userId: 'u1', text: 'message', limit: 100 })).length).toBe(12);
     expect(await b.positions('u1')).toEqual({ 'users/u/sessions/s1/log': 12 });
   });
+
+  it('spares a segment no manifest names while it is young, and removes it once older than orphanGraceMs', async () => {
+    const storage = await newStorage();
+    const a = await openIndex(storage);
+    await a.add(batch('u1', 0, 12));
+    await a.flush();
+    const [named] = (await storage.list('index/fts/u1')).filter((k) => k.endsWith('.ffseg'));
+    // A segment written but not named in the manifest: another process between its segment and its
+    // manifest write, or a crash there.
+    const stray = 'index/fts/u1/seg-000099-abcdef12.ffseg';
+    await storage.write(stray, (await storage.read(named as string))!);
+    const b = await openIndex(storage); // default grace: 10 minutes
+    expect((await b.search({ userId: 'u1', text: 'message', limit: 100 })).length).toBe(12);
+    await b.flush(); // runs after the load's orphan sweep
+    expect(await storage.exists(stray)).toBe(true);
+    const c = await openIndex(storage, { orphanGraceMs: 0 });
+    expect((await c.search({ userId: 'u1', text: 'message', limit: 100 })).length).toBe(12);
+    await c.flush();
+    expect(await storage.exists(stray)).toBe(false);
+    expect(await storage.exists(named as string)).toBe(true);
+  });
 });
