@@ -398,6 +398,26 @@ describe('blobs on disk', () => {
     expect(fs.readdirSync(path.join(dir, 'users/u1')).filter((n) => n.startsWith('.ffdb-tmp'))).toEqual([]);
   });
 
+  it('reads small blobs (synchronous calls) and large ones (thread pool) whole, each in a buffer of its own', async () => {
+    const { store } = await fresh();
+    const small = new TextEncoder().encode('{"title":"a small metadata blob"}');
+    const large = new Uint8Array(300 << 10).map((_, i) => (i * 31 + 7) & 0xff);
+    await store.write('b/small', small);
+    await store.write('b/large', large);
+    await store.write('b/empty', new Uint8Array(0));
+    const s = await store.read('b/small');
+    expect(s).toEqual(small);
+    // Not a view of a pooled allocation that other reads share: a caller may keep or hand on `.buffer`.
+    expect(s?.buffer.byteLength).toBe(small.byteLength);
+    const l = await store.read('b/large');
+    expect(l && Buffer.compare(l, large)).toBe(0);
+    expect((await store.read('b/empty'))?.byteLength).toBe(0);
+    // No file at the key: missing, a directory, or a path through a file.
+    expect(await store.read('b/none')).toBeNull();
+    expect(await store.read('b')).toBeNull();
+    expect(await store.read('b/small/inner')).toBeNull();
+  });
+
   it('rejects reserved names', async () => {
     const { store } = await fresh();
     for (const key of ['.ffdb/wal/x', 'ffdb.json', 'a/b.fflog', 'a/.ffdb-tmp-x/y']) {
