@@ -282,8 +282,11 @@ export class IndexPersistence {
   private async appendJournal(idx: UserVectorIndex, record: JournalRecord): Promise<boolean> {
     const root = this.root(idx.userId);
     const { firstSeq } = await this.storage.append(journalKey(root, idx.generation), [record]);
+    const current = (await this.newestGeneration(root)) <= idx.generation;
+    // Own (applied by the caller, skipped by catchUp) only once the call succeeds: a record whose call
+    // failed after the append is durable but not applied, and catchUp applies it like another's.
     idx.ownSeqs.add(firstSeq);
-    return (await this.newestGeneration(root)) <= idx.generation;
+    return current;
   }
 
   /** The newest generation any writer has checkpointed (-1 for an index written before the `generations` log). */
