@@ -148,4 +148,20 @@ describe('several writers on one vector index', () => {
       expect((await after.entries('alice')).map((e) => e.id).sort()).toEqual([...live].sort());
     },
   );
+
+  it('a record another writer journalled in another embedding space does not make the index unloadable', async () => {
+    const s = await open();
+    const a = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    expect(await b.positions('alice')).toEqual({}); // b holds the empty index (no space yet)
+    await add(a, 'a1'); // sets the space
+    // b, configured with another embedder, journals into the same generation.
+    const other = { provider: 'other', model: 'other-model', dimension: 3 };
+    await b.upsert('alice', other, [{ id: 'x1', vector: new Float32Array([1, 0, 0]) }]);
+    const fresh = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    expect((await fresh.stats('alice')).space).toEqual(embedder.space);
+    expect((await fresh.entries('alice')).map((e) => e.id)).toEqual(['a1']);
+    await a.flush(); // its checkpoint reads b's record too, and skips it the same way
+    expect(await findable(s, ['a1'])).toEqual(['a1']);
+  });
 });

@@ -186,18 +186,21 @@ export class FaissVectorIndex implements VectorIndex {
       const loaded = await this.load(userId);
       if (loaded.space && !sameSpace(loaded.space, space)) throw spaceMismatch(loaded.space, space);
       if (ids.length < this.options.checkpointEvery) {
-        const idx = await this.journalled(userId, loaded, (i) =>
-          this.persistence.journalUpsert(i, space, ids, matrix, metas),
-        );
+        const idx = await this.journalled(userId, loaded, (i) => {
+          // A reloaded index may have taken another writer's space meanwhile.
+          if (i.space && !sameSpace(i.space, space)) throw spaceMismatch(i.space, space);
+          return this.persistence.journalUpsert(i, space, ids, matrix, metas);
+        });
         idx.applyUpsert(space, ids, matrix, metas);
         await this.maintain(idx);
         return;
       }
       // A bulk load is journalled as one raw float32 file (much cheaper than base64 JSON per vector, and
       // than serialising the whole index into a snapshot before resolving); the next checkpoint folds it in.
-      const idx = await this.journalled(userId, loaded, (i) =>
-        this.persistence.journalBulk(i, space, ids, matrix, metas),
-      );
+      const idx = await this.journalled(userId, loaded, (i) => {
+        if (i.space && !sameSpace(i.space, space)) throw spaceMismatch(i.space, space);
+        return this.persistence.journalBulk(i, space, ids, matrix, metas);
+      });
       try {
         idx.applyUpsert(space, ids, matrix, metas);
         await this.maintain(idx);
@@ -387,10 +390,7 @@ export class FaissVectorIndex implements VectorIndex {
         'vector index moved on by another writer; reloading',
       );
       this.cache.delete(userId);
-      const reloaded = await this.load(userId);
-      if (idx.space && reloaded.space && !sameSpace(reloaded.space, idx.space))
-        throw spaceMismatch(reloaded.space, idx.space);
-      current = reloaded;
+      current = await this.load(userId);
     }
   }
 

@@ -28,7 +28,7 @@ import { type EmbeddingSpace, FFCorruptionError, type StorageBackend } from '@ff
 import { z } from 'zod';
 import { loadFaiss } from './faiss-binding.js';
 import type { ResolvedFaissVectorIndexOptions } from './options.js';
-import { type Slot, UserVectorIndex } from './user-index.js';
+import { type Slot, sameSpace, UserVectorIndex } from './user-index.js';
 import { normalizeInto } from './vector-math.js';
 
 export const VECTOR_INDEX_FORMAT_VERSION = 1;
@@ -205,6 +205,16 @@ export class IndexPersistence {
     entries: readonly { seq: number; data: JournalRecord }[],
   ): Promise<void> {
     for (const { data } of entries) {
+      if ((data.op === 'upsert' || data.op === 'bulk') && idx.space && !sameSpace(idx.space, data.space)) {
+        // Another writer, configured with another embedder, journalled into this index at the same time
+        // as the one that set its space: such vectors can never be searched with it. Skipped (and
+        // logged), so that they do not make the whole index unloadable.
+        this.opts.logger?.warn(
+          { userId: idx.userId, space: data.space },
+          'vector journal record in another embedding space skipped',
+        );
+        continue;
+      }
       if (data.op === 'upsert') {
         const d = data.space.dimension;
         const matrix = new Float32Array(data.items.length * d);
