@@ -382,7 +382,8 @@ export class FaissVectorIndex implements VectorIndex {
       if (await write(current)) return current;
       if (attempt >= MAX_JOURNAL_ATTEMPTS) {
         throw new FFConflictError(
-          `the vector index of user ${userId} was checkpointed by other writers during each of ${attempt} appends of one change`,
+          `the vector index of user ${userId} was checkpointed by other writers during each of ` +
+            `${attempt} appends of one change`,
         );
       }
       this.logger?.info(

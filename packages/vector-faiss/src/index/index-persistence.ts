@@ -14,10 +14,10 @@
  *                                          log read, ~5 µs warm; a blob read costs ~90 µs, more than the
  *                                          append it checks)
  * A checkpoint first applies what other writers journalled since it last read (their records are in no
- * snapshot yet), writes generation g+1 (blob, then manifest atomically, then its `generations` record) and names
- * in the manifest journal g from the seq it read up to (`carry`): records another writer appended to
- * journal g after that read are replayed with generation g+1. It deletes the journal g-1, which no
- * manifest names any more. A reader loads the manifest's generation and replays the carried journal
+ * snapshot yet), writes generation g+1 (blob, then manifest atomically, then its `generations` record)
+ * and names in the manifest journal g from the seq it read up to (`carry`): records another writer
+ * appended to journal g after that read are replayed with generation g+1. It deletes the journal g-1,
+ * which no manifest names any more. A reader loads the manifest's generation and replays the carried journal
  * part and its own journal, so acknowledged writes survive a crash without rewriting the whole index
  * per write. A writer that finds, after appending, that the generation moved past the one it appended
  * to reloads and appends again (upserts and removes by id are idempotent): after two checkpoints its
@@ -299,7 +299,7 @@ export class IndexPersistence {
     return current;
   }
 
-  /** The newest generation any writer has checkpointed (-1 for an index written before the `generations` log). */
+  /** The newest generation any writer has checkpointed (-1 before the first `generations` record). */
   private async newestGeneration(root: string): Promise<number> {
     const key = generationsKey(root);
     const last = await this.storage.readLog<{ generation: number }>(key, {
