@@ -22,7 +22,7 @@ import {
   type ResolvedFaissVectorIndexOptions,
 } from './options.js';
 import { zodToValidationError } from './zod-error.js';
-import { sameSpace, spaceMismatch, type UserVectorIndex } from './user-index.js';
+import type { UserVectorIndex } from './user-index.js';
 
 const MAX_K = 10_000;
 /** Appends of one change before giving up when other writers keep checkpointing the same index. */
@@ -184,11 +184,11 @@ export class FaissVectorIndex implements VectorIndex {
     if (!items.length) return;
     await this.serial(userId, async () => {
       const loaded = await this.load(userId);
-      if (loaded.space && !sameSpace(loaded.space, space)) throw spaceMismatch(loaded.space, space);
+      loaded.assertSpace(space);
       if (ids.length < this.options.checkpointEvery) {
         const idx = await this.journalled(userId, loaded, (i) => {
           // A reloaded index may have taken another writer's space meanwhile.
-          if (i.space && !sameSpace(i.space, space)) throw spaceMismatch(i.space, space);
+          i.assertSpace(space);
           return this.persistence.journalUpsert(i, space, ids, matrix, metas);
         });
         idx.applyUpsert(space, ids, matrix, metas);
@@ -198,7 +198,7 @@ export class FaissVectorIndex implements VectorIndex {
       // A bulk load is journalled as one raw float32 file (much cheaper than base64 JSON per vector, and
       // than serialising the whole index into a snapshot before resolving); the next checkpoint folds it in.
       const idx = await this.journalled(userId, loaded, (i) => {
-        if (i.space && !sameSpace(i.space, space)) throw spaceMismatch(i.space, space);
+        i.assertSpace(space);
         return this.persistence.journalBulk(i, space, ids, matrix, metas);
       });
       try {
@@ -248,7 +248,7 @@ export class FaissVectorIndex implements VectorIndex {
     return this.serial(userId, async () => {
       const idx = await this.load(userId);
       if (!idx.space) return queries.map(() => []);
-      if (!sameSpace(idx.space, space)) throw spaceMismatch(idx.space, space);
+      idx.assertSpace(space);
       return idx.search(matrix, queries.length, k, threshold, options.filter);
     });
   }

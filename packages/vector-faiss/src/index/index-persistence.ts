@@ -68,10 +68,10 @@ type Manifest = z.infer<typeof ManifestSchema>;
 
 const GenerationRecordSchema = z.object({ generation: z.number().int().nonnegative() });
 
-/** The seq after the last of `entries` (none: an empty list, for Math.max). */
-function lastSeqPlusOne(entries: readonly { seq: number }[]): number[] {
+/** The seq after the last of `entries`, or `from` when there are none (nothing read past it). */
+function seqAfter(entries: readonly { seq: number }[], from: number): number {
   const last = entries[entries.length - 1];
-  return last ? [last.seq + 1] : [];
+  return last ? Math.max(from, last.seq + 1) : from;
 }
 
 type JournalRecord =
@@ -181,7 +181,7 @@ export class IndexPersistence {
       if ((await this.storage.countLog(key)) > carry.seen) {
         const entries = await this.storage.readLog<JournalRecord>(key, { fromSeq: carry.seen });
         await this.replay(idx, entries);
-        carry.seen = Math.max(carry.seen, ...lastSeqPlusOne(entries));
+        carry.seen = seqAfter(entries, carry.seen);
       }
     }
     const key = journalKey(root, idx.generation);
@@ -192,7 +192,7 @@ export class IndexPersistence {
       idx.ownSeqs.clear();
     } else if (count > idx.readUpTo) {
       let entries = await this.storage.readLog<JournalRecord>(key, { fromSeq: idx.readUpTo });
-      const next = Math.max(idx.readUpTo, ...lastSeqPlusOne(entries));
+      const next = seqAfter(entries, idx.readUpTo);
       if (idx.ownSeqs.size) entries = entries.filter((e) => !idx.ownSeqs.has(e.seq));
       await this.replay(idx, entries);
       idx.readUpTo = next;

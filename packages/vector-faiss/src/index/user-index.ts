@@ -68,6 +68,11 @@ export class UserVectorIndex {
     private readonly opts: ResolvedFaissVectorIndexOptions,
   ) {}
 
+  /** Throws the space-mismatch error when the index already holds vectors of another space. */
+  assertSpace(space: EmbeddingSpace): void {
+    if (this.space && !sameSpace(this.space, space)) throw spaceMismatch(this.space, space);
+  }
+
   get live(): number {
     return this.slots.length - this.tombstones;
   }
@@ -79,7 +84,7 @@ export class UserVectorIndex {
     matrix: Float32Array,
     metas: readonly Record<string, unknown>[],
   ): void {
-    if (this.space && !sameSpace(this.space, space)) throw spaceMismatch(this.space, space);
+    this.assertSpace(space);
     if (!this.space)
       this.space = { provider: space.provider, model: space.model, dimension: space.dimension };
     if (!this.index) this.index = this.newEmptyIndex();
