@@ -68,6 +68,20 @@ describe('createMessage', () => {
     expect(m.metadata).toEqual({ a: 1 });
   });
 
+  it('stores a given timestamp as UTC with Z: an offset applied, a naive one as local time, a Date', () => {
+    const at = (timestamp: unknown) =>
+      createMessage({ role: 'user', content: 'x', timestamp } as never).timestamp;
+    expect(at('2025-01-01T10:00:00+02:00')).toBe('2025-01-01T08:00:00.000Z');
+    expect(at('2025-01-01T10:00:00Z')).toBe('2025-01-01T10:00:00.000Z');
+    expect(at('2025-01-01T10:00:00')).toBe(new Date(2025, 0, 1, 10, 0, 0).toISOString());
+    expect(at(new Date(Date.UTC(2025, 5, 1, 12)))).toBe('2025-06-01T12:00:00.000Z');
+    expect(
+      issuesOf(() =>
+        createMessage({ role: 'user', content: 'x', timestamp: new Date(Number.NaN) } as never),
+      ).map((i) => i.path),
+    ).toContain('timestamp');
+  });
+
   it('MessageRole has the three standard roles', () => {
     expect(MessageRole).toEqual({ USER: 'user', ASSISTANT: 'assistant', SYSTEM: 'system' });
   });

@@ -29,6 +29,7 @@ import {
   type Persona,
   type ProcessingResult,
   type SearchQuery,
+  SafeIdSchema,
   SearchQuerySchema,
   type SearchResult,
   type Session,
@@ -102,7 +103,7 @@ export interface RebuildSearchIndexOptions {
 }
 
 const PanelSearchOptions = z.object({
-  panelIds: z.array(z.string()).optional(),
+  panelIds: z.array(SafeIdSchema).optional(),
   limit: z.number().int().positive().optional(),
 });
 

@@ -5,6 +5,7 @@ import {
   DOCUMENT_ID_PATTERN,
   FFValidationError,
   issuesFromZod,
+  MESSAGE_INPUT_ID_PATTERN,
   SAFE_ID_PATTERN,
 } from '@ffdb/core-types';
 import { z } from 'zod';
@@ -22,6 +23,17 @@ export function assertDocumentId(value: unknown, field = 'documentId'): string {
 
 /** Message ids become key segments for streamed replies, so they use the safe id alphabet. */
 export function assertMessageId(value: unknown, field = 'messageId'): string {
+  return assertSafeId(value, field);
+}
+
+/**
+ * The id of a message to look up: one `createMessage` accepts (letters, digits, `_ . : -`) or one a
+ * streamed reply accepts (the safe id alphabet). A hostile id (`../x`, a NUL, a slash) throws rather
+ * than reading as "not found" (API.md §6.3).
+ */
+export function assertStoredMessageId(value: unknown, field = 'messageId'): string {
+  if (typeof value === 'string' && MESSAGE_INPUT_ID_PATTERN.test(value) && !value.includes('..'))
+    return value;
   return assertSafeId(value, field);
 }
 

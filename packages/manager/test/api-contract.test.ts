@@ -174,6 +174,15 @@ describe('API.md §3 / §6 contract', () => {
     expect((await small.searchMessages('dave', 'needle', { limit: 50 })).length).toBe(3);
   });
 
+  it('timestamps given with an offset are stored as UTC with Z (messages, contexts)', async () => {
+    const s2 = await m.createSession('alice', 'times');
+    await m.addMessage('alice', s2, { role: 'user', content: 'x', timestamp: '2025-01-01T10:00:00+02:00' });
+    const [stored] = await m.getMessages('alice', s2);
+    expect(stored?.timestamp).toBe('2025-01-01T08:00:00.000Z');
+    await m.updateContext('alice', s2, { summary: 's', timestamp: '2025-03-01T00:30:00-01:00' });
+    expect((await m.getContext('alice', s2))?.timestamp).toBe('2025-03-01T01:30:00.000Z');
+  });
+
   it('hostile ids and wrong types throw FFValidationError on reads and writes', async () => {
     const calls: [string, (bad: string) => Promise<unknown>][] = [
       ['getSession(u, bad)', (bad) => m.getSession('alice', bad)],
@@ -184,6 +193,7 @@ describe('API.md §3 / §6 contract', () => {
       ['getMessages', (bad) => m.getMessages('alice', bad)],
       ['getAllMessages', (bad) => m.getAllMessages('alice', bad)],
       ['getMessage', (bad) => m.getMessage('alice', bad, 'msg_000000000000')],
+      ['getMessage(u, s, bad)', (bad) => m.getMessage('alice', sid, bad)],
       ['getRecentMessages', (bad) => m.getRecentMessages('alice', bad, 1)],
       ['countMessages', (bad) => m.countMessages('alice', bad)],
       ['addMessage', (bad) => m.addMessage('alice', bad, { role: 'user', content: 'x' })],
@@ -200,6 +210,14 @@ describe('API.md §3 / §6 contract', () => {
       ['getUserStats', (bad) => m.getUserStats(bad)],
       ['deleteUser', (bad) => m.deleteUser(bad)],
       ['searchMessages', (bad) => m.searchMessages(bad, 'x')],
+      ['searchMessages sessionId', (bad) => m.searchMessages('alice', 'x', { sessionId: bad })],
+      ['searchMessages sessionIds', (bad) => m.searchMessages('alice', 'x', { sessionIds: [sid, bad] })],
+      ['searchDocuments sessionIds', (bad) => m.searchDocuments('alice', 'x', { sessionIds: [bad] })],
+      [
+        'advancedSearch sessionIds',
+        (bad) => m.advancedSearch({ query: 'x', userId: 'alice', sessionIds: [bad] }),
+      ],
+      ['searchPanelMessages panelIds', (bad) => m.searchPanelMessages('alice', 'x', { panelIds: [bad] })],
       ['getPersona', (bad) => m.getPersona(bad)],
       ['deletePersona', (bad) => m.deletePersona(bad)],
       ['getPanel', (bad) => m.getPanel(bad)],

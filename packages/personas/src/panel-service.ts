@@ -11,6 +11,7 @@ import {
   PanelInsightSchema,
   PanelSchema,
   type PanelStats,
+  UtcTimestampInput,
 } from '@ffdb/core-types';
 import { z } from 'zod';
 import { readJson, writeJson } from './json-blob.js';
@@ -38,7 +39,7 @@ export const AddPanelMessageSchema = z.looseObject({
   personaId: z.string().optional(),
   content: z.string(),
   messageId: z.string().optional(),
-  timestamp: z.string().optional(),
+  timestamp: UtcTimestampInput.optional(),
   attachments: z.array(z.string()).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
   responseTo: z.string().nullable().optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EntityMap, IsoTimestamp, Metadata, UnitInterval } from './common.js';
+import { EntityMap, IsoTimestamp, Metadata, UnitInterval, UtcTimestampInput } from './common.js';
 
 export const MAX_KEY_POINTS = 10;
 
@@ -18,7 +18,7 @@ export const SituationalContextInputSchema = z.object({
   summary: SituationalContextSchema.shape.summary,
   keyPoints: SituationalContextSchema.shape.keyPoints.optional(),
   entities: EntityMap.optional(),
-  timestamp: IsoTimestamp.optional(),
+  timestamp: UtcTimestampInput.optional(),
   confidence: UnitInterval.optional(),
   messageRange: SituationalContextSchema.shape.messageRange.optional(),
   metadata: Metadata.optional(),

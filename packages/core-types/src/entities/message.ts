@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FFValidationError } from '../errors.js';
 import { generateMessageId } from '../ids.js';
-import { IsoTimestamp, Metadata, nowIso } from './common.js';
+import { IsoTimestamp, Metadata, nowIso, UtcTimestampInput } from './common.js';
 import { issuesFromZod } from './zod-issues.js';
 
 /** The three standard roles. Any other non-empty string (a persona id) is allowed too. */
@@ -9,6 +9,8 @@ export const MessageRole = { USER: 'user', ASSISTANT: 'assistant', SYSTEM: 'syst
 export type MessageRole = (typeof MessageRole)[keyof typeof MessageRole];
 
 export const MESSAGE_ID_PATTERN = /^msg_[0-9a-f]{12}$/;
+/** The ids a caller may give a message (generated ones match MESSAGE_ID_PATTERN). */
+export const MESSAGE_INPUT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
 
 const Role = z.string().trim().min(1, 'role cannot be empty').max(200);
 const Content = z.string().refine((s) => s.trim().length > 0, { message: 'content cannot be empty' });
@@ -20,9 +22,9 @@ export const MessageInputSchema = z.object({
     .string()
     .min(1)
     .max(200)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'messageId has invalid characters')
+    .regex(MESSAGE_INPUT_ID_PATTERN, 'messageId has invalid characters')
     .optional(),
-  timestamp: IsoTimestamp.optional(),
+  timestamp: UtcTimestampInput.optional(),
   attachments: z.array(z.string()).optional(),
   metadata: Metadata.optional(),
   parentId: z.string().min(1).max(200).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoTimestamp, Metadata, UnitInterval } from './common.js';
+import { IsoTimestamp, Metadata, UnitInterval, UtcTimestampInput } from './common.js';
 import { MessageSchema } from './message.js';
 
 /**
@@ -17,8 +17,8 @@ export const PersonaSchema = z
     isGlobal: z.boolean().default(true),
     ownerId: z.string().nullable().default(null),
     metadata: Metadata.default({}),
-    createdAt: IsoTimestamp.optional(),
-    updatedAt: IsoTimestamp.optional(),
+    createdAt: UtcTimestampInput.optional(),
+    updatedAt: UtcTimestampInput.optional(),
     // Rich fields of the original's persona files (all optional).
     category: z.string().optional(),
     demographics: z.record(z.string(), z.unknown()).optional(),

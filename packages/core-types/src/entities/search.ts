@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EntityMap, Metadata } from './common.js';
+import { EntityMap, Metadata, SafeIdSchema } from './common.js';
 
 /** A date given as a Date object or an ISO string (normalised to an ISO string). */
 export const DateInput = z.union([z.date(), z.string()]).transform((d, ctx) => {
@@ -14,7 +14,7 @@ export const DateInput = z.union([z.date(), z.string()]).transform((d, ctx) => {
 export const SearchQuerySchema = z.object({
   query: z.string().default(''),
   userId: z.string().optional(),
-  sessionIds: z.array(z.string()).optional(),
+  sessionIds: z.array(SafeIdSchema).optional(),
   startDate: DateInput.optional(),
   endDate: DateInput.optional(),
   messageRoles: z.array(z.string()).optional(),

@@ -18,7 +18,13 @@ import type { Core } from '../core.js';
 import type { StoredMessage } from '../features/types.js';
 import { utf8Length } from '../json-blob.js';
 import { keys } from '../keys.js';
-import { assertMessageId, assertSessionId, assertString, assertUserId, parseOptions } from '../validation.js';
+import {
+  assertMessageId,
+  assertSessionId,
+  assertStoredMessageId,
+  assertUserId,
+  parseOptions,
+} from '../validation.js';
 import { markActive, markDone, newOwner, ReplyResolver, type StreamOwner } from './live-replies.js';
 
 /** What a message log record holds: the message, plus an owner stamp for streamed replies. */
@@ -172,7 +178,7 @@ export class MessageService {
   async getOne(userId: string, sessionId: string, messageId: string): Promise<StoredMessage | null> {
     assertUserId(userId);
     assertSessionId(sessionId);
-    assertString(messageId, 'messageId', { nonEmpty: true, max: 200 });
+    assertStoredMessageId(messageId);
     const log = keys.messagesLog(userId, sessionId);
     const page = 1000;
     for (let from = 0; ; from += page) {

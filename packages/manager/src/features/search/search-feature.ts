@@ -12,6 +12,7 @@ import {
   type IndexHit,
   type IndexQuery,
   type Message,
+  SafeIdSchema,
   type SearchIndex,
   type SearchQuery,
   SearchQuerySchema,
@@ -86,8 +87,8 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, root: string): z.
 const LimitSchema = z.number().int().positive().optional();
 const SearchMessagesOpts = z
   .object({
-    sessionId: z.string().optional(),
-    sessionIds: z.array(z.string()).optional(),
+    sessionId: SafeIdSchema.optional(),
+    sessionIds: z.array(SafeIdSchema).optional(),
     limit: LimitSchema,
   })
   .optional();
@@ -815,7 +816,7 @@ export class FtsSearchFeature implements SearchFeature {
     if (typeof query !== 'string') throw new FFValidationError('must be a string', { path: 'query' });
     const o = parse(
       z.object({
-        sessionIds: z.array(z.string()).optional(),
+        sessionIds: z.array(SafeIdSchema).optional(),
         documentTypes: z.array(z.string()).optional(),
         limit: LimitSchema,
       }),
