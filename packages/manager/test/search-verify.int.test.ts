@@ -80,4 +80,22 @@ describe('search verify covers messages, documents and contexts', () => {
     await m.deleteDocument('bob', sid, 'deadbeef_never.txt');
     expect((await m.verify()).issues).toEqual([]);
   });
+
+  it.each([true, false])(
+    'after rebuildSearchIndex the index covers every log, contexts included (searchWorker %s)',
+    async (worker) => {
+      dir = tempDir();
+      const m = await open({ ...SEARCH_ONLY, searchWorker: worker });
+      const sid = await m.createSession('carol', 'trip');
+      await m.addMessage('carol', sid, { role: 'user', content: 'packing list' });
+      await m.saveDocument('carol', sid, 'route.txt', 'the route over the pass');
+      await m.saveContextSnapshot('carol', sid, { summary: 'an older plan about ferries' });
+      await m.updateContext('carol', sid, { summary: 'a plan about the mountain pass' });
+      const report = await m.rebuildSearchIndex();
+      expect(report).toMatchObject({ users: 1, messages: 1, documents: 1, contexts: 2 });
+      expect((await m.verify()).issues).toEqual([]);
+      const hits = await m.advancedSearch({ query: 'ferries', userId: 'carol', includeContext: true });
+      expect(hits.map((h) => h.type)).toEqual(['context']);
+    },
+  );
 });

@@ -343,14 +343,30 @@ export class FtsSearchFeature implements SearchFeature {
     return items.length;
   }
 
+  /**
+   * Indexes the current context and every snapshot (a rebuild). Each item whose context has an event
+   * carries that event as its source, so the index's position covers the context-event log, as after
+   * a catch-up: without it, `verify` reported a rebuilt (or imported) session's contexts as lagging.
+   */
   private async indexContexts(userId: string, sessionId: string): Promise<number> {
+    const events = await this.ctx.readContextEvents(userId, sessionId, 0);
+    const log = this.ctx.contextEventsLogKey(userId, sessionId);
+    const newest = new Map<string, number>();
+    for (const e of events) newest.set(e.target, e.seq);
     const items: IndexDocument[] = [];
+    const add = (context: SituationalContext, target: string) => {
+      const item = contextItem(userId, sessionId, context, target);
+      const seq = newest.get(target);
+      if (seq !== undefined) item.source = { log, seq };
+      items.push(item);
+    };
     const current = await this.ctx.getContext(userId, sessionId);
-    if (current) items.push(contextItem(userId, sessionId, current, 'current'));
+    if (current) add(current, 'current');
     for (const snap of await this.ctx.getContextHistory(userId, sessionId, 1_000_000)) {
-      items.push(contextItem(userId, sessionId, snap.context, snap.snapshotId));
+      add(snap.context, snap.snapshotId);
     }
     if (items.length > 0) await this.index.add(items);
+    if (events.length > 0) this.indexedUpTo.note(userId, log, nextAfter(events));
     return items.length;
   }
 
