@@ -3,6 +3,8 @@
  * document processing for every supported format, vector / message / hybrid search, deletes, statistics.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FFValidationError } from '../src/index.js';
@@ -124,7 +126,12 @@ describe('vector feature (manager, storage-fs)', () => {
     expect(stats.storageSizeBytes).toBeGreaterThan(0);
 
     expect(await m.deleteDocument('alice', sid, pdf.documentId)).toBe(true);
-    const ftsAfter = await m.advancedSearch({ query: 'knead dough', userId: 'alice', includeMessages: false, includeDocuments: true });
+    const ftsAfter = await m.advancedSearch({
+      query: 'knead dough',
+      userId: 'alice',
+      includeMessages: false,
+      includeDocuments: true,
+    });
     expect(ftsAfter.map((r) => r.id)).not.toContain(pdf.documentId);
     expect(
       (await m.vectorSearch('alice', 'baking bread with yeast', { threshold: 0, topK: 10 })).map(
@@ -166,6 +173,86 @@ describe('vector feature (manager, storage-fs)', () => {
       'One. Two.',
       'Three.',
     ]);
+  });
+
+  it('a second embedding space throws before anything is stored; bad ids and extensions throw', async () => {
+    // A local OpenAI-compatible server gives an 8-dimensional space beside the default hashed one.
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        const input = (JSON.parse(body) as { input: string | string[] }).input;
+        const texts = Array.isArray(input) ? input : [input];
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            data: texts.map((t, index) => ({
+              index,
+              embedding: Array.from({ length: 8 }, (_, k) => Math.sin(k + t.length) + 0.01),
+            })),
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      store = await fsBackend.create({
+        vector: {
+          embeddingProviders: {
+            'hashed-ngram': {
+              modelName: 'hashed-ngram',
+              embeddingDimension: 384,
+              requiresApiKey: false,
+              normalizeVectors: true,
+              maxTokens: 8192,
+            },
+            local8: {
+              modelName: 'm8',
+              embeddingDimension: 8,
+              requiresApiKey: false,
+              apiUrl: `http://127.0.0.1:${port}/v1/embeddings`,
+              normalizeVectors: true,
+              maxTokens: 512,
+            },
+          },
+        },
+      });
+      const m = store.manager;
+      const sid = await m.createSession('fay');
+      expect(await m.storeDocumentWithVectors('fay', sid, 'bread', BREAD_TEXT)).toBe(true);
+      const mismatch = { name: 'FFEmbeddingError', code: 'FF_SPACE_MISMATCH' };
+      await expect(
+        m.storeDocumentWithVectors('fay', sid, 'cars', 'Cars have wheels.', { embeddingProvider: 'local8' }),
+      ).rejects.toMatchObject(mismatch);
+      await expect(
+        m.processDocument({ filename: 'cars.txt', content: 'Cars have wheels.' }, 'fay', sid, {
+          embeddingProvider: 'local8',
+        }),
+      ).rejects.toMatchObject(mismatch);
+      await expect(
+        m.processDocument({ filename: 'tool.exe', content: 'MZ' }, 'fay', sid),
+      ).rejects.toBeInstanceOf(FFValidationError);
+      for (const bad of ['../x', 'a/b', 'a\u0000b', '']) {
+        await expect(m.deleteDocumentVectors('fay', sid, bad)).rejects.toBeInstanceOf(FFValidationError);
+      }
+      // Nothing of the refused calls was stored; the session's statistics count its vectors.
+      expect((await m.listDocuments('fay', sid)).map((d) => d.originalName)).toEqual(['bread.txt']);
+      const vectors = (await m.getVectorStats('fay', sid)).totalVectors;
+      expect(vectors).toBeGreaterThan(0);
+      expect((await m.getSessionStats('fay', sid)).vectorCount).toBe(vectors);
+      // Another user may use the other space.
+      const other = await m.createSession('gus');
+      expect(
+        await m.storeDocumentWithVectors('gus', other, 'cars', 'Cars have wheels.', {
+          embeddingProvider: 'local8',
+        }),
+      ).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 
   it('stores documents with vectors, replaces chunks on reprocessing, and keeps users apart', async () => {

@@ -323,6 +323,22 @@ describe('logs across WAL, active and sealed segments', () => {
     expect((await store.usage('c')).logicalBytes).toBeGreaterThan((await store.usage('c')).bytes);
   });
 
+  it('usage counts the WAL by the frames written to it, not by its pre-allocated space', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const store = await openStore(t.dir);
+    await store.append('u/log', [{ text: 'a small record' }]);
+    const walDir = path.join(t.dir, '.ffdb/wal');
+    const walFileBytes = fs
+      .readdirSync(walDir)
+      .reduce((n, f) => n + fs.statSync(path.join(walDir, f)).size, 0);
+    expect(walFileBytes).toBeGreaterThanOrEqual(64 << 10); // pre-allocated
+    const usage = await store.usage();
+    expect(usage.bytes).toBeGreaterThan(0);
+    expect(usage.bytes).toBeLessThan(4096);
+    expect(usage.logicalBytes).toBeGreaterThan(0);
+  });
+
   it('refuses to read a segment whose compressor is not configured, naming it', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);

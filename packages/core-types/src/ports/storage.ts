@@ -70,7 +70,7 @@ export interface LockOptions {
 }
 
 export interface StorageUsage {
-  /** Bytes on disk (after compression). */
+  /** Bytes of data on disk (after compression; space a backend reserves ahead of writing is not counted). */
   bytes: number;
   /** Bytes before compression (JSON size of records + blob sizes). */
   logicalBytes: number;

@@ -30,6 +30,21 @@ type DocEvent =
   | { op: 'analysis'; id: string; analysis: Record<string, unknown>; at: string }
   | { op: 'delete'; id: string };
 
+/** The extension allow-list (case-insensitive; only the last suffix counts, like the reference). */
+export function assertAllowedExtension(allowedExtensions: readonly string[], filename: string): void {
+  const ext = extensionOf(filename);
+  const allowed = allowedExtensions.map((e) => e.toLowerCase());
+  if (!allowed.includes(ext)) {
+    throw new FFValidationError([
+      {
+        path: 'filename',
+        message: `extension ${ext ? JSON.stringify(ext) : '(none)'} is not in document.allowedExtensions`,
+        limit: allowed.join(' '),
+      },
+    ]);
+  }
+}
+
 export function extensionOf(filename: string): string {
   const base = filename.split(/[\\/]/).pop() ?? filename;
   const dot = base.lastIndexOf('.');
@@ -69,18 +84,7 @@ export class DocumentService {
     const d = parseOrThrow(StoreDocumentInputSchema, assertPlainObject(doc, 'doc'), 'doc');
     const metadata = d.metadata === undefined ? {} : parseOrThrow(Metadata, d.metadata, 'doc.metadata');
     const { config } = this.core;
-    // Extension allow-list (case-insensitive; only the last suffix counts, like the reference).
-    const ext = extensionOf(d.filename);
-    const allowed = config.document.allowedExtensions.map((e) => e.toLowerCase());
-    if (!allowed.includes(ext)) {
-      throw new FFValidationError([
-        {
-          path: 'filename',
-          message: `extension ${ext ? JSON.stringify(ext) : '(none)'} is not in document.allowedExtensions`,
-          limit: allowed.join(' '),
-        },
-      ]);
-    }
+    assertAllowedExtension(config.document.allowedExtensions, d.filename);
     const limit = config.storage.maxDocumentSizeBytes;
     let bytes: Uint8Array | null = null;
     let size: number;

@@ -63,8 +63,9 @@ export class StatsService {
     if (vectors) {
       try {
         const vs = await vectors.getVectorStats(userId, sessionId);
-        vectorCount = Number(vs.vectorCount ?? vs.count ?? 0) || 0;
-        vectorBytes = Number(vs.storageBytes ?? vs.bytesOnDisk ?? 0) || 0;
+        // The fields getVectorStats returns (the reference's names).
+        vectorCount = Number(vs.totalVectors ?? 0) || 0;
+        vectorBytes = Number(vs.storageSizeBytes ?? 0) || 0;
       } catch (error) {
         this.core.logger.warn(
           { userId, sessionId, err: (error as Error).message },

@@ -11,6 +11,8 @@ import {
   assertUserId,
   type Chunk,
   type Embedder,
+  type EmbeddingSpace,
+  FFEmbeddingError,
   type FFError,
   FFValidationError,
   type IndexDocument,
@@ -20,6 +22,7 @@ import {
   type VectorHit,
   type VectorIndex,
 } from '@ffdb/core-types';
+import { assertAllowedExtension } from '../../services/documents.js';
 import type { FeatureContext, ProcessDocumentOptions, StoredMessage, VectorFeature } from '../types.js';
 import { LogProgress } from '../log-progress.js';
 import { EmbeddingQueue, type QueuedMessage } from './embedding-queue.js';
@@ -204,9 +207,11 @@ export class FaissVectorFeature implements VectorFeature {
     } else {
       throw validationIssue('source', 'must be a file path or { filename, content }');
     }
-    // Validate options before any work, so bad input throws and writes nothing.
+    // Validate before any work, so bad input throws and writes nothing (as saveDocument would).
+    assertAllowedExtension(this.ctx.config.document.allowedExtensions, filename);
     this.chunkText('', strategy);
     const embedder = this.embedderFor(provider);
+    await this.assertUserSpace(userId, embedder);
     const timings: Record<string, number> = {};
     const mark = (stage: string, since: number) => {
       timings[stage] = Math.round((performance.now() - since) * 100) / 100;
@@ -272,6 +277,26 @@ export class FaissVectorFeature implements VectorFeature {
     };
   }
 
+  /** Throws FF_SPACE_MISMATCH when the user's index already holds vectors of another embedding space. */
+  private async assertUserSpace(userId: string, embedder: Embedder): Promise<void> {
+    const { space } = await this.index.stats(userId);
+    const given = embedder.space;
+    if (
+      !space ||
+      (space.provider === given.provider &&
+        space.model === given.model &&
+        space.dimension === given.dimension)
+    )
+      return;
+    const describe = (s: EmbeddingSpace) => `${s.provider}/${s.model}/${s.dimension}d`;
+    throw new FFEmbeddingError(
+      given.provider,
+      `embedding space ${describe(given)} does not match the user's index space ${describe(space)}; ` +
+        'vectors of different models cannot be compared (use the same provider, or delete the index first)',
+      { code: 'FF_SPACE_MISMATCH' },
+    );
+  }
+
   private failure(documentId: string, started: number, error: string): ProcessingResult {
     return {
       success: false,
@@ -301,6 +326,8 @@ export class FaissVectorFeature implements VectorFeature {
     const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata) as Meta);
     this.chunkText('', strategy);
     const embedder = this.embedderFor(optString(o.embeddingProvider, 'embeddingProvider'));
+    // Mixing embedding spaces throws (API.md), before the document is saved.
+    await this.assertUserSpace(userId, embedder);
     // As the reference: the document is saved under its id (".txt" added when it has no extension).
     const filename = /\.[A-Za-z0-9]+$/.test(documentId) ? documentId : `${documentId}.txt`;
     try {
@@ -331,6 +358,7 @@ export class FaissVectorFeature implements VectorFeature {
       return true;
     } catch (err) {
       if (FFValidationError.isInstance(err)) throw err;
+      if (FFEmbeddingError.isInstance(err) && err.code === 'FF_SPACE_MISMATCH') throw err;
       this.ctx.logger.warn(
         { code: (err as FFError).code, err: (err as Error).message },
         'storeDocumentWithVectors failed',
@@ -534,8 +562,8 @@ export class FaissVectorFeature implements VectorFeature {
   async deleteDocumentVectors(userId: string, sessionId: string, documentId: string): Promise<boolean> {
     assertUserId(userId);
     assertSafeId(sessionId, 'sessionId');
-    if (typeof documentId !== 'string' || !documentId)
-      throw validationIssue('documentId', 'must be a non-empty string');
+    // The caller's id (a key like storeDocumentWithVectors') or the stored document's id.
+    assertSafeId(documentId, 'documentId', DOCUMENT_KEY_PATTERN);
     // As the reference: true even when nothing matched.
     await this.index.removeWhere(
       userId,
