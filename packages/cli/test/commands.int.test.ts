@@ -241,9 +241,26 @@ describe('msg', () => {
     const ready = Date.now() + 20_000;
     while (!out.includes('\n') && Date.now() < ready) await new Promise((r) => setTimeout(r, 50));
     await run('msg', 'add', 'alice', sessionId, 'followed message');
-    const deadline = Date.now() + 10_000;
-    while (!out.includes('followed message') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
+    const waitFor = async (text: string) => {
+      const deadline = Date.now() + 10_000;
+      while (!out.includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    };
+    await waitFor('followed message');
+    // A reply streamed by another process: printed when it starts and again, whole, when it ends.
+    const { FFStorageManager } = await import('@ffdb/manager');
+    const writer = await FFStorageManager.open({ storage: { basePath: store } });
+    let replyId = '';
+    try {
+      const reply = await writer.beginMessageStream('alice', sessionId, { role: 'assistant' });
+      replyId = reply.messageId;
+      await waitFor('"streaming"');
+      await reply.write('streamed ');
+      await reply.write('answer');
+      await reply.complete();
+      await waitFor('streamed answer');
+    } finally {
+      await writer.close();
+    }
     child.kill('SIGINT');
     expect(await closed).toBe(130);
     const lines = out
@@ -251,6 +268,16 @@ describe('msg', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.map((m: { content: string }) => m.content)).toContain('followed message');
+    const replies = lines.filter((m: { messageId: string }) => m.messageId === replyId);
+    expect(
+      replies.map((m: { content: string; metadata: { streamStatus: string } }) => [
+        m.content,
+        m.metadata.streamStatus,
+      ]),
+    ).toEqual([
+      ['', 'streaming'],
+      ['streamed answer', 'complete'],
+    ]);
   });
 
   it('rejects bad arguments and a missing store', async () => {

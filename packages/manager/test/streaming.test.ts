@@ -58,6 +58,53 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
     expect(seen).toEqual(['m0', 'm1', 'm2', 'late0', 'late1', 'late2']);
   });
 
+  it('follow yields a streamed reply when it starts and again, with its text, when it ends', async () => {
+    store = await backend.create({ streaming: { timeoutSeconds: 1 } });
+    const m = store.manager;
+    const sid = await seed(store, 's3', 1);
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const done = (async () => {
+      for await (const batch of m.streamMessages('s3', sid, { follow: true, signal: ac.signal })) {
+        for (const msg of batch) seen.push(`${msg.seq}:${msg.metadata.streamStatus ?? '-'}:${msg.content}`);
+        if (seen.length >= 5) ac.abort();
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    const seenSeq = async (seq: number) => {
+      for (let i = 0; i < 500 && !seen.some((x) => x.startsWith(`${seq}:`)); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const reply = await m.beginMessageStream('s3', sid, { role: 'assistant' });
+    await seenSeq(1); // the follower has the reply while it is being written
+    await reply.write('Hello ');
+    await reply.write('world');
+    await reply.complete();
+    // A reply left idle past streaming.timeoutSeconds ends as interrupted: the follower learns that
+    // too, and a late write is refused instead of reviving it.
+    const idle = await m.beginMessageStream('s3', sid, { role: 'assistant' });
+    await idle.write('partial');
+    await seenSeq(2);
+    await new Promise((r) => setTimeout(r, 1300));
+    await expect(idle.write(' more')).rejects.toMatchObject({ name: 'FFConflictError' });
+    await expect(idle.complete()).rejects.toMatchObject({ name: 'FFConflictError' });
+    await done;
+    // Per message, in order: a reply is yielded while streaming (with whatever text it had when the
+    // follower read it), then once more when it ended. How the two replies interleave depends on timing.
+    const bySeq = (seq: number) => seen.filter((x) => x.startsWith(`${seq}:`)).map((x) => x.slice(2));
+    expect(bySeq(0)).toEqual(['-:m0']);
+    expect(bySeq(1)).toHaveLength(2);
+    expect(bySeq(1)[0]).toMatch(/^streaming:/);
+    expect(bySeq(1)[1]).toBe('complete:Hello world');
+    expect(bySeq(2)).toHaveLength(2);
+    expect(bySeq(2)[0]).toMatch(/^streaming:/);
+    expect(bySeq(2)[1]).toBe('interrupted:partial');
+    const stored = await m.getMessage('s3', sid, idle.messageId);
+    expect(stored?.metadata).toMatchObject({ streamStatus: 'interrupted' });
+    expect(stored?.content).toBe('partial');
+  });
+
   it('streamMessagesReverse and parallelStreamSessions', async () => {
     store = await backend.create();
     const a = await seed(store, 's3', 25);

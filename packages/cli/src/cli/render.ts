@@ -20,7 +20,10 @@ export function sessionsTable(sessions: readonly Session[]): string {
 
 export function messageLine(m: Message, style: Style, width = 0): string {
   const content = width > 0 && m.content.length > width ? `${m.content.slice(0, width - 1)}…` : m.content;
-  return `${style.dim(shortTime(m.timestamp))} ${style.bold(m.role.padEnd(9))} ${content}`;
+  // A streamed reply still being written, or cut off (`tail --follow` prints it again when it ends).
+  const status = m.metadata?.streamStatus;
+  const mark = status === 'streaming' || status === 'interrupted' ? ` ${style.dim(`[${status}]`)}` : '';
+  return `${style.dim(shortTime(m.timestamp))} ${style.bold(m.role.padEnd(9))} ${content}${mark}`;
 }
 
 export function messagesText(messages: readonly Message[], style: Style): string {

@@ -80,7 +80,7 @@ export function registerContentCommands(program: Command, state: RunState): void
   msg
     .command('tail')
     .description(
-      'print the last messages; --follow keeps printing new ones until Ctrl-C (JSON Lines with --json)',
+      'print the last messages; --follow keeps printing new ones until Ctrl-C (JSON Lines with --json; a streamed reply is printed when it starts and again when it ends)',
     )
     .argument('<userId>')
     .argument('<sessionId>')
@@ -99,15 +99,13 @@ export function registerContentCommands(program: Command, state: RunState): void
             ctx.io.stdout.write(ctx.json ? `${JSON.stringify(x)}\n` : `${messageLine(x, ctx.style)}\n`);
           }
         };
-        // Count first, then read exactly the messages before that count and follow from it:
-        // a message appended in between is neither lost nor printed twice.
-        const start = await m.countMessages(userId!, sessionId!);
-        const lines = Math.min(o.lines, start);
-        if (lines > 0)
-          emit(await m.getMessages(userId!, sessionId!, { offset: start - lines, limit: lines }));
+        // One stream from the first of the last `lines` messages: it reads what is stored, then follows
+        // (a message appended in between is neither lost nor printed twice), and prints a streamed reply
+        // again when it ends.
+        const count = await m.countMessages(userId!, sessionId!);
         try {
           for await (const batch of m.streamMessages(userId!, sessionId!, {
-            startOffset: start,
+            startOffset: count - Math.min(o.lines, count),
             follow: true,
             signal: ctx.signal,
           })) {

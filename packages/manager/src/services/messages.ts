@@ -240,6 +240,9 @@ export class MessageService {
     delete (base as { stream?: unknown }).stream;
     let content = '';
     let finished = false;
+    // Readers take a reply idle past streaming.timeoutSeconds as interrupted; a later write or complete
+    // must not bring it back (see timedOut).
+    let lastActivityMs = Date.parse(now);
     let chain: Promise<void> = Promise.resolve();
     const core = this.core;
     const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -273,11 +276,20 @@ export class MessageService {
       await core.hooks.emit('onMessageUpdated', userId, sessionId, message);
       return message;
     };
+    const timedOut = async (): Promise<void> => {
+      const timeoutMs = core.config.streaming.timeoutSeconds * 1000;
+      if (core.clock.now().getTime() - lastActivityMs <= timeoutMs) return;
+      await finish('interrupted', 'timed out');
+      throw new FFConflictError(
+        `stream ${messageId} was idle longer than streaming.timeoutSeconds (${timeoutMs / 1000} s) and is interrupted`,
+      );
+    };
     const handle: MessageStreamHandle = {
       messageId,
       write: (delta: string) =>
         serial(async () => {
           if (finished) throw new FFConflictError(`stream ${messageId} is already finished`);
+          await timedOut();
           if (typeof delta !== 'string')
             throw new FFValidationError([{ path: 'delta', message: 'must be a string' }]);
           if (delta.length === 0) return;
@@ -285,10 +297,12 @@ export class MessageService {
           this.checkSize({ ...(base as Message), content: next }, 'delta');
           await core.storage.append(streamKey, [{ d: delta, at: core.now() }]);
           content = next;
+          lastActivityMs = core.clock.now().getTime();
         }),
       complete: () =>
         serial(async () => {
           if (finished) throw new FFConflictError(`stream ${messageId} is already finished`);
+          await timedOut();
           return finish('complete');
         }),
       abort: (reason?: string) =>

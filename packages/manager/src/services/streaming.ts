@@ -42,6 +42,24 @@ const ExportOptions = z.object({
 
 const UserExportOptions = ExportOptions.extend({ sessionLimit: z.number().int().nonnegative().optional() });
 
+/** How often a follower re-reads the replies it saw still being written (unless `pollIntervalMs`). */
+const LIVE_REPLY_POLL_MS = 250;
+const LIVE_POLL: unique symbol = Symbol('live-poll');
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export interface ExportRecord {
   type:
     | 'session_metadata'
@@ -84,6 +102,12 @@ export class StreamingService {
         let next = o.startOffset ?? 0;
         let remaining = o.maxMessages ?? Number.POSITIVE_INFINITY;
         const signal = o.signal;
+        // Following: replies yielded while still being written, by seq (see below).
+        const live = new Map<number, string>();
+        const noteLive = (batch: readonly StoredMessage[]) => {
+          if (!o.follow) return;
+          for (const m of batch) if (m.metadata.streamStatus === 'streaming') live.set(m.seq, m.messageId);
+        };
         // Catch up with what is stored.
         while (remaining > 0 && !signal?.aborted) {
           const batch = await self.messages.read(userId, sessionId, {
@@ -93,28 +117,53 @@ export class StreamingService {
           if (batch.length === 0) break;
           next = batch[batch.length - 1]!.seq + 1;
           remaining -= batch.length;
+          noteLive(batch);
           self.count(batch);
           yield batch;
           if (batch.length < Math.min(batchSize, remaining + batch.length)) break;
         }
         if (!o.follow || remaining <= 0 || signal?.aborted) return;
-        // Follow: the port delivers appends (also other processes') until the signal aborts.
+        // Follow: the port delivers appends (also other processes') until the signal aborts. A reply
+        // still being written (`beginMessageStream`) is yielded when it starts and once more, under the
+        // same seq, when it ends (complete or interrupted, with its whole text): its record is appended
+        // once, at begin, so the log alone never shows it end.
         self.stats.followers++;
+        const stop = new AbortController();
+        const onAbort = () => stop.abort();
+        signal?.addEventListener('abort', onAbort, { once: true });
         try {
           const watch = self.core.storage.watchLog(keys.messagesLog(userId, sessionId), {
             fromSeq: next,
-            ...(signal ? { signal } : {}),
+            signal: stop.signal,
             ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
           });
-          for await (const entries of watch) {
+          const entriesOf = watch[Symbol.asyncIterator]();
+          let nextEntries = entriesOf.next();
+          const pollMs = o.pollIntervalMs ?? LIVE_REPLY_POLL_MS;
+          for (;;) {
+            const step =
+              live.size === 0
+                ? await nextEntries
+                : await Promise.race([nextEntries, delay(pollMs, stop.signal).then((): typeof LIVE_POLL => LIVE_POLL)]);
             if (signal?.aborted) return;
-            const fresh = entries.filter((e) => e.seq >= next);
+            if (step === LIVE_POLL) {
+              const ended = await self.endedReplies(userId, sessionId, live);
+              if (ended.length > 0) {
+                self.count(ended);
+                yield ended;
+              }
+              continue;
+            }
+            if (step.done) return;
+            nextEntries = entriesOf.next();
+            const fresh = step.value.filter((e) => e.seq >= next);
             for (let i = 0; i < fresh.length && remaining > 0; i += batchSize) {
               const slice = fresh.slice(i, Math.min(i + batchSize, i + remaining));
               const batch = await self.messages.toStoredMany(userId, sessionId, slice as never);
               if (batch.length === 0) continue;
               next = batch[batch.length - 1]!.seq + 1;
               remaining -= batch.length;
+              noteLive(batch);
               self.count(batch);
               yield batch;
             }
@@ -124,10 +173,31 @@ export class StreamingService {
           if (signal?.aborted || (error as { name?: string }).name === 'AbortError') return;
           throw error;
         } finally {
+          signal?.removeEventListener('abort', onAbort);
+          stop.abort(); // ends the watch, also when the consumer stopped iterating
           self.stats.followers--;
         }
       },
     };
+  }
+
+  /** The replies of `live` that are no longer being written, re-read (and removed from `live`). */
+  private async endedReplies(
+    userId: string,
+    sessionId: string,
+    live: Map<number, string>,
+  ): Promise<StoredMessage[]> {
+    const ended: StoredMessage[] = [];
+    for (const [seq, messageId] of live) {
+      const [m] = await this.messages.read(userId, sessionId, { fromSeq: seq, limit: 1 });
+      if (!m || m.messageId !== messageId) {
+        live.delete(seq); // the session was deleted or replaced meanwhile
+      } else if (m.metadata.streamStatus !== 'streaming') {
+        live.delete(seq);
+        ended.push(m);
+      }
+    }
+    return ended;
   }
 
   streamMessagesReverse(userId: string, sessionId: string, opts?: unknown): AsyncIterable<StoredMessage[]> {
