@@ -299,7 +299,15 @@ export class FFStorageManager {
       documents,
       features: featureList,
     });
-    const bundle = new BundleService(this.core, { users, sessions, messages, documents, context, streaming });
+    const bundle = new BundleService(this.core, {
+      users,
+      sessions,
+      messages,
+      documents,
+      context,
+      streaming,
+      personas: () => (this.features.get('personas') as PersonaFeature | undefined) ?? null,
+    });
     const python = new PythonImportService(this.core, { users, sessions, messages, documents, context });
     this.services = {
       users,

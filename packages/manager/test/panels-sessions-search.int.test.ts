@@ -4,7 +4,7 @@
  * asked for (`includePanelMessages`, an extension of API.md's four result types) or searched directly.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { fsBackend, type TestStore } from './helpers.js';
+import { fsBackend, removeDir, type TestStore, tempDir } from './helpers.js';
 
 describe('panels linked to sessions, and panel messages in search', () => {
   let store: TestStore;
@@ -132,5 +132,83 @@ describe('panels linked to sessions, and panel messages in search', () => {
     await expect(m.searchPanelMessages('bob', 'x', { limit: 'ten' as never })).rejects.toMatchObject({
       name: 'FFValidationError',
     });
+  });
+
+  it('exportData / importData carry personas and panels, a linked panel session included', async () => {
+    store = await fsBackend.create({}, { features: { vectors: false } });
+    const m = store.manager;
+    expect(await m.savePersona('skeptic', { name: 'Skeptic', traits: ['doubting'] })).toBe(true);
+    expect(await m.savePersona('coach', { name: 'Coach', description: 'alice only' }, 'alice')).toBe(true);
+    const sessionId = await m.createSession('alice', 'Review', { sessionType: 'panel' });
+    const panelId = await m.createPanel('multi_persona', ['analyst', 'skeptic'], {
+      userId: 'alice',
+      sessionId,
+    });
+    const first = await m.addPanelMessage(panelId, { personaId: 'analyst', content: 'Costs are flat' });
+    await m.addPanelMessage(panelId, {
+      personaId: 'skeptic',
+      content: 'Flat against what baseline',
+      responseTo: (first as { messageId: string }).messageId,
+      consensusLevel: 0.4,
+    });
+    const insightId = await m.savePanelInsight(panelId, {
+      type: 'summary',
+      content: 'Baseline unclear',
+      consensusLevel: 0.5,
+      createdBy: 'analyst',
+    });
+    const bundle = tempDir();
+    const exported = await m.exportData(bundle);
+    expect(exported).toMatchObject({ panels: 1, panelMessages: 2, panelInsights: 1 });
+
+    const target = await fsBackend.create({}, { features: { vectors: false } });
+    try {
+      const t = target.manager;
+      const imported = await t.importData(bundle);
+      expect(imported).toMatchObject({
+        sessions: 1,
+        messages: 2,
+        panels: 1,
+        panelMessages: 2,
+        panelInsights: 1,
+      });
+      expect(await t.getPersona('skeptic')).toMatchObject({ name: 'Skeptic', isGlobal: true });
+      expect(await t.getPersona('coach', 'alice')).toMatchObject({
+        description: 'alice only',
+        ownerId: 'alice',
+      });
+      expect(await t.getPersona('coach')).toBeNull();
+      expect(await t.getPanel(panelId)).toMatchObject({
+        panelId,
+        userId: 'alice',
+        sessionId,
+        messageCount: 2,
+      });
+      const original = await m.getPanelMessages(panelId);
+      const copy = await t.getPanelMessages(panelId);
+      const shape = (x: (typeof original)[number]) => [
+        x.messageId,
+        x.personaId,
+        x.content,
+        x.timestamp,
+        x.responseTo,
+      ];
+      expect(copy.map(shape)).toEqual(original.map(shape));
+      expect((await t.getPanelInsights(panelId)).map((i) => i.insightId)).toEqual([insightId]);
+      // The session holds the mirrored panel messages once, as in the source store.
+      expect((await t.getMessages('alice', sessionId)).map((x) => x.content)).toEqual(
+        (await m.getMessages('alice', sessionId)).map((x) => x.content),
+      );
+      // Linked again: a new panel message still reaches the session.
+      await t.addPanelMessage(panelId, { personaId: 'analyst', content: 'Against last quarter' });
+      expect(await t.countMessages('alice', sessionId)).toBe(3);
+      // Importing twice adds nothing.
+      const again = await t.importData(bundle);
+      expect(again).toMatchObject({ personas: 0, panels: 0, panelMessages: 0 });
+      expect((await t.getPanelMessages(panelId)).length).toBe(3);
+    } finally {
+      await target.cleanup();
+      removeDir(bundle);
+    }
   });
 });

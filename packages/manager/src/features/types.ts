@@ -344,6 +344,10 @@ export interface PersonaFeature extends FeatureHooks {
   savePanelInsight(panelId: string, insight: Record<string, unknown>): Promise<boolean | string>;
   getPanelInsights(panelId: string): Promise<PanelInsight[]>;
   getPanelStats(panelId: string): Promise<PanelStats | null>;
+  /** Creates a panel keeping its id and times (imports, restores); false when it exists. */
+  restorePanel?(panel: Record<string, unknown>, snapshots?: Record<string, unknown>[]): Promise<boolean>;
+  /** The persona snapshots taken when the panel was created (exports). */
+  getPanelPersonas?(panelId: string): Promise<Record<string, unknown>[]>;
 }
 
 export type FeatureName = 'search' | 'vectors' | 'personas';

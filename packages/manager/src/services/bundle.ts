@@ -9,6 +9,13 @@
  *       { type: 'document', userId, sessionId, file, data: DocumentRecord } (bytes at <dir>/<file>)
  *       { type: 'context', userId, sessionId, data: SituationalContext }
  *       { type: 'context_snapshot', userId, sessionId, snapshotId, data: SituationalContext }
+ *     then, with the personas feature installed (record types added within version 1: an importer that
+ *     does not know them skips them):
+ *       { type: 'persona', userId?, data: Persona }                       (global, or a user's own)
+ *       { type: 'panel', data: Panel, personas: snapshot[] }              (oldest first, without its link)
+ *       { type: 'panel_message', panelId, data: PanelMessage }            (in order, without seq)
+ *       { type: 'panel_insight', panelId, data: PanelInsight }
+ *       { type: 'panel_link', panelId, userId, sessionId }                (after the panel's messages)
  *   <dir>/documents/<userId>/<sessionId>/<documentId>   exact document bytes
  *
  * Everything is streamed: neither side holds a whole session or document in memory.
@@ -35,6 +42,7 @@ import {
 } from '@ffdb/core-types';
 import { z } from 'zod';
 import type { Core } from '../core.js';
+import type { PersonaFeature } from '../features/types.js';
 import { writeJson } from '../json-blob.js';
 import { keys } from '../keys.js';
 import { assertUserId, parseOptions } from '../validation.js';
@@ -75,6 +83,8 @@ interface Deps {
   documents: DocumentService;
   context: ContextService;
   streaming: StreamingService;
+  /** The personas feature, when installed (personas and panels travel in the bundle too). */
+  personas: () => PersonaFeature | null;
 }
 
 async function writeLine(out: fs.WriteStream, record: unknown): Promise<void> {
@@ -96,7 +106,18 @@ export class BundleService {
       ? o.userIds.map((u, i) => assertUserId(u, `opts.userIds.${i}`))
       : await this.d.users.list();
     await fs.promises.mkdir(dest, { recursive: true });
-    const counts = { users: 0, sessions: 0, messages: 0, documents: 0, contexts: 0, contextSnapshots: 0 };
+    const counts = {
+      users: 0,
+      sessions: 0,
+      messages: 0,
+      documents: 0,
+      contexts: 0,
+      contextSnapshots: 0,
+      personas: 0,
+      panels: 0,
+      panelMessages: 0,
+      panelInsights: 0,
+    };
     // Units: each user and each of its sessions (totals from the in-memory session index: cheap).
     let total = 0;
     for (const userId of userIds) total += 1 + (await this.core.index.count(userId));
@@ -162,6 +183,10 @@ export class BundleService {
           progress.tick(`${userId}/${s.sessionId}`);
         }
       }
+      const personas = this.d.personas();
+      if (personas && !progress.aborted) {
+        await this.exportPersonas(personas, o.userIds === undefined ? null : userIds, out, counts);
+      }
     } finally {
       out.end();
       await closed;
@@ -177,6 +202,66 @@ export class BundleService {
     };
     await fs.promises.writeFile(path.join(dest, 'manifest.json'), JSON.stringify(manifest, null, 2));
     return { dest, ...counts, ...(progress.aborted ? { aborted: true } : {}) };
+  }
+
+  /**
+   * Global personas (whole-store exports only), the exported users' own personas, and the panels (all of
+   * them, or the exported users' ones) with their persona snapshots, messages and insights. A panel's link
+   * to a session is written after its messages: restored earlier, the import would mirror each message
+   * into that session a second time.
+   */
+  private async exportPersonas(
+    personas: PersonaFeature,
+    only: readonly string[] | null,
+    out: fs.WriteStream,
+    counts: { personas: number; panels: number; panelMessages: number; panelInsights: number },
+  ): Promise<void> {
+    if (only === null) {
+      for (const persona of await personas.listPersonas()) {
+        // Built-in personas (panel.defaultPersonas) come with the configuration, not the data.
+        if (!persona.isGlobal || persona.metadata?.builtin === true) continue;
+        await writeLine(out, { type: 'persona', data: persona });
+        counts.personas++;
+      }
+    }
+    const userIds = only ?? (await this.d.users.list());
+    for (const userId of userIds) {
+      for (const persona of await personas.listPersonas(userId)) {
+        if (persona.isGlobal || persona.ownerId !== userId) continue;
+        await writeLine(out, { type: 'persona', userId, data: persona });
+        counts.personas++;
+      }
+    }
+    const panels =
+      only === null
+        ? await personas.listPanels()
+        : (await Promise.all(only.map((userId) => personas.listPanels({ userId })))).flat();
+    // listPanels is newest first; restore them oldest first.
+    for (const panel of panels.reverse()) {
+      const { messageCount: _count, sessionId, ...meta } = panel;
+      const snapshots = personas.getPanelPersonas ? await personas.getPanelPersonas(panel.panelId) : [];
+      await writeLine(out, { type: 'panel', data: meta, personas: snapshots });
+      counts.panels++;
+      for (const m of await personas.getPanelMessages(panel.panelId)) {
+        const {
+          seq: _seq,
+          threadDepth: _depth,
+          panelId: _panel,
+          ...message
+        } = m as typeof m & {
+          threadDepth?: number;
+        };
+        await writeLine(out, { type: 'panel_message', panelId: panel.panelId, data: message });
+        counts.panelMessages++;
+      }
+      for (const insight of await personas.getPanelInsights(panel.panelId)) {
+        await writeLine(out, { type: 'panel_insight', panelId: panel.panelId, data: insight });
+        counts.panelInsights++;
+      }
+      if (sessionId !== undefined && panel.userId !== undefined) {
+        await writeLine(out, { type: 'panel_link', panelId: panel.panelId, userId: panel.userId, sessionId });
+      }
+    }
   }
 
   async importData(src: unknown, opts?: unknown): Promise<Record<string, unknown> & { userIds: string[] }> {
@@ -213,7 +298,17 @@ export class BundleService {
       documents: 0,
       contexts: 0,
       contextSnapshots: 0,
+      personas: 0,
+      panels: 0,
+      panelMessages: 0,
+      panelInsights: 0,
       skipped: 0,
+    };
+    const livePanels = new Set<string>(); // panels created by this import (others are skipped)
+    const personasFeature = (): PersonaFeature => {
+      const p = this.d.personas();
+      if (!p) throw new Error('personas and panels need @ffdb/personas installed');
+      return p;
     };
     const issues: { line: number; message: string }[] = [];
     // Units: records (the manifest's counts give the total; messages are reported per batch).
@@ -264,6 +359,8 @@ export class BundleService {
           data: any;
           file?: string;
           snapshotId?: string;
+          panelId?: string;
+          personas?: Record<string, unknown>[];
         };
         if (rec.type !== 'message') await flush();
         // Stop only where a new user or session begins: the sessions imported so far are complete.
@@ -373,6 +470,54 @@ export class BundleService {
             const id = await this.d.context.saveSnapshotWithId(userId, sessionId, rec.data, rec.snapshotId);
             if (id) counts.contextSnapshots++;
             else counts.skipped++;
+            break;
+          }
+          case 'persona': {
+            const p = personasFeature();
+            const userId = rec.userId === undefined ? undefined : assertUserId(rec.userId);
+            const personaId = rec.data?.personaId;
+            if (typeof personaId !== 'string') throw new Error('bad persona id');
+            const existing = await p.getPersona(personaId, userId);
+            const exists =
+              existing !== null && (userId === undefined ? existing.isGlobal : existing.ownerId === userId);
+            if (exists) counts.skipped++;
+            else {
+              await p.restorePersona(rec.data, userId);
+              counts.personas++;
+            }
+            break;
+          }
+          case 'panel': {
+            const p = personasFeature();
+            if (!p.restorePanel) throw new Error('the personas feature cannot restore panels');
+            const panelId = rec.data?.panelId;
+            if (typeof panelId !== 'string') throw new Error('bad panel id');
+            // Without its session link: see exportPersonas (the link record follows the messages).
+            const { sessionId: _link, ...panel } = rec.data as Record<string, unknown>;
+            if (await p.restorePanel({ ...panel, messageCount: 0 }, rec.personas ?? [])) {
+              livePanels.add(panelId);
+              counts.panels++;
+            } else counts.skipped++;
+            break;
+          }
+          case 'panel_message':
+          case 'panel_insight':
+          case 'panel_link': {
+            const panelId = rec.panelId;
+            if (typeof panelId !== 'string' || !livePanels.has(panelId)) {
+              counts.skipped++;
+              break;
+            }
+            const p = personasFeature();
+            if (rec.type === 'panel_message') {
+              await p.addPanelMessage(panelId, rec.data);
+              counts.panelMessages++;
+            } else if (rec.type === 'panel_insight') {
+              await p.savePanelInsight(panelId, rec.data);
+              counts.panelInsights++;
+            } else {
+              await p.linkPanelSession(panelId, assertUserId(rec.userId), String(rec.sessionId));
+            }
             break;
           }
           default:

@@ -148,6 +148,9 @@ export class PersonaPanelFeature implements PersonaFeature {
   restorePanel(panel: Record<string, unknown>, snapshots?: Record<string, unknown>[]): Promise<boolean> {
     return this.services.panels.restorePanel(panel, snapshots);
   }
+  getPanelPersonas(panelId: string): Promise<Record<string, unknown>[]> {
+    return this.services.panels.getPanelPersonas(panelId);
+  }
   linkPanelSession(panelId: string, userId: string, sessionId: string): Promise<boolean> {
     return this.services.panels.linkSession(panelId, userId, sessionId);
   }
