@@ -51,6 +51,14 @@ describe('global behaviour', () => {
     expect(sub.stdout).toContain('Usage: ffdb msg add [options] <userId> <sessionId> <content>');
   });
 
+  it('--json gives one JSON document for --version and for a command group without its subcommand', async () => {
+    const [version, group] = await Promise.all([ffdb(['--json', '--version']), ffdb(['--json', 'user'])]);
+    expect(version.code).toBe(0);
+    expect(JSON.parse(version.stdout).version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(group.code).toBe(2);
+    expect(JSON.parse(group.stdout).error).toMatchObject({ code: 'CLI_USAGE', exitCode: 2 });
+  });
+
   it('rejects an unknown command and an unknown option with one line and exit 2', async () => {
     await Promise.all([
       expectUsage(['frobnicate'], /unknown command 'frobnicate'/),

@@ -217,6 +217,10 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     });
     const manifest = JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ format: 'ffdb-bundle', version: 1 });
+    // A second export into the same (now non-empty) directory is refused, and changes nothing there.
+    const before = fs.readFileSync(path.join(bundle, 'records.jsonl'), 'utf8');
+    await expect(m.exportData(bundle)).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
+    expect(fs.readFileSync(path.join(bundle, 'records.jsonl'), 'utf8')).toBe(before);
     expect(fs.readFileSync(path.join(bundle, 'records.jsonl'), 'utf8').trim().split('\n')).toHaveLength(
       2 + 2 + 5 + 2 + 1 + 1,
     );

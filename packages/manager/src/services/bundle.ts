@@ -106,6 +106,14 @@ export class BundleService {
       ? o.userIds.map((u, i) => assertUserId(u, `opts.userIds.${i}`))
       : await this.d.users.list();
     await fs.promises.mkdir(dest, { recursive: true });
+    // Never mix two bundles (or a bundle and other files): records.jsonl would be replaced but old
+    // document files would stay beside it.
+    const present = await fs.promises.readdir(dest);
+    if (present.length > 0) {
+      throw new FFValidationError([
+        { path: 'dest', message: `must be an empty or new directory (it holds ${present.length} entries)` },
+      ]);
+    }
     const counts = {
       users: 0,
       sessions: 0,
