@@ -183,6 +183,16 @@ describe('API.md §3 / §6 contract', () => {
     expect((await m.getContext('alice', s2))?.timestamp).toBe('2025-03-01T01:30:00.000Z');
   });
 
+  it('newest first keeps log order for messages of one session stamped in the same millisecond', async () => {
+    const s3 = await m.createSession('alice', 'ties');
+    const timestamp = '2024-05-01T12:00:00.000Z';
+    for (let i = 0; i < 8; i++)
+      await m.addMessage('alice', s3, { role: 'user', content: `tie ${i}`, timestamp });
+    const order = (results: { content: string }[]) => results.map((r) => r.content.split(' ')[1]).join('');
+    expect(order(await m.advancedSearch({ query: '', userId: 'alice', sessionIds: [s3] }))).toBe('76543210');
+    expect(order(await m.searchByTimeRange(timestamp, timestamp, { userId: 'alice' }))).toBe('76543210');
+  });
+
   it('hostile ids and wrong types throw FFValidationError on reads and writes', async () => {
     const calls: [string, (bad: string) => Promise<unknown>][] = [
       ['getSession(u, bad)', (bad) => m.getSession('alice', bad)],
