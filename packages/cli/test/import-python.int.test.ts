@@ -192,9 +192,8 @@ describe('importFromPython', () => {
       size: bytes.byteLength,
       uploadedAt: '2025-08-01T07:14:00.000Z',
       uploadedBy: 'alice',
-      analysis: {
-        analysis: { results: { summary: 'A short guide' }, timestamp: '2025-08-01T09:14:30.000000' },
-      },
+      // The original's { analysis: { results, timestamp } } in updateDocumentAnalysis' shape, UTC.
+      analysis: { analysis: { summary: 'A short guide' }, analyzedAt: '2025-08-01T07:14:30.000Z' },
       metadata: { tags: ['python', 'guide'] },
     });
     expect(Buffer.from((await m.getDocument('alice', A, '801ce057_python_guide.md'))!)).toEqual(bytes);

@@ -168,12 +168,35 @@ export function mapDocument(docId: string, rec: unknown, ctx: TimeCtx): Mapped<M
       mimeType: str(rec.mime_type) ?? 'application/octet-stream',
       uploadedAt: time(rec.uploaded_at, ctx),
       uploadedBy: str(rec.uploaded_by) ?? '',
-      analysis: obj(rec.analysis),
+      analysis: mapAnalysis(obj(rec.analysis), ctx),
       metadata: obj(rec.metadata),
       originalPath: str(rec.path) ?? null,
       recordedSize: typeof rec.size === 'number' ? rec.size : null,
     },
   };
+}
+
+/**
+ * The original keeps each analysis as `analysis[type] = { results, timestamp }` (naive local time);
+ * `updateDocumentAnalysis` stores `analysis.analysis` = the results and `analysis.analyzedAt` (UTC). The
+ * `analysis` type is mapped to that shape; other types keep theirs, their timestamps converted to UTC.
+ */
+function mapAnalysis(analysis: Json, ctx: TimeCtx): Json {
+  const out: Json = {};
+  for (const [type, value] of Object.entries(analysis)) {
+    const entry = isObject(value) && 'results' in value ? value : null;
+    if (entry === null) out[type] = value;
+    else if (type === 'analysis') {
+      out.analysis = entry.results;
+      if (entry.timestamp !== undefined) out.analyzedAt = time(entry.timestamp, ctx);
+    } else {
+      out[type] = {
+        ...entry,
+        ...(entry.timestamp !== undefined ? { timestamp: time(entry.timestamp, ctx) } : {}),
+      };
+    }
+  }
+  return out;
 }
 
 export interface MappedContext {
