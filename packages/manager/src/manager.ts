@@ -642,6 +642,17 @@ export class FFStorageManager {
       throw new FFValidationError([{ path: 'messages', message: 'must be an array' }]);
     }
     const prepared = messages.map((m, i) => s.messages.prepare(m, `messages.${i}`));
+    // One batch never stores two messages under one id (getMessage could only ever return the first).
+    const seen = new Map<string, number>();
+    prepared.forEach((m, i) => {
+      const first = seen.get(m.messageId);
+      if (first !== undefined) {
+        throw new FFValidationError([
+          { path: `messages.${i}.messageId`, message: `repeats the id of messages.${first}` },
+        ]);
+      }
+      seen.set(m.messageId, i);
+    });
     if (prepared.length === 0) return [];
     if (!(await this.core.index.has(userId, sessionId))) return [];
     return s.messages.append(userId, sessionId, prepared);

@@ -183,6 +183,22 @@ describe('API.md §3 / §6 contract', () => {
     expect((await m.getContext('alice', s2))?.timestamp).toBe('2025-03-01T01:30:00.000Z');
   });
 
+  it('addMessages refuses a batch that repeats a message id, storing nothing', async () => {
+    const s4 = await m.createSession('alice', 'dups');
+    const batch = [
+      { role: 'user', content: 'one', messageId: 'msg_aaaaaaaaaaaa' },
+      { role: 'user', content: 'two', messageId: 'msg_bbbbbbbbbbbb' },
+      { role: 'user', content: 'three', messageId: 'msg_aaaaaaaaaaaa' },
+    ];
+    const error = await m.addMessages('alice', s4, batch).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FFValidationError);
+    expect((error as FFValidationError).issues[0]?.path).toBe('messages.2.messageId');
+    expect(await m.countMessages('alice', s4)).toBe(0);
+  });
+
   it('newest first keeps log order for messages of one session stamped in the same millisecond', async () => {
     const s3 = await m.createSession('alice', 'ties');
     const timestamp = '2024-05-01T12:00:00.000Z';
