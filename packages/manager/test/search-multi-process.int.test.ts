@@ -125,9 +125,12 @@ describe('search and vectors with two writer processes on one store', () => {
       FFDB_COUNT: String(count),
       FFDB_FEATURE: 'vectors',
     };
+    // A third process, open all along with the user's index loaded: it sees the writers' vectors
+    // without a restart (every use of a loaded index first applies what others made durable).
+    manager = await FFStorageManager.open({ config, ...VECTORS_ONLY });
+    expect(await manager.searchSimilarMessages('alice', 'anything', { similarityThreshold: 0 })).toEqual([]);
     await runTwoWriters(env);
 
-    manager = await FFStorageManager.open({ config, ...VECTORS_ONLY });
     // Nothing to repair: neither process's checkpoint dropped what the other journalled (before the
     // vector journal's carry and re-append, 50-95 of 240 message vectors were missing here).
     expect((await manager.verify()).issues.filter((i) => i.code.startsWith('vectors'))).toEqual([]);

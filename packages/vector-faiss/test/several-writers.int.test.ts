@@ -7,6 +7,7 @@
 import type { StorageBackend } from '@ffdb/core-types';
 import { describe, expect, it } from 'vitest';
 import { createFaissVectorIndex, createHashedNgramEmbedder, type FaissVectorIndex } from '../src/index.js';
+import { encodeVector } from '../src/index/index-persistence.js';
 import { manifestGate, tempFsStorage } from './helpers/fs-store.js';
 
 const embedder = createHashedNgramEmbedder();
@@ -42,6 +43,26 @@ describe('several writers on one vector index', () => {
     }
     return found;
   }
+
+  it('an index in use sees, on its next call, what another instance journalled or checkpointed since', async () => {
+    const s = await open();
+    const a = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    const ids = async (index: FaissVectorIndex) => (await index.entries('alice')).map((e) => e.id).sort();
+    await add(a, 'a1');
+    expect(await ids(b)).toEqual(['a1']); // b has the index loaded from here on
+    await add(a, 'a2'); // journalled by a only
+    const [q] = await embedder.embed([TEXTS.a2 as string]);
+    expect((await b.search('alice', embedder.space, q!, { k: 1 }))[0]?.id).toBe('a2');
+    await a.flush(); // a checkpoints: a newer generation than b's
+    await add(a, 'a3');
+    expect(await ids(b)).toEqual(['a1', 'a2', 'a3']);
+    // b removes a vector it never added itself; a sees the removal.
+    expect(await b.remove('alice', ['a3'])).toBe(1);
+    expect(await ids(a)).toEqual(['a1', 'a2']);
+    await b.flush();
+    expect(await findable(s, ['a1', 'a2', 'a3'])).toEqual(['a1', 'a2']);
+  });
 
   it('keeps records journalled before, during and after another writer checkpoints', async () => {
     const s = await open();
@@ -155,9 +176,21 @@ describe('several writers on one vector index', () => {
     const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
     expect(await b.positions('alice')).toEqual({}); // b holds the empty index (no space yet)
     await add(a, 'a1'); // sets the space
-    // b, configured with another embedder, journals into the same generation.
+    // b, configured with another embedder, learns the space before it writes (every use of an index
+    // first reads what others journalled) and refuses...
     const other = { provider: 'other', model: 'other-model', dimension: 3 };
-    await b.upsert('alice', other, [{ id: 'x1', vector: new Float32Array([1, 0, 0]) }]);
+    await expect(
+      b.upsert('alice', other, [{ id: 'x1', vector: new Float32Array([1, 0, 0]) }]),
+    ).rejects.toMatchObject({ code: 'FF_SPACE_MISMATCH' });
+    // ...but it may have journalled between a's append and its own read (a race): such a record, as
+    // b would have written it into the same generation, is what every reader must survive.
+    await s.append('vec/alice/journal-0', [
+      {
+        op: 'upsert',
+        space: other,
+        items: [{ id: 'x1', v: encodeVector(new Float32Array([1, 0, 0])), m: {} }],
+      },
+    ]);
     const fresh = createFaissVectorIndex({ storage: s, prefix: 'vec' });
     expect((await fresh.stats('alice')).space).toEqual(embedder.space);
     expect((await fresh.entries('alice')).map((e) => e.id)).toEqual(['a1']);

@@ -410,14 +410,22 @@ export class FaissVectorIndex implements VectorIndex {
     }
   }
 
-  /** The user's index, loaded on first use; evicts least recently used indexes beyond cacheMaxIndexes. */
+  /**
+   * The user's index, loaded on first use and brought up to date on every later one: what other
+   * processes journalled since is applied, and an index another process has checkpointed to a newer
+   * generation is loaded again. (Before, a cached index showed another process's vectors only after a
+   * restart: searches missed them and removeWhere left them in place.) Evicts least recently used
+   * indexes beyond cacheMaxIndexes.
+   */
   private async load(userId: string): Promise<UserVectorIndex> {
     if (this.closed) this.closed = false; // lazily reopen: close() only flushes and drops the cache
     let idx = this.cache.get(userId);
     if (idx) {
       this.cache.delete(userId);
-      this.cache.set(userId, idx);
-      return idx;
+      if (await this.persistence.refresh(idx)) {
+        this.cache.set(userId, idx);
+        return idx;
+      }
     }
     idx = await this.persistence.load(userId);
     if (idx.needsRebuild()) {

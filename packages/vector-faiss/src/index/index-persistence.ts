@@ -169,6 +169,17 @@ export class IndexPersistence {
   }
 
   /**
+   * Brings a loaded index up to date with what other writers made durable since this instance last
+   * read: their journal records are applied (catchUp). Resolves false, changing nothing, when one of
+   * them has checkpointed a newer generation: the caller must load the index again.
+   */
+  async refresh(idx: UserVectorIndex): Promise<boolean> {
+    if ((await this.newestGeneration(this.root(idx.userId))) > idx.generation) return false;
+    await this.catchUp(idx);
+    return true;
+  }
+
+  /**
    * Applies the journal records this instance has not applied yet: the carried part of the previous
    * journal from where it last read, and the current journal's records from where it last read, except
    * its own (applied when they were made).
