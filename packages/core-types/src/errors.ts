@@ -155,13 +155,10 @@ export class FFLockTimeoutError extends FFError {
   readonly key: string;
   readonly timeoutMs: number;
   constructor(key: string, timeoutMs: number, options: FFErrorOptions = {}) {
-    super(
-      'FF_LOCK_TIMEOUT',
-      `Could not acquire lock on ${JSON.stringify(key)} within ${timeoutMs} ms`,
-      options,
-    );
+    const ms = Math.round(timeoutMs); // timeouts come from seconds in the config (e.g. 0.0005 s)
+    super('FF_LOCK_TIMEOUT', `Could not acquire lock on ${JSON.stringify(key)} within ${ms} ms`, options);
     this.key = key;
-    this.timeoutMs = timeoutMs;
+    this.timeoutMs = ms;
   }
 }
 

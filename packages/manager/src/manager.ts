@@ -196,22 +196,31 @@ export class FFStorageManager {
       options = rest;
     }
     const manager = new FFStorageManager(config, options);
-    if (!(await manager.initialize())) {
-      const failure = manager.lastInitError;
-      // initialize()'s own refusals (unusable base path, open timeout) already say what and where.
-      if (failure instanceof FFStorageError && failure.operation === 'initialize') throw failure;
-      const reason = failure ? `: ${describeError(failure).message}` : '';
-      throw new FFStorageError(
-        'initialize',
-        manager.config.storage.basePath,
-        `the store could not be opened${reason}`,
-        {
-          code: 'FF_STORAGE_MISSING_BASE',
-          cause: manager.lastInitError,
-        },
-      );
-    }
+    if (!(await manager.initialize())) throw manager.openFailure();
     return manager;
+  }
+
+  /** Why initialize() failed, as the error open() and every later call throw. */
+  private openFailure(): FFStorageError {
+    const failure = this.lastInitError;
+    // initialize()'s own refusals (unusable base path, open timeout) already say what and where.
+    if (failure instanceof FFStorageError && failure.operation === 'initialize') return failure;
+    const reason = failure ? `: ${describeError(failure).message}` : '';
+    // A backend the caller supplied may not use the base path at all: do not name it.
+    if (this.callersStorage) {
+      return new FFStorageError('initialize', undefined, `the storage backend could not be opened${reason}`, {
+        cause: failure,
+      });
+    }
+    return new FFStorageError(
+      'initialize',
+      this.config.storage.basePath,
+      `the store could not be opened${reason}`,
+      {
+        code: 'FF_STORAGE_MISSING_BASE',
+        cause: failure,
+      },
+    );
   }
 
   /** The base path from the configuration, as given (not resolved). */
@@ -231,6 +240,8 @@ export class FFStorageManager {
 
   /** The error that made initialize() return false, if any. */
   lastInitError: unknown = undefined;
+  /** The StorageBackend came from the caller (an override or their container), not from the defaults. */
+  private callersStorage = false;
 
   // ============================================================================================ lifecycle
 
@@ -246,10 +257,12 @@ export class FFStorageManager {
     // Wiring problems (a missing token, an unknown override) are programming errors: they throw.
     await registerDefaults(this.comp, this.config, this.options.defaults !== false);
     const storage = resolve(container, TOKENS.StorageBackend);
+    this.callersStorage = !this.comp.created.some((c) => c.adapter === storage);
+    assertStorageShape(storage);
     try {
       // The default file storage gets the base path checked first: on a pseudo-filesystem (/proc) its
       // recursive mkdir would never settle. A backend supplied by the caller may not use the path at all.
-      if (this.comp.created.some((c) => c.adapter === storage)) {
+      if (!this.callersStorage) {
         const refused = await checkBasePath(this.config.storage.basePath);
         if (refused) throw refused;
       }
@@ -476,17 +489,7 @@ export class FFStorageManager {
       throw new FFStorageError('use', undefined, 'the manager is closed', { code: 'FF_CLOSED' });
     if (!this.initialized) {
       const ok = await this.initialize();
-      if (!ok) {
-        throw new FFStorageError(
-          'initialize',
-          this.config.storage.basePath,
-          'the store could not be opened',
-          {
-            code: 'FF_STORAGE_MISSING_BASE',
-            cause: this.lastInitError,
-          },
-        );
-      }
+      if (!ok) throw this.openFailure();
     }
     return this.services;
   }
@@ -1264,3 +1267,49 @@ export class FFStorageManager {
 }
 
 instrumentAsyncMethods(FFStorageManager.prototype);
+
+/** The StorageBackend methods the manager calls (the port in @ffdb/core-types). */
+const STORAGE_METHODS = [
+  'open',
+  'close',
+  'read',
+  'write',
+  'writeStream',
+  'readStream',
+  'delete',
+  'exists',
+  'list',
+  'stat',
+  'append',
+  'readLog',
+  'countLog',
+  'watchLog',
+  'listLogs',
+  'withLock',
+  'healthCheck',
+  'verify',
+  'compact',
+  'usage',
+] as const;
+
+/**
+ * A StorageBackend the caller supplied is checked once, at initialize(): a missing method is one clear
+ * FFConfigError naming it, not a TypeError at the first call that needs it.
+ */
+function assertStorageShape(storage: unknown): void {
+  const missing = STORAGE_METHODS.filter(
+    (name) => typeof (storage as Record<string, unknown> | null)?.[name] !== 'function',
+  );
+  if (missing.length === 0) return;
+  const hint =
+    missing.includes('countLog') || missing.includes('watchLog')
+      ? " (API.md's log `count` and `watch` are the port's countLog and watchLog)"
+      : '';
+  throw new FFConfigError(
+    `the StorageBackend lacks ${missing.join(', ')}${hint}; it must implement the port of @ffdb/core-types and pass @ffdb/conformance`,
+    {
+      code: 'FF_CONFIG',
+      issues: missing.map((name) => ({ path: `StorageBackend.${name}`, message: 'is not a function' })),
+    },
+  );
+}

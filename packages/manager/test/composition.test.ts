@@ -92,6 +92,75 @@ describe('composition root', () => {
     expect(await other.exists('users/named/profile.json')).toBe(true);
   });
 
+  it('a SearchIndex and a VectorIndex supplied by the caller are opened by the manager, not closed', async () => {
+    const backend = new MemoryStorageBackend();
+    const { createLunrSearchIndex } = await import('@ffdb/search-fts');
+    const { createFaissVectorIndex } = await import('@ffdb/vector-faiss');
+    const search = createLunrSearchIndex({ storage: backend, prefix: 'search' });
+    const vectors = createFaissVectorIndex({ storage: backend, prefix: 'vectors' });
+    const calls: string[] = [];
+    for (const [name, index] of [
+      ['search', search],
+      ['vectors', vectors],
+    ] as const) {
+      const open = index.open.bind(index);
+      const close = index.close.bind(index);
+      index.open = async () => {
+        calls.push(`${name}.open`);
+        await open();
+      };
+      index.close = async () => {
+        calls.push(`${name}.close`);
+        await close();
+      };
+    }
+    const m = new FFStorageManager(testConfig(dir()), {
+      overrides: {
+        [TOKENS.StorageBackend]: backend,
+        [TOKENS.SearchIndex]: search,
+        [TOKENS.VectorIndex]: vectors,
+      },
+    });
+    const sid = await m.createSession('ivy', 'x');
+    await m.addMessage('ivy', sid, { role: 'user', content: 'lanterns at dusk' });
+    expect((await m.searchMessages('ivy', 'lanterns')).length).toBe(1);
+    expect(await m.vectorSearch('ivy', 'lanterns')).toEqual([]);
+    await m.close();
+    expect(calls.sort()).toEqual(['search.open', 'vectors.open']);
+  });
+
+  it('a StorageBackend lacking port methods is refused at initialize, naming them', async () => {
+    const backend = new MemoryStorageBackend();
+    const partial = Object.assign(Object.create(backend) as object, {
+      countLog: undefined,
+      watchLog: undefined,
+    });
+    const m = new FFStorageManager(testConfig(dir()), { overrides: { [TOKENS.StorageBackend]: partial } });
+    const error = (await m.initialize().catch((e: unknown) => e)) as FFConfigError;
+    expect(FFConfigError.isInstance(error)).toBe(true);
+    expect(error.message).toContain('countLog, watchLog');
+    expect(error.issues.map((i) => i.path)).toEqual(['StorageBackend.countLog', 'StorageBackend.watchLog']);
+    // The port's API.md names are offered by the bundled adapters too.
+    await backend.open();
+    await backend.append('x/log', [{ a: 1 }]);
+    expect(await backend.count('x/log')).toBe(1);
+    await backend.close();
+  });
+
+  it('a caller backend that fails to open is reported without the unused base path', async () => {
+    const backend = new MemoryStorageBackend();
+    backend.open = async () => {
+      throw new Error('remote store unreachable');
+    };
+    const base = dir();
+    const error = (await FFStorageManager.open({
+      config: testConfig(base),
+      overrides: { [TOKENS.StorageBackend]: backend },
+    }).catch((e: unknown) => e)) as FFError;
+    expect(error.message).toContain('the storage backend could not be opened: remote store unreachable');
+    expect(error.message).not.toContain(base);
+  });
+
   it('a caller child container supplies adapters; a missing required token is a clear FFConfigError', async () => {
     const parent = rootContainer.createChildContainer();
     const backend = new MemoryStorageBackend();

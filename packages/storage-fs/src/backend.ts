@@ -9,6 +9,7 @@ import {
   type CompactOptions,
   type CompactReport,
   type Compressor,
+  FFLockTimeoutError,
   FFStorageError,
   FFValidationError,
   type HealthReport,
@@ -1529,6 +1530,19 @@ export class FsStorageBackend implements StorageBackend {
     return this.tails.end(key) ?? this.view(key).count;
   }
 
+  /** API.md's name for countLog. */
+  count(log: string): Promise<number> {
+    return this.countLog(log);
+  }
+
+  /** API.md's name for watchLog. */
+  watch<T extends JsonObject = JsonObject>(
+    log: string,
+    options?: WatchOptions,
+  ): AsyncIterable<LogEntry<T>[]> {
+    return this.watchLog<T>(log, options);
+  }
+
   async countLog(log: string): Promise<number> {
     const k = checkKey(log, 'log');
     await this.ready('countLog', k);
@@ -1696,7 +1710,13 @@ export class FsStorageBackend implements StorageBackend {
     try {
       const name = createHashName(k);
       const lock = new FileLock(path.join(this.layout.lockDir, `${name}.lock`), this.options.lockStaleMs, k);
-      await lock.acquire(Math.max(1, timeout - (monotonicMs() - started)));
+      try {
+        await lock.acquire(Math.max(1, timeout - (monotonicMs() - started)));
+      } catch (error) {
+        // The file lock had what the in-process wait left of the budget: report the caller's timeout.
+        if (FFLockTimeoutError.isInstance(error)) throw new FFLockTimeoutError(k, timeout);
+        throw error;
+      }
       try {
         return await fn();
       } finally {

@@ -91,3 +91,28 @@ describe('FileLock', () => {
     expect(FFError.isInstance(err)).toBe(true);
   });
 });
+
+describe('withLock across two stores on one directory', () => {
+  it('reports the timeout the caller gave, in whole milliseconds', async () => {
+    const { openStore } = await import('./helpers/temp-store.js');
+    const t = tempDir();
+    cleanup = t.cleanup;
+    const a = await openStore(t.dir);
+    const b = await openStore(t.dir);
+    try {
+      let release = () => {};
+      const held = a.withLock('k', () => new Promise<void>((r) => (release = r)));
+      await new Promise((r) => setTimeout(r, 20)); // a holds the file lock now
+      const err = await b.withLock('k', async () => 'ran', { timeoutMs: 150.4 }).catch((e: unknown) => e);
+      expect(FFError.isInstance(err) && (err as FFError).code).toBe('FF_LOCK_TIMEOUT');
+      // The in-process wait took a little of the budget; the error still names what the caller asked.
+      expect((err as { timeoutMs: number }).timeoutMs).toBe(150);
+      expect((err as Error).message).toBe('Could not acquire lock on "k" within 150 ms');
+      release();
+      await held;
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -347,6 +347,19 @@ export class MemoryStorageBackend implements StorageBackend {
     return out;
   }
 
+  /** API.md's name for countLog. */
+  count(log: string): Promise<number> {
+    return this.countLog(log);
+  }
+
+  /** API.md's name for watchLog. */
+  watch<T extends JsonObject = JsonObject>(
+    log: string,
+    options?: WatchOptions,
+  ): AsyncIterable<LogEntry<T>[]> {
+    return this.watchLog<T>(log, options);
+  }
+
   async countLog(log: string): Promise<number> {
     validateKey(log, 'log');
     this.ensureOpen('countLog', log);

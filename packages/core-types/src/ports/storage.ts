@@ -140,6 +140,12 @@ export interface StorageBackend extends Adapter<StorageCapabilities>, Lifecycle 
   ): AsyncIterable<LogEntry<T>[]>;
   /** Names of logs under a prefix, sorted. */
   listLogs(prefix: string): Promise<string[]>;
+  /** API.md's short names of countLog and watchLog (the manager calls those; adapters may offer these). */
+  count?(log: string): Promise<number>;
+  watch?<T extends JsonObject = JsonObject>(
+    log: string,
+    options?: WatchOptions,
+  ): AsyncIterable<LogEntry<T>[]>;
 
   // ---- coordination and maintenance ----
   /** Run `fn` holding an exclusive lock on `key` (in-process mutex; cross-process where supported). */

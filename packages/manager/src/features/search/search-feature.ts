@@ -140,7 +140,8 @@ export class FtsSearchFeature implements SearchFeature {
   // ------------------------------------------------------------------ lifecycle
 
   async open(): Promise<void> {
-    if (this.ownsIndex) await this.index.open();
+    // Opened whether it was created here or supplied by the caller (closed only when created here).
+    await this.index.open();
     // Catch up every user in the background; a query for a user waits for that user only.
     this.background = (async () => {
       try {

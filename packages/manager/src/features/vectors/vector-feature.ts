@@ -114,7 +114,8 @@ export class FaissVectorFeature implements VectorFeature {
   // ------------------------------------------------------------------ lifecycle
 
   async open(): Promise<void> {
-    if (this.ownsIndex) await this.index.open();
+    // Opened whether it was created here or supplied by the caller (closed only when created here).
+    await this.index.open();
   }
 
   async close(): Promise<void> {
