@@ -46,8 +46,9 @@ describe('several writers on one vector index', () => {
 
   it('an index in use sees, on its next call, what another instance journalled or checkpointed since', async () => {
     const s = await open();
-    const a = createFaissVectorIndex({ storage: s, prefix: 'vec' });
-    const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    // Every read looks for the other's changes (by default a read does so once per readRefreshMs).
+    const a = createFaissVectorIndex({ storage: s, prefix: 'vec', readRefreshMs: 0 });
+    const b = createFaissVectorIndex({ storage: s, prefix: 'vec', readRefreshMs: 0 });
     const ids = async (index: FaissVectorIndex) => (await index.entries('alice')).map((e) => e.id).sort();
     await add(a, 'a1');
     expect(await ids(b)).toEqual(['a1']); // b has the index loaded from here on
@@ -62,6 +63,22 @@ describe('several writers on one vector index', () => {
     expect(await ids(a)).toEqual(['a1', 'a2']);
     await b.flush();
     expect(await findable(s, ['a1', 'a2', 'a3'])).toEqual(['a1', 'a2']);
+  });
+
+  it('by default a read looks for changes of other instances at most once per readRefreshMs; a write always does', async () => {
+    const s = await open();
+    const a = createFaissVectorIndex({ storage: s, prefix: 'vec' });
+    const b = createFaissVectorIndex({ storage: s, prefix: 'vec', readRefreshMs: 300 });
+    const ids = async (index: FaissVectorIndex) => (await index.entries('alice')).map((e) => e.id).sort();
+    await add(a, 'a1');
+    expect(await ids(b)).toEqual(['a1']);
+    await add(a, 'a2');
+    expect(await ids(b)).toEqual(['a1']); // served from memory: b looked less than 300 ms ago
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await ids(b)).toEqual(['a1', 'a2']);
+    await add(a, 'a3');
+    await add(b, 'b1'); // a write looks first
+    expect(await ids(b)).toEqual(['a1', 'a2', 'a3', 'b1']);
   });
 
   it('keeps records journalled before, during and after another writer checkpoints', async () => {

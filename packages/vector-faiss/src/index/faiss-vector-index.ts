@@ -60,6 +60,8 @@ export class FaissVectorIndex implements VectorIndex {
   readonly options: ResolvedFaissVectorIndexOptions;
   private readonly persistence: IndexPersistence;
   private readonly cache = new Map<string, UserVectorIndex>();
+  /** When each cached index was last brought up to date with other processes' changes (see load). */
+  private readonly refreshedAt = new Map<string, number>();
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly logger: Logger | undefined;
   private closed = false;
@@ -84,6 +86,7 @@ export class FaissVectorIndex implements VectorIndex {
   async close(): Promise<void> {
     await this.flush();
     this.cache.clear();
+    this.refreshedAt.clear();
     this.closed = true;
   }
 
@@ -119,7 +122,7 @@ export class FaissVectorIndex implements VectorIndex {
    */
   async positions(userId: string): Promise<Record<string, number>> {
     assertUserId(userId);
-    return this.serial(userId, async () => ({ ...(await this.load(userId)).positions }));
+    return this.serial(userId, async () => ({ ...(await this.load(userId, 'read')).positions }));
   }
 
   /**
@@ -246,7 +249,7 @@ export class FaissVectorIndex implements VectorIndex {
     });
     const matrix = toUnitMatrix(queries, space.dimension, 'query');
     return this.serial(userId, async () => {
-      const idx = await this.load(userId);
+      const idx = await this.load(userId, 'read');
       if (!idx.space) return queries.map(() => []);
       idx.assertSpace(space);
       return idx.search(matrix, queries.length, k, threshold, options.filter);
@@ -299,7 +302,7 @@ export class FaissVectorIndex implements VectorIndex {
   async stats(userId: string): Promise<VectorIndexStats> {
     assertUserId(userId);
     return this.serial(userId, async () => {
-      const idx = await this.load(userId);
+      const idx = await this.load(userId, 'read');
       return {
         userId,
         space: idx.space,
@@ -314,7 +317,7 @@ export class FaissVectorIndex implements VectorIndex {
   async entries(userId: string): Promise<{ id: string; metadata: Record<string, unknown> }[]> {
     assertUserId(userId);
     return this.serial(userId, async () => {
-      const idx = await this.load(userId);
+      const idx = await this.load(userId, 'read');
       return idx.slots.filter((s) => s !== null).map((s) => ({ id: s.id, metadata: s.metadata }));
     });
   }
@@ -417,16 +420,21 @@ export class FaissVectorIndex implements VectorIndex {
    * restart: searches missed them and removeWhere left them in place.) Evicts least recently used
    * indexes beyond cacheMaxIndexes.
    */
-  private async load(userId: string): Promise<UserVectorIndex> {
+  private async load(userId: string, use: 'write' | 'read' = 'write'): Promise<UserVectorIndex> {
     if (this.closed) this.closed = false; // lazily reopen: close() only flushes and drops the cache
     let idx = this.cache.get(userId);
+    const now = performance.now();
     if (idx) {
       this.cache.delete(userId);
-      if (await this.persistence.refresh(idx)) {
+      const fresh =
+        use === 'read' && now - (this.refreshedAt.get(userId) ?? -Infinity) < this.options.readRefreshMs;
+      if (fresh || (await this.persistence.refresh(idx))) {
+        if (!fresh) this.refreshedAt.set(userId, now);
         this.cache.set(userId, idx);
         return idx;
       }
     }
+    this.refreshedAt.set(userId, now);
     idx = await this.persistence.load(userId);
     if (idx.needsRebuild()) {
       // e.g. indexType changed since the index was written: convert once and persist the result.
@@ -446,6 +454,7 @@ export class FaissVectorIndex implements VectorIndex {
       if (oldest === undefined) return;
       const victim = this.cache.get(oldest);
       this.cache.delete(oldest);
+      this.refreshedAt.delete(oldest);
       // Its journal is durable; checkpoint in the background so the next load replays little.
       if (victim && victim.journalled > 0) {
         void this.serial(oldest, () => this.checkpoint(victim)).catch((err) =>

@@ -52,6 +52,12 @@ export const FaissVectorIndexOptionsSchema = z.object({
   /** Loaded user indexes kept in memory (LRU); evicted ones are checkpointed and reloaded lazily. */
   cacheMaxIndexes: z.number().int().positive().default(16),
   /**
+   * A loaded index is brought up to date with what other processes made durable before every write, and
+   * before a read (search, stats, entries, positions) once this long has passed since it last was
+   * (checking costs ~30 µs, a tenth of an HNSW search). 0: before every read too.
+   */
+  readRefreshMs: z.number().int().min(0).max(60_000).default(100),
+  /**
    * Snapshot and journal files of a generation other than the manifest's (left by a crash in the middle of a
    * checkpoint) are deleted on load and flush once they are this old: younger ones may belong to a
    * checkpoint another process is writing right now.
