@@ -935,7 +935,7 @@ export class FFStorageManager {
    * between users and resolves with the partial report, `aborted: true`, `ok: false` (services/progress.ts).
    */
   async verify(
-    opts?: { repair?: boolean } & LongRunningOptions,
+    opts?: { repair?: boolean; orphanGraceMs?: number } & LongRunningOptions,
   ): Promise<VerifyReport & { aborted?: boolean }> {
     return (await this.ready()).maintenance.verify(opts);
   }

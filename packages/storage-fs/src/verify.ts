@@ -133,8 +133,9 @@ export async function verifyStore(store: FsStorageBackend, repair: boolean): Pro
       const key = rel === '' ? e.name : `${rel}/${e.name}`;
       if (e.name.startsWith(TMP_PREFIX)) {
         // A young temp file may belong to a write in progress in another process: leave it alone.
-        const age = wallClockMs() - (fs.statSync(full, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-        if (age < TEMP_GRACE_MS) continue;
+        // (Gone between the listing and this stat: its write finished, renaming it.)
+        const st = fs.statSync(full, { throwIfNoEntry: false });
+        if (!st || wallClockMs() - st.mtimeMs < TEMP_GRACE_MS) continue;
         add('orphan_temp', key, 'temporary file left by an interrupted write', () =>
           fs.rmSync(full, { force: true, recursive: true }),
         );

@@ -19,13 +19,21 @@ interface Deps {
   features: () => { name: string; feature: FeatureHooks }[];
 }
 
-const VerifyOptions = z.object({ repair: z.boolean().optional(), ...longRunningFields });
+const VerifyOptions = z.object({
+  repair: z.boolean().optional(),
+  /** Document files without a record younger than this are left alone (a save in progress). */
+  orphanGraceMs: z.number().int().nonnegative().optional(),
+  ...longRunningFields,
+});
 const CompactOpts = z.object({
   archive: z.boolean().optional(),
   olderThanDays: z.number().nonnegative().optional(),
   ...longRunningFields,
 });
 const CleanupOptions = z.object({ olderThanDays: z.number().nonnegative(), dryRun: z.boolean().optional() });
+
+/** How old a document file without a record must be before verify calls it an orphan. */
+const ORPHAN_GRACE_MS = 60_000;
 
 export class MaintenanceService {
   constructor(
@@ -88,6 +96,9 @@ export class MaintenanceService {
         for (const docId of fileIds) {
           if (!(docId in index)) {
             const key = keys.documentKey(userId, sid, docId);
+            // Bytes are written before their record: a young file may be a save in progress (in this
+            // process or another), not an orphan.
+            if (await this.young(key, o.orphanGraceMs ?? ORPHAN_GRACE_MS)) continue;
             const issue: VerifyIssue = {
               code: 'DOCUMENT_ORPHAN',
               key,
@@ -101,8 +112,15 @@ export class MaintenanceService {
           }
         }
       }
-      // Session trees with no live index entry (a crash between hiding and deleting).
-      for (const child of await storage.list(keys.sessionsRoot(userId))) {
+      // Session trees with no live index entry (a crash between hiding and deleting, or a write that
+      // raced a delete). A tree that holds only logs is not listed as a blob prefix: its logs name it.
+      const root = keys.sessionsRoot(userId);
+      const trees = new Set(await storage.list(root));
+      for (const log of await storage.listLogs(root)) {
+        const sid = log.slice(root.length + 1).split('/')[0];
+        if (sid) trees.add(`${root}/${sid}`);
+      }
+      for (const child of [...trees].sort()) {
         const sid = child.slice(child.lastIndexOf('/') + 1);
         if (live.has(sid)) continue;
         const issue: VerifyIssue = {
@@ -134,6 +152,13 @@ export class MaintenanceService {
    * Progress units: the storage's logs (as it reports them), then each feature. The signal is passed to
    * the storage, which stops between logs; an abort resolves with the partial report, `aborted: true`.
    */
+  /** A blob modified within `graceMs` (or gone meanwhile): not treated as an orphan. */
+  private async young(key: string, graceMs: number): Promise<boolean> {
+    const st = await this.core.storage.stat(key);
+    if (!st) return true;
+    return Date.now() - Date.parse(st.modifiedAt) < graceMs;
+  }
+
   async compact(opts?: unknown): Promise<Record<string, unknown>> {
     const o = parseOptions(CompactOpts, opts);
     const features = this.d.features().filter(({ feature }) => typeof feature.compact === 'function');

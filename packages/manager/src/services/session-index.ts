@@ -201,9 +201,11 @@ export class SessionIndex {
     return f.sessions.get(sessionId) ?? null;
   }
 
+  /**
+   * Always catches up first (one countLog when nothing changed): a session another process deleted
+   * must refuse this process's next write, not accept it into a tree nobody lists.
+   */
   async has(userId: string, sessionId: string): Promise<boolean> {
-    const f = this.folds.get(userId);
-    if (f?.sessions.has(sessionId)) return true;
     return (await this.refresh(userId)).sessions.has(sessionId);
   }
 
@@ -222,11 +224,23 @@ export class SessionIndex {
   }
 
   async appendEvents(userId: string, events: IndexEvent[]): Promise<void> {
-    await this.storage.append(keys.sessionIndex(userId), events as unknown as Record<string, unknown>[]);
-    // Apply locally too so this process reads its own writes without waiting for a refresh
-    // (creates are not: their winner is decided by log order, see `create`).
+    const res = await this.storage.append(
+      keys.sessionIndex(userId),
+      events as unknown as Record<string, unknown>[],
+    );
+    // Apply locally too so this process reads its own writes without waiting for a refresh. When they
+    // are the log's next events (nothing appended in between by anyone) the fold also moves past them,
+    // so the next refresh does not read them back; otherwise creates are left to the refresh (their
+    // winner is decided by log order, see `create`).
     const f = this.folds.get(userId);
-    if (f) for (const e of events) if (e.op !== 'create') apply(f, e);
+    if (!f) return;
+    if (!f.refreshing && f.nextSeq === res.firstSeq) {
+      for (const e of events) apply(f, e);
+      f.nextSeq = res.firstSeq + events.length;
+      f.sinceSnapshot += events.length;
+    } else {
+      for (const e of events) if (e.op !== 'create') apply(f, e);
+    }
   }
 
   /**
