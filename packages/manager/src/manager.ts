@@ -628,8 +628,7 @@ export class FFStorageManager {
     assertSessionId(sessionId);
     const m = s.messages.prepare(message);
     if (!(await this.core.index.has(userId, sessionId))) return false;
-    await s.messages.append(userId, sessionId, [m]);
-    return true;
+    return (await s.messages.append(userId, sessionId, [m])) !== null;
   }
 
   /** One durable batch; resolves to what was stored ([] when the session does not exist). */
@@ -658,7 +657,7 @@ export class FFStorageManager {
     });
     if (prepared.length === 0) return [];
     if (!(await this.core.index.has(userId, sessionId))) return [];
-    return s.messages.append(userId, sessionId, prepared);
+    return (await s.messages.append(userId, sessionId, prepared)) ?? [];
   }
 
   async getMessages(

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FFNotFoundError, FFValidationError } from '../src/index.js';
-import { BACKENDS, removeDir, type TestStore, tempDir } from './helpers.js';
+import { BACKENDS, removeDir, type TestStore, tempDir, testConfig } from './helpers.js';
 
 async function populate(store: TestStore) {
   const m = store.manager;
@@ -324,5 +324,54 @@ describe.each(BACKENDS)('restart persistence ($name)', (backend) => {
     expect((await r.getSession('alice', s2))?.title).toBe('Renamed');
     expect(await r.addMessage('alice', s1, { role: 'user', content: 'after restart' })).toBe(true);
     expect((await r.getSession('alice', s1))?.messageCount).toBe(4);
+  });
+});
+
+describe('an append racing a delete of its session', () => {
+  it('is refused and leaves nothing behind (the delete came first)', async () => {
+    const { MemoryStorageBackend } = await import('@ffdb/conformance');
+    const { FFStorageManager, TOKENS } = await import('../src/index.js');
+    const backend = new MemoryStorageBackend();
+    // The writer's storage runs `beforeAppend` (once) right before a message append reaches the store.
+    let beforeAppend: (() => Promise<unknown>) | null = null;
+    const racing = new Proxy(backend, {
+      get(target, prop) {
+        if (prop === 'append') {
+          return async (log: string, records: never[]) => {
+            const hook = log.endsWith('/messages') ? beforeAppend : null;
+            if (hook) {
+              beforeAppend = null;
+              await hook();
+            }
+            return target.append(log, records);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const base = tempDir();
+    const options = { features: { search: false, vectors: false, personas: false } } as const;
+    const writer = new FFStorageManager(testConfig(base), {
+      ...options,
+      overrides: { [TOKENS.StorageBackend]: racing },
+    });
+    const deleter = new FFStorageManager(testConfig(base), {
+      ...options,
+      overrides: { [TOKENS.StorageBackend]: backend },
+    });
+    try {
+      const sid = await writer.createSession('rae', 'race');
+      expect(await writer.addMessage('rae', sid, { role: 'user', content: 'before' })).toBe(true);
+      beforeAppend = () => deleter.deleteSession('rae', sid);
+      expect(await writer.addMessage('rae', sid, { role: 'user', content: 'during' })).toBe(false);
+      expect(await writer.countMessages('rae', sid)).toBe(0);
+      expect(await backend.exists(`users/rae/sessions/${sid}`)).toBe(false);
+      expect((await writer.verify()).issues).toEqual([]);
+    } finally {
+      await writer.close();
+      await deleter.close();
+      removeDir(base);
+    }
   });
 });

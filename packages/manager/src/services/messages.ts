@@ -97,10 +97,19 @@ export class MessageService {
     }
   }
 
-  /** Appends prepared messages to an existing session. Resolves to the stored messages with seq. */
-  async append(userId: string, sessionId: string, messages: Message[]): Promise<StoredMessage[]> {
+  /**
+   * Appends prepared messages to an existing session. Resolves to the stored messages with seq, or null
+   * when the session was deleted (by any process) while they were being appended: their log then lies
+   * in a tree nobody lists, so it is removed again and the append counts as refused (the delete came
+   * first). Checking before the append alone leaves that window open.
+   */
+  async append(userId: string, sessionId: string, messages: Message[]): Promise<StoredMessage[] | null> {
     const log = keys.messagesLog(userId, sessionId);
     const res = await this.core.storage.append(log, messages as unknown as Record<string, unknown>[]);
+    if (await this.core.index.wasDeleted(userId, sessionId)) {
+      await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
+      return null;
+    }
     this.core.index.touchSoon(userId, sessionId, this.core.now(), res.firstSeq + messages.length);
     const stored = messages.map((m, i) => ({ ...m, seq: res.firstSeq + i }));
     await this.core.hooks.emit('onMessagesAdded', userId, sessionId, stored);
