@@ -1305,7 +1305,8 @@ function assertStorageShape(storage: unknown): void {
       ? " (API.md's log `count` and `watch` are the port's countLog and watchLog)"
       : '';
   throw new FFConfigError(
-    `the StorageBackend lacks ${missing.join(', ')}${hint}; it must implement the port of @ffdb/core-types and pass @ffdb/conformance`,
+    `the StorageBackend lacks ${missing.join(', ')}${hint}; ` +
+      'it must implement the port of @ffdb/core-types and pass @ffdb/conformance',
     {
       code: 'FF_CONFIG',
       issues: missing.map((name) => ({ path: `StorageBackend.${name}`, message: 'is not a function' })),

@@ -290,7 +290,8 @@ export class MessageService {
       if (core.clock.now().getTime() - lastActivityMs <= timeoutMs) return;
       await finish('interrupted', 'timed out');
       throw new FFConflictError(
-        `stream ${messageId} was idle longer than streaming.timeoutSeconds (${timeoutMs / 1000} s) and is interrupted`,
+        `stream ${messageId} was idle longer than streaming.timeoutSeconds ` +
+          `(${timeoutMs / 1000} s) and is interrupted`,
       );
     };
     const handle: MessageStreamHandle = {

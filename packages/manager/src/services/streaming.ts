@@ -144,7 +144,10 @@ export class StreamingService {
             const step =
               live.size === 0
                 ? await nextEntries
-                : await Promise.race([nextEntries, delay(pollMs, stop.signal).then((): typeof LIVE_POLL => LIVE_POLL)]);
+                : await Promise.race([
+                    nextEntries,
+                    delay(pollMs, stop.signal).then((): typeof LIVE_POLL => LIVE_POLL),
+                  ]);
             if (signal?.aborted) return;
             if (step === LIVE_POLL) {
               const ended = await self.endedReplies(userId, sessionId, live);
