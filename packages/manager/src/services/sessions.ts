@@ -178,7 +178,14 @@ export class SessionService {
       await this.core.index.remove(userId, sessionId, this.core.now());
       return true;
     });
-    if (!removed) return false;
+    if (!removed) {
+      // Deleted before, but a crash between hiding it and removing its tree may have left the tree:
+      // deleting again finishes the job (and still reports that nothing was there to delete).
+      if (await this.core.index.wasDeleted(userId, sessionId)) {
+        await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
+      }
+      return false;
+    }
     await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
     return true;
   }
