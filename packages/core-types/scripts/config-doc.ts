@@ -4,6 +4,7 @@
  * file is stale; regenerate with `pnpm --filter @ffdb/core-types docs:config`.
  */
 import {
+  COMPATIBILITY_ONLY_FIELDS,
   CONFIG_SECTIONS,
   configFields,
   DATA_MAP_PATHS,
@@ -155,6 +156,22 @@ export function renderConfigDoc(): string {
   );
   out.push('are ignored. A key given in both styles is an error.');
   out.push('');
+  out.push('## Fields with no effect');
+  out.push('');
+  out.push(
+    `${COMPATIBILITY_ONLY_FIELDS.size} of the ${configFields().length} fields below are accepted, validated and loaded (so a configuration`,
+  );
+  out.push(
+    "file of the Python original loads unchanged) but no ffdb package reads them: the original's directory and",
+  );
+  out.push(
+    'file names, retry and cache knobs, limits it never enforced either, and duplicates of fields that do the',
+  );
+  out.push(
+    'job. Their rows say **no effect**, and name the field to set instead where there is one. A test fails when',
+  );
+  out.push('a package starts reading one of them, so this list stays true.');
+  out.push('');
   const fields = configFields();
   for (const section of CONFIG_SECTIONS) {
     out.push(`## ${section}`);
@@ -165,8 +182,13 @@ export function renderConfigDoc(): string {
     out.push('|---|---|---|---|---|');
     for (const f of fields.filter((x) => x.path.startsWith(`${section}.`))) {
       const type = f.kind === 'list' ? `list of ${f.elementKind}` : f.kind;
+      const compat = COMPATIBILITY_ONLY_FIELDS.get(f.path);
+      const rule =
+        compat === undefined
+          ? cell(f.rule)
+          : `${cell(f.rule)}; **no effect** (accepted for compatibility)${compat ? `: ${compat}` : ''}`;
       out.push(
-        `| \`${f.path}\` | ${type}${f.optional ? ' (optional)' : ''} | ${defaultCell(f.path, getAt(f.path))} | \`${f.envVar}\` | ${cell(f.rule)} |`,
+        `| \`${f.path}\` | ${type}${f.optional ? ' (optional)' : ''} | ${defaultCell(f.path, getAt(f.path))} | \`${f.envVar}\` | ${rule} |`,
       );
     }
     out.push('');

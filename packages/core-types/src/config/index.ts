@@ -9,3 +9,4 @@ export * from './rules.js';
 export * from './schema.js';
 export * from './summary.js';
 export * from './validate.js';
+export { COMPATIBILITY_ONLY_FIELDS } from './compat-fields.js';

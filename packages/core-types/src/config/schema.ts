@@ -74,9 +74,9 @@ export const StorageConfigSchema = z
     /** Open file handles the engine keeps cached. */
     maxOpenFiles: intRange(256, 8, 65_536),
     /** Size at which the write-ahead log is checkpointed. */
-    walMaxBytes: posInt(64 * MiB),
+    walMaxBytes: intRange(64 * MiB, 64 * 1024, 1024 * MiB),
     /** Records per log segment before a new segment starts. */
-    segmentMaxRecords: posInt(10_000),
+    segmentMaxRecords: intRange(10_000, 1, 2 ** 30),
   })
   .prefault({});
 
@@ -96,7 +96,7 @@ export const SearchConfigSchema = z
     defaultPageSize: posInt(20),
     maxPageSize: posInt(100),
     minRelevanceScore: unit(0),
-    relevanceBoostExactMatch: posNum(2.0),
+    relevanceBoostExactMatch: numRange(2.0, 1, 100),
     relevanceBoostTitleMatch: posNum(1.5),
     relevanceDecayFactor: unit(0.95),
     enableSearchCache: bool(true),
@@ -114,7 +114,7 @@ export const SearchConfigSchema = z
     /** Index segments kept deserialised in memory (LRU). */
     segmentCacheSize: posInt(128),
     /** Documents in the in-memory tail before it is flushed to an immutable segment. */
-    flushThreshold: posInt(1000),
+    flushThreshold: intRange(1000, 1, 1_000_000),
   })
   .prefault({});
 
@@ -238,9 +238,9 @@ export const VectorConfigSchema = z
     indexRebuildThreshold: posInt(10_000),
     // Vector engine (not in the reference).
     /** IVF lists probed per query (256: recall@10 ≥ 0.95 on lexical embeddings; see docs/vectors.md). */
-    nprobe: posInt(256),
+    nprobe: intRange(256, 1, 65_536),
     /** HNSW candidate list size per query (matches @ffdb/vector-faiss's default). */
-    efSearch: posInt(128),
+    efSearch: intRange(128, 1, 4_096),
     /** Loaded indexes kept in memory (LRU). */
     cacheMaxIndexes: posInt(16),
     /** Embed every stored message for `searchSimilarMessages` / hybrid search. */
@@ -349,7 +349,7 @@ export const LockingConfigSchema = z
     enabled: bool(true),
     strategy: z.enum(['file', 'database', 'redis']).default('file'),
     lockFileSuffix: suffix('.lock'),
-    timeoutSeconds: posNum(30),
+    timeoutSeconds: numRange(30, 0.001, 3600),
     acquireTimeoutSeconds: posNum(30),
     holdTimeoutSeconds: posNum(300),
     retryEnabled: bool(true),
@@ -564,7 +564,7 @@ export const CompressionConfigSchema = z
     algorithm: z.enum(['lz4', 'none']).default('lz4'),
     /** Codec for sealed segments older than `archiveAfterDays`. */
     archiveAlgorithm: z.enum(['brotli', 'none']).default('brotli'),
-    archiveAfterDays: posInt(30),
+    archiveAfterDays: intRange(30, 1, 36_500),
     /** Payloads smaller than this are stored uncompressed. */
     minSizeBytes: nonNegInt(1024),
     /** Keep the compressed form only when it saves at least this share. */
