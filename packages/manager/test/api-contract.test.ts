@@ -183,6 +183,48 @@ describe('API.md §3 / §6 contract', () => {
     expect((await m.getContext('alice', s2))?.timestamp).toBe('2025-03-01T01:30:00.000Z');
   });
 
+  it('values JSON cannot store are refused where they are, naming the entry of a batch', async () => {
+    const s5 = await m.createSession('alice', 'json');
+    const paths = async (call: () => Promise<unknown>) => {
+      const error = await call().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(FFValidationError);
+      return (error as FFValidationError).issues.map((i) => i.path);
+    };
+    const fn = () => 1;
+    expect(
+      await paths(() => m.addMessage('alice', s5, { role: 'user', content: 'x', metadata: { f: fn } })),
+    ).toEqual(['metadata.f']);
+    expect(
+      await paths(() =>
+        m.addMessages('alice', s5, [
+          { role: 'user', content: 'fine' },
+          { role: 'user', content: 'x', metadata: { deep: [1, { n: 10n }] } },
+        ]),
+      ),
+    ).toEqual(['messages.1.metadata.deep.1.n']);
+    expect(
+      await paths(() =>
+        m.addMessages('alice', s5, [
+          { role: 'user', content: 'ok' },
+          { role: 'user', content: '' },
+        ]),
+      ),
+    ).toEqual(['messages.1.content']);
+    expect(await paths(() => m.createUser('zed', { metadata: { m: new Map() } }))).toEqual([
+      'profile.metadata.m',
+    ]);
+    expect(await paths(() => m.createPanel('multi_persona', ['analyst', 'creative'], { x: 1n }))).toEqual([
+      'config.x',
+    ]);
+    // Nothing was written by any of them.
+    expect(await m.countMessages('alice', s5)).toBe(0);
+    expect(await m.userExists('zed')).toBe(false);
+    expect(await m.listPanels()).toEqual([]);
+  });
+
   it('addMessages refuses a batch that repeats a message id, storing nothing', async () => {
     const s4 = await m.createSession('alice', 'dups');
     const batch = [

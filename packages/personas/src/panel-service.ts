@@ -11,6 +11,7 @@ import {
   PanelInsightSchema,
   PanelSchema,
   type PanelStats,
+  refineJson,
   UtcTimestampInput,
 } from '@ffdb/core-types';
 import { z } from 'zod';
@@ -26,13 +27,16 @@ import { assertPersonaId } from './persona-record.js';
 import { PersonaService } from './persona-service.js';
 
 /** createPanel's optional third argument. Unknown keys are kept in `panel.config`. */
-export const PanelCreateConfigSchema = z.looseObject({
-  /** The user the panel belongs to (personas resolve with that user's shadowing; quota maxPanelsPerUser). */
-  userId: z.string().optional(),
-  /** A `panel` session of that user to link (see linkSession). */
-  sessionId: z.string().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-});
+export const PanelCreateConfigSchema = z
+  .looseObject({
+    /** The user the panel belongs to (personas resolve with that user's shadowing; quota maxPanelsPerUser). */
+    userId: z.string().optional(),
+    /** A `panel` session of that user to link (see linkSession). */
+    sessionId: z.string().optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  // Kept in the panel's JSON: refused before anything (persona snapshots) is written.
+  .superRefine(refineJson);
 
 export const AddPanelMessageSchema = z.looseObject({
   role: z.string().optional(),

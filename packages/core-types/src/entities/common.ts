@@ -25,7 +25,59 @@ export const SafeIdSchema = z
   .regex(SAFE_ID_PATTERN, `must match ${SAFE_ID_PATTERN.source}`)
   .refine((s) => !s.includes('..'), { message: 'must not contain ".."' });
 
-export const Metadata = z.record(z.string(), z.unknown());
+/**
+ * Where and why `value` would not survive a JSON round trip (a function, a BigInt, a symbol, NaN, a Map
+ * or other class instance, a cycle), or null when it would. Dates are fine (they become ISO strings);
+ * `undefined` is fine (it is dropped, as JSON.stringify drops it).
+ */
+export function jsonProblem(
+  value: unknown,
+  seen: Set<object> = new Set(),
+): { path: (string | number)[]; message: string } | null {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return null;
+    case 'number':
+      return Number.isFinite(value)
+        ? null
+        : { path: [], message: 'must be a finite number (JSON has no NaN)' };
+    case 'object':
+      break;
+    default:
+      return { path: [], message: `is a ${typeof value}, which JSON cannot store` };
+  }
+  if (value === null || value instanceof Date) return null;
+  if (seen.has(value)) return { path: [], message: 'refers to itself (JSON cannot store a cycle)' };
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+    const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+    return { path: [], message: `is a ${name}, not a plain object (JSON cannot store it faithfully)` };
+  }
+  seen.add(value);
+  try {
+    const entries: [string | number, unknown][] = Array.isArray(value)
+      ? value.map((v, i) => [i, v])
+      : Object.entries(value);
+    for (const [key, v] of entries) {
+      const inner = jsonProblem(v, seen);
+      if (inner) return { path: [key, ...inner.path], message: inner.message };
+    }
+    return null;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/** Adds a zod issue at the first value of `value` that JSON cannot store (see jsonProblem). */
+export function refineJson(value: unknown, ctx: z.RefinementCtx): void {
+  const problem = jsonProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+}
+
+/** Caller metadata: a plain object of JSON values (stored as JSON; nothing is dropped silently). */
+export const Metadata = z.record(z.string(), z.unknown()).superRefine(refineJson);
 export type Metadata = z.infer<typeof Metadata>;
 export const EntityMap = z.record(z.string(), z.array(z.string()));
 export type EntityMap = z.infer<typeof EntityMap>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoTimestamp, Metadata, UnitInterval, UtcTimestampInput } from './common.js';
+import { IsoTimestamp, Metadata, refineJson, UnitInterval, UtcTimestampInput } from './common.js';
 import { MessageSchema } from './message.js';
 
 /**
@@ -31,7 +31,9 @@ export const PersonaSchema = z
   .refine((p) => p.isGlobal || (p.ownerId !== null && p.ownerId !== ''), {
     message: 'user-specific personas must have an ownerId',
     path: ['ownerId'],
-  });
+  })
+  // Every field, the rich and the unknown ones included, is stored as JSON (metadata is checked above).
+  .superRefine(({ metadata: _m, ...rest }, ctx) => refineJson(rest, ctx));
 export type Persona = z.infer<typeof PersonaSchema>;
 export type PersonaInput = z.input<typeof PersonaSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoTimestamp, Metadata } from './common.js';
+import { IsoTimestamp, Metadata, refineJson } from './common.js';
 
 /** A user profile. Extra keys (name, email, …) are kept as top-level fields, never dropped. */
 export const UserProfileSchema = z.looseObject({
@@ -12,9 +12,12 @@ export const UserProfileSchema = z.looseObject({
 });
 export type UserProfile = z.infer<typeof UserProfileSchema>;
 
-export const UserProfileInputSchema = z.looseObject({
-  username: z.string().max(200).optional(),
-  preferences: Metadata.optional(),
-  metadata: Metadata.optional(),
-});
+export const UserProfileInputSchema = z
+  .looseObject({
+    username: z.string().max(200).optional(),
+    preferences: Metadata.optional(),
+    metadata: Metadata.optional(),
+  })
+  // The extra top-level keys are stored as JSON too (preferences and metadata are checked above).
+  .superRefine(({ preferences: _p, metadata: _m, ...extra }, ctx) => refineJson(extra, ctx));
 export type UserProfileInput = z.infer<typeof UserProfileInputSchema>;

@@ -74,7 +74,16 @@ export class MessageService {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new FFValidationError([{ path: field, message: 'must be an object with role and content' }]);
     }
-    const m = createMessage(input as Message, this.core.clock.now());
+    let m: Message;
+    try {
+      m = createMessage(input as Message, this.core.clock.now());
+    } catch (error) {
+      // In a batch, name the entry (`messages.3.content`); a lone message keeps createMessage's paths.
+      if (field === 'message' || !FFValidationError.isInstance(error)) throw error;
+      throw new FFValidationError(
+        error.issues.map((i) => ({ ...i, path: i.path ? `${field}.${i.path}` : field })),
+      );
+    }
     // Stored-message fields callers may pass back (e.g. a message read earlier): seq is positional.
     if (m.messageId.includes('/') || m.messageId.includes('..')) {
       throw new FFValidationError([{ path: `${field}.messageId`, message: 'has invalid characters' }]);
