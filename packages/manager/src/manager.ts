@@ -697,11 +697,20 @@ export class FFStorageManager {
     content: Uint8Array | string,
     metadata?: Record<string, unknown>,
   ): Promise<string> {
-    return (await this.ready()).documents.store(userId, sessionId, {
-      filename,
-      content,
-      ...(metadata !== undefined ? { metadata } : {}),
-    });
+    const s = await this.ready();
+    try {
+      return await s.documents.store(userId, sessionId, {
+        filename,
+        content,
+        ...(metadata !== undefined ? { metadata } : {}),
+      });
+    } catch (error) {
+      // storeDocument's issues say `doc.filename`; here the fields are arguments of their own.
+      if (!FFValidationError.isInstance(error)) throw error;
+      throw new FFValidationError(
+        error.issues.map((i) => ({ ...i, path: i.path.startsWith('doc.') ? i.path.slice(4) : i.path })),
+      );
+    }
   }
 
   async storeDocument(

@@ -219,6 +219,11 @@ describe('API.md §3 / §6 contract', () => {
     expect(await paths(() => m.createPanel('multi_persona', ['analyst', 'creative'], { x: 1n }))).toEqual([
       'config.x',
     ]);
+    // Paths name the argument as the caller wrote it.
+    expect(await paths(() => m.saveDocument('alice', s5, 'a.exe', 'x'))).toEqual(['filename']);
+    expect(await paths(() => m.saveDocument('alice', s5, 'a.txt', 'x', { n: 1n } as never))).toEqual([
+      'metadata.n',
+    ]);
     // Nothing was written by any of them.
     expect(await m.countMessages('alice', s5)).toBe(0);
     expect(await m.userExists('zed')).toBe(false);

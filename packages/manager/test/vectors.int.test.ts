@@ -163,7 +163,12 @@ describe('vector feature (manager, storage-fs)', () => {
       m.processDocument({ filename: 'a.txt', content: 'hi' }, 'bob', sid, { chunkingStrategy: 'nope' }),
     ).rejects.toBeInstanceOf(FFValidationError);
     await expect(m.vectorSearch('bob', '')).rejects.toBeInstanceOf(FFValidationError);
-    await expect(m.vectorSearch('bob', 'x', { topK: -1 })).rejects.toBeInstanceOf(FFValidationError);
+    await expect(m.vectorSearch('bob', 'x', { topK: -1 })).rejects.toMatchObject({
+      issues: [{ path: 'opts.topK', limit: 10_000 }],
+    });
+    await expect(m.hybridSearch('bob', 'x', { sessionIds: ['a/b'] })).rejects.toMatchObject({
+      issues: [{ path: 'opts.sessionIds.0' }],
+    });
     await expect(m.hybridSearch('bob', 'x', { vectorWeight: 2 })).rejects.toBeInstanceOf(FFValidationError);
     await expect(m.vectorSearch('bob', 'x', { embeddingProvider: 'openai' })).rejects.toMatchObject({
       code: 'FF_EMBEDDING',

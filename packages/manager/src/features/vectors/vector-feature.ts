@@ -60,7 +60,7 @@ function checkOptions(opts: unknown): Record<string, unknown> {
 function optInt(v: unknown, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw validationIssue(name, `must be an integer in [${min}, ${max}]`, max);
+    throw validationIssue(`opts.${name}`, `must be an integer in [${min}, ${max}]`, max);
   }
   return v;
 }
@@ -68,19 +68,19 @@ function optInt(v: unknown, name: string, min: number, max: number): number | un
 function optUnit(v: unknown, name: string, min = 0): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > 1)
-    throw validationIssue(name, `must be a number in [${min}, 1]`, 1);
+    throw validationIssue(`opts.${name}`, `must be a number in [${min}, 1]`, 1);
   return v;
 }
 
 function optSessionIds(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v)) throw validationIssue('sessionIds', 'must be an array of session ids');
-  return v.map((s, i) => assertSafeId(s, `sessionIds[${i}]`));
+  if (!Array.isArray(v)) throw validationIssue('opts.sessionIds', 'must be an array of session ids');
+  return v.map((s, i) => assertSafeId(s, `opts.sessionIds.${i}`));
 }
 
 function optString(v: unknown, name: string): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !v) throw validationIssue(name, 'must be a non-empty string');
+  if (typeof v !== 'string' || !v) throw validationIssue(`opts.${name}`, 'must be a non-empty string');
   return v;
 }
 
@@ -720,7 +720,7 @@ export class FaissVectorFeature implements VectorFeature {
       optUnit(o.vectorWeight, 'vectorWeight') ?? this.ctx.config.runtime.hybridSearchVectorWeight;
     const fusion = o.fusion ?? 'weighted';
     if (fusion !== 'weighted' && fusion !== 'rrf')
-      throw validationIssue('fusion', "must be 'weighted' or 'rrf'");
+      throw validationIssue('opts.fusion', "must be 'weighted' or 'rrf'");
     if (topK === 0) return [];
     // Each leg fetches more than topK so fusion can promote items the other leg ranks lower.
     const fetch = Math.min(MAX_TOP_K, Math.max(topK * 3, 20));
