@@ -148,10 +148,6 @@ export class MaintenanceService {
     return finish(issues, base.checked);
   }
 
-  /**
-   * Progress units: the storage's logs (as it reports them), then each feature. The signal is passed to
-   * the storage, which stops between logs; an abort resolves with the partial report, `aborted: true`.
-   */
   /** A blob modified within `graceMs` (or gone meanwhile): not treated as an orphan. */
   private async young(key: string, graceMs: number): Promise<boolean> {
     const st = await this.core.storage.stat(key);
@@ -159,6 +155,10 @@ export class MaintenanceService {
     return Date.now() - Date.parse(st.modifiedAt) < graceMs;
   }
 
+  /**
+   * Progress units: the storage's logs (as it reports them), then each feature. The signal is passed to
+   * the storage, which stops between logs; an abort resolves with the partial report, `aborted: true`.
+   */
   async compact(opts?: unknown): Promise<Record<string, unknown>> {
     const o = parseOptions(CompactOpts, opts);
     const features = this.d.features().filter(({ feature }) => typeof feature.compact === 'function');
