@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FFValidationError } from '../src/index.js';
+import { DEFAULT_CONFIG, FFValidationError } from '../src/index.js';
 import { fsBackend, type TestStore, tempDir } from './helpers.js';
 
 function minimalPdf(lines: string[]): Uint8Array {
@@ -207,13 +207,7 @@ describe('vector feature (manager, storage-fs)', () => {
       store = await fsBackend.create({
         vector: {
           embeddingProviders: {
-            'hashed-ngram': {
-              modelName: 'hashed-ngram',
-              embeddingDimension: 384,
-              requiresApiKey: false,
-              normalizeVectors: true,
-              maxTokens: 8192,
-            },
+            ...DEFAULT_CONFIG.vector.embeddingProviders,
             local8: {
               modelName: 'm8',
               embeddingDimension: 8,

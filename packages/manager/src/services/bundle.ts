@@ -87,6 +87,22 @@ interface Deps {
   personas: () => PersonaFeature | null;
 }
 
+/** What a bundle holds, by record kind (the export's report, the manifest's counts, the import's report). */
+function emptyCounts() {
+  return {
+    users: 0,
+    sessions: 0,
+    messages: 0,
+    documents: 0,
+    contexts: 0,
+    contextSnapshots: 0,
+    personas: 0,
+    panels: 0,
+    panelMessages: 0,
+    panelInsights: 0,
+  };
+}
+
 async function writeLine(out: fs.WriteStream, record: unknown): Promise<void> {
   if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
 }
@@ -114,18 +130,7 @@ export class BundleService {
         { path: 'dest', message: `must be an empty or new directory (it holds ${present.length} entries)` },
       ]);
     }
-    const counts = {
-      users: 0,
-      sessions: 0,
-      messages: 0,
-      documents: 0,
-      contexts: 0,
-      contextSnapshots: 0,
-      personas: 0,
-      panels: 0,
-      panelMessages: 0,
-      panelInsights: 0,
-    };
+    const counts = emptyCounts();
     // Units: each user and each of its sessions (totals from the in-memory session index: cheap).
     let total = 0;
     for (const userId of userIds) total += 1 + (await this.core.index.count(userId));
@@ -299,19 +304,7 @@ export class BundleService {
         },
       ]);
     }
-    const counts = {
-      users: 0,
-      sessions: 0,
-      messages: 0,
-      documents: 0,
-      contexts: 0,
-      contextSnapshots: 0,
-      personas: 0,
-      panels: 0,
-      panelMessages: 0,
-      panelInsights: 0,
-      skipped: 0,
-    };
+    const counts = { ...emptyCounts(), skipped: 0 };
     const livePanels = new Set<string>(); // panels created by this import (others are skipped)
     const personasFeature = (): PersonaFeature => {
       const p = this.d.personas();
