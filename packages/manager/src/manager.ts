@@ -78,7 +78,7 @@ import { BundleService, type ExportOptions, type ImportOptions } from './service
 import { type ContextSnapshotEntry, ContextService } from './services/context.js';
 import { DocumentService } from './services/documents.js';
 import { MaintenanceService } from './services/maintenance.js';
-import { type MessageStreamHandle, MessageService } from './services/messages.js';
+import { hasOwnId, type MessageStreamHandle, MessageService } from './services/messages.js';
 import type { PythonImportOptions, PythonImportReport } from './import-python/index.js';
 import { PythonImportService } from './import-python/service.js';
 import { SessionIndex } from './services/session-index.js';
@@ -610,6 +610,7 @@ export class FFStorageManager {
   async deleteSession(userId: string, sessionId: string): Promise<boolean> {
     const s = await this.ready();
     const removed = await s.sessions.remove(userId, sessionId);
+    s.messages.ids.forget(userId, sessionId);
     if (removed) await this.core.hooks.emit('onSessionDeleted', userId, sessionId);
     return removed;
   }
@@ -621,17 +622,21 @@ export class FFStorageManager {
     return createMessage(input);
   }
 
-  /** False when the session does not exist. */
+  /** False when the session does not exist, or already holds a message under the given `messageId`. */
   async addMessage(userId: string, sessionId: string, message: MessageInput | Message): Promise<boolean> {
     const s = await this.ready();
     assertUserId(userId);
     assertSessionId(sessionId);
     const m = s.messages.prepare(message);
     if (!(await this.core.index.has(userId, sessionId))) return false;
-    return (await s.messages.append(userId, sessionId, [m])) !== null;
+    const stored = await s.messages.add(userId, sessionId, [m], [hasOwnId(message)]);
+    return stored !== null && stored.length === 1;
   }
 
-  /** One durable batch; resolves to what was stored ([] when the session does not exist). */
+  /**
+   * One durable batch; resolves to what was stored ([] when the session does not exist). A message
+   * whose given `messageId` the session already holds is left out (retrying a batch stores it once).
+   */
   async addMessages(
     userId: string,
     sessionId: string,
@@ -657,7 +662,7 @@ export class FFStorageManager {
     });
     if (prepared.length === 0) return [];
     if (!(await this.core.index.has(userId, sessionId))) return [];
-    return (await s.messages.append(userId, sessionId, prepared)) ?? [];
+    return (await s.messages.add(userId, sessionId, prepared, messages.map(hasOwnId))) ?? [];
   }
 
   async getMessages(

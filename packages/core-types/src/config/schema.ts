@@ -498,6 +498,7 @@ export const DEFAULT_ENTITY_PATTERNS = {
 
 export const RuntimeConfigSchema = z
   .strictObject({
+    /** Sessions whose message ids the manager keeps in memory (LRU): duplicate-id checks, getMessage. */
     cacheSizeLimit: posInt(100),
     cacheTtlSeconds: posInt(300),
     fileRetryDelayMs: posInt(10),

@@ -26,6 +26,12 @@ import {
   parseOptions,
 } from '../validation.js';
 import { markActive, markDone, newOwner, ReplyResolver, type StreamOwner } from './live-replies.js';
+import { MessageIdIndex } from './message-ids.js';
+
+/** Whether the caller chose the message's id (else createMessage generates a fresh one). */
+export function hasOwnId(input: unknown): boolean {
+  return (input as { messageId?: unknown }).messageId !== undefined;
+}
 
 /** What a message log record holds: the message, plus an owner stamp for streamed replies. */
 type MessageRecord = Message & { stream?: StreamOwner };
@@ -62,11 +68,37 @@ export interface StreamCounters {
 
 export class MessageService {
   readonly replies: ReplyResolver;
+  readonly ids: MessageIdIndex;
   readonly counters: StreamCounters = { started: 0, completed: 0, interrupted: 0, active: new Map() };
   private readonly handles = new Set<{ abort(reason?: string): Promise<void> }>();
 
   constructor(private readonly core: Core) {
     this.replies = new ReplyResolver(core);
+    this.ids = new MessageIdIndex(core.storage, () => core.config.runtime.cacheSizeLimit);
+  }
+
+  /**
+   * Adds prepared messages to an existing session, leaving out those whose id (given by the caller:
+   * `ownIds[i]`) the session already holds. Resolves to what was stored, or null when the session was
+   * deleted meanwhile (see append).
+   */
+  async add(
+    userId: string,
+    sessionId: string,
+    messages: Message[],
+    ownIds: readonly boolean[],
+  ): Promise<StoredMessage[] | null> {
+    const given = messages.filter((_, i) => ownIds[i]).map((m) => m.messageId);
+    if (given.length === 0) return this.append(userId, sessionId, messages);
+    const free = await this.ids.reserve(userId, sessionId, given);
+    const reserved = given.filter((_, i) => free[i]);
+    const existing = new Set(given.filter((_, i) => !free[i]));
+    const fresh = messages.filter((m, i) => !ownIds[i] || !existing.has(m.messageId));
+    try {
+      return fresh.length === 0 ? [] : await this.append(userId, sessionId, fresh);
+    } finally {
+      this.ids.settle(userId, sessionId, reserved);
+    }
   }
 
   /** Validates and fills a message; throws FFValidationError for bad input or size over the limit. */
@@ -120,6 +152,12 @@ export class MessageService {
       return null;
     }
     this.core.index.touchSoon(userId, sessionId, this.core.now(), res.firstSeq + messages.length);
+    this.ids.appended(
+      userId,
+      sessionId,
+      messages.map((m) => m.messageId),
+      res.firstSeq,
+    );
     const stored = messages.map((m, i) => ({ ...m, seq: res.firstSeq + i }));
     await this.core.hooks.emit('onMessagesAdded', userId, sessionId, stored);
     return stored;
@@ -197,14 +235,11 @@ export class MessageService {
     assertUserId(userId);
     assertSessionId(sessionId);
     assertStoredMessageId(messageId);
+    const seq = await this.ids.find(userId, sessionId, messageId);
+    if (seq === null) return null;
     const log = keys.messagesLog(userId, sessionId);
-    const page = 1000;
-    for (let from = 0; ; from += page) {
-      const entries = await this.core.storage.readLog<MessageRecord>(log, { fromSeq: from, limit: page });
-      const hit = entries.find((e) => e.data.messageId === messageId);
-      if (hit) return this.toStored(userId, sessionId, hit);
-      if (entries.length < page) return null;
-    }
+    const [hit] = await this.core.storage.readLog<MessageRecord>(log, { fromSeq: seq, limit: 1 });
+    return hit ? this.toStored(userId, sessionId, hit) : null;
   }
 
   async getRecent(userId: string, sessionId: string, n: unknown): Promise<StoredMessage[]> {
@@ -227,6 +262,12 @@ export class MessageService {
     if (!(await this.core.index.has(userId, sessionId))) {
       throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
     }
+    if (o.messageId !== undefined) {
+      const [free] = await this.ids.reserve(userId, sessionId, [messageId]);
+      if (!free) {
+        throw new FFConflictError(`session ${sessionId} already has a message ${messageId}`);
+      }
+    }
     const now = this.core.now();
     const owner = newOwner(now);
     const streamKey = keys.streamLog(userId, sessionId, messageId);
@@ -247,9 +288,12 @@ export class MessageService {
         record as unknown as Record<string, unknown>,
       ]);
       this.core.index.touchSoon(userId, sessionId, now, res.firstSeq + 1);
+      this.ids.appended(userId, sessionId, [messageId], res.firstSeq);
     } catch (error) {
       markDone(streamKey);
       throw error;
+    } finally {
+      if (o.messageId !== undefined) this.ids.settle(userId, sessionId, [messageId]);
     }
     const seq = res.firstSeq;
     this.counters.started++;

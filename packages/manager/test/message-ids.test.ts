@@ -1,0 +1,133 @@
+/**
+ * API.md §1: "creating something that exists -> false". A message id the session already holds is not
+ * stored again, whether it comes back in a later call, a retried batch, a concurrent add, another
+ * handle's write or a live reply.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { FFConflictError } from '../src/index.js';
+import { BACKENDS, type TestStore } from './helpers.js';
+
+describe.each(BACKENDS)('message ids are stored once per session ($name)', (backend) => {
+  let store: TestStore;
+  afterEach(async () => store?.cleanup());
+
+  it('addMessage of an id the session holds resolves false and stores nothing', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const sid = await m.createSession('ann');
+    const other = await m.createSession('ann');
+    const msg = m.createMessage({ role: 'user', content: 'first' });
+    expect(await m.addMessage('ann', sid, msg)).toBe(true);
+    expect(await m.addMessage('ann', sid, msg)).toBe(false);
+    expect(await m.addMessage('ann', sid, { ...msg, content: 'changed' })).toBe(false);
+    // A message read back (with its seq) is refused too; another session takes the id.
+    const [read] = await m.getAllMessages('ann', sid);
+    expect(await m.addMessage('ann', sid, read!)).toBe(false);
+    expect(await m.addMessage('ann', other, read!)).toBe(true);
+    expect((await m.getAllMessages('ann', sid)).map((x) => x.content)).toEqual(['first']);
+    expect(await m.countMessages('ann', sid)).toBe(1);
+    expect((await m.getSession('ann', sid))?.messageCount).toBe(1);
+    expect(await m.getMessage('ann', sid, msg.messageId)).toMatchObject({ content: 'first', seq: 0 });
+    // After a reopen the log, not this process's memory, decides.
+    const again = await store.reopen();
+    expect(await again.addMessage('ann', sid, msg)).toBe(false);
+    expect(await again.addMessage('ann', sid, { role: 'user', content: 'generated id' })).toBe(true);
+    expect(await again.countMessages('ann', sid)).toBe(2);
+  });
+
+  it('a retried batch stores only what is new and returns that', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const sid = await m.createSession('bo');
+    const batch = [0, 1, 2, 3].map((i) => m.createMessage({ role: 'user', content: `part ${i}` }));
+    expect(await m.addMessages('bo', sid, batch.slice(0, 2))).toHaveLength(2);
+    const retried = await m.addMessages('bo', sid, batch);
+    expect(retried.map((x) => [x.content, x.seq])).toEqual([
+      ['part 2', 2],
+      ['part 3', 3],
+    ]);
+    expect(await m.addMessages('bo', sid, batch)).toEqual([]);
+    expect((await m.getAllMessages('bo', sid)).map((x) => x.content)).toEqual([
+      'part 0',
+      'part 1',
+      'part 2',
+      'part 3',
+    ]);
+  });
+
+  it('concurrent adds of one id in one process store it once', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const sid = await m.createSession('cy');
+    const ids = Array.from({ length: 20 }, (_, i) => `msg_${i.toString(16).padStart(12, '0')}`);
+    // Each id is added five times at once, interleaved with adds of generated ids.
+    const results = await Promise.all(
+      ids.flatMap((messageId) => [
+        ...Array.from({ length: 5 }, (_, k) =>
+          m.addMessage('cy', sid, { role: 'user', content: `${messageId} try ${k}`, messageId }),
+        ),
+        m.addMessage('cy', sid, { role: 'user', content: 'generated' }),
+      ]),
+    );
+    expect(results.filter(Boolean)).toHaveLength(40);
+    const all = await m.getAllMessages('cy', sid);
+    expect(all).toHaveLength(40);
+    for (const id of ids) expect(all.filter((x) => x.messageId === id)).toHaveLength(1);
+  });
+
+  it("another handle's messages count, and getMessage finds them", async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const sid = await m.createSession('dee');
+    // This handle caches the session's ids, then another handle appends.
+    expect(
+      await m.addMessage('dee', sid, { role: 'user', content: 'a', messageId: 'msg_00000000000a' }),
+    ).toBe(true);
+    const other = await store.reopen();
+    const fromOther = other.createMessage({ role: 'assistant', content: 'b' });
+    expect(await other.addMessage('dee', sid, fromOther)).toBe(true);
+    expect(await m.getMessage('dee', sid, fromOther.messageId)).toMatchObject({ content: 'b', seq: 1 });
+    expect(await m.addMessage('dee', sid, fromOther)).toBe(false);
+    expect(
+      await other.addMessage('dee', sid, { role: 'user', content: 'a', messageId: 'msg_00000000000a' }),
+    ).toBe(false);
+    expect(await m.countMessages('dee', sid)).toBe(2);
+  });
+
+  it('a live reply under an id the session holds is refused with FFConflictError', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const sid = await m.createSession('eve');
+    const msg = m.createMessage({ role: 'user', content: 'question' });
+    await m.addMessage('eve', sid, msg);
+    const error = await m
+      .beginMessageStream('eve', sid, { role: 'assistant', messageId: msg.messageId })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(FFConflictError);
+    const reply = await m.beginMessageStream('eve', sid, {
+      role: 'assistant',
+      messageId: 'msg_0000000000ff',
+    });
+    await reply.write('answer');
+    await reply.complete();
+    expect(
+      await m.addMessage('eve', sid, { role: 'user', content: 'x', messageId: 'msg_0000000000ff' }),
+    ).toBe(false);
+    expect((await m.getAllMessages('eve', sid)).map((x) => x.content)).toEqual(['question', 'answer']);
+  });
+
+  it('ids stay unique with more sessions than runtime.cacheSizeLimit, and after a delete', async () => {
+    store = await backend.create({ runtime: { cacheSizeLimit: 2 } });
+    const m = store.manager;
+    const sids = [await m.createSession('fay'), await m.createSession('fay'), await m.createSession('fay')];
+    const msg = m.createMessage({ role: 'user', content: 'same id everywhere' });
+    for (const sid of sids) expect(await m.addMessage('fay', sid, msg)).toBe(true);
+    for (const sid of sids) expect(await m.addMessage('fay', sid, msg)).toBe(false);
+    for (const sid of sids) expect(await m.getMessage('fay', sid, msg.messageId)).not.toBeNull();
+    expect(await m.deleteSession('fay', sids[0]!)).toBe(true);
+    expect(await m.getMessage('fay', sids[0]!, msg.messageId)).toBeNull();
+  });
+});
