@@ -597,7 +597,7 @@ export class FFStorageManager {
     sessionId: string,
     metadata: Record<string, unknown>,
   ): Promise<boolean> {
-    return (await this.ready()).sessions.update(userId, sessionId, { metadata });
+    return (await this.ready()).sessions.updateMetadata(userId, sessionId, metadata);
   }
 
   async listSessions(

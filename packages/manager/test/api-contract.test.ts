@@ -224,8 +224,14 @@ describe('API.md §3 / §6 contract', () => {
     expect(await paths(() => m.saveDocument('alice', s5, 'a.txt', 'x', { n: 1n } as never))).toEqual([
       'metadata.n',
     ]);
+    expect(await paths(() => m.updateSessionMetadata('alice', s5, { n: 1n }))).toEqual(['metadata.n']);
+    expect(await paths(() => m.updateDocumentAnalysis('alice', sid, docId, { deep: { n: 1n } }))).toEqual([
+      'analysis.deep.n',
+    ]);
     // Nothing was written by any of them.
     expect(await m.countMessages('alice', s5)).toBe(0);
+    expect((await m.getSession('alice', s5))?.metadata).toEqual({});
+    expect((await m.listDocuments('alice', sid)).find((d) => d.documentId === docId)?.analysis).toEqual({});
     expect(await m.userExists('zed')).toBe(false);
     expect(await m.listPanels()).toEqual([]);
   });

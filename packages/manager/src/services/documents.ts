@@ -221,7 +221,8 @@ export class DocumentService {
     assertUserId(userId);
     assertSessionId(sessionId);
     assertDocumentId(documentId);
-    const a = assertPlainObject(analysis, 'analysis');
+    // JSON-only values, checked here so a BigInt is named as `analysis.<key>` before the lock is taken.
+    const a = parseOrThrow(Metadata, assertPlainObject(analysis, 'analysis'), 'analysis');
     const indexKey = keys.documentsIndex(userId, sessionId);
     return this.core.storage.withLock(indexKey, async () => {
       const index = await this.readIndex(userId, sessionId);

@@ -126,6 +126,13 @@ export class SessionService {
     return this.toSession(userId, e, n);
   }
 
+  /** `updateSessionMetadata`: its argument is the metadata itself, and issues are named after it. */
+  updateMetadata(userId: string, sessionId: string, metadata: unknown): Promise<boolean> {
+    assertUserId(userId);
+    assertSessionId(sessionId);
+    return this.update(userId, sessionId, { metadata: parseOrThrow(Metadata, metadata, 'metadata') });
+  }
+
   async update(userId: string, sessionId: string, updates: unknown): Promise<boolean> {
     assertUserId(userId);
     assertSessionId(sessionId);
