@@ -183,7 +183,7 @@ describe('API.md §3 / §6 contract', () => {
     expect((await m.getContext('alice', s2))?.timestamp).toBe('2025-03-01T01:30:00.000Z');
   });
 
-  it('values JSON cannot store are refused where they are, naming the entry of a batch', async () => {
+  it('values JSON cannot store are refused where they are; issue paths name the argument as written', async () => {
     const s5 = await m.createSession('alice', 'json');
     const paths = async (call: () => Promise<unknown>) => {
       const error = await call().then(
@@ -225,6 +225,13 @@ describe('API.md §3 / §6 contract', () => {
       'metadata.n',
     ]);
     expect(await paths(() => m.updateSessionMetadata('alice', s5, { n: 1n }))).toEqual(['metadata.n']);
+    // A search text over the limit is named as the argument, with the limit.
+    const long = 'moon '.repeat(2_001);
+    for (const call of [() => m.searchMessages('alice', long), () => m.searchDocuments('alice', long)]) {
+      const error = (await call().catch((e: unknown) => e)) as FFValidationError;
+      expect(error.issues).toEqual([expect.objectContaining({ path: 'query', limit: 10_000 })]);
+    }
+    expect(await paths(() => m.advancedSearch({ query: long, userId: 'alice' }))).toEqual(['query.query']);
     expect(await paths(() => m.updateDocumentAnalysis('alice', sid, docId, { deep: { n: 1n } }))).toEqual([
       'analysis.deep.n',
     ]);

@@ -11,8 +11,14 @@ export const DateInput = z.union([z.date(), z.string()]).transform((d, ctx) => {
   return date.toISOString();
 });
 
+/** Longest search text accepted (the full-text index refuses longer ones too). */
+export const SEARCH_QUERY_MAX_CHARS = 10_000;
+
 export const SearchQuerySchema = z.object({
-  query: z.string().default(''),
+  query: z
+    .string()
+    .max(SEARCH_QUERY_MAX_CHARS, { message: `must be at most ${SEARCH_QUERY_MAX_CHARS} characters` })
+    .default(''),
   userId: z.string().optional(),
   sessionIds: z.array(SafeIdSchema).optional(),
   startDate: DateInput.optional(),

@@ -15,6 +15,7 @@ import {
   SafeIdSchema,
   type SearchIndex,
   type SearchQuery,
+  SEARCH_QUERY_MAX_CHARS,
   SearchQuerySchema,
   type SearchResult,
   type SituationalContext,
@@ -106,6 +107,20 @@ function nextAfter(events: readonly { seq: number }[]): number {
   let next = 0;
   for (const e of events) if (e.seq + 1 > next) next = e.seq + 1;
   return next;
+}
+
+/** A search text argument: a string no longer than the index accepts, named as the caller wrote it. */
+function assertQueryText(query: unknown): asserts query is string {
+  if (typeof query !== 'string') throw new FFValidationError('must be a string', { path: 'query' });
+  if (query.length > SEARCH_QUERY_MAX_CHARS) {
+    throw new FFValidationError([
+      {
+        path: 'query',
+        message: `is ${query.length} characters, over the limit of ${SEARCH_QUERY_MAX_CHARS}`,
+        limit: SEARCH_QUERY_MAX_CHARS,
+      },
+    ]);
+  }
 }
 
 export class FtsSearchFeature implements SearchFeature {
@@ -774,7 +789,7 @@ export class FtsSearchFeature implements SearchFeature {
     opts?: { sessionId?: string; sessionIds?: string[]; limit?: number },
   ): Promise<Message[]> {
     assertUserId(userId);
-    if (typeof query !== 'string') throw new FFValidationError('must be a string', { path: 'query' });
+    assertQueryText(query);
     const o = parse(SearchMessagesOpts, opts, 'opts') ?? {};
     const sessionIds = o.sessionIds ?? (o.sessionId !== undefined ? [o.sessionId] : undefined);
     const hits = await this.searchUser(userId, {
@@ -830,7 +845,7 @@ export class FtsSearchFeature implements SearchFeature {
     opts: { sessionIds?: string[]; documentTypes?: string[]; limit?: number } = {},
   ): Promise<DocumentSearchHit[]> {
     assertUserId(userId);
-    if (typeof query !== 'string') throw new FFValidationError('must be a string', { path: 'query' });
+    assertQueryText(query);
     const o = parse(
       z.object({
         sessionIds: z.array(SafeIdSchema).optional(),
