@@ -396,6 +396,7 @@ export class FFStorageManager {
       getSession: (u, sid) => s.sessions.get(u, sid),
       readMessages: (u, sid, o = {}) => s.messages.read(u, sid, o),
       countMessages: (u, sid) => s.messages.count(u, sid),
+      messageCounts: (u) => this.core.index.allMessageCounts(u, (sid) => s.messages.count(u, sid)),
       messagesLogKey: (u, sid) => keys.messagesLog(u, sid),
       listDocuments: (u, sid) => s.documents.list(u, sid),
       documentsLogKey: (u, sid) => keys.documentsIndex(u, sid),

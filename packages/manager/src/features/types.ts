@@ -90,6 +90,8 @@ export interface FeatureContext {
     opts?: { fromSeq?: number; limit?: number },
   ): Promise<StoredMessage[]>;
   countMessages(userId: string, sessionId: string): Promise<number>;
+  /** Every session's message count, by session id (cheap: kept in memory by the session index). */
+  messageCounts(userId: string): Promise<Map<string, number>>;
   /** The log key of a session's messages (what `SearchIndex.positions` is keyed by). */
   messagesLogKey(userId: string, sessionId: string): string;
   listDocuments(userId: string, sessionId: string): Promise<DocumentRecord[]>;

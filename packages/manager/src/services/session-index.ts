@@ -367,6 +367,31 @@ export class SessionIndex {
   }
 
   /**
+   * Every live session's message count. With a warm fold (see the header) this reads memory only: no
+   * storage call and no promise per session, so a caller may look often.
+   */
+  async allMessageCounts(
+    userId: string,
+    countLog: (sessionId: string) => Promise<number>,
+  ): Promise<Map<string, number>> {
+    const f = await this.refresh(userId);
+    const out = new Map<string, number>();
+    const unknown: string[] = [];
+    for (const sid of f.sessions.keys()) {
+      const n = f.countsChecked ? f.counts.get(sid) : undefined;
+      if (n === undefined) unknown.push(sid);
+      else out.set(sid, n);
+    }
+    if (unknown.length > 0) {
+      const counts = await this.messageCounts(userId, unknown, countLog);
+      unknown.forEach((sid, i) => {
+        out.set(sid, counts[i] ?? 0);
+      });
+    }
+    return out;
+  }
+
+  /**
    * At most one touch append per user per TOUCH_DELAY_MS: a durable append competes with the message
    * appends for the disk, so a busy session must not pay two syncs per message. The timer is unref'd and
    * `flush` (close, deleteUser) drains at once, so nothing waits on it (fake timers included).

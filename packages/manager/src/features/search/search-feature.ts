@@ -45,6 +45,14 @@ const POST_FILTER_FETCH = 10_000;
 /** How long a session known to exist is trusted before it is checked again (another process may delete it). */
 const SESSION_TTL_MS = 5_000;
 const READ_PAGE = 1_000;
+/**
+ * A query looks for messages other processes appended at most this often per user (see
+ * refreshFromOthers): the look reads the session counts the session index keeps, no storage call per
+ * session, and another process's appends reach that index within ~50 ms (its touch events).
+ */
+const OTHERS_REFRESH_MS = 250;
+/** Real time even under an application's fake timers (captured at load, as in activity.ts). */
+const realNow = performance.now.bind(performance);
 
 export interface RebuildProgress {
   userId: string;
@@ -135,6 +143,8 @@ export class FtsSearchFeature implements SearchFeature {
    */
   private readonly indexedUpTo = new LogProgress();
   private readonly liveSessions = new Map<string, number>();
+  /** Per user: when a query last looked for other processes' messages, and that look while it runs. */
+  private readonly othersLook = new Map<string, { at: number; running: Promise<void> }>();
   private background: Promise<void> | null = null;
   private closing = false;
 
@@ -506,6 +516,7 @@ export class FtsSearchFeature implements SearchFeature {
     for (const key of [...this.liveSessions.keys()])
       if (key.startsWith(`${userId}/`)) this.liveSessions.delete(key);
     this.caughtUp.delete(userId);
+    this.othersLook.delete(userId);
     this.indexedUpTo.forgetUser(userId);
     await this.index.removeUser(userId);
   }
@@ -712,8 +723,35 @@ export class FtsSearchFeature implements SearchFeature {
     return out;
   }
 
+  /**
+   * Indexes messages that other processes appended since this process last indexed from each session.
+   * Their own hooks index them in their own index only; without this look, a process that only reads
+   * (a second server behind a load balancer, a worker of a cluster) would not find them until it wrote
+   * to that session or restarted. The session index carries every session's message count (its `n`),
+   * so the look compares counts; throttled to OTHERS_REFRESH_MS per user, and concurrent queries share
+   * the look in flight. Documents and contexts another process stores are indexed by this process's
+   * next write to that session's documents or context, or its next start (see docs/search.md).
+   */
+  private refreshFromOthers(userId: string): Promise<void> {
+    const now = realNow();
+    const last = this.othersLook.get(userId);
+    if (last && now - last.at < OTHERS_REFRESH_MS) return last.running;
+    const running = (async () => {
+      for (const [sessionId, count] of await this.ctx.messageCounts(userId)) {
+        const log = this.ctx.messagesLogKey(userId, sessionId);
+        const known = this.indexedUpTo.get(userId, log) ?? 0;
+        if (count <= known) continue;
+        await this.indexMessagesFrom(userId, sessionId, known, count);
+        this.indexedUpTo.note(userId, log, count);
+      }
+    })().catch((error) => this.logError('refresh', error));
+    this.othersLook.set(userId, { at: now, running });
+    return running;
+  }
+
   private async searchUser(userId: string, q: IndexQuery): Promise<IndexHit[]> {
     await this.ensureUser(userId);
+    await this.refreshFromOthers(userId);
     const hits = await this.index.search(q);
     const sessions = new Set(hits.filter((h) => h.type !== 'panel_message').map((h) => h.sessionId));
     const alive = await this.existingSessions(userId, sessions);
