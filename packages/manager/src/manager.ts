@@ -564,6 +564,7 @@ export class FFStorageManager {
     if (!(await s.users.exists(userId))) return false;
     if (!opts?.force && (await this.core.index.count(userId)) > 0) return false;
     await s.users.removeTree(userId);
+    s.messages.ids.forgetUser(userId);
     await this.core.hooks.emit('onUserDeleted', userId);
     return true;
   }

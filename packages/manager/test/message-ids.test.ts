@@ -3,9 +3,12 @@
  * stored again, whether it comes back in a later call, a retried batch, a concurrent add, another
  * handle's write or a live reply.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MemoryStorageBackend } from '@ffdb/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FFConflictError } from '../src/index.js';
-import { BACKENDS, type TestStore } from './helpers.js';
+import { FFConflictError, FFStorageManager, type StorageBackend, TOKENS } from '../src/index.js';
+import { BACKENDS, removeDir, type TestStore, tempDir, testConfig } from './helpers.js';
 
 describe.each(BACKENDS)('message ids are stored once per session ($name)', (backend) => {
   let store: TestStore;
@@ -119,8 +122,8 @@ describe.each(BACKENDS)('message ids are stored once per session ($name)', (back
     expect((await m.getAllMessages('eve', sid)).map((x) => x.content)).toEqual(['question', 'answer']);
   });
 
-  it('ids stay unique with more sessions than runtime.cacheSizeLimit, and after a delete', async () => {
-    store = await backend.create({ runtime: { cacheSizeLimit: 2 } });
+  it('ids stay unique with no cache memory at all (runtime.messageIdCacheBytes 0), and after a delete', async () => {
+    store = await backend.create({ runtime: { messageIdCacheBytes: 0 } });
     const m = store.manager;
     const sids = [await m.createSession('fay'), await m.createSession('fay'), await m.createSession('fay')];
     const msg = m.createMessage({ role: 'user', content: 'same id everywhere' });
@@ -129,5 +132,100 @@ describe.each(BACKENDS)('message ids are stored once per session ($name)', (back
     for (const sid of sids) expect(await m.getMessage('fay', sid, msg.messageId)).not.toBeNull();
     expect(await m.deleteSession('fay', sids[0]!)).toBe(true);
     expect(await m.getMessage('fay', sids[0]!, msg.messageId)).toBeNull();
+  });
+});
+
+describe('message ids: stale caches and slow backends', () => {
+  let store: TestStore | undefined;
+  afterEach(async () => store?.cleanup());
+
+  it('a user deleted and restored from another backup: getMessage finds restored ids, addMessage refuses them', async () => {
+    const [fsBackend] = BACKENDS;
+    store = await fsBackend!.create();
+    const m = store.manager;
+    const sid = await m.createSession('gil');
+    const now = [
+      m.createMessage({ role: 'user', content: 'a' }),
+      m.createMessage({ role: 'user', content: 'b' }),
+    ];
+    await m.addMessages('gil', sid, now);
+    const dir = tempDir();
+    try {
+      // Another backup of the same session holds other messages (here: the export, rewritten).
+      await m.exportData(path.join(dir, 'now'));
+      const other = ['msg_0000000000e1', 'msg_0000000000e2'];
+      const records = fs
+        .readFileSync(path.join(dir, 'now', 'records.jsonl'), 'utf8')
+        .replace(now[0]!.messageId, other[0]!)
+        .replace(now[1]!.messageId, other[1]!)
+        .replace('"content":"a"', '"content":"x"')
+        .replace('"content":"b"', '"content":"y"');
+      fs.cpSync(path.join(dir, 'now'), path.join(dir, 'other'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'other', 'records.jsonl'), records);
+      // This process has the session's ids cached when the user is deleted and the other backup restored.
+      expect(await m.getMessage('gil', sid, now[0]!.messageId)).not.toBeNull();
+      await m.deleteUser('gil', { force: true });
+      await m.importData(path.join(dir, 'other'));
+      expect(await m.getMessage('gil', sid, other[0]!)).toMatchObject({ content: 'x', seq: 0 });
+      expect(await m.getMessage('gil', sid, now[0]!.messageId)).toBeNull();
+      expect(await m.addMessage('gil', sid, { role: 'user', content: 'again', messageId: other[1]! })).toBe(
+        false,
+      );
+      expect((await m.getAllMessages('gil', sid)).map((x) => x.content)).toEqual(['x', 'y']);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('with a backend whose reads really wait, concurrent adds of one id still store it once', async () => {
+    const inner = new MemoryStorageBackend();
+    const pause = () => new Promise((r) => setTimeout(r, Math.random() * 4));
+    // Every log read and append takes a few ms, as over a network: the checks interleave for real.
+    const slow = new Proxy(inner, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (prop === 'readLog' || prop === 'append') {
+          return async (...args: unknown[]) => {
+            await pause();
+            const out = await value.apply(target, args);
+            await pause();
+            return out;
+          };
+        }
+        return value.bind(target);
+      },
+    }) as StorageBackend;
+    const basePath = tempDir();
+    const m = new FFStorageManager(
+      testConfig(basePath, { runtime: { messageIdCacheBytes: 0, cacheSizeLimit: 1 } }),
+      {
+        overrides: { [TOKENS.StorageBackend]: slow },
+        features: { search: false, vectors: false, personas: false },
+      },
+    );
+    try {
+      expect(await m.initialize()).toBe(true);
+      const sids = [await m.createSession('hal'), await m.createSession('hal')];
+      await m.addMessages(
+        'hal',
+        sids[0]!,
+        Array.from({ length: 3000 }, (_, i) => ({ role: 'user', content: `prefill ${i}` })),
+      );
+      const id = 'msg_00000000abcd';
+      const adds: Promise<boolean>[] = [];
+      for (let k = 0; k < 40; k++) {
+        for (const sid of sids)
+          adds.push(m.addMessage('hal', sid, { role: 'user', content: `try ${k}`, messageId: id }));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      expect((await Promise.all(adds)).filter(Boolean)).toHaveLength(2);
+      for (const sid of sids) {
+        expect((await m.getAllMessages('hal', sid)).filter((x) => x.messageId === id)).toHaveLength(1);
+      }
+    } finally {
+      await m.close();
+      fs.rmSync(basePath, { recursive: true, force: true });
+    }
   });
 });

@@ -119,6 +119,7 @@ export const COMPATIBILITY_ONLY_FIELDS: ReadonlyMap<string, string> = new Map<st
   ['panel.maintainPersonaContext', ''],
   ['panel.contextWindowMessages', ''],
   ['panel.contextSummaryEnabled', ''],
+  ['runtime.cacheSizeLimit', ''],
   ['runtime.cacheTtlSeconds', ''],
   ['runtime.fileRetryDelayMs', ''],
   ['runtime.fileRetryMaxDelayMs', ''],

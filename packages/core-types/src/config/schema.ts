@@ -498,7 +498,6 @@ export const DEFAULT_ENTITY_PATTERNS = {
 
 export const RuntimeConfigSchema = z
   .strictObject({
-    /** Sessions whose message ids the manager keeps in memory (LRU): duplicate-id checks, getMessage. */
     cacheSizeLimit: posInt(100),
     cacheTtlSeconds: posInt(300),
     fileRetryDelayMs: posInt(10),
@@ -508,6 +507,9 @@ export const RuntimeConfigSchema = z
     diskUsageWarningThreshold: numRange(90, 0, 100),
     diskUsageCriticalThreshold: numRange(95, 0, 100),
     defaultSearchLimit: posInt(100),
+    // Not in the reference.
+    /** Memory for the message ids the manager keeps (4 bytes a message): duplicate-id checks, getMessage. */
+    messageIdCacheBytes: intRange(64 * MiB, 0, 2 ** 40),
     similarityThreshold: unit(0.7),
     vectorSearchTopK: posInt(10),
     hybridSearchVectorWeight: unit(0.5),

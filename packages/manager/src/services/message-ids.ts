@@ -3,164 +3,261 @@
  * has is refused (API.md: "creating something that exists -> false") and `getMessage` finds its record
  * without reading the whole log.
  *
- * Per session, a map from a 32-bit hash of each id to the seqs holding it, built on first use by
- * reading the log once and caught up from the log's count before every look (another process may have
- * appended). A hit is confirmed by reading that one record, so a hash collision never refuses a new id
- * and the map needs no id strings (memory: one small entry per message of a cached session).
- * At most `runtime.cacheSizeLimit` sessions are kept, least recently used first out.
+ * Per session log, a `Uint32Array` holding a 32-bit hash of the id at each seq (4 bytes a message),
+ * built on first use by reading the log once and caught up from the log's count before every look
+ * (another process may have appended). A look scans the array (~10 µs for 20,000 messages) and
+ * confirms a matching hash by reading that one record, so a hash collision never refuses a new id.
+ * The arrays of all sessions share `runtime.messageIdCacheBytes`; the least recently used go first.
  *
- * Ids this process is appending are reserved until their append settles, so two concurrent adds of one
- * id in this process store it once. Across processes, two adds of one id at the same instant can both
- * land (no store-wide lock is taken for an append); getMessage then returns the first.
+ * In this process, the check and the append of one id are exclusive: an id being appended is reserved
+ * until its append settles, and a second add of it waits for that and looks again. Across processes,
+ * two adds of one id at the same instant can both land (an append takes no store-wide lock); getMessage
+ * then returns the first.
  */
 import type { LogEntry, StorageBackend } from '@ffdb/core-types';
 import { keys } from '../keys.js';
 
-interface SessionIds {
-  /** Log positions below this are in `seqsByHash` (positions above may be too: this process's own). */
-  known: number;
-  seqsByHash: Map<number, number[]>;
-}
-
 type IdRecord = { messageId?: unknown };
+
+interface SessionIds {
+  /** In the cache (its bytes count against the budget); an evicted entry may still be in use. */
+  cached: boolean;
+  /** hashes[seq]: the id's hash (never 0), or 0 for a seq not known here (or a damaged record). */
+  hashes: Uint32Array;
+  /** Seqs below this were read from the log (higher ones may be known too: this process's appends). */
+  known: number;
+  /** One past the highest seq with a hash (the part of `hashes` a look scans). */
+  size: number;
+  /** Bumped whenever a hash is written, so a check that awaited can tell it must look again. */
+  version: number;
+  /** The catch-up read in flight: callers share it instead of each reading the log. */
+  reading: Promise<void> | null;
+  /** Looks in progress: an entry in use is never evicted. */
+  users: number;
+}
 
 const PAGE = 1000;
 
-/** FNV-1a over UTF-16 units: cheap, and collisions only cost a confirming read. */
+/** FNV-1a over UTF-16 units, never 0 (0 marks "no id known at this seq"). */
 function hashId(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
-}
-
-function addSeq(s: SessionIds, id: string, seq: number): void {
-  const h = hashId(id);
-  const seqs = s.seqsByHash.get(h);
-  if (!seqs) {
-    s.seqsByHash.set(h, [seq]);
-    return;
-  }
-  if (seqs.includes(seq)) return;
-  seqs.push(seq);
-  seqs.sort((a, b) => a - b);
+  return h >>> 0 || 1;
 }
 
 export class MessageIdIndex {
   private readonly sessions = new Map<string, SessionIds>();
-  /** Ids being appended by this process, per session log. */
-  private readonly pending = new Map<string, Set<string>>();
+  /** Ids being appended by this process, per session log: settled when the append is. */
+  private readonly pending = new Map<string, Map<string, Promise<void>>>();
+  private readonly settlers = new Map<string, () => void>();
+  /** Bytes of all cached `hashes` arrays. */
+  private bytes = 0;
 
   constructor(
     private readonly storage: StorageBackend,
-    private readonly maxSessions: () => number,
+    private readonly maxBytes: () => number,
   ) {}
 
-  /** The seq of the first record stored under `messageId`, or null. */
-  async find(userId: string, sessionId: string, messageId: string): Promise<number | null> {
+  /** The record stored under `messageId` (the first, if another process stored it twice), or null. */
+  async find<T extends IdRecord>(
+    userId: string,
+    sessionId: string,
+    messageId: string,
+  ): Promise<LogEntry<T> | null> {
     const log = keys.messagesLog(userId, sessionId);
-    const s = await this.caughtUp(log);
-    const seqs = s.seqsByHash.get(hashId(messageId));
-    if (!seqs) return null;
-    for (const seq of [...seqs]) {
-      if (await this.holds(log, seq, messageId)) return seq;
-    }
-    return null;
+    // A session that does not exist (or has no messages) is not worth a cache entry.
+    if (!this.sessions.has(log) && (await this.storage.countLog(log)) === 0) return null;
+    return this.use(log, (s) => this.lookUp<T>(log, s, messageId));
   }
 
   /**
-   * Reserves the ids the session does not hold yet and that no other add of this process is storing.
-   * Resolves to which of `ids` are free (reserved now); the caller must `settle` them once its append
-   * has resolved or failed.
+   * Reserves the ids the session does not hold yet. Resolves to which of `ids` are free (reserved
+   * now); the caller must `settle` those once its append has resolved or failed.
    */
   async reserve(userId: string, sessionId: string, ids: readonly string[]): Promise<boolean[]> {
     const log = keys.messagesLog(userId, sessionId);
     for (;;) {
-      const s = await this.caughtUp(log);
-      const stored = new Set<string>();
-      const checked = new Map<string, number>();
-      for (const id of ids) {
-        const seqs = s.seqsByHash.get(hashId(id)) ?? [];
-        checked.set(id, seqs.length);
-        for (const seq of [...seqs]) {
-          if (await this.holds(log, seq, id)) {
-            stored.add(id);
-            break;
-          }
-        }
+      // Another add of this process is storing one of these ids: wait for it, then look again.
+      const busy = this.pending.get(log);
+      const waits = busy ? ids.flatMap((id) => busy.get(id) ?? []) : [];
+      if (waits.length > 0) {
+        await Promise.all(waits);
+        continue;
       }
-      // From here on no await: the check of pending ids and the reservation are one step.
-      const again = ids.some(
-        (id) => !stored.has(id) && (s.seqsByHash.get(hashId(id))?.length ?? 0) !== checked.get(id),
-      );
-      if (again) continue; // an add of this process stored a same-hash id meanwhile: look again
-      const taken = this.pending.get(log) ?? new Set<string>();
-      const free = ids.map((id) => !stored.has(id) && !taken.has(id));
-      ids.forEach((id, i) => {
-        if (free[i]) taken.add(id);
+      const free = await this.use(log, async (s) => {
+        const version = s.version;
+        const stored: boolean[] = [];
+        for (const id of ids) stored.push((await this.lookUp(log, s, id)) !== null);
+        // From here on no await: the checks above still hold only if nothing changed while they ran.
+        const taken = this.pending.get(log);
+        const changed =
+          s.version !== version || this.sessions.get(log) !== s || ids.some((id) => taken?.has(id));
+        if (changed) return null;
+        ids.forEach((id, i) => {
+          if (!stored[i]) this.hold(log, id);
+        });
+        return stored.map((x) => !x);
       });
-      if (taken.size > 0) this.pending.set(log, taken);
-      return free;
+      if (free) return free;
     }
   }
 
   /** Ends reservations once their append has settled (what it stored was noted by `appended`). */
   settle(userId: string, sessionId: string, ids: readonly string[]): void {
     const log = keys.messagesLog(userId, sessionId);
-    const taken = this.pending.get(log);
-    if (!taken) return;
-    for (const id of ids) taken.delete(id);
-    if (taken.size === 0) this.pending.delete(log);
+    const held = this.pending.get(log);
+    for (const id of ids) {
+      held?.delete(id);
+      const key = `${log}\n${id}`;
+      this.settlers.get(key)?.();
+      this.settlers.delete(key);
+    }
+    if (held?.size === 0) this.pending.delete(log);
   }
 
   /** Notes ids this process appended, from `firstSeq` on. */
   appended(userId: string, sessionId: string, ids: readonly string[], firstSeq: number): void {
     const s = this.sessions.get(keys.messagesLog(userId, sessionId));
     if (!s) return; // not cached: the first look reads the log
-    for (const [i, id] of ids.entries()) addSeq(s, id, firstSeq + i);
+    ids.forEach((id, i) => {
+      this.setHash(s, firstSeq + i, hashId(id));
+    });
   }
 
   /** Drops a session (deleted): a session recreated under its id starts empty. */
   forget(userId: string, sessionId: string): void {
-    this.sessions.delete(keys.messagesLog(userId, sessionId));
+    this.drop(keys.messagesLog(userId, sessionId));
   }
 
-  clear(): void {
-    this.sessions.clear();
+  /** Drops every session of a user (deleted, perhaps to be restored from a bundle). */
+  forgetUser(userId: string): void {
+    const prefix = `${keys.userRoot(userId)}/`;
+    for (const log of [...this.sessions.keys()]) if (log.startsWith(prefix)) this.drop(log);
   }
 
-  private async holds(log: string, seq: number, id: string): Promise<boolean> {
-    const [e] = await this.storage.readLog<IdRecord>(log, { fromSeq: seq, limit: 1 });
-    return e !== undefined && e.seq === seq && e.data.messageId === id;
-  }
-
-  /** The session's entry, with every record the log holds now read into it. */
-  private async caughtUp(log: string): Promise<SessionIds> {
-    let s = this.sessions.get(log);
-    const count = await this.storage.countLog(log);
-    if (s && count < s.known) s = undefined; // the log was deleted and started again
-    if (!s) s = { known: 0, seqsByHash: new Map() };
-    // Most recently used last; the oldest goes when the cache is full.
-    this.sessions.delete(log);
-    this.sessions.set(log, s);
-    while (this.sessions.size > Math.max(1, this.maxSessions())) {
-      const oldest = this.sessions.keys().next().value as string;
-      this.sessions.delete(oldest);
+  private hold(log: string, id: string): void {
+    let held = this.pending.get(log);
+    if (!held) {
+      held = new Map();
+      this.pending.set(log, held);
     }
+    held.set(
+      id,
+      new Promise<void>((resolve) => {
+        this.settlers.set(`${log}\n${id}`, resolve);
+      }),
+    );
+  }
+
+  private async lookUp<T extends IdRecord>(
+    log: string,
+    s: SessionIds,
+    id: string,
+  ): Promise<LogEntry<T> | null> {
+    const hash = hashId(id);
+    const candidates: number[] = [];
+    for (let seq = 0; seq < s.size; seq++) if (s.hashes[seq] === hash) candidates.push(seq);
+    for (const seq of candidates) {
+      const [e] = await this.storage.readLog<T>(log, { fromSeq: seq, limit: 1 });
+      if (e !== undefined && e.seq === seq && e.data.messageId === id) return e;
+    }
+    return null;
+  }
+
+  /** Runs `fn` on the session's entry, caught up with the log, keeping it cached meanwhile. */
+  private async use<R>(log: string, fn: (s: SessionIds) => Promise<R>): Promise<R> {
+    const s = this.entry(log);
+    s.users++;
+    try {
+      await this.catchUp(log, s);
+      return await fn(s);
+    } finally {
+      s.users--;
+    }
+  }
+
+  /** Reads into `s` every record the log holds now (one reader at a time; the others wait for it). */
+  private async catchUp(log: string, s: SessionIds): Promise<void> {
+    for (;;) {
+      if (s.reading) {
+        await s.reading;
+        continue;
+      }
+      const count = await this.storage.countLog(log);
+      if (s.reading) continue; // another caller started reading meanwhile: share it
+      if (count < s.known) {
+        // The log was deleted and started again: what was known of it is void.
+        if (s.cached) this.bytes -= s.hashes.byteLength;
+        s.hashes = new Uint32Array(0);
+        s.known = 0;
+        s.size = 0;
+        s.version++;
+      }
+      if (s.known >= count) return;
+      s.reading = this.readFrom(log, s, count).finally(() => {
+        s.reading = null;
+      });
+    }
+  }
+
+  private async readFrom(log: string, s: SessionIds, count: number): Promise<void> {
     while (s.known < count) {
       const from = s.known;
-      const entries: LogEntry<IdRecord>[] = await this.storage.readLog<IdRecord>(log, {
-        fromSeq: from,
-        limit: Math.min(PAGE, count - from),
-      });
+      const limit = Math.min(PAGE, count - from);
+      const entries = await this.storage.readLog<IdRecord>(log, { fromSeq: from, limit });
       for (const e of entries) {
-        if (typeof e.data.messageId === 'string') addSeq(s, e.data.messageId, e.seq);
+        if (typeof e.data.messageId === 'string') this.setHash(s, e.seq, hashId(e.data.messageId));
       }
-      // Damaged records are skipped by reads: move past the page even when it came back short.
-      const last = entries.length > 0 ? entries[entries.length - 1]!.seq + 1 : count;
-      s.known = Math.max(s.known, Math.min(count, Math.max(last, from + Math.min(PAGE, count - from))));
+      // Reads skip damaged records: move past the page even when it came back short.
+      const last = entries.length > 0 ? entries[entries.length - 1]!.seq + 1 : from;
+      s.known = Math.min(count, Math.max(last, from + limit));
+    }
+  }
+
+  private setHash(s: SessionIds, seq: number, hash: number): void {
+    if (seq >= s.hashes.length) {
+      const grown = new Uint32Array(Math.max(64, s.hashes.length * 2, seq + 1));
+      grown.set(s.hashes);
+      if (s.cached) this.bytes += grown.byteLength - s.hashes.byteLength;
+      s.hashes = grown;
+    }
+    s.hashes[seq] = hash;
+    if (seq + 1 > s.size) s.size = seq + 1;
+    s.version++;
+  }
+
+  private drop(log: string): void {
+    const s = this.sessions.get(log);
+    if (!s) return;
+    this.sessions.delete(log);
+    s.cached = false;
+    this.bytes -= s.hashes.byteLength;
+  }
+
+  /** Gets or creates the entry (synchronously, so concurrent callers share it); keeps the cache bounded. */
+  private entry(log: string): SessionIds {
+    let s = this.sessions.get(log);
+    if (s) this.sessions.delete(log);
+    else
+      s = {
+        cached: true,
+        hashes: new Uint32Array(0),
+        known: 0,
+        size: 0,
+        version: 0,
+        reading: null,
+        users: 0,
+      };
+    this.sessions.set(log, s); // most recently used last
+    const budget = this.maxBytes();
+    for (const [other, e] of this.sessions) {
+      if (this.bytes <= budget) break;
+      // Never one in use or with ids in flight (their appends must land in it).
+      if (other === log || e.users > 0 || this.pending.has(other)) continue;
+      this.drop(other);
     }
     return s;
   }

@@ -74,7 +74,7 @@ export class MessageService {
 
   constructor(private readonly core: Core) {
     this.replies = new ReplyResolver(core);
-    this.ids = new MessageIdIndex(core.storage, () => core.config.runtime.cacheSizeLimit);
+    this.ids = new MessageIdIndex(core.storage, () => core.config.runtime.messageIdCacheBytes);
   }
 
   /**
@@ -235,10 +235,7 @@ export class MessageService {
     assertUserId(userId);
     assertSessionId(sessionId);
     assertStoredMessageId(messageId);
-    const seq = await this.ids.find(userId, sessionId, messageId);
-    if (seq === null) return null;
-    const log = keys.messagesLog(userId, sessionId);
-    const [hit] = await this.core.storage.readLog<MessageRecord>(log, { fromSeq: seq, limit: 1 });
+    const hit = await this.ids.find<MessageRecord>(userId, sessionId, messageId);
     return hit ? this.toStored(userId, sessionId, hit) : null;
   }
 
