@@ -394,9 +394,26 @@ export class FFStorageManager {
       listUserIds: () => s.users.list(),
       listSessions: (u) => s.sessions.list(u),
       getSession: (u, sid) => s.sessions.get(u, sid),
+      existingSessions: (u, ids) => this.core.index.existing(u, ids),
       readMessages: (u, sid, o = {}) => s.messages.read(u, sid, o),
       countMessages: (u, sid) => s.messages.count(u, sid),
-      messageCounts: (u) => this.core.index.allMessageCounts(u, (sid) => s.messages.count(u, sid)),
+      sessionLogLengths: async (u) => {
+        const counts = await this.core.index.allMessageCounts(u, (sid) => s.messages.count(u, sid));
+        const revs = await this.core.index.revs(u);
+        return new Map(
+          [...counts].map(([sid, messages]) => {
+            const r = revs.get(sid);
+            return [
+              sid,
+              {
+                messages,
+                ...(r?.d !== undefined ? { documents: r.d } : {}),
+                ...(r?.c !== undefined ? { contexts: r.c } : {}),
+              },
+            ];
+          }),
+        );
+      },
       messagesLogKey: (u, sid) => keys.messagesLog(u, sid),
       listDocuments: (u, sid) => s.documents.list(u, sid),
       documentsLogKey: (u, sid) => keys.documentsIndex(u, sid),

@@ -51,3 +51,59 @@ it('a reading process finds messages another process appended, in known and new 
   const report = await reader.verify();
   expect(report.issues.filter((i) => i.code.startsWith('search'))).toEqual([]);
 }, 60_000);
+
+it('a reading process sees documents and contexts another process stores, replaces and deletes', async () => {
+  store = await fsBackend.create({}, SEARCH_ONLY);
+  const reader: FFStorageManager = store.manager;
+  const sid = await reader.createSession('bea', 'shared');
+  const kept = await reader.saveDocument('bea', sid, 'kept.txt', 'notes on zebracorn husbandry');
+  await reader.updateContext('bea', sid, { summary: 'talking about marmalade' });
+  expect(await reader.searchDocuments('bea', 'zebracorn')).toHaveLength(1);
+
+  const writer = await store.reopen();
+  await writer.saveDocument('bea', sid, 'new.txt', 'a quokka census for the island');
+  expect(await writer.deleteDocument('bea', sid, kept)).toBe(true);
+  await writer.updateContext('bea', sid, { summary: 'now talking about espresso' });
+
+  const contexts = async (q: string) =>
+    (await reader.advancedSearch({ query: q, userId: 'bea', includeMessages: false, includeContext: true }))
+      .length;
+  expect(await within(5_000, async () => (await reader.searchDocuments('bea', 'quokka')).length === 1)).toBe(
+    true,
+  );
+  expect(await within(5_000, async () => (await contexts('espresso')) === 1)).toBe(true);
+  // The deleted document and the replaced context are gone from the reader's index.
+  expect(await reader.searchDocuments('bea', 'zebracorn')).toEqual([]);
+  expect(await contexts('marmalade')).toBe(0);
+  const report = await reader.verify();
+  expect(report.issues.filter((i) => i.code.startsWith('search'))).toEqual([]);
+}, 60_000);
+
+it("a session another process deletes is never returned by the reader's search", async () => {
+  store = await fsBackend.create({}, SEARCH_ONLY);
+  const reader: FFStorageManager = store.manager;
+  const sid = await reader.createSession('cal', 'doomed');
+  await reader.addMessage('cal', sid, { role: 'user', content: 'the secret word is periwinkle' });
+  expect(await reader.searchMessages('cal', 'periwinkle')).toHaveLength(1);
+  const writer = await store.reopen();
+  expect(await writer.deleteSession('cal', sid)).toBe(true);
+  expect(await reader.searchMessages('cal', 'periwinkle')).toEqual([]);
+  expect(await reader.advancedSearch({ query: 'periwinkle', userId: 'cal' })).toEqual([]);
+}, 60_000);
+
+it('a document another process deleted does not come back when this process writes to the session', async () => {
+  store = await fsBackend.create({}, SEARCH_ONLY);
+  const a: FFStorageManager = store.manager;
+  const sid = await a.createSession('dov', 'docs');
+  const doomed = await a.saveDocument('dov', sid, 'payroll.txt', 'confidential zebracorn payroll');
+  const b = await store.reopen();
+  expect(await b.deleteDocument('dov', sid, doomed)).toBe(true);
+  // A writes at once (no query in between): its hook fills the gap of B's events before its own.
+  await a.saveDocument('dov', sid, 'menu.txt', 'lunch menu');
+  expect(await a.searchDocuments('dov', 'zebracorn')).toEqual([]);
+  await a.close();
+  await b.close();
+  const fresh = await store.reopen();
+  expect(await fresh.searchDocuments('dov', 'zebracorn')).toEqual([]);
+  expect(await fresh.searchDocuments('dov', 'lunch')).toHaveLength(1);
+}, 60_000);

@@ -83,6 +83,8 @@ export interface FeatureContext {
   /** Every session of a user (no cap), newest activity first. */
   listSessions(userId: string): Promise<Session[]>;
   getSession(userId: string, sessionId: string): Promise<Session | null>;
+  /** Which of `sessionIds` exist now (one catch-up of the user's session index, then memory). */
+  existingSessions(userId: string, sessionIds: readonly string[]): Promise<Set<string>>;
   /** Messages from `fromSeq` (default 0), at most `limit` (default all), chronological, with `seq`. */
   readMessages(
     userId: string,
@@ -90,8 +92,14 @@ export interface FeatureContext {
     opts?: { fromSeq?: number; limit?: number },
   ): Promise<StoredMessage[]>;
   countMessages(userId: string, sessionId: string): Promise<number>;
-  /** Every session's message count, by session id (cheap: kept in memory by the session index). */
-  messageCounts(userId: string): Promise<Map<string, number>>;
+  /**
+   * Every session's log lengths, by session id: messages, and document-event and context-event logs
+   * where known (`documents`/`contexts` come from other processes' notes, see SessionIndex.revSoon).
+   * Cheap: kept in memory by the session index.
+   */
+  sessionLogLengths(
+    userId: string,
+  ): Promise<Map<string, { messages: number; documents?: number; contexts?: number }>>;
   /** The log key of a session's messages (what `SearchIndex.positions` is keyed by). */
   messagesLogKey(userId: string, sessionId: string): string;
   listDocuments(userId: string, sessionId: string): Promise<DocumentRecord[]>;

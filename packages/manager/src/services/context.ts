@@ -52,6 +52,8 @@ export class ContextService {
     // makes a catch-up index the previous context again).
     const source = await this.logEvent(userId, sessionId, 'current');
     await writeJson(this.core, keys.contextKey(userId, sessionId), context);
+    // Told to other processes only now that the context is written (they read it when they see this).
+    this.core.index.revSoon(userId, sessionId, 'c', source.seq + 1);
     await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, undefined, source);
     return true;
   }
@@ -122,6 +124,7 @@ export class ContextService {
         snapshotId: candidate,
         context,
       });
+      this.core.index.revSoon(userId, sessionId, 'c', source.seq + 1);
       return { id: candidate, source };
     });
     if (saved)

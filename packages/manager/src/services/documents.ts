@@ -72,10 +72,14 @@ export class DocumentService {
     return index;
   }
 
-  private append(userId: string, sessionId: string, event: DocEvent): Promise<LogAppendResult> {
-    return this.core.storage.append(keys.documentsIndex(userId, sessionId), [
+  private async append(userId: string, sessionId: string, event: DocEvent): Promise<LogAppendResult> {
+    const res = await this.core.storage.append(keys.documentsIndex(userId, sessionId), [
       event as unknown as Record<string, unknown>,
     ]);
+    // Other processes' search indexes learn of the change from the session index (a put's bytes are
+    // already written; a delete's removal from their index needs nothing else).
+    this.core.index.revSoon(userId, sessionId, 'd', res.firstSeq + 1);
+    return res;
   }
 
   async store(userId: string, sessionId: string, doc: unknown): Promise<string> {

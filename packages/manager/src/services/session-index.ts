@@ -8,6 +8,8 @@
  *   { op: 'update', s, title, metadata, at }       (full values: folding is idempotent)
  *   { op: 'touch',  s, at, n? }                     (messages appended at `at`; `n` = count after it)
  *   { op: 'count',  s, n }                          (raw appends of an import: count only, no activity)
+ *   { op: 'rev',    s, d?, c? }                     (document / context-event log lengths after a change:
+ *                                                   how other processes' derived indexes see it)
  *   { op: 'delete', s, at }
  * A process keeps the fold per user and catches up by reading the log from the last seq it saw, so
  * events written by another process are picked up on the next call. The log is the only record of a
@@ -46,6 +48,7 @@ type IndexEvent =
   | { op: 'update'; s: string; title: string; metadata: Record<string, unknown>; at: string }
   | { op: 'touch'; s: string; at: string; n?: number }
   | { op: 'count'; s: string; n: number }
+  | { op: 'rev'; s: string; d?: number; c?: number }
   | { op: 'delete'; s: string; at: string };
 
 interface UserFold {
@@ -60,6 +63,8 @@ interface UserFold {
   counts: Map<string, number>;
   /** Every session's count was read from its log once in this process. */
   countsChecked: boolean;
+  /** Lengths of a session's document-event and context-event logs, as the `rev` events folded tell. */
+  revs: Map<string, { d?: number; c?: number }>;
 }
 
 /**
@@ -83,8 +88,11 @@ interface Snapshot {
 
 export class SessionIndex {
   private readonly folds = new Map<string, UserFold>();
-  /** Touches not yet appended, per user: sessionId -> latest time and count (coalesced into one append). */
-  private readonly pendingTouches = new Map<string, Map<string, { at: string; n?: number }>>();
+  /**
+   * Events not yet appended, per user: sessionId -> latest activity time and message count (a touch),
+   * and document / context-event log lengths (a rev); coalesced into one append.
+   */
+  private readonly pendingTouches = new Map<string, Map<string, PendingTouch>>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -128,6 +136,7 @@ export class SessionIndex {
         sinceSnapshot: 0,
         counts: new Map(),
         countsChecked: false,
+        revs: new Map(),
       };
       this.folds.set(userId, f);
     }
@@ -148,6 +157,7 @@ export class SessionIndex {
         f.deleted.clear();
         f.counts.clear();
         f.countsChecked = false;
+        f.revs.clear();
       }
       if (f.nextSeq === 0 && n > SNAPSHOT_EVERY) await this.loadSnapshot(userId, f, n);
       if (n > f.nextSeq) {
@@ -207,6 +217,12 @@ export class SessionIndex {
    */
   async has(userId: string, sessionId: string): Promise<boolean> {
     return (await this.refresh(userId)).sessions.has(sessionId);
+  }
+
+  /** Which of `sessionIds` exist, after one catch-up. */
+  async existing(userId: string, sessionIds: readonly string[]): Promise<Set<string>> {
+    const f = await this.refresh(userId);
+    return new Set(sessionIds.filter((sid) => f.sessions.has(sid)));
   }
 
   /** Was this id ever deleted (ids are never reused). */
@@ -316,8 +332,36 @@ export class SessionIndex {
     }
     const prev = pending.get(sessionId);
     const n = Math.max(prev?.n ?? -1, count ?? -1);
-    pending.set(sessionId, { at: prev ? later(prev.at, at) : at, ...(n >= 0 ? { n } : {}) });
+    pending.set(sessionId, {
+      ...prev,
+      at: prev?.at ? later(prev.at, at) : at,
+      ...(n >= 0 ? { n } : {}),
+    });
     this.schedule(userId);
+  }
+
+  /**
+   * Records that a session's document-event (`d`) or context-event (`c`) log now holds `next` events,
+   * for other processes (their search indexes pick the change up from it; see the search feature's
+   * refresh). Coalesced with the touches; no activity time (`updatedAt` follows messages only).
+   */
+  revSoon(userId: string, sessionId: string, log: 'd' | 'c', next: number): void {
+    const f = this.folds.get(userId);
+    if (f?.sessions.has(sessionId)) bumpRev(f, sessionId, log, next);
+    let pending = this.pendingTouches.get(userId);
+    if (!pending) {
+      pending = new Map();
+      this.pendingTouches.set(userId, pending);
+    }
+    const prev = pending.get(sessionId) ?? {};
+    pending.set(sessionId, { ...prev, [log]: Math.max(prev[log] ?? 0, next) });
+    this.schedule(userId);
+  }
+
+  /** Every live session's document-event and context-event log lengths, where a rev event told them. */
+  async revs(userId: string): Promise<Map<string, { d?: number; c?: number }>> {
+    const f = await this.refresh(userId);
+    return new Map([...f.revs].filter(([sid]) => f.sessions.has(sid)));
   }
 
   /** This process knows a session's log holds (at least) `count` messages (counts only grow). */
@@ -415,9 +459,13 @@ export class SessionIndex {
       const pending = this.pendingTouches.get(userId);
       if (!pending || pending.size === 0) return;
       this.pendingTouches.delete(userId);
-      const events: IndexEvent[] = [...pending].map(([s, { at, n }]) =>
-        n === undefined ? { op: 'touch', s, at } : { op: 'touch', s, at, n },
-      );
+      const events: IndexEvent[] = [];
+      for (const [s, { at, n, d, c }] of pending) {
+        if (at !== undefined)
+          events.push(n === undefined ? { op: 'touch', s, at } : { op: 'touch', s, at, n });
+        if (d !== undefined || c !== undefined)
+          events.push({ op: 'rev', s, ...(d !== undefined ? { d } : {}), ...(c !== undefined ? { c } : {}) });
+      }
       try {
         await this.storage.append(keys.sessionIndex(userId), events as unknown as Record<string, unknown>[]);
       } catch (error) {
@@ -464,6 +512,19 @@ function snapshotKey(userId: string): string {
   return `${keys.sessionIndex(userId)}.snapshot.json`;
 }
 
+interface PendingTouch {
+  at?: string;
+  n?: number;
+  d?: number;
+  c?: number;
+}
+
+function bumpRev(f: UserFold, sessionId: string, log: 'd' | 'c', next: number): void {
+  const r = f.revs.get(sessionId) ?? {};
+  r[log] = Math.max(r[log] ?? 0, next);
+  f.revs.set(sessionId, r);
+}
+
 function later(a: string, b: string): string {
   return a >= b ? a : b;
 }
@@ -502,9 +563,15 @@ function apply(f: UserFold, e: IndexEvent): void {
       if (f.sessions.has(e.s) && typeof e.n === 'number')
         f.counts.set(e.s, Math.max(f.counts.get(e.s) ?? 0, e.n));
       return;
+    case 'rev':
+      if (!f.sessions.has(e.s)) return;
+      if (typeof e.d === 'number') bumpRev(f, e.s, 'd', e.d);
+      if (typeof e.c === 'number') bumpRev(f, e.s, 'c', e.c);
+      return;
     case 'delete':
       f.sessions.delete(e.s);
       f.counts.delete(e.s);
+      f.revs.delete(e.s);
       f.deleted.add(e.s);
       return;
   }

@@ -42,8 +42,6 @@ type VerifyIssue = { code: string; key?: string; message: string; repaired?: boo
 
 /** Largest candidate set fetched when results are filtered after the index (entities, metadata). */
 const POST_FILTER_FETCH = 10_000;
-/** How long a session known to exist is trusted before it is checked again (another process may delete it). */
-const SESSION_TTL_MS = 5_000;
 const READ_PAGE = 1_000;
 /**
  * A query looks for messages other processes appended at most this often per user (see
@@ -142,7 +140,6 @@ export class FtsSearchFeature implements SearchFeature {
    * process has indexed from it (its own writes, catch-up, gap fills). See fillGap.
    */
   private readonly indexedUpTo = new LogProgress();
-  private readonly liveSessions = new Map<string, number>();
   /** Per user: when a query last looked for other processes' messages, and that look while it runs. */
   private readonly othersLook = new Map<string, { at: number; running: Promise<void> }>();
   private background: Promise<void> | null = null;
@@ -283,25 +280,33 @@ export class FtsSearchFeature implements SearchFeature {
   }
 
   /**
-   * Indexes the current documents whose `put` events lie in [from, to): stored by another process (this
-   * process's own puts are indexed by their hook; `analysis` and `delete` events add no item).
+   * Applies the document events in [from, to) that another process wrote (this process's own are
+   * applied by their hooks): a document stored or changed there is indexed, one deleted there is
+   * removed. Removing matters as much as adding: the hook's event at `to` moves this process's
+   * position past the delete, so no catch-up would ever look at it again.
    */
-  private async indexDocumentPuts(
+  private async indexDocumentEvents(
     userId: string,
     sessionId: string,
     from: number,
     to: number,
   ): Promise<void> {
-    const putAt = new Map<string, number>();
+    const newest = new Map<string, number>();
     for (const e of await this.ctx.readDocumentEvents(userId, sessionId, from)) {
-      if (e.seq < to && e.op === 'put') putAt.set(e.documentId, e.seq);
+      if (e.seq < to) newest.set(e.documentId, e.seq);
     }
-    if (putAt.size === 0) return;
+    if (newest.size === 0) return;
     const log = this.ctx.documentsLogKey(userId, sessionId);
-    for (const record of await this.ctx.listDocuments(userId, sessionId)) {
-      const seq = putAt.get(record.documentId);
-      if (seq !== undefined) await this.indexDocument(userId, sessionId, record, { log, seq });
+    const current = new Map(
+      (await this.ctx.listDocuments(userId, sessionId)).map((r) => [r.documentId, r] as const),
+    );
+    const gone: string[] = [];
+    for (const [documentId, seq] of newest) {
+      const record = current.get(documentId);
+      if (record) await this.indexDocument(userId, sessionId, record, { log, seq });
+      else gone.push(documentItemId(sessionId, documentId));
     }
+    if (gone.length > 0) await this.index.remove(userId, gone);
   }
 
   /** One stored document: its bytes (or the text the vectors feature extracted, e.g. of a PDF). */
@@ -455,7 +460,6 @@ export class FtsSearchFeature implements SearchFeature {
     messages: readonly StoredMessage[],
   ): Promise<void> {
     const log = this.ctx.messagesLogKey(userId, sessionId);
-    this.liveSessions.set(`${userId}/${sessionId}`, Date.now() + SESSION_TTL_MS);
     if (messages.length === 0) return;
     let first = Number.POSITIVE_INFINITY;
     let next = 0;
@@ -504,7 +508,6 @@ export class FtsSearchFeature implements SearchFeature {
   }
 
   async onSessionDeleted(userId: string, sessionId: string): Promise<void> {
-    this.liveSessions.delete(`${userId}/${sessionId}`);
     // A session recreated under this id starts its logs at seq 0 again.
     this.indexedUpTo.forgetLog(userId, this.ctx.messagesLogKey(userId, sessionId));
     this.indexedUpTo.forgetLog(userId, this.ctx.documentsLogKey(userId, sessionId));
@@ -513,8 +516,6 @@ export class FtsSearchFeature implements SearchFeature {
   }
 
   async onUserDeleted(userId: string): Promise<void> {
-    for (const key of [...this.liveSessions.keys()])
-      if (key.startsWith(`${userId}/`)) this.liveSessions.delete(key);
     this.caughtUp.delete(userId);
     this.othersLook.delete(userId);
     this.indexedUpTo.forgetUser(userId);
@@ -530,7 +531,7 @@ export class FtsSearchFeature implements SearchFeature {
   ): Promise<void> {
     if (source) {
       await this.fillGap(userId, source.log, source.seq, (from) =>
-        this.indexDocumentPuts(userId, sessionId, from, source.seq),
+        this.indexDocumentEvents(userId, sessionId, from, source.seq),
       );
     }
     await this.addDocument(userId, sessionId, record, bytes, source);
@@ -586,6 +587,8 @@ export class FtsSearchFeature implements SearchFeature {
     };
     for (const userId of await this.ctx.listUserIds()) {
       await this.ensureUser(userId);
+      // What other processes wrote is not this index lagging: a query would pick it up just the same.
+      await this.refreshFromOthers(userId, true);
       const positions = await this.index.positions(userId);
       for (const { sessionId } of await this.ctx.listSessions(userId)) {
         const log = this.ctx.messagesLogKey(userId, sessionId);
@@ -702,23 +705,18 @@ export class FtsSearchFeature implements SearchFeature {
     return this.extractor.extract(text);
   }
 
-  /** Sessions that still exist (a deleted session must never be returned, even after a crash). */
+  /**
+   * Sessions that still exist: a deleted session must never be returned, even after a crash or when
+   * another process deleted it a moment ago. One catch-up of the user's session index per query (one
+   * `countLog` when nothing changed), then lookups in memory.
+   */
   private async existingSessions(userId: string, sessionIds: Iterable<string>): Promise<Set<string>> {
-    const out = new Set<string>();
-    const now = Date.now();
-    for (const sid of sessionIds) {
-      const key = `${userId}/${sid}`;
-      if ((this.liveSessions.get(key) ?? 0) > now) {
-        out.add(sid);
-        continue;
-      }
-      if (await this.ctx.getSession(userId, sid).catch(() => null)) {
-        this.liveSessions.set(key, now + SESSION_TTL_MS);
-        out.add(sid);
-      } else {
-        // Repair the index in the background: the session is gone.
-        void this.index.removeSession(userId, sid).catch(() => undefined);
-      }
+    const ids = [...sessionIds];
+    if (ids.length === 0) return new Set();
+    const out = await this.ctx.existingSessions(userId, ids);
+    for (const sid of ids) {
+      // Repair the index in the background: the session is gone.
+      if (!out.has(sid)) void this.index.removeSession(userId, sid).catch(() => undefined);
     }
     return out;
   }
@@ -727,22 +725,35 @@ export class FtsSearchFeature implements SearchFeature {
    * Indexes messages that other processes appended since this process last indexed from each session.
    * Their own hooks index them in their own index only; without this look, a process that only reads
    * (a second server behind a load balancer, a worker of a cluster) would not find them until it wrote
-   * to that session or restarted. The session index carries every session's message count (its `n`),
-   * so the look compares counts; throttled to OTHERS_REFRESH_MS per user, and concurrent queries share
-   * the look in flight. Documents and contexts another process stores are indexed by this process's
-   * next write to that session's documents or context, or its next start (see docs/search.md).
+   * to that session or restarted. The session index carries every session's message count (touch
+   * events' `n`) and the lengths of its document-event and context-event logs (`rev` events), so the
+   * look compares lengths with what this process indexed from each log; documents deleted there are
+   * removed. Throttled to OTHERS_REFRESH_MS per user (`force` for verify), and concurrent queries share
+   * the look in flight.
    */
-  private refreshFromOthers(userId: string): Promise<void> {
+  private refreshFromOthers(userId: string, force = false): Promise<void> {
     const now = realNow();
     const last = this.othersLook.get(userId);
-    if (last && now - last.at < OTHERS_REFRESH_MS) return last.running;
+    if (last && !force && now - last.at < OTHERS_REFRESH_MS) return last.running;
     const running = (async () => {
-      for (const [sessionId, count] of await this.ctx.messageCounts(userId)) {
+      await last?.running; // one look at a time
+      for (const [sessionId, lengths] of await this.ctx.sessionLogLengths(userId)) {
         const log = this.ctx.messagesLogKey(userId, sessionId);
         const known = this.indexedUpTo.get(userId, log) ?? 0;
-        if (count <= known) continue;
-        await this.indexMessagesFrom(userId, sessionId, known, count);
-        this.indexedUpTo.note(userId, log, count);
+        if (lengths.messages > known) {
+          await this.indexMessagesFrom(userId, sessionId, known, lengths.messages);
+          this.indexedUpTo.note(userId, log, lengths.messages);
+        }
+        // Document and context events: stored, changed or deleted there (indexing them notes the log).
+        const docLog = this.ctx.documentsLogKey(userId, sessionId);
+        const docsKnown = this.indexedUpTo.get(userId, docLog) ?? 0;
+        if ((lengths.documents ?? 0) > docsKnown) {
+          await this.indexDocumentEvents(userId, sessionId, docsKnown, lengths.documents!);
+          this.indexedUpTo.note(userId, docLog, lengths.documents!);
+        }
+        const ctxLog = this.ctx.contextEventsLogKey(userId, sessionId);
+        const ctxKnown = this.indexedUpTo.get(userId, ctxLog) ?? 0;
+        if ((lengths.contexts ?? 0) > ctxKnown) await this.indexContextsFrom(userId, sessionId, ctxKnown);
       }
     })().catch((error) => this.logError('refresh', error));
     this.othersLook.set(userId, { at: now, running });
