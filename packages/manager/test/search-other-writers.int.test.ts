@@ -107,3 +107,28 @@ it('a document another process deleted does not come back when this process writ
   expect(await fresh.searchDocuments('dov', 'zebracorn')).toEqual([]);
   expect(await fresh.searchDocuments('dov', 'lunch')).toHaveLength(1);
 }, 60_000);
+
+const WITH_PANELS = { features: { search: true, vectors: false, personas: true } } as const;
+
+it("panel messages another process adds are found by the reader's panel search, and survive a rebuild", async () => {
+  store = await fsBackend.create({}, WITH_PANELS);
+  const reader: FFStorageManager = store.manager;
+  await reader.createUser('eli');
+  const panelId = await reader.createPanel('multi_persona', ['analyst', 'creative'], { userId: 'eli' });
+  await reader.addPanelMessage(panelId, { personaId: 'analyst', content: 'walrus population is stable' });
+  expect(await reader.searchPanelMessages('eli', 'walrus')).toHaveLength(1);
+
+  const writer = await store.reopen();
+  await writer.addPanelMessage(panelId, { personaId: 'creative', content: 'a poem about kumquats' });
+  expect(
+    await within(5_000, async () => (await reader.searchPanelMessages('eli', 'kumquats')).length === 1),
+  ).toBe(true);
+  // This process's next message comes after the other's: both stay found.
+  await reader.addPanelMessage(panelId, { personaId: 'analyst', content: 'kumquats and walrus together' });
+  expect(await reader.searchPanelMessages('eli', 'kumquats')).toHaveLength(2);
+
+  // A rebuild clears the user's index and indexes panel messages again with the rest.
+  await reader.rebuildSearchIndex('eli');
+  expect(await reader.searchPanelMessages('eli', 'kumquats')).toHaveLength(2);
+  expect(await reader.searchPanelMessages('eli', 'walrus')).toHaveLength(2);
+}, 60_000);

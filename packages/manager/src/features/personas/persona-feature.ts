@@ -17,6 +17,8 @@ interface PanelIndexer {
       role?: string;
       personaId?: string;
       metadata?: Record<string, unknown>;
+      /** Position in the panel's message log (lets the indexer tell what it has seen). */
+      seq?: number;
     }[],
   ): Promise<void>;
   removePanel?(userId: string, panelId: string): Promise<void>;
@@ -67,6 +69,7 @@ export class PersonaPanelFeature implements PersonaFeature {
           role: m.role,
           personaId: m.personaId,
           metadata: m.metadata,
+          seq: m.seq,
         },
       ]);
     } catch (error) {
@@ -172,16 +175,20 @@ export class PersonaPanelFeature implements PersonaFeature {
     }
   }
 
-  /** Re-index the panel messages of imported users' panels. */
-  async onBulkImport(userIds: readonly string[]): Promise<void> {
-    const indexer = await this.indexer();
-    if (!indexer) return;
-    for (const userId of userIds) {
-      for (const panel of await this.services.panels.listPanels({ userId })) {
-        const messages = await this.services.panels.getPanelMessages(panel.panelId);
-        if (messages.length) await indexer.indexPanelMessages(userId, panel.panelId, messages);
-      }
-    }
+  /**
+   * A user's panels and the length of each one's message log: the search feature indexes what it has
+   * not seen of them (messages another process added, or all of them after a rebuild or an import).
+   */
+  async panelMessageCounts(userId: string): Promise<Map<string, number>> {
+    const panels = await this.services.panels.listPanels({ userId });
+    return new Map(
+      panels.map((p) => [p.panelId, (p as Panel & { messageCount?: number }).messageCount ?? 0]),
+    );
+  }
+
+  /** A panel's messages from `fromSeq` on, with their seq. */
+  panelMessagesFrom(panelId: string, fromSeq: number): Promise<StoredPanelMessage[]> {
+    return this.services.panels.getPanelMessages(panelId, { offset: fromSeq });
   }
 
   async stats(): Promise<Record<string, unknown>> {

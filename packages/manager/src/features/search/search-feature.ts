@@ -49,6 +49,17 @@ const READ_PAGE = 1_000;
  * session, and another process's appends reach that index within ~50 ms (its touch events).
  */
 const OTHERS_REFRESH_MS = 250;
+/** What the search feature reads of the personas feature's panels (structural: personas is optional). */
+interface PanelSource {
+  panelMessageCounts?(userId: string): Promise<Map<string, number>>;
+  panelMessagesFrom(panelId: string, fromSeq: number): Promise<(PanelMessageInput & { seq: number })[]>;
+}
+
+/** The key this process's progress through a panel's message log is noted under. */
+function panelLogKey(panelId: string): string {
+  return `panel:${panelId}`;
+}
+
 /** Real time even under an application's fake timers (captured at load, as in activity.ts). */
 const realNow = performance.now.bind(performance);
 
@@ -142,6 +153,8 @@ export class FtsSearchFeature implements SearchFeature {
   private readonly indexedUpTo = new LogProgress();
   /** Per user: when a query last looked for other processes' messages, and that look while it runs. */
   private readonly othersLook = new Map<string, { at: number; running: Promise<void> }>();
+  /** The same for panel messages (see refreshPanels). */
+  private readonly panelsLook = new Map<string, { at: number; running: Promise<Set<string> | null> }>();
   private background: Promise<void> | null = null;
   private closing = false;
 
@@ -430,6 +443,8 @@ export class FtsSearchFeature implements SearchFeature {
             done += n;
             opts.onProgress?.({ userId: u, phase: 'messages', done, total });
           });
+          // Noted, so the next query's look for other processes' messages does not index them again.
+          this.indexedUpTo.note(u, this.ctx.messagesLogKey(u, sid), counts[i] ?? 0);
         }
         let docs = 0;
         let ctxs = 0;
@@ -439,6 +454,8 @@ export class FtsSearchFeature implements SearchFeature {
         }
         report.documents += docs;
         report.contexts += ctxs;
+        // Panel messages live in the personas feature's logs; they were cleared with the rest.
+        await this.refreshPanels(u, true);
         opts.onProgress?.({ userId: u, phase: 'done', done: total, total });
       })();
       this.caughtUp.set(
@@ -518,6 +535,7 @@ export class FtsSearchFeature implements SearchFeature {
   async onUserDeleted(userId: string): Promise<void> {
     this.caughtUp.delete(userId);
     this.othersLook.delete(userId);
+    this.panelsLook.delete(userId);
     this.indexedUpTo.forgetUser(userId);
     await this.index.removeUser(userId);
   }
@@ -660,9 +678,16 @@ export class FtsSearchFeature implements SearchFeature {
   async indexPanelMessages(
     userId: string,
     panelId: string,
-    messages: readonly PanelMessageInput[],
+    messages: readonly (PanelMessageInput & { seq?: number })[],
   ): Promise<void> {
     assertUserId(userId);
+    // Progress through the panel's log only while it is contiguous; a gap (another process's messages)
+    // is filled by the next panel refresh, which starts from what was noted.
+    const key = panelLogKey(panelId);
+    for (const m of messages) {
+      if (m.seq !== undefined && (this.indexedUpTo.get(userId, key) ?? 0) === m.seq)
+        this.indexedUpTo.note(userId, key, m.seq + 1);
+    }
     await this.index.add(
       messages.map((m) => ({
         id: panelItemId(panelId, m.messageId),
@@ -688,6 +713,7 @@ export class FtsSearchFeature implements SearchFeature {
     opts: { panelIds?: string[]; limit?: number } = {},
   ): Promise<SearchResult[]> {
     assertUserId(userId);
+    const panels = await this.refreshPanels(userId);
     const hits = await this.index.search({
       userId,
       text: query,
@@ -695,7 +721,43 @@ export class FtsSearchFeature implements SearchFeature {
       sessionIds: opts.panelIds,
       limit: Math.min(opts.limit ?? this.searchCap, this.searchCap),
     });
-    return hits.map(toSearchResult);
+    if (!panels) return hits.map(toSearchResult);
+    // A panel deleted (here or by another process) is never returned; its items go in the background.
+    const gone = new Set(hits.map((h) => h.sessionId).filter((p) => !panels.has(p)));
+    for (const p of gone) void this.index.removeSession(userId, p).catch(() => undefined);
+    return hits.filter((h) => !gone.has(h.sessionId)).map(toSearchResult);
+  }
+
+  /**
+   * Indexes the panel messages of the user's panels that this process has not indexed: added by another
+   * process, or all of a panel's after a start, a rebuild or an import (re-adding an item replaces it).
+   * Throttled like refreshFromOthers and run only by panel queries (it reads every panel's record).
+   * Resolves to the user's current panel ids, or null when the personas feature is not loaded.
+   */
+  private refreshPanels(userId: string, force = false): Promise<Set<string> | null> {
+    const now = realNow();
+    const last = this.panelsLook.get(userId);
+    if (last && !force && now - last.at < OTHERS_REFRESH_MS) return last.running;
+    const running = (async () => {
+      await last?.running;
+      const personas = (await this.ctx.getFeature('personas')) as PanelSource | null;
+      if (typeof personas?.panelMessageCounts !== 'function') return null;
+      const counts = await personas.panelMessageCounts(userId);
+      for (const [panelId, count] of counts) {
+        const key = panelLogKey(panelId);
+        const known = this.indexedUpTo.get(userId, key) ?? 0;
+        if (count <= known) continue;
+        const messages = await personas.panelMessagesFrom(panelId, known);
+        if (messages.length > 0) await this.indexPanelMessages(userId, panelId, messages);
+        this.indexedUpTo.note(userId, key, count);
+      }
+      return new Set(counts.keys());
+    })().catch((error) => {
+      this.logError('panel refresh', error);
+      return null;
+    });
+    this.panelsLook.set(userId, { at: now, running });
+    return running;
   }
 
   // ------------------------------------------------------------------ queries
