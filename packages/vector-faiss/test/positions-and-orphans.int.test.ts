@@ -109,19 +109,22 @@ describe('FaissVectorIndex positions and orphan sweep (storage-fs)', () => {
 
   it("never pairs one instance's manifest with another's snapshot when both checkpoint at once", async () => {
     const s = await open();
-    // Instance a's manifest write waits until b has checkpointed the same user completely.
-    const gate = manifestGate(s);
+    // Instance a's snapshot write waits until b has checkpointed the same user completely. (The manifest
+    // write itself is under the directory's lock, so b's checkpoint cannot land between a's snapshot
+    // and a's manifest any more: a then sees b's generation and writes none.)
+    const gate = manifestGate(s, '.faiss');
     const a = createFaissVectorIndex({ storage: gate.storage, prefix: 'vec' });
     const b = createFaissVectorIndex({ storage: s, prefix: 'vec' });
     await addOne(a, 'a1', 'apples grow on trees');
     await addOne(a, 'a2', 'orchards in autumn');
     await addOne(b, 'b1', 'submarines dive deep');
-    const atManifest = gate.hold();
-    const aFlush = a.flush(); // writes its snapshot, then waits before its manifest
-    await atManifest;
+    const atSnapshot = gate.hold();
+    const aFlush = a.flush(); // waits at its snapshot write
+    await atSnapshot;
     await b.flush(); // b's whole checkpoint lands in between
     gate.release();
-    await aFlush; // a's manifest is the last one written: a's generation must load whole
+    await aFlush; // a finds generation 1 written by b: its own snapshot must not be paired with b's manifest
+    expect((await s.list(ROOT)).filter((k) => k.endsWith('.faiss'))).toHaveLength(1);
     const c = createFaissVectorIndex({ storage: s, prefix: 'vec' });
     // b1, which b journalled before a's checkpoint read the journal, is in a's snapshot too.
     expect((await c.stats('alice')).count).toBe(3);

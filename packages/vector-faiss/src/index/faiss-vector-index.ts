@@ -295,6 +295,8 @@ export class FaissVectorIndex implements VectorIndex {
     assertUserId(userId);
     await this.serial(userId, async () => {
       this.cache.delete(userId);
+      this.refreshedAt.delete(userId);
+      // Other instances drop their copy at their next refresh (the directory's incarnation is gone).
       await this.persistence.removeUser(userId);
     });
   }
@@ -357,7 +359,8 @@ export class FaissVectorIndex implements VectorIndex {
   /**
    * Checkpoints `idx`. An index another writer has moved past is not written but dropped from the cache
    * (the next use loads the newer generation; every change of `idx` is journalled where that one
-   * replays it). Resolves whether it was written.
+   * replays it), and so is one whose user was removed since (by any process): never written back.
+   * Resolves whether it was written.
    */
   private async checkpoint(idx: UserVectorIndex): Promise<boolean> {
     if (await this.persistence.checkpoint(idx)) return true;
@@ -417,8 +420,9 @@ export class FaissVectorIndex implements VectorIndex {
    * The user's index, loaded on first use and brought up to date on every later one: what other
    * processes journalled since is applied, and an index another process has checkpointed to a newer
    * generation is loaded again. (Before, a cached index showed another process's vectors only after a
-   * restart: searches missed them and removeWhere left them in place.) Evicts least recently used
-   * indexes beyond cacheMaxIndexes.
+   * restart: searches missed them and removeWhere left them in place.) So is an index whose user another
+   * process removed (and maybe created again): what it held is dropped, the current files are loaded.
+   * Evicts least recently used indexes beyond cacheMaxIndexes.
    */
   private async load(userId: string, use: 'write' | 'read' = 'write'): Promise<UserVectorIndex> {
     if (this.closed) this.closed = false; // lazily reopen: close() only flushes and drops the cache

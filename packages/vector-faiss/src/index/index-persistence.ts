@@ -12,7 +12,22 @@
  *                                          manifest: a writer reads its last records after each journal
  *                                          append to learn that another writer has moved the index on (a
  *                                          log read, ~5 µs warm; a blob read costs ~90 µs, more than the
- *                                          append it checks)
+ *                                          append it checks). Its records also name the index's
+ *                                          incarnation (see below)
+ *
+ * Incarnations. removeUser deletes the whole directory, and the user may be created again at once with new
+ * vectors in new files of the same names (journal-0 ...): a process that still holds the old index in memory
+ * must neither keep serving it nor take the new files for a continuation of it, nor write it back. So the
+ * first writer of a new directory appends a `generations` record `{ generation: 0, incarnation: <random
+ * tag> }` before its first journal record; every checkpoint record repeats the tag and every journal record
+ * carries it (`inc`). The newest tagged record of the tail that refresh reads anyway names the directory's
+ * incarnation: when it differs from the one an index was loaded with (none: the directory was removed;
+ * another: removed and created again) the index is dropped and loaded again, at no extra I/O per refresh.
+ * Journal records of another incarnation (appended by a process that had not noticed yet) are skipped.
+ * A checkpoint's last step (check, manifest, `generations` record, deletes) and removeUser hold the
+ * storage lock of the directory, so a checkpoint never writes an index back into a removed or re-created
+ * directory. Indexes written before incarnations carry none: they are read as before, get a tag at their
+ * next checkpoint, and until then a removal shows as their journal shrinking.
  * A checkpoint first applies what other writers journalled since it last read (their records are in no
  * snapshot yet), writes generation g+1 (blob, then manifest atomically, then its `generations` record)
  * and names in the manifest journal g from the seq it read up to (`carry`): records another writer
@@ -66,7 +81,21 @@ const ManifestSchema = z.object({
 });
 type Manifest = z.infer<typeof ManifestSchema>;
 
-const GenerationRecordSchema = z.object({ generation: z.number().int().nonnegative() });
+const GenerationRecordSchema = z.object({
+  generation: z.number().int().nonnegative(),
+  /** The directory's incarnation (see the file comment); absent in records written before incarnations. */
+  incarnation: z.string().optional(),
+});
+
+/** What the last records of `generations` say: see IndexPersistence.tail. */
+interface GenerationsTail {
+  /** The newest generation any writer has checkpointed (-1 before the first record). */
+  newest: number;
+  /** The directory's incarnation: the newest record's that names one (undefined: removed, or untagged). */
+  incarnation: string | undefined;
+}
+
+const newTag = () => randomBytes(4).toString('hex');
 
 /** The seq after the last of `entries`, or `from` when there are none (nothing read past it). */
 function seqAfter(entries: readonly { seq: number }[], from: number): number {
@@ -74,15 +103,28 @@ function seqAfter(entries: readonly { seq: number }[], from: number): number {
   return last ? Math.max(from, last.seq + 1) : from;
 }
 
-type JournalRecord =
+/** `inc`: the incarnation of the directory the writer appended to (absent before incarnations). */
+type JournalRecord = { inc?: string } & (
   | { op: 'upsert'; space: EmbeddingSpace; items: { id: string; v: string; m: Record<string, unknown> }[] }
   | { op: 'bulk'; space: EmbeddingSpace; file: string; ids: string[]; metas: Record<string, unknown>[] }
   | { op: 'remove'; ids: string[] }
-  | { op: 'positions'; positions: Record<string, number | null> };
+  | { op: 'positions'; positions: Record<string, number | null> }
+);
 
 /** Names of one generation's files inside a user's root: snapshots, the journal, bulk vector files. */
 const GENERATION_FILE =
   /^(?:index-(\d+)(?:-[0-9a-f]{8})?\.faiss|journal-(\d+)|bulk-(\d+)-(?:[0-9a-f]{8}-)?\d+\.f32)$/;
+
+/**
+ * True when `idx` holds nothing read from disk (no snapshot, no journal record): its first write gives
+ * the directory an incarnation (see appendJournal). An index from before incarnations stays untagged
+ * until its next checkpoint.
+ */
+function isFresh(idx: UserVectorIndex): boolean {
+  return (
+    idx.generation === 0 && !idx.carry && idx.readUpTo === 0 && idx.ownSeqs.size === 0 && !idx.slots.length
+  );
+}
 
 export function userRoot(prefix: string, userId: string): string {
   return `${prefix}/${userId}`;
@@ -110,7 +152,7 @@ function decodeVector(b64: string, dimension: number): Float32Array {
 
 export class IndexPersistence {
   /** Tags the snapshot files this instance writes (see the file layout above). */
-  private readonly writerTag = randomBytes(4).toString('hex');
+  private readonly writerTag = newTag();
 
   constructor(
     private readonly storage: StorageBackend,
@@ -125,6 +167,10 @@ export class IndexPersistence {
   async load(userId: string): Promise<UserVectorIndex> {
     const root = this.root(userId);
     const idx = new UserVectorIndex(userId, this.opts);
+    // The incarnation is read before the files: should the directory be removed and created again in
+    // between, the index holds the older tag and the next refresh loads it again (never the reverse: new
+    // files under the old tag).
+    idx.incarnation = (await this.tail(root)).incarnation;
     const raw = await this.storage.read(manifestKey(root));
     if (raw) {
       let manifest: Manifest;
@@ -164,6 +210,8 @@ export class IndexPersistence {
       }
       if (manifest.carry) idx.carry = { ...manifest.carry, seen: manifest.carry.fromSeq };
     }
+    // A false here (a carried journal deleted by a checkpoint racing this load) leaves the index at an
+    // older generation, which the next refresh or journal append notices and loads again.
     await this.catchUp(idx);
     return idx;
   }
@@ -174,22 +222,33 @@ export class IndexPersistence {
    * them has checkpointed a newer generation: the caller must load the index again.
    */
   async refresh(idx: UserVectorIndex): Promise<boolean> {
-    if ((await this.newestGeneration(this.root(idx.userId))) > idx.generation) return false;
-    await this.catchUp(idx);
-    return true;
+    if (!this.sameIndex(idx, await this.tail(this.root(idx.userId)))) return false;
+    return this.catchUp(idx);
+  }
+
+  /**
+   * Whether `idx` is still the index on disk, by what the `generations` tail says: the same incarnation
+   * (not removed, nor removed and created again by another process) and no newer generation.
+   */
+  private sameIndex(idx: UserVectorIndex, tail: GenerationsTail): boolean {
+    return tail.incarnation === idx.incarnation && tail.newest <= idx.generation;
   }
 
   /**
    * Applies the journal records this instance has not applied yet: the carried part of the previous
    * journal from where it last read, and the current journal's records from where it last read, except
-   * its own (applied when they were made).
+   * its own (applied when they were made). Resolves false, applying nothing more, when a journal holds
+   * fewer records than this instance has read: it was removed (an index from before incarnations has no
+   * other sign of it).
    */
-  private async catchUp(idx: UserVectorIndex): Promise<void> {
+  private async catchUp(idx: UserVectorIndex): Promise<boolean> {
     const root = this.root(idx.userId);
     const carry = idx.carry;
     if (carry) {
       const key = journalKey(root, carry.generation);
-      if ((await this.storage.countLog(key)) > carry.seen) {
+      const count = await this.storage.countLog(key);
+      if (count < carry.seen) return false;
+      if (count > carry.seen) {
         const entries = await this.storage.readLog<JournalRecord>(key, { fromSeq: carry.seen });
         await this.replay(idx, entries);
         carry.seen = seqAfter(entries, carry.seen);
@@ -197,6 +256,7 @@ export class IndexPersistence {
     }
     const key = journalKey(root, idx.generation);
     const count = await this.storage.countLog(key);
+    if (count < idx.readUpTo) return false;
     if (count - idx.readUpTo === idx.ownSeqs.size) {
       // Every record since the last read is this instance's own (the usual case): nothing to read.
       idx.readUpTo = count;
@@ -209,6 +269,7 @@ export class IndexPersistence {
       idx.readUpTo = next;
       idx.ownSeqs.clear();
     }
+    return true;
   }
 
   private async replay(
@@ -216,6 +277,9 @@ export class IndexPersistence {
     entries: readonly { seq: number; data: JournalRecord }[],
   ): Promise<void> {
     for (const { data } of entries) {
+      // Appended by a process that still held a removed incarnation, into the directory created after
+      // the removal (it then reloads and appends again, tagged): not part of this index.
+      if (data.inc !== undefined && data.inc !== idx.incarnation) continue;
       if ((data.op === 'upsert' || data.op === 'bulk') && idx.space && !sameSpace(idx.space, data.space)) {
         // Another writer, configured with another embedder, journalled into this index at the same time
         // as the one that set its space: such vectors can never be searched with it. Skipped (and
@@ -297,33 +361,58 @@ export class IndexPersistence {
 
   /**
    * Appends one record to the current journal. Resolves false when, by then, another writer had moved
-   * the index past this generation: the record may sit in a journal no manifest names, and the caller
-   * must reload and journal it again.
+   * the index past this generation (the record may sit in a journal no manifest names), or the directory
+   * is not the incarnation `idx` was loaded from any more (removed, maybe created again): the caller must
+   * reload and journal it again.
    */
   private async appendJournal(idx: UserVectorIndex, record: JournalRecord): Promise<boolean> {
     const root = this.root(idx.userId);
-    const { firstSeq } = await this.storage.append(journalKey(root, idx.generation), [record]);
-    const current = (await this.newestGeneration(root)) <= idx.generation;
+    if (idx.incarnation === undefined && isFresh(idx) && !(await this.stamp(idx))) return false;
+    const tagged: JournalRecord =
+      idx.incarnation === undefined ? record : { ...record, inc: idx.incarnation };
+    const { firstSeq } = await this.storage.append(journalKey(root, idx.generation), [tagged]);
+    const current = this.sameIndex(idx, await this.tail(root));
     // Own (applied by the caller, skipped by catchUp) only once the call succeeds: a record whose call
     // failed after the append is durable but not applied, and catchUp applies it like another's.
     idx.ownSeqs.add(firstSeq);
     return current;
   }
 
-  /** The newest generation any writer has checkpointed (-1 before the first `generations` record). */
-  private async newestGeneration(root: string): Promise<number> {
+  /**
+   * Gives a new directory its incarnation before its first journal record: appends `{ generation: 0,
+   * incarnation }` (generation 0 never moves the index on). Resolves false when the directory turns out
+   * to have one already (another writer was first, or created it again): the caller reloads.
+   */
+  private async stamp(idx: UserVectorIndex): Promise<boolean> {
+    const key = generationsKey(this.root(idx.userId));
+    if (!this.sameIndex(idx, await this.tail(this.root(idx.userId)))) return false;
+    const incarnation = newTag();
+    await this.storage.append(key, [{ generation: 0, incarnation }]);
+    // Two first writers may stamp at once: the newer record wins for everybody, the other one reloads.
+    if ((await this.tail(this.root(idx.userId))).incarnation !== incarnation) return false;
+    idx.incarnation = incarnation;
+    return true;
+  }
+
+  /**
+   * The newest generation any writer has checkpointed and the directory's incarnation, from the last
+   * records of `generations` (two writers may append out of order; a removed directory has none).
+   */
+  private async tail(root: string): Promise<GenerationsTail> {
     const key = generationsKey(root);
     const last = await this.storage.readLog<{ generation: number }>(key, {
       reverse: true,
       limit: GENERATIONS_TAIL,
     });
     let newest = -1;
+    let incarnation: string | undefined;
     for (const { data } of last) {
       const parsed = GenerationRecordSchema.safeParse(data);
       if (!parsed.success) throw new FFCorruptionError('vector index generations log is unreadable', { key });
       newest = Math.max(newest, parsed.data.generation);
+      incarnation ??= parsed.data.incarnation;
     }
-    return newest;
+    return { newest, incarnation };
   }
 
   /**
@@ -406,14 +495,15 @@ export class IndexPersistence {
    * Applies what other writers journalled since this instance last read, writes generation g+1 (blob,
    * manifest carrying journal g from where it was read, its `generations` record), then drops the snapshot of g,
    * the journal g-1 and the bulk files folded in. Resolves false, writing nothing, when another writer
-   * has already moved the index past `idx.generation`: a manifest of an older generation must not
-   * replace the newer one, and every change of `idx` is journalled where the newer generations replay it
-   * (see appendJournal).
+   * has already moved the index past `idx.generation` (a manifest of an older generation must not
+   * replace the newer one, and every change of `idx` is journalled where the newer generations replay it,
+   * see appendJournal), or when the directory was removed, maybe created again, since `idx` was loaded:
+   * writing it would bring removed vectors back for every process.
    */
   async checkpoint(idx: UserVectorIndex): Promise<boolean> {
     const root = this.root(idx.userId);
-    if ((await this.newestGeneration(root)) > idx.generation) return false;
-    await this.catchUp(idx);
+    if (!this.sameIndex(idx, await this.tail(root))) return false;
+    if (!(await this.catchUp(idx))) return false;
     const oldGen = idx.generation;
     const oldSnapshot = idx.snapshotFile;
     const oldCarry = idx.carry;
@@ -423,9 +513,12 @@ export class IndexPersistence {
     const hasData = idx.index !== null && idx.slots.length > 0;
     if (hasData && idx.index) {
       const buf = idx.index.toBuffer();
-      // A view, not a copy: the snapshot of a 100k x 384 index is ~150 MB.
+      // A view, not a copy: the snapshot of a 100k x 384 index is ~150 MB. Written before the lock (it
+      // may take a while); nothing names it until the manifest does.
       await this.storage.write(`${root}/${file}`, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
     }
+    // An index from before incarnations gets one with this generation.
+    const incarnation = idx.incarnation ?? newTag();
     const manifest: Manifest = {
       format: 'ffdb-vector-index',
       version: VECTOR_INDEX_FORMAT_VERSION,
@@ -440,26 +533,54 @@ export class IndexPersistence {
       positions: idx.positions,
       updatedAt: new Date().toISOString(),
     };
-    const encoder = new TextEncoder();
-    await this.storage.write(manifestKey(root), encoder.encode(JSON.stringify(manifest)));
-    await this.storage.append(generationsKey(root), [{ generation: gen }]);
+    // Under the lock removeUser takes: the directory is either removed before this look (nothing is
+    // written) or after the whole generation is written (and goes with it). Without it, a removal between
+    // the look and the manifest write let this process recreate the directory with the removed index.
+    const written = await this.storage.withLock(root, async () => {
+      if (!(await this.unchanged(idx))) return false;
+      const encoder = new TextEncoder();
+      await this.storage.write(manifestKey(root), encoder.encode(JSON.stringify(manifest)));
+      await this.storage.append(generationsKey(root), [{ generation: gen, incarnation }]);
+      if (oldCarry && oldCarry.generation !== oldGen)
+        await this.storage.delete(journalKey(root, oldCarry.generation));
+      await this.storage.delete(`${root}/${oldSnapshot ?? `index-${oldGen}.faiss`}`);
+      for (const f of idx.bulkFiles) await this.storage.delete(`${root}/${f}`);
+      return true;
+    });
+    if (!written) {
+      if (hasData) await this.storage.delete(`${root}/${file}`);
+      return false;
+    }
+    idx.incarnation = incarnation;
     idx.generation = gen;
     idx.snapshotFile = snapshotFile(manifest);
     idx.journalled = 0;
     idx.carry = { ...carry, seen: carry.fromSeq };
     idx.readUpTo = 0;
     idx.ownSeqs.clear();
-    const bulk = idx.bulkFiles;
     idx.bulkFiles = [];
-    if (oldCarry && oldCarry.generation !== oldGen)
-      await this.storage.delete(journalKey(root, oldCarry.generation));
-    await this.storage.delete(`${root}/${oldSnapshot ?? `index-${oldGen}.faiss`}`);
-    for (const f of bulk) await this.storage.delete(`${root}/${f}`);
     return true;
   }
 
+  /**
+   * Whether the directory still holds what `idx` was read from, without applying anything: the same
+   * incarnation, no newer generation, and no journal shorter than what `idx` has read of it.
+   */
+  private async unchanged(idx: UserVectorIndex): Promise<boolean> {
+    const root = this.root(idx.userId);
+    if (!this.sameIndex(idx, await this.tail(root))) return false;
+    if (idx.carry && (await this.storage.countLog(journalKey(root, idx.carry.generation))) < idx.carry.seen)
+      return false;
+    return (await this.storage.countLog(journalKey(root, idx.generation))) >= idx.readUpTo;
+  }
+
+  /**
+   * Deletes the user's directory, under the lock a checkpoint's last step holds (see checkpoint). Other
+   * processes notice at their next refresh: the directory's incarnation is gone.
+   */
   async removeUser(userId: string): Promise<void> {
-    await this.storage.delete(this.root(userId));
+    const root = this.root(userId);
+    await this.storage.withLock(root, () => this.storage.delete(root));
   }
 
   async bytesOnDisk(userId: string): Promise<number> {

@@ -40,6 +40,13 @@ export class UserVectorIndex {
   tombstones = 0;
   /** Vectors the IVF quantizer was trained on (retrain when the index outgrows it 8x). */
   trainedOn = 0;
+  /**
+   * The incarnation of the directory this index was read from (a random tag given to it by its first
+   * writer, see IndexPersistence): another one on disk, or none, means the user's index was removed,
+   * maybe created again, since. Undefined for a new index before its first write and for indexes written
+   * before incarnations.
+   */
+  incarnation: string | undefined;
   /** Snapshot generation on disk and vectors journalled since it. */
   generation = 0;
   /** The snapshot file the manifest names (undefined before the first checkpoint). */
@@ -156,7 +163,9 @@ export class UserVectorIndex {
       // An ANN index (HNSW, IVF) may leave some vectors unreachable; when the whole index is asked for,
       // answer exactly so that no live item is ever dropped.
       const { distances, labels } =
-        this.kind !== 'flat' && fetch >= total ? this.exactSearch(batch, pending.length, fetch) : index.search(batch, fetch);
+        this.kind !== 'flat' && fetch >= total
+          ? this.exactSearch(batch, pending.length, fetch)
+          : index.search(batch, fetch);
       const retry: number[] = [];
       pending.forEach((q, i) => {
         const hits: VectorHit[] = [];
@@ -188,7 +197,11 @@ export class UserVectorIndex {
   }
 
   /** Brute-force inner products over every stored vector, shaped like faiss's search result. */
-  private exactSearch(batch: Float32Array, nq: number, k: number): { distances: Float32Array; labels: number[] } {
+  private exactSearch(
+    batch: Float32Array,
+    nq: number,
+    k: number,
+  ): { distances: Float32Array; labels: number[] } {
     const index = this.index;
     const d = this.space?.dimension ?? 0;
     const n = this.slots.length;

@@ -24,11 +24,14 @@ export function tempFsStorage(prefix: string): () => Promise<StorageBackend> {
 }
 
 /**
- * `storage` seen through a proxy whose next manifest write, once `hold()` was called, waits until
- * `release()`: the interleaving of two writers' checkpoints is forced, not left to timing. `hold()`
- * resolves when a writer has reached that write.
+ * `storage` seen through a proxy whose next manifest write (or next write of a key ending in `suffix`),
+ * once `hold()` was called, waits until `release()`: the interleaving of two writers' checkpoints is
+ * forced, not left to timing. `hold()` resolves when a writer has reached that write.
  */
-export function manifestGate(storage: StorageBackend): {
+export function manifestGate(
+  storage: StorageBackend,
+  suffix = '/manifest.json',
+): {
   storage: StorageBackend;
   hold(): Promise<void>;
   release(): void;
@@ -40,7 +43,7 @@ export function manifestGate(storage: StorageBackend): {
     get(target, prop) {
       if (prop === 'write') {
         return async (key: string, data: Uint8Array) => {
-          if (armed && key.endsWith('/manifest.json')) {
+          if (armed && key.endsWith(suffix)) {
             armed = false;
             const gate = new Promise<void>((r) => {
               release = r;
