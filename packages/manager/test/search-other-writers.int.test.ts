@@ -132,3 +132,24 @@ it("panel messages another process adds are found by the reader's panel search, 
   expect(await reader.searchPanelMessages('eli', 'kumquats')).toHaveLength(2);
   expect(await reader.searchPanelMessages('eli', 'walrus')).toHaveLength(2);
 }, 60_000);
+
+it('a reply another process streams is found with its final text once it ends', async () => {
+  store = await fsBackend.create({}, SEARCH_ONLY);
+  const reader: FFStorageManager = store.manager;
+  const sid = await reader.createSession('fin', 'live');
+  const writer = await store.reopen();
+  const reply = await writer.beginMessageStream('fin', sid, { role: 'assistant' });
+  await reply.write('the first tangerine ');
+  // The reader indexes the reply while it is being written.
+  expect(
+    await within(5_000, async () => (await reader.searchMessages('fin', 'tangerine')).length === 1),
+  ).toBe(true);
+  await reply.write('and then a persimmon');
+  await reply.complete();
+  expect(
+    await within(5_000, async () => (await reader.searchMessages('fin', 'persimmon')).length === 1),
+  ).toBe(true);
+  const [found] = await reader.searchMessages('fin', 'tangerine');
+  expect(found).toMatchObject({ content: 'the first tangerine and then a persimmon' });
+  expect(found?.metadata.streamStatus).toBe('complete');
+}, 60_000);

@@ -153,6 +153,11 @@ export class FtsSearchFeature implements SearchFeature {
   private readonly indexedUpTo = new LogProgress();
   /** Per user: when a query last looked for other processes' messages, and that look while it runs. */
   private readonly othersLook = new Map<string, { at: number; running: Promise<void> }>();
+  /**
+   * Replies read while still being streamed, per user (`sessionId\nseq`): their text grows and their
+   * status changes without the log's count changing, so refreshFromOthers reads them again until they end.
+   */
+  private readonly streamingReplies = new Map<string, Set<string>>();
   /** The same for panel messages (see refreshPanels). */
   private readonly panelsLook = new Map<string, { at: number; running: Promise<Set<string> | null> }>();
   private background: Promise<void> | null = null;
@@ -256,6 +261,7 @@ export class FtsSearchFeature implements SearchFeature {
     for (let seq = from; seq < count; seq += READ_PAGE) {
       const page = await this.ctx.readMessages(userId, sessionId, { fromSeq: seq, limit: READ_PAGE });
       if (page.length === 0) break;
+      for (const m of page) this.watchIfStreaming(userId, sessionId, m);
       await this.index.add(page.map((m) => messageItem(userId, sessionId, m, log)));
       done += page.length;
       onPage?.(page.length);
@@ -536,6 +542,7 @@ export class FtsSearchFeature implements SearchFeature {
     this.caughtUp.delete(userId);
     this.othersLook.delete(userId);
     this.panelsLook.delete(userId);
+    this.streamingReplies.delete(userId);
     this.indexedUpTo.forgetUser(userId);
     await this.index.removeUser(userId);
   }
@@ -793,12 +800,37 @@ export class FtsSearchFeature implements SearchFeature {
    * removed. Throttled to OTHERS_REFRESH_MS per user (`force` for verify), and concurrent queries share
    * the look in flight.
    */
+  private watchIfStreaming(userId: string, sessionId: string, m: StoredMessage): void {
+    if (m.metadata?.streamStatus !== 'streaming') return;
+    let set = this.streamingReplies.get(userId);
+    if (!set) {
+      set = new Set();
+      this.streamingReplies.set(userId, set);
+    }
+    set.add(`${sessionId}\n${m.seq}`);
+  }
+
+  /** Indexes the streamed replies being watched again: their text so far, or their final text. */
+  private async refreshStreamingReplies(userId: string): Promise<void> {
+    const set = this.streamingReplies.get(userId);
+    if (!set) return;
+    for (const key of [...set]) {
+      const [sessionId = '', seqText = '0'] = key.split('\n');
+      const [m] = await this.ctx.readMessages(userId, sessionId, { fromSeq: Number(seqText), limit: 1 });
+      if (m?.metadata?.streamStatus !== 'streaming') set.delete(key);
+      if (m)
+        await this.index.add([messageItem(userId, sessionId, m, this.ctx.messagesLogKey(userId, sessionId))]);
+    }
+    if (set.size === 0) this.streamingReplies.delete(userId);
+  }
+
   private refreshFromOthers(userId: string, force = false): Promise<void> {
     const now = realNow();
     const last = this.othersLook.get(userId);
     if (last && !force && now - last.at < OTHERS_REFRESH_MS) return last.running;
     const running = (async () => {
       await last?.running; // one look at a time
+      await this.refreshStreamingReplies(userId);
       for (const [sessionId, lengths] of await this.ctx.sessionLogLengths(userId)) {
         const log = this.ctx.messagesLogKey(userId, sessionId);
         const known = this.indexedUpTo.get(userId, log) ?? 0;
