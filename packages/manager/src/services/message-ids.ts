@@ -188,14 +188,8 @@ export class MessageIdIndex {
       }
       const count = await this.storage.countLog(log);
       if (s.reading) continue; // another caller started reading meanwhile: share it
-      if (count < s.known) {
-        // The log was deleted and started again: what was known of it is void.
-        if (s.cached) this.bytes -= s.hashes.byteLength;
-        s.hashes = new Uint32Array(0);
-        s.known = 0;
-        s.size = 0;
-        s.version++;
-      }
+      // The log was deleted and started again: what was known of it is void.
+      if (count < s.known) this.reset(s);
       if (s.known >= count) return;
       s.reading = this.readFrom(log, s, count).finally(() => {
         s.reading = null;
@@ -204,6 +198,17 @@ export class MessageIdIndex {
   }
 
   private async readFrom(log: string, s: SessionIds, count: number): Promise<void> {
+    // The record before the new ones must still be the one read: if not, the log was replaced (its user
+    // deleted and restored elsewhere, already as long as before) and is read again from the start.
+    const prev = s.known - 1;
+    if (prev >= 0 && s.hashes[prev] !== 0) {
+      const [e] = await this.storage.readLog<IdRecord>(log, { fromSeq: prev, limit: 1 });
+      const same =
+        e?.seq === prev &&
+        typeof e.data.messageId === 'string' &&
+        hashId(e.data.messageId) === s.hashes[prev];
+      if (!same) this.reset(s);
+    }
     while (s.known < count) {
       const from = s.known;
       const limit = Math.min(PAGE, count - from);
@@ -215,6 +220,14 @@ export class MessageIdIndex {
       const last = entries.length > 0 ? entries[entries.length - 1]!.seq + 1 : from;
       s.known = Math.min(count, Math.max(last, from + limit));
     }
+  }
+
+  private reset(s: SessionIds): void {
+    if (s.cached) this.bytes -= s.hashes.byteLength;
+    s.hashes = new Uint32Array(0);
+    s.known = 0;
+    s.size = 0;
+    s.version++;
   }
 
   private setHash(s: SessionIds, seq: number, hash: number): void {

@@ -65,6 +65,8 @@ interface UserFold {
   countsChecked: boolean;
   /** Lengths of a session's document-event and context-event logs, as the `rev` events folded tell. */
   revs: Map<string, { d?: number; c?: number }>;
+  /** The JSON of the last event folded (seq nextSeq - 1): tells a replaced log from a grown one. */
+  lastEvent?: string;
 }
 
 /**
@@ -150,23 +152,30 @@ export class SessionIndex {
     const run = (async () => {
       const log = keys.sessionIndex(userId);
       const n = await this.storage.countLog(log);
-      if (n < f.nextSeq) {
-        // The user was deleted (and maybe recreated) elsewhere: start over.
-        f.nextSeq = 0;
-        f.sessions.clear();
-        f.deleted.clear();
-        f.counts.clear();
-        f.countsChecked = false;
-        f.revs.clear();
-      }
+      // The user was deleted (and maybe recreated) elsewhere: start over.
+      if (n < f.nextSeq) resetFold(f);
       if (f.nextSeq === 0 && n > SNAPSHOT_EVERY) await this.loadSnapshot(userId, f, n);
       if (n > f.nextSeq) {
+        // Read from the last event folded too: if it is not the same event, the log was replaced (the
+        // user deleted and recreated elsewhere, and its new log already as long as the old one).
+        const check = f.nextSeq > 0 && f.lastEvent !== undefined;
+        let entries = await this.storage.readLog<IndexEvent>(log, { fromSeq: f.nextSeq - (check ? 1 : 0) });
+        if (check) {
+          const first = entries[0];
+          if (first?.seq === f.nextSeq - 1 && JSON.stringify(first.data) === f.lastEvent)
+            entries = entries.slice(1);
+          else {
+            resetFold(f);
+            entries = await this.storage.readLog<IndexEvent>(log, { fromSeq: 0 });
+          }
+        }
         const from = f.nextSeq;
-        const entries = await this.storage.readLog<IndexEvent>(log, { fromSeq: from });
         for (const e of entries) {
           apply(f, e.data);
           if (e.seq + 1 > f.nextSeq) f.nextSeq = e.seq + 1;
         }
+        const last = entries[entries.length - 1];
+        if (last) f.lastEvent = JSON.stringify(last.data);
         f.sinceSnapshot += f.nextSeq - from;
         if (f.sinceSnapshot > Math.max(SNAPSHOT_EVERY, f.sessions.size)) await this.saveSnapshot(userId, f);
       }
@@ -189,6 +198,7 @@ export class SessionIndex {
       f.sessions = new Map(snap.sessions.map((e) => [e.sessionId, e]));
       f.deleted = new Set(snap.deleted);
       f.nextSeq = snap.upto;
+      f.lastEvent = undefined;
       f.sinceSnapshot = 0;
     } catch {
       // An unreadable snapshot is ignored: the log is the truth.
@@ -254,6 +264,7 @@ export class SessionIndex {
       for (const e of events) apply(f, e);
       f.nextSeq = res.firstSeq + events.length;
       f.sinceSnapshot += events.length;
+      f.lastEvent = JSON.stringify(events[events.length - 1]);
     } else {
       for (const e of events) if (e.op !== 'create') apply(f, e);
     }
@@ -284,6 +295,7 @@ export class SessionIndex {
       // without a second read of the log on every create.
       apply(f, event);
       f.nextSeq = res.firstSeq + 1;
+      f.lastEvent = JSON.stringify(event);
       f.sinceSnapshot++;
       if (f.sinceSnapshot > Math.max(SNAPSHOT_EVERY, f.sessions.size)) await this.saveSnapshot(userId, f);
     } else {
@@ -510,6 +522,17 @@ export class SessionIndex {
 
 function snapshotKey(userId: string): string {
   return `${keys.sessionIndex(userId)}.snapshot.json`;
+}
+
+function resetFold(f: UserFold): void {
+  f.nextSeq = 0;
+  f.sessions.clear();
+  f.deleted.clear();
+  f.counts.clear();
+  f.countsChecked = false;
+  f.revs.clear();
+  f.lastEvent = undefined;
+  f.sinceSnapshot = 0;
 }
 
 interface PendingTouch {
