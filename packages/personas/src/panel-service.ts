@@ -389,7 +389,8 @@ export class PanelService {
   /**
    * Appends a message from a panel persona (or `user`/`assistant`/`system`) and returns it as stored,
    * with `seq`. `responseTo` must name a message of the panel; the thread may be at most
-   * `panel.maxThreadDepth` replies deep. False when the panel does not exist.
+   * `panel.maxThreadDepth` replies deep. False when the panel does not exist or already holds a
+   * message under the given `messageId`.
    */
   async addPanelMessage(panelId: string, input: AddPanelMessageInput): Promise<StoredPanelMessage | false> {
     assertSafeId(panelId, 'panelId');
@@ -448,9 +449,8 @@ export class PanelService {
           },
         ]);
       }
-      if (cache.byId.has(base.messageId)) {
-        throw new FFValidationError([{ path: 'message.messageId', message: 'already exists in this panel' }]);
-      }
+      // Creating something that exists resolves false (API.md), as addMessage does for a session.
+      if (cache.byId.has(base.messageId)) return false;
       let threadDepth = 0;
       if (responseTo !== null) {
         const parent = cache.byId.get(responseTo);

@@ -288,6 +288,26 @@ for (const store of STORE_CASES) {
       expect((await panels.getPanel(panelId))?.messageCount).toBe(3);
     });
 
+    it('addPanelMessage under an id the panel holds resolves false and stores nothing', async () => {
+      const { panels } = services();
+      const panelId = await panels.createPanel('multi_persona', ['analyst', 'creative']);
+      const first = await panels.addPanelMessage(panelId, {
+        personaId: 'analyst',
+        content: 'first',
+        messageId: 'msg_00000000aaaa',
+      });
+      expect(first).toMatchObject({ messageId: 'msg_00000000aaaa', seq: 0 });
+      expect(
+        await panels.addPanelMessage(panelId, {
+          personaId: 'creative',
+          content: 'again',
+          messageId: 'msg_00000000aaaa',
+        }),
+      ).toBe(false);
+      expect((await panels.getPanelMessages(panelId)).map((m) => m.content)).toEqual(['first']);
+      expect((await panels.getPanel(panelId))?.messageCount).toBe(1);
+    });
+
     it('orders concurrent addPanelMessage calls without loss or duplicates', async () => {
       const { panels } = services();
       const panelId = await panels.createPanel('brainstorm', ['analyst', 'creative', 'pragmatist']);
