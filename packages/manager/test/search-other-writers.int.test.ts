@@ -2,9 +2,11 @@
  * A process that only reads finds what another process wrote. Two managers on one store stand for two
  * processes: each has its own search index (and worker); neither sees the other's change hooks.
  */
+
+import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { FFStorageManager } from '../src/index.js';
-import { fsBackend, type TestStore } from './helpers.js';
+import { fsBackend, removeDir, type TestStore } from './helpers.js';
 
 const SEARCH_ONLY = { features: { search: true, vectors: false, personas: false } } as const;
 
@@ -152,4 +154,64 @@ it('a reply another process streams is found with its final text once it ends', 
   const [found] = await reader.searchMessages('fin', 'tangerine');
   expect(found).toMatchObject({ content: 'the first tangerine and then a persimmon' });
   expect(found?.metadata.streamStatus).toBe('complete');
+}, 60_000);
+
+it('a context another process imports is found by a reader that had the user loaded', async () => {
+  const source = await fsBackend.create({}, SEARCH_ONLY);
+  const bundle = path.join(source.basePath, '..', `${path.basename(source.basePath)}-bundle`);
+  try {
+    const s1 = await source.manager.createSession('gus', 'one');
+    await source.manager.updateContext('gus', s1, { summary: 'a tangerine summary' });
+    await source.manager.exportData(bundle);
+  } finally {
+    await source.cleanup();
+  }
+  try {
+    store = await fsBackend.create({}, SEARCH_ONLY);
+    const reader: FFStorageManager = store.manager;
+    await reader.createSession('gus', 'own');
+    expect(await reader.searchMessages('gus', 'anything')).toEqual([]); // the user is loaded here
+    const importer = await store.reopen();
+    await importer.importData(bundle);
+    const contexts = async () =>
+      (
+        await reader.advancedSearch({
+          query: 'tangerine',
+          userId: 'gus',
+          includeMessages: false,
+          includeContext: true,
+        })
+      ).length;
+    expect(await within(5_000, async () => (await contexts()) === 1)).toBe(true);
+  } finally {
+    removeDir(bundle);
+  }
+}, 60_000);
+
+it('the first query after another process deletes a session still fills its limit', async () => {
+  store = await fsBackend.create({}, SEARCH_ONLY);
+  const reader: FFStorageManager = store.manager;
+  const strong = await reader.createSession('hud', 'strong');
+  const weak = await reader.createSession('hud', 'weak');
+  await reader.addMessages(
+    'hud',
+    strong,
+    Array.from({ length: 30 }, (_, i) => ({ role: 'user', content: `foo foo foo ${i}` })),
+  );
+  await reader.addMessages(
+    'hud',
+    weak,
+    Array.from({ length: 8 }, (_, i) => ({
+      role: 'user',
+      content: `foo appears once in a much longer message about other things, number ${i}`,
+    })),
+  );
+  expect(
+    (await reader.searchMessages('hud', 'foo', { limit: 5 })).every((m) => m.content.startsWith('foo foo')),
+  ).toBe(true);
+  const writer = await store.reopen();
+  expect(await writer.deleteSession('hud', strong)).toBe(true);
+  const after = await reader.searchMessages('hud', 'foo', { limit: 5 });
+  expect(after).toHaveLength(5);
+  expect(after.every((m) => m.content.startsWith('foo appears once'))).toBe(true);
 }, 60_000);

@@ -112,7 +112,7 @@ export class PythonImportService {
         await d.documents.putRecord(u, s, record);
       },
       putContext: async (u, s, ctx) => {
-        await writeJson(core, keys.contextKey(u, s), ctx satisfies SituationalContext);
+        await d.context.restoreCurrent(u, s, ctx satisfies SituationalContext);
       },
       contextSnapshotIds: async (u, s) => new Set((await d.context.history(u, s)).map((c) => c.snapshotId)),
       putContextSnapshot: async (u, s, id, ctx) => {

@@ -457,7 +457,7 @@ export class BundleService {
               counts.skipped++;
               break;
             }
-            await writeJson(this.core, keys.contextKey(userId, sessionId), rec.data as SituationalContext);
+            await this.d.context.restoreCurrent(userId, sessionId, rec.data as SituationalContext);
             counts.contexts++;
             break;
           }

@@ -58,6 +58,17 @@ export class ContextService {
     return true;
   }
 
+  /**
+   * Writes a session's current context as stored elsewhere (imports), with its context event like
+   * `update`: without the event, a process that already had the user loaded never indexed it, nor did
+   * a later catch-up (its position already covered the log).
+   */
+  async restoreCurrent(userId: string, sessionId: string, context: SituationalContext): Promise<void> {
+    const source = await this.logEvent(userId, sessionId, 'current');
+    await writeJson(this.core, keys.contextKey(userId, sessionId), context);
+    this.core.index.revSoon(userId, sessionId, 'c', source.seq + 1);
+  }
+
   /** Records which context is written, by log position: derived indexes catch up from it after a crash. */
   private async logEvent(
     userId: string,

@@ -158,6 +158,8 @@ export class FtsSearchFeature implements SearchFeature {
    * status changes without the log's count changing, so refreshFromOthers reads them again until they end.
    */
   private readonly streamingReplies = new Map<string, Set<string>>();
+  /** Removals of deleted sessions' items started by queries (see existingSessions). */
+  private readonly removals = new Set<Promise<void>>();
   /** The same for panel messages (see refreshPanels). */
   private readonly panelsLook = new Map<string, { at: number; running: Promise<Set<string> | null> }>();
   private background: Promise<void> | null = null;
@@ -199,6 +201,7 @@ export class FtsSearchFeature implements SearchFeature {
     this.closing = true;
     await this.background;
     await Promise.allSettled(this.caughtUp.values());
+    await this.settleRemovals();
     if (this.ownsIndex) await this.index.close();
     else await this.index.flush();
   }
@@ -784,10 +787,17 @@ export class FtsSearchFeature implements SearchFeature {
     if (ids.length === 0) return new Set();
     const out = await this.ctx.existingSessions(userId, ids);
     for (const sid of ids) {
-      // Repair the index in the background: the session is gone.
-      if (!out.has(sid)) void this.index.removeSession(userId, sid).catch(() => undefined);
+      // Repair the index: the session is gone (awaited by a query that needs the places it took).
+      if (out.has(sid)) continue;
+      const removal = this.index.removeSession(userId, sid).catch(() => undefined);
+      this.removals.add(removal);
+      void removal.finally(() => this.removals.delete(removal));
     }
     return out;
+  }
+
+  private async settleRemovals(): Promise<void> {
+    await Promise.all([...this.removals]);
   }
 
   /**
@@ -857,10 +867,18 @@ export class FtsSearchFeature implements SearchFeature {
   private async searchUser(userId: string, q: IndexQuery): Promise<IndexHit[]> {
     await this.ensureUser(userId);
     await this.refreshFromOthers(userId);
-    const hits = await this.index.search(q);
-    const sessions = new Set(hits.filter((h) => h.type !== 'panel_message').map((h) => h.sessionId));
-    const alive = await this.existingSessions(userId, sessions);
-    return hits.filter((h) => h.type === 'panel_message' || alive.has(h.sessionId));
+    const live = async (): Promise<{ hits: IndexHit[]; dropped: number }> => {
+      const hits = await this.index.search(q);
+      const sessions = new Set(hits.filter((h) => h.type !== 'panel_message').map((h) => h.sessionId));
+      const alive = await this.existingSessions(userId, sessions);
+      const kept = hits.filter((h) => h.type === 'panel_message' || alive.has(h.sessionId));
+      return { hits: kept, dropped: hits.length - kept.length };
+    };
+    const first = await live();
+    if (first.dropped === 0) return first.hits;
+    // Hits of deleted sessions took places within the limit: ask again once they are out of the index.
+    await this.settleRemovals();
+    return (await live()).hits;
   }
 
   private entitiesOf(hit: IndexHit): EntityMap {
