@@ -395,6 +395,7 @@ export class FFStorageManager {
       listSessions: (u) => s.sessions.list(u),
       getSession: (u, sid) => s.sessions.get(u, sid),
       existingSessions: (u, ids) => this.core.index.existing(u, ids),
+      userIncarnation: (u) => this.core.index.incarnation(u),
       readMessages: (u, sid, o = {}) => s.messages.read(u, sid, o),
       countMessages: (u, sid) => s.messages.count(u, sid),
       sessionLogLengths: async (u) => {

@@ -3,6 +3,7 @@
  * processes: each has its own search index (and worker); neither sees the other's change hooks.
  */
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { FFStorageManager } from '../src/index.js';
@@ -214,4 +215,49 @@ it('the first query after another process deletes a session still fills its limi
   const after = await reader.searchMessages('hud', 'foo', { limit: 5 });
   expect(after).toHaveLength(5);
   expect(after.every((m) => m.content.startsWith('foo appears once'))).toBe(true);
+}, 60_000);
+
+it('a user another process restores from a different backup (same session ids, same lengths) is read afresh', async () => {
+  store = await fsBackend.create({}, SEARCH_ONLY);
+  const a: FFStorageManager = store.manager;
+  const sid = await a.createSession('ida', 'title one');
+  const mine = [
+    a.createMessage({ role: 'user', content: 'alpha lighthouse one' }),
+    a.createMessage({ role: 'user', content: 'alpha lighthouse two' }),
+  ];
+  await a.addMessages('ida', sid, mine);
+  const dir = path.join(store.basePath, '..', `${path.basename(store.basePath)}-backups`);
+  try {
+    await a.exportData(path.join(dir, 'now'));
+    // Another backup: the same session and as many messages, other ids, text and title.
+    const records = fs
+      .readFileSync(path.join(dir, 'now', 'records.jsonl'), 'utf8')
+      .replace(mine[0]!.messageId, 'msg_0000000000b1')
+      .replace(mine[1]!.messageId, 'msg_0000000000b2')
+      .replaceAll('alpha lighthouse', 'beta harbour')
+      .replace('"title one"', '"title two"');
+    fs.cpSync(path.join(dir, 'now'), path.join(dir, 'other'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'other', 'records.jsonl'), records);
+    expect(await a.searchMessages('ida', 'alpha')).toHaveLength(2);
+    expect(await a.getMessage('ida', sid, mine[0]!.messageId)).not.toBeNull();
+
+    const b = await store.reopen();
+    expect(await b.deleteUser('ida', { force: true })).toBe(true);
+    await b.importData(path.join(dir, 'other'));
+
+    expect(await within(5_000, async () => (await a.getSession('ida', sid))?.title === 'title two')).toBe(
+      true,
+    );
+    expect(await a.getMessage('ida', sid, 'msg_0000000000b1')).toMatchObject({ content: 'beta harbour one' });
+    expect(await a.getMessage('ida', sid, mine[0]!.messageId)).toBeNull();
+    expect(
+      await a.addMessage('ida', sid, { role: 'user', content: 'dup', messageId: 'msg_0000000000b2' }),
+    ).toBe(false);
+    expect(await within(5_000, async () => (await a.searchMessages('ida', 'harbour')).length === 2)).toBe(
+      true,
+    );
+    expect(await a.searchMessages('ida', 'alpha')).toEqual([]);
+  } finally {
+    removeDir(dir);
+  }
 }, 60_000);

@@ -83,6 +83,12 @@ export interface FeatureContext {
   /** Every session of a user (no cap), newest activity first. */
   listSessions(userId: string): Promise<Session[]>;
   getSession(userId: string, sessionId: string): Promise<Session | null>;
+  /**
+   * How many times this process found the user replaced by another process (deleted, perhaps created or
+   * restored again): a change means what a feature derived from the user's logs is void. Current as of
+   * the last catch-up of the user's session index (any of the calls here that list or count sessions).
+   */
+  userIncarnation(userId: string): number;
   /** Which of `sessionIds` exist now (one catch-up of the user's session index, then memory). */
   existingSessions(userId: string, sessionIds: readonly string[]): Promise<Set<string>>;
   /** Messages from `fromSeq` (default 0), at most `limit` (default all), chronological, with `seq`. */

@@ -34,6 +34,8 @@ interface SessionIds {
   reading: Promise<void> | null;
   /** Looks in progress: an entry in use is never evicted. */
   users: number;
+  /** The user's incarnation this entry was read under (see SessionIndex.incarnation). */
+  userInc: number;
 }
 
 const PAGE = 1000;
@@ -59,6 +61,8 @@ export class MessageIdIndex {
   constructor(
     private readonly storage: StorageBackend,
     private readonly maxBytes: () => number,
+    /** The user's incarnation, caught up: another process may have deleted and restored the user. */
+    private readonly userIncarnation: (userId: string) => Promise<number>,
   ) {}
 
   /** The record stored under `messageId` (the first, if another process stored it twice), or null. */
@@ -70,7 +74,7 @@ export class MessageIdIndex {
     const log = keys.messagesLog(userId, sessionId);
     // A session that does not exist (or has no messages) is not worth a cache entry.
     if (!this.sessions.has(log) && (await this.storage.countLog(log)) === 0) return null;
-    return this.use(log, (s) => this.lookUp<T>(log, s, messageId));
+    return this.use(userId, log, (s) => this.lookUp<T>(log, s, messageId));
   }
 
   /**
@@ -87,7 +91,7 @@ export class MessageIdIndex {
         await Promise.all(waits);
         continue;
       }
-      const free = await this.use(log, async (s) => {
+      const free = await this.use(userId, log, async (s) => {
         const version = s.version;
         const stored: boolean[] = [];
         for (const id of ids) stored.push((await this.lookUp(log, s, id)) !== null);
@@ -168,8 +172,14 @@ export class MessageIdIndex {
   }
 
   /** Runs `fn` on the session's entry, caught up with the log, keeping it cached meanwhile. */
-  private async use<R>(log: string, fn: (s: SessionIds) => Promise<R>): Promise<R> {
+  private async use<R>(userId: string, log: string, fn: (s: SessionIds) => Promise<R>): Promise<R> {
+    const inc = await this.userIncarnation(userId);
     const s = this.entry(log);
+    if (s.userInc !== inc) {
+      // The user was replaced since this entry was read: a log of the same name may hold anything.
+      if (s.known > 0 || s.size > 0) this.reset(s);
+      s.userInc = inc;
+    }
     s.users++;
     try {
       await this.catchUp(log, s);
@@ -263,6 +273,7 @@ export class MessageIdIndex {
         version: 0,
         reading: null,
         users: 0,
+        userInc: -1,
       };
     this.sessions.set(log, s); // most recently used last
     const budget = this.maxBytes();

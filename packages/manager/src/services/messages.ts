@@ -74,7 +74,14 @@ export class MessageService {
 
   constructor(private readonly core: Core) {
     this.replies = new ReplyResolver(core);
-    this.ids = new MessageIdIndex(core.storage, () => core.config.runtime.messageIdCacheBytes);
+    this.ids = new MessageIdIndex(
+      core.storage,
+      () => core.config.runtime.messageIdCacheBytes,
+      async (userId) => {
+        await core.index.refresh(userId);
+        return core.index.incarnation(userId);
+      },
+    );
   }
 
   /**

@@ -20,6 +20,13 @@
  * carried by touch/count events brings in the appends of other processes. The first listing of a user
  * in a process (a cold fold) still counts every log, so a count left stale by a crashed writer is
  * corrected on the next cold start; after that, a warm listing costs no storage call per session.
+ *
+ * Replaced users: another process may delete a user and create (or restore) it again, and its new log
+ * may already be as long as the one folded here. A refresh notices it when the log shrank, when the
+ * event it folded last is not at its place any more, or (at most once a second) when the log's first
+ * event, a create carrying a random nonce, differs; the fold then starts over and the user's
+ * `incarnation` grows, which tells caches derived from the user's logs (message ids, the search index)
+ * that theirs are void.
  */
 import type { StorageBackend } from '@ffdb/core-types';
 import { keys } from '../keys.js';
@@ -67,6 +74,9 @@ interface UserFold {
   revs: Map<string, { d?: number; c?: number }>;
   /** The JSON of the last event folded (seq nextSeq - 1): tells a replaced log from a grown one. */
   lastEvent?: string;
+  /** The JSON of the log's first event (a create with a random nonce) and when it was last compared. */
+  firstEvent?: string;
+  firstCheckedAt: number;
 }
 
 /**
@@ -77,6 +87,10 @@ interface UserFold {
  * longer catch-up, and one whose `upto` is beyond the log (user deleted and recreated) is ignored.
  */
 const SNAPSHOT_EVERY = 2000;
+/** How often a refresh compares the log's first event with the one folded (see refresh). */
+const FIRST_EVENT_CHECK_MS = 1000;
+/** Real time even under an application's fake timers (captured at load, as in activity.ts). */
+const realNow = performance.now.bind(performance);
 /** Touch events of a user are appended at most this often (see `schedule`). */
 const TOUCH_DELAY_MS = 50;
 /** Users whose folds stay in memory. */
@@ -90,6 +104,8 @@ interface Snapshot {
 
 export class SessionIndex {
   private readonly folds = new Map<string, UserFold>();
+  /** See incarnation(). Kept apart from the folds, which are evicted and read again. */
+  private readonly incarnations = new Map<string, number>();
   /**
    * Events not yet appended, per user: sessionId -> latest activity time and message count (a touch),
    * and document / context-event log lengths (a rev); coalesced into one append.
@@ -139,10 +155,25 @@ export class SessionIndex {
         counts: new Map(),
         countsChecked: false,
         revs: new Map(),
+        firstCheckedAt: 0,
       };
       this.folds.set(userId, f);
     }
     return f;
+  }
+
+  /**
+   * How many times this process found the user's session index replaced by another process (the user
+   * deleted, perhaps created or restored again): caches keyed by the user's sessions compare it to know
+   * theirs are void. Read after a `refresh`.
+   */
+  incarnation(userId: string): number {
+    return this.incarnations.get(userId) ?? 0;
+  }
+
+  private replaced(userId: string, f: UserFold): void {
+    resetFold(f);
+    this.incarnations.set(userId, this.incarnation(userId) + 1);
   }
 
   /** Catches up with the log (cheap when nothing changed: one count). */
@@ -153,7 +184,17 @@ export class SessionIndex {
       const log = keys.sessionIndex(userId);
       const n = await this.storage.countLog(log);
       // The user was deleted (and maybe recreated) elsewhere: start over.
-      if (n < f.nextSeq) resetFold(f);
+      if (n < f.nextSeq) this.replaced(userId, f);
+      // The same, with a new log at least as long as the old: its first event (a create, with a random
+      // nonce) differs. Read at most once per FIRST_EVENT_CHECK_MS: one record, cheap but not free.
+      if (f.nextSeq > 0 && realNow() - f.firstCheckedAt >= FIRST_EVENT_CHECK_MS) {
+        f.firstCheckedAt = realNow();
+        const [first] = await this.storage.readLog<IndexEvent>(log, { fromSeq: 0, limit: 1 });
+        const json = first?.seq === 0 ? JSON.stringify(first.data) : undefined;
+        // A fold from a snapshot has not seen the first event: it is taken as the one to compare with.
+        if (f.firstEvent === undefined) f.firstEvent = json;
+        else if (json !== f.firstEvent) this.replaced(userId, f);
+      }
       if (f.nextSeq === 0 && n > SNAPSHOT_EVERY) await this.loadSnapshot(userId, f, n);
       if (n > f.nextSeq) {
         // Read from the last event folded too: if it is not the same event, the log was replaced (the
@@ -165,12 +206,16 @@ export class SessionIndex {
           if (first?.seq === f.nextSeq - 1 && JSON.stringify(first.data) === f.lastEvent)
             entries = entries.slice(1);
           else {
-            resetFold(f);
+            this.replaced(userId, f);
             entries = await this.storage.readLog<IndexEvent>(log, { fromSeq: 0 });
           }
         }
         const from = f.nextSeq;
         for (const e of entries) {
+          if (e.seq === 0) {
+            f.firstEvent = JSON.stringify(e.data);
+            f.firstCheckedAt = realNow();
+          }
           apply(f, e.data);
           if (e.seq + 1 > f.nextSeq) f.nextSeq = e.seq + 1;
         }
@@ -265,6 +310,7 @@ export class SessionIndex {
       f.nextSeq = res.firstSeq + events.length;
       f.sinceSnapshot += events.length;
       f.lastEvent = JSON.stringify(events[events.length - 1]);
+      if (res.firstSeq === 0) f.firstEvent = JSON.stringify(events[0]);
     } else {
       for (const e of events) if (e.op !== 'create') apply(f, e);
     }
@@ -296,6 +342,7 @@ export class SessionIndex {
       apply(f, event);
       f.nextSeq = res.firstSeq + 1;
       f.lastEvent = JSON.stringify(event);
+      if (res.firstSeq === 0) f.firstEvent = f.lastEvent;
       f.sinceSnapshot++;
       if (f.sinceSnapshot > Math.max(SNAPSHOT_EVERY, f.sessions.size)) await this.saveSnapshot(userId, f);
     } else {
@@ -532,6 +579,7 @@ function resetFold(f: UserFold): void {
   f.countsChecked = false;
   f.revs.clear();
   f.lastEvent = undefined;
+  f.firstEvent = undefined;
   f.sinceSnapshot = 0;
 }
 

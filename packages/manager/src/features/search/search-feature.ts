@@ -158,6 +158,8 @@ export class FtsSearchFeature implements SearchFeature {
    * status changes without the log's count changing, so refreshFromOthers reads them again until they end.
    */
   private readonly streamingReplies = new Map<string, Set<string>>();
+  /** Per user, the incarnation (see FeatureContext.userIncarnation) this process last indexed under. */
+  private readonly userIncarnations = new Map<string, number>();
   /** Removals of deleted sessions' items started by queries (see existingSessions). */
   private readonly removals = new Set<Promise<void>>();
   /** The same for panel messages (see refreshPanels). */
@@ -542,12 +544,20 @@ export class FtsSearchFeature implements SearchFeature {
   }
 
   async onUserDeleted(userId: string): Promise<void> {
-    this.caughtUp.delete(userId);
+    this.forgetProgress(userId);
     this.othersLook.delete(userId);
+    await this.index.removeUser(userId);
+  }
+
+  /**
+   * Forgets how far this process indexed the user's logs (and its throttles), so the next query catches
+   * the user up from the index's positions. The running look, if any, stays in the map until it ends.
+   */
+  private forgetProgress(userId: string): void {
+    this.caughtUp.delete(userId);
     this.panelsLook.delete(userId);
     this.streamingReplies.delete(userId);
     this.indexedUpTo.forgetUser(userId);
-    await this.index.removeUser(userId);
   }
 
   async onDocumentStored(
@@ -840,8 +850,20 @@ export class FtsSearchFeature implements SearchFeature {
     if (last && !force && now - last.at < OTHERS_REFRESH_MS) return last.running;
     const running = (async () => {
       await last?.running; // one look at a time
+      const logLengths = await this.ctx.sessionLogLengths(userId);
+      // Another process replaced the user (deleted it, perhaps restored another backup under the same
+      // session ids): what this index holds of the user and how far it read each log are void.
+      const incarnation = this.ctx.userIncarnation(userId);
+      const seen = this.userIncarnations.get(userId);
+      this.userIncarnations.set(userId, incarnation);
+      if (seen !== undefined && seen !== incarnation) {
+        await this.index.clear(userId);
+        this.forgetProgress(userId);
+        await this.ensureUser(userId);
+        return;
+      }
       await this.refreshStreamingReplies(userId);
-      for (const [sessionId, lengths] of await this.ctx.sessionLogLengths(userId)) {
+      for (const [sessionId, lengths] of logLengths) {
         const log = this.ctx.messagesLogKey(userId, sessionId);
         const known = this.indexedUpTo.get(userId, log) ?? 0;
         if (lengths.messages > known) {
