@@ -810,16 +810,7 @@ export class FtsSearchFeature implements SearchFeature {
     await Promise.all([...this.removals]);
   }
 
-  /**
-   * Indexes messages that other processes appended since this process last indexed from each session.
-   * Their own hooks index them in their own index only; without this look, a process that only reads
-   * (a second server behind a load balancer, a worker of a cluster) would not find them until it wrote
-   * to that session or restarted. The session index carries every session's message count (touch
-   * events' `n`) and the lengths of its document-event and context-event logs (`rev` events), so the
-   * look compares lengths with what this process indexed from each log; documents deleted there are
-   * removed. Throttled to OTHERS_REFRESH_MS per user (`force` for verify), and concurrent queries share
-   * the look in flight.
-   */
+  /** Remembers a reply read while it is still being streamed (see streamingReplies). */
   private watchIfStreaming(userId: string, sessionId: string, m: StoredMessage): void {
     if (m.metadata?.streamStatus !== 'streaming') return;
     let set = this.streamingReplies.get(userId);
@@ -844,6 +835,16 @@ export class FtsSearchFeature implements SearchFeature {
     if (set.size === 0) this.streamingReplies.delete(userId);
   }
 
+  /**
+   * Indexes messages that other processes appended since this process last indexed from each session.
+   * Their own hooks index them in their own index only; without this look, a process that only reads
+   * (a second server behind a load balancer, a worker of a cluster) would not find them until it wrote
+   * to that session or restarted. The session index carries every session's message count (touch
+   * events' `n`) and the lengths of its document-event and context-event logs (`rev` events), so the
+   * look compares lengths with what this process indexed from each log; documents deleted there are
+   * removed. Throttled to OTHERS_REFRESH_MS per user (`force` for verify), and concurrent queries share
+   * the look in flight.
+   */
   private refreshFromOthers(userId: string, force = false): Promise<void> {
     const now = realNow();
     const last = this.othersLook.get(userId);
