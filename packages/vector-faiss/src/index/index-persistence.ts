@@ -19,8 +19,9 @@
  * vectors in new files of the same names (journal-0 ...): a process that still holds the old index in memory
  * must neither keep serving it nor take the new files for a continuation of it, nor write it back. So the
  * first writer of a new directory appends a `generations` record `{ generation: 0, incarnation: <random
- * tag> }` before its first journal record; every checkpoint record repeats the tag and every journal record
- * carries it (`inc`). The newest tagged record of the tail that refresh reads anyway names the directory's
+ * tag> }` before its first journal record (looking and appending under the directory's storage lock, so
+ * that two first writers never tag it twice: see stamp); every checkpoint record repeats the tag and every
+ * journal record carries it (`inc`). The newest tagged record of the tail that refresh reads anyway names the directory's
  * incarnation: when it differs from the one an index was loaded with (none: the directory was removed;
  * another: removed and created again) the index is dropped and loaded again, at no extra I/O per refresh.
  * Journal records of another incarnation (appended by a process that had not noticed yet) are skipped.
@@ -133,6 +134,8 @@ const manifestKey = (root: string) => `${root}/manifest.json`;
 const generationsKey = (root: string) => `${root}/generations`;
 /** Records of the `generations` log read for its newest generation (two writers may append out of order). */
 const GENERATIONS_TAIL = 8;
+/** Attempts of one load while other writers' checkpoints keep deleting the files it is reading. */
+const LOAD_ATTEMPTS = 8;
 /** The snapshot file a manifest names (before writer tags: `index-<gen>.faiss`). */
 const snapshotFile = (m: { generation: number; snapshot?: string | undefined }) =>
   m.snapshot ?? `index-${m.generation}.faiss`;
@@ -163,10 +166,35 @@ export class IndexPersistence {
     return userRoot(this.opts.prefix, userId);
   }
 
-  /** Loads the snapshot and replays its journal; an absent index loads as empty. */
+  /**
+   * Loads the snapshot and replays its journal; an absent index loads as empty.
+   *
+   * Another writer's checkpoint (or a removal) may delete the files of the generation this load read the
+   * manifest of, between that read and its reads of those files (the snapshot, the carried journal, a
+   * bulk file): when a read fails (a missing file, or the storage's error for a log deleted while it was
+   * read) and the `generations` tail shows that the index moved on, the load starts over. It threw
+   * FFCorruptionError ("missing its data file"), failing the write or search that loaded, in a probe of
+   * three processes checkpointing every third upsert.
+   */
   async load(userId: string): Promise<UserVectorIndex> {
     const root = this.root(userId);
-    const idx = new UserVectorIndex(userId, this.opts);
+    for (let attempt = 1; ; attempt++) {
+      const idx = new UserVectorIndex(userId, this.opts);
+      try {
+        // A false (a journal shorter than what was read: deleted by a checkpoint racing this load) on
+        // the last attempt leaves the index at an older generation, which the next refresh or journal
+        // append notices and loads again.
+        if ((await this.loadInto(idx)) || attempt >= LOAD_ATTEMPTS) return idx;
+      } catch (error) {
+        if (attempt >= LOAD_ATTEMPTS || this.sameIndex(idx, await this.tail(root))) throw error;
+      }
+    }
+  }
+
+  /** One attempt of load into a new `idx`; resolves catchUp's answer. */
+  private async loadInto(idx: UserVectorIndex): Promise<boolean> {
+    const userId = idx.userId;
+    const root = this.root(userId);
     // The incarnation is read before the files: should the directory be removed and created again in
     // between, the index holds the older tag and the next refresh loads it again (never the reverse: new
     // files under the old tag).
@@ -210,10 +238,7 @@ export class IndexPersistence {
       }
       if (manifest.carry) idx.carry = { ...manifest.carry, seen: manifest.carry.fromSeq };
     }
-    // A false here (a carried journal deleted by a checkpoint racing this load) leaves the index at an
-    // older generation, which the next refresh or journal append notices and loads again.
-    await this.catchUp(idx);
-    return idx;
+    return this.catchUp(idx);
   }
 
   /**
@@ -239,9 +264,20 @@ export class IndexPersistence {
    * journal from where it last read, and the current journal's records from where it last read, except
    * its own (applied when they were made). Resolves false, applying nothing more, when a journal holds
    * fewer records than this instance has read: it was removed (an index from before incarnations has no
-   * other sign of it).
+   * other sign of it), or when reading failed because the index moved on meanwhile (a checkpoint of
+   * another writer deletes the journal it carried and the bulk files it folded in, maybe while this
+   * instance reads them): `idx` may then hold part of the records and must be loaded again.
    */
   private async catchUp(idx: UserVectorIndex): Promise<boolean> {
+    try {
+      return await this.catchUpOnce(idx);
+    } catch (error) {
+      if (!this.sameIndex(idx, await this.tail(this.root(idx.userId)))) return false;
+      throw error;
+    }
+  }
+
+  private async catchUpOnce(idx: UserVectorIndex): Promise<boolean> {
     const root = this.root(idx.userId);
     const carry = idx.carry;
     if (carry) {
@@ -382,14 +418,25 @@ export class IndexPersistence {
    * Gives a new directory its incarnation before its first journal record: appends `{ generation: 0,
    * incarnation }` (generation 0 never moves the index on). Resolves false when the directory turns out
    * to have one already (another writer was first, or created it again): the caller reloads.
+   *
+   * The look and the append hold the directory's storage lock (the one checkpoint and removeUser take),
+   * so a directory gets exactly one incarnation. Without it two first writers (two processes embedding
+   * into a new user's index at once) both looked, found none and appended their own; the newer record
+   * wins, but the first writer had often journalled records under its tag by then, between the other's
+   * look and append (a process's first append to the store can take tens of ms), and its tail checks
+   * passed. Every process then skipped those records as another incarnation's: their vectors were lost
+   * (up to 19 of 30 upserts in a probe with three processes; in the manager's two-process test a third of
+   * the runs tagged the directory twice, and one CI run missed 9 of 240 message vectors).
    */
   private async stamp(idx: UserVectorIndex): Promise<boolean> {
-    const key = generationsKey(this.root(idx.userId));
-    if (!this.sameIndex(idx, await this.tail(this.root(idx.userId)))) return false;
-    const incarnation = newTag();
-    await this.storage.append(key, [{ generation: 0, incarnation }]);
-    // Two first writers may stamp at once: the newer record wins for everybody, the other one reloads.
-    if ((await this.tail(this.root(idx.userId))).incarnation !== incarnation) return false;
+    const root = this.root(idx.userId);
+    const incarnation = await this.storage.withLock(root, async () => {
+      if (!this.sameIndex(idx, await this.tail(root))) return undefined;
+      const tag = newTag();
+      await this.storage.append(generationsKey(root), [{ generation: 0, incarnation: tag }]);
+      return tag;
+    });
+    if (incarnation === undefined) return false;
     idx.incarnation = incarnation;
     return true;
   }
@@ -564,12 +611,21 @@ export class IndexPersistence {
 
   /**
    * Whether the directory still holds what `idx` was read from, without applying anything: the same
-   * incarnation, no newer generation, and no journal shorter than what `idx` has read of it.
+   * incarnation, no newer generation, no journal shorter than what `idx` has read of it, and no record in
+   * the carried journal that `idx` has not read.
+   *
+   * The last: the new manifest no longer names the carried journal g-1 (and the checkpoint deletes it),
+   * so a record appended there after this checkpoint read it would be replayed by nobody. Its writer,
+   * still at g-1, re-appends it only when its look after the append sees generation g, and that look can
+   * come before g's `generations` record: this instance may have loaded g from its manifest, written
+   * under the lock but before that record (it takes three processes). Any such record is in the journal
+   * by the time this look holds the lock (g's record is appended before the lock is released), so the
+   * checkpoint is left to a later one that reads it.
    */
   private async unchanged(idx: UserVectorIndex): Promise<boolean> {
     const root = this.root(idx.userId);
     if (!this.sameIndex(idx, await this.tail(root))) return false;
-    if (idx.carry && (await this.storage.countLog(journalKey(root, idx.carry.generation))) < idx.carry.seen)
+    if (idx.carry && (await this.storage.countLog(journalKey(root, idx.carry.generation))) !== idx.carry.seen)
       return false;
     return (await this.storage.countLog(journalKey(root, idx.generation))) >= idx.readUpTo;
   }

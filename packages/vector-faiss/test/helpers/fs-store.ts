@@ -69,3 +69,54 @@ export function manifestGate(
     release: () => release(),
   };
 }
+
+/**
+ * `storage` seen through a proxy whose next call of `method` with a first argument (a key) that `match`
+ * accepts, once `hold()` was called, waits until `release()`; `hold()` resolves when a caller has reached
+ * that call. `release()` also disarms a hold nobody reached (the code under test may not make that call).
+ */
+export function callGate(
+  storage: StorageBackend,
+  method: 'read' | 'append' | 'withLock',
+  match: (key: string) => boolean,
+): {
+  storage: StorageBackend;
+  hold(): Promise<void>;
+  release(): void;
+} {
+  let armed = false;
+  let reached: () => void = () => {};
+  let open: () => void = () => {};
+  const gated = new Proxy(storage, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== 'function') return v;
+      const fn = (v as (...a: unknown[]) => unknown).bind(target);
+      if (prop !== method) return fn;
+      return async (key: string, ...rest: unknown[]) => {
+        if (armed && match(key)) {
+          armed = false;
+          const gate = new Promise<void>((r) => {
+            open = r;
+          });
+          reached();
+          await gate;
+        }
+        return fn(key, ...rest);
+      };
+    },
+  });
+  return {
+    storage: gated,
+    hold: () => {
+      armed = true;
+      return new Promise<void>((r) => {
+        reached = r;
+      });
+    },
+    release: () => {
+      armed = false;
+      open();
+    },
+  };
+}
