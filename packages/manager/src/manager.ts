@@ -256,8 +256,9 @@ export class FFStorageManager {
     const { container } = this.comp;
     // Wiring problems (a missing token, an unknown override) are programming errors: they throw.
     await registerDefaults(this.comp, this.config, this.options.defaults !== false);
-    const storage = resolve(container, TOKENS.StorageBackend);
-    this.callersStorage = !this.comp.created.some((c) => c.adapter === storage);
+    const resolved = resolve(container, TOKENS.StorageBackend);
+    this.callersStorage = !this.comp.created.some((c) => c.adapter === resolved);
+    const storage = withPortNames(resolved);
     assertStorageShape(storage);
     try {
       // The default file storage gets the base path checked first: on a pseudo-filesystem (/proc) its
@@ -1329,6 +1330,26 @@ const STORAGE_METHODS = [
  * A StorageBackend the caller supplied is checked once, at initialize(): a missing method is one clear
  * FFConfigError naming it, not a TypeError at the first call that needs it.
  */
+/**
+ * A backend written from API.md's names (`count`, `watch`) is used as the port's `countLog` /
+ * `watchLog`: a view that answers the port's names with the caller's methods. A backend that has the
+ * port's names is used as it is.
+ */
+function withPortNames(storage: StorageBackend): StorageBackend {
+  const b = storage as unknown as Record<string, unknown>;
+  const alias: Record<string, string> = {};
+  if (typeof b?.countLog !== 'function' && typeof b?.count === 'function') alias.countLog = 'count';
+  if (typeof b?.watchLog !== 'function' && typeof b?.watch === 'function') alias.watchLog = 'watch';
+  if (Object.keys(alias).length === 0) return storage;
+  return new Proxy(storage, {
+    get(target, prop, receiver) {
+      const name = typeof prop === 'string' ? (alias[prop] ?? prop) : prop;
+      const value = Reflect.get(target, name, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 function assertStorageShape(storage: unknown): void {
   const missing = STORAGE_METHODS.filter(
     (name) => typeof (storage as Record<string, unknown> | null)?.[name] !== 'function',
@@ -1336,7 +1357,7 @@ function assertStorageShape(storage: unknown): void {
   if (missing.length === 0) return;
   const hint =
     missing.includes('countLog') || missing.includes('watchLog')
-      ? " (API.md's log `count` and `watch` are the port's countLog and watchLog)"
+      ? " (API.md's log `count` and `watch` are the port's countLog and watchLog; either name will do)"
       : '';
   throw new FFConfigError(
     `the StorageBackend lacks ${missing.join(', ')}${hint}; ` +

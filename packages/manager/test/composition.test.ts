@@ -134,6 +134,8 @@ describe('composition root', () => {
     const partial = Object.assign(Object.create(backend) as object, {
       countLog: undefined,
       watchLog: undefined,
+      count: undefined,
+      watch: undefined,
     });
     const m = new FFStorageManager(testConfig(dir()), { overrides: { [TOKENS.StorageBackend]: partial } });
     const error = (await m.initialize().catch((e: unknown) => e)) as FFConfigError;
@@ -145,6 +147,42 @@ describe('composition root', () => {
     await backend.append('x/log', [{ a: 1 }]);
     expect(await backend.count('x/log')).toBe(1);
     await backend.close();
+  });
+
+  it("a StorageBackend written with API.md's log names (count, watch) is used as the port", async () => {
+    const inner = new MemoryStorageBackend();
+    // Only API.md's names: the port's countLog and watchLog are absent.
+    const apiShaped = new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'countLog' || prop === 'watchLog') return undefined;
+        if (prop === 'count') return (log: string) => target.countLog(log);
+        if (prop === 'watch') return (log: string, o?: object) => target.watchLog(log, o);
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const m = new FFStorageManager(testConfig(dir()), {
+      overrides: { [TOKENS.StorageBackend]: apiShaped },
+      features: { search: false, vectors: false, personas: false },
+    });
+    expect(await m.initialize()).toBe(true);
+    const sid = await m.createSession('kay', 'x');
+    expect(await m.addMessage('kay', sid, { role: 'user', content: 'one' })).toBe(true);
+    expect(await m.countMessages('kay', sid)).toBe(1);
+    expect((await m.listSessions('kay'))[0]?.messageCount).toBe(1);
+    // A follow stream runs on `watch`.
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const follow = (async () => {
+      for await (const batch of m.streamMessages('kay', sid, { follow: true, signal: controller.signal })) {
+        for (const msg of batch) seen.push(msg.content);
+        if (seen.length === 2) controller.abort();
+      }
+    })();
+    await m.addMessage('kay', sid, { role: 'user', content: 'two' });
+    await follow;
+    expect(seen).toEqual(['one', 'two']);
+    await m.close();
   });
 
   it('a caller backend that fails to open is reported without the unused base path', async () => {

@@ -3,7 +3,9 @@
  * the document log and the context-event log of every session, reports what the index lags behind
  * (`search.behind`, keyed by the log) and with `repair` indexes it. The lag is made for real: a second
  * manager on the same store, without the search feature, writes while the first one is open (its index
- * caught up already, so only verify can notice). Real files, real worker-thread index.
+ * caught up already), and its session-index notes of those writes are never appended, as when it
+ * crashes first; so only verify can notice (with the notes, the first one's refresh indexes them: see
+ * search-other-writers.int). Real files, real worker-thread index.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FFStorageManager, type ManagerOptions } from '../src/index.js';
@@ -40,8 +42,10 @@ describe('search verify covers messages, documents and contexts', () => {
       expect(await m.searchMessages('alice', 'hello')).toHaveLength(1); // the user is caught up
       expect((await m.verify()).issues).toEqual([]);
 
-      // Writes the open manager's index never hears of.
+      // Writes the open manager's index never hears of: another process that crashed before its
+      // coalesced session-index notes (the `rev` events a reader's refresh follows) were appended.
       const other = await open(NO_SEARCH);
+      (other as unknown as { core: { index: { revSoon: () => void } } }).core.index.revSoon = () => {};
       const docId = await other.saveDocument('alice', sid, 'late.txt', 'a late note about zeppelins');
       await other.saveContextSnapshot('alice', sid, { summary: 'glacier expedition snapshot' });
       await other.updateContext('alice', sid, { summary: 'walrus watching plans' });
