@@ -1546,11 +1546,20 @@ export class FsStorageBackend implements StorageBackend {
   async countLog(log: string): Promise<number> {
     const k = checkKey(log, 'log');
     await this.ready('countLog', k);
-    this.refresh();
-    try {
-      return this.countOf(k);
-    } catch (err) {
-      throw toStorageError('countLog', k, err);
+    for (let attempt = 0; ; attempt++) {
+      this.refresh();
+      try {
+        return this.countOf(k);
+      } catch (err) {
+        // The log deleted (or a segment sealed) by another process under this view: look again, as
+        // readLog does; a log that is gone counts 0.
+        if (osCode(err) === 'ENOENT' && attempt < 2) {
+          this.views.delete(k);
+          this.fds.dropUnder(this.layout.logDir(k));
+          continue;
+        }
+        throw toStorageError('countLog', k, err);
+      }
     }
   }
 
