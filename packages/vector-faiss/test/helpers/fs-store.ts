@@ -36,38 +36,7 @@ export function manifestGate(
   hold(): Promise<void>;
   release(): void;
 } {
-  let armed = false;
-  let reached: () => void = () => {};
-  let release: () => void = () => {};
-  const gated = new Proxy(storage, {
-    get(target, prop) {
-      if (prop === 'write') {
-        return async (key: string, data: Uint8Array) => {
-          if (armed && key.endsWith(suffix)) {
-            armed = false;
-            const gate = new Promise<void>((r) => {
-              release = r;
-            });
-            reached();
-            await gate;
-          }
-          return target.write(key, data);
-        };
-      }
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-  return {
-    storage: gated,
-    hold: () => {
-      armed = true;
-      return new Promise<void>((r) => {
-        reached = r;
-      });
-    },
-    release: () => release(),
-  };
+  return callGate(storage, 'write', (key) => key.endsWith(suffix));
 }
 
 /**
@@ -77,7 +46,7 @@ export function manifestGate(
  */
 export function callGate(
   storage: StorageBackend,
-  method: 'read' | 'append' | 'withLock',
+  method: 'read' | 'write' | 'append' | 'withLock',
   match: (key: string) => boolean,
 ): {
   storage: StorageBackend;
