@@ -34,6 +34,7 @@ import {
   toSearchResult,
 } from './items.js';
 import { LogProgress } from '../log-progress.js';
+import { ThrottledLooks } from './throttled-looks.js';
 import { WorkerSearchIndex } from './worker-search-index.js';
 import { byRelevanceThenRecency } from '../../result-order.js';
 
@@ -152,7 +153,7 @@ export class FtsSearchFeature implements SearchFeature {
    */
   private readonly indexedUpTo = new LogProgress();
   /** Per user: when a query last looked for other processes' messages, and that look while it runs. */
-  private readonly othersLook = new Map<string, { at: number; running: Promise<void> }>();
+  private readonly othersLook = new ThrottledLooks<void>(OTHERS_REFRESH_MS, realNow);
   /**
    * Replies read while still being streamed, per user (`sessionId\nseq`): their text grows and their
    * status changes without the log's count changing, so refreshFromOthers reads them again until they end.
@@ -163,7 +164,7 @@ export class FtsSearchFeature implements SearchFeature {
   /** Removals of deleted sessions' items started by queries (see existingSessions). */
   private readonly removals = new Set<Promise<void>>();
   /** The same for panel messages (see refreshPanels). */
-  private readonly panelsLook = new Map<string, { at: number; running: Promise<Set<string> | null> }>();
+  private readonly panelsLook = new ThrottledLooks<Set<string> | null>(OTHERS_REFRESH_MS, realNow);
   private background: Promise<void> | null = null;
   private closing = false;
 
@@ -545,7 +546,7 @@ export class FtsSearchFeature implements SearchFeature {
 
   async onUserDeleted(userId: string): Promise<void> {
     this.forgetProgress(userId);
-    this.othersLook.delete(userId);
+    this.othersLook.forget(userId);
     await this.index.removeUser(userId);
   }
 
@@ -555,7 +556,7 @@ export class FtsSearchFeature implements SearchFeature {
    */
   private forgetProgress(userId: string): void {
     this.caughtUp.delete(userId);
-    this.panelsLook.delete(userId);
+    this.panelsLook.forget(userId);
     this.streamingReplies.delete(userId);
     this.indexedUpTo.forgetUser(userId);
   }
@@ -755,29 +756,25 @@ export class FtsSearchFeature implements SearchFeature {
    * Resolves to the user's current panel ids, or null when the personas feature is not loaded.
    */
   private refreshPanels(userId: string, force = false): Promise<Set<string> | null> {
-    const now = realNow();
-    const last = this.panelsLook.get(userId);
-    if (last && !force && now - last.at < OTHERS_REFRESH_MS) return last.running;
-    const running = (async () => {
-      await last?.running;
-      const personas = (await this.ctx.getFeature('personas')) as PanelSource | null;
-      if (typeof personas?.panelMessageCounts !== 'function') return null;
-      const counts = await personas.panelMessageCounts(userId);
-      for (const [panelId, count] of counts) {
-        const key = panelLogKey(panelId);
-        const known = this.indexedUpTo.get(userId, key) ?? 0;
-        if (count <= known) continue;
-        const messages = await personas.panelMessagesFrom(panelId, known);
-        if (messages.length > 0) await this.indexPanelMessages(userId, panelId, messages);
-        this.indexedUpTo.note(userId, key, count);
-      }
-      return new Set(counts.keys());
-    })().catch((error) => {
-      this.logError('panel refresh', error);
-      return null;
-    });
-    this.panelsLook.set(userId, { at: now, running });
-    return running;
+    return this.panelsLook.run(userId, force, () =>
+      (async () => {
+        const personas = (await this.ctx.getFeature('personas')) as PanelSource | null;
+        if (typeof personas?.panelMessageCounts !== 'function') return null;
+        const counts = await personas.panelMessageCounts(userId);
+        for (const [panelId, count] of counts) {
+          const key = panelLogKey(panelId);
+          const known = this.indexedUpTo.get(userId, key) ?? 0;
+          if (count <= known) continue;
+          const messages = await personas.panelMessagesFrom(panelId, known);
+          if (messages.length > 0) await this.indexPanelMessages(userId, panelId, messages);
+          this.indexedUpTo.note(userId, key, count);
+        }
+        return new Set(counts.keys());
+      })().catch((error) => {
+        this.logError('panel refresh', error);
+        return null;
+      }),
+    );
   }
 
   // ------------------------------------------------------------------ queries
@@ -846,11 +843,11 @@ export class FtsSearchFeature implements SearchFeature {
    * the look in flight.
    */
   private refreshFromOthers(userId: string, force = false): Promise<void> {
-    const now = realNow();
-    const last = this.othersLook.get(userId);
-    if (last && !force && now - last.at < OTHERS_REFRESH_MS) return last.running;
-    const running = (async () => {
-      await last?.running; // one look at a time
+    return this.othersLook.run(userId, force, () => this.lookAtOthers(userId));
+  }
+
+  private async lookAtOthers(userId: string): Promise<void> {
+    try {
       const logLengths = await this.ctx.sessionLogLengths(userId);
       // Another process replaced the user (deleted it, perhaps restored another backup under the same
       // session ids): what this index holds of the user and how far it read each log are void.
@@ -882,9 +879,9 @@ export class FtsSearchFeature implements SearchFeature {
         const ctxKnown = this.indexedUpTo.get(userId, ctxLog) ?? 0;
         if ((lengths.contexts ?? 0) > ctxKnown) await this.indexContextsFrom(userId, sessionId, ctxKnown);
       }
-    })().catch((error) => this.logError('refresh', error));
-    this.othersLook.set(userId, { at: now, running });
-    return running;
+    } catch (error) {
+      this.logError('refresh', error);
+    }
   }
 
   private async searchUser(userId: string, q: IndexQuery): Promise<IndexHit[]> {
