@@ -202,6 +202,9 @@ describe('JSON files', () => {
     });
     expect(c.vector.chunkingStrategies.my_strategy).toMatchObject({ chunkSize: 300, chunkOverlap: 30 });
     expect(c.vector.chunkingStrategies.optimized_summary).toBeDefined();
+    // A strategy's kind, when given, is one the chunker has.
+    const badKind = validateConfig({ vector: { chunkingStrategies: { mine: { kind: 'magic' } } } });
+    expect(badKind.map((i) => i.path)).toContain('vector.chunkingStrategies.mine.kind');
     expect(c.document.allowedExtensions).toEqual(['.txt', '.md', '.pdf']);
     expect(c.document.fileTypeStrategies['image/*']).toMatchObject({
       maxDimension: 1024,
@@ -229,7 +232,9 @@ describe('JSON files', () => {
     const expected = structuredClone(DEFAULT_CONFIG) as FFConfig;
     expected.vector.defaultEmbeddingProvider = 'nomic-ai';
     // The original's extension list has no HTML, which ffdb's default adds for the document pipeline.
-    expected.document.allowedExtensions = expected.document.allowedExtensions.filter((e) => e !== '.html' && e !== '.htm');
+    expected.document.allowedExtensions = expected.document.allowedExtensions.filter(
+      (e) => e !== '.html' && e !== '.htm',
+    );
     expect(c).toEqual(expected);
     expect(Object.keys(c.runtime.entityPatterns).sort()).toEqual(
       Object.keys(DEFAULT_CONFIG.runtime.entityPatterns).sort(),

@@ -180,6 +180,34 @@ describe('vector feature (manager, storage-fs)', () => {
     ]);
   });
 
+  it('vector.chunkingStrategies applies: its settings, its own names, and a default only it defines', async () => {
+    store = await fsBackend.create({
+      vector: {
+        defaultChunkingStrategy: 'semantic',
+        chunkingStrategies: {
+          ...DEFAULT_CONFIG.vector.chunkingStrategies,
+          fixed_size: { chunkSize: 40, chunkOverlap: 0, preserveWords: true },
+          two_sentences: { sentencesPerChunk: 2, overlapSentences: 0 },
+        },
+      },
+    });
+    const m = store.manager;
+    const sid = await m.createSession('alice', 'docs');
+    // The config's default, `semantic`, is a strategy: documents process with it.
+    const result = await m.processDocument({ filename: 'faiss.txt', content: FAISS_TEXT }, 'alice', sid);
+    expect(result).toMatchObject({ success: true, chunkCount: 1 });
+    expect(m.chunkText(FAISS_TEXT)).toHaveLength(1);
+    for (const c of m.chunkText(FAISS_TEXT, 'fixed_size')) expect(c.charCount).toBeLessThanOrEqual(40);
+    expect(m.chunkText(BREAD_TEXT, 'two_sentences').map((c) => c.text)).toEqual([
+      'To bake bread, mix flour, water, salt and yeast. Knead the dough and let it rise for an hour.',
+      'Bake the loaf in a hot oven until the crust is brown.',
+    ]);
+    const byName = await m.processDocument({ filename: 'bread.txt', content: BREAD_TEXT }, 'alice', sid, {
+      chunkingStrategy: 'two_sentences',
+    });
+    expect(byName).toMatchObject({ success: true, chunkCount: 2 });
+  });
+
   it('a second embedding space throws before anything is stored; bad ids and extensions throw', async () => {
     // A local OpenAI-compatible server gives an 8-dimensional space beside the default hashed one.
     const server = http.createServer((req, res) => {

@@ -41,6 +41,7 @@ export { chunkText, estimateChunks, normalizeWhitespace } from './chunking/chunk
 export { splitSentences, type SentenceSpan } from './chunking/sentence-splitter.js';
 export {
   CHUNKING_STRATEGIES,
+  type ConfiguredStrategies,
   DEFAULT_CHUNKING_STRATEGY,
   resolveStrategy,
   type StrategyKind,

@@ -120,3 +120,120 @@ describe('chunkText', () => {
     expect(() => estimateChunks('x', 'bogus')).toThrow(FFValidationError);
   });
 });
+
+const TOPIC_A = [
+  'The harbour seals rest on the rocks at low tide.',
+  'Seals dive for fish in the cold harbour water.',
+  'A young seal stays close to its mother on the rocks.',
+  'The seals return to the harbour rocks every evening.',
+];
+const TOPIC_B = [
+  'The compiler turns source code into machine instructions.',
+  'An optimising compiler rewrites loops in the source code.',
+  'Compiler errors point at the line of source code that failed.',
+  'Every compiler pass reads and rewrites an intermediate code form.',
+];
+
+describe('strategies from vector.chunkingStrategies', () => {
+  const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
+
+  it("a configured entry's settings apply over the built-in strategy of that name", () => {
+    const configured = { fixed_size: { chunkSize: 100, chunkOverlap: 10, preserveWords: true } };
+    const chunks = chunkText(words(200), 'fixed_size', undefined, configured);
+    expect(chunks.length).toBeGreaterThan(10);
+    for (const c of chunks) expect(c.charCount).toBeLessThanOrEqual(100);
+    // Without the configuration the built-in 512-character size applies.
+    expect(
+      chunkText(words(200), 'fixed_size').every((c) => c.charCount > 100 || c.index === c.total - 1),
+    ).toBe(true);
+    // The caller's custom settings win over the configured ones.
+    const custom = chunkText(words(200), 'fixed_size', { chunkSize: 300 }, configured);
+    expect(Math.max(...custom.map((c) => c.charCount))).toBeGreaterThan(200);
+  });
+
+  it('a name only the configuration knows gets the kind its settings describe', () => {
+    const configured = {
+      by_two: { sentencesPerChunk: 2, overlapSentences: 0 },
+      small_fixed: { chunkSize: 40, chunkOverlap: 0 },
+      explicit: { kind: 'fixed', chunkSize: 60, chunkOverlap: 0 },
+      short_summary: { sentencePerChunk: 1, minTokensPerChunk: 1, maxTokensPerChunk: 3 },
+    };
+    expect(chunkText(LONG, 'by_two', undefined, configured)).toHaveLength(15);
+    const fixed = chunkText(LONG, 'small_fixed', undefined, configured);
+    expect(fixed[0]?.charCount).toBe(40);
+    expect(chunkText(LONG, 'explicit', undefined, configured)[0]?.charCount).toBe(60);
+    expect(chunkText(LONG, 'short_summary', undefined, configured)[0]?.wordCount).toBe(3);
+    expect(() => chunkText(LONG, 'by_two')).toThrow(/Unknown strategy: by_two/);
+    expect(() => chunkText(LONG, 'nope', undefined, configured)).toThrow(/available: .*by_two, small_fixed/);
+  });
+
+  it('a bad configured value is named where it was written', () => {
+    const configured = { mine: { sentencesPerChunk: 2, overlapSentences: 2 } };
+    try {
+      chunkText(LONG, 'mine', undefined, configured);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(FFValidationError);
+      expect((err as FFValidationError).issues[0]).toMatchObject({
+        path: 'vector.chunkingStrategies.mine.overlapSentences',
+        limit: 1,
+      });
+    }
+    expect(() => chunkText(LONG, 'mine', undefined, { mine: { kind: 'magic' } })).toThrow(
+      /vector\.chunkingStrategies\.mine\.kind/,
+    );
+    expect(() => chunkText(LONG, 'semantic', { similarityThreshold: 2 })).toThrow(
+      /custom\.similarityThreshold/,
+    );
+  });
+
+  it('preserveWords ends fixed chunks between words; default_fixed still cuts by characters', () => {
+    const text = words(300);
+    const normalised = text;
+    const chunks = chunkText(text, 'fixed_size', { chunkSize: 50, chunkOverlap: 12 });
+    for (const c of chunks) {
+      expect(c.charCount).toBeLessThanOrEqual(50);
+      expect(/^word\d+$/.test(c.text.split(' ').at(-1) as string)).toBe(true);
+      expect(c.end === normalised.length || normalised[c.end] === ' ').toBe(true);
+      expect(c.start === 0 || normalised[c.start - 1] === ' ').toBe(true);
+    }
+    // Consecutive chunks share words (the overlap) and cover the text.
+    expect(chunks[1]!.start).toBeLessThan(chunks[0]!.end);
+    expect(chunks.at(-1)!.end).toBe(normalised.length);
+    const exact = chunkText(text, 'default_fixed', { chunkSize: 50, chunkOverlap: 12 });
+    expect(exact[0]?.charCount).toBe(50);
+    expect(exact[1]?.start).toBe(38);
+  });
+
+  it('maxChunkSize cuts long chunks at words and minChunkSize joins short ones to the one before', () => {
+    const long = `${words(120)}. Short one. ${words(5)}.`;
+    const chunks = chunkText(long, 'sentence_short', { maxChunkSize: 200, minChunkSize: 30 });
+    for (const c of chunks) expect(c.charCount).toBeLessThanOrEqual(200);
+    expect(chunks.length).toBeGreaterThan(4);
+    // "Short one." (10 characters) did not become a chunk of its own.
+    expect(chunks.some((c) => c.text === 'Short one.')).toBe(false);
+    expect(chunks.filter((c) => c.charCount < 30)).toHaveLength(0);
+  });
+});
+
+describe('semantic chunking', () => {
+  it('ends a chunk where the topic shifts', () => {
+    const text = [...TOPIC_A, ...TOPIC_B].join(' ');
+    const chunks = chunkText(text, 'semantic', { targetChunkSize: 250, similarityThreshold: 0.05 });
+    expect(chunks.map((c) => c.text)).toEqual([TOPIC_A.join(' '), TOPIC_B.join(' ')]);
+    // With no topic shift allowed below the threshold it packs by length instead.
+    const byLength = chunkText(text, 'semantic', { targetChunkSize: 120, similarityThreshold: 0 });
+    expect(byLength.length).toBeGreaterThan(2);
+  });
+
+  it('keeps whole sentences, stays between min and max, and cuts a sentence over max at words', () => {
+    const text = `${LONG} ${Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ')}.`;
+    const chunks = chunkText(text, 'semantic');
+    for (const c of chunks) expect(c.charCount).toBeLessThanOrEqual(1000);
+    for (const c of chunks.slice(0, -1)) expect(c.charCount).toBeGreaterThanOrEqual(100);
+    // The 30 sentences of LONG end chunks at sentence ends.
+    const firstLong = chunks.filter((c) => c.end <= LONG.replace(/\s+/g, ' ').length);
+    for (const c of firstLong) expect(c.text.endsWith('detail.')).toBe(true);
+    expect(estimateChunks('a'.repeat(1000), 'semantic')).toBe(2);
+  });
+});

@@ -47,7 +47,6 @@ export const COMPATIBILITY_ONLY_FIELDS: ReadonlyMap<string, string> = new Map<st
   ['vector.cacheMaxSize', ''],
   ['vector.mmapMode', ''],
   ['vector.useGpu', ''],
-  ['vector.chunkingStrategies', ''],
   ['vector.spacyModelName', ''],
   ['vector.downloadSpacyModel', ''],
   ['document.storageSubdirectory', ''],

@@ -131,6 +131,8 @@ export const EmbeddingProviderSchema = z.looseObject({
 export type EmbeddingProviderConfig = z.infer<typeof EmbeddingProviderSchema>;
 
 export const ChunkingStrategySchema = z.looseObject({
+  /** The chunker kind of a strategy only the configuration defines (else inferred from its settings). */
+  kind: z.enum(['fixed', 'sentence', 'optimize', 'semantic']).optional(),
   chunkSize: z.number().int().positive().optional(),
   chunkOverlap: z.number().int().nonnegative().optional(),
   sentencePerChunk: z.number().int().positive().optional(),

@@ -4,7 +4,9 @@
  */
 import { type Chunk, FFValidationError } from '@ffdb/core-types';
 import { type SentenceSpan, splitSentences } from './sentence-splitter.js';
-import { resolveStrategy, type StrategyParams } from './strategies.js';
+import { semanticSpans } from './semantic.js';
+import { cutAtWords, insideWord, type Span, trimmed } from './spans.js';
+import { type ConfiguredStrategies, resolveStrategy, type StrategyParams } from './strategies.js';
 
 export function normalizeWhitespace(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
@@ -15,9 +17,8 @@ function countWords(s: string): number {
   return m ? m.length : 0;
 }
 
-type Span = { start: number; end: number };
-
 function fixedSpans(text: string, p: StrategyParams): Span[] {
+  if (p.preserveWords) return wordFixedSpans(text, p);
   const out: Span[] = [];
   const step = p.chunkSize - p.chunkOverlap;
   for (let start = 0; start < text.length; start += step) {
@@ -27,6 +28,52 @@ function fixedSpans(text: string, p: StrategyParams): Span[] {
     while (e > s && text[e - 1] === ' ') e--;
     if (e > s) out.push({ start: s, end: e });
     if (start + p.chunkSize >= text.length) break;
+  }
+  return out;
+}
+
+/** Fixed-size chunks that end and start at word boundaries (a word longer than a chunk is cut). */
+function wordFixedSpans(text: string, p: StrategyParams): Span[] {
+  const out: Span[] = [];
+  let s = 0;
+  for (;;) {
+    let e = Math.min(text.length, s + p.chunkSize);
+    if (e < text.length && insideWord(text, e)) {
+      const space = text.lastIndexOf(' ', e - 1);
+      if (space > s) e = space;
+    }
+    const piece = trimmed(text, s, e);
+    if (piece.end > piece.start) out.push(piece);
+    if (e >= text.length) break;
+    // The next chunk shares up to chunkOverlap characters, starting at a word.
+    let next = Math.max(s + 1, e - p.chunkOverlap);
+    if (insideWord(text, next)) {
+      const space = text.indexOf(' ', next);
+      next = space === -1 || space >= e ? e : space + 1;
+    }
+    s = next;
+  }
+  return out;
+}
+
+/**
+ * minChunkSize / maxChunkSize for every kind: longer chunks are cut at word boundaries, and a chunk
+ * shorter than the minimum joins the one before it when the two fit in the maximum.
+ */
+function applyBounds(text: string, spans: Span[], p: StrategyParams): Span[] {
+  if (p.minChunkSize <= 0 && p.maxChunkSize === Infinity) return spans;
+  const cut: Span[] = [];
+  for (const span of spans) {
+    if (span.end - span.start > p.maxChunkSize)
+      cut.push(...cutAtWords(text, span.start, span.end, p.maxChunkSize));
+    else cut.push(span);
+  }
+  const out: Span[] = [];
+  for (const span of cut) {
+    const prev = out[out.length - 1];
+    if (prev && span.end - span.start < p.minChunkSize && span.end - prev.start <= p.maxChunkSize) {
+      prev.end = Math.max(prev.end, span.end);
+    } else out.push({ ...span });
   }
   return out;
 }
@@ -78,20 +125,30 @@ function optimizeSpans(text: string, sentences: SentenceSpan[], p: StrategyParam
   return out;
 }
 
-export function chunkText(text: string, strategy?: string, custom?: Record<string, unknown>): Chunk[] {
+/**
+ * Splits text into chunks by a strategy: a built-in one, or one `configured` defines (the manager
+ * passes `vector.chunkingStrategies`, whose settings apply over the built-in strategy of that name).
+ * `custom` settings apply last.
+ */
+export function chunkText(
+  text: string,
+  strategy?: string,
+  custom?: Record<string, unknown>,
+  configured?: ConfiguredStrategies,
+): Chunk[] {
   if (typeof text !== 'string') throw new FFValidationError([{ path: 'text', message: 'must be a string' }]);
-  const params = resolveStrategy(strategy, custom);
+  const params = resolveStrategy(strategy, custom, configured);
   const normalized = normalizeWhitespace(text);
   if (!normalized) return [];
   let spans: Span[];
   if (params.kind === 'fixed') spans = fixedSpans(normalized, params);
   else {
     const sentences = splitSentences(normalized);
-    spans =
-      params.kind === 'sentence'
-        ? sentenceSpans(sentences, params)
-        : optimizeSpans(normalized, sentences, params);
+    if (params.kind === 'sentence') spans = sentenceSpans(sentences, params);
+    else if (params.kind === 'optimize') spans = optimizeSpans(normalized, sentences, params);
+    else spans = semanticSpans(normalized, sentences, params);
   }
+  spans = applyBounds(normalized, spans, params);
   return spans.map((s, index) => {
     const chunk = normalized.slice(s.start, s.end);
     return {
@@ -106,12 +163,21 @@ export function chunkText(text: string, strategy?: string, custom?: Record<strin
   });
 }
 
-/** The reference's quick estimate (no splitting): fixed by length, sentence kinds at ~100 characters per sentence. */
-export function estimateChunks(text: string, strategy?: string, custom?: Record<string, unknown>): number {
+/**
+ * The reference's quick estimate (no splitting): fixed by length, sentence kinds at ~100 characters
+ * per sentence; semantic chunks by their target length.
+ */
+export function estimateChunks(
+  text: string,
+  strategy?: string,
+  custom?: Record<string, unknown>,
+  configured?: ConfiguredStrategies,
+): number {
   if (typeof text !== 'string') throw new FFValidationError([{ path: 'text', message: 'must be a string' }]);
-  const p = resolveStrategy(strategy, custom);
+  const p = resolveStrategy(strategy, custom, configured);
   const len = normalizeWhitespace(text).length;
   if (len === 0) return 0;
+  if (p.kind === 'semantic') return Math.max(1, Math.round(len / p.targetChunkSize));
   if (p.kind === 'fixed')
     return len <= p.chunkSize ? 1 : Math.floor((len - p.chunkSize) / (p.chunkSize - p.chunkOverlap)) + 1;
   const sentences = Math.max(1, Math.floor(len / 100));

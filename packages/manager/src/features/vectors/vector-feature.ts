@@ -159,8 +159,14 @@ export class FaissVectorFeature implements VectorFeature {
 
   // ------------------------------------------------------------------ documents
 
+  /** `vector.chunkingStrategies` applies: its settings for a name, and the names only it defines. */
   chunkText(text: string, strategy?: string, custom?: Record<string, unknown>): Chunk[] {
-    return this.pkg.chunkText(text, strategy ?? this.vectorConfig.defaultChunkingStrategy, custom);
+    return this.pkg.chunkText(
+      text,
+      strategy ?? this.vectorConfig.defaultChunkingStrategy,
+      custom,
+      this.vectorConfig.chunkingStrategies,
+    );
   }
 
   async processDocument(

@@ -17,7 +17,12 @@ export interface VectorFaissModule {
     config?: unknown,
     env?: Record<string, string | undefined>,
   ): Embedder;
-  chunkText(text: string, strategy?: string, custom?: Record<string, unknown>): Chunk[];
+  chunkText(
+    text: string,
+    strategy?: string,
+    custom?: Record<string, unknown>,
+    configured?: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+  ): Chunk[];
   extractText(input: {
     filename: string;
     bytes: Uint8Array | string;

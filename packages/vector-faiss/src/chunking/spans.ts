@@ -1,0 +1,36 @@
+/** Character ranges of the whitespace-normalised text, and cutting them at word boundaries. */
+
+export type Span = { start: number; end: number };
+
+/** text[start, end) without its leading and trailing spaces (the text is whitespace-normalised). */
+export function trimmed(text: string, start: number, end: number): Span {
+  let s = start;
+  let e = end;
+  while (s < e && text[s] === ' ') s++;
+  while (e > s && text[e - 1] === ' ') e--;
+  return { start: s, end: e };
+}
+
+export const insideWord = (text: string, at: number) =>
+  at > 0 && at < text.length && text[at - 1] !== ' ' && text[at] !== ' ';
+
+/**
+ * Cuts text[start, end) into pieces of at most `max` characters, each ending at a word boundary
+ * unless one word alone is longer than `max`.
+ */
+export function cutAtWords(text: string, start: number, end: number, max: number): Span[] {
+  const out: Span[] = [];
+  let s = start;
+  while (s < end) {
+    let e = Math.min(end, s + max);
+    if (e < end && insideWord(text, e)) {
+      const space = text.lastIndexOf(' ', e - 1);
+      if (space > s) e = space;
+    }
+    const piece = trimmed(text, s, e);
+    if (piece.end > piece.start) out.push(piece);
+    s = e;
+    while (s < end && text[s] === ' ') s++;
+  }
+  return out;
+}
