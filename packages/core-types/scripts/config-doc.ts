@@ -22,7 +22,17 @@ const SECTION_INTRO: Record<string, string> = {
   document: 'Documents: allowed extensions and MIME types, size limits, extraction and analysis.',
   locking: 'Locks around files and logs: timeouts and retry policy.',
   panel: 'Personas and panels: limits, panel types, default personas, insights.',
-  runtime: 'Runtime knobs: retries, thresholds, validation lengths, entity patterns, logging.',
+  runtime:
+    'Runtime knobs: retries, thresholds, validation lengths, entity patterns, logging.\n\n' +
+    'The length rules apply where something is created or renamed, and break with one `FFValidationError` ' +
+    'naming the field and the rule: `min/maxUserIdLength` when a user is created (`createUser`, ' +
+    "`storeUserProfile`, `createSession` for a new user; API.md's id pattern allows at most 100), " +
+    '`min/maxSessionNameLength` for a session title given to `createSession` or `updateSession` (an empty ' +
+    'title takes the default one), `minMessageContentLength` for `addMessage`/`addMessages`, ' +
+    '`maxPersonaNameLength` for `createPersona`/`savePersona`, `minDocumentContentLength` (bytes) and ' +
+    '`minFilenameLength` for a stored document. `maxFilenameLength` shortens the stored filename ' +
+    '(`<8 hex>_<name>`, keeping the extension) instead of refusing it. Reads and imports never apply them, ' +
+    'so what a looser configuration stored stays readable.',
   compression: 'Compression of stored data (lz4 for hot data, brotli for archived segments).',
   streaming: 'Streaming reads and exports.',
 };

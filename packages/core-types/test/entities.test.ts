@@ -127,7 +127,7 @@ describe('entity schemas and their limits', () => {
     expect(SituationalContextSchema.safeParse({ ...context, summary: ' ' }).success).toBe(false);
   });
 
-  it('persona: non-global needs ownerId; name 1..100', () => {
+  it('persona: non-global needs ownerId; name 1..1000 (the configured limit, 100 by default, is applied by the manager)', () => {
     expect(PersonaSchema.safeParse({ personaId: 'p', name: 'P' }).success).toBe(true);
     const local = PersonaSchema.safeParse({ personaId: 'p', name: 'P', isGlobal: false });
     expect(local.success).toBe(false);
@@ -136,7 +136,8 @@ describe('entity schemas and their limits', () => {
       PersonaSchema.safeParse({ personaId: 'p', name: 'P', isGlobal: false, ownerId: 'alice' }).success,
     ).toBe(true);
     expect(PersonaSchema.safeParse({ personaId: 'p', name: '' }).success).toBe(false);
-    expect(PersonaSchema.safeParse({ personaId: 'p', name: 'x'.repeat(101) }).success).toBe(false);
+    expect(PersonaSchema.safeParse({ personaId: 'p', name: 'x'.repeat(1000) }).success).toBe(true);
+    expect(PersonaSchema.safeParse({ personaId: 'p', name: 'x'.repeat(1001) }).success).toBe(false);
     // Rich fields of the original's persona files survive.
     const rich = PersonaSchema.parse({ personaId: 'p', name: 'P', systemPrompt: 'be nice', unknownExtra: 1 });
     expect(rich).toMatchObject({ systemPrompt: 'be nice', unknownExtra: 1, traits: [], isGlobal: true });
@@ -193,7 +194,9 @@ describe('entity schemas and their limits', () => {
       metadata: {},
     };
     expect(SessionSchema.safeParse(session).success).toBe(true);
-    expect(SessionSchema.safeParse({ ...session, title: 'x'.repeat(201) }).success).toBe(false);
+    // The hard bound; runtime.maxSessionNameLength (200 by default) is applied by the manager.
+    expect(SessionSchema.safeParse({ ...session, title: 'x'.repeat(1000) }).success).toBe(true);
+    expect(SessionSchema.safeParse({ ...session, title: 'x'.repeat(1001) }).success).toBe(false);
     expect(SessionSchema.safeParse({ ...session, userId: '' }).success).toBe(false);
     const user = {
       userId: 'u',

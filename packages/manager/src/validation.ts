@@ -69,3 +69,34 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, pre
 
 export const count = z.number().int().nonnegative();
 export const positive = z.number().int().positive();
+
+/**
+ * A length rule of `runtime` (`minUserIdLength`/`maxUserIdLength`, …), applied where something is
+ * created or renamed: one FFValidationError naming the field, the length and the config field whose
+ * limit it breaks. Reads never apply it, so what a looser configuration stored stays readable.
+ */
+export function assertLengthRule(
+  value: string,
+  field: string,
+  rule: { min: number; max: number; minField: string; maxField: string },
+  unit = 'characters',
+): void {
+  if (value.length < rule.min) {
+    throw new FFValidationError([
+      {
+        path: field,
+        message: `is ${value.length} ${unit}; ${rule.minField} requires at least ${rule.min}`,
+        limit: rule.min,
+      },
+    ]);
+  }
+  if (value.length > rule.max) {
+    throw new FFValidationError([
+      {
+        path: field,
+        message: `is ${value.length} ${unit}; ${rule.maxField} allows at most ${rule.max}`,
+        limit: rule.max,
+      },
+    ]);
+  }
+}

@@ -66,6 +66,8 @@ export interface ResolvedOptions {
   storage: StorageBackend;
   panel: PanelSettings;
   maxMessageSizeBytes: number;
+  /** `runtime.maxPersonaNameLength`: the longest name a persona being saved may have. */
+  maxPersonaNameLength: number;
   clock: Clock;
   logger: Logger | undefined;
   search: SearchIndex | undefined;
@@ -83,10 +85,12 @@ export function resolveOptions(options: PersonaServicesOptions): ResolvedOptions
   if (!panelParsed.success) throw new FFValidationError(issuesFromZod(panelParsed.error, 'panel'));
   const storageSection = (o.config.storage ?? {}) as { maxMessageSizeBytes?: number };
   const locking = (o.config.locking ?? {}) as { timeoutSeconds?: number };
+  const runtime = (o.config.runtime ?? {}) as { maxPersonaNameLength?: number };
   return {
     storage: o.storage,
     panel: panelParsed.data,
     maxMessageSizeBytes: storageSection.maxMessageSizeBytes ?? 1024 * 1024,
+    maxPersonaNameLength: runtime.maxPersonaNameLength ?? 100,
     clock: o.clock ?? systemClock,
     logger: o.logger,
     search: o.search,

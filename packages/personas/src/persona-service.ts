@@ -82,6 +82,20 @@ export class PersonaService {
     }
   }
 
+  /** runtime.maxPersonaNameLength, for a persona being saved (a restore keeps the name it had). */
+  private checkName(persona: Persona): void {
+    const max = this.o.maxPersonaNameLength;
+    if (persona.name.length > max) {
+      throw new FFValidationError([
+        {
+          path: 'name',
+          message: `is ${persona.name.length} characters; runtime.maxPersonaNameLength allows at most ${max}`,
+          limit: max,
+        },
+      ]);
+    }
+  }
+
   /**
    * `keepTimes` (restore/import): the persona's own createdAt/updatedAt are written as given (now when
    * absent); otherwise createdAt is kept from the stored persona and updatedAt becomes now.
@@ -131,6 +145,7 @@ export class PersonaService {
       isGlobal: userId === undefined,
       ownerId: userId ?? null,
     });
+    this.checkName(persona);
     return this.store(persona, userId, false);
   }
 
@@ -162,6 +177,7 @@ export class PersonaService {
     const persona = parsePersona(input);
     const userId = persona.isGlobal ? undefined : (persona.ownerId ?? undefined);
     if (userId !== undefined) assertUserId(userId, 'ownerId');
+    this.checkName(persona);
     return this.store({ ...persona, ownerId: userId ?? null }, userId, true);
   }
 

@@ -15,6 +15,8 @@ import {
   unit,
 } from './fields.js';
 import { relationalIssues } from './rules.js';
+import { PERSONA_NAME_MAX_CHARS } from '../entities/persona.js';
+import { SESSION_TITLE_MAX_CHARS } from '../entities/session.js';
 
 /**
  * The whole ffdb configuration: every section and default of the reference (camelCased), plus
@@ -534,16 +536,18 @@ export const RuntimeConfigSchema = z
     userIdPathIndex: nonNegInt(1),
     enableLargeSessionWarnings: bool(true),
     enableEmptySessionNotifications: bool(true),
-    minUserIdLength: posInt(1),
-    maxUserIdLength: posInt(100),
-    minSessionNameLength: posInt(1),
-    maxSessionNameLength: posInt(200),
-    minFilenameLength: posInt(1),
+    // Length rules applied where things are created. Their upper bounds are the hard ones: API.md §1's
+    // user id pattern (100), and the longest title, filename and persona name the entities store.
+    minUserIdLength: intRange(1, 1, 100),
+    maxUserIdLength: intRange(100, 1, 100),
+    minSessionNameLength: intRange(1, 1, SESSION_TITLE_MAX_CHARS),
+    maxSessionNameLength: intRange(200, 1, SESSION_TITLE_MAX_CHARS),
+    minFilenameLength: intRange(1, 1, 255),
     maxFilenameLength: intRange(255, 1, 255),
     minMessageContentLength: posInt(1),
     minDocumentContentLength: nonNegInt(0),
     maxPanelNameLength: posInt(100),
-    maxPersonaNameLength: posInt(100),
+    maxPersonaNameLength: intRange(100, 1, PERSONA_NAME_MAX_CHARS),
     entityPatterns: z
       .record(z.string().min(1), regexSource)
       .refine((m) => Object.keys(m).length > 0, { message: 'cannot be empty' })

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { IsoTimestamp, Metadata, refineJson, UnitInterval, UtcTimestampInput } from './common.js';
 import { MessageSchema } from './message.js';
 
+/** The longest persona name any configuration allows (`runtime.maxPersonaNameLength` may not exceed it). */
+export const PERSONA_NAME_MAX_CHARS = 1000;
+
 /**
  * A persona. Loose: the original's richer persona files (demographics, behavioral traits,
  * capabilities, expertise areas, LLM settings, system prompt, …) keep every field.
@@ -9,7 +12,7 @@ import { MessageSchema } from './message.js';
 export const PersonaSchema = z
   .looseObject({
     personaId: z.string().min(1).max(100),
-    name: z.string().trim().min(1, 'name cannot be empty').max(100),
+    name: z.string().trim().min(1, 'name cannot be empty').max(PERSONA_NAME_MAX_CHARS),
     description: z.string().default(''),
     traits: z.array(z.string()).default([]),
     expertise: z.array(z.string()).default([]),

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { IsoTimestamp, Metadata } from './common.js';
 
+/** The longest session title any configuration allows (`runtime.maxSessionNameLength` may not exceed it). */
+export const SESSION_TITLE_MAX_CHARS = 1000;
+
 export const SessionSchema = z.object({
   sessionId: z.string().min(1),
   userId: z.string().min(1),
-  title: z.string().max(200),
+  /** Hard bound; `runtime.maxSessionNameLength` (200) is the configured one. */
+  title: z.string().max(SESSION_TITLE_MAX_CHARS),
   /** `chat`, `panel`, `debate`, `problem_solving` or a custom type. */
   sessionType: z.string().min(1),
   createdAt: IsoTimestamp,
@@ -24,7 +28,7 @@ export const DEFAULT_SESSION_TITLES: Record<string, string> = {
 export const FALLBACK_SESSION_TITLE = 'New Session';
 
 export const SessionUpdateSchema = z.object({
-  title: z.string().min(1).max(200).optional(),
+  title: z.string().min(1).max(SESSION_TITLE_MAX_CHARS).optional(),
   metadata: Metadata.optional(),
 });
 export type SessionUpdate = z.infer<typeof SessionUpdateSchema>;

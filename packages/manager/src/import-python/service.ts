@@ -79,10 +79,10 @@ export class PythonImportService {
       },
       messageIds: async (u, s) => new Set((await d.messages.getAll(u, s)).map((m) => m.messageId)),
       checkMessage: (m) => {
-        d.messages.prepare(m);
+        d.messages.prepare(m, 'message', false);
       },
       appendMessages: async (u, s, messages) => {
-        const prepared: Message[] = messages.map((m) => d.messages.prepare(m));
+        const prepared: Message[] = messages.map((m) => d.messages.prepare(m, 'message', false));
         // A raw append: the session's updatedAt stays the original's instead of becoming "now".
         const res = await core.storage.append(keys.messagesLog(u, s), prepared as unknown as Rec[]);
         await core.index.recordCount(u, s, res.firstSeq + prepared.length);

@@ -13,6 +13,7 @@ import {
   FFNotFoundError,
   type LogAppendResult,
   FFValidationError,
+  MAX_DOCUMENT_NAME_LENGTH,
   Metadata,
   mimeTypeFor,
   parseOrThrow,
@@ -110,11 +111,32 @@ export class DocumentService {
         },
       ]);
     }
+    const { runtime } = config;
+    if (size < runtime.minDocumentContentLength) {
+      throw new FFValidationError([
+        {
+          path: 'content',
+          message: `document is ${size} bytes; runtime.minDocumentContentLength requires at least ${runtime.minDocumentContentLength}`,
+          limit: runtime.minDocumentContentLength,
+        },
+      ]);
+    }
+    if (d.filename.length < runtime.minFilenameLength) {
+      throw new FFValidationError([
+        {
+          path: 'filename',
+          message: `is ${d.filename.length} characters; runtime.minFilenameLength requires at least ${runtime.minFilenameLength}`,
+          limit: runtime.minFilenameLength,
+        },
+      ]);
+    }
     if (!(await this.core.index.has(userId, sessionId))) {
       throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
     }
-    // <8 hex>_<sanitized name>, kept within one 255-character key segment.
-    const documentId = `${randomBytes(4).toString('hex')}_${sanitizeFilename(d.filename, 246)}`;
+    // <8 hex>_<sanitized name>, which is also the stored filename: the name is shortened (keeping its
+    // extension) so that the whole fits runtime.maxFilenameLength and one 255-character key segment.
+    const nameMax = Math.max(1, Math.min(MAX_DOCUMENT_NAME_LENGTH, runtime.maxFilenameLength - 9));
+    const documentId = `${randomBytes(4).toString('hex')}_${sanitizeFilename(d.filename, nameMax)}`;
     const key = keys.documentKey(userId, sessionId, documentId);
     if (bytes) {
       await this.core.storage.write(key, bytes);

@@ -108,8 +108,12 @@ export class MessageService {
     }
   }
 
-  /** Validates and fills a message; throws FFValidationError for bad input or size over the limit. */
-  prepare(input: unknown, field = 'message'): Message {
+  /**
+   * Validates and fills a message; throws FFValidationError for bad input, size over the limit or (for
+   * a new message, `checkLength`) content shorter than `runtime.minMessageContentLength`. An import
+   * keeps the messages it restores as they were.
+   */
+  prepare(input: unknown, field = 'message', checkLength = true): Message {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new FFValidationError([{ path: field, message: 'must be an object with role and content' }]);
     }
@@ -128,6 +132,18 @@ export class MessageService {
       throw new FFValidationError([{ path: `${field}.messageId`, message: 'has invalid characters' }]);
     }
     this.checkSize(m, field);
+    if (checkLength) {
+      const min = this.core.config.runtime.minMessageContentLength;
+      if (m.content.length < min) {
+        throw new FFValidationError([
+          {
+            path: field === 'message' ? 'content' : `${field}.content`,
+            message: `is ${m.content.length} characters; runtime.minMessageContentLength requires at least ${min}`,
+            limit: min,
+          },
+        ]);
+      }
+    }
     return m;
   }
 

@@ -14,7 +14,13 @@ import {
 import { z } from 'zod';
 import type { Core } from '../core.js';
 import { keys } from '../keys.js';
-import { assertSessionId, assertString, assertUserId, parseOptions } from '../validation.js';
+import {
+  assertLengthRule,
+  assertSessionId,
+  assertString,
+  assertUserId,
+  parseOptions,
+} from '../validation.js';
 import type { SessionEntry } from './session-index.js';
 import { backupTree } from './trash.js';
 import type { UserService } from './users.js';
@@ -71,7 +77,11 @@ export class SessionService {
 
   async create(userId: string, title?: unknown, opts?: unknown): Promise<string> {
     assertUserId(userId);
-    if (title !== undefined && title !== null) assertString(title, 'title', { max: 200 });
+    if (title !== undefined && title !== null) {
+      const given = assertString(title, 'title');
+      // An empty title takes the type's default title; any other follows the configured bounds.
+      if (given.length > 0) this.assertTitle(given, 'title');
+    }
     const o = parseOptions(CreateSessionOptions, opts);
     const type = o.sessionType ?? 'chat';
     const types = this.core.config.storage.sessionTypes as Record<string, string>;
@@ -99,9 +109,20 @@ export class SessionService {
     }
   }
 
-  /** Creates a session with a given id (import). False when it exists. */
+  /** runtime.min/maxSessionNameLength, for a title being set. */
+  private assertTitle(title: string, field: string): void {
+    const { runtime } = this.core.config;
+    assertLengthRule(title, field, {
+      min: runtime.minSessionNameLength,
+      max: runtime.maxSessionNameLength,
+      minField: 'runtime.minSessionNameLength',
+      maxField: 'runtime.maxSessionNameLength',
+    });
+  }
+
+  /** Creates a session with a given id (import, which keeps ids and titles as they were). False when it exists. */
   async createWithId(userId: string, session: Omit<Session, 'messageCount' | 'userId'>): Promise<boolean> {
-    await this.users.ensure(userId);
+    await this.users.ensure(userId, false);
     return this.core.storage.withLock(keys.sessionIndex(userId), async () => {
       if (await this.core.index.has(userId, session.sessionId)) return false;
       const entry: SessionEntry = { ...session, metadata: session.metadata ?? {} };
@@ -137,6 +158,7 @@ export class SessionService {
     assertUserId(userId);
     assertSessionId(sessionId);
     const u = parseOrThrow(SessionUpdateSchema, updates ?? {}, 'updates');
+    if (u.title !== undefined) this.assertTitle(u.title, 'updates.title');
     return this.core.storage.withLock(keys.sessionMeta(userId, sessionId), async () => {
       const e = await this.core.index.get(userId, sessionId);
       if (!e) return false;

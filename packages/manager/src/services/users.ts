@@ -1,15 +1,10 @@
 /** Users: profiles at users/<u>/profile.json; every other key of the profile is kept. */
-import {
-  isValidUserId,
-  parseOrThrow,
-  type UserProfile,
-  UserProfileInputSchema,
-} from '@ffdb/core-types';
+import { isValidUserId, parseOrThrow, type UserProfile, UserProfileInputSchema } from '@ffdb/core-types';
 import { z } from 'zod';
 import type { Core } from '../core.js';
 import { readJson, writeJson } from '../json-blob.js';
 import { keys } from '../keys.js';
-import { assertPlainObject, assertUserId, parseOptions } from '../validation.js';
+import { assertLengthRule, assertPlainObject, assertUserId, parseOptions } from '../validation.js';
 import { backupTree } from './trash.js';
 
 const RESERVED = new Set(['userId', 'createdAt', 'updatedAt']);
@@ -27,8 +22,21 @@ export class UserService {
     return this.core.storage.exists(keys.profile(userId));
   }
 
-  async create(userId: string, profile?: unknown): Promise<boolean> {
-    assertUserId(userId);
+  /** runtime.min/maxUserIdLength, for a user being created (API.md §1's pattern is the outer bound). */
+  private assertNewUserId(userId: string, field = 'userId'): void {
+    const { runtime } = this.core.config;
+    assertLengthRule(userId, field, {
+      min: runtime.minUserIdLength,
+      max: runtime.maxUserIdLength,
+      minField: 'runtime.minUserIdLength',
+      maxField: 'runtime.maxUserIdLength',
+    });
+  }
+
+  /** `checkLength` false: an import re-creating a user another store already has (its id is kept). */
+  async create(userId: string, profile?: unknown, field = 'userId', checkLength = true): Promise<boolean> {
+    assertUserId(userId, field);
+    if (checkLength) this.assertNewUserId(userId, field);
     const input = profile === undefined ? {} : parseOrThrow(UserProfileInputSchema, profile, 'profile');
     const key = keys.profile(userId);
     return this.core.storage.withLock(key, async () => {
@@ -53,8 +61,9 @@ export class UserService {
   }
 
   /** Creates the user with an empty profile unless it exists (createSession does this). */
-  async ensure(userId: string): Promise<void> {
-    if (!(await this.core.storage.exists(keys.profile(userId)))) await this.create(userId);
+  async ensure(userId: string, checkLength = true): Promise<void> {
+    if (!(await this.core.storage.exists(keys.profile(userId))))
+      await this.create(userId, undefined, 'userId', checkLength);
   }
 
   async get(userId: string): Promise<UserProfile | null> {
@@ -90,7 +99,7 @@ export class UserService {
     const userId = assertUserId(p.userId, 'profile.userId');
     const { userId: _u, createdAt: _c, updatedAt: _up, ...rest } = p;
     if (await this.core.storage.exists(keys.profile(userId))) return this.update(userId, rest);
-    return this.create(userId, rest);
+    return this.create(userId, rest, 'profile.userId');
   }
 
   async list(opts?: unknown): Promise<string[]> {
