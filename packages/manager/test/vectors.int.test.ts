@@ -364,4 +364,69 @@ describe('vector feature (manager, storage-fs)', () => {
     });
     expect(adv.map((r) => r.id)).toEqual(onlyVector.map((r) => r.id));
   });
+
+  it('advancedSearch in vector and hybrid modes applies every filter of the query, and searches every user without userId', async () => {
+    store = await fsBackend.create({ vector: { embedMessages: true } });
+    const m = store.manager;
+    const s1 = await m.createSession('alice', 'S1');
+    const s2 = await m.createSession('bob', 'S2');
+    await m.addMessage('alice', s1, {
+      role: 'user',
+      content: 'Giraffes have long necks',
+      timestamp: '2024-01-01T00:00:00Z',
+      metadata: { tag: 'a' },
+    });
+    await m.addMessage('alice', s1, {
+      role: 'assistant',
+      content: 'Giraffes eat acacia leaves',
+      timestamp: '2024-06-01T00:00:00Z',
+    });
+    await m.addMessage('bob', s2, { role: 'user', content: 'Giraffes sleep standing up' });
+    await m.storeDocumentWithVectors('alice', s1, 'giraffes.txt', 'Giraffes are the tallest land animals.', {
+      metadata: { tag: 'doc' },
+    });
+    const hybrid = (extra: Record<string, unknown>) =>
+      m.advancedSearch({ query: 'giraffes', userId: 'alice', hybridSearch: true, ...extra });
+    const messages = (rs: { type: string }[]) => rs.filter((r) => r.type === 'message');
+
+    const assistant = await hybrid({ messageRoles: ['assistant'] });
+    expect(messages(assistant).map((r) => r.content)).toEqual(['Giraffes eat acacia leaves']);
+    const early = await hybrid({ endDate: '2024-03-01T00:00:00Z' });
+    expect(early.map((r) => r.content)).toEqual(['Giraffes have long necks']);
+    const tagged = await hybrid({ metadata: { tag: 'a' } });
+    expect(tagged.map((r) => r.content)).toEqual(['Giraffes have long necks']);
+    const noMessages = await hybrid({ includeMessages: false });
+    expect(noMessages.length).toBeGreaterThan(0);
+    expect(messages(noMessages)).toEqual([]);
+    expect(messages(await hybrid({ includeDocuments: false })).length).toBe(2);
+    expect((await hybrid({ includeDocuments: false })).every((r) => r.type === 'message')).toBe(true);
+    const docTagged = await m.advancedSearch({
+      query: 'giraffes',
+      userId: 'alice',
+      useVectorSearch: true,
+      similarityThreshold: 0,
+      metadata: { tag: 'doc' },
+    });
+    expect(docTagged.length).toBeGreaterThan(0);
+    expect(
+      await m.advancedSearch({
+        query: 'giraffes',
+        userId: 'alice',
+        useVectorSearch: true,
+        similarityThreshold: 0,
+        metadata: { tag: 'other' },
+      }),
+    ).toEqual([]);
+    for (const r of assistant) expect(r.explain?.fused).toBe(r.relevanceScore);
+
+    // Without userId: every user's hybrid results, each with explain and a fused score in [0, 1].
+    const everyone = await m.advancedSearch({ query: 'giraffes', hybridSearch: true });
+    expect(new Set(everyone.map((r) => r.userId))).toEqual(new Set(['alice', 'bob']));
+    for (const r of everyone) {
+      expect(r.explain?.fused).toBe(r.relevanceScore);
+      expect(r.relevanceScore).toBeLessThanOrEqual(1);
+    }
+    const scores = everyone.map((r) => r.relevanceScore);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+  });
 });

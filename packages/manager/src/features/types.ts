@@ -299,6 +299,16 @@ export interface ProcessDocumentOptions {
   [key: string]: unknown;
 }
 
+/**
+ * The filters of an `advancedSearch` in its vector or hybrid mode (roles, dates, metadata, entities,
+ * what to include): the text leg's extra query fields, and a check of each vector-leg result, given the
+ * message's or document's own metadata.
+ */
+export interface VectorResultScope {
+  text: Partial<SearchQuery>;
+  accepts(result: SearchResult, own: Record<string, unknown>): boolean;
+}
+
 export interface VectorFeature extends FeatureHooks {
   processDocument(
     source: string | { filename: string; content: Uint8Array | string },
@@ -317,6 +327,7 @@ export interface VectorFeature extends FeatureHooks {
     userId: string,
     query: string,
     opts?: { sessionIds?: string[]; topK?: number; threshold?: number; embeddingProvider?: string },
+    scope?: VectorResultScope,
   ): Promise<SearchResult[]>;
   searchSimilarMessages(
     userId: string,
@@ -327,6 +338,7 @@ export interface VectorFeature extends FeatureHooks {
     userId: string,
     query: string,
     opts?: { sessionIds?: string[]; topK?: number; vectorWeight?: number; fusion?: 'weighted' | 'rrf' },
+    scope?: VectorResultScope,
   ): Promise<SearchResult[]>;
   deleteDocumentVectors(userId: string, sessionId: string, documentId: string): Promise<boolean>;
   getVectorStats(userId: string, sessionId: string): Promise<Record<string, unknown>>;

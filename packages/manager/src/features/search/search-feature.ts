@@ -12,6 +12,7 @@ import {
   type IndexHit,
   type IndexQuery,
   type Message,
+  type ParsedSearchQuery,
   SafeIdSchema,
   type SearchIndex,
   type SearchQuery,
@@ -21,7 +22,14 @@ import {
   type SituationalContext,
 } from '@ffdb/core-types';
 import { z } from 'zod';
-import type { DocumentSearchHit, FeatureContext, SearchFeature, StoredMessage } from '../types.js';
+import type {
+  DocumentSearchHit,
+  FeatureContext,
+  SearchFeature,
+  StoredMessage,
+  VectorFeature,
+  VectorResultScope,
+} from '../types.js';
 import { EntityExtractor, type EntityMap, matchesEntities, mergeEntities } from './entities.js';
 import {
   contextItem,
@@ -913,19 +921,87 @@ export class FtsSearchFeature implements SearchFeature {
     return extracted;
   }
 
+  /**
+   * advancedSearch with `useVectorSearch` or `hybridSearch`: every filter of the query applies to both
+   * legs (the text leg takes them as query fields, each vector result is checked against them). Without
+   * `userId` it searches every user (vector indexes are per user) and merges by score.
+   */
+  private async vectorModeSearch(
+    vectors: VectorFeature,
+    q: ParsedSearchQuery,
+    input: SearchQuery,
+    limit: number,
+  ): Promise<SearchResult[]> {
+    // Vector search finds document chunks: they are left out only when documents are explicitly.
+    const documents = input.includeDocuments !== false;
+    const startMs = q.startDate === undefined ? undefined : Date.parse(q.startDate);
+    const endMs = q.endDate === undefined ? undefined : Date.parse(q.endDate);
+    const scope: VectorResultScope = {
+      text: {
+        includeMessages: q.includeMessages,
+        includeDocuments: documents,
+        includeContext: q.includeContext,
+        fuzzy: q.fuzzy,
+        prefix: q.prefix,
+        ...(q.messageRoles ? { messageRoles: q.messageRoles } : {}),
+        ...(q.startDate ? { startDate: q.startDate } : {}),
+        ...(q.endDate ? { endDate: q.endDate } : {}),
+        ...(q.entities ? { entities: q.entities } : {}),
+        ...(q.metadata ? { metadata: q.metadata } : {}),
+        ...(q.mode ? { mode: q.mode } : {}),
+      },
+      accepts: (r, own) => {
+        if (r.type === 'message' || r.type === 'panel_message') {
+          if (!q.includeMessages) return false;
+          if (q.messageRoles && !q.messageRoles.includes(String(r.metadata.role ?? ''))) return false;
+        } else if (r.type === 'context') {
+          if (!q.includeContext) return false;
+        } else if (!documents) return false;
+        if (startMs !== undefined || endMs !== undefined) {
+          const at = Date.parse(r.timestamp);
+          if (!Number.isFinite(at)) return false;
+          if (startMs !== undefined && at < startMs) return false;
+          if (endMs !== undefined && at > endMs) return false;
+        }
+        if (q.metadata && !matchesMetadata(own, q.metadata)) return false;
+        if (q.entities && !matchesEntities(this.extractor.extract(r.content), q.entities)) return false;
+        return true;
+      },
+    };
+    const users = q.userId !== undefined ? [q.userId] : await this.ctx.listUserIds();
+    const results: SearchResult[] = [];
+    for (const userId of users) {
+      const opts = { ...(q.sessionIds ? { sessionIds: q.sessionIds } : {}), topK: limit };
+      const found = q.hybridSearch
+        ? await vectors.hybridSearch(
+            userId,
+            q.query,
+            { ...opts, ...(q.vectorWeight !== undefined ? { vectorWeight: q.vectorWeight } : {}) },
+            scope,
+          )
+        : await vectors.vectorSearch(
+            userId,
+            q.query,
+            {
+              ...opts,
+              ...(q.similarityThreshold !== undefined ? { threshold: q.similarityThreshold } : {}),
+              ...(q.embeddingProvider !== undefined ? { embeddingProvider: q.embeddingProvider } : {}),
+            },
+            scope,
+          );
+      for (const r of found) if (r.relevanceScore >= q.minRelevanceScore) results.push(r);
+    }
+    if (users.length > 1) results.sort((a, b) => b.relevanceScore - a.relevanceScore);
+    return results.slice(0, limit);
+  }
+
   async advancedSearch(input: SearchQuery): Promise<SearchResult[]> {
     const q = parse(SearchQuerySchema, input, 'query');
     if (q.userId !== undefined) assertUserId(q.userId);
     const limit = q.maxResults ?? this.searchCap;
     if (q.useVectorSearch || q.hybridSearch) {
       const vectors = await this.ctx.getFeature('vectors');
-      if (vectors && q.userId !== undefined) {
-        const opts = { sessionIds: q.sessionIds, topK: limit };
-        const results = q.hybridSearch
-          ? await vectors.hybridSearch(q.userId, q.query, { ...opts, vectorWeight: q.vectorWeight })
-          : await vectors.vectorSearch(q.userId, q.query, { ...opts, threshold: q.similarityThreshold });
-        return results.filter((r) => r.relevanceScore >= q.minRelevanceScore).slice(0, limit);
-      }
+      if (vectors) return this.vectorModeSearch(vectors, q, input, limit);
     }
     const users = q.userId !== undefined ? [q.userId] : await this.ctx.listUserIds();
     const postFilter = q.entities !== undefined || q.metadata !== undefined;

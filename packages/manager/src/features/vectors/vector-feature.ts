@@ -23,7 +23,13 @@ import {
   type VectorIndex,
 } from '@ffdb/core-types';
 import { assertAllowedExtension } from '../../services/documents.js';
-import type { FeatureContext, ProcessDocumentOptions, StoredMessage, VectorFeature } from '../types.js';
+import type {
+  FeatureContext,
+  ProcessDocumentOptions,
+  StoredMessage,
+  VectorFeature,
+  VectorResultScope,
+} from '../types.js';
 import { LogProgress } from '../log-progress.js';
 import { EmbeddingQueue, type QueuedMessage } from './embedding-queue.js';
 import { fuse } from './hybrid-fusion.js';
@@ -35,6 +41,17 @@ const SNIPPET_CHARS = 200;
 /** Stored document ids (`<8 hex>_<sanitized name>`) and caller-chosen ones. */
 const DOCUMENT_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,254}$/;
 const MAX_TOP_K = 10_000;
+
+/** Hits fetched when advancedSearch's filters will drop some after ranking: five times as many. */
+function scopedFetch(count: number): number {
+  return Math.min(MAX_TOP_K, Math.max(count * 5, 100));
+}
+
+/** The document's own metadata a chunk carries (what `processDocument(…, { metadata })` was given). */
+function documentMetadataOf(h: VectorHit): Record<string, unknown> {
+  const m = h.metadata.documentMetadata;
+  return m && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, unknown>) : {};
+}
 /** Messages read per page when catching up after a crash. */
 const CATCH_UP_PAGE = 500;
 
@@ -641,6 +658,7 @@ export class FaissVectorFeature implements VectorFeature {
     userId: string,
     query: string,
     opts?: { sessionIds?: string[]; topK?: number; threshold?: number; embeddingProvider?: string },
+    scope?: VectorResultScope,
   ): Promise<SearchResult[]> {
     const { o, count, inSessions } = this.searchRequest(userId, query, opts, 'topK');
     const threshold = o.threshold === undefined ? undefined : optUnit(o.threshold, 'threshold', -1);
@@ -649,11 +667,13 @@ export class FaissVectorFeature implements VectorFeature {
       userId,
       embedder,
       query,
-      count,
+      scope ? scopedFetch(count) : count,
       threshold,
       (m) => m.kind === 'chunk' && inSessions(m),
     );
-    return hits.map((h) => this.chunkResult(userId, h));
+    const results = hits.map((h) => this.chunkResult(userId, h));
+    if (!scope) return results;
+    return results.filter((r, i) => scope.accepts(r, documentMetadataOf(hits[i] as VectorHit))).slice(0, count);
   }
 
   private chunkResult(userId: string, h: VectorHit): SearchResult {
@@ -694,15 +714,27 @@ export class FaissVectorFeature implements VectorFeature {
   }
 
   private async messageResult(userId: string, h: VectorHit): Promise<SearchResult> {
+    return (await this.messageHit(userId, h)).result;
+  }
+
+  /** A message hit as a result, with the message's own metadata (for advancedSearch's filters). */
+  private async messageHit(
+    userId: string,
+    h: VectorHit,
+  ): Promise<{ result: SearchResult; own: Record<string, unknown> }> {
     const m = h.metadata;
     const sessionId = String(m.sessionId);
     const seq = typeof m.seq === 'number' ? m.seq : -1;
     let content = '';
+    let own: Record<string, unknown> = {};
     if (seq >= 0) {
       const [msg] = await this.ctx.readMessages(userId, sessionId, { fromSeq: seq, limit: 1 });
-      if (msg && msg.messageId === m.messageId) content = msg.content;
+      if (msg && msg.messageId === m.messageId) {
+        content = msg.content;
+        own = msg.metadata ?? {};
+      }
     }
-    return {
+    const result: SearchResult = {
       id: String(m.messageId),
       type: 'message',
       content,
@@ -714,12 +746,14 @@ export class FaissVectorFeature implements VectorFeature {
       snippet: snippetOf(content),
       metadata: { role: m.role, seq, search_type: 'vector', similarity: h.score },
     };
+    return { result, own };
   }
 
   async hybridSearch(
     userId: string,
     query: string,
     opts?: { sessionIds?: string[]; topK?: number; vectorWeight?: number; fusion?: 'weighted' | 'rrf' },
+    scope?: VectorResultScope,
   ): Promise<SearchResult[]> {
     const { o, count: topK, sessionIds, inSessions } = this.searchRequest(userId, query, opts, 'topK');
     const vectorWeight =
@@ -740,18 +774,31 @@ export class FaissVectorFeature implements VectorFeature {
           includeMessages: true,
           includeDocuments: true,
           includeContext: false,
+          ...scope?.text,
         })
       : [];
     const embedder = await this.messageEmbedder(userId);
-    // Only positive similarities count as evidence for the vector leg.
-    const hits = await this.searchIndex(userId, embedder, query, fetch, 1e-6, inSessions);
-    const vectorLeg = await Promise.all(
+    // Only positive similarities count as evidence for the vector leg. A scope's filters drop hits
+    // after the index ranked them, so it fetches more.
+    const hits = await this.searchIndex(
+      userId,
+      embedder,
+      query,
+      scope ? scopedFetch(fetch) : fetch,
+      1e-6,
+      inSessions,
+    );
+    const scored = await Promise.all(
       hits.map((h) =>
         h.metadata.kind === 'message'
-          ? this.messageResult(userId, h)
-          : Promise.resolve(this.chunkResult(userId, h)),
+          ? this.messageHit(userId, h)
+          : Promise.resolve({ result: this.chunkResult(userId, h), own: documentMetadataOf(h) }),
       ),
     );
+    const vectorLeg = scored
+      .filter(({ result, own }) => !scope || scope.accepts(result, own))
+      .map(({ result }) => result)
+      .slice(0, fetch);
     return fuse(textLeg, vectorLeg, { fusion, vectorWeight, topK });
   }
 
