@@ -321,6 +321,7 @@ export class FFStorageManager {
       context,
       streaming,
       personas: () => (this.features.get('personas') as PersonaFeature | undefined) ?? null,
+      vectors: () => (this.features.get('vectors') as VectorFeature | undefined) ?? null,
     });
     const python = new PythonImportService(this.core, { users, sessions, messages, documents, context });
     this.services = {

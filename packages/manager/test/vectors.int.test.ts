@@ -365,6 +365,44 @@ describe('vector feature (manager, storage-fs)', () => {
     expect(adv.map((r) => r.id)).toEqual(onlyVector.map((r) => r.id));
   });
 
+  it('exportData and importData carry document chunks: vector search finds them after the import', async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const sid = await m.createSession('alice', 'docs');
+    expect(
+      await m.storeDocumentWithVectors('alice', sid, 'faiss', FAISS_TEXT, { metadata: { tag: 'f' } }),
+    ).toBe(true);
+    const processed = await m.processDocument({ filename: 'bread.md', content: BREAD_TEXT }, 'alice', sid, {
+      chunkingStrategy: 'sentence_short',
+    });
+    expect(processed.success).toBe(true);
+    const bundle = tempDir('ffdb-vec-bundle-');
+    const exported = await m.exportData(bundle);
+    const before = await m.vectorSearch('alice', 'inverted file index', { topK: 10 });
+    const stats = await m.getVectorStats('alice', sid);
+    expect(exported).toMatchObject({ vectorChunks: stats.totalVectors });
+
+    const target = await fsBackend.create();
+    try {
+      const t = target.manager;
+      const imported = await t.importData(bundle);
+      expect(imported).toMatchObject({ vectorChunks: stats.totalVectors, issues: [] });
+      const after = await t.vectorSearch('alice', 'inverted file index', { topK: 10 });
+      expect(after.map((r) => [r.id, r.content, r.relevanceScore, r.timestamp])).toEqual(
+        before.map((r) => [r.id, r.content, r.relevanceScore, r.timestamp]),
+      );
+      expect(await t.getVectorStats('alice', sid)).toMatchObject({
+        totalVectors: stats.totalVectors,
+        totalDocuments: stats.totalDocuments,
+      });
+      // Importing again skips the session and its chunks: nothing is stored twice.
+      expect(await t.importData(bundle)).toMatchObject({ vectorChunks: 0 });
+      expect((await t.getVectorStats('alice', sid)).totalVectors).toBe(stats.totalVectors);
+    } finally {
+      await target.cleanup();
+    }
+  });
+
   it('advancedSearch in vector and hybrid modes applies every filter of the query, and searches every user without userId', async () => {
     store = await fsBackend.create({ vector: { embedMessages: true } });
     const m = store.manager;

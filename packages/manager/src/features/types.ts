@@ -344,6 +344,16 @@ export interface VectorFeature extends FeatureHooks {
   getVectorStats(userId: string, sessionId: string): Promise<Record<string, unknown>>;
   /** Synchronous (API.md §6.11). */
   chunkText(text: string, strategy?: string, custom?: Record<string, unknown>): Chunk[];
+  /**
+   * The document chunks stored for one session, for a bundle: ids and metadata (their text, provider and
+   * chunking strategy included), not the vectors.
+   */
+  exportChunks?(userId: string, sessionId: string): Promise<{ id: string; metadata: Record<string, unknown> }[]>;
+  /**
+   * Stores chunks a bundle carried: each is embedded again with the provider it was embedded with (the
+   * same vectors for a deterministic embedder). Resolves to the number stored.
+   */
+  importChunks?(userId: string, sessionId: string, entries: unknown): Promise<number>;
   /** Vectors stored for one session (for getSessionStats.vectorCount); 0 when none. */
   countSessionVectors?(userId: string, sessionId: string): Promise<number>;
 }

@@ -7,6 +7,8 @@
  *       { type: 'session', userId, data: { sessionId, title, sessionType, createdAt, updatedAt, metadata } }
  *       { type: 'message', userId, sessionId, data: Message }              (chronological, without seq)
  *       { type: 'document', userId, sessionId, file, data: DocumentRecord } (bytes at <dir>/<file>)
+ *       { type: 'vector_chunks', userId, sessionId, data: { id, metadata }[] } (a session's document
+ *         chunks, at most 200 a record: text and provider, no vectors; the importer embeds them again)
  *       { type: 'context', userId, sessionId, data: SituationalContext }
  *       { type: 'context_snapshot', userId, sessionId, snapshotId, data: SituationalContext }
  *     then, with the personas feature installed (record types added within version 1: an importer that
@@ -42,7 +44,7 @@ import {
 } from '@ffdb/core-types';
 import { z } from 'zod';
 import type { Core } from '../core.js';
-import type { PersonaFeature } from '../features/types.js';
+import type { PersonaFeature, VectorFeature } from '../features/types.js';
 import { writeJson } from '../json-blob.js';
 import { keys } from '../keys.js';
 import { assertUserId, parseOptions } from '../validation.js';
@@ -85,7 +87,12 @@ interface Deps {
   streaming: StreamingService;
   /** The personas feature, when installed (personas and panels travel in the bundle too). */
   personas: () => PersonaFeature | null;
+  /** The vectors feature, when installed (document chunks travel in the bundle too). */
+  vectors: () => VectorFeature | null;
 }
+
+/** Document chunks per `vector_chunks` record. */
+const CHUNKS_PER_RECORD = 200;
 
 /** What a bundle holds, by record kind (the export's report, the manifest's counts, the import's report). */
 function emptyCounts() {
@@ -94,6 +101,7 @@ function emptyCounts() {
     sessions: 0,
     messages: 0,
     documents: 0,
+    vectorChunks: 0,
     contexts: 0,
     contextSnapshots: 0,
     personas: 0,
@@ -175,6 +183,12 @@ export class BundleService {
             }
             await writeLine(out, { type: 'document', userId, sessionId: s.sessionId, file, data: doc });
             counts.documents++;
+          }
+          const chunks = (await this.d.vectors()?.exportChunks?.(userId, s.sessionId)) ?? [];
+          for (let i = 0; i < chunks.length; i += CHUNKS_PER_RECORD) {
+            const data = chunks.slice(i, i + CHUNKS_PER_RECORD);
+            await writeLine(out, { type: 'vector_chunks', userId, sessionId: s.sessionId, data });
+            counts.vectorChunks += data.length;
           }
           const ctx = await this.d.context.get(userId, s.sessionId);
           if (ctx) {
@@ -448,6 +462,17 @@ export class BundleService {
             await this.core.storage.writeStream(key, fs.createReadStream(file));
             await this.d.documents.putRecord(userId, sessionId, { ...doc, path: key });
             counts.documents++;
+            break;
+          }
+          case 'vector_chunks': {
+            const userId = rec.userId!;
+            const sessionId = rec.sessionId!;
+            const vectors = this.d.vectors();
+            if (!liveSessions.has(`${userId}/${sessionId}`) || !vectors?.importChunks) {
+              counts.skipped++;
+              break;
+            }
+            counts.vectorChunks += await vectors.importChunks(userId, sessionId, rec.data);
             break;
           }
           case 'context': {

@@ -855,6 +855,51 @@ export class FaissVectorFeature implements VectorFeature {
     return { pendingMessageEmbeddings: this.queue.size, indexId: this.index.id };
   }
 
+  // ------------------------------------------------------------------ bundles
+
+  async exportChunks(userId: string, sessionId: string): Promise<{ id: string; metadata: Meta }[]> {
+    const entries = (await this.entriesOf(userId)) ?? [];
+    return entries
+      .filter((e) => e.metadata.kind === 'chunk' && e.metadata.sessionId === sessionId)
+      .map((e) => ({ id: e.id, metadata: e.metadata }));
+  }
+
+  async importChunks(userId: string, sessionId: string, raw: unknown): Promise<number> {
+    if (!Array.isArray(raw)) throw validationIssue('data', 'must be an array of chunks');
+    const byProvider = new Map<string, { id: string; metadata: Meta; text: string }[]>();
+    raw.forEach((entry, i) => {
+      const e = entry as { id?: unknown; metadata?: unknown } | null;
+      const m = e?.metadata as Meta | undefined;
+      if (
+        typeof e?.id !== 'string' ||
+        !e.id.startsWith(`${sessionId}/`) ||
+        !m ||
+        typeof m !== 'object' ||
+        m.kind !== 'chunk' ||
+        typeof m.text !== 'string' ||
+        typeof m.provider !== 'string'
+      ) {
+        throw validationIssue(`data.${i}`, 'must be a chunk of this session: { id, metadata: { kind, text, provider } }');
+      }
+      const list = byProvider.get(m.provider as string) ?? [];
+      list.push({ id: e.id, metadata: { ...m, sessionId }, text: m.text as string });
+      byProvider.set(m.provider as string, list);
+    });
+    let stored = 0;
+    for (const [provider, chunks] of byProvider) {
+      const embedder = this.embedderFor(provider);
+      await this.assertUserSpace(userId, embedder);
+      const vectors = await embedder.embed(chunks.map((c) => c.text));
+      await this.index.upsert(
+        userId,
+        embedder.space,
+        chunks.map((c, i) => ({ id: c.id, vector: vectors[i] as Float32Array, metadata: c.metadata })),
+      );
+      stored += chunks.length;
+    }
+    return stored;
+  }
+
   // ------------------------------------------------------------------ hooks
 
   private shouldEmbed(m: StoredMessage): boolean {
