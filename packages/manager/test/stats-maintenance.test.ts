@@ -293,6 +293,24 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
       await target.cleanup();
     }
   });
+
+  it('importData says why it skips a session this store deleted (ids are never reused)', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const { s1 } = await populate(store);
+    const bundle = tempDir('ffdb-bundle-');
+    dirs.push(bundle);
+    await m.exportData(bundle);
+    expect(await m.deleteSession('alice', s1)).toBe(true);
+    const report = await m.importData(bundle);
+    expect(report).toMatchObject({ sessions: 0 });
+    const issues = report.issues as { line: number; message: string }[];
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.message).toContain(`session ${s1} of user alice was deleted in this store`);
+    expect(await m.getSession('alice', s1)).toBeNull();
+    // Sessions that exist are still skipped quietly.
+    expect((await m.importData(bundle)).issues).toHaveLength(1);
+  });
 });
 
 describe.each(BACKENDS)('restart persistence ($name)', (backend) => {

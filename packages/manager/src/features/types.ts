@@ -348,7 +348,10 @@ export interface VectorFeature extends FeatureHooks {
    * The document chunks stored for one session, for a bundle: ids and metadata (their text, provider and
    * chunking strategy included), not the vectors.
    */
-  exportChunks?(userId: string, sessionId: string): Promise<{ id: string; metadata: Record<string, unknown> }[]>;
+  exportChunks?(
+    userId: string,
+    sessionId: string,
+  ): Promise<{ id: string; metadata: Record<string, unknown> }[]>;
   /**
    * Stores chunks a bundle carried: each is embedded again with the provider it was embedded with (the
    * same vectors for a deterministic embedder). Resolves to the number stored.

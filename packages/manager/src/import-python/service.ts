@@ -17,6 +17,7 @@ import {
 import type { Core } from '../core.js';
 import type { PersonaFeature } from '../features/types.js';
 import { writeJson } from '../json-blob.js';
+import { deletedSessionMessage } from '../services/bundle.js';
 import { keys } from '../keys.js';
 import type { ContextService } from '../services/context.js';
 import type { DocumentService } from '../services/documents.js';
@@ -75,7 +76,12 @@ export class PythonImportService {
           updatedAt: s.updatedAt,
           metadata: s.metadata,
         });
-        if (!created) throw new FFValidationError('session already exists', { path: 'sessionId' });
+        if (!created) {
+          const message = (await core.index.wasDeleted(s.userId, s.sessionId))
+            ? deletedSessionMessage(s.userId, s.sessionId)
+            : 'session already exists';
+          throw new FFValidationError(message, { path: 'sessionId' });
+        }
       },
       messageIds: async (u, s) => new Set((await d.messages.getAll(u, s)).map((m) => m.messageId)),
       checkMessage: (m) => {

@@ -91,6 +91,14 @@ interface Deps {
   vectors: () => VectorFeature | null;
 }
 
+/** Why an import skips a session this store deleted (bundle and Python imports). */
+export function deletedSessionMessage(userId: string, sessionId: string): string {
+  return (
+    `session ${sessionId} of user ${userId} was deleted in this store and is not restored ` +
+    '(session ids are never reused; its records are skipped)'
+  );
+}
+
 /** Document chunks per `vector_chunks` record. */
 const CHUNKS_PER_RECORD = 200;
 
@@ -413,7 +421,14 @@ export class BundleService {
             if (created) {
               liveSessions.add(`${userId}/${s.sessionId}`);
               counts.sessions++;
-            } else counts.skipped++;
+            } else {
+              counts.skipped++;
+              // A session that exists is skipped quietly (importing twice adds nothing twice); one this
+              // store deleted stays deleted (session ids are never reused), which the report says.
+              if ((await this.core.index.wasDeleted(userId, s.sessionId)) && issues.length < 100) {
+                issues.push({ line: lineNo, message: deletedSessionMessage(userId, s.sessionId) });
+              }
+            }
             break;
           }
           case 'message': {

@@ -673,7 +673,9 @@ export class FaissVectorFeature implements VectorFeature {
     );
     const results = hits.map((h) => this.chunkResult(userId, h));
     if (!scope) return results;
-    return results.filter((r, i) => scope.accepts(r, documentMetadataOf(hits[i] as VectorHit))).slice(0, count);
+    return results
+      .filter((r, i) => scope.accepts(r, documentMetadataOf(hits[i] as VectorHit)))
+      .slice(0, count);
   }
 
   private chunkResult(userId: string, h: VectorHit): SearchResult {
@@ -879,7 +881,10 @@ export class FaissVectorFeature implements VectorFeature {
         typeof m.text !== 'string' ||
         typeof m.provider !== 'string'
       ) {
-        throw validationIssue(`data.${i}`, 'must be a chunk of this session: { id, metadata: { kind, text, provider } }');
+        throw validationIssue(
+          `data.${i}`,
+          'must be a chunk of this session: { id, metadata: { kind, text, provider } }',
+        );
       }
       const list = byProvider.get(m.provider as string) ?? [];
       list.push({ id: e.id, metadata: { ...m, sessionId }, text: m.text as string });
