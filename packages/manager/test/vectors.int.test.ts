@@ -340,7 +340,18 @@ describe('vector feature (manager, storage-fs)', () => {
     const onlyVector = await m.hybridSearch('erin', 'cats', { vectorWeight: 1, topK: 10 });
     const both = await m.hybridSearch('erin', 'cats', { topK: 10 });
     const rrf = await m.hybridSearch('erin', 'cats', { fusion: 'rrf', topK: 10 });
-    for (const list of [onlyText, onlyVector, both, rrf]) {
+    const rrfText = await m.hybridSearch('erin', 'cats', { fusion: 'rrf', vectorWeight: 0, topK: 10 });
+    const rrfVector = await m.hybridSearch('erin', 'cats', { fusion: 'rrf', vectorWeight: 1, topK: 10 });
+    // rrf weighs its legs too: w = 0 keeps the text leg's order, w = 1 the vector leg's.
+    const ids = (list: { id: string }[]) => list.map((r) => r.id);
+    expect(ids(rrfText).slice(0, onlyText.filter((r) => r.explain?.text !== undefined).length)).toEqual(
+      ids(onlyText.filter((r) => r.explain?.text !== undefined)),
+    );
+    expect(ids(rrfVector).slice(0, onlyVector.filter((r) => r.explain?.vector !== undefined).length)).toEqual(
+      ids(onlyVector.filter((r) => r.explain?.vector !== undefined)),
+    );
+    expect(ids(rrfText)).not.toEqual(ids(rrfVector));
+    for (const list of [onlyText, onlyVector, both, rrf, rrfText, rrfVector]) {
       expect(list.length).toBeGreaterThan(0);
       for (const r of list) {
         expect(r.explain).toBeDefined();

@@ -4,7 +4,9 @@
  *   hit of each leg at 1), then fused = (1 - w) * text + w * vector; a leg that missed an item counts 0.
  *   w = 0 ranks by the text leg alone, w = 1 by the vector leg alone.
  * - rrf: reciprocal-rank fusion, sum of 1 / (k + rank) over the legs that found the item (k = 60),
- *   divided by its maximum 2 / (k + 1) so fused scores also lie in [0, 1].
+ *   each leg weighted as above (2(1 - w) for the text leg, 2w for the vector leg: w = 0.5 is plain RRF,
+ *   and w = 0 or 1 ranks by one leg, as API.md §6.12 says of every hybrid search), divided by its
+ *   maximum 2 / (k + 1) so fused scores also lie in [0, 1].
  */
 import type { SearchResult } from '@ffdb/core-types';
 
@@ -42,7 +44,7 @@ export function fuse(
     const vl = v.get(key);
     let score: number;
     if (opts.fusion === 'rrf') {
-      const raw = (tl ? 1 / (RRF_K + tl.rank) : 0) + (vl ? 1 / (RRF_K + vl.rank) : 0);
+      const raw = (tl ? (2 * (1 - w)) / (RRF_K + tl.rank) : 0) + (vl ? (2 * w) / (RRF_K + vl.rank) : 0);
       score = raw / (2 / (RRF_K + 1));
     } else {
       score = (1 - w) * (tl?.score ?? 0) + w * (vl?.score ?? 0);
