@@ -175,6 +175,15 @@ describe('manager search feature', () => {
         )
       ).length,
     ).toBe(1);
+    // The reference's snake_case type names work too; an unknown type is an error, not an empty result.
+    expect(await m.searchByEntities({ jira_tickets: ['JIRA-42'] }, { userId: 'alice' })).toHaveLength(1);
+    expect(
+      await m.advancedSearch({ query: '', userId: 'alice', entities: { jira_tickets: ['JIRA-42'] } }),
+    ).toHaveLength(1);
+    await expect(m.searchByEntities({ tickets: ['JIRA-42'] }, { userId: 'alice' })).rejects.toMatchObject({
+      code: 'FF_VALIDATION',
+      issues: [{ path: 'entities.tickets', message: expect.stringContaining('jiraTickets') }],
+    });
 
     const range = await m.searchByTimeRange('2026-01-31T00:00:00Z', new Date('2026-02-02T00:00:00Z'), {
       userId: 'alice',

@@ -995,9 +995,34 @@ export class FtsSearchFeature implements SearchFeature {
     return results.slice(0, limit);
   }
 
+  /**
+   * Requested entity types as the extractor names them: the reference's snake_case names
+   * (`jira_tickets`) become camelCase (`jiraTickets`, API.md §6.8); an unknown type throws rather than
+   * silently matching nothing.
+   */
+  private entityTypes(entities: EntityMap, root: string): EntityMap {
+    const known = new Set([...Object.keys(this.ctx.config.runtime.entityPatterns), 'languages']);
+    const out: EntityMap = {};
+    for (const [type, values] of Object.entries(entities)) {
+      const camel = type.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+      const name = known.has(type) ? type : known.has(camel) ? camel : undefined;
+      if (name === undefined) {
+        throw new FFValidationError([
+          {
+            path: `${root}.${type}`,
+            message: `is not an entity type; known types: ${[...known].join(', ')}`,
+          },
+        ]);
+      }
+      out[name] = [...(out[name] ?? []), ...values];
+    }
+    return out;
+  }
+
   async advancedSearch(input: SearchQuery): Promise<SearchResult[]> {
     const q = parse(SearchQuerySchema, input, 'query');
     if (q.userId !== undefined) assertUserId(q.userId);
+    if (q.entities) q.entities = this.entityTypes(q.entities, 'query.entities');
     const limit = q.maxResults ?? this.searchCap;
     if (q.useVectorSearch || q.hybridSearch) {
       const vectors = await this.ctx.getFeature('vectors');
@@ -1063,7 +1088,10 @@ export class FtsSearchFeature implements SearchFeature {
     entities: Record<string, string[]>,
     opts: { userId?: string; limit?: number } = {},
   ): Promise<SearchResult[]> {
-    const e = parse(z.record(z.string(), z.array(z.string())), entities, 'entities');
+    const e = this.entityTypes(
+      parse(z.record(z.string(), z.array(z.string())), entities, 'entities'),
+      'entities',
+    );
     const o = parse(z.object({ userId: z.string().optional(), limit: LimitSchema }), opts ?? {}, 'opts');
     return this.advancedSearch({
       query: '',
