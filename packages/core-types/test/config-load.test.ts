@@ -105,6 +105,9 @@ describe('defaults and presets', () => {
     expect(loadConfig({ environment: 'production', env: { CHATDB_ENV: 'test' } }).environment).toBe(
       'production',
     );
+    // An empty variable means unset.
+    expect(loadConfig({ env: { CHATDB_ENV: '' } }).environment).toBe('development');
+    expect(loadConfig({ env: { CHATDB_ENV: '  ' } }).storage.basePath).toBe('./data');
   });
 
   it('rejects an unknown environment name', () => {
@@ -187,6 +190,8 @@ describe('JSON files', () => {
         entity_patterns: { code_blocks: '```[\\s\\S]*?```', order_numbers: 'ORD-\\d+' },
       },
     };
+    // validateConfig accepts what loadConfig loads: the reference's manager fields are not config.
+    expect(validateConfig(python)).toEqual([]);
     const file = writeJson('python.json', python);
     const c = loadConfig({ path: file, env: noEnv });
     expect(c.storage.basePath).toBe('/home/me/chat_data');

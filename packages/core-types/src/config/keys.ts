@@ -83,3 +83,15 @@ export function camelizeConfig(input: unknown, problems: CamelizeProblem[] = [],
 function displayPath(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
+
+/**
+ * Fields of the reference's configuration manager that may appear in a Python-written file; not config.
+ * (`environment` is chosen by `opts.environment`/`$CHATDB_ENV`, before the file is read.) loadConfig and
+ * validateConfig both drop them, so a file one accepts the other accepts.
+ */
+export const MANAGER_FIELDS: ReadonlySet<string> = new Set([
+  'configFilePath',
+  'autoReload',
+  'validateOnLoad',
+  'environment',
+]);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FFConfigError, type ValidationIssue } from '../errors.js';
 import { envLayer } from './env.js';
-import { camelizeConfig } from './keys.js';
+import { camelizeConfig, MANAGER_FIELDS } from './keys.js';
 import { isPlainObject, mergeLayers } from './merge.js';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, isEnvironmentName, PRESETS } from './presets.js';
 import { type DeepPartial, DEFAULT_CONFIG, type FFConfig } from './schema.js';
@@ -18,12 +18,6 @@ export interface LoadConfigOptions {
   /** Environment variables to read. Default: `process.env`. */
   env?: Record<string, string | undefined>;
 }
-
-/**
- * Fields of the reference's configuration manager that may appear in a Python-written file; not config.
- * (`environment` is chosen by `opts.environment`/`$CHATDB_ENV`, before the file is read.)
- */
-const MANAGER_FIELDS = new Set(['configFilePath', 'autoReload', 'validateOnLoad', 'environment']);
 
 /** Human position of a JSON syntax error, without quoting the file (messages never carry contents). */
 function jsonErrorPosition(text: string, error: unknown): string {
@@ -83,7 +77,11 @@ export function readConfigFile(file: string): Record<string, unknown> {
  */
 export function loadConfig(opts: LoadConfigOptions = {}): FFConfig {
   const env = opts.env ?? process.env;
-  const environment = (opts.environment ?? env.CHATDB_ENV ?? DEFAULT_ENVIRONMENT).trim().toLowerCase();
+  // An empty or blank CHATDB_ENV means unset (as CHATDB_CONFIG_PATH does); an unknown name is an error
+  // rather than the reference's bare defaults, so a typo never sends data to ./data.
+  const environment = (opts.environment ?? (env.CHATDB_ENV?.trim() || DEFAULT_ENVIRONMENT))
+    .trim()
+    .toLowerCase();
   if (!isEnvironmentName(environment)) {
     throw new FFConfigError(`Unknown environment ${JSON.stringify(environment)}`, {
       issues: [{ path: 'environment', message: `must be one of ${ENVIRONMENTS.join(', ')}` }],

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ValidationIssue } from '../errors.js';
-import { camelizeConfig } from './keys.js';
+import { camelizeConfig, MANAGER_FIELDS } from './keys.js';
 import { mergeLayers } from './merge.js';
 import { DEFAULT_CONFIG, type FFConfig, FFConfigSchema } from './schema.js';
 
@@ -45,7 +45,8 @@ export function validateConfig(input: unknown): ValidationIssue[] {
       return [{ path: '', message: 'configuration must be an object' }];
     }
     const problems: ValidationIssue[] = [];
-    const camel = camelizeConfig(input, problems);
+    const camel = camelizeConfig(input, problems) as Record<string, unknown>;
+    for (const key of MANAGER_FIELDS) delete camel[key];
     const result = parseConfig(mergeLayers(DEFAULT_CONFIG, camel));
     return [...problems, ...(result.ok ? [] : result.issues)];
   } catch (e) {
