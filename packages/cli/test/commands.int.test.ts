@@ -212,6 +212,22 @@ describe('session', () => {
 });
 
 describe('msg', () => {
+  it('add - reads stdin of any length through a pipe and drops its one trailing newline', async () => {
+    const own = parse(await runJson('session', 'new', 'alice', '--title', 'Long stdin')).sessionId;
+    // More than one pipe buffer: a synchronous read of a non-blocking pipe failed with EAGAIN.
+    const big = await ffdb(['--data', store, '--json', 'msg', 'add', 'alice', own, '-'], {
+      input: `${'a'.repeat(200_000)}\n`,
+    });
+    expect(big.stderr).toBe('');
+    expect(parse(big).content).toBe('a'.repeat(200_000));
+    const echoed = await ffdb(['--data', store, '--json', 'msg', 'add', 'alice', own, '-'], {
+      input: 'two lines\nkept\n',
+    });
+    expect(parse(echoed).content).toBe('two lines\nkept');
+    // Leave the shared store as the other tests expect it.
+    expect((await run('session', 'delete', 'alice', own)).code).toBe(0);
+  });
+
   it('add, list, tail', async () => {
     const added = parse(
       await runJson('msg', 'add', 'alice', sessionId, 'Third message', '--metadata', '{"k":1}'),

@@ -16,8 +16,16 @@ async function requireSession(ctx: CliContext, userId: string, sessionId: string
   return m;
 }
 
-function readStdin(): string {
-  return readFileSync(0, 'utf8');
+/**
+ * All of stdin, read as a stream: a synchronous read of fd 0 fails with EAGAIN on a non-blocking pipe
+ * once it holds less than the rest of the text. The one trailing newline `echo … |` adds is dropped.
+ */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export function registerContentCommands(program: Command, state: RunState): void {
@@ -27,7 +35,7 @@ export function registerContentCommands(program: Command, state: RunState): void
     .description('append a message to a session (content "-" reads stdin)')
     .argument('<userId>')
     .argument('<sessionId>')
-    .argument('<content>', 'message text, or - to read it from stdin')
+    .argument('<content>', 'message text, or - to read it from stdin (its one trailing newline dropped)')
     .option('--role <role>', 'user, assistant, system or a persona id', 'user')
     .option('--metadata <json>', 'metadata object as JSON')
     .action(
@@ -41,7 +49,7 @@ export function registerContentCommands(program: Command, state: RunState): void
           }
         }
         const m = await requireSession(ctx, userId!, sessionId!);
-        const text = content === '-' ? readStdin() : content!;
+        const text = content === '-' ? await readStdin() : content!;
         const [stored] = await m.addMessages(userId!, sessionId!, [
           { role: o.role, content: text, ...(metadata ? { metadata } : {}) },
         ]);
