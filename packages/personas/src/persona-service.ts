@@ -2,7 +2,7 @@ import { assertUserId, FFValidationError, type Persona } from '@ffdb/core-types'
 import { readJson, writeJson } from './json-blob.js';
 import { idFromJsonKey, PersonaKeys } from './keys.js';
 import { type PersonaServicesOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { assertPersonaId, parsePersona } from './persona-record.js';
+import { assertPersonaId, camelizePersona, parsePersona } from './persona-record.js';
 
 /**
  * Personas: global ones (`personas_global/`) and per-user ones that shadow a global persona of the
@@ -139,8 +139,17 @@ export class PersonaService {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new FFValidationError([{ path: 'data', message: 'must be an object' }]);
     }
+    const given = camelizePersona(data);
+    // The reference stores persona data unvalidated: data without a name keeps the name of the persona
+    // it replaces (stored, or built in), else takes the id.
+    if (given.name === undefined) {
+      const current =
+        (await this.readStored(personaId, userId)) ??
+        (userId === undefined ? this.defaultPersona(personaId) : null);
+      given.name = current?.name ?? personaId;
+    }
     const persona = parsePersona({
-      ...data,
+      ...given,
       personaId,
       isGlobal: userId === undefined,
       ownerId: userId ?? null,
@@ -174,7 +183,15 @@ export class PersonaService {
    * count as existing globals). `isGlobal: false` + `ownerId` makes it a user persona.
    */
   async createPersona(input: Record<string, unknown>): Promise<boolean> {
-    const persona = parsePersona(input);
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw new FFValidationError([{ path: 'persona', message: 'must be an object' }]);
+    }
+    const given = camelizePersona(input);
+    // An owner without `isGlobal` makes a user persona: the owner is never dropped silently.
+    if (given.isGlobal === undefined && typeof given.ownerId === 'string' && given.ownerId !== '') {
+      given.isGlobal = false;
+    }
+    const persona = parsePersona(given);
     const userId = persona.isGlobal ? undefined : (persona.ownerId ?? undefined);
     if (userId !== undefined) assertUserId(userId, 'ownerId');
     this.checkName(persona);

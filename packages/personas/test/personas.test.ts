@@ -167,6 +167,25 @@ for (const store of STORE_CASES) {
       expect(code(await errorOf(() => s.createPersona({ personaId: 'x', name: 'X', isGlobal: false })))).toBe(
         'FF_VALIDATION',
       );
+      // An owner without isGlobal is a user persona too (either spelling); the owner is never dropped.
+      expect(await s.createPersona({ personaId: 'owned', name: 'Owned', ownerId: 'alice' })).toBe(true);
+      expect(await s.createPersona({ persona_id: 'owned2', name: 'Owned 2', owner_id: 'bob' })).toBe(true);
+      expect(await s.getPersona('owned', 'alice')).toMatchObject({ isGlobal: false, ownerId: 'alice' });
+      expect(await s.getPersona('owned2', 'bob')).toMatchObject({ isGlobal: false, ownerId: 'bob' });
+      expect(await s.getPersona('owned')).toBeNull();
+    });
+
+    it("savePersona without a name keeps the replaced persona's name, else takes the id", async () => {
+      const s = service();
+      expect(await s.savePersona('noname', { traits: ['quiet'] })).toBe(true);
+      expect(await s.getPersona('noname')).toMatchObject({ name: 'noname', traits: ['quiet'] });
+      expect(await s.savePersona('named', { name: 'The Named' })).toBe(true);
+      expect(await s.savePersona('named', { traits: ['loud'] })).toBe(true);
+      expect(await s.getPersona('named')).toMatchObject({ name: 'The Named', traits: ['loud'] });
+      // A built-in default replaced without a name keeps the built-in's name.
+      const builtIn = (await s.listPersonas())[0]!;
+      expect(await s.savePersona(builtIn.personaId, { traits: ['new'] })).toBe(true);
+      expect((await s.getPersona(builtIn.personaId))?.name).toBe(builtIn.name);
     });
 
     it("accepts the original's rich persona files without dropping a field", async () => {
