@@ -275,7 +275,23 @@ export class PanelService {
     assertSafeId(panelId, 'panelId');
     const panel = await this.readPanel(panelId);
     if (!panel) return null;
-    return { ...panel, messageCount: await this.o.storage.countLog(this.keys.panelMessages(panelId)) };
+    return this.withActivity(panel);
+  }
+
+  /**
+   * The panel's exact message count, and its `updatedAt` moved up to its newest message's time (as a
+   * session's is by its messages), read from the log's tail instead of rewriting the panel per message.
+   */
+  private async withActivity(panel: Panel): Promise<Panel> {
+    const log = this.keys.panelMessages(panel.panelId);
+    const messageCount = await this.o.storage.countLog(log);
+    let { updatedAt } = panel;
+    if (messageCount > 0) {
+      const [last] = await this.o.storage.readLog<Record<string, unknown>>(log, { reverse: true, limit: 1 });
+      const at = last?.data.timestamp;
+      if (typeof at === 'string' && at > updatedAt) updatedAt = at;
+    }
+    return { ...panel, messageCount, updatedAt };
   }
 
   private async allPanels(): Promise<Panel[]> {
@@ -304,12 +320,7 @@ export class PanelService {
         a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.panelId < b.panelId ? 1 : -1,
       );
     const page = panels.slice(q.offset ?? 0, q.limit === undefined ? undefined : (q.offset ?? 0) + q.limit);
-    return Promise.all(
-      page.map(async (p) => ({
-        ...p,
-        messageCount: await this.o.storage.countLog(this.keys.panelMessages(p.panelId)),
-      })),
-    );
+    return Promise.all(page.map((p) => this.withActivity(p)));
   }
 
   /** The persona snapshots taken when the panel was created. */

@@ -130,6 +130,12 @@ for (const store of STORE_CASES) {
         });
       }
       expect((await panels.getPanel(panelId))?.messageCount).toBe(7);
+      // Messages are activity: the panel's updatedAt moves up to its newest message, as a session's does.
+      const panel = (await panels.getPanel(panelId))!;
+      const newest = (await panels.getPanelMessages(panelId)).at(-1)!;
+      expect(panel.updatedAt).toBe(newest.timestamp);
+      expect(panel.updatedAt > panel.createdAt).toBe(true);
+      expect((await panels.listPanels())[0]).toMatchObject({ panelId, updatedAt: newest.timestamp });
       expect((await panels.getPanelMessages(panelId)).map((m) => m.content)).toEqual(
         Array.from({ length: 7 }, (_, i) => `message ${i}`),
       );
