@@ -30,6 +30,9 @@ export async function verifyStore(store: FsStorageBackend, repair: boolean): Pro
       } catch (err) {
         issue.message += ` (repair failed: ${(err as { code?: string }).code ?? 'error'})`;
       }
+    } else if (repair) {
+      // Say so rather than return the same report: the caller asked for a repair.
+      issue.message += ' (not repaired: damaged data is never dropped; restore it from a bundle or backup)';
     }
     issues.push(issue);
   };

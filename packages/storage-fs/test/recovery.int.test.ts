@@ -206,6 +206,13 @@ describe('damaged segments', () => {
     const report = await b.verify();
     expect(report.issues.map((i) => i.code).sort()).toEqual(['corrupt_block', 'corrupt_segment']);
     expect(report.issues.every((i) => i.key === 'u/log')).toBe(true);
+    // A repair leaves damaged data in place, and its report says so instead of repeating the check's.
+    const afterRepair = await b.verify({ repair: true });
+    expect(afterRepair.ok).toBe(false);
+    for (const issue of afterRepair.issues) {
+      expect(issue.repaired).toBeUndefined();
+      expect(issue.message).toMatch(/not repaired: damaged data is never dropped/);
+    }
     expect(await b.countLog('u/other')).toBe(200);
     expect((await b.readLog('u/other')).length).toBe(200);
   });
