@@ -210,6 +210,19 @@ describe('JSON files', () => {
     // A strategy's kind, when given, is one the chunker has.
     const badKind = validateConfig({ vector: { chunkingStrategies: { mine: { kind: 'magic' } } } });
     expect(badKind.map((i) => i.path)).toContain('vector.chunkingStrategies.mine.kind');
+    // Entries the chunker would refuse at first use are refused here, merged with their defaults.
+    const paths = (chunkingStrategies: Record<string, unknown>) =>
+      validateConfig({ vector: { chunkingStrategies } }).map((i) => i.path);
+    expect(paths({ sentence_based: { sentencesPerChunk: 1 } })).toEqual([
+      'vector.chunkingStrategies.sentence_based.overlapSentences',
+    ]);
+    expect(paths({ mine: { chunkSize: 10 } })).toEqual(['vector.chunkingStrategies.mine.chunkSize']);
+    expect(paths({ mine: { chunkSize: 10, chunkOverlap: 2 } })).toEqual([]);
+    expect(paths({ sentence_short: { chunkSize: 10 } })).toEqual([]);
+    expect(paths({ optimized_summary: { sentencePerChunk: 1 } })).toEqual([]);
+    expect(validateConfig({ runtime: { maxFilenameLength: 9 } }).map((i) => i.path)).toContain(
+      'runtime.maxFilenameLength',
+    );
     expect(c.document.allowedExtensions).toEqual(['.txt', '.md', '.pdf']);
     expect(c.document.fileTypeStrategies['image/*']).toMatchObject({
       maxDimension: 1024,

@@ -205,6 +205,49 @@ describe('strategies from vector.chunkingStrategies', () => {
     expect(exact[1]?.start).toBe(38);
   });
 
+  it('chunks move forward: a long word never repeats the text before it, a long sentence is cut once', () => {
+    const ordered = (chunks: { start: number; end: number }[]) => {
+      for (let i = 1; i < chunks.length; i++) {
+        expect(chunks[i]!.end).toBeGreaterThan(chunks[i - 1]!.end);
+        expect(chunks[i]!.start).toBeGreaterThanOrEqual(chunks[i - 1]!.start);
+      }
+    };
+    const url = `See the attached image here: ${'A'.repeat(600)} and then more words follow.`;
+    const fixed = chunkText(url, 'fixed_size');
+    ordered(fixed);
+    expect(fixed.length).toBeLessThanOrEqual(3);
+    ordered(chunkText('a b c dddddddddddd', 'fixed_size', { chunkSize: 8, chunkOverlap: 6 }));
+    const long = `Short one here. ${Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ')}. Another short. And more.`;
+    const bounded = chunkText(long, 'sentence_based');
+    ordered(bounded);
+    const covered = bounded.reduce((n, c) => n + c.charCount, 0);
+    expect(covered).toBeLessThan(long.length * 1.1); // the long sentence is not cut twice
+  });
+
+  it('names the field that was set when two settings conflict', () => {
+    const issue = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        return (err as FFValidationError).issues[0];
+      }
+      return undefined;
+    };
+    expect(
+      issue(() => chunkText('x', 'semantic', undefined, { semantic: { maxChunkSize: 50 } })),
+    ).toMatchObject({
+      path: 'vector.chunkingStrategies.semantic.maxChunkSize',
+      limit: 100,
+    });
+    expect(issue(() => chunkText('x', 'semantic', { maxChunkSize: 50 }))).toMatchObject({
+      path: 'custom.maxChunkSize',
+    });
+    expect(issue(() => chunkText('x', 'mine', undefined, { mine: { chunkSize: 10 } }))).toMatchObject({
+      path: 'vector.chunkingStrategies.mine.chunkSize',
+      limit: 65,
+    });
+  });
+
   it('maxChunkSize cuts long chunks at words and minChunkSize joins short ones to the one before', () => {
     const long = `${words(120)}. Short one. ${words(5)}.`;
     const chunks = chunkText(long, 'sentence_short', { maxChunkSize: 200, minChunkSize: 30 });

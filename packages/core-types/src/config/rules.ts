@@ -18,7 +18,7 @@ export const RELATIONAL_RULES: readonly string[] = [
   'search.cacheTtlSeconds and search.maxCacheEntries > 0 when search.enableSearchCache',
   'vector.defaultEmbeddingProvider is a key of vector.embeddingProviders',
   'vector.defaultChunkingStrategy is a key of vector.chunkingStrategies',
-  'each chunking strategy: chunkOverlap < chunkSize, minChunkSize ≤ maxChunkSize, minTokensPerChunk ≤ maxTokensPerChunk',
+  'each chunking strategy: chunkOverlap < chunkSize (a fixed one without chunkOverlap overlaps 64), overlapSentences < sentencesPerChunk (sentence kinds), minChunkSize ≤ maxChunkSize, minTokensPerChunk ≤ maxTokensPerChunk',
   'locking.retryMultiplier in [1, 10] when locking.retryStrategy is exponential',
   'panel.minPersonasPerPanel ≤ panel.maxPersonasPerPanel; each panel type: minPersonas ≤ maxPersonas',
   'runtime.diskUsageWarningThreshold < runtime.diskUsageCriticalThreshold',
@@ -28,6 +28,18 @@ export const RELATIONAL_RULES: readonly string[] = [
   'search.maxResultsPerSession must not exceed storage.maxMessagesPerSession',
   'panel.maxMessagesPerPanel must not exceed storage.maxMessagesPerSession',
 ];
+
+/** The kinds of @ffdb/vector-faiss's built-in chunking strategies (the reference's and its config's). */
+const BUILT_IN_CHUNKING_KINDS: Readonly<Record<string, string>> = {
+  optimized_summary: 'optimize',
+  default_fixed: 'fixed',
+  sentence_short: 'sentence',
+  sentence_medium: 'sentence',
+  large_context: 'optimize',
+  fixed_size: 'fixed',
+  sentence_based: 'sentence',
+  semantic: 'semantic',
+};
 
 export function relationalIssues(input: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -103,6 +115,41 @@ export function relationalIssues(input: unknown): ValidationIssue[] {
         (a, b) => a < b,
         (a, b) => `overlap ${a} must be smaller than chunk size ${b}`,
       );
+      const has = (...keys: string[]) => keys.some((k) => s[k] !== undefined);
+      const tokens = has('minTokensPerChunk', 'maxTokensPerChunk', 'minTokens', 'maxTokens');
+      const semantic = has('targetChunkSize', 'similarityThreshold');
+      const sentences = has('sentencesPerChunk', 'sentencePerChunk', 'overlapSentences', 'sentenceOverlap');
+      // The kind as @ffdb/vector-faiss resolves it: its built-in strategy of that name, else the entry's
+      // `kind`, else what its settings describe.
+      const kind =
+        (Object.hasOwn(BUILT_IN_CHUNKING_KINDS, name) ? BUILT_IN_CHUNKING_KINDS[name] : undefined) ??
+        (typeof s.kind === 'string'
+          ? s.kind
+          : semantic
+            ? 'semantic'
+            : tokens
+              ? 'optimize'
+              : sentences
+                ? 'sentence'
+                : 'fixed');
+      if (kind === 'sentence') {
+        pair(
+          `${base}.overlapSentences`,
+          s.overlapSentences ?? s.sentenceOverlap,
+          s.sentencesPerChunk ?? s.sentencePerChunk,
+          (a, b) => a < b,
+          (a, b) => `overlap of ${a} sentences must be smaller than ${b} sentences per chunk`,
+        );
+      }
+      const size = num(s.chunkSize);
+      // The chunker's default overlap of a fixed strategy (the reference's default_fixed: 512/64).
+      if (kind === 'fixed' && size !== undefined && s.chunkOverlap === undefined && size <= 64) {
+        issues.push({
+          path: `${base}.chunkSize`,
+          message: `${size} leaves no room for the default chunkOverlap of 64; set chunkOverlap below ${size}`,
+          limit: 65,
+        });
+      }
       pair(
         `${base}.minChunkSize`,
         s.minChunkSize,

@@ -32,16 +32,22 @@ function fixedSpans(text: string, p: StrategyParams): Span[] {
   return out;
 }
 
-/** Fixed-size chunks that end and start at word boundaries (a word longer than a chunk is cut). */
+/**
+ * Fixed-size chunks that end and start at word boundaries (a word longer than a chunk is cut). Every
+ * chunk ends past the one before: a chunk that could only end where the last one did (a long word
+ * follows) cuts inside that word instead of repeating the same text.
+ */
 function wordFixedSpans(text: string, p: StrategyParams): Span[] {
   const out: Span[] = [];
   let s = 0;
+  let lastEnd = 0;
   for (;;) {
     let e = Math.min(text.length, s + p.chunkSize);
     if (e < text.length && insideWord(text, e)) {
       const space = text.lastIndexOf(' ', e - 1);
-      if (space > s) e = space;
+      if (space > s && space > lastEnd) e = space;
     }
+    lastEnd = e;
     const piece = trimmed(text, s, e);
     if (piece.end > piece.start) out.push(piece);
     if (e >= text.length) break;
@@ -63,10 +69,15 @@ function wordFixedSpans(text: string, p: StrategyParams): Span[] {
 function applyBounds(text: string, spans: Span[], p: StrategyParams): Span[] {
   if (p.minChunkSize <= 0 && p.maxChunkSize === Infinity) return spans;
   const cut: Span[] = [];
+  let covered = 0;
   for (const span of spans) {
-    if (span.end - span.start > p.maxChunkSize)
-      cut.push(...cutAtWords(text, span.start, span.end, p.maxChunkSize));
-    else cut.push(span);
+    if (span.end - span.start > p.maxChunkSize) {
+      // Overlapping spans (sentence overlap) would cut the same long sentence twice: pieces that end
+      // within what earlier chunks already cover are left out.
+      for (const piece of cutAtWords(text, span.start, span.end, p.maxChunkSize))
+        if (piece.end > covered) cut.push(piece);
+    } else cut.push(span);
+    covered = Math.max(covered, span.end);
   }
   const out: Span[] = [];
   for (const span of cut) {

@@ -143,7 +143,16 @@ function kindOf(settings: Readonly<Record<string, unknown>>): StrategyKind {
     return 'semantic';
   if (has('minTokensPerChunk', 'maxTokensPerChunk', 'minTokens', 'maxTokens', 'min_tokens', 'max_tokens'))
     return 'optimize';
-  if (has('sentencesPerChunk', 'sentencePerChunk', 'sentence_per_chunk', 'sentences_per_chunk'))
+  if (
+    has(
+      'sentencesPerChunk',
+      'sentencePerChunk',
+      'sentence_per_chunk',
+      'sentences_per_chunk',
+      'overlapSentences',
+      'sentenceOverlap',
+    )
+  )
     return 'sentence';
   return 'fixed';
 }
@@ -231,45 +240,56 @@ export function resolveStrategy(
   const origin = new Map<keyof StrategyParams, string>();
   if (settings !== undefined) applySettings(params, settings, `vector.chunkingStrategies.${name}`, origin);
   if (custom !== undefined) applySettings(params, custom, 'custom', origin);
-  const issues = checkParams(params, (field) => origin.get(field) ?? `custom.${field}`);
+  // A value nobody set came from the strategy's defaults: it is named under the strategy's own settings
+  // when the configuration has some, else under `custom`.
+  const unsetPrefix = settings !== undefined ? `vector.chunkingStrategies.${name}` : 'custom';
+  const issues = checkParams(params, origin, (field) => origin.get(field) ?? `${unsetPrefix}.${field}`);
   if (issues.length) throw new FFValidationError(issues);
   return params;
 }
 
-function checkParams(p: StrategyParams, pathOf: (field: keyof StrategyParams) => string): ValidationIssue[] {
+function checkParams(
+  p: StrategyParams,
+  origin: ReadonlyMap<keyof StrategyParams, string>,
+  pathOf: (field: keyof StrategyParams) => string,
+): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const atLeastOne = (field: keyof StrategyParams, value: number) => {
     if (value < 1) issues.push({ path: pathOf(field), message: 'must be at least 1', limit: 1 });
   };
-  if (p.kind === 'fixed') {
-    atLeastOne('chunkSize', p.chunkSize);
-    if (p.chunkOverlap >= p.chunkSize && p.chunkSize >= 1) {
+  /**
+   * `small` below `large` (or at most, when not strict). The issue names the field the caller or the
+   * configuration set: the smaller one when it was set (or neither was), else the larger one.
+   */
+  const ordered = (small: CountField, large: CountField, strict: boolean) => {
+    const a = p[small];
+    const b = p[large];
+    if ((strict ? a < b : a <= b) || b < 1) return;
+    if (origin.has(small) || !origin.has(large)) {
       issues.push({
-        path: pathOf('chunkOverlap'),
-        message: 'must be smaller than chunkSize',
-        limit: p.chunkSize - 1,
+        path: pathOf(small),
+        message: `must be ${strict ? 'smaller than' : 'at most'} ${large} (${b})`,
+        limit: strict ? b - 1 : b,
+      });
+    } else {
+      issues.push({
+        path: pathOf(large),
+        message: `must be ${strict ? 'larger than' : 'at least'} ${small} (${a})`,
+        limit: strict ? a + 1 : a,
       });
     }
+  };
+  if (p.kind === 'fixed') {
+    atLeastOne('chunkSize', p.chunkSize);
+    ordered('chunkOverlap', 'chunkSize', true);
   } else if (p.kind === 'semantic') {
     atLeastOne('targetChunkSize', p.targetChunkSize);
   } else {
     atLeastOne('sentencesPerChunk', p.sentencesPerChunk);
-    if (p.overlapSentences >= p.sentencesPerChunk && p.kind === 'sentence' && p.sentencesPerChunk >= 1) {
-      issues.push({
-        path: pathOf('overlapSentences'),
-        message: 'must be smaller than sentencesPerChunk',
-        limit: p.sentencesPerChunk - 1,
-      });
-    }
+    if (p.kind === 'sentence') ordered('overlapSentences', 'sentencesPerChunk', true);
     if (p.kind === 'optimize') atLeastOne('maxTokens', p.maxTokens);
   }
   atLeastOne('maxChunkSize', p.maxChunkSize);
-  if (p.minChunkSize > p.maxChunkSize && p.maxChunkSize >= 1) {
-    issues.push({
-      path: pathOf('minChunkSize'),
-      message: 'must not exceed maxChunkSize',
-      limit: p.maxChunkSize,
-    });
-  }
+  ordered('minChunkSize', 'maxChunkSize', false);
   return issues;
 }
