@@ -132,8 +132,12 @@ export function sanitizeFilename(name: string, maxLength = 255): string {
   if (s.length === 0) s = 'unnamed';
   if (s.length > maxLength) {
     const dot = s.lastIndexOf('.');
-    const ext = dot > 0 && s.length - dot <= 20 ? s.slice(dot) : '';
-    s = s.slice(0, maxLength - ext.length) + ext;
+    let ext = dot > 0 && s.length - dot <= 20 ? s.slice(dot) : '';
+    // Keep the extension only with at least one character of name before it; the shortened name loses
+    // a trailing `.`, so the result never holds `..` (which a document id may not).
+    if (ext.length >= maxLength) ext = '';
+    const name = s.slice(0, maxLength - ext.length).replace(/\.+$/, '');
+    s = (name || 'unnamed'.slice(0, Math.max(1, maxLength - ext.length))) + ext;
   }
   return s;
 }

@@ -166,4 +166,18 @@ describe('sanitizeFilename (reference examples)', () => {
     expect(out.endsWith('.txt')).toBe(true);
     expect(sanitizeFilename('b'.repeat(300))).toHaveLength(255);
   });
+
+  it('a short maximum never lengthens the name nor leaves `..` in it', () => {
+    for (let max = 1; max <= 25; max++) {
+      for (const name of ['quarterly_report.html', 'report..v2.html', 'a.b.c.d.e.f.txt']) {
+        const out = sanitizeFilename(name, max);
+        expect(out.length, `${name} at ${max}`).toBeLessThanOrEqual(max);
+        expect(out).not.toContain('..');
+        expect(out.length).toBeGreaterThan(0);
+      }
+    }
+    expect(sanitizeFilename('quarterly_report.html', 8)).toBe('qua.html');
+    // An extension that leaves no room for a name is dropped.
+    expect(sanitizeFilename('quarterly_report.html', 5)).toBe('quart');
+  });
 });

@@ -543,7 +543,8 @@ export const RuntimeConfigSchema = z
     minSessionNameLength: intRange(1, 1, SESSION_TITLE_MAX_CHARS),
     maxSessionNameLength: intRange(200, 1, SESSION_TITLE_MAX_CHARS),
     minFilenameLength: intRange(1, 1, 255),
-    maxFilenameLength: intRange(255, 1, 255),
+    // At least 10: a stored filename is `<8 hex>_<name>`.
+    maxFilenameLength: intRange(255, 10, 255),
     minMessageContentLength: posInt(1),
     minDocumentContentLength: nonNegInt(0),
     maxPanelNameLength: posInt(100),
