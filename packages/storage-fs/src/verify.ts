@@ -32,7 +32,9 @@ export async function verifyStore(store: FsStorageBackend, repair: boolean): Pro
       }
     } else if (repair) {
       // Say so rather than return the same report: the caller asked for a repair.
-      issue.message += ' (not repaired: damaged data is never dropped; restore it from a bundle or backup)';
+      issue.message += code.startsWith('corrupt_')
+        ? ' (not repaired: damaged data is never dropped; restore it from a bundle or backup)'
+        : ' (not repaired: reported only)';
     }
     issues.push(issue);
   };

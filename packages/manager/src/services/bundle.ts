@@ -482,6 +482,8 @@ export class BundleService {
           case 'vector_chunks': {
             const userId = rec.userId!;
             const sessionId = rec.sessionId!;
+            // Progress counts chunks (the manifest's total does): this record was one of them.
+            if (Array.isArray(rec.data)) unreported += Math.max(0, rec.data.length - 1);
             const vectors = this.d.vectors();
             if (!liveSessions.has(`${userId}/${sessionId}`) || !vectors?.importChunks) {
               counts.skipped++;

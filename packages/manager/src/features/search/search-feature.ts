@@ -971,7 +971,8 @@ export class FtsSearchFeature implements SearchFeature {
     const users = q.userId !== undefined ? [q.userId] : await this.ctx.listUserIds();
     const results: SearchResult[] = [];
     for (const userId of users) {
-      const opts = { ...(q.sessionIds ? { sessionIds: q.sessionIds } : {}), topK: limit };
+      // The vector feature's topK stops at 10,000; maxResults has no such limit in text mode.
+      const opts = { ...(q.sessionIds ? { sessionIds: q.sessionIds } : {}), topK: Math.min(limit, 10_000) };
       const found = q.hybridSearch
         ? await vectors.hybridSearch(
             userId,
