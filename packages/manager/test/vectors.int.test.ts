@@ -396,8 +396,15 @@ describe('vector feature (manager, storage-fs)', () => {
     const target = await fsBackend.create();
     try {
       const t = target.manager;
-      const imported = await t.importData(bundle);
+      let last = { done: 0, total: -1 };
+      const imported = await t.importData(bundle, {
+        onProgress: (p: { done: number; total: number }) => {
+          last = p;
+        },
+      });
       expect(imported).toMatchObject({ vectorChunks: stats.totalVectors, issues: [] });
+      // Progress counts chunks as the manifest's total does, so it ends at its total.
+      expect(last.done).toBe(last.total);
       const after = await t.vectorSearch('alice', 'inverted file index', { topK: 10 });
       expect(after.map((r) => [r.id, r.content, r.relevanceScore, r.timestamp])).toEqual(
         before.map((r) => [r.id, r.content, r.relevanceScore, r.timestamp]),
