@@ -91,8 +91,9 @@ export function renderConfigDoc(): string {
     '`storage.maxMessageSizeBytes`. Unknown keys are rejected and named. `validateConfig(input)` returns the same',
   );
   out.push(
-    'issues without throwing; `configSummary(config)` gives an overview. Besides the sections below, the',
+    'issues without throwing; `configSummary(config)` gives an overview (of a partial configuration too,',
   );
+  out.push('completed with the defaults). Besides the sections below, the');
   out.push(
     'result carries `environment` (the preset it was built from). `DEFAULT_CONFIG` holds the bare defaults (frozen).',
   );

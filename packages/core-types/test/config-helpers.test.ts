@@ -114,6 +114,19 @@ describe('configSummary', () => {
     } as FFConfig;
     expect(configSummary(bad)).toMatchObject({ valid: false, issueCount: 1 });
   });
+
+  it('takes a partial configuration in either key style, completed with the defaults', () => {
+    expect(configSummary({ storage: { basePath: '/srv/chat' } })).toMatchObject({
+      environment: 'development',
+      basePath: '/srv/chat',
+      valid: true,
+      limits: { maxMessageSizeBytes: DEFAULT_CONFIG.storage.maxMessageSizeBytes },
+    });
+    expect(configSummary({ storage: { base_path: '/srv/py' } } as never)).toMatchObject({
+      basePath: '/srv/py',
+    });
+    expect(configSummary({ search: { defaultPageSize: 1000 } })).toMatchObject({ valid: false });
+  });
 });
 
 describe('schema introspection', () => {

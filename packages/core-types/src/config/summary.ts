@@ -1,4 +1,6 @@
-import type { FFConfig } from './schema.js';
+import { camelizeConfig } from './keys.js';
+import { mergeLayers } from './merge.js';
+import { type DeepPartial, DEFAULT_CONFIG, type FFConfig } from './schema.js';
 import { validateConfig } from './validate.js';
 
 /** The reference's `get_summary()`: the handful of settings an operator wants to see at a glance. */
@@ -45,8 +47,14 @@ export interface ConfigSummary {
   logLevel: string;
 }
 
-export function configSummary(config: FFConfig): ConfigSummary {
-  const issues = validateConfig(config);
+/**
+ * Also takes a partial configuration (either key style), completed with the defaults as loadConfig
+ * would; its issues are counted, never thrown.
+ */
+export function configSummary(input: FFConfig | DeepPartial<FFConfig>): ConfigSummary {
+  const issues = validateConfig(input);
+  const given = input && typeof input === 'object' && !Array.isArray(input) ? camelizeConfig(input, []) : {};
+  const config = mergeLayers(DEFAULT_CONFIG, given) as unknown as FFConfig;
   const provider = config.vector.embeddingProviders[config.vector.defaultEmbeddingProvider];
   return {
     environment: config.environment,
