@@ -57,6 +57,8 @@ describe('rebuildSearchIndex(userId?, { onProgress })', () => {
     });
     expect(new Set(seenBob.map((p) => p.userId))).toEqual(new Set(['bob']));
     expect(await m.rebuildSearchIndex('bob')).toMatchObject({ users: 1, messages: 2, contexts: 2 });
+    // A user that does not exist is not counted as rebuilt.
+    expect(await m.rebuildSearchIndex('nobody')).toMatchObject({ users: 0, messages: 0 });
   }, 60_000);
 
   it('rejects an onProgress that is not a function', async () => {

@@ -440,7 +440,9 @@ export class FtsSearchFeature implements SearchFeature {
   ): Promise<RebuildReport> {
     const started = performance.now();
     if (userId !== undefined) assertUserId(userId);
-    const users = userId !== undefined ? [userId] : await this.ctx.listUserIds();
+    const all = await this.ctx.listUserIds();
+    // A user that does not exist has nothing to index (its entries, if any, are cleared below).
+    const users = userId !== undefined ? all.filter((u) => u === userId) : all;
     await this.index.clear(userId);
     if (userId === undefined) this.indexedUpTo.clear();
     else this.indexedUpTo.forgetUser(userId);
