@@ -105,6 +105,20 @@ describe('init and config', () => {
     await expectUsage(['config', 'show', '--bogus'], /unknown option/);
   });
 
+  it('config show never prints a credential', async () => {
+    const env = { CHATDB_VECTOR_EMBEDDING_API_KEY: 'sk-TOPSECRET123' };
+    const text = await ffdb(['--data', store, 'config', 'show'], { env });
+    const json = await ffdb(['--data', store, '--json', 'config', 'show'], { env });
+    for (const r of [text, json]) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('TOPSECRET');
+    }
+    expect(text.stdout).toMatch(/^vector\.embedding\.apiKey +<redacted>$/m);
+    expect(parse(json).vector.embedding.apiKey).toBe('<redacted>');
+    // Numbers and flags whose names end like a credential (maxTokens, requiresApiKey) are kept.
+    expect(parse(json).vector.embeddingProviders.openai.maxTokens).toBeTypeOf('number');
+  });
+
   it('config validate reports every problem of a file and exits 1', async () => {
     const good = path.join(tmp.dir, 'good.json');
     const bad = path.join(tmp.dir, 'bad.json');

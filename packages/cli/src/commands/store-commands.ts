@@ -19,6 +19,20 @@ function flatten(obj: Record<string, unknown>, prefix = ''): [string, unknown][]
   return out;
 }
 
+/** Keys whose values are credentials: `config show` prints that they are set, never what they are. */
+const SECRET_KEY = /(api_?key|secret|password|token|credential)s?$/i;
+
+/** A copy of the configuration with every credential replaced by `<redacted>` (when set). */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_KEY.test(k) && typeof v === 'string' && v !== '' ? '<redacted>' : redactSecrets(v);
+  }
+  return out;
+}
+
 export function registerStoreCommands(program: Command, state: RunState): void {
   program
     .command('init')
@@ -39,13 +53,14 @@ export function registerStoreCommands(program: Command, state: RunState): void {
   config
     .command('show')
     .description(
-      'print the effective configuration (defaults, preset, file, CHATDB_* env, --data) as dotted keys',
+      'print the effective configuration (defaults, preset, file, CHATDB_* env, --data) as dotted keys; credentials (API keys, secrets, tokens) print as <redacted>',
     )
     .option('--summary', 'only the summary fields')
     .action(
       action<{ summary?: boolean }>(state, async (ctx, _args, opts) => {
-        const cfg = ctx.loadConfig();
-        const summary = configSummary(cfg) as unknown as Record<string, unknown>;
+        const loaded = ctx.loadConfig();
+        const summary = configSummary(loaded) as unknown as Record<string, unknown>;
+        const cfg = redactSecrets(loaded);
         ctx.result(opts.summary ? summary : cfg, () =>
           renderPairs(
             opts.summary ? Object.entries(summary) : flatten(cfg as unknown as Record<string, unknown>),
