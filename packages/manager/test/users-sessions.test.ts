@@ -228,6 +228,13 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
     expect((await m.getStorageStats()).messageCount).toBe(0);
     const trash = await m.storage.list('system/trash');
     expect(trash.length).toBe(1);
+    // A dry run of cleanupOldData counts the backups a real run would remove, and removes nothing.
+    await new Promise((r) => setTimeout(r, 1100)); // backup names carry whole seconds
+    expect(await m.cleanupOldData({ olderThanDays: 0, dryRun: true })).toMatchObject({
+      dryRun: true,
+      trashPurged: 1,
+    });
+    expect(await m.storage.list('system/trash')).toHaveLength(1);
     const reopened = await store.reopen();
     expect((await reopened.listSessions('jack')).map((s) => s.sessionId)).toEqual([keep]);
   });

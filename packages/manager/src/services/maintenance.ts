@@ -215,7 +215,7 @@ export class MaintenanceService {
         usersAffected.add(userId);
       }
     }
-    const trashPurged = o.dryRun ? 0 : await purgeTrash(this.core, cutoff);
+    const trashPurged = await purgeTrash(this.core, cutoff, o.dryRun === true);
     return {
       cutoff,
       sessionsDeleted,

@@ -37,13 +37,14 @@ export async function backupTree(core: Core, prefix: string, label: string): Pro
 }
 
 /** Trash entries older than `cutoffIso` are removed; resolves to how many. */
-export async function purgeTrash(core: Core, cutoffIso: string): Promise<number> {
+export async function purgeTrash(core: Core, cutoffIso: string, dryRun = false): Promise<number> {
   const cutoff = stamp(cutoffIso);
   let purged = 0;
   for (const entry of await core.storage.list(keys.trashRoot)) {
     const name = entry.slice(keys.trashRoot.length + 1);
     if (name.slice(0, 15) < cutoff) {
-      if (await core.storage.delete(entry)) purged++;
+      // A dry run counts what a real run would remove.
+      if (dryRun || (await core.storage.delete(entry))) purged++;
     }
   }
   return purged;
