@@ -5,7 +5,7 @@
 import { type Chunk, FFValidationError } from '@ffdb/core-types';
 import { type SentenceSpan, splitSentences } from './sentence-splitter.js';
 import { semanticSpans } from './semantic.js';
-import { cutAtWords, insideWord, type Span, trimmed } from './spans.js';
+import { cutAtWords, firstSpaceBetween, insideWord, lastSpaceBetween, type Span, trimmed } from './spans.js';
 import { type ConfiguredStrategies, resolveStrategy, type StrategyParams } from './strategies.js';
 
 export function normalizeWhitespace(text: string): string {
@@ -44,7 +44,7 @@ function wordFixedSpans(text: string, p: StrategyParams): Span[] {
   for (;;) {
     let e = Math.min(text.length, s + p.chunkSize);
     if (e < text.length && insideWord(text, e)) {
-      const space = text.lastIndexOf(' ', e - 1);
+      const space = lastSpaceBetween(text, Math.max(s, lastEnd), e);
       if (space > s && space > lastEnd) e = space;
     }
     lastEnd = e;
@@ -54,8 +54,8 @@ function wordFixedSpans(text: string, p: StrategyParams): Span[] {
     // The next chunk shares up to chunkOverlap characters, starting at a word.
     let next = Math.max(s + 1, e - p.chunkOverlap);
     if (insideWord(text, next)) {
-      const space = text.indexOf(' ', next);
-      next = space === -1 || space >= e ? e : space + 1;
+      const space = firstSpaceBetween(text, next, e);
+      next = space === -1 ? e : space + 1;
     }
     s = next;
   }

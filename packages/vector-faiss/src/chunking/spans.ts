@@ -15,6 +15,21 @@ export const insideWord = (text: string, at: number) =>
   at > 0 && at < text.length && text[at - 1] !== ' ' && text[at] !== ' ';
 
 /**
+ * The last space in text(from, to), or -1. Bounded by `from`: `lastIndexOf` would scan back to the
+ * start of the text, which made chunking a long run without spaces quadratic.
+ */
+export function lastSpaceBetween(text: string, from: number, to: number): number {
+  for (let i = to - 1; i > from; i--) if (text.charCodeAt(i) === 32) return i;
+  return -1;
+}
+
+/** The first space in text[from, to), or -1 (bounded, like lastSpaceBetween). */
+export function firstSpaceBetween(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 32) return i;
+  return -1;
+}
+
+/**
  * Cuts text[start, end) into pieces of at most `max` characters, each ending at a word boundary
  * unless one word alone is longer than `max`.
  */
@@ -24,7 +39,7 @@ export function cutAtWords(text: string, start: number, end: number, max: number
   while (s < end) {
     let e = Math.min(end, s + max);
     if (e < end && insideWord(text, e)) {
-      const space = text.lastIndexOf(' ', e - 1);
+      const space = lastSpaceBetween(text, s, e);
       if (space > s) e = space;
     }
     const piece = trimmed(text, s, e);
