@@ -132,6 +132,14 @@ describe('runtime length rules', () => {
     expect(info?.originalName).toBe('a-rather-long-report-name.txt');
   });
 
+  it('a user a looser configuration created still exists: createUser is false, not an error', async () => {
+    const loose = await open({});
+    expect(await loose.manager.createUser('u0')).toBe(true);
+    const strict = await loose.reopen({ runtime: { minUserIdLength: 4 } });
+    expect(await strict.createUser('u0')).toBe(false);
+    expect(await issueOf(strict.createUser('u1'))).toMatchObject({ path: 'userId', limit: 4 });
+  });
+
   it('imports keep ids and titles another configuration allowed', async () => {
     const { manager: loose } = await open({});
     const sid = await loose.createSession('a_long_user_id', 'A title of some length');

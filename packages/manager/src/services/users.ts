@@ -36,7 +36,6 @@ export class UserService {
   /** `checkLength` false: an import re-creating a user another store already has (its id is kept). */
   async create(userId: string, profile?: unknown, field = 'userId', checkLength = true): Promise<boolean> {
     assertUserId(userId, field);
-    if (checkLength) this.assertNewUserId(userId, field);
     const input = profile === undefined ? {} : parseOrThrow(UserProfileInputSchema, profile, 'profile');
     const key = keys.profile(userId);
     return this.core.storage.withLock(key, async () => {
@@ -44,6 +43,8 @@ export class UserService {
         this.core.logger.info({ userId }, 'user already exists');
         return false;
       }
+      // Only a user being created follows the rule: one a looser configuration created still "exists".
+      if (checkLength) this.assertNewUserId(userId, field);
       const now = this.core.now();
       const extra = Object.fromEntries(Object.entries(input).filter(([k]) => !RESERVED.has(k)));
       const record: UserProfile = {
