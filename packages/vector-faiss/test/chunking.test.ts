@@ -111,6 +111,20 @@ describe('chunkText', () => {
     expect(chunkText('   \n ')).toEqual([]);
   });
 
+  it('optimize never drops text: a sentence over maxTokens words is cut into runs, not truncated', () => {
+    const noStops = Array.from({ length: 3000 }, (_, i) => `word${i}`).join(' ');
+    for (const strategy of ['optimized_summary', 'large_context']) {
+      const chunks = chunkText(noStops, strategy);
+      expect(chunks.at(-1)?.end).toBe(noStops.length);
+      expect(chunks.map((c) => c.text).join(' ')).toContain('word2999');
+      for (const c of chunks)
+        expect(c.wordCount).toBeLessThanOrEqual(strategy === 'large_context' ? 1200 : 800);
+      // Consecutive chunks leave no gap.
+      for (let i = 1; i < chunks.length; i++)
+        expect(chunks[i]!.start).toBeLessThanOrEqual(chunks[i - 1]!.end + 1);
+    }
+  });
+
   it('estimateChunks follows the reference formulas', () => {
     expect(estimateChunks('a'.repeat(512), 'default_fixed')).toBe(1);
     expect(estimateChunks('a'.repeat(1200), 'default_fixed')).toBe(Math.floor((1200 - 512) / 448) + 1);

@@ -114,23 +114,48 @@ function truncateWords(text: string, start: number, end: number, max: number): n
   return end;
 }
 
+/**
+ * The optimize kind: `sentencesPerChunk` sentences, grown while under `minTokens` words, never past
+ * `maxTokens` words. A sentence longer than `maxTokens` words is cut into runs of `maxTokens` words first,
+ * so no text is dropped (the reference truncated such a chunk and lost the rest of it).
+ */
 function optimizeSpans(text: string, sentences: SentenceSpan[], p: StrategyParams): Span[] {
+  const pieces: Span[] = [];
+  const words: number[] = [];
+  for (const sentence of sentences) {
+    const n = countWords(sentence.text);
+    if (n <= p.maxTokens) {
+      pieces.push({ start: sentence.start, end: sentence.end });
+      words.push(n);
+      continue;
+    }
+    let from = sentence.start;
+    while (from < sentence.end) {
+      const to = truncateWords(text, from, sentence.end, p.maxTokens);
+      const piece = trimmed(text, from, to);
+      if (piece.end > piece.start) {
+        pieces.push(piece);
+        words.push(countWords(text.slice(piece.start, piece.end)));
+      }
+      from = to;
+      while (from < sentence.end && text[from] === ' ') from++;
+    }
+  }
   const out: Span[] = [];
-  const words = sentences.map((s) => countWords(s.text));
   let i = 0;
-  while (i < sentences.length) {
-    let used = Math.min(p.sentencesPerChunk, sentences.length - i);
-    let wc = 0;
-    for (let j = i; j < i + used; j++) wc += words[j] as number;
-    while (wc < p.minTokens && i + used < sentences.length) {
+  while (i < pieces.length) {
+    let used = 1;
+    let wc = words[i] as number;
+    while (
+      i + used < pieces.length &&
+      (used < p.sentencesPerChunk || wc < p.minTokens) &&
+      wc + (words[i + used] as number) <= p.maxTokens
+    ) {
       wc += words[i + used] as number;
       used++;
     }
-    const start = (sentences[i] as SentenceSpan).start;
-    let end = (sentences[i + used - 1] as SentenceSpan).end;
-    if (wc > p.maxTokens) end = truncateWords(text, start, end, p.maxTokens);
-    out.push({ start, end });
-    if (i + used >= sentences.length) break;
+    out.push({ start: (pieces[i] as Span).start, end: (pieces[i + used - 1] as Span).end });
+    if (i + used >= pieces.length) break;
     i += Math.max(1, used - p.overlapSentences);
   }
   return out;
