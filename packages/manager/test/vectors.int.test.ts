@@ -421,6 +421,51 @@ describe('vector feature (manager, storage-fs)', () => {
     }
   });
 
+  it('importData leaves out the chunk entries that are not chunks of the session, and stores the rest', async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const sid = await m.createSession('alice', 'docs');
+    const processed = await m.processDocument({ filename: 'bread.md', content: BREAD_TEXT }, 'alice', sid, {
+      chunkingStrategy: 'sentence_short',
+    });
+    expect(processed.chunkCount).toBe(2);
+    const bundle = tempDir('ffdb-vec-hostile-');
+    await m.exportData(bundle);
+    const file = path.join(bundle, 'records.jsonl');
+    const records = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const chunkRecord = records.find((r) => r.type === 'vector_chunks');
+    const [good] = chunkRecord.data;
+    chunkRecord.data.push(
+      { ...good, id: `other_session/${good.id.split('/')[1]}` },
+      { ...good, id: `${sid}/../../escape_chunk_0` },
+      { ...good, id: `${sid}/ghost_chunk_0`, metadata: { ...good.metadata, storedDocumentId: 'ghost.md' } },
+      { ...good, id: `${sid}/msg_chunk_0`, metadata: { ...good.metadata, kind: 'message' } },
+      { ...good, id: `${sid}/x_chunk_1`, metadata: { ...good.metadata, provider: 'no-such-provider' } },
+    );
+    fs.writeFileSync(file, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+
+    const target = await fsBackend.create();
+    try {
+      const report = await target.manager.importData(bundle);
+      expect(report).toMatchObject({ vectorChunks: 2 });
+      const messages = (report.issues as { message: string }[]).map((i) => i.message).join('\n');
+      expect(messages).toContain('belongs to another session');
+      expect(messages).toContain('has an invalid id');
+      expect(messages).toContain('belongs to no document of the session');
+      expect(messages).toContain('is not a document chunk');
+      expect(messages).toContain('embedded by no-such-provider not stored');
+      expect((await target.manager.getVectorStats('alice', sid)).totalVectors).toBe(2);
+      const found = await target.manager.vectorSearch('alice', 'bread oven', { topK: 10 });
+      expect(found.every((r) => !r.id.includes('..') && !r.id.startsWith('ghost'))).toBe(true);
+    } finally {
+      await target.cleanup();
+    }
+  });
+
   it('advancedSearch in vector and hybrid modes applies every filter of the query, and searches every user without userId', async () => {
     store = await fsBackend.create({ vector: { embedMessages: true } });
     const m = store.manager;

@@ -354,9 +354,13 @@ export interface VectorFeature extends FeatureHooks {
   ): Promise<{ id: string; metadata: Record<string, unknown> }[]>;
   /**
    * Stores chunks a bundle carried: each is embedded again with the provider it was embedded with (the
-   * same vectors for a deterministic embedder). Resolves to the number stored.
+   * same vectors for a deterministic embedder). Resolves to the number stored and what was left out.
    */
-  importChunks?(userId: string, sessionId: string, entries: unknown): Promise<number>;
+  importChunks?(
+    userId: string,
+    sessionId: string,
+    entries: unknown,
+  ): Promise<{ stored: number; issues: string[] }>;
   /** Vectors stored for one session (for getSessionStats.vectorCount); 0 when none. */
   countSessionVectors?(userId: string, sessionId: string): Promise<number>;
 }

@@ -489,7 +489,10 @@ export class BundleService {
               counts.skipped++;
               break;
             }
-            counts.vectorChunks += await vectors.importChunks(userId, sessionId, rec.data);
+            const chunks = await vectors.importChunks(userId, sessionId, rec.data);
+            counts.vectorChunks += chunks.stored;
+            for (const message of chunks.issues)
+              if (issues.length < 100) issues.push({ line: lineNo, message });
             break;
           }
           case 'context': {

@@ -42,6 +42,9 @@ const SNIPPET_CHARS = 200;
 const DOCUMENT_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,254}$/;
 const MAX_TOP_K = 10_000;
 
+/** A chunk id within its session: `<documentId>_chunk_<n>`. */
+const CHUNK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]*_chunk_\d+$/;
+
 /** Hits fetched when advancedSearch's filters will drop some after ranking: five times as many. */
 function scopedFetch(count: number): number {
   return Math.min(MAX_TOP_K, Math.max(count * 5, 100));
@@ -866,43 +869,71 @@ export class FaissVectorFeature implements VectorFeature {
       .map((e) => ({ id: e.id, metadata: e.metadata }));
   }
 
-  async importChunks(userId: string, sessionId: string, raw: unknown): Promise<number> {
+  /**
+   * Stores the chunks of a bundle's `vector_chunks` record, each embedded again with the provider it was
+   * embedded with. An entry that is not a chunk of one of this session's documents (wrong session, bad
+   * id, no text, no such document) is left out and named in `issues`, as is a provider this process
+   * cannot use; the rest are stored (an id given twice once).
+   */
+  async importChunks(
+    userId: string,
+    sessionId: string,
+    raw: unknown,
+  ): Promise<{ stored: number; issues: string[] }> {
     if (!Array.isArray(raw)) throw validationIssue('data', 'must be an array of chunks');
-    const byProvider = new Map<string, { id: string; metadata: Meta; text: string }[]>();
-    raw.forEach((entry, i) => {
+    const issues: string[] = [];
+    const documents = new Set((await this.ctx.listDocuments(userId, sessionId)).map((d) => d.documentId));
+    const maxText = this.ctx.config.storage.maxDocumentSizeBytes;
+    const problem = (entry: unknown): string | null => {
       const e = entry as { id?: unknown; metadata?: unknown } | null;
-      const m = e?.metadata as Meta | undefined;
-      if (
-        typeof e?.id !== 'string' ||
-        !e.id.startsWith(`${sessionId}/`) ||
-        !m ||
-        typeof m !== 'object' ||
-        m.kind !== 'chunk' ||
-        typeof m.text !== 'string' ||
-        typeof m.provider !== 'string'
-      ) {
-        throw validationIssue(
-          `data.${i}`,
-          'must be a chunk of this session: { id, metadata: { kind, text, provider } }',
-        );
+      if (typeof e?.id !== 'string') return 'has no id';
+      if (!e.id.startsWith(`${sessionId}/`)) return 'belongs to another session';
+      const local = e.id.slice(sessionId.length + 1);
+      if (!CHUNK_ID_PATTERN.test(local) || local.includes('..')) return 'has an invalid id';
+      const m = e.metadata as Meta | undefined;
+      if (!m || typeof m !== 'object' || Array.isArray(m)) return 'has no metadata';
+      if (m.kind !== 'chunk') return 'is not a document chunk';
+      if (typeof m.text !== 'string' || m.text.trim() === '') return 'has no text';
+      if (m.text.length > maxText) return `has a text over storage.maxDocumentSizeBytes (${maxText})`;
+      if (typeof m.provider !== 'string' || m.provider === '') return 'names no provider';
+      const document = m.storedDocumentId ?? m.documentId;
+      if (typeof document !== 'string' || !documents.has(document))
+        return 'belongs to no document of the session';
+      return null;
+    };
+    const byProvider = new Map<string, Map<string, { metadata: Meta; text: string }>>();
+    raw.forEach((entry, i) => {
+      const why = problem(entry);
+      if (why) {
+        if (issues.length < 20) issues.push(`chunk ${i} of session ${sessionId} ${why}; left out`);
+        return;
       }
-      const list = byProvider.get(m.provider as string) ?? [];
-      list.push({ id: e.id, metadata: { ...m, sessionId }, text: m.text as string });
-      byProvider.set(m.provider as string, list);
+      const { id, metadata } = entry as { id: string; metadata: Meta };
+      const provider = metadata.provider as string;
+      const chunks = byProvider.get(provider) ?? new Map<string, { metadata: Meta; text: string }>();
+      chunks.set(id, { metadata: { ...metadata, sessionId }, text: metadata.text as string });
+      byProvider.set(provider, chunks);
     });
     let stored = 0;
     for (const [provider, chunks] of byProvider) {
-      const embedder = this.embedderFor(provider);
-      await this.assertUserSpace(userId, embedder);
-      const vectors = await embedder.embed(chunks.map((c) => c.text));
-      await this.index.upsert(
-        userId,
-        embedder.space,
-        chunks.map((c, i) => ({ id: c.id, vector: vectors[i] as Float32Array, metadata: c.metadata })),
-      );
-      stored += chunks.length;
+      try {
+        const embedder = this.embedderFor(provider);
+        await this.assertUserSpace(userId, embedder);
+        const list = [...chunks];
+        const vectors = await embedder.embed(list.map(([, c]) => c.text));
+        await this.index.upsert(
+          userId,
+          embedder.space,
+          list.map(([id, c], i) => ({ id, vector: vectors[i] as Float32Array, metadata: c.metadata })),
+        );
+        stored += list.length;
+      } catch (error) {
+        issues.push(
+          `${chunks.size} chunks of session ${sessionId} embedded by ${provider} not stored: ${(error as Error).message}`,
+        );
+      }
     }
-    return stored;
+    return { stored, issues };
   }
 
   // ------------------------------------------------------------------ hooks
