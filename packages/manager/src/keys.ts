@@ -26,6 +26,8 @@ export interface KeyLayout {
   sessionsRoot(userId: string): string;
   sessionRoot(userId: string, sessionId: string): string;
   sessionMeta(userId: string, sessionId: string): string;
+  /** Present while an import writes the session's records (left by an import that stopped). */
+  importMarker(userId: string, sessionId: string): string;
   messagesLog(userId: string, sessionId: string): string;
   streamsRoot(userId: string, sessionId: string): string;
   streamLog(userId: string, sessionId: string, messageId: string): string;
@@ -50,6 +52,7 @@ export const keys: KeyLayout = {
   sessionsRoot: (u) => `users/${u}/sessions`,
   sessionRoot: (u, s) => `users/${u}/sessions/${s}`,
   sessionMeta: (u, s) => `users/${u}/sessions/${s}/session.json`,
+  importMarker: (u, s) => `users/${u}/sessions/${s}/importing.json`,
   messagesLog: (u, s) => `users/${u}/sessions/${s}/messages`,
   streamsRoot: (u, s) => `users/${u}/sessions/${s}/streams`,
   streamLog: (u, s, m) => `users/${u}/sessions/${s}/streams/${m}`,

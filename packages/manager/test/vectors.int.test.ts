@@ -421,6 +421,47 @@ describe('vector feature (manager, storage-fs)', () => {
     }
   });
 
+  it('an import that stopped inside a session is finished by the next import, nothing stored twice', async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const sid = await m.createSession('alice', 'docs');
+    for (const content of ['first note', 'second note', 'third note'])
+      await m.addMessage('alice', sid, { role: 'user', content });
+    const docId = await m.saveDocument('alice', sid, 'bread.txt', BREAD_TEXT);
+    expect(await m.storeDocumentWithVectors('alice', sid, 'bread', BREAD_TEXT)).toBe(true);
+    const bundle = tempDir('ffdb-vec-resume-');
+    await m.exportData(bundle);
+    // The import stops at the first document (its bytes are missing): the messages before it are stored.
+    const docFile = path.join(bundle, 'documents', 'alice', sid, docId);
+    const bytes = fs.readFileSync(docFile);
+    fs.rmSync(docFile);
+    const target = await fsBackend.create();
+    try {
+      const t = target.manager;
+      await expect(t.importData(bundle, { strict: true })).rejects.toMatchObject({ code: 'FF_VALIDATION' });
+      expect(await t.countMessages('alice', sid)).toBe(3);
+      const report = await t.verify();
+      expect(report.issues).toEqual([expect.objectContaining({ code: 'IMPORT_INCOMPLETE' })]);
+      fs.writeFileSync(docFile, bytes);
+      const again = await t.importData(bundle);
+      expect(again).toMatchObject({ sessions: 0, sessionsResumed: 1, issues: [] });
+      expect((await t.getAllMessages('alice', sid)).map((x) => x.content)).toEqual([
+        'first note',
+        'second note',
+        'third note',
+      ]);
+      expect((await t.listDocuments('alice', sid)).length).toBe((await m.listDocuments('alice', sid)).length);
+      expect(await t.getVectorStats('alice', sid)).toMatchObject({
+        totalVectors: (await m.getVectorStats('alice', sid)).totalVectors,
+      });
+      expect((await t.verify()).ok).toBe(true);
+      // Finished: a third import skips the session like any other.
+      expect(await t.importData(bundle)).toMatchObject({ sessions: 0, sessionsResumed: 0, messages: 0 });
+    } finally {
+      await target.cleanup();
+    }
+  });
+
   it('importData leaves out the chunk entries that are not chunks of the session, and stores the rest', async () => {
     store = await fsBackend.create();
     const m = store.manager;

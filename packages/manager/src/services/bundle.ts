@@ -99,6 +99,9 @@ export function deletedSessionMessage(userId: string, sessionId: string): string
   );
 }
 
+/** Records that belong to the session record before them. */
+const SESSION_RECORDS = new Set(['message', 'document', 'vector_chunks', 'context', 'context_snapshot']);
+
 /** Document chunks per `vector_chunks` record. */
 const CHUNKS_PER_RECORD = 200;
 
@@ -326,7 +329,7 @@ export class BundleService {
         },
       ]);
     }
-    const counts = { ...emptyCounts(), skipped: 0 };
+    const counts = { ...emptyCounts(), skipped: 0, sessionsResumed: 0 };
     const livePanels = new Set<string>(); // panels created by this import (others are skipped)
     const personasFeature = (): PersonaFeature => {
       const p = this.d.personas();
@@ -348,6 +351,17 @@ export class BundleService {
     let aborted = false;
     const userIds = new Set<string>();
     const liveSessions = new Set<string>(); // sessions created by this import (others are skipped)
+    // A session's records are written under an import marker, removed after its last record. A
+    // session that still has one was begun by an import that stopped (a crash): this import finishes
+    // it, skipping the messages and documents it already holds.
+    let current: { userId: string; sessionId: string } | null = null;
+    const resumed = new Map<string, Set<string>>(); // live session -> ids of the messages it holds
+    const finishSession = async () => {
+      if (!current) return;
+      await flush();
+      await this.core.storage.delete(keys.importMarker(current.userId, current.sessionId));
+      current = null;
+    };
     let pending: { userId: string; sessionId: string; messages: Message[] } | null = null;
     const flush = async () => {
       if (!pending || pending.messages.length === 0) return;
@@ -386,6 +400,7 @@ export class BundleService {
           personas?: Record<string, unknown>[];
         };
         if (rec.type !== 'message') await flush();
+        if (!SESSION_RECORDS.has(rec.type)) await finishSession();
         // Stop only where a new user or session begins: the sessions imported so far are complete.
         if ((rec.type === 'user' || rec.type === 'session') && progress.aborted) {
           aborted = true;
@@ -409,6 +424,12 @@ export class BundleService {
             const s = rec.data;
             if (typeof s?.sessionId !== 'string' || !SAFE_ID_PATTERN.test(s.sessionId))
               throw new Error('bad session id');
+            const key = `${userId}/${s.sessionId}`;
+            const marker = keys.importMarker(userId, s.sessionId);
+            const fresh =
+              !(await this.d.sessions.exists(userId, s.sessionId)) &&
+              !(await this.core.index.wasDeleted(userId, s.sessionId));
+            if (fresh) await writeJson(this.core, marker, { startedAt: this.core.now() });
             const created = await this.d.sessions.createWithId(userId, {
               sessionId: s.sessionId,
               title: String(s.title ?? ''),
@@ -419,9 +440,17 @@ export class BundleService {
             });
             userIds.add(userId);
             if (created) {
-              liveSessions.add(`${userId}/${s.sessionId}`);
+              liveSessions.add(key);
+              current = { userId, sessionId: s.sessionId };
               counts.sessions++;
+            } else if (!fresh && (await this.core.storage.exists(marker))) {
+              const held = await this.d.messages.getAll(userId, s.sessionId);
+              resumed.set(key, new Set(held.map((m) => m.messageId)));
+              liveSessions.add(key);
+              current = { userId, sessionId: s.sessionId };
+              counts.sessionsResumed++;
             } else {
+              if (fresh) await this.core.storage.delete(marker); // another import created it meanwhile
               counts.skipped++;
               // A session that exists is skipped quietly (importing twice adds nothing twice); one this
               // store deleted stays deleted (session ids are never reused), which the report says.
@@ -440,6 +469,7 @@ export class BundleService {
             }
             const m = MessageSchema.parse(rec.data);
             delete (m as { seq?: number }).seq;
+            if (resumed.get(`${userId}/${sessionId}`)?.has(m.messageId)) break; // stored before the stop
             if (!pending || pending.userId !== userId || pending.sessionId !== sessionId) {
               await flush();
               pending = { userId, sessionId, messages: [] };
@@ -463,6 +493,12 @@ export class BundleService {
               doc.documentId.includes('..')
             ) {
               throw new Error('bad document id');
+            }
+            if (
+              resumed.has(`${userId}/${sessionId}`) &&
+              (await this.d.documents.info(userId, sessionId, doc.documentId))
+            ) {
+              break; // stored before the stop
             }
             const key = keys.documentKey(userId, sessionId, doc.documentId);
             const file = path.join(src, rec.file ?? `documents/${userId}/${sessionId}/${doc.documentId}`);
@@ -580,6 +616,8 @@ export class BundleService {
     }
     lines.close();
     await flush();
+    // The last session is complete unless the import was stopped inside it (strict mode throws out).
+    await finishSession();
     report();
     return {
       src,

@@ -75,6 +75,14 @@ export class MaintenanceService {
       if (progress.aborted) return finish(issues, base.checked);
       const live = new Set(await this.d.sessions.ids(userId));
       for (const sid of live) {
+        // A session an import began and did not finish (it stopped: a crash, a kill).
+        if (await storage.exists(keys.importMarker(userId, sid))) {
+          issues.push({
+            code: 'IMPORT_INCOMPLETE',
+            key: keys.sessionRoot(userId, sid),
+            message: 'an import stopped inside this session; importing the same bundle again finishes it',
+          });
+        }
         // Documents: records vs bytes.
         const index = (await this.d.documents.readIndex(userId, sid)) ?? {};
         const files = await storage.list(keys.documentsRoot(userId, sid));
