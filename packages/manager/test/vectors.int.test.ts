@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, FFValidationError } from '../src/index.js';
+import { DEFAULT_CONFIG, type Embedder, FFValidationError, TOKENS } from '../src/index.js';
 import { fsBackend, type TestStore, tempDir } from './helpers.js';
 
 function minimalPdf(lines: string[]): Uint8Array {
@@ -457,6 +457,44 @@ describe('vector feature (manager, storage-fs)', () => {
       expect((await t.verify()).ok).toBe(true);
       // Finished: a third import skips the session like any other.
       expect(await t.importData(bundle)).toMatchObject({ sessions: 0, sessionsResumed: 0, messages: 0 });
+    } finally {
+      await target.cleanup();
+    }
+  });
+
+  it("importData embeds chunks in the user's own space when the store already holds another one", async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const sid = await m.createSession('alice', 'docs');
+    expect(await m.storeDocumentWithVectors('alice', sid, 'bread', BREAD_TEXT)).toBe(true);
+    const bundle = tempDir('ffdb-vec-space-');
+    await m.exportData(bundle);
+    // The target process embeds with its own provider (letter counts, 8 dimensions), and alice already
+    // has vectors there: the bundle's hashed-ngram chunks cannot join that index as they are.
+    const letters: Embedder = {
+      id: 'letters',
+      capabilities: { local: true, batch: true },
+      space: { provider: 'letters', model: 'letters-1', dimension: 8 },
+      async embed(texts: string[]) {
+        return texts.map((t) => {
+          const v = new Float32Array(8);
+          for (let i = 0; i < t.length; i++) v[t.charCodeAt(i) % 8] = (v[t.charCodeAt(i) % 8] as number) + 1;
+          return v;
+        });
+      },
+    };
+    const target = await fsBackend.create({}, { overrides: { [TOKENS.Embedder]: letters } });
+    try {
+      const t = target.manager;
+      const own = await t.createSession('alice', 'mine');
+      expect(await t.storeDocumentWithVectors('alice', own, 'notes', 'Some notes of my own.')).toBe(true);
+      const report = await t.importData(bundle);
+      expect(report).toMatchObject({ issues: [] });
+      expect(report.vectorChunks).toBeGreaterThan(0);
+      expect(await t.getVectorStats('alice', sid)).toMatchObject({
+        totalVectors: report.vectorChunks,
+        providersUsed: ['letters'],
+      });
     } finally {
       await target.cleanup();
     }

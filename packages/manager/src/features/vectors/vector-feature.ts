@@ -875,6 +875,18 @@ export class FaissVectorFeature implements VectorFeature {
    * id, no text, no such document) is left out and named in `issues`, as is a provider this process
    * cannot use; the rest are stored (an id given twice once).
    */
+  /**
+   * The embedder for imported chunks: the provider they were embedded with, unless the user's index
+   * already holds another space here, whose provider then embeds them (vectors of two spaces cannot
+   * share an index).
+   */
+  private async importEmbedder(userId: string, provider: string): Promise<Embedder> {
+    const { space } = await this.index.stats(userId);
+    const embedder = this.embedderFor(space && space.provider !== provider ? space.provider : provider);
+    await this.assertUserSpace(userId, embedder);
+    return embedder;
+  }
+
   async importChunks(
     userId: string,
     sessionId: string,
@@ -917,14 +929,18 @@ export class FaissVectorFeature implements VectorFeature {
     let stored = 0;
     for (const [provider, chunks] of byProvider) {
       try {
-        const embedder = this.embedderFor(provider);
-        await this.assertUserSpace(userId, embedder);
+        const embedder = await this.importEmbedder(userId, provider);
         const list = [...chunks];
         const vectors = await embedder.embed(list.map(([, c]) => c.text));
+        const used = embedder.space.provider;
         await this.index.upsert(
           userId,
           embedder.space,
-          list.map(([id, c], i) => ({ id, vector: vectors[i] as Float32Array, metadata: c.metadata })),
+          list.map(([id, c], i) => ({
+            id,
+            vector: vectors[i] as Float32Array,
+            metadata: used === provider ? c.metadata : { ...c.metadata, provider: used },
+          })),
         );
         stored += list.length;
       } catch (error) {
