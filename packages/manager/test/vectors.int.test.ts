@@ -523,21 +523,30 @@ describe('vector feature (manager, storage-fs)', () => {
       { ...good, id: `${sid}/../../escape_chunk_0` },
       { ...good, id: `${sid}/ghost_chunk_0`, metadata: { ...good.metadata, storedDocumentId: 'ghost.md' } },
       { ...good, id: `${sid}/msg_chunk_0`, metadata: { ...good.metadata, kind: 'message' } },
-      { ...good, id: `${sid}/x_chunk_1`, metadata: { ...good.metadata, provider: 'no-such-provider' } },
     );
+    // First, before the user has an index here: a provider this process does not have is replaced by
+    // the default one (and later chunks by the user's index's provider).
+    chunkRecord.data.unshift({
+      ...good,
+      id: `${sid}/x_chunk_1`,
+      metadata: { ...good.metadata, provider: 'no-such-provider' },
+    });
     fs.writeFileSync(file, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
 
     const target = await fsBackend.create();
     try {
       const report = await target.manager.importData(bundle);
-      expect(report).toMatchObject({ vectorChunks: 2 });
+      expect(report).toMatchObject({ vectorChunks: 3 });
       const messages = (report.issues as { message: string }[]).map((i) => i.message).join('\n');
       expect(messages).toContain('belongs to another session');
       expect(messages).toContain('has an invalid id');
       expect(messages).toContain('belongs to no document of the session');
       expect(messages).toContain('is not a document chunk');
-      expect(messages).toContain('embedded by no-such-provider not stored');
-      expect((await target.manager.getVectorStats('alice', sid)).totalVectors).toBe(2);
+      expect(messages).not.toContain('no-such-provider');
+      expect(await target.manager.getVectorStats('alice', sid)).toMatchObject({
+        totalVectors: 3,
+        providersUsed: ['hashed-ngram'],
+      });
       const found = await target.manager.vectorSearch('alice', 'bread oven', { topK: 10 });
       expect(found.every((r) => !r.id.includes('..') && !r.id.startsWith('ghost'))).toBe(true);
     } finally {

@@ -876,13 +876,21 @@ export class FaissVectorFeature implements VectorFeature {
    * cannot use; the rest are stored (an id given twice once).
    */
   /**
-   * The embedder for imported chunks: the provider they were embedded with, unless the user's index
-   * already holds another space here, whose provider then embeds them (vectors of two spaces cannot
-   * share an index).
+   * The embedder for imported chunks. The user's index decides when it exists (vectors of two spaces
+   * cannot share an index); otherwise the provider they were embedded with, or this process's default
+   * provider when that one is not available here. Either way the chunks are embedded again.
    */
   private async importEmbedder(userId: string, provider: string): Promise<Embedder> {
     const { space } = await this.index.stats(userId);
-    const embedder = this.embedderFor(space && space.provider !== provider ? space.provider : provider);
+    let embedder: Embedder;
+    if (space) embedder = this.embedderFor(space.provider);
+    else {
+      try {
+        embedder = this.embedderFor(provider);
+      } catch {
+        embedder = this.embedderFor();
+      }
+    }
     await this.assertUserSpace(userId, embedder);
     return embedder;
   }
