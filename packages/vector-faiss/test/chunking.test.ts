@@ -125,6 +125,26 @@ describe('chunkText', () => {
     }
   });
 
+  it('Chinese and Japanese text: full stops without spaces end sentences, each character counts as a token', () => {
+    expect(sentences('月亮很亮。星星很多！你看到了吗？「好」。')).toEqual([
+      '月亮很亮。',
+      '星星很多！',
+      '你看到了吗？',
+      '「好」。',
+    ]);
+    const zh = '这是一个关于月亮和星星的句子。'.repeat(200); // 3,000 characters, no spaces
+    const chunks = chunkText(zh, 'optimized_summary');
+    // 15 tokens a sentence: 5 sentences (75) grow to 9 (135 >= 128 tokens).
+    expect(chunks.length).toBeGreaterThan(20);
+    for (const c of chunks) expect(c.charCount).toBeLessThanOrEqual(9 * 15);
+    expect(chunks.at(-1)?.end).toBe(zh.length);
+    expect(chunkText(zh, 'sentence_short')[0]?.text).toBe('这是一个关于月亮和星星的句子。'.repeat(2));
+    // A long run of characters without a stop is cut at maxTokens characters, not kept whole.
+    const run = '月'.repeat(2000);
+    const cut = chunkText(run, 'optimized_summary');
+    expect(cut.map((c) => c.charCount)).toEqual([800, 800, 400]);
+  });
+
   it('estimateChunks follows the reference formulas', () => {
     expect(estimateChunks('a'.repeat(512), 'default_fixed')).toBe(1);
     expect(estimateChunks('a'.repeat(1200), 'default_fixed')).toBe(Math.floor((1200 - 512) / 448) + 1);

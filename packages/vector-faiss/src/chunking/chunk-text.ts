@@ -100,9 +100,22 @@ function sentenceSpans(sentences: SentenceSpan[], p: StrategyParams): Span[] {
   return out;
 }
 
-/** Offset just after the `max`-th word of text[start, end). */
+/**
+ * Tokens for the optimize kind's word limits: a run of non-space characters, except that each Chinese
+ * or Japanese character counts on its own (those scripts put no spaces between words, so a whole
+ * paragraph would otherwise count as one word).
+ */
+const TOKEN =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
+
+function countTokens(s: string): number {
+  const m = s.match(TOKEN);
+  return m ? m.length : 0;
+}
+
+/** Offset just after the `max`-th token of text[start, end). */
 function truncateWords(text: string, start: number, end: number, max: number): number {
-  const re = /\S+/g;
+  const re = new RegExp(TOKEN.source, 'gu');
   re.lastIndex = start;
   let count = 0;
   let m: RegExpExecArray | null = re.exec(text);
@@ -123,7 +136,7 @@ function optimizeSpans(text: string, sentences: SentenceSpan[], p: StrategyParam
   const pieces: Span[] = [];
   const words: number[] = [];
   for (const sentence of sentences) {
-    const n = countWords(sentence.text);
+    const n = countTokens(sentence.text);
     if (n <= p.maxTokens) {
       pieces.push({ start: sentence.start, end: sentence.end });
       words.push(n);
@@ -135,7 +148,7 @@ function optimizeSpans(text: string, sentences: SentenceSpan[], p: StrategyParam
       const piece = trimmed(text, from, to);
       if (piece.end > piece.start) {
         pieces.push(piece);
-        words.push(countWords(text.slice(piece.start, piece.end)));
+        words.push(countTokens(text.slice(piece.start, piece.end)));
       }
       from = to;
       while (from < sentence.end && text[from] === ' ') from++;

@@ -3,7 +3,8 @@
  * A boundary is `.`, `!`, `?` or `…` (possibly repeated), optionally followed by closing quotes or
  * brackets, then whitespace, then something that can start a sentence (an upper-case letter, a digit, an
  * opening quote or bracket). It is NOT a boundary after a known abbreviation (Dr., e.g., U.S.), after a
- * single initial (J. Smith), inside a number (3.14 has no space) or before a lower-case word.
+ * single initial (J. Smith), inside a number (3.14 has no space) or before a lower-case word. The
+ * full stops of Chinese and Japanese (`。！？`) end a sentence with no space after them.
  */
 
 export interface SentenceSpan {
@@ -22,7 +23,9 @@ const ABBREVIATIONS = new Set(
   ).split(' '),
 );
 
-const CLOSERS = '"\'”’»)]}';
+const CLOSERS = '"\'”’»)]}」』）】〕';
+/** Full stops of Chinese and Japanese: they end a sentence with no space after them. */
+const CJK_STOPS = '。！？｡';
 const OPENERS = '"\'“‘«([{';
 
 function isSentenceStart(ch: string): boolean {
@@ -45,6 +48,18 @@ export function splitSentences(text: string): SentenceSpan[] {
   let i = start;
   while (i < n) {
     const ch = text[i] as string;
+    if (CJK_STOPS.includes(ch)) {
+      let j = i + 1;
+      while (j < n && CJK_STOPS.includes(text[j] as string)) j++;
+      while (j < n && CLOSERS.includes(text[j] as string)) j++;
+      const s = text.slice(start, j).trim();
+      if (s) spans.push({ text: s, start, end: start + text.slice(start, j).trimEnd().length });
+      let k = j;
+      while (k < n && /\s/.test(text[k] as string)) k++;
+      start = k;
+      i = k;
+      continue;
+    }
     if (ch === '.' || ch === '!' || ch === '?' || ch === '…') {
       let j = i;
       while (j < n && '.!?…'.includes(text[j] as string)) j++;
