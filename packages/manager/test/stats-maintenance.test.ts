@@ -294,6 +294,32 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     }
   });
 
+  it('two imports of one bundle at once store every message once', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const sid = await m.createSession('alice', 'many');
+    await m.addMessages(
+      'alice',
+      sid,
+      Array.from({ length: 1500 }, (_, i) => ({ role: 'user', content: `message number ${i}` })),
+    );
+    const bundle = tempDir('ffdb-bundle-');
+    dirs.push(bundle);
+    await m.exportData(bundle);
+    const target = await backend.create();
+    try {
+      const t = target.manager;
+      const [a, b] = await Promise.all([t.importData(bundle), t.importData(bundle)]);
+      // One import wrote the session; the other found it being written and skipped it.
+      expect((a.sessions as number) + (b.sessions as number)).toBe(1);
+      expect((a.sessionsResumed as number) + (b.sessionsResumed as number)).toBe(0);
+      expect(await t.countMessages('alice', sid)).toBe(1500);
+      expect((await t.verify()).ok).toBe(true);
+    } finally {
+      await target.cleanup();
+    }
+  });
+
   it('importData says why it skips a session this store deleted (ids are never reused)', async () => {
     store = await backend.create();
     const m = store.manager;

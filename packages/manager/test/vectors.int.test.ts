@@ -528,9 +528,11 @@ describe('vector feature (manager, storage-fs)', () => {
     // the default one (and later chunks by the user's index's provider).
     chunkRecord.data.unshift({
       ...good,
-      id: `${sid}/x_chunk_1`,
+      id: `${sid}/${good.metadata.documentId}_chunk_99`,
       metadata: { ...good.metadata, provider: 'no-such-provider' },
     });
+    // An id naming another document than its metadata says: it would replace that document's chunk.
+    chunkRecord.data.push({ ...good, id: `${sid}/other.md_chunk_0` });
     fs.writeFileSync(file, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
 
     const target = await fsBackend.create();
@@ -543,6 +545,7 @@ describe('vector feature (manager, storage-fs)', () => {
       expect(messages).toContain('belongs to no document of the session');
       expect(messages).toContain('is not a document chunk');
       expect(messages).not.toContain('no-such-provider');
+      expect(messages).toContain('has an id that does not name its documentId');
       expect(await target.manager.getVectorStats('alice', sid)).toMatchObject({
         totalVectors: 3,
         providersUsed: ['hashed-ngram'],

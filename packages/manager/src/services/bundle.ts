@@ -46,6 +46,7 @@ import { z } from 'zod';
 import type { Core } from '../core.js';
 import type { PersonaFeature, VectorFeature } from '../features/types.js';
 import { writeJson } from '../json-blob.js';
+import { ImportMarkers } from './import-marker.js';
 import { keys } from '../keys.js';
 import { assertUserId, parseOptions } from '../validation.js';
 import type { ContextService } from './context.js';
@@ -98,9 +99,6 @@ export function deletedSessionMessage(userId: string, sessionId: string): string
     '(session ids are never reused; its records are skipped)'
   );
 }
-
-/** Records that belong to the session record before them. */
-const SESSION_RECORDS = new Set(['message', 'document', 'vector_chunks', 'context', 'context_snapshot']);
 
 /** Document chunks per `vector_chunks` record. */
 const CHUNKS_PER_RECORD = 200;
@@ -351,15 +349,17 @@ export class BundleService {
     let aborted = false;
     const userIds = new Set<string>();
     const liveSessions = new Set<string>(); // sessions created by this import (others are skipped)
-    // A session's records are written under an import marker, removed after its last record. A
-    // session that still has one was begun by an import that stopped (a crash): this import finishes
-    // it, skipping the messages and documents it already holds.
+    // A session's records are written under this import's marker, removed after its last record. A
+    // session whose marker belongs to an import that stopped (a crash) is finished by this import,
+    // skipping the messages and documents it already holds (services/import-marker.ts).
+    const markers = new ImportMarkers(this.core);
+    markers.begin();
     let current: { userId: string; sessionId: string } | null = null;
     const resumed = new Map<string, Set<string>>(); // live session -> ids of the messages it holds
     const finishSession = async () => {
       if (!current) return;
       await flush();
-      await this.core.storage.delete(keys.importMarker(current.userId, current.sessionId));
+      await markers.release(current.userId, current.sessionId);
       current = null;
     };
     let pending: { userId: string; sessionId: string; messages: Message[] } | null = null;
@@ -385,239 +385,244 @@ export class BundleService {
       crlfDelay: Infinity,
     });
     let lineNo = 0;
-    for await (const line of lines) {
-      lineNo++;
-      if (!line.trim()) continue;
-      try {
-        const rec = JSON.parse(line) as {
-          type: string;
-          userId?: string;
-          sessionId?: string;
-          data: any;
-          file?: string;
-          snapshotId?: string;
-          panelId?: string;
-          personas?: Record<string, unknown>[];
-        };
-        if (rec.type !== 'message') await flush();
-        if (!SESSION_RECORDS.has(rec.type)) await finishSession();
-        // Stop only where a new user or session begins: the sessions imported so far are complete.
-        if ((rec.type === 'user' || rec.type === 'session') && progress.aborted) {
-          aborted = true;
-          break;
-        }
-        unreported++;
-        if (rec.type !== 'message') report(rec.type);
-        switch (rec.type) {
-          case 'user': {
-            const profile = rec.data as UserProfile;
-            const userId = assertUserId(profile?.userId, 'user.userId');
-            userIds.add(userId);
-            if (!(await this.d.users.exists(userId))) {
-              await writeJson(this.core, keys.profile(userId), profile);
-              counts.users++;
-            }
+    try {
+      for await (const line of lines) {
+        lineNo++;
+        if (!line.trim()) continue;
+        try {
+          const rec = JSON.parse(line) as {
+            type: string;
+            userId?: string;
+            sessionId?: string;
+            data: any;
+            file?: string;
+            snapshotId?: string;
+            panelId?: string;
+            personas?: Record<string, unknown>[];
+          };
+          if (rec.type !== 'message') await flush();
+          // A session's records end where the next user or session begins (or the file ends).
+          if (rec.type === 'user' || rec.type === 'session') await finishSession();
+          // Stop only where a new user or session begins: the sessions imported so far are complete.
+          if ((rec.type === 'user' || rec.type === 'session') && progress.aborted) {
+            aborted = true;
             break;
           }
-          case 'session': {
-            const userId = assertUserId(rec.userId);
-            const s = rec.data;
-            if (typeof s?.sessionId !== 'string' || !SAFE_ID_PATTERN.test(s.sessionId))
-              throw new Error('bad session id');
-            const key = `${userId}/${s.sessionId}`;
-            const marker = keys.importMarker(userId, s.sessionId);
-            const fresh =
-              !(await this.d.sessions.exists(userId, s.sessionId)) &&
-              !(await this.core.index.wasDeleted(userId, s.sessionId));
-            if (fresh) await writeJson(this.core, marker, { startedAt: this.core.now() });
-            const created = await this.d.sessions.createWithId(userId, {
-              sessionId: s.sessionId,
-              title: String(s.title ?? ''),
-              sessionType: String(s.sessionType ?? 'chat'),
-              createdAt: String(s.createdAt ?? this.core.now()),
-              updatedAt: String(s.updatedAt ?? s.createdAt ?? this.core.now()),
-              metadata: s.metadata ?? {},
-            });
-            userIds.add(userId);
-            if (created) {
-              liveSessions.add(key);
-              current = { userId, sessionId: s.sessionId };
-              counts.sessions++;
-            } else if (!fresh && (await this.core.storage.exists(marker))) {
-              const held = await this.d.messages.getAll(userId, s.sessionId);
-              resumed.set(key, new Set(held.map((m) => m.messageId)));
-              liveSessions.add(key);
-              current = { userId, sessionId: s.sessionId };
-              counts.sessionsResumed++;
-            } else {
-              if (fresh) await this.core.storage.delete(marker); // another import created it meanwhile
-              counts.skipped++;
-              // A session that exists is skipped quietly (importing twice adds nothing twice); one this
-              // store deleted stays deleted (session ids are never reused), which the report says.
-              if ((await this.core.index.wasDeleted(userId, s.sessionId)) && issues.length < 100) {
-                issues.push({ line: lineNo, message: deletedSessionMessage(userId, s.sessionId) });
+          unreported++;
+          if (rec.type !== 'message') report(rec.type);
+          switch (rec.type) {
+            case 'user': {
+              const profile = rec.data as UserProfile;
+              const userId = assertUserId(profile?.userId, 'user.userId');
+              userIds.add(userId);
+              if (!(await this.d.users.exists(userId))) {
+                await writeJson(this.core, keys.profile(userId), profile);
+                counts.users++;
               }
-            }
-            break;
-          }
-          case 'message': {
-            const userId = rec.userId!;
-            const sessionId = rec.sessionId!;
-            if (!liveSessions.has(`${userId}/${sessionId}`)) {
-              counts.skipped++;
               break;
             }
-            const m = MessageSchema.parse(rec.data);
-            delete (m as { seq?: number }).seq;
-            if (resumed.get(`${userId}/${sessionId}`)?.has(m.messageId)) break; // stored before the stop
-            if (!pending || pending.userId !== userId || pending.sessionId !== sessionId) {
-              await flush();
-              pending = { userId, sessionId, messages: [] };
-            }
-            pending.messages.push(m);
-            counts.messages++;
-            if (pending.messages.length >= 500) await flush();
-            break;
-          }
-          case 'document': {
-            const userId = rec.userId!;
-            const sessionId = rec.sessionId!;
-            if (!liveSessions.has(`${userId}/${sessionId}`)) {
-              counts.skipped++;
+            case 'session': {
+              const userId = assertUserId(rec.userId);
+              const s = rec.data;
+              if (typeof s?.sessionId !== 'string' || !SAFE_ID_PATTERN.test(s.sessionId))
+                throw new Error('bad session id');
+              const key = `${userId}/${s.sessionId}`;
+              const deleted = await this.core.index.wasDeleted(userId, s.sessionId);
+              const fresh = !deleted && !(await this.d.sessions.exists(userId, s.sessionId));
+              if (fresh) await markers.claimNew(userId, s.sessionId);
+              const created = await this.d.sessions.createWithId(userId, {
+                sessionId: s.sessionId,
+                title: String(s.title ?? ''),
+                sessionType: String(s.sessionType ?? 'chat'),
+                createdAt: String(s.createdAt ?? this.core.now()),
+                updatedAt: String(s.updatedAt ?? s.createdAt ?? this.core.now()),
+                metadata: s.metadata ?? {},
+              });
+              userIds.add(userId);
+              if (created) {
+                liveSessions.add(key);
+                current = { userId, sessionId: s.sessionId };
+                counts.sessions++;
+              } else if (!fresh && !deleted && (await markers.claimStopped(userId, s.sessionId))) {
+                const held = await this.d.messages.getAll(userId, s.sessionId);
+                resumed.set(key, new Set(held.map((m) => m.messageId)));
+                liveSessions.add(key);
+                current = { userId, sessionId: s.sessionId };
+                counts.sessionsResumed++;
+              } else {
+                // Another import created it meanwhile (its own marker stays), or it was deleted here.
+                if (fresh) await markers.release(userId, s.sessionId);
+                if (deleted) await markers.dropStopped(userId, s.sessionId);
+                counts.skipped++;
+                // A session that exists is skipped quietly (importing twice adds nothing twice); one this
+                // store deleted stays deleted (session ids are never reused), which the report says.
+                if ((await this.core.index.wasDeleted(userId, s.sessionId)) && issues.length < 100) {
+                  issues.push({ line: lineNo, message: deletedSessionMessage(userId, s.sessionId) });
+                }
+              }
               break;
             }
-            const doc = rec.data as DocumentRecord;
-            if (
-              typeof doc?.documentId !== 'string' ||
-              doc.documentId.includes('/') ||
-              doc.documentId.includes('..')
-            ) {
-              throw new Error('bad document id');
-            }
-            if (
-              resumed.has(`${userId}/${sessionId}`) &&
-              (await this.d.documents.info(userId, sessionId, doc.documentId))
-            ) {
-              break; // stored before the stop
-            }
-            const key = keys.documentKey(userId, sessionId, doc.documentId);
-            const file = path.join(src, rec.file ?? `documents/${userId}/${sessionId}/${doc.documentId}`);
-            const rel = path.relative(src, file);
-            if (rel.startsWith('..') || path.isAbsolute(rel))
-              throw new Error('document file outside the bundle');
-            const exists = await fs.promises.stat(file).then(
-              (st) => st.isFile(),
-              () => false,
-            );
-            if (!exists) throw new Error('document file missing');
-            await this.core.storage.writeStream(key, fs.createReadStream(file));
-            await this.d.documents.putRecord(userId, sessionId, { ...doc, path: key });
-            counts.documents++;
-            break;
-          }
-          case 'vector_chunks': {
-            const userId = rec.userId!;
-            const sessionId = rec.sessionId!;
-            // Progress counts chunks (the manifest's total does): this record was one of them.
-            if (Array.isArray(rec.data)) unreported += Math.max(0, rec.data.length - 1);
-            const vectors = this.d.vectors();
-            if (!liveSessions.has(`${userId}/${sessionId}`) || !vectors?.importChunks) {
-              counts.skipped++;
+            case 'message': {
+              const userId = rec.userId!;
+              const sessionId = rec.sessionId!;
+              if (!liveSessions.has(`${userId}/${sessionId}`)) {
+                counts.skipped++;
+                break;
+              }
+              const m = MessageSchema.parse(rec.data);
+              delete (m as { seq?: number }).seq;
+              if (resumed.get(`${userId}/${sessionId}`)?.has(m.messageId)) break; // stored before the stop
+              if (!pending || pending.userId !== userId || pending.sessionId !== sessionId) {
+                await flush();
+                pending = { userId, sessionId, messages: [] };
+              }
+              pending.messages.push(m);
+              counts.messages++;
+              if (pending.messages.length >= 500) await flush();
               break;
             }
-            const chunks = await vectors.importChunks(userId, sessionId, rec.data);
-            counts.vectorChunks += chunks.stored;
-            for (const message of chunks.issues)
-              if (issues.length < 100) issues.push({ line: lineNo, message });
-            break;
-          }
-          case 'context': {
-            const userId = rec.userId!;
-            const sessionId = rec.sessionId!;
-            if (!liveSessions.has(`${userId}/${sessionId}`)) {
-              counts.skipped++;
+            case 'document': {
+              const userId = rec.userId!;
+              const sessionId = rec.sessionId!;
+              if (!liveSessions.has(`${userId}/${sessionId}`)) {
+                counts.skipped++;
+                break;
+              }
+              const doc = rec.data as DocumentRecord;
+              if (
+                typeof doc?.documentId !== 'string' ||
+                doc.documentId.includes('/') ||
+                doc.documentId.includes('..')
+              ) {
+                throw new Error('bad document id');
+              }
+              if (
+                resumed.has(`${userId}/${sessionId}`) &&
+                (await this.d.documents.info(userId, sessionId, doc.documentId))
+              ) {
+                break; // stored before the stop
+              }
+              const key = keys.documentKey(userId, sessionId, doc.documentId);
+              const file = path.join(src, rec.file ?? `documents/${userId}/${sessionId}/${doc.documentId}`);
+              const rel = path.relative(src, file);
+              if (rel.startsWith('..') || path.isAbsolute(rel))
+                throw new Error('document file outside the bundle');
+              const exists = await fs.promises.stat(file).then(
+                (st) => st.isFile(),
+                () => false,
+              );
+              if (!exists) throw new Error('document file missing');
+              await this.core.storage.writeStream(key, fs.createReadStream(file));
+              await this.d.documents.putRecord(userId, sessionId, { ...doc, path: key });
+              counts.documents++;
               break;
             }
-            await this.d.context.restoreCurrent(userId, sessionId, rec.data as SituationalContext);
-            counts.contexts++;
-            break;
-          }
-          case 'context_snapshot': {
-            const userId = rec.userId!;
-            const sessionId = rec.sessionId!;
-            if (!liveSessions.has(`${userId}/${sessionId}`)) {
-              counts.skipped++;
+            case 'vector_chunks': {
+              const userId = rec.userId!;
+              const sessionId = rec.sessionId!;
+              // Progress counts chunks (the manifest's total does): this record was one of them.
+              if (Array.isArray(rec.data)) unreported += Math.max(0, rec.data.length - 1);
+              const vectors = this.d.vectors();
+              if (!liveSessions.has(`${userId}/${sessionId}`) || !vectors?.importChunks) {
+                counts.skipped++;
+                break;
+              }
+              const chunks = await vectors.importChunks(userId, sessionId, rec.data);
+              counts.vectorChunks += chunks.stored;
+              for (const message of chunks.issues)
+                if (issues.length < 100) issues.push({ line: lineNo, message });
               break;
             }
-            const id = await this.d.context.saveSnapshotWithId(userId, sessionId, rec.data, rec.snapshotId);
-            if (id) counts.contextSnapshots++;
-            else counts.skipped++;
-            break;
-          }
-          case 'persona': {
-            const p = personasFeature();
-            const userId = rec.userId === undefined ? undefined : assertUserId(rec.userId);
-            const personaId = rec.data?.personaId;
-            if (typeof personaId !== 'string') throw new Error('bad persona id');
-            const existing = await p.getPersona(personaId, userId);
-            const exists =
-              existing !== null && (userId === undefined ? existing.isGlobal : existing.ownerId === userId);
-            if (exists) counts.skipped++;
-            else {
-              await p.restorePersona(rec.data, userId);
-              counts.personas++;
-            }
-            break;
-          }
-          case 'panel': {
-            const p = personasFeature();
-            if (!p.restorePanel) throw new Error('the personas feature cannot restore panels');
-            const panelId = rec.data?.panelId;
-            if (typeof panelId !== 'string') throw new Error('bad panel id');
-            // Without its session link: see exportPersonas (the link record follows the messages).
-            const { sessionId: _link, ...panel } = rec.data as Record<string, unknown>;
-            if (await p.restorePanel({ ...panel, messageCount: 0 }, rec.personas ?? [])) {
-              livePanels.add(panelId);
-              counts.panels++;
-            } else counts.skipped++;
-            break;
-          }
-          case 'panel_message':
-          case 'panel_insight':
-          case 'panel_link': {
-            const panelId = rec.panelId;
-            if (typeof panelId !== 'string' || !livePanels.has(panelId)) {
-              counts.skipped++;
+            case 'context': {
+              const userId = rec.userId!;
+              const sessionId = rec.sessionId!;
+              if (!liveSessions.has(`${userId}/${sessionId}`)) {
+                counts.skipped++;
+                break;
+              }
+              await this.d.context.restoreCurrent(userId, sessionId, rec.data as SituationalContext);
+              counts.contexts++;
               break;
             }
-            const p = personasFeature();
-            if (rec.type === 'panel_message') {
-              await p.addPanelMessage(panelId, rec.data);
-              counts.panelMessages++;
-            } else if (rec.type === 'panel_insight') {
-              await p.savePanelInsight(panelId, rec.data);
-              counts.panelInsights++;
-            } else {
-              await p.linkPanelSession(panelId, assertUserId(rec.userId), String(rec.sessionId));
+            case 'context_snapshot': {
+              const userId = rec.userId!;
+              const sessionId = rec.sessionId!;
+              if (!liveSessions.has(`${userId}/${sessionId}`)) {
+                counts.skipped++;
+                break;
+              }
+              const id = await this.d.context.saveSnapshotWithId(userId, sessionId, rec.data, rec.snapshotId);
+              if (id) counts.contextSnapshots++;
+              else counts.skipped++;
+              break;
             }
-            break;
+            case 'persona': {
+              const p = personasFeature();
+              const userId = rec.userId === undefined ? undefined : assertUserId(rec.userId);
+              const personaId = rec.data?.personaId;
+              if (typeof personaId !== 'string') throw new Error('bad persona id');
+              const existing = await p.getPersona(personaId, userId);
+              const exists =
+                existing !== null && (userId === undefined ? existing.isGlobal : existing.ownerId === userId);
+              if (exists) counts.skipped++;
+              else {
+                await p.restorePersona(rec.data, userId);
+                counts.personas++;
+              }
+              break;
+            }
+            case 'panel': {
+              const p = personasFeature();
+              if (!p.restorePanel) throw new Error('the personas feature cannot restore panels');
+              const panelId = rec.data?.panelId;
+              if (typeof panelId !== 'string') throw new Error('bad panel id');
+              // Without its session link: see exportPersonas (the link record follows the messages).
+              const { sessionId: _link, ...panel } = rec.data as Record<string, unknown>;
+              if (await p.restorePanel({ ...panel, messageCount: 0 }, rec.personas ?? [])) {
+                livePanels.add(panelId);
+                counts.panels++;
+              } else counts.skipped++;
+              break;
+            }
+            case 'panel_message':
+            case 'panel_insight':
+            case 'panel_link': {
+              const panelId = rec.panelId;
+              if (typeof panelId !== 'string' || !livePanels.has(panelId)) {
+                counts.skipped++;
+                break;
+              }
+              const p = personasFeature();
+              if (rec.type === 'panel_message') {
+                await p.addPanelMessage(panelId, rec.data);
+                counts.panelMessages++;
+              } else if (rec.type === 'panel_insight') {
+                await p.savePanelInsight(panelId, rec.data);
+                counts.panelInsights++;
+              } else {
+                await p.linkPanelSession(panelId, assertUserId(rec.userId), String(rec.sessionId));
+              }
+              break;
+            }
+            default:
+              counts.skipped++;
           }
-          default:
-            counts.skipped++;
+        } catch (error) {
+          if (o.strict)
+            throw new FFValidationError([
+              { path: `records.jsonl:${lineNo}`, message: (error as Error).message },
+            ]);
+          counts.skipped++;
+          if (issues.length < 100) issues.push({ line: lineNo, message: (error as Error).message });
         }
-      } catch (error) {
-        if (o.strict)
-          throw new FFValidationError([
-            { path: `records.jsonl:${lineNo}`, message: (error as Error).message },
-          ]);
-        counts.skipped++;
-        if (issues.length < 100) issues.push({ line: lineNo, message: (error as Error).message });
       }
+      lines.close();
+      await flush();
+      // The last session is complete unless the import was stopped inside it (strict mode throws out).
+      await finishSession();
+    } finally {
+      markers.end();
     }
-    lines.close();
-    await flush();
-    // The last session is complete unless the import was stopped inside it (strict mode throws out).
-    await finishSession();
     report();
     return {
       src,

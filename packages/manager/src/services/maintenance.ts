@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Core } from '../core.js';
 import type { FeatureHooks } from '../features/types.js';
 import { keys } from '../keys.js';
+import { stoppedImport } from './import-marker.js';
 import { parseOptions } from '../validation.js';
 import { longRunningFields, ProgressTracker } from './progress.js';
 import type { DocumentService } from './documents.js';
@@ -75,8 +76,9 @@ export class MaintenanceService {
       if (progress.aborted) return finish(issues, base.checked);
       const live = new Set(await this.d.sessions.ids(userId));
       for (const sid of live) {
-        // A session an import began and did not finish (it stopped: a crash, a kill).
-        if (await storage.exists(keys.importMarker(userId, sid))) {
+        // A session an import began and did not finish (it stopped: a crash, a kill). An import still
+        // running, here or in another live process, is not reported.
+        if (await stoppedImport(this.core, userId, sid)) {
           issues.push({
             code: 'IMPORT_INCOMPLETE',
             key: keys.sessionRoot(userId, sid),

@@ -919,6 +919,9 @@ export class FaissVectorFeature implements VectorFeature {
       const document = m.storedDocumentId ?? m.documentId;
       if (typeof document !== 'string' || !documents.has(document))
         return 'belongs to no document of the session';
+      // The id names its document: a chunk of one document never replaces another's.
+      if (local.slice(0, local.lastIndexOf('_chunk_')) !== m.documentId)
+        return 'has an id that does not name its documentId';
       return null;
     };
     const byProvider = new Map<string, Map<string, { metadata: Meta; text: string }>>();
