@@ -126,6 +126,14 @@ describe('configSummary', () => {
       basePath: '/srv/py',
     });
     expect(configSummary({ search: { defaultPageSize: 1000 } })).toMatchObject({ valid: false });
+    // The same summary loadConfig's result gives: the preset applies (development when none is named).
+    for (const environment of ['development', 'test', 'production'] as const) {
+      expect(configSummary({ environment })).toEqual(configSummary(loadConfig({ environment, env: {} })));
+    }
+    // Sections of the wrong shape are counted as issues, never thrown.
+    for (const bad of [{ vector: null }, { storage: null }, { vector: { embeddingProviders: null } }]) {
+      expect(configSummary(bad as never)).toMatchObject({ valid: false, issueCount: 1, basePath: './data' });
+    }
   });
 });
 

@@ -125,6 +125,13 @@ describe('chunkText', () => {
     }
   });
 
+  it('optimize keeps the overlap only when the next chunk can still move past this one', () => {
+    const w = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}`).join(' ');
+    const chunks = chunkText(`${w(50, 'A')}. ${w(50, 'B')}. ${w(790, 'C')}.`, 'optimized_summary');
+    expect(chunks.map((c) => c.text.slice(0, 3))).toEqual(['A0 ', 'C0 ']);
+    for (let i = 1; i < chunks.length; i++) expect(chunks[i]!.end).toBeGreaterThan(chunks[i - 1]!.end);
+  });
+
   it('Chinese and Japanese text: full stops without spaces end sentences, each character counts as a token', () => {
     expect(sentences('月亮很亮。星星很多！你看到了吗？「好」。')).toEqual([
       '月亮很亮。',

@@ -1,5 +1,6 @@
 import { camelizeConfig } from './keys.js';
-import { mergeLayers } from './merge.js';
+import { isPlainObject, mergeLayers } from './merge.js';
+import { DEFAULT_ENVIRONMENT, isEnvironmentName, PRESETS } from './presets.js';
 import { type DeepPartial, DEFAULT_CONFIG, type FFConfig } from './schema.js';
 import { validateConfig } from './validate.js';
 
@@ -48,19 +49,51 @@ export interface ConfigSummary {
 }
 
 /**
- * Also takes a partial configuration (either key style), completed with the defaults as loadConfig
- * would; its issues are counted, never thrown.
+ * A full configuration from a partial one: the defaults, the preset its `environment` names, then the
+ * given fields, as loadConfig layers them. A section that is not an object keeps its defaults.
+ */
+function completed(input: unknown): FFConfig {
+  const given = (isPlainObject(input) ? camelizeConfig(input, []) : {}) as Record<string, unknown>;
+  // loadConfig's default environment when none is named.
+  const environment = typeof given.environment === 'string' ? given.environment : DEFAULT_ENVIRONMENT;
+  const preset = isEnvironmentName(environment) ? PRESETS[environment] : {};
+  const merged = mergeLayers(DEFAULT_CONFIG, preset, given);
+  for (const [section, defaults] of Object.entries(DEFAULT_CONFIG)) {
+    if (isPlainObject(defaults) && !isPlainObject(merged[section])) merged[section] = defaults;
+  }
+  return merged as unknown as FFConfig;
+}
+
+/**
+ * Also takes a partial configuration (either key style), completed with the defaults and its preset as
+ * loadConfig would; its issues are counted, never thrown.
  */
 export function configSummary(input: FFConfig | DeepPartial<FFConfig>): ConfigSummary {
   const issues = validateConfig(input);
-  const given = input && typeof input === 'object' && !Array.isArray(input) ? camelizeConfig(input, []) : {};
-  const config = mergeLayers(DEFAULT_CONFIG, given) as unknown as FFConfig;
-  const provider = config.vector.embeddingProviders[config.vector.defaultEmbeddingProvider];
+  const config = completed(input);
+  try {
+    return summarize(config, issues.length);
+  } catch {
+    // A field of the wrong shape (an issue counted above): its section is summarised from the defaults.
+    const fixed = { ...config } as unknown as Record<string, unknown>;
+    for (const issue of issues) {
+      const section = issue.path.split('.')[0] ?? '';
+      if (Object.hasOwn(DEFAULT_CONFIG, section))
+        fixed[section] = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[section];
+    }
+    return summarize(fixed as unknown as FFConfig, issues.length);
+  }
+}
+
+function summarize(config: FFConfig, issueCount: number): ConfigSummary {
+  const provider = isPlainObject(config.vector.embeddingProviders)
+    ? config.vector.embeddingProviders[config.vector.defaultEmbeddingProvider]
+    : undefined;
   return {
     environment: config.environment,
     basePath: config.storage.basePath,
-    valid: issues.length === 0,
-    issueCount: issues.length,
+    valid: issueCount === 0,
+    issueCount,
     sections: [
       'storage',
       'search',

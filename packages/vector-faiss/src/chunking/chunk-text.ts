@@ -169,7 +169,13 @@ function optimizeSpans(text: string, sentences: SentenceSpan[], p: StrategyParam
     }
     out.push({ start: (pieces[i] as Span).start, end: (pieces[i + used - 1] as Span).end });
     if (i + used >= pieces.length) break;
-    i += Math.max(1, used - p.overlapSentences);
+    let next = i + Math.max(1, used - p.overlapSentences);
+    // The overlap is kept only when the next chunk can still take the piece after this one; otherwise
+    // that chunk would end where this one does, inside it.
+    let carried = 0;
+    for (let j = next; j < i + used; j++) carried += words[j] as number;
+    if (next < i + used && carried + (words[i + used] as number) > p.maxTokens) next = i + used;
+    i = next;
   }
   return out;
 }
