@@ -76,25 +76,25 @@ export const positive = z.number().int().positive();
  * limit it breaks. Reads never apply it, so what a looser configuration stored stays readable.
  */
 export function assertLengthRule(
-  value: string,
+  length: number,
   field: string,
-  rule: { min: number; max: number; minField: string; maxField: string },
+  rule: { min: number; minField: string; max?: number; maxField?: string },
   unit = 'characters',
 ): void {
-  if (value.length < rule.min) {
+  if (length < rule.min) {
     throw new FFValidationError([
       {
         path: field,
-        message: `is ${value.length} ${unit}; ${rule.minField} requires at least ${rule.min}`,
+        message: `is ${length} ${unit}; ${rule.minField} requires at least ${rule.min}`,
         limit: rule.min,
       },
     ]);
   }
-  if (value.length > rule.max) {
+  if (rule.max !== undefined && length > rule.max) {
     throw new FFValidationError([
       {
         path: field,
-        message: `is ${value.length} ${unit}; ${rule.maxField} allows at most ${rule.max}`,
+        message: `is ${length} ${unit}; ${rule.maxField} allows at most ${rule.max}`,
         limit: rule.max,
       },
     ]);

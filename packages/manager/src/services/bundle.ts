@@ -456,7 +456,7 @@ export class BundleService {
                 counts.skipped++;
                 // A session that exists is skipped quietly (importing twice adds nothing twice); one this
                 // store deleted stays deleted (session ids are never reused), which the report says.
-                if ((await this.core.index.wasDeleted(userId, s.sessionId)) && issues.length < 100) {
+                if (deleted && issues.length < 100) {
                   issues.push({ line: lineNo, message: deletedSessionMessage(userId, s.sessionId) });
                 }
               }

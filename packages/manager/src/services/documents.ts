@@ -22,7 +22,13 @@ import {
 } from '@ffdb/core-types';
 import type { Core } from '../core.js';
 import { keys } from '../keys.js';
-import { assertDocumentId, assertPlainObject, assertSessionId, assertUserId } from '../validation.js';
+import {
+  assertDocumentId,
+  assertLengthRule,
+  assertPlainObject,
+  assertSessionId,
+  assertUserId,
+} from '../validation.js';
 
 type DocIndex = Record<string, DocumentRecord>;
 
@@ -112,24 +118,16 @@ export class DocumentService {
       ]);
     }
     const { runtime } = config;
-    if (size < runtime.minDocumentContentLength) {
-      throw new FFValidationError([
-        {
-          path: 'content',
-          message: `document is ${size} bytes; runtime.minDocumentContentLength requires at least ${runtime.minDocumentContentLength}`,
-          limit: runtime.minDocumentContentLength,
-        },
-      ]);
-    }
-    if (d.filename.length < runtime.minFilenameLength) {
-      throw new FFValidationError([
-        {
-          path: 'filename',
-          message: `is ${d.filename.length} characters; runtime.minFilenameLength requires at least ${runtime.minFilenameLength}`,
-          limit: runtime.minFilenameLength,
-        },
-      ]);
-    }
+    assertLengthRule(
+      size,
+      'content',
+      { min: runtime.minDocumentContentLength, minField: 'runtime.minDocumentContentLength' },
+      'bytes',
+    );
+    assertLengthRule(d.filename.length, 'filename', {
+      min: runtime.minFilenameLength,
+      minField: 'runtime.minFilenameLength',
+    });
     if (!(await this.core.index.has(userId, sessionId))) {
       throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
     }

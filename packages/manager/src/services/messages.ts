@@ -19,6 +19,7 @@ import type { StoredMessage } from '../features/types.js';
 import { utf8Length } from '../json-blob.js';
 import { keys } from '../keys.js';
 import {
+  assertLengthRule,
   assertMessageId,
   assertSessionId,
   assertStoredMessageId,
@@ -133,16 +134,10 @@ export class MessageService {
     }
     this.checkSize(m, field);
     if (checkLength) {
-      const min = this.core.config.runtime.minMessageContentLength;
-      if (m.content.length < min) {
-        throw new FFValidationError([
-          {
-            path: field === 'message' ? 'content' : `${field}.content`,
-            message: `is ${m.content.length} characters; runtime.minMessageContentLength requires at least ${min}`,
-            limit: min,
-          },
-        ]);
-      }
+      assertLengthRule(m.content.length, field === 'message' ? 'content' : `${field}.content`, {
+        min: this.core.config.runtime.minMessageContentLength,
+        minField: 'runtime.minMessageContentLength',
+      });
     }
     return m;
   }

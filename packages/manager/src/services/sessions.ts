@@ -112,7 +112,7 @@ export class SessionService {
   /** runtime.min/maxSessionNameLength, for a title being set. */
   private assertTitle(title: string, field: string): void {
     const { runtime } = this.core.config;
-    assertLengthRule(title, field, {
+    assertLengthRule(title.length, field, {
       min: runtime.minSessionNameLength,
       max: runtime.maxSessionNameLength,
       minField: 'runtime.minSessionNameLength',

@@ -25,7 +25,7 @@ export class UserService {
   /** runtime.min/maxUserIdLength, for a user being created (API.md §1's pattern is the outer bound). */
   private assertNewUserId(userId: string, field = 'userId'): void {
     const { runtime } = this.core.config;
-    assertLengthRule(userId, field, {
+    assertLengthRule(userId.length, field, {
       min: runtime.minUserIdLength,
       max: runtime.maxUserIdLength,
       minField: 'runtime.minUserIdLength',
