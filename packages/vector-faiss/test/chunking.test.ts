@@ -175,6 +175,41 @@ const TOPIC_B = [
   'Every compiler pass reads and rewrites an intermediate code form.',
 ];
 
+describe('characters outside the BMP', () => {
+  // Emoji and rare CJK ideographs are two UTF-16 units; a chunk boundary between them leaves a lone
+  // surrogate, which UTF-8 encoders and embedders turn into U+FFFD.
+  const lone = (s: string) =>
+    /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+  const emojiRun = '😀🎉𠀋🚀'.repeat(40);
+  const texts = [emojiRun, `word ${emojiRun} tail`, 'ab😀cd😀ef😀gh 😀😀😀 ij'.repeat(10)];
+
+  it('never cuts a surrogate pair, whatever the strategy and size', () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['default_fixed', { chunkSize: 1, chunkOverlap: 0 }],
+      ['default_fixed', { chunkSize: 3, chunkOverlap: 0 }],
+      ['default_fixed', { chunkSize: 7, chunkOverlap: 2 }],
+      ['fixed_size', { chunkSize: 5, chunkOverlap: 1, preserveWords: true }],
+      ['fixed_size', { chunkSize: 1, chunkOverlap: 0, preserveWords: true }],
+      ['sentence_short', { minChunkSize: 0, maxChunkSize: 5 }],
+      ['optimized_summary', { minChunkSize: 0, maxChunkSize: 9 }],
+      ['semantic', { minChunkSize: 0, maxChunkSize: 3 }],
+    ];
+    for (const text of texts)
+      for (const [strategy, custom] of cases) {
+        const chunks = chunkText(text, strategy, custom);
+        expect(chunks.length).toBeGreaterThan(0);
+        for (const c of chunks) expect(lone(c.text), `${strategy} ${JSON.stringify(custom)}`).toBe(false);
+      }
+  });
+
+  it('loses and repeats nothing when fixed chunks do not overlap', () => {
+    for (const size of [1, 2, 3, 5]) {
+      const chunks = chunkText(emojiRun, 'default_fixed', { chunkSize: size, chunkOverlap: 0 });
+      expect(chunks.map((c) => c.text).join('')).toBe(emojiRun);
+    }
+  });
+});
+
 describe('strategies from vector.chunkingStrategies', () => {
   const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ');
 

@@ -5,7 +5,16 @@
 import { type Chunk, FFValidationError } from '@ffdb/core-types';
 import { type SentenceSpan, splitSentences } from './sentence-splitter.js';
 import { semanticSpans } from './semantic.js';
-import { cutAtWords, firstSpaceBetween, insideWord, lastSpaceBetween, type Span, trimmed } from './spans.js';
+import {
+  cutAtWords,
+  cutBetweenCharacters,
+  firstSpaceBetween,
+  insideWord,
+  lastSpaceBetween,
+  type Span,
+  splitsPair,
+  trimmed,
+} from './spans.js';
 import { type ConfiguredStrategies, resolveStrategy, type StrategyParams } from './strategies.js';
 
 export function normalizeWhitespace(text: string): string {
@@ -22,11 +31,16 @@ function fixedSpans(text: string, p: StrategyParams): Span[] {
   const out: Span[] = [];
   const step = p.chunkSize - p.chunkOverlap;
   for (let start = 0; start < text.length; start += step) {
-    let s = start;
+    // No end falls inside a surrogate pair: each end steps back, so the character goes whole to the
+    // chunk that starts at it (a chunk that would be left empty takes the character instead).
+    let s = splitsPair(text, start) ? start - 1 : start;
     let e = Math.min(text.length, start + p.chunkSize);
+    e = cutBetweenCharacters(text, e, s);
     while (s < e && text[s] === ' ') s++;
     while (e > s && text[e - 1] === ' ') e--;
-    if (e > s) out.push({ start: s, end: e });
+    const prev = out[out.length - 1];
+    // A one-character chunk that had to take a whole pair can meet the next start inside it.
+    if (e > s && !(prev && prev.start === s && prev.end === e)) out.push({ start: s, end: e });
     if (start + p.chunkSize >= text.length) break;
   }
   return out;
@@ -45,7 +59,7 @@ function wordFixedSpans(text: string, p: StrategyParams): Span[] {
     let e = Math.min(text.length, s + p.chunkSize);
     if (e < text.length && insideWord(text, e)) {
       const space = lastSpaceBetween(text, Math.max(s, lastEnd), e);
-      if (space > s && space > lastEnd) e = space;
+      e = space > s && space > lastEnd ? space : cutBetweenCharacters(text, e, Math.max(s, lastEnd));
     }
     lastEnd = e;
     const piece = trimmed(text, s, e);
@@ -57,6 +71,7 @@ function wordFixedSpans(text: string, p: StrategyParams): Span[] {
       const space = firstSpaceBetween(text, next, e);
       next = space === -1 ? e : space + 1;
     }
+    if (splitsPair(text, next)) next = next - 1 > s ? next - 1 : next + 1;
     s = next;
   }
   return out;

@@ -11,6 +11,23 @@ export function trimmed(text: string, start: number, end: number): Span {
   return { start: s, end: e };
 }
 
+/** True when a cut at `at` would separate the two UTF-16 halves of one character (an emoji, a rare CJK ideograph). */
+export function splitsPair(text: string, at: number): boolean {
+  if (at <= 0 || at >= text.length) return false;
+  const before = text.charCodeAt(at - 1);
+  const after = text.charCodeAt(at);
+  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
+}
+
+/**
+ * A cut at `at` moved off the middle of a surrogate pair: back by one, so the character goes to the
+ * next piece, unless that leaves the piece from `floor` empty; then forward, taking the whole character.
+ */
+export function cutBetweenCharacters(text: string, at: number, floor: number): number {
+  if (!splitsPair(text, at)) return at;
+  return at - 1 > floor ? at - 1 : at + 1;
+}
+
 export const insideWord = (text: string, at: number) =>
   at > 0 && at < text.length && text[at - 1] !== ' ' && text[at] !== ' ';
 
@@ -40,7 +57,7 @@ export function cutAtWords(text: string, start: number, end: number, max: number
     let e = Math.min(end, s + max);
     if (e < end && insideWord(text, e)) {
       const space = lastSpaceBetween(text, s, e);
-      if (space > s) e = space;
+      e = space > s ? space : cutBetweenCharacters(text, e, s);
     }
     const piece = trimmed(text, s, e);
     if (piece.end > piece.start) out.push(piece);
