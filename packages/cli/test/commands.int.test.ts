@@ -474,6 +474,20 @@ describe('maintenance', () => {
     expect(parse(await runJson('search', 'alice', 'atmospheres')).results.length).toBeGreaterThan(0);
   });
 
+  it('compact --archive moves every sealed segment to the archive tier now', async () => {
+    await runJson('compact');
+    const before = await runJson('msg', 'list', 'alice', sessionId, '--limit', '1000');
+    const archived = parse(await runJson('compact', '--archive'));
+    expect(archived.report.segmentsRewritten).toBeGreaterThan(0);
+    expect(archived.report.bytesAfter).toBeLessThan(archived.report.bytesBefore);
+    // Already archived: nothing left to move, and the messages read back the same.
+    expect(parse(await runJson('compact', '--archive')).report.segmentsRewritten).toBe(0);
+    expect((await runJson('msg', 'list', 'alice', sessionId, '--limit', '1000')).stdout).toBe(before.stdout);
+    // Younger than a day: --older-than-days 1 archives nothing, and a negative age is a usage error.
+    expect(parse(await runJson('compact', '--older-than-days', '1')).report.segmentsRewritten).toBe(0);
+    await expectUsage(['compact', '--older-than-days', '-1'], /--older-than-days must be between 0/);
+  });
+
   it('rejects bad arguments and a missing store', async () => {
     await expectUsage(['verify', '--fix'], /unknown option '--fix'/);
     expect((await run('reindex', '--user', 'nobody')).code).toBe(1);

@@ -1,9 +1,9 @@
-/** export, import [--from python], verify [--repair], compact, reindex. */
+/** export, import [--from python], verify [--repair], compact [--archive], reindex. */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ProgressInfo } from '@ffdb/manager';
 import type { Command } from 'commander';
-import { type RunState, action, choiceOption } from '../cli/define.js';
+import { type RunState, action, choiceOption, intOption } from '../cli/define.js';
 import type { CliContext } from '../cli/context.js';
 import { CliError } from '../cli/errors.js';
 import type { ProgressBar } from '../cli/progress.js';
@@ -116,13 +116,23 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
   program
     .command('compact')
     .description('rewrite log segments, drop tombstones, merge index segments')
+    .option('--archive', 'move every sealed segment to the archive tier now (compression.archiveAlgorithm)')
+    .option(
+      '--older-than-days <n>',
+      'archive segments older than n days (default compression.archiveAfterDays)',
+      intOption('--older-than-days', 0),
+    )
     .action(
-      action(state, async (ctx) => {
+      action<{ archive?: boolean; olderThanDays?: number }>(state, async (ctx, _a, o) => {
         const m = await ctx.open();
         const bar = ctx.progress('Compacting', undefined, 'items');
         bar.start();
         const started = Date.now();
-        const report = await m.compact(longRunning(ctx, bar));
+        const report = await m.compact({
+          ...(o.archive ? { archive: true } : {}),
+          ...(o.olderThanDays !== undefined ? { olderThanDays: o.olderThanDays } : {}),
+          ...longRunning(ctx, bar),
+        });
         bar.finish();
         ctx.checkInterrupted();
         ctx.result({ durationMs: Date.now() - started, report: report ?? null }, () =>
