@@ -28,7 +28,11 @@ import { ITEM_TYPES, typeCode } from './searchable.js';
 import { words } from './text-pipeline.js';
 
 const LINE_SAFE = /^[^\n\r]+$/;
-const MAX_CLAUSES = 32;
+/**
+ * Fuzzy words a query may hold: each one scans the whole term dictionary of every segment. Exact and
+ * prefix words are index lookups and have no limit beyond the query's length.
+ */
+const MAX_FUZZY_CLAUSES = 32;
 
 const IsoDate = z
   .string()
@@ -393,7 +397,16 @@ export class LunrSearchIndex implements SearchIndex {
     if (q.text.trim() === '') {
       hits = listFiltered(sources, limit, filters).filter((h) => h.score >= (q.minScore ?? 0));
     } else {
-      const clauses = parseQuery(q.text, { prefix: q.prefix, fuzzy: q.fuzzy }).slice(0, MAX_CLAUSES);
+      const clauses = parseQuery(q.text, { prefix: q.prefix, fuzzy: q.fuzzy });
+      const fuzzyWords = clauses.filter((c) => c.fuzzy > 0).length;
+      if (fuzzyWords > MAX_FUZZY_CLAUSES) {
+        throw new FFValidationError([
+          {
+            path: 'query.text',
+            message: `has ${fuzzyWords} fuzzy words; at most ${MAX_FUZZY_CLAUSES} (every word counts when fuzzy is on)`,
+          },
+        ]);
+      }
       const r = evaluate(
         sources,
         {

@@ -52,8 +52,8 @@ export const LunrSearchOptionsSchema = z
     mergeFactor: z.number().int().min(2).max(100).default(10),
     /** Results returned when a query gives no limit. */
     defaultLimit: z.number().int().min(1).max(100_000).default(100),
-    /** Upper bound for `limit`. */
-    maxLimit: z.number().int().min(1).max(1_000_000).default(10_000),
+    /** Upper bound for `limit` (default: none; results are gathered lazily, so a large limit costs only what matches). */
+    maxLimit: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(Number.MAX_SAFE_INTEGER),
     /** Index terms a prefix or fuzzy term may expand to (per segment). */
     maxExpansions: z.number().int().min(1).max(10_000).default(50),
     /** Score multiplier when the whole query occurs contiguously (reference: relevanceBoostExactMatch). */

@@ -211,6 +211,39 @@ describe('manager search feature', () => {
     expect(m.extractEntities('')).toEqual({});
   });
 
+  it('entity, metadata and document-type filters find a match behind thousands of newer items', async () => {
+    const { m } = await open();
+    const s = await m.createSession('alice', 'old and new');
+    await m.addMessage('alice', s, {
+      role: 'user',
+      content: 'write to target@example.com about common things',
+      metadata: { tag: 'needle' },
+    });
+    await m.saveDocument('alice', s, 'notes.md', 'common words in an old markdown note');
+    // More newer items than the filters' first candidate window (1,000), and than the fixed 10,000 the
+    // manager used to look at, all matching the text.
+    const newer = Array.from({ length: 10_100 }, (_, i) => ({ role: 'user', content: `common thing ${i}` }));
+    for (let i = 0; i < newer.length; i += 500) await m.addMessages('alice', s, newer.slice(i, i + 500));
+    for (let i = 0; i < 1_100; i++) await m.saveDocument('alice', s, `f${i}.txt`, `common text ${i}`);
+
+    const byEntity = await m.searchByEntities({ emails: ['target@example.com'] }, { userId: 'alice' });
+    expect(byEntity.map((r) => r.content)).toEqual(['write to target@example.com about common things']);
+    const byMeta = await m.advancedSearch({ query: '', userId: 'alice', metadata: { tag: 'needle' } });
+    expect(byMeta).toHaveLength(1);
+    const textAndMeta = await m.advancedSearch({
+      query: 'common',
+      userId: 'alice',
+      metadata: { tag: 'needle' },
+    });
+    expect(textAndMeta).toHaveLength(1);
+    // No cap on how many results may be asked for (the index refused limits over 10,000).
+    expect(await m.advancedSearch({ query: 'common', userId: 'alice', maxResults: 10_050 })).toHaveLength(
+      10_050,
+    );
+    const md = await m.searchDocuments('alice', 'common', { documentTypes: ['md'] });
+    expect(md.map((d) => d.filename)).toEqual(['notes.md']);
+  }, 120_000);
+
   it('searchDocuments and searchDocumentsByMetadata', async () => {
     const { m } = await open();
     const s = await m.createSession('alice', 'docs');

@@ -67,6 +67,34 @@ describe('text matching', () => {
     expect(await idx.search({ userId: 'u1', text: 'kubarnetes' })).toEqual([]);
   });
 
+  it('applies every word of a long query, and refuses more than 32 fuzzy words by name', async () => {
+    const idx = await open();
+    const vocabulary = Array.from({ length: 40 }, (_, i) => `zword${String.fromCharCode(97 + (i % 26))}${i}`);
+    await idx.add([
+      msg('u1', 's1', 'all', vocabulary.join(' ')),
+      // The first 32 words only: a query that dropped words past 32 would wrongly match it.
+      msg('u1', 's1', 'first32', vocabulary.slice(0, 32).join(' ')),
+    ]);
+    const hits = await idx.search({ userId: 'u1', text: vocabulary.join(' ') });
+    expect(hits.map((h) => h.id)).toEqual(['all']);
+    const fuzzy = idx.search({ userId: 'u1', text: vocabulary.slice(0, 33).join(' '), fuzzy: true });
+    await expect(fuzzy).rejects.toThrow(FFValidationError);
+    await expect(fuzzy).rejects.toMatchObject({ issues: [{ path: 'query.text' }] });
+    expect(
+      (await idx.search({ userId: 'u1', text: vocabulary.slice(0, 32).join(' '), fuzzy: true })).length,
+    ).toBe(2);
+  });
+
+  it('has no cap on limit by default: every match comes back', async () => {
+    const idx = await open();
+    const items = Array.from({ length: 10_050 }, (_, i) => msg('u1', 's1', `m${i}`, `common word ${i}`));
+    await idx.add(items);
+    expect(await idx.search({ userId: 'u1', text: 'common', limit: 20_000 })).toHaveLength(10_050);
+    expect(await idx.search({ userId: 'u1', text: '', limit: Number.MAX_SAFE_INTEGER })).toHaveLength(10_050);
+    const capped = await open({ maxLimit: 100 });
+    await expect(capped.search({ userId: 'u1', text: 'x', limit: 101 })).rejects.toThrow(/at most 100/);
+  });
+
   it('returns filtered items, newest first, for an empty query', async () => {
     const idx = await open();
     await idx.add([
@@ -129,7 +157,7 @@ describe('text matching', () => {
   it('rejects bad input with one validation error naming the field', async () => {
     const idx = await open();
     await expect(idx.search({ userId: '../x', text: 'a' })).rejects.toBeInstanceOf(FFValidationError);
-    const err = await idx.search({ userId: 'u1', text: 'a', limit: 10_000_000 }).catch((e: unknown) => e);
+    const err = await idx.search({ userId: 'u1', text: 'a', limit: 0 }).catch((e: unknown) => e);
     expect(FFValidationError.isInstance(err)).toBe(true);
     expect((err as FFValidationError).issues[0]?.path).toBe('query.limit');
     await expect(idx.add([msg('u1', 's1', 'bad\nid', 'x')])).rejects.toBeInstanceOf(FFValidationError);

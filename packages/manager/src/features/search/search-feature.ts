@@ -49,8 +49,11 @@ import { byRelevanceThenRecency } from '../../result-order.js';
 /** One issue of the feature's part of `verify()`. */
 type VerifyIssue = { code: string; key?: string; message: string; repaired?: boolean };
 
-/** Largest candidate set fetched when results are filtered after the index (entities, metadata). */
-const POST_FILTER_FETCH = 10_000;
+/**
+ * Candidates fetched first when results are filtered after the index (entities, metadata, document
+ * types); the fetch grows fourfold until enough pass or the index has no more, so no match is missed.
+ */
+const POST_FILTER_FIRST_FETCH = 1_000;
 const READ_PAGE = 1_000;
 /**
  * A query looks for messages other processes appended at most this often per user (see
@@ -911,6 +914,26 @@ export class FtsSearchFeature implements SearchFeature {
     return (await live()).hits;
   }
 
+  /**
+   * Index hits of `q` that pass `keep`, best first, at most `limit`: a filter the index cannot apply
+   * asks for more candidates until `limit` pass or every candidate was seen (no hidden window).
+   */
+  private async searchKept(
+    userId: string,
+    q: IndexQuery,
+    limit: number,
+    keep: (hit: IndexHit) => boolean,
+  ): Promise<IndexHit[]> {
+    let fetch = Math.max(limit, POST_FILTER_FIRST_FETCH);
+    for (;;) {
+      const hits = await this.searchUser(userId, { ...q, limit: fetch });
+      const kept = hits.filter(keep);
+      if (kept.length >= limit || hits.length < fetch || fetch >= Number.MAX_SAFE_INTEGER)
+        return kept.slice(0, limit);
+      fetch = Math.min(Number.MAX_SAFE_INTEGER, fetch * 4);
+    }
+  }
+
   private entitiesOf(hit: IndexHit): EntityMap {
     const title = hit.metadata?.title;
     const extracted = this.extractor.extract(
@@ -1032,8 +1055,10 @@ export class FtsSearchFeature implements SearchFeature {
       if (vectors) return this.vectorModeSearch(vectors, q, input, limit);
     }
     const users = q.userId !== undefined ? [q.userId] : await this.ctx.listUserIds();
-    const postFilter = q.entities !== undefined || q.metadata !== undefined;
-    const fetch = postFilter ? POST_FILTER_FETCH : limit;
+    const { entities, metadata } = q;
+    const keep = (hit: IndexHit) =>
+      (!entities || matchesEntities(this.entitiesOf(hit), entities)) &&
+      (!metadata || matchesMetadata(ownMetadata(hit), metadata));
     const legs: Pick<IndexQuery, 'types' | 'roles'>[] = [];
     if (q.includeMessages) legs.push({ types: ['message'], roles: q.messageRoles });
     const others: IndexedItemType[] = [];
@@ -1044,7 +1069,7 @@ export class FtsSearchFeature implements SearchFeature {
     const results: SearchResult[] = [];
     for (const userId of users) {
       for (const leg of legs) {
-        const hits = await this.searchUser(userId, {
+        const query: IndexQuery = {
           userId,
           text: q.query,
           ...leg,
@@ -1054,11 +1079,13 @@ export class FtsSearchFeature implements SearchFeature {
           mode: q.mode,
           prefix: q.prefix,
           fuzzy: q.fuzzy,
-          limit: fetch,
-        });
+          limit,
+        };
+        const hits =
+          entities || metadata
+            ? await this.searchKept(userId, query, limit, keep)
+            : await this.searchUser(userId, query);
         for (const hit of hits) {
-          if (q.entities && !matchesEntities(this.entitiesOf(hit), q.entities)) continue;
-          if (q.metadata && !matchesMetadata(ownMetadata(hit), q.metadata)) continue;
           const r = toSearchResult(hit);
           if (r.relevanceScore >= q.minRelevanceScore) results.push(r);
         }
@@ -1144,17 +1171,22 @@ export class FtsSearchFeature implements SearchFeature {
       'opts',
     );
     const limit = o.limit ?? this.ctx.config.search.defaultLimit;
-    const hits = await this.searchUser(userId, {
+    const { documentTypes } = o;
+    const documentQuery: IndexQuery = {
       userId,
       text: query,
       types: ['document'],
       sessionIds: o.sessionIds,
-      limit: o.documentTypes ? POST_FILTER_FETCH : limit,
-    });
+      limit,
+    };
+    const hits = documentTypes
+      ? await this.searchKept(userId, documentQuery, limit, (h) =>
+          matchesDocumentType(h.metadata ?? {}, documentTypes),
+        )
+      : await this.searchUser(userId, documentQuery);
     const out: DocumentSearchHit[] = [];
     for (const hit of hits) {
       const meta = hit.metadata ?? {};
-      if (o.documentTypes && !matchesDocumentType(meta, o.documentTypes)) continue;
       out.push({
         documentId: String(meta.documentId ?? hit.id),
         sessionId: hit.sessionId,
