@@ -8,6 +8,7 @@ import path from 'node:path';
 import { MemoryStorageBackend } from '@ffdb/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FFStorageManager, TOKENS } from '../src/index.js';
+import { spawnChild } from './child.js';
 import { BACKENDS, removeDir, type TestStore, tempDir, testConfig } from './helpers.js';
 
 /** The in-memory reference adapter, counting countLog calls on message logs. */
@@ -136,4 +137,32 @@ describe('listSessions message counts', () => {
       }
     });
   }
+});
+
+describe('activity of a process that ends without close()', () => {
+  it('is recorded: its session lists first after a reopen', async () => {
+    const dir = tempDir();
+    try {
+      const first = await FFStorageManager.open(testConfig(dir));
+      const a = await first.createSession('amy', 'A');
+      const b = await first.createSession('amy', 'B');
+      await first.close();
+      const child = spawnChild({
+        FFDB_BASE: dir,
+        FFDB_USER: 'amy',
+        FFDB_SESSION: a,
+        FFDB_MODE: 'add-and-leave',
+      });
+      const exit = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      expect(exit).toBe(0);
+      expect(child.lines).toContain('ADDED');
+      const again = await FFStorageManager.open(testConfig(dir));
+      const listed = await again.listSessions('amy');
+      expect(listed.map((s) => s.sessionId)).toEqual([a, b]);
+      expect(listed[0]?.messageCount).toBe(1);
+      await again.close();
+    } finally {
+      removeDir(dir);
+    }
+  }, 60_000);
 });

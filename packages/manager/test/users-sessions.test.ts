@@ -127,6 +127,26 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
   let store: TestStore;
   afterEach(async () => store?.cleanup());
 
+  it('lists the session with the latest activity first even within one millisecond', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    // Back to back, these land in one millisecond most of the time: the activity times must still order.
+    for (let trial = 0; trial < 30; trial++) {
+      const user = `tie${trial}`;
+      const a = await m.createSession(user, 'A');
+      const b = await m.createSession(user, 'B');
+      const c = await m.createSession(user, 'C');
+      expect((await m.listSessions(user)).map((s) => s.sessionId)).toEqual([c, b, a]);
+      await m.addMessage(user, a, { role: 'user', content: 'hello' });
+      expect((await m.listSessions(user)).map((s) => s.sessionId)).toEqual([a, c, b]);
+      const before = (await m.getSession(user, b))!.updatedAt;
+      expect(await m.updateSession(user, b, { title: 'B2' })).toBe(true);
+      const after = (await m.getSession(user, b))!.updatedAt;
+      expect(after > before, `${after} > ${before}`).toBe(true);
+      expect((await m.listSessions(user)).map((s) => s.sessionId)).toEqual([b, a, c]);
+    }
+  });
+
   it('creates sessions with typed prefixes, default titles, and the user when missing', async () => {
     store = await backend.create();
     const m = store.manager;

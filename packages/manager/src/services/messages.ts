@@ -169,7 +169,8 @@ export class MessageService {
       await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
       return null;
     }
-    this.core.index.touchSoon(userId, sessionId, this.core.now(), res.firstSeq + messages.length);
+    const at = this.core.index.activityStamp(userId, this.core.now());
+    this.core.index.touchSoon(userId, sessionId, at, res.firstSeq + messages.length);
     this.ids.appended(
       userId,
       sessionId,
@@ -302,7 +303,12 @@ export class MessageService {
       res = await this.core.storage.append(keys.messagesLog(userId, sessionId), [
         record as unknown as Record<string, unknown>,
       ]);
-      this.core.index.touchSoon(userId, sessionId, now, res.firstSeq + 1);
+      this.core.index.touchSoon(
+        userId,
+        sessionId,
+        this.core.index.activityStamp(userId, now),
+        res.firstSeq + 1,
+      );
       this.ids.appended(userId, sessionId, [messageId], res.firstSeq);
     } catch (error) {
       markDone(streamKey);
@@ -343,7 +349,7 @@ export class MessageService {
       }
       if (status === 'complete') this.counters.completed++;
       else this.counters.interrupted++;
-      core.index.touchSoon(userId, sessionId, core.now());
+      core.index.touchSoon(userId, sessionId, core.index.activityStamp(userId, core.now()));
       const message: StoredMessage = {
         ...(base as Message),
         content,

@@ -77,6 +77,8 @@ interface UserFold {
   /** The JSON of the log's first event (a create with a random nonce) and when it was last compared. */
   firstEvent?: string;
   firstCheckedAt: number;
+  /** The latest activity time (creation, update, touch) of any live session; see activityStamp. */
+  latest?: string;
 }
 
 /**
@@ -379,10 +381,30 @@ export class SessionIndex {
    * shortly after. A crash before it lands only leaves `updatedAt` a little older; `flush` (close, delete)
    * waits for them.
    */
+  /**
+   * A time for a new activity of this user's sessions (a creation, update or message): `now`, or 1 ms
+   * after the user's latest known activity when that is not earlier. "Newest" lists by `updatedAt`, and
+   * two activities within one millisecond would otherwise tie, listing the one that came first on top
+   * (and an update would not move `updatedAt` forward).
+   */
+  activityStamp(userId: string, now: string): string {
+    const f = this.folds.get(userId);
+    if (!f) return now;
+    if (f.latest === undefined) {
+      let latest = '';
+      for (const e of f.sessions.values()) latest = later(latest, later(e.createdAt, e.updatedAt));
+      f.latest = latest;
+    }
+    const stamp = now > f.latest ? now : new Date(Date.parse(f.latest) + 1).toISOString();
+    f.latest = stamp;
+    return stamp;
+  }
+
   touchSoon(userId: string, sessionId: string, at: string, count?: number): void {
     const f = this.folds.get(userId);
     const s = f?.sessions.get(sessionId);
     if (s) s.updatedAt = later(s.updatedAt, at);
+    if (f) noteActivity(f, at);
     if (count !== undefined) this.noteCount(userId, sessionId, count);
     let pending = this.pendingTouches.get(userId);
     if (!pending) {
@@ -496,8 +518,9 @@ export class SessionIndex {
 
   /**
    * At most one touch append per user per TOUCH_DELAY_MS: a durable append competes with the message
-   * appends for the disk, so a busy session must not pay two syncs per message. The timer is unref'd and
-   * `flush` (close, deleteUser) drains at once, so nothing waits on it (fake timers included).
+   * appends for the disk, so a busy session must not pay two syncs per message. `flush` (close,
+   * deleteUser) drains at once. The timer keeps the process alive: a script that ends without `close()`
+   * still records its last activity (an unref'd timer let the process exit first and lost it).
    */
   private schedule(userId: string): void {
     if (this.timers.has(userId) || this.inflight.has(userId)) return;
@@ -505,7 +528,6 @@ export class SessionIndex {
       this.timers.delete(userId);
       this.kick(userId);
     }, TOUCH_DELAY_MS);
-    timer.unref?.();
     this.timers.set(userId, timer);
   }
 
@@ -600,6 +622,11 @@ function later(a: string, b: string): string {
   return a >= b ? a : b;
 }
 
+/** Keeps a computed `latest` current (an unset one is computed when next needed). */
+function noteActivity(f: UserFold, at: string): void {
+  if (f.latest !== undefined && at > f.latest) f.latest = at;
+}
+
 function apply(f: UserFold, e: IndexEvent): void {
   switch (e.op) {
     case 'create':
@@ -614,6 +641,7 @@ function apply(f: UserFold, e: IndexEvent): void {
           metadata: e.metadata ?? {},
           ...(e.n ? { nonce: e.n } : {}),
         });
+        noteActivity(f, e.createdAt);
       }
       return;
     case 'update': {
@@ -622,11 +650,15 @@ function apply(f: UserFold, e: IndexEvent): void {
       s.title = e.title;
       s.metadata = e.metadata ?? {};
       s.updatedAt = later(s.updatedAt, e.at);
+      noteActivity(f, e.at);
       return;
     }
     case 'touch': {
       const s = f.sessions.get(e.s);
-      if (s) s.updatedAt = later(s.updatedAt, e.at);
+      if (s) {
+        s.updatedAt = later(s.updatedAt, e.at);
+        noteActivity(f, e.at);
+      }
       if (s && typeof e.n === 'number') f.counts.set(e.s, Math.max(f.counts.get(e.s) ?? 0, e.n));
       return;
     }

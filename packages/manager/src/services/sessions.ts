@@ -95,7 +95,7 @@ export class SessionService {
     for (;;) {
       const sessionId = generateSessionId(prefix, this.core.clock.now());
       if (await this.core.index.taken(userId, sessionId)) continue;
-      const now = this.core.now();
+      const now = this.core.index.activityStamp(userId, this.core.now());
       const entry: SessionEntry = {
         sessionId,
         title: finalTitle,
@@ -164,7 +164,7 @@ export class SessionService {
       if (!e) return false;
       const title = u.title ?? e.title;
       const metadata = u.metadata ? { ...e.metadata, ...u.metadata } : e.metadata;
-      const at = this.core.now();
+      const at = this.core.index.activityStamp(userId, this.core.now());
       await this.core.index.update(userId, sessionId, title, metadata, at);
       return true;
     });
