@@ -22,8 +22,10 @@ installed from npm, the binary is \`ffdb\`.
 ## Conventions
 
 - **Store**: \`--data DIR\` picks the store directory; otherwise \`storage.basePath\` of the configuration
-  (default \`./data\`). A store is a directory holding \`ffdb.json\`. Every command except \`init\`, \`demo\`
-  and \`import\` refuses to run on a directory without one ("no ffdb store at …").
+  (default \`./data\`). A store is a directory holding \`ffdb.json\`. \`init\`, \`demo\` and \`import\` create
+  one; \`user add\`, \`session new\` and \`chat\` create one where nothing is yet (no directory, or an empty
+  one). Every other command, and these on a directory holding other files, refuses ("no ffdb store at …"),
+  so a mistyped \`--data\` never reads as an empty store.
 - **Configuration**: defaults, then the environment preset (\`CHATDB_ENV\`: development, test, production),
   then the JSON file (\`--config FILE\` or \`$CHATDB_CONFIG_PATH\`), then \`CHATDB_<SECTION>_<FIELD>\` variables
   (e.g. \`CHATDB_STORAGE_BASE_PATH\`), then \`--data\`. \`ffdb config show\` prints the result.
@@ -37,6 +39,7 @@ installed from npm, the binary is \`ffdb\`.
 - **Errors**: one line on stderr (\`ffdb: error: …\`) and a non-zero exit code: \`1\` the operation failed,
   \`2\` bad usage or invalid input, \`130\` interrupted.
 - **Ctrl-C** stops long work between units and closes the store normally; a second Ctrl-C quits at once.
+  It is also how \`msg tail --follow\` ends: that is its normal end, with exit code 0 and no error line.
   Either way the store stays consistent (writes are atomic, appends are acknowledged only when durable).
 - **Chat**: \`ffdb chat\` answers through an OpenAI-compatible endpoint when \`--llm-url\` or
   \`CHATDB_LLM_BASE_URL\` is set (\`CHATDB_LLM_API_KEY\`, \`CHATDB_LLM_MODEL\`), otherwise with a small local

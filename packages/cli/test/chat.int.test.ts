@@ -2,6 +2,7 @@
  * `ffdb chat` driven through stdin/stdout of the built binary: every turn stored, the slash commands,
  * the local responder, and the OpenAI-compatible path against a local HTTP server started here.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -86,7 +87,11 @@ describe('ffdb chat with the local responder', () => {
     expect(bad.stderr).toMatch(/not found/);
     const json = await ffdb(['--data', store, '--json', 'chat']);
     expect(json.code).toBe(2);
-    const missing = await ffdb(['--data', path.join(tmp.dir, 'none'), 'chat', '--user', 'zoe']);
+    // A directory that holds other files is never made a store (a missing or empty one would be).
+    const occupied = path.join(tmp.dir, 'occupied');
+    mkdirSync(occupied);
+    writeFileSync(path.join(occupied, 'notes.txt'), 'mine');
+    const missing = await ffdb(['--data', occupied, 'chat', '--user', 'zoe']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no ffdb store/);
   });

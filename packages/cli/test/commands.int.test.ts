@@ -184,7 +184,7 @@ describe('user', () => {
   it('rejects bad ids and works only on a store', async () => {
     await expectUsage(['user', 'add', '../evil'], /userId/);
     await expectUsage(['user', 'list', '--limit', 'ten'], /--limit must be an integer/);
-    await Promise.all([expectMissingStore('user', 'list'), expectMissingStore('user', 'add', 'x')]);
+    await expectMissingStore('user', 'list');
   });
 });
 
@@ -262,7 +262,7 @@ describe('msg', () => {
     expect((await run('msg', 'list', 'alice', sessionId)).stdout).toMatch(/user\s+The radio emission/);
   });
 
-  it('tail --follow prints messages appended by another process until Ctrl-C', async () => {
+  it('tail --follow prints messages appended by another process until Ctrl-C, which ends it with 0', async () => {
     const { spawn } = await import('node:child_process');
     const { BIN, cleanEnv } = await import('./helpers.js');
     const child = spawn(
@@ -299,8 +299,11 @@ describe('msg', () => {
     } finally {
       await writer.close();
     }
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
     child.kill('SIGINT');
-    expect(await closed).toBe(130);
+    expect(await closed).toBe(0);
+    expect(err).not.toMatch(/error/);
     const lines = out
       .trim()
       .split('\n')
@@ -506,11 +509,9 @@ describe('every command', () => {
 
   it('refuses a data directory without a store (one line, exit 1, nothing created)', async () => {
     const commands = [
-      ['user', 'add', 'u'],
       ['user', 'list'],
       ['user', 'show', 'u'],
       ['user', 'delete', 'u'],
-      ['session', 'new', 'u'],
       ['session', 'list', 'u'],
       ['session', 'show', 'u', sid],
       ['session', 'delete', 'u', sid],
@@ -527,7 +528,6 @@ describe('every command', () => {
       ['verify'],
       ['compact'],
       ['reindex'],
-      ['chat', '--user', 'u'],
     ];
     const results = await Promise.all(commands.map((c) => ffdb(['--data', missing, ...c])));
     results.forEach((r, i) => {
@@ -536,6 +536,34 @@ describe('every command', () => {
     });
     const { existsSync } = await import('node:fs');
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it('user add and session new create a store where nothing is yet, never over other files', async () => {
+    const { existsSync, mkdirSync } = await import('node:fs');
+    const fresh = path.join(tmp.dir, 'fresh-store');
+    const added = await ffdb(['--data', fresh, '--json', 'user', 'add', 'zed']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(existsSync(path.join(fresh, 'ffdb.json'))).toBe(true);
+    const empty = path.join(tmp.dir, 'empty-dir');
+    mkdirSync(empty);
+    const created = await ffdb(['--data', empty, '--json', 'session', 'new', 'zed']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(parse(created).sessionId).toMatch(/^chat_session_/);
+    expect(parse(await ffdb(['--data', empty, '--json', 'session', 'list', 'zed']))).toHaveLength(1);
+    // A directory holding other files is never turned into a store.
+    const occupied = path.join(tmp.dir, 'occupied');
+    mkdirSync(occupied);
+    writeFileSync(path.join(occupied, 'notes.txt'), 'mine');
+    for (const args of [
+      ['user', 'add', 'u'],
+      ['session', 'new', 'u'],
+      ['chat', '--user', 'u'],
+    ]) {
+      const r = await ffdb(['--data', occupied, ...args]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(errorLine(r)).toMatch(/^ffdb: error: no ffdb store at .*without ffdb\.json/);
+    }
+    expect(existsSync(path.join(occupied, 'ffdb.json'))).toBe(false);
   });
 
   it('rejects a bad argument with one line and exit 2', async () => {

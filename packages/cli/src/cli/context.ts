@@ -1,9 +1,10 @@
 /**
  * What every command gets: the global options, the output channel, the interrupt signal and a way to
- * open the store. A "store" is a data directory holding `ffdb.json`; commands other than init, demo and
- * import refuse to create one by accident.
+ * open the store. A "store" is a data directory holding `ffdb.json`. init, demo and import create one;
+ * the commands that create a user or session (user add, session new, chat) create one where nothing is
+ * yet (no directory, or an empty one); the others refuse, so a mistyped --data never reads as empty.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type FFConfig, loadConfig } from '@ffdb/core-types';
 import type { FFStorageManager } from '@ffdb/manager';
@@ -65,20 +66,26 @@ export class CliContext {
 
   /**
    * Opens the store. Unless `create` is set, a directory without `ffdb.json` is "no store": one clear
-   * error instead of silently creating an empty one.
+   * error instead of silently creating an empty one. `create: 'where-nothing-is'` creates a store when
+   * the directory does not exist or is empty, and still refuses a directory holding other files.
    *
    * `searchWorker` (default false): one-shot commands index full text on the main thread. Starting the
    * manager's search worker thread costs more than the few writes a command indexes (measured: a command
    * took 0.3-1.0 s longer with it at load 11-15, see docs/cli.md); only the long-running `chat` asks for it.
    */
-  async open(opts: { create?: boolean; searchWorker?: boolean } = {}): Promise<FFStorageManager> {
+  async open(
+    opts: { create?: boolean | 'where-nothing-is'; searchWorker?: boolean } = {},
+  ): Promise<FFStorageManager> {
     if (this.manager) return this.manager;
     const config = this.loadConfig();
     const base = this.basePath(config);
-    if (!opts.create && !CliContext.isStore(base)) {
-      const hint =
-        existsSync(base) && statSync(base).isDirectory() ? 'holds no ffdb store' : 'does not exist';
-      throw new CliError(`no ffdb store at ${base} (${hint}); run \`ffdb init\` or pass --data DIR`);
+    if (opts.create !== true && !CliContext.isStore(base)) {
+      const isDir = existsSync(base) && statSync(base).isDirectory();
+      const nothingThere = !existsSync(base) || (isDir && readdirSync(base).length === 0);
+      if (!(opts.create === 'where-nothing-is' && nothingThere)) {
+        const hint = isDir ? 'is a directory without ffdb.json' : 'does not exist';
+        throw new CliError(`no ffdb store at ${base} (${hint}); run \`ffdb init\` or pass --data DIR`);
+      }
     }
     // Loaded on demand: --help and --version stay fast.
     const { FFStorageManager } = await import('@ffdb/manager');

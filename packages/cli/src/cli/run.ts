@@ -56,6 +56,6 @@ function report(
   hint: string,
 ) {
   io.stderr.write(`ffdb: error: ${e.message}${hint}\n`);
-  // An interrupted command (e.g. `msg tail --follow --json`, a JSON Lines stream) adds no document.
+  // An interrupted command adds no document (its output so far may be a JSON Lines stream).
   if (json && e.code !== 'CLI_INTERRUPTED') io.stdout.write(`${JSON.stringify({ error: e }, null, 2)}\n`);
 }

@@ -25,7 +25,7 @@ function defaultUser(env: NodeJS.ProcessEnv): string {
 export async function runChat(ctx: CliContext, flags: ChatFlags): Promise<void> {
   if (ctx.json) throw new CliError('chat is interactive and has no --json output', 2, 'CLI_USAGE');
   // A chat lives long: its appends are indexed off the main thread by the search worker.
-  const m = await ctx.open({ searchWorker: true });
+  const m = await ctx.open({ create: 'where-nothing-is', searchWorker: true });
   const userId = flags.user ?? defaultUser(ctx.io.env);
   let sessionId = flags.session;
   if (sessionId) {

@@ -122,7 +122,8 @@ export function registerContentCommands(program: Command, state: RunState): void
         } catch (e) {
           if (!ctx.signal.aborted) throw e;
         }
-        ctx.checkInterrupted();
+        // Ctrl-C is how a follow ends (API.md §6.13: aborting a follow ends it quietly): the store is
+        // closed as usual and the exit code is 0, with no error line.
       }),
     );
 

@@ -119,7 +119,7 @@ export function registerStoreCommands(program: Command, state: RunState): void {
     .option('--username <name>', 'display name')
     .action(
       action<{ username?: string }>(state, async (ctx, [userId], opts) => {
-        const m = await ctx.open();
+        const m = await ctx.open({ create: 'where-nothing-is' });
         const created = await m.createUser(
           userId!,
           opts.username !== undefined ? { username: opts.username } : {},
@@ -207,7 +207,7 @@ export function registerStoreCommands(program: Command, state: RunState): void {
     .option('--type <type>', 'chat, panel, debate, problem_solving', 'chat')
     .action(
       action<{ title?: string; type: string }>(state, async (ctx, [userId], opts) => {
-        const m = await ctx.open();
+        const m = await ctx.open({ create: 'where-nothing-is' });
         const id = await m.createSession(userId!, opts.title, { sessionType: opts.type });
         const s = await m.getSession(userId!, id);
         ctx.result(s, () => id);
