@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FFValidationError } from '../src/index.js';
 import { fsBackend, type TestStore } from './helpers.js';
 
 const FIXTURE = path.resolve(
@@ -37,5 +38,21 @@ describe('importFromPython personas', () => {
     const edited = await m.getPersona('technical_expert');
     expect(edited?.createdAt).toBe('2025-07-01T08:00:00.000Z');
     expect(edited && edited.updatedAt > '2025-07-02T08:00:00.000Z').toBe(true);
+  });
+
+  it('takes timeZone for timezone and refuses a misspelt option, writing nothing', async () => {
+    store = await fsBackend.create({}, { features: { vectors: false } });
+    const m = store.manager;
+    for (const opts of [
+      { timzone: 'Europe/Berlin' },
+      { timezone: 'Europe/Berlin', timeZone: 'Asia/Tokyo' },
+    ]) {
+      const err = await m.importFromPython(FIXTURE, opts as never).catch((e: unknown) => e);
+      expect(FFValidationError.isInstance(err)).toBe(true);
+      expect((err as FFValidationError).issues[0]?.path).toMatch(/^opts\.(timzone|timeZone)$/);
+    }
+    expect(await m.listUsers()).toEqual([]);
+    await m.importFromPython(FIXTURE, { timeZone: 'Europe/Berlin' });
+    expect((await m.getPersona('technical_expert'))?.createdAt).toBe('2025-07-01T08:00:00.000Z');
   });
 });

@@ -42,6 +42,8 @@ export interface PythonImportProgress {
 export interface PythonImportOptions {
   /** IANA zone the original's naive timestamps are in; default: the importing process's zone. */
   timezone?: string;
+  /** The same as `timezone` (the report's spelling); give one of them. */
+  timeZone?: string;
   /** Rebuild the search index afterwards (default true). */
   rebuildIndex?: boolean;
   onProgress?: (p: PythonImportProgress) => void;
@@ -450,6 +452,29 @@ export class PythonImporter {
   }
 }
 
+const PYTHON_IMPORT_OPTIONS = ['timezone', 'timeZone', 'rebuildIndex', 'onProgress', 'signal'];
+
+/**
+ * The options, checked: a misspelt key is an error rather than silently ignored (a `timeZone` read as
+ * nothing would convert every timestamp in the wrong zone); `timeZone` is taken for `timezone`.
+ */
+function pythonImportOptions(opts: unknown): PythonImportOptions {
+  if (opts === undefined || opts === null) return {};
+  if (typeof opts !== 'object' || Array.isArray(opts))
+    throw new FFValidationError('must be an options object', { path: 'opts' });
+  const o = opts as PythonImportOptions;
+  for (const key of Object.keys(o)) {
+    if (!PYTHON_IMPORT_OPTIONS.includes(key))
+      throw new FFValidationError(`is not an option; known: ${PYTHON_IMPORT_OPTIONS.join(', ')}`, {
+        path: `opts.${key}`,
+      });
+  }
+  if (o.timeZone !== undefined && o.timezone !== undefined && o.timeZone !== o.timezone)
+    throw new FFValidationError('give timezone or timeZone, not both', { path: 'opts.timeZone' });
+  const { timeZone, ...rest } = o;
+  return timeZone !== undefined ? { ...rest, timezone: timeZone } : rest;
+}
+
 /**
  * Imports an original Python data directory into `sink`. FFStorageManager.importFromPython(dir, opts)
  * calls it with the sink of PythonImportService (service.ts); `ffdb import --from python DIR` goes
@@ -462,6 +487,7 @@ export async function importFromPython(
 ): Promise<PythonImportReport> {
   if (typeof dir !== 'string' || dir === '')
     throw new FFValidationError('must be a directory path', { path: 'dir' });
+  opts = pythonImportOptions(opts);
   if (opts.timezone !== undefined) {
     try {
       assertTimeZone(opts.timezone);
