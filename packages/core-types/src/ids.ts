@@ -142,19 +142,31 @@ export function sanitizeFilename(name: string, maxLength = 255): string {
   return s;
 }
 
+/**
+ * A user id is a directory name in the file store, whose log directories end in this suffix (see
+ * docs/format.md): an id ending in it would be taken for a log, so it is refused up front, by name.
+ */
+export const RESERVED_USER_ID_SUFFIX = '.fflog';
+
 export function isValidUserId(value: unknown): value is string {
-  return typeof value === 'string' && USER_ID_PATTERN.test(value);
+  return typeof value === 'string' && USER_ID_PATTERN.test(value) && !value.endsWith(RESERVED_USER_ID_SUFFIX);
 }
 
 /** Throws FFValidationError naming `field` unless `value` is a valid user id. */
 export function assertUserId(value: unknown, field = 'userId'): string {
   if (!isValidUserId(value)) {
+    const reserved = typeof value === 'string' && value.endsWith(RESERVED_USER_ID_SUFFIX);
     throw new FFValidationError([
-      {
-        path: field,
-        message: `must match ${USER_ID_PATTERN.source} (1-100 characters, letters, digits, _ . @ -; no leading symbol)`,
-        limit: 100,
-      },
+      reserved
+        ? {
+            path: field,
+            message: `must not end with "${RESERVED_USER_ID_SUFFIX}" (the store's log directories do)`,
+          }
+        : {
+            path: field,
+            message: `must match ${USER_ID_PATTERN.source} (1-100 characters, letters, digits, _ . @ -; no leading symbol)`,
+            limit: 100,
+          },
     ]);
   }
   return value;

@@ -119,10 +119,16 @@ describe('user ids', () => {
     ['测试', false],
     ['/abs', false],
     ['C:x', false],
+    ['notes.fflog', false],
+    ['notes.fflog.x', true],
   ])('%j -> %s', (id, ok) => {
     expect(isValidUserId(id)).toBe(ok);
     if (ok) expect(assertUserId(id)).toBe(id);
     else expect(() => assertUserId(id)).toThrow(FFValidationError);
+  });
+
+  it('a user id ending in the log suffix is refused by name', () => {
+    expect(() => assertUserId('notes.fflog')).toThrow(/userId: must not end with "\.fflog"/);
   });
 
   it('non-strings are rejected with the field named', () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type FFError, FFValidationError } from '../src/index.js';
 import { BACKENDS, type TestStore } from './helpers.js';
 
-const HOSTILE = ['../x', 'a/b', 'a\u0000b', '', ' ', '.hidden', 'x'.repeat(101)];
+const HOSTILE = ['../x', 'a/b', 'a\u0000b', '', ' ', '.hidden', 'x'.repeat(101), 'notes.fflog'];
 
 async function rejectsValidation(p: Promise<unknown>, path?: string) {
   const err = await p.then(
