@@ -557,6 +557,31 @@ describe('vector feature (manager, storage-fs)', () => {
     }
   });
 
+  it('turning vector.embedMessages on embeds the messages stored while it was off (and off-on again)', async () => {
+    store = await fsBackend.create({ vector: { embedMessages: false } });
+    const first = store.manager;
+    const sid = await first.createSession('carl', 'S');
+    await first.addMessage('carl', sid, { role: 'user', content: 'Penguins huddle against the polar wind' });
+    // A vector query records the positions the feature considered, under the setting of the time.
+    expect(await first.searchSimilarMessages('carl', 'penguins huddle')).toEqual([]);
+    await first.close();
+
+    const on = await store.reopen({ vector: { embedMessages: true } });
+    const found = await on.searchSimilarMessages('carl', 'penguins huddle against wind');
+    expect(found.map((r) => r.content)).toEqual(['Penguins huddle against the polar wind']);
+    expect((await on.verify()).issues.filter((i) => i.code.startsWith('vectors'))).toEqual([]);
+    await on.close();
+
+    const off = await store.reopen({ vector: { embedMessages: false } });
+    await off.addMessage('carl', sid, { role: 'user', content: 'Walruses rest on floating ice' });
+    await off.searchSimilarMessages('carl', 'walruses');
+    await off.close();
+    const again = await store.reopen({ vector: { embedMessages: true } });
+    const both = await again.searchSimilarMessages('carl', 'walruses rest on floating ice');
+    expect(both.map((r) => r.content)).toContain('Walruses rest on floating ice');
+    expect((await again.verify()).ok).toBe(true);
+  });
+
   it('advancedSearch in vector and hybrid modes applies every filter of the query, and searches every user without userId', async () => {
     store = await fsBackend.create({ vector: { embedMessages: true } });
     const m = store.manager;

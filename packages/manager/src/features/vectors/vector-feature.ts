@@ -57,6 +57,8 @@ function documentMetadataOf(h: VectorHit): Record<string, unknown> {
 }
 /** Messages read per page when catching up after a crash. */
 const CATCH_UP_PAGE = 500;
+/** The positions entry recording the `vector.embedMessages` policy they were taken under (see catchUp). */
+const EMBED_POLICY_KEY = '#embedMessages';
 
 type Meta = Record<string, unknown>;
 
@@ -1129,18 +1131,28 @@ export class FaissVectorFeature implements VectorFeature {
   private async catchUp(userId: string): Promise<void> {
     const positions = (await this.index.positions?.(userId)) ?? {};
     const marks: Record<string, number> = {};
+    // Positions say which messages were considered, under the policy of their time: a message passed
+    // while `vector.embedMessages` was off was not embedded. The policy is recorded with them (odd =
+    // on, even = off; positions only grow), and a process that finds it turned on since reads every log
+    // again, embedding what it lacks, so turning the setting on covers the older messages too.
+    const policy = positions[EMBED_POLICY_KEY] ?? 0;
+    const on = this.vectorConfig.embedMessages === true;
+    const rescan = on && policy % 2 === 0 && Object.keys(positions).some((k) => k !== EMBED_POLICY_KEY);
+    const held = rescan ? new Set(((await this.entriesOf(userId)) ?? []).map((e) => e.id)) : undefined;
     let embedded = 0;
     for (const session of await this.ctx.listSessions(userId)) {
       const sessionId = session.sessionId;
       const log = this.ctx.messagesLogKey(userId, sessionId);
       const count = await this.ctx.countMessages(userId, sessionId);
-      const from = positions[log] ?? 0;
+      const from = rescan ? 0 : (positions[log] ?? 0);
       this.consideredUpTo.note(userId, log, Math.min(from, count));
       if (from >= count) continue;
       for (let seq = from; seq < count; seq += CATCH_UP_PAGE) {
         const page = await this.ctx.readMessages(userId, sessionId, { fromSeq: seq, limit: CATCH_UP_PAGE });
         if (!page.length) break;
-        const todo = page.filter((m) => this.shouldEmbed(m)).map((m) => this.queued(userId, sessionId, m));
+        const todo = page
+          .filter((m) => this.shouldEmbed(m) && !held?.has(`${sessionId}/${m.messageId}`))
+          .map((m) => this.queued(userId, sessionId, m));
         await this.embedAndUpsert(userId, todo);
         embedded += todo.length;
       }
@@ -1148,6 +1160,7 @@ export class FaissVectorFeature implements VectorFeature {
       marks[log] = open?.size ? Math.min(count, ...open) : count;
       this.consideredUpTo.note(userId, log, count);
     }
+    if (on !== (policy % 2 === 1)) marks[EMBED_POLICY_KEY] = policy + 1;
     if (Object.keys(marks).length) await this.index.setPositions?.(userId, marks);
     if (embedded) this.ctx.logger.info({ messages: embedded }, 'vector catch-up embedded stored messages');
   }
