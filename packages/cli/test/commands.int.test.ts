@@ -491,6 +491,30 @@ describe('maintenance', () => {
     await expectUsage(['compact', '--older-than-days', '-1'], /--older-than-days must be between 0/);
   });
 
+  it('reindex --vectors moves the vector indexes to a changed embedding space', async () => {
+    const own = path.join(tmp.dir, 'space-store');
+    const sid = parse(await ffdb(['--data', own, '--json', 'session', 'new', 'carol'])).sessionId;
+    const file = path.join(tmp.dir, 'telescopes.txt');
+    writeFileSync(file, 'Radio telescopes observe the planets. Optical telescopes see the moon.\n');
+    expect((await ffdb(['--data', own, '--json', 'doc', 'process', 'carol', sid, file])).code).toBe(0);
+    const cfg = path.join(tmp.dir, 'wider.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({ vector: { embeddingProviders: { 'hashed-ngram': { embeddingDimension: 256 } } } }),
+    );
+    const wider = ['--data', own, '--config', cfg, '--json'];
+    const refused = await ffdb([...wider, 'search', 'carol', 'radio telescopes', '--mode', 'vector']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/256d does not match .*384d/);
+    const rebuilt = await ffdb([...wider, 'reindex', '--vectors']);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(parse(rebuilt)).toMatchObject({ users: 1, space: { provider: 'hashed-ngram', dimension: 256 } });
+    expect(parse(rebuilt).chunks).toBeGreaterThan(0);
+    const found = await ffdb([...wider, 'search', 'carol', 'radio telescopes', '--mode', 'vector']);
+    expect(found.code, found.stderr).toBe(0);
+    expect(parse(found).results.length).toBeGreaterThan(0);
+  });
+
   it('rejects bad arguments and a missing store', async () => {
     await expectUsage(['verify', '--fix'], /unknown option '--fix'/);
     expect((await run('reindex', '--user', 'nobody')).code).toBe(1);

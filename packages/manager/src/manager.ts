@@ -70,6 +70,7 @@ import type {
   SearchRebuildReport,
   StoredMessage,
   VectorFeature,
+  VectorRebuildReport,
 } from './features/types.js';
 import { ForegroundActivity } from './activity.js';
 import { DEFAULT_SLOW_OPERATION_MS, instrumentAsyncMethods } from './instrumentation.js';
@@ -85,7 +86,7 @@ import { SessionIndex } from './services/session-index.js';
 import { SessionService } from './services/sessions.js';
 import { StatsService } from './services/stats.js';
 import { type ExportRecord, StreamingService } from './services/streaming.js';
-import type { LongRunningOptions } from './services/progress.js';
+import { type LongRunningOptions, ProgressTracker, longRunningFields } from './services/progress.js';
 import { UserService } from './services/users.js';
 import { assertSessionId, assertUserId, parseOptions } from './validation.js';
 import { byRelevanceThenRecency } from './result-order.js';
@@ -97,6 +98,8 @@ const RebuildOptions = z.object({
     })
     .optional(),
 });
+
+const VectorRebuildOptions = z.object({ ...longRunningFields });
 
 export interface RebuildSearchIndexOptions {
   onProgress?: (progress: SearchRebuildProgress) => void;
@@ -1144,6 +1147,50 @@ export class FFStorageManager {
   }
 
   // =========================================================== vectors (@ffdb/vector-faiss, delegated)
+
+  /**
+   * Re-embeds the vector index of one user (or of every user) with the configured default embedding
+   * provider: what to do after changing `vector.defaultEmbeddingProvider` or its model or dimension, when
+   * the old index answers `FF_SPACE_MISMATCH`. Document chunks are embedded again from their stored text,
+   * messages from their logs; a provider that fails leaves a user's index as it was, and a rebuild cut short
+   * by a crash is finished at the user's next vector use. `onProgress`/`signal` count users (an abort
+   * stops between users and resolves with `aborted: true`).
+   */
+  async rebuildVectorIndex(
+    userId?: string,
+    opts?: LongRunningOptions,
+  ): Promise<VectorRebuildReport & { aborted?: boolean }> {
+    const vectors = await this.feature('vectors', 'rebuildVectorIndex');
+    const o = parseOptions(VectorRebuildOptions, opts);
+    if (userId !== undefined) assertUserId(userId);
+    if (typeof vectors.rebuildUser !== 'function' || typeof vectors.defaultSpace !== 'function')
+      throw new FFConfigError('the vector feature in use cannot rebuild an index (no rebuildUser)');
+    const started = performance.now();
+    const all = await this.listUsers();
+    const users = userId !== undefined ? all.filter((u) => u === userId) : all;
+    const progress = new ProgressTracker(o, users.length);
+    const space = vectors.defaultSpace();
+    const report: VectorRebuildReport & { aborted?: boolean } = {
+      users: 0,
+      chunks: 0,
+      messages: 0,
+      space: { provider: space.provider, model: space.model, dimension: space.dimension },
+      durationMs: 0,
+    };
+    for (const u of users) {
+      if (progress.aborted) {
+        report.aborted = true;
+        break;
+      }
+      const r = await vectors.rebuildUser(u);
+      report.users++;
+      report.chunks += r.chunks;
+      report.messages += r.messages;
+      progress.tick(u);
+    }
+    report.durationMs = Math.round(performance.now() - started);
+    return report;
+  }
 
   async processDocument(
     source: string | { filename: string; content: Uint8Array | string },

@@ -3,13 +3,15 @@
  * process is killed (SIGKILL, a real child process) before the background queue embedded it is found by
  * `searchSimilarMessages` after reopening (API.md §6.12: within 5 s).
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFsStorage } from '@ffdb/storage-fs';
-import { createFaissVectorIndex } from '@ffdb/vector-faiss';
+import { createFaissVectorIndex, createHashedNgramEmbedder } from '@ffdb/vector-faiss';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FFStorageManager } from '../src/index.js';
-import { runUntilThenKill } from './child.js';
+import { FFStorageManager, TOKENS } from '../src/index.js';
+import { SOURCE_NODE_ARGS, runUntilThenKill } from './child.js';
 import { removeDir, tempDir, testConfig } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -103,4 +105,106 @@ describe('vector feature crash catch-up (real child process)', () => {
       expect(hits[0]?.content).toBe(t);
     }
   }, 60_000);
+
+  it('a rebuild killed at any moment loses nothing: the next use or rebuild completes it', async () => {
+    basePath = tempDir('ffdb-vec-rebuild-');
+    const features = { search: false, personas: false };
+    const inSpace = (dimension: number) =>
+      FFStorageManager.open({
+        config: testConfig(basePath),
+        features,
+        overrides: { [TOKENS.Embedder]: createHashedNgramEmbedder({ dimension }) },
+      });
+    manager = await inSpace(64);
+    const sid = await manager.createSession('ivy', 'docs');
+    const topics = ['glaciers', 'volcanoes', 'orchids', 'falcons', 'tides', 'comets', 'lichens', 'geysers'];
+    for (let i = 0; i < 60; i++) {
+      const topic = topics[i % topics.length];
+      const text = `Note ${i} about ${topic}. ${'The field notes describe '.repeat(20)}${topic} number ${i}.`;
+      await manager.storeDocumentWithVectors('ivy', sid, `doc${i}`, text);
+    }
+    for (const t of topics)
+      await manager.addMessage('ivy', sid, {
+        role: 'user',
+        content: `I saw ${t} today`,
+        metadata: { enableEmbeddings: true },
+      });
+    const total = (await manager.getVectorStats('ivy', sid)).totalVectors as number;
+    expect((await manager.getVectorStats('ivy', sid)).messageVectors).toBe(topics.length);
+    await manager.close();
+    manager = undefined;
+    const journal = path.join(basePath, 'users/ivy/features/vectors/rebuild.json');
+
+    /** Runs a rebuild into `dimension` in a child and kills it at `moment` (a line it prints), after `delayMs`. */
+    const killRebuild = async (dimension: number, moment: string, delayMs: number, pause: boolean) => {
+      const child = spawn(
+        process.execPath,
+        [...SOURCE_NODE_ARGS, path.join(here, 'vectors-rebuild-child.ts')],
+        {
+          env: {
+            ...process.env,
+            FFDB_BASE: basePath,
+            FFDB_USER: 'ivy',
+            FFDB_DIMENSION: String(dimension),
+            ...(pause ? { FFDB_PAUSE: '1' } : {}),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`child never printed ${moment}: ${err.slice(-1000)}`)),
+          60_000,
+        );
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes(moment)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill('SIGKILL');
+      await exited;
+    };
+    /** The store reached `dimension` whole: every chunk and message once, found by that space's searches. */
+    const expectWhole = async (dimension: number, label: string) => {
+      manager = await inSpace(dimension);
+      const first = await manager.vectorSearch('ivy', 'glaciers').catch((e: { code?: string }) => e.code);
+      // Killed before its journal was written: the old index is whole, in the old space; rebuild now.
+      if (first === 'FF_SPACE_MISMATCH') await manager.rebuildVectorIndex('ivy');
+      const after = await manager.getVectorStats('ivy', sid);
+      expect(after.totalVectors, label).toBe(total);
+      expect(after.messageVectors, label).toBe(topics.length);
+      expect(
+        (await manager.vectorSearch('ivy', 'notes about glaciers', { topK: 3 })).length,
+        label,
+      ).toBeGreaterThan(0);
+      const similar = await manager.searchSimilarMessages('ivy', 'I saw comets today');
+      expect(
+        similar.map((h) => h.content),
+        label,
+      ).toContain('I saw comets today');
+      expect(fs.existsSync(journal), label).toBe(false);
+      await manager.close();
+      manager = undefined;
+    };
+
+    // Killed with the journal written, the old index gone and only the chunks stored again: the next
+    // vector use (here a message search, which catches up first) finishes the rebuild.
+    await killRebuild(96, 'PAUSED', 0, true);
+    expect(fs.existsSync(journal)).toBe(true);
+    await expectWhole(96, 'killed while embedding the messages');
+    // Killed at other moments: before the journal, or anywhere after it.
+    for (const [round, delayMs] of [0, 30, 90].entries()) {
+      const dimension = 128 + 32 * round;
+      await killRebuild(dimension, 'REBUILDING', delayMs, false);
+      await expectWhole(dimension, `killed ${delayMs} ms into a rebuild`);
+    }
+  }, 180_000);
 });

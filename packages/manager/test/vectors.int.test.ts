@@ -282,6 +282,76 @@ describe('vector feature (manager, storage-fs)', () => {
     }
   });
 
+  it('rebuildVectorIndex moves a user to a new embedding space; a failing provider changes nothing', async () => {
+    store = await fsBackend.create();
+    const first = store.manager;
+    const sid = await first.createSession('hal', 'S');
+    expect(
+      (await first.processDocument({ filename: 'bread.md', content: BREAD_TEXT }, 'hal', sid)).success,
+    ).toBe(true);
+    await first.addMessage('hal', sid, {
+      role: 'user',
+      content: 'Penguins huddle against the polar wind',
+      metadata: { enableEmbeddings: true },
+    });
+    expect(await first.searchSimilarMessages('hal', 'penguins huddle polar wind')).toHaveLength(1);
+    const before = (await first.getVectorStats('hal', sid)).totalVectors as number;
+    await first.close();
+
+    const providers = DEFAULT_CONFIG.vector.embeddingProviders as Record<string, Record<string, unknown>>;
+    const wider = {
+      vector: {
+        embeddingProviders: {
+          ...providers,
+          'hashed-ngram': { ...providers['hashed-ngram'], embeddingDimension: 256 },
+        },
+      },
+    };
+    // A provider that cannot be reached: the rebuild fails before it touches the index.
+    const dead = {
+      vector: {
+        defaultEmbeddingProvider: 'dead',
+        embeddingProviders: {
+          ...providers,
+          dead: {
+            modelName: 'none',
+            embeddingDimension: 8,
+            requiresApiKey: false,
+            apiUrl: 'http://127.0.0.1:9/v1/embeddings',
+            normalizeVectors: true,
+            maxTokens: 512,
+          },
+        },
+      },
+    };
+    const failing = await store.reopen(dead as never);
+    await expect(failing.rebuildVectorIndex('hal')).rejects.toMatchObject({ code: 'FF_EMBEDDING' });
+    await failing.close();
+
+    const m = await store.reopen(wider as never);
+    await expect(m.vectorSearch('hal', 'sourdough starter')).rejects.toMatchObject({
+      code: 'FF_SPACE_MISMATCH',
+    });
+    const progress: number[] = [];
+    const report = await m.rebuildVectorIndex(undefined, { onProgress: (p) => progress.push(p.done) });
+    expect(report).toMatchObject({
+      users: 1,
+      messages: 1,
+      space: { provider: 'hashed-ngram', dimension: 256 },
+    });
+    expect(report.chunks).toBe(before - 1);
+    expect(progress).toEqual([1]);
+    expect((await m.vectorSearch('hal', 'sourdough starter')).length).toBeGreaterThan(0);
+    expect(
+      (await m.searchSimilarMessages('hal', 'penguins huddle polar wind')).map((r) => r.content),
+    ).toEqual(['Penguins huddle against the polar wind']);
+    expect((await m.getVectorStats('hal', sid)).totalVectors).toBe(before);
+    expect((await m.verify()).ok).toBe(true);
+    expect(fs.existsSync(path.join(store.basePath, 'users/hal/features/vectors/rebuild.json'))).toBe(false);
+    await expect(m.rebuildVectorIndex('../x')).rejects.toBeInstanceOf(FFValidationError);
+    expect((await m.rebuildVectorIndex('nobody')).users).toBe(0);
+  });
+
   it('stores documents with vectors, replaces chunks on reprocessing, and keeps users apart', async () => {
     store = await fsBackend.create();
     const m = store.manager;

@@ -145,13 +145,23 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
 
   program
     .command('reindex')
-    .description('rebuild the full-text search index from the stored data')
+    .description(
+      'rebuild the full-text search index from the stored data; --vectors re-embeds the vector indexes with the configured provider instead',
+    )
     .option('--user <userId>', 'only this user')
+    .option(
+      '--vectors',
+      'rebuild the vector indexes in the default embedding space (after a change of provider, model or dimension)',
+    )
     .action(
-      action<{ user?: string }>(state, async (ctx, _a, o) => {
+      action<{ user?: string; vectors?: boolean }>(state, async (ctx, _a, o) => {
         const m = await ctx.open();
         const users = o.user ? [o.user] : await m.listUsers();
         if (o.user && !(await m.userExists(o.user))) throw new CliError(`user ${o.user} not found`);
+        if (o.vectors) {
+          await reembed(ctx, m, users);
+          return;
+        }
         // One call per user, so Ctrl-C stops between users. The bar counts messages: the search
         // feature reports each user's total as it starts, so the total grows user by user.
         const bar = ctx.progress('Reindexing', undefined, 'msgs');
@@ -182,6 +192,41 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
         );
       }),
     );
+}
+
+/** `reindex --vectors`: one rebuildVectorIndex call per user, so Ctrl-C stops between users. */
+async function reembed(
+  ctx: CliContext,
+  m: Awaited<ReturnType<CliContext['open']>>,
+  users: readonly string[],
+): Promise<void> {
+  const bar = ctx.progress('Re-embedding', users.length, 'users');
+  bar.start();
+  const started = Date.now();
+  const total = { users: 0, chunks: 0, messages: 0 };
+  let space: { provider: string; model: string; dimension: number } | undefined;
+  try {
+    for (const u of users) {
+      ctx.checkInterrupted();
+      const r = await m.rebuildVectorIndex(u);
+      total.users += r.users;
+      total.chunks += r.chunks;
+      total.messages += r.messages;
+      space = r.space;
+      bar.update(total.users, u);
+    }
+  } finally {
+    bar.finish();
+  }
+  const durationMs = Date.now() - started;
+  ctx.result({ ...total, ...(space ? { space } : {}), durationMs }, () =>
+    [
+      `Re-embedded the vector index of ${total.users} user${total.users === 1 ? '' : 's'}: ${total.chunks} document chunks, ${total.messages} messages in ${(durationMs / 1000).toFixed(2)} s`,
+      space ? `space: ${space.provider} / ${space.model} / ${space.dimension} dimensions` : '',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
 }
 
 interface PythonReport {

@@ -363,6 +363,22 @@ export interface VectorFeature extends FeatureHooks {
   ): Promise<{ stored: number; issues: string[] }>;
   /** Vectors stored for one session (for getSessionStats.vectorCount); 0 when none. */
   countSessionVectors?(userId: string, sessionId: string): Promise<number>;
+  /**
+   * Re-embeds a user's whole index (document chunks and messages) with the default provider, e.g. after
+   * the provider, model or dimension changed. Resolves to how many of each it stored.
+   */
+  rebuildUser?(userId: string): Promise<{ chunks: number; messages: number }>;
+  /** The embedding space of the default provider (what a rebuild embeds into). */
+  defaultSpace?(): { provider: string; model: string; dimension: number };
+}
+
+/** What `rebuildVectorIndex` re-embedded, and into which embedding space. */
+export interface VectorRebuildReport {
+  users: number;
+  chunks: number;
+  messages: number;
+  space: { provider: string; model: string; dimension: number };
+  durationMs: number;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   type Chunk,
   type Embedder,
   type EmbeddingSpace,
+  FFCorruptionError,
   FFEmbeddingError,
   type FFError,
   FFValidationError,
@@ -55,6 +56,12 @@ function documentMetadataOf(h: VectorHit): Record<string, unknown> {
   const m = h.metadata.documentMetadata;
   return m && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, unknown>) : {};
 }
+/** What a rebuild writes before it removes the old index: every document chunk, with its text. */
+interface RebuildJournal {
+  version: 1;
+  chunks: { id: string; metadata: Meta }[];
+}
+
 /** Messages read per page when catching up after a crash. */
 const CATCH_UP_PAGE = 500;
 /** The positions entry recording the `vector.embedMessages` policy they were taken under (see catchUp). */
@@ -122,6 +129,8 @@ export class FaissVectorFeature implements VectorFeature {
    * or skipped as not embeddable): its own messages, catch-up, gap fills. See fillGaps.
    */
   private readonly consideredUpTo = new LogProgress();
+  /** Per user: the look for a rebuild a dead process left unfinished (once per process; see resumeRebuild). */
+  private readonly rebuildLooked = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: FeatureContext,
@@ -321,7 +330,8 @@ export class FaissVectorFeature implements VectorFeature {
     throw new FFEmbeddingError(
       given.provider,
       `embedding space ${describe(given)} does not match the user's index space ${describe(space)}; ` +
-        'vectors of different models cannot be compared (use the same provider, or delete the index first)',
+        'vectors of different models cannot be compared (use the same provider, or re-embed the index in the ' +
+        'new space: rebuildVectorIndex(), `ffdb reindex --vectors`)',
       { code: 'FF_SPACE_MISMATCH' },
     );
   }
@@ -616,6 +626,7 @@ export class FaissVectorFeature implements VectorFeature {
     filter: (m: Meta) => boolean,
   ): Promise<VectorHit[]> {
     if (k === 0) return [];
+    await this.resumeRebuild(userId);
     const stats = await this.index.stats(userId);
     if (!stats.space || stats.count === 0) return [];
     const [q] = await embedder.embed([query]);
@@ -965,6 +976,120 @@ export class FaissVectorFeature implements VectorFeature {
     return { stored, issues };
   }
 
+  // ------------------------------------------------------------------ rebuild in a new space
+
+  defaultSpace(): EmbeddingSpace {
+    return this.embedderFor().space;
+  }
+
+  private rebuildKey(userId: string): string {
+    return `${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/rebuild.json`;
+  }
+
+  private async embedTexts(embedder: Embedder, texts: readonly string[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    const size = this.vectorConfig.batchSize;
+    for (let i = 0; i < texts.length; i += size)
+      out.push(...(await embedder.embed(texts.slice(i, i + size))));
+    return out;
+  }
+
+  /**
+   * Re-embeds a user's whole index with the default provider: after a change of provider, model or
+   * dimension (FF_SPACE_MISMATCH) the old vectors cannot be compared with new ones. Document chunks are
+   * embedded again from the text the index keeps with each, messages from their logs. The chunks' new
+   * vectors are computed first, so a provider that fails changes nothing; then the chunks are written to a
+   * journal, the old index is removed and the new one filled. A process that dies in between leaves the
+   * journal, which the next vector use of the user (in any process) finishes.
+   */
+  async rebuildUser(userId: string): Promise<{ chunks: number; messages: number }> {
+    assertUserId(userId);
+    await this.queue.drain();
+    await this.caughtUp.get(userId);
+    await this.resumeRebuild(userId);
+    const chunks = ((await this.entriesOf(userId)) ?? [])
+      .filter((e) => e.metadata.kind === 'chunk' && typeof e.metadata.text === 'string')
+      .map((e) => ({ id: e.id, metadata: e.metadata }));
+    const embedder = this.embedderFor();
+    const vectors = await this.embedTexts(
+      embedder,
+      chunks.map((c) => c.metadata.text as string),
+    );
+    const journal: RebuildJournal = { version: 1, chunks };
+    await this.ctx.storage.write(this.rebuildKey(userId), Buffer.from(JSON.stringify(journal)));
+    const done = this.finishRebuild(userId, journal, vectors);
+    // Message embedding waits for the rebuild, as it waits for a catch-up.
+    this.caughtUp.set(
+      userId,
+      done.then(
+        () => undefined,
+        () => void this.caughtUp.delete(userId),
+      ),
+    );
+    await done;
+    const messages = ((await this.entriesOf(userId)) ?? []).filter((e) => e.metadata.kind === 'message');
+    return { chunks: chunks.length, messages: messages.length };
+  }
+
+  /** Removes the old index, stores the journal's chunks in the default space, embeds the messages again. */
+  private async finishRebuild(
+    userId: string,
+    journal: RebuildJournal,
+    vectors?: Float32Array[],
+  ): Promise<void> {
+    const embedder = this.embedderFor();
+    const v =
+      vectors ??
+      (await this.embedTexts(
+        embedder,
+        journal.chunks.map((c) => c.metadata.text as string),
+      ));
+    await this.index.removeUser(userId);
+    this.consideredUpTo.forgetUser(userId);
+    const size = this.vectorConfig.batchSize;
+    for (let i = 0; i < journal.chunks.length; i += size) {
+      await this.index.upsert(
+        userId,
+        embedder.space,
+        journal.chunks.slice(i, i + size).map((c, j) => ({
+          id: c.id,
+          vector: v[i + j] as Float32Array,
+          metadata: { ...c.metadata, provider: embedder.space.provider },
+        })),
+      );
+    }
+    // The positions went with the index: the catch-up reads every log and embeds each embeddable message.
+    await this.catchUpMessages(userId);
+    await this.ctx.storage.delete(this.rebuildKey(userId));
+    this.rebuildLooked.set(userId, Promise.resolve());
+  }
+
+  /** Finishes a rebuild whose process died (looked for once per user and process, before any vector use). */
+  private resumeRebuild(userId: string): Promise<void> {
+    let p = this.rebuildLooked.get(userId);
+    if (!p) {
+      p = (async () => {
+        const raw = await this.ctx.storage.read(this.rebuildKey(userId));
+        if (!raw) return;
+        let journal: RebuildJournal;
+        try {
+          journal = JSON.parse(Buffer.from(raw).toString('utf8')) as RebuildJournal;
+          if (journal.version !== 1 || !Array.isArray(journal.chunks)) throw new Error('unknown shape');
+        } catch {
+          throw new FFCorruptionError(`the vector rebuild journal of user ${userId} cannot be read`, {
+            key: this.rebuildKey(userId),
+          });
+        }
+        this.ctx.logger.info({ chunks: journal.chunks.length }, 'finishing an interrupted vector rebuild');
+        await this.finishRebuild(userId, journal);
+      })();
+      // A failure is retried at the next use.
+      p.catch(() => this.rebuildLooked.delete(userId));
+      this.rebuildLooked.set(userId, p);
+    }
+    return p;
+  }
+
   // ------------------------------------------------------------------ hooks
 
   private shouldEmbed(m: StoredMessage): boolean {
@@ -1129,6 +1254,11 @@ export class FaissVectorFeature implements VectorFeature {
   }
 
   private async catchUp(userId: string): Promise<void> {
+    await this.resumeRebuild(userId);
+    await this.catchUpMessages(userId);
+  }
+
+  private async catchUpMessages(userId: string): Promise<void> {
     const positions = (await this.index.positions?.(userId)) ?? {};
     const marks: Record<string, number> = {};
     // Positions say which messages were considered, under the policy of their time: a message passed
@@ -1180,6 +1310,7 @@ export class FaissVectorFeature implements VectorFeature {
     await this.queue.drain();
     await this.index.removeUser(userId);
     this.caughtUp.delete(userId);
+    this.rebuildLooked.delete(userId);
     this.consideredUpTo.forgetUser(userId);
   }
 
