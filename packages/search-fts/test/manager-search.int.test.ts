@@ -58,6 +58,9 @@ describe('manager search feature', () => {
     expect((await m.searchMessages('alice', 'testing', { sessionId: s2 })).map((x) => x.content)).toEqual([
       'more testing in session two',
     ]);
+    // As in the reference: sessionId first, else sessionIds.
+    const both = await m.searchMessages('alice', 'testing', { sessionId: s2, sessionIds: [s1] });
+    expect(both.map((x) => x.content)).toEqual(['more testing in session two']);
     expect(await m.searchMessages('bob', 'testing')).toEqual([]);
   });
 

@@ -1103,7 +1103,8 @@ export class FtsSearchFeature implements SearchFeature {
     assertUserId(userId);
     assertQueryText(query);
     const o = parse(SearchMessagesOpts, opts, 'opts') ?? {};
-    const sessionIds = o.sessionIds ?? (o.sessionId !== undefined ? [o.sessionId] : undefined);
+    // The reference's scope: `sessionId`, else `sessionIds`, else every session.
+    const sessionIds = o.sessionId !== undefined ? [o.sessionId] : o.sessionIds;
     const hits = await this.searchUser(userId, {
       userId,
       text: query,
