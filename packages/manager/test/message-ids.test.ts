@@ -139,6 +139,43 @@ describe('message ids: stale caches and slow backends', () => {
   let store: TestStore | undefined;
   afterEach(async () => store?.cleanup());
 
+  it('a bundle session with an unreadable or odd time is stored with a normalised one', async () => {
+    const [fsBackend] = BACKENDS;
+    store = await fsBackend!.create();
+    const m = store.manager;
+    const sid = await m.createSession('hil', 'old');
+    const dir = tempDir();
+    try {
+      await m.exportData(path.join(dir, 'now'));
+      const file = path.join(dir, 'now', 'records.jsonl');
+      const records = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .map((line) => {
+          if (!line.includes('"type":"session"')) return line;
+          const r = JSON.parse(line);
+          r.data.updatedAt = 'garbage';
+          r.data.createdAt = '2025-01-02T03:04:05+02:00';
+          return JSON.stringify(r);
+        })
+        .join('\n');
+      fs.writeFileSync(file, records);
+      await m.deleteUser('hil', { force: true });
+      await m.importData(path.join(dir, 'now'));
+      const s = await m.getSession('hil', sid);
+      expect(s).toMatchObject({
+        createdAt: '2025-01-02T01:04:05.000Z',
+        updatedAt: '2025-01-02T01:04:05.000Z',
+      });
+      // The user's sessions keep working: activity is stamped from the clock.
+      expect(await m.addMessage('hil', sid, { role: 'user', content: 'still here' })).toBe(true);
+      const other = await m.createSession('hil', 'new');
+      expect((await m.listSessions('hil')).map((x) => x.sessionId)).toEqual([other, sid]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a user deleted and restored from another backup: getMessage finds restored ids, addMessage refuses them', async () => {
     const [fsBackend] = BACKENDS;
     store = await fsBackend!.create();

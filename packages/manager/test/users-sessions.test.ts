@@ -127,6 +127,35 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
   let store: TestStore;
   afterEach(async () => store?.cleanup());
 
+  it('keeps activity times near the clock under a burst, and updatedAt still never moves back', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const one = await m.createSession('burst', 'one');
+    const many = await Promise.all(Array.from({ length: 200 }, (_, i) => m.createSession('burst', `s${i}`)));
+    let last = '';
+    for (let i = 0; i < 3_000; i++) {
+      await m.addMessage('burst', one, { role: 'user', content: `m${i}` });
+      if (i % 500 === 0) {
+        const now = (await m.getSession('burst', one))!.updatedAt;
+        expect(now >= last).toBe(true);
+        last = now;
+      }
+    }
+    // One session busier than one activity per millisecond leads the clock by at most a second.
+    const lead = Date.parse((await m.getSession('burst', one))!.updatedAt) - Date.now();
+    expect(lead).toBeLessThanOrEqual(1_000);
+    // Activities spread over many sessions (each one's far apart) are not moved at all.
+    for (let i = 0; i < 2_000; i++)
+      await m.addMessage('burst', many[i % many.length]!, { role: 'user', content: `n${i}` });
+    const spread = await m.listSessions('burst');
+    const ahead =
+      Math.max(...spread.filter((x) => x.sessionId !== one).map((x) => Date.parse(x.updatedAt))) - Date.now();
+    expect(ahead).toBeLessThanOrEqual(5);
+    // And a new session created now lists first, whatever the others' times.
+    const fresh = await m.createSession('burst', 'fresh');
+    expect(Date.parse((await m.getSession('burst', fresh))!.createdAt) - Date.now()).toBeLessThanOrEqual(5);
+  });
+
   it('lists the session with the latest activity first even within one millisecond', async () => {
     store = await backend.create();
     const m = store.manager;

@@ -434,8 +434,8 @@ export class BundleService {
                 sessionId: s.sessionId,
                 title: String(s.title ?? ''),
                 sessionType: String(s.sessionType ?? 'chat'),
-                createdAt: String(s.createdAt ?? this.core.now()),
-                updatedAt: String(s.updatedAt ?? s.createdAt ?? this.core.now()),
+                createdAt: isoTime(s.createdAt) ?? this.core.now(),
+                updatedAt: isoTime(s.updatedAt) ?? isoTime(s.createdAt) ?? this.core.now(),
                 metadata: s.metadata ?? {},
               });
               userIds.add(userId);
@@ -632,4 +632,14 @@ export class BundleService {
       ...(aborted ? { aborted: true } : {}),
     };
   }
+}
+
+/**
+ * A bundle's time as the store keeps it (`toISOString`, UTC with milliseconds), or undefined when it is
+ * not a readable time: listings order sessions by comparing these strings.
+ */
+function isoTime(value: unknown): string | undefined {
+  if (typeof value !== 'string' && !(value instanceof Date)) return undefined;
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }

@@ -40,6 +40,11 @@ export interface SessionEntry {
   metadata: Record<string, unknown>;
   /** Random tag of the create event that won (first in the log) — lock-free creation check. */
   nonce?: string;
+  /**
+   * Order of the session's last activity among the user's sessions (a counter of the fold): breaks a
+   * tie of `updatedAt` (two activities in one millisecond) in favour of the later one.
+   */
+  activity?: number;
 }
 
 type IndexEvent =
@@ -77,8 +82,8 @@ interface UserFold {
   /** The JSON of the log's first event (a create with a random nonce) and when it was last compared. */
   firstEvent?: string;
   firstCheckedAt: number;
-  /** The latest activity time (creation, update, touch) of any live session; see activityStamp. */
-  latest?: string;
+  /** The last `activity` number given out (see SessionEntry.activity). */
+  activityCounter: number;
 }
 
 /**
@@ -95,6 +100,8 @@ const FIRST_EVENT_CHECK_MS = 1000;
 const realNow = performance.now.bind(performance);
 /** Touch events of a user are appended at most this often (see `schedule`). */
 const TOUCH_DELAY_MS = 50;
+/** How far ahead of the clock a session's `updatedAt` may be moved to keep it increasing (see activityStamp). */
+const MAX_ACTIVITY_LEAD_MS = 1_000;
 /** Users whose folds stay in memory. */
 const MAX_CACHED_USERS = 1000;
 
@@ -158,6 +165,7 @@ export class SessionIndex {
         countsChecked: false,
         revs: new Map(),
         firstCheckedAt: 0,
+        activityCounter: 0,
       };
       this.folds.set(userId, f);
     }
@@ -243,6 +251,7 @@ export class SessionIndex {
       const snap = JSON.parse(new TextDecoder().decode(bytes)) as Snapshot;
       if (!Number.isInteger(snap.upto) || snap.upto > logCount) return;
       f.sessions = new Map(snap.sessions.map((e) => [e.sessionId, e]));
+      f.activityCounter = Math.max(0, ...snap.sessions.map((e) => e.activity ?? 0));
       f.deleted = new Set(snap.deleted);
       f.nextSeq = snap.upto;
       f.lastEvent = undefined;
@@ -382,29 +391,26 @@ export class SessionIndex {
    * waits for them.
    */
   /**
-   * A time for a new activity of this user's sessions (a creation, update or message): `now`, or 1 ms
-   * after the user's latest known activity when that is not earlier. "Newest" lists by `updatedAt`, and
-   * two activities within one millisecond would otherwise tie, listing the one that came first on top
-   * (and an update would not move `updatedAt` forward).
+   * The time of a new activity (update, message) of a session: `now`, or 1 ms after the session's
+   * previous activity when that is not earlier, so `updatedAt` always moves forward. Bounded: a session
+   * busier than one activity per millisecond may lead the clock by at most MAX_ACTIVITY_LEAD_MS, and
+   * then keeps its time (ties between sessions are ordered by `activity`, never by faked times).
    */
-  activityStamp(userId: string, now: string): string {
-    const f = this.folds.get(userId);
-    if (!f) return now;
-    if (f.latest === undefined) {
-      let latest = '';
-      for (const e of f.sessions.values()) latest = later(latest, later(e.createdAt, e.updatedAt));
-      f.latest = latest;
-    }
-    const stamp = now > f.latest ? now : new Date(Date.parse(f.latest) + 1).toISOString();
-    f.latest = stamp;
-    return stamp;
+  activityStamp(userId: string, sessionId: string, now: string): string {
+    const e = this.folds.get(userId)?.sessions.get(sessionId);
+    const prev = e ? Date.parse(later(e.createdAt, e.updatedAt)) : Number.NaN;
+    const nowMs = Date.parse(now);
+    if (!Number.isFinite(prev) || !Number.isFinite(nowMs) || nowMs > prev) return now;
+    return prev + 1 <= nowMs + MAX_ACTIVITY_LEAD_MS ? new Date(prev + 1).toISOString() : now;
   }
 
   touchSoon(userId: string, sessionId: string, at: string, count?: number): void {
     const f = this.folds.get(userId);
     const s = f?.sessions.get(sessionId);
-    if (s) s.updatedAt = later(s.updatedAt, at);
-    if (f) noteActivity(f, at);
+    if (f && s) {
+      s.updatedAt = later(s.updatedAt, at);
+      s.activity = ++f.activityCounter;
+    }
     if (count !== undefined) this.noteCount(userId, sessionId, count);
     let pending = this.pendingTouches.get(userId);
     if (!pending) {
@@ -603,6 +609,7 @@ function resetFold(f: UserFold): void {
   f.lastEvent = undefined;
   f.firstEvent = undefined;
   f.sinceSnapshot = 0;
+  f.activityCounter = 0;
 }
 
 interface PendingTouch {
@@ -622,9 +629,9 @@ function later(a: string, b: string): string {
   return a >= b ? a : b;
 }
 
-/** Keeps a computed `latest` current (an unset one is computed when next needed). */
-function noteActivity(f: UserFold, at: string): void {
-  if (f.latest !== undefined && at > f.latest) f.latest = at;
+/** Marks a session's activity as the fold's latest (see SessionEntry.activity). */
+function bumpActivity(f: UserFold, s: SessionEntry): void {
+  s.activity = ++f.activityCounter;
 }
 
 function apply(f: UserFold, e: IndexEvent): void {
@@ -640,8 +647,8 @@ function apply(f: UserFold, e: IndexEvent): void {
           updatedAt: e.createdAt,
           metadata: e.metadata ?? {},
           ...(e.n ? { nonce: e.n } : {}),
+          activity: ++f.activityCounter,
         });
-        noteActivity(f, e.createdAt);
       }
       return;
     case 'update': {
@@ -650,14 +657,14 @@ function apply(f: UserFold, e: IndexEvent): void {
       s.title = e.title;
       s.metadata = e.metadata ?? {};
       s.updatedAt = later(s.updatedAt, e.at);
-      noteActivity(f, e.at);
+      bumpActivity(f, s);
       return;
     }
     case 'touch': {
       const s = f.sessions.get(e.s);
       if (s) {
         s.updatedAt = later(s.updatedAt, e.at);
-        noteActivity(f, e.at);
+        bumpActivity(f, s);
       }
       if (s && typeof e.n === 'number') f.counts.set(e.s, Math.max(f.counts.get(e.s) ?? 0, e.n));
       return;

@@ -48,9 +48,11 @@ function creationKey(e: SessionEntry): string {
   return `${e.createdAt}|${m ? m[0] : e.sessionId}`;
 }
 
-/** Newest activity first, then newest creation. */
+/** Newest activity first (a tie of times: the later activity), then newest creation. */
 function byRecency(a: SessionEntry, b: SessionEntry): number {
   if (a.updatedAt !== b.updatedAt) return a.updatedAt < b.updatedAt ? 1 : -1;
+  const order = (b.activity ?? 0) - (a.activity ?? 0);
+  if (order !== 0) return order;
   const ka = creationKey(a);
   const kb = creationKey(b);
   return ka < kb ? 1 : ka > kb ? -1 : 0;
@@ -95,7 +97,7 @@ export class SessionService {
     for (;;) {
       const sessionId = generateSessionId(prefix, this.core.clock.now());
       if (await this.core.index.taken(userId, sessionId)) continue;
-      const now = this.core.index.activityStamp(userId, this.core.now());
+      const now = this.core.now();
       const entry: SessionEntry = {
         sessionId,
         title: finalTitle,
@@ -164,7 +166,7 @@ export class SessionService {
       if (!e) return false;
       const title = u.title ?? e.title;
       const metadata = u.metadata ? { ...e.metadata, ...u.metadata } : e.metadata;
-      const at = this.core.index.activityStamp(userId, this.core.now());
+      const at = this.core.index.activityStamp(userId, sessionId, this.core.now());
       await this.core.index.update(userId, sessionId, title, metadata, at);
       return true;
     });
