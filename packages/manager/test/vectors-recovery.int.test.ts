@@ -195,11 +195,32 @@ describe('vector feature crash catch-up (real child process)', () => {
       manager = undefined;
     };
 
-    // Killed with the journal written, the old index gone and only the chunks stored again: the next
-    // vector use (here a message search, which catches up first) finishes the rebuild.
+    // Killed with the chunks stored in the new space and the messages not yet embedded again (the
+    // journal is gone by then; the positions went with the old index, so the catch-up re-embeds them).
     await killRebuild(96, 'PAUSED', 0, true);
-    expect(fs.existsSync(journal)).toBe(true);
+    expect(fs.existsSync(journal)).toBe(false);
     await expectWhole(96, 'killed while embedding the messages');
+
+    // The states a kill leaves while the journal exists, made on disk as the rebuild makes them: the
+    // journal written with the old index still whole, and with the old index already removed.
+    const writeJournal = async (removeIndex: boolean) => {
+      const storage = createFsStorage({ basePath, durability: 'none' });
+      await storage.open();
+      const index = createFaissVectorIndex({ storage, prefix: 'features/vectors' });
+      const chunks = (await index.entries('ivy')).filter((e) => e.metadata.kind === 'chunk');
+      expect(chunks.length).toBe(total - topics.length);
+      await storage.write(
+        'users/ivy/features/vectors/rebuild.json',
+        Buffer.from(JSON.stringify({ version: 1, chunks })),
+      );
+      if (removeIndex) await index.removeUser('ivy');
+      await index.close();
+      await storage.close();
+    };
+    await writeJournal(false);
+    await expectWhole(112, 'journal written, old index whole');
+    await writeJournal(true);
+    await expectWhole(112, 'journal written, old index removed');
     // Killed at other moments: before the journal, or anywhere after it.
     for (const [round, delayMs] of [0, 30, 90].entries()) {
       const dimension = 128 + 32 * round;

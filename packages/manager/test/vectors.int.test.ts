@@ -350,6 +350,25 @@ describe('vector feature (manager, storage-fs)', () => {
     expect(fs.existsSync(path.join(store.basePath, 'users/hal/features/vectors/rebuild.json'))).toBe(false);
     await expect(m.rebuildVectorIndex('../x')).rejects.toBeInstanceOf(FFValidationError);
     expect((await m.rebuildVectorIndex('nobody')).users).toBe(0);
+
+    // Documents stored and deleted while a rebuild runs: the new one keeps its chunks, the deleted one
+    // does not come back.
+    const bread = (await m.listDocuments('hal', sid))[0]!.documentId;
+    const rebuilding = m.rebuildVectorIndex('hal');
+    const cheese = m.processDocument(
+      { filename: 'cheese.md', content: 'Camembert ripens under a white rind in Normandy cellars.' },
+      'hal',
+      sid,
+    );
+    const deleted = m.deleteDocument('hal', sid, bread);
+    const [, processed] = await Promise.all([rebuilding, cheese, deleted]);
+    expect(processed.success).toBe(true);
+    expect((await m.vectorSearch('hal', 'camembert white rind')).map((r) => r.metadata.documentId)).toContain(
+      processed.documentId,
+    );
+    const sourdough = await m.vectorSearch('hal', 'sourdough starter');
+    expect(sourdough.filter((r) => r.metadata.storedDocumentId === bread)).toEqual([]);
+    expect((await m.getVectorStats('hal', sid)).totalVectors).toBe(processed.vectorCount + 1);
   });
 
   it('stores documents with vectors, replaces chunks on reprocessing, and keeps users apart', async () => {

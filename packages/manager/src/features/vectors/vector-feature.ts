@@ -62,6 +62,16 @@ interface RebuildJournal {
   chunks: { id: string; metadata: Meta }[];
 }
 
+/** The document chunks of index entries that carry their text (what a rebuild can embed again). */
+function chunkEntries(entries: readonly { id: string; metadata: Meta }[]): { id: string; metadata: Meta }[] {
+  return entries
+    .filter((e) => e.metadata.kind === 'chunk' && typeof e.metadata.text === 'string')
+    .map((e) => ({ id: e.id, metadata: e.metadata }));
+}
+
+/** A chunk's identity for reusing a vector: its id and text (a chunk replaced since has other text). */
+const chunkKey = (c: { id: string; metadata: Meta }) => `${c.id}\u0000${c.metadata.text as string}`;
+
 /** Messages read per page when catching up after a crash. */
 const CATCH_UP_PAGE = 500;
 /** The positions entry recording the `vector.embedMessages` policy they were taken under (see catchUp). */
@@ -433,9 +443,11 @@ export class FaissVectorFeature implements VectorFeature {
       const { text } = await this.pkg.extractText({ filename: info.originalName || info.filename, bytes });
       const chunks = this.chunkText(text, strategy);
       const vectors = chunks.length ? await embedder.embed(chunks.map((c) => c.text)) : [];
-      await this.index.removeWhere(
-        userId,
-        (m) => m.kind === 'chunk' && m.sessionId === sessionId && m.storedDocumentId === documentId,
+      await this.chunkWrite(userId, () =>
+        this.index.removeWhere(
+          userId,
+          (m) => m.kind === 'chunk' && m.sessionId === sessionId && m.storedDocumentId === documentId,
+        ),
       );
       await this.indexChunks(
         userId,
@@ -482,9 +494,11 @@ export class FaissVectorFeature implements VectorFeature {
           (d.documentId === vectorDocumentId || d.metadata?.vectorDocumentId === vectorDocumentId),
       )
       .map((d) => d.documentId);
-    await this.index.removeWhere(
-      userId,
-      (m) => m.kind === 'chunk' && m.sessionId === sessionId && m.documentId === vectorDocumentId,
+    await this.chunkWrite(userId, () =>
+      this.index.removeWhere(
+        userId,
+        (m) => m.kind === 'chunk' && m.sessionId === sessionId && m.documentId === vectorDocumentId,
+      ),
     );
     for (const id of earlier) await this.ctx.deleteDocument(userId, sessionId, id);
   }
@@ -502,29 +516,31 @@ export class FaissVectorFeature implements VectorFeature {
   ): Promise<void> {
     if (!chunks.length) return;
     const createdAt = this.ctx.clock.now().toISOString();
-    await this.index.upsert(
-      userId,
-      embedder.space,
-      chunks.map((c, i) => ({
-        id: `${sessionId}/${documentId}_chunk_${c.index}`,
-        vector: vectors[i] as Float32Array,
-        metadata: {
-          kind: 'chunk',
-          sessionId,
-          documentId,
-          storedDocumentId,
-          chunkIndex: c.index,
-          totalChunks: c.total,
-          charCount: c.charCount,
-          wordCount: c.wordCount,
-          position: { start: c.start, end: c.end },
-          text: c.text,
-          chunkingStrategy: strategy,
-          provider: embedder.space.provider,
-          createdAt,
-          ...(Object.keys(metadata).length ? { documentMetadata: metadata } : {}),
-        },
-      })),
+    await this.chunkWrite(userId, () =>
+      this.index.upsert(
+        userId,
+        embedder.space,
+        chunks.map((c, i) => ({
+          id: `${sessionId}/${documentId}_chunk_${c.index}`,
+          vector: vectors[i] as Float32Array,
+          metadata: {
+            kind: 'chunk',
+            sessionId,
+            documentId,
+            storedDocumentId,
+            chunkIndex: c.index,
+            totalChunks: c.total,
+            charCount: c.charCount,
+            wordCount: c.wordCount,
+            position: { start: c.start, end: c.end },
+            text: c.text,
+            chunkingStrategy: strategy,
+            provider: embedder.space.provider,
+            createdAt,
+            ...(Object.keys(metadata).length ? { documentMetadata: metadata } : {}),
+          },
+        })),
+      ),
     );
   }
 
@@ -604,12 +620,14 @@ export class FaissVectorFeature implements VectorFeature {
     // The caller's id (a key like storeDocumentWithVectors') or the stored document's id.
     assertSafeId(documentId, 'documentId', DOCUMENT_KEY_PATTERN);
     // As the reference: true even when nothing matched.
-    await this.index.removeWhere(
-      userId,
-      (m) =>
-        m.kind === 'chunk' &&
-        m.sessionId === sessionId &&
-        (m.documentId === documentId || m.storedDocumentId === documentId),
+    await this.chunkWrite(userId, () =>
+      this.index.removeWhere(
+        userId,
+        (m) =>
+          m.kind === 'chunk' &&
+          m.sessionId === sessionId &&
+          (m.documentId === documentId || m.storedDocumentId === documentId),
+      ),
     );
     return true;
   }
@@ -957,14 +975,16 @@ export class FaissVectorFeature implements VectorFeature {
         const list = [...chunks];
         const vectors = await embedder.embed(list.map(([, c]) => c.text));
         const used = embedder.space.provider;
-        await this.index.upsert(
-          userId,
-          embedder.space,
-          list.map(([id, c], i) => ({
-            id,
-            vector: vectors[i] as Float32Array,
-            metadata: used === provider ? c.metadata : { ...c.metadata, provider: used },
-          })),
+        await this.chunkWrite(userId, () =>
+          this.index.upsert(
+            userId,
+            embedder.space,
+            list.map(([id, c], i) => ({
+              id,
+              vector: vectors[i] as Float32Array,
+              metadata: used === provider ? c.metadata : { ...c.metadata, provider: used },
+            })),
+          ),
         );
         stored += list.length;
       } catch (error) {
@@ -982,7 +1002,12 @@ export class FaissVectorFeature implements VectorFeature {
     return this.embedderFor().space;
   }
 
+  /** The user's chunk lock (see chunkWrite). */
   private rebuildKey(userId: string): string {
+    return `${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/rebuild`;
+  }
+
+  private journalKey(userId: string): string {
     return `${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/rebuild.json`;
   }
 
@@ -995,29 +1020,54 @@ export class FaissVectorFeature implements VectorFeature {
   }
 
   /**
+   * A write of document chunks (store, replace, delete): after any rebuild a dead process left is finished,
+   * and never while a rebuild replaces the user's index (a per-user lock across processes), so a rebuild
+   * neither drops a chunk stored meanwhile nor brings back one deleted meanwhile.
+   */
+  private async chunkWrite<T>(userId: string, write: () => Promise<T>): Promise<T> {
+    await this.resumeRebuild(userId);
+    return this.ctx.storage.withLock(this.rebuildKey(userId), write);
+  }
+
+  /**
    * Re-embeds a user's whole index with the default provider: after a change of provider, model or
    * dimension (FF_SPACE_MISMATCH) the old vectors cannot be compared with new ones. Document chunks are
    * embedded again from the text the index keeps with each, messages from their logs. The chunks' new
-   * vectors are computed first, so a provider that fails changes nothing; then the chunks are written to a
-   * journal, the old index is removed and the new one filled. A process that dies in between leaves the
-   * journal, which the next vector use of the user (in any process) finishes.
+   * vectors are computed first, so a provider that fails changes nothing. Then, under the user's chunk
+   * lock, the chunks are written to a journal, the old index is removed and the new one filled; a process
+   * that dies in between leaves the journal, which the next vector use of the user (in any process)
+   * finishes. Messages come back through the catch-up (the positions went with the old index).
    */
   async rebuildUser(userId: string): Promise<{ chunks: number; messages: number }> {
     assertUserId(userId);
     await this.queue.drain();
     await this.caughtUp.get(userId);
-    await this.resumeRebuild(userId);
-    const chunks = ((await this.entriesOf(userId)) ?? [])
-      .filter((e) => e.metadata.kind === 'chunk' && typeof e.metadata.text === 'string')
-      .map((e) => ({ id: e.id, metadata: e.metadata }));
+    await this.resumeRebuild(userId).catch(async (error: unknown) => {
+      // A journal that cannot be read would block the user's vectors for good: this rebuild replaces it
+      // with what the index holds (chunks only that journal had are lost either way).
+      if (!FFCorruptionError.isInstance(error)) throw error;
+      this.ctx.logger.warn(
+        { code: 'FF_CORRUPTION' },
+        'vector rebuild journal unreadable; rebuilding without it',
+      );
+      await this.ctx.storage.delete(this.journalKey(userId));
+    });
     const embedder = this.embedderFor();
+    const chunks = chunkEntries((await this.entriesOf(userId)) ?? []);
     const vectors = await this.embedTexts(
       embedder,
       chunks.map((c) => c.metadata.text as string),
     );
-    const journal: RebuildJournal = { version: 1, chunks };
-    await this.ctx.storage.write(this.rebuildKey(userId), Buffer.from(JSON.stringify(journal)));
-    const done = this.finishRebuild(userId, journal, vectors);
+    const known = new Map(chunks.map((c, i) => [chunkKey(c), vectors[i] as Float32Array]));
+    const done = (async () => {
+      const stored = await this.ctx.storage.withLock(this.rebuildKey(userId), async () => {
+        const journal: RebuildJournal = { version: 1, chunks };
+        await this.ctx.storage.write(this.journalKey(userId), Buffer.from(JSON.stringify(journal)));
+        return this.finishRebuild(userId, journal, known);
+      });
+      await this.catchUpMessages(userId);
+      return stored;
+    })();
     // Message embedding waits for the rebuild, as it waits for a catch-up.
     this.caughtUp.set(
       userId,
@@ -1026,42 +1076,68 @@ export class FaissVectorFeature implements VectorFeature {
         () => void this.caughtUp.delete(userId),
       ),
     );
-    await done;
+    let stored: number;
+    try {
+      stored = await done;
+    } catch (error) {
+      // A journal left behind is finished at the next vector use, in this process too.
+      this.rebuildLooked.delete(userId);
+      throw error;
+    }
     const messages = ((await this.entriesOf(userId)) ?? []).filter((e) => e.metadata.kind === 'message');
-    return { chunks: chunks.length, messages: messages.length };
+    return { chunks: stored, messages: messages.length };
   }
 
-  /** Removes the old index, stores the journal's chunks in the default space, embeds the messages again. */
+  /**
+   * Under the user's chunk lock: replaces the index by the journal's chunks in the default space, joined
+   * by the chunks the index holds now (stored since the journal was written) and without those of
+   * documents deleted since. Resolves to the number of chunks stored.
+   */
   private async finishRebuild(
     userId: string,
     journal: RebuildJournal,
-    vectors?: Float32Array[],
-  ): Promise<void> {
+    known: Map<string, Float32Array> = new Map(),
+  ): Promise<number> {
     const embedder = this.embedderFor();
-    const v =
-      vectors ??
-      (await this.embedTexts(
-        embedder,
-        journal.chunks.map((c) => c.metadata.text as string),
-      ));
+    const byId = new Map(journal.chunks.map((c) => [c.id, c]));
+    for (const c of chunkEntries((await this.entriesOf(userId)) ?? [])) byId.set(c.id, c);
+    const documents = new Map<string, Set<string>>();
+    const live = async (c: { metadata: Meta }) => {
+      const sessionId = String(c.metadata.sessionId);
+      let ids = documents.get(sessionId);
+      if (!ids) {
+        ids = new Set(
+          (await this.ctx.listDocuments(userId, sessionId).catch(() => [])).map((d) => d.documentId),
+        );
+        documents.set(sessionId, ids);
+      }
+      return ids.has(String(c.metadata.storedDocumentId ?? c.metadata.documentId));
+    };
+    const chunks: { id: string; metadata: Meta }[] = [];
+    for (const c of byId.values()) if (await live(c)) chunks.push(c);
+    const missing = chunks.filter((c) => !known.has(chunkKey(c)));
+    const fresh = await this.embedTexts(
+      embedder,
+      missing.map((c) => c.metadata.text as string),
+    );
+    missing.forEach((c, i) => known.set(chunkKey(c), fresh[i] as Float32Array));
     await this.index.removeUser(userId);
     this.consideredUpTo.forgetUser(userId);
     const size = this.vectorConfig.batchSize;
-    for (let i = 0; i < journal.chunks.length; i += size) {
+    for (let i = 0; i < chunks.length; i += size) {
       await this.index.upsert(
         userId,
         embedder.space,
-        journal.chunks.slice(i, i + size).map((c, j) => ({
+        chunks.slice(i, i + size).map((c) => ({
           id: c.id,
-          vector: v[i + j] as Float32Array,
+          vector: known.get(chunkKey(c)) as Float32Array,
           metadata: { ...c.metadata, provider: embedder.space.provider },
         })),
       );
     }
-    // The positions went with the index: the catch-up reads every log and embeds each embeddable message.
-    await this.catchUpMessages(userId);
-    await this.ctx.storage.delete(this.rebuildKey(userId));
+    await this.ctx.storage.delete(this.journalKey(userId));
     this.rebuildLooked.set(userId, Promise.resolve());
+    return chunks.length;
   }
 
   /** Finishes a rebuild whose process died (looked for once per user and process, before any vector use). */
@@ -1069,7 +1145,7 @@ export class FaissVectorFeature implements VectorFeature {
     let p = this.rebuildLooked.get(userId);
     if (!p) {
       p = (async () => {
-        const raw = await this.ctx.storage.read(this.rebuildKey(userId));
+        const raw = await this.ctx.storage.read(this.journalKey(userId));
         if (!raw) return;
         let journal: RebuildJournal;
         try {
@@ -1077,11 +1153,17 @@ export class FaissVectorFeature implements VectorFeature {
           if (journal.version !== 1 || !Array.isArray(journal.chunks)) throw new Error('unknown shape');
         } catch {
           throw new FFCorruptionError(`the vector rebuild journal of user ${userId} cannot be read`, {
-            key: this.rebuildKey(userId),
+            key: this.journalKey(userId),
           });
         }
         this.ctx.logger.info({ chunks: journal.chunks.length }, 'finishing an interrupted vector rebuild');
-        await this.finishRebuild(userId, journal);
+        await this.ctx.storage.withLock(this.rebuildKey(userId), async () => {
+          // Another process may have finished it while this one waited for the lock.
+          if (await this.ctx.storage.exists(this.journalKey(userId)))
+            await this.finishRebuild(userId, journal);
+        });
+        // The messages' vectors went with the old index.
+        await this.catchUpMessages(userId);
       })();
       // A failure is retried at the next use.
       p.catch(() => this.rebuildLooked.delete(userId));
@@ -1303,7 +1385,7 @@ export class FaissVectorFeature implements VectorFeature {
     // A session recreated under this id starts from seq 0 again.
     await this.index.setPositions?.(userId, { [log]: null });
     await this.ctx.storage.delete(`${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/text/${sessionId}`);
-    await this.index.removeWhere(userId, (m) => m.sessionId === sessionId);
+    await this.chunkWrite(userId, () => this.index.removeWhere(userId, (m) => m.sessionId === sessionId));
   }
 
   async onUserDeleted(userId: string): Promise<void> {
@@ -1324,12 +1406,14 @@ export class FaissVectorFeature implements VectorFeature {
 
   async onDocumentDeleted(userId: string, sessionId: string, documentId: string): Promise<void> {
     await this.ctx.storage.delete(this.extractedTextKey(userId, sessionId, documentId));
-    await this.index.removeWhere(
-      userId,
-      (m) =>
-        m.kind === 'chunk' &&
-        m.sessionId === sessionId &&
-        (m.storedDocumentId === documentId || m.documentId === documentId),
+    await this.chunkWrite(userId, () =>
+      this.index.removeWhere(
+        userId,
+        (m) =>
+          m.kind === 'chunk' &&
+          m.sessionId === sessionId &&
+          (m.storedDocumentId === documentId || m.documentId === documentId),
+      ),
     );
   }
 
