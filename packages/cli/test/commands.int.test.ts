@@ -262,6 +262,25 @@ describe('msg', () => {
     expect((await run('msg', 'list', 'alice', sessionId)).stdout).toMatch(/user\s+The radio emission/);
   });
 
+  it('tail --follow stopped by SIGTERM is an interruption (130)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN, cleanEnv } = await import('./helpers.js');
+    const child = spawn(
+      process.execPath,
+      [BIN, '--data', store, '--json', 'msg', 'tail', 'alice', sessionId, '--follow'],
+      {
+        env: cleanEnv(),
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const closed = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    const ready = Date.now() + 20_000;
+    while (!out.includes('\n') && Date.now() < ready) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    expect(await closed).toBe(130);
+  });
+
   it('tail --follow prints messages appended by another process until Ctrl-C, which ends it with 0', async () => {
     const { spawn } = await import('node:child_process');
     const { BIN, cleanEnv } = await import('./helpers.js');
@@ -588,6 +607,20 @@ describe('every command', () => {
       expect(errorLine(r)).toMatch(/^ffdb: error: no ffdb store at .*without ffdb\.json/);
     }
     expect(existsSync(path.join(occupied, 'ffdb.json'))).toBe(false);
+    // A directory holding only .ffdb/ is a store another process is creating: joined, not refused.
+    const starting = path.join(tmp.dir, 'starting');
+    mkdirSync(path.join(starting, '.ffdb'), { recursive: true });
+    expect((await ffdb(['--data', starting, 'user', 'add', 'una'])).code).toBe(0);
+    // A file, and a symbolic link to nothing, are named as such.
+    const file = path.join(tmp.dir, 'a-file');
+    writeFileSync(file, 'x');
+    expect(errorLine(await ffdb(['--data', file, 'user', 'add', 'u']))).toMatch(/is a file, not a directory/);
+    const { symlinkSync } = await import('node:fs');
+    const dangling = path.join(tmp.dir, 'dangling');
+    symlinkSync(path.join(tmp.dir, 'nowhere'), dangling);
+    expect(errorLine(await ffdb(['--data', dangling, 'user', 'add', 'u']))).toMatch(
+      /symbolic link to nothing/,
+    );
   });
 
   it('rejects a bad argument with one line and exit 2', async () => {

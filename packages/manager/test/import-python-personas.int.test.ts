@@ -2,6 +2,8 @@
  * importFromPython keeps a persona's own timestamps (restorePersona), on the CLI's fixture of the
  * original's layout (packages/cli/test/fixtures/python-store, read only).
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,8 +53,24 @@ describe('importFromPython personas', () => {
       expect(FFValidationError.isInstance(err)).toBe(true);
       expect((err as FFValidationError).issues[0]?.path).toMatch(/^opts\.(timzone|timeZone)$/);
     }
+    const notObject = await m.importFromPython(FIXTURE, 'Europe/Berlin' as never).catch((e: unknown) => e);
+    expect((notObject as FFValidationError).issues?.[0]?.path).toBe('opts');
     expect(await m.listUsers()).toEqual([]);
     await m.importFromPython(FIXTURE, { timeZone: 'Europe/Berlin' });
     expect((await m.getPersona('technical_expert'))?.createdAt).toBe('2025-07-01T08:00:00.000Z');
+  });
+
+  it('skips a user whose id ffdb refuses (one ending in .fflog) and imports the rest', async () => {
+    store = await fsBackend.create({}, { features: { vectors: false } });
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'ffdb-pyfflog-'));
+    try {
+      fs.cpSync(FIXTURE, copy, { recursive: true });
+      fs.renameSync(path.join(copy, 'users', 'bob'), path.join(copy, 'users', 'notes.fflog'));
+      const report = await store.manager.importFromPython(copy, { timezone: 'UTC' });
+      expect(report.skipped.map((x) => x.path)).toContain('users/notes.fflog');
+      expect(await store.manager.listUsers()).toEqual(['alice', 'carol']);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

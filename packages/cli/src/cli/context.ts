@@ -4,7 +4,7 @@
  * the commands that create a user or session (user add, session new, chat) create one where nothing is
  * yet (no directory, or an empty one); the others refuse, so a mistyped --data never reads as empty.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type FFConfig, loadConfig } from '@ffdb/core-types';
 import type { FFStorageManager } from '@ffdb/manager';
@@ -27,6 +27,17 @@ export interface CliIO {
 
 export const STORE_MARKER = 'ffdb.json';
 
+/** What a --data path is (a symbolic link counts as what it points to). */
+function describePath(p: string): 'missing' | 'directory' | 'file' | 'broken link' {
+  if (existsSync(p)) return statSync(p).isDirectory() ? 'directory' : 'file';
+  try {
+    lstatSync(p);
+    return 'broken link';
+  } catch {
+    return 'missing';
+  }
+}
+
 export class CliContext {
   readonly style: Style;
   private manager: FFStorageManager | null = null;
@@ -36,6 +47,8 @@ export class CliContext {
     readonly opts: GlobalOptions,
     readonly io: CliIO,
     readonly signal: AbortSignal,
+    /** Which signal aborted `signal`, if one did (Ctrl-C is SIGINT). */
+    readonly interruptedBy: () => NodeJS.Signals | undefined = () => undefined,
   ) {
     this.style = makeStyle(!opts.json && colorEnabled(io.stdout));
   }
@@ -80,10 +93,17 @@ export class CliContext {
     const config = this.loadConfig();
     const base = this.basePath(config);
     if (opts.create !== true && !CliContext.isStore(base)) {
-      const isDir = existsSync(base) && statSync(base).isDirectory();
-      const nothingThere = !existsSync(base) || (isDir && readdirSync(base).length === 0);
+      const what = describePath(base);
+      // `.ffdb/` alone: another process is creating the store right now.
+      const nothingThere =
+        what === 'missing' || (what === 'directory' && readdirSync(base).every((n) => n === '.ffdb'));
       if (!(opts.create === 'where-nothing-is' && nothingThere)) {
-        const hint = isDir ? 'is a directory without ffdb.json' : 'does not exist';
+        const hint = {
+          missing: 'does not exist',
+          directory: 'is a directory without ffdb.json',
+          file: 'is a file, not a directory',
+          'broken link': 'is a symbolic link to nothing',
+        }[what];
         throw new CliError(`no ffdb store at ${base} (${hint}); run \`ffdb init\` or pass --data DIR`);
       }
     }

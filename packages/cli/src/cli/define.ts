@@ -17,7 +17,7 @@ export function action<O = Record<string, unknown>>(state: RunState, handler: Ha
     const args = raw.slice(0, -2).map((a) => (Array.isArray(a) ? a.join(' ') : (a as string)));
     const globals = cmd.optsWithGlobals() as GlobalOptions;
     const interrupt = installInterrupt(state.io.stderr, globals.json === true);
-    const ctx = new CliContext(globals, state.io, interrupt.signal);
+    const ctx = new CliContext(globals, state.io, interrupt.signal, () => interrupt.received);
     try {
       await handler(ctx, args, opts);
     } finally {

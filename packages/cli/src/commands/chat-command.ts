@@ -1,6 +1,6 @@
 /** `ffdb chat` and `ffdb demo`. */
 import { createInterface } from 'node:readline';
-import { USER_ID_PATTERN } from '@ffdb/core-types';
+import { isValidUserId } from '@ffdb/core-types';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.js';
 import { type RunState, action } from '../cli/define.js';
@@ -19,7 +19,7 @@ interface ChatFlags {
 
 function defaultUser(env: NodeJS.ProcessEnv): string {
   const candidate = env.CHATDB_USER ?? env.USER ?? env.USERNAME ?? 'me';
-  return USER_ID_PATTERN.test(candidate) ? candidate : 'me';
+  return isValidUserId(candidate) ? candidate : 'me';
 }
 
 export async function runChat(ctx: CliContext, flags: ChatFlags): Promise<void> {

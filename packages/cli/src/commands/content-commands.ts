@@ -123,7 +123,8 @@ export function registerContentCommands(program: Command, state: RunState): void
           if (!ctx.signal.aborted) throw e;
         }
         // Ctrl-C is how a follow ends (API.md §6.13: aborting a follow ends it quietly): the store is
-        // closed as usual and the exit code is 0, with no error line.
+        // closed as usual and the exit code is 0, with no error line. A SIGTERM is an interruption.
+        if (ctx.interruptedBy() !== 'SIGINT') ctx.checkInterrupted();
       }),
     );
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FFError, FFValidationError, SAFE_ID_PATTERN, USER_ID_PATTERN } from '@ffdb/core-types';
+import { FFError, FFValidationError, isValidUserId, SAFE_ID_PATTERN } from '@ffdb/core-types';
 import {
   type Json,
   type MappedMessage,
@@ -196,7 +196,7 @@ export class PythonImporter {
 
   private async importUser(user: ScannedUser): Promise<void> {
     const userDir = user.dir;
-    if (!USER_ID_PATTERN.test(user.userId)) {
+    if (!isValidUserId(user.userId)) {
       this.report.skip(this.rel(userDir), 'user id is not a valid ffdb user id');
       this.done += 1 + user.sessions.length;
       return;

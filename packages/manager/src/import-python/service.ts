@@ -55,6 +55,8 @@ export class PythonImportService {
     opts?: PythonImportOptions,
     personas?: PersonaFeature,
   ): Promise<PythonImportReport> {
+    if (opts !== undefined && (typeof opts !== 'object' || opts === null || Array.isArray(opts)))
+      throw new FFValidationError('must be an options object', { path: 'opts' });
     return importFromPython(this.sink(personas), dir as string, { ...opts, rebuildIndex: true });
   }
 
