@@ -84,6 +84,22 @@ export function matchesEntities(itemEntities: EntityMap, requested: EntityMap): 
   return true;
 }
 
+/**
+ * A cheap first test for `matchesEntities` on a text: an extracted entity (other than a language, whose
+ * value is a name, not a piece of the text) is a piece of the text, so a text holding none of a type's
+ * requested values, case aside, cannot match. Resolves every text that might match to true.
+ */
+export function entityPrefilter(requested: EntityMap): (text: string) => boolean {
+  const needles = Object.entries(requested)
+    .filter(([type, wanted]) => type !== 'languages' && wanted.length > 0)
+    .map(([, wanted]) => wanted.map(norm).filter((w) => w !== ''));
+  if (needles.length === 0 || needles.some((n) => n.length === 0)) return () => true;
+  return (text) => {
+    const lower = text.toLowerCase();
+    return needles.every((values) => values.some((v) => lower.includes(v)));
+  };
+}
+
 /** Union of two entity maps (values de-duplicated, order kept). */
 export function mergeEntities(a: EntityMap, b: EntityMap): EntityMap {
   const out: EntityMap = { ...a };

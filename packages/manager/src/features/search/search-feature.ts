@@ -30,7 +30,13 @@ import type {
   VectorFeature,
   VectorResultScope,
 } from '../types.js';
-import { EntityExtractor, type EntityMap, matchesEntities, mergeEntities } from './entities.js';
+import {
+  EntityExtractor,
+  type EntityMap,
+  entityPrefilter,
+  matchesEntities,
+  mergeEntities,
+} from './entities.js';
 import {
   contextItem,
   documentItem,
@@ -51,9 +57,15 @@ type VerifyIssue = { code: string; key?: string; message: string; repaired?: boo
 
 /**
  * Candidates fetched first when results are filtered after the index (entities, metadata, document
- * types); the fetch grows fourfold until enough pass or the index has no more, so no match is missed.
+ * types); when too few of them pass, every candidate is fetched, so no match is missed.
  */
 const POST_FILTER_FIRST_FETCH = 1_000;
+
+/** The text entities are extracted from: the item's content and, for a document, its title. */
+function textOf(hit: IndexHit): string {
+  const title = hit.metadata?.title;
+  return typeof title === 'string' ? `${hit.content}\n${title}` : hit.content;
+}
 const READ_PAGE = 1_000;
 /**
  * A query looks for messages other processes appended at most this often per user (see
@@ -916,7 +928,8 @@ export class FtsSearchFeature implements SearchFeature {
 
   /**
    * Index hits of `q` that pass `keep`, best first, at most `limit`: a filter the index cannot apply
-   * asks for more candidates until `limit` pass or every candidate was seen (no hidden window).
+   * looks at the best POST_FILTER_FIRST_FETCH candidates first and, when too few of them pass, at every
+   * candidate (no hidden window), testing each candidate once.
    */
   private async searchKept(
     userId: string,
@@ -924,21 +937,29 @@ export class FtsSearchFeature implements SearchFeature {
     limit: number,
     keep: (hit: IndexHit) => boolean,
   ): Promise<IndexHit[]> {
-    let fetch = Math.max(limit, POST_FILTER_FIRST_FETCH);
-    for (;;) {
-      const hits = await this.searchUser(userId, { ...q, limit: fetch });
-      const kept = hits.filter(keep);
-      if (kept.length >= limit || hits.length < fetch || fetch >= Number.MAX_SAFE_INTEGER)
-        return kept.slice(0, limit);
-      fetch = Math.min(Number.MAX_SAFE_INTEGER, fetch * 4);
+    const first = Math.max(limit, POST_FILTER_FIRST_FETCH);
+    const hits = await this.searchUser(userId, { ...q, limit: first });
+    const passed = new Map<string, boolean>();
+    const key = (h: IndexHit) => `${h.type}\u0000${h.sessionId}\u0000${h.id}`;
+    const kept = hits.filter((h) => {
+      const ok = keep(h);
+      passed.set(key(h), ok);
+      return ok;
+    });
+    if (kept.length >= limit || hits.length < first) return kept.slice(0, limit);
+    const all = await this.searchUser(userId, { ...q, limit: Number.MAX_SAFE_INTEGER });
+    const out: IndexHit[] = [];
+    for (const h of all) {
+      const k = key(h);
+      let ok = passed.get(k);
+      if (ok === undefined) ok = keep(h);
+      if (ok && out.push(h) >= limit) break;
     }
+    return out;
   }
 
   private entitiesOf(hit: IndexHit): EntityMap {
-    const title = hit.metadata?.title;
-    const extracted = this.extractor.extract(
-      typeof title === 'string' ? `${hit.content}\n${title}` : hit.content,
-    );
+    const extracted = this.extractor.extract(textOf(hit));
     if (hit.type === 'context') {
       const stored = hit.metadata?.entities;
       if (stored && typeof stored === 'object') return mergeEntities(extracted, stored as EntityMap);
@@ -1056,9 +1077,14 @@ export class FtsSearchFeature implements SearchFeature {
     }
     const users = q.userId !== undefined ? [q.userId] : await this.ctx.listUserIds();
     const { entities, metadata } = q;
+    const mightHold = entities ? entityPrefilter(entities) : undefined;
     const keep = (hit: IndexHit) =>
-      (!entities || matchesEntities(this.entitiesOf(hit), entities)) &&
-      (!metadata || matchesMetadata(ownMetadata(hit), metadata));
+      (!metadata || matchesMetadata(ownMetadata(hit), metadata)) &&
+      (!entities ||
+        // Extraction is the costly part: a text that holds none of the values is passed over first
+        // (a context's stored entities are not in its text).
+        ((hit.type === 'context' || (mightHold as (t: string) => boolean)(textOf(hit))) &&
+          matchesEntities(this.entitiesOf(hit), entities)));
     const legs: Pick<IndexQuery, 'types' | 'roles'>[] = [];
     if (q.includeMessages) legs.push({ types: ['message'], roles: q.messageRoles });
     const others: IndexedItemType[] = [];
