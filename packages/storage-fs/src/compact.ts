@@ -17,11 +17,15 @@ export async function compactStore(store: FsStorageBackend, options: CompactOpti
   const report: CompactReport = { logsCompacted: 0, segmentsRewritten: 0, bytesBefore: 0, bytesAfter: 0 };
   const archive = store.archiveCompressor;
   const olderThanDays = options.olderThanDays ?? (options.archive ? 0 : store.options.archiveAfterDays);
+  // Older than 0 days is every sealed segment, including those this run seals (their footers carry
+  // the time they were sealed, after the run began).
   const archiveBefore =
     archive &&
     olderThanDays !== undefined &&
     (options.archive || store.options.archiveAfterDays !== undefined)
-      ? store.clock.now().getTime() - olderThanDays * DAY
+      ? olderThanDays === 0
+        ? Number.POSITIVE_INFINITY
+        : store.clock.now().getTime() - olderThanDays * DAY
       : undefined;
 
   const logDirs: { key: string; dir: string }[] = [];

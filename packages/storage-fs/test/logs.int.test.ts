@@ -312,6 +312,19 @@ describe('logs across WAL, active and sealed segments', () => {
     expect(report.bytesAfter).toBeLessThan(report.bytesBefore);
     const brotliRatio = 1 - size() / raw;
     expect(brotliRatio).toBeGreaterThanOrEqual(0.7);
+    // A log whose records are all still in its active segment is archived by one run too.
+    await store.append(
+      'c/fresh',
+      Array.from({ length: 200 }, (_, i) => message(i)),
+    );
+    await store.compact({ archive: true });
+    const freshDir = path.join(dir, 'c/fresh.fflog');
+    const freshRaw = Array.from({ length: 200 }, (_, i) => `${JSON.stringify(message(i))}\n`).join('').length;
+    const freshSize = fs
+      .readdirSync(freshDir)
+      .reduce((n, f) => n + fs.statSync(path.join(freshDir, f)).size, 0);
+    expect(1 - freshSize / freshRaw).toBeGreaterThanOrEqual(0.7);
+    expect((await store.compact({ archive: true })).segmentsRewritten).toBe(0);
     expect((await store.readLog('c/log', { reverse: true, limit: 2 })).map((e) => e.data)).toEqual([
       message(total - 1),
       message(total - 2),
