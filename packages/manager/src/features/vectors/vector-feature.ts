@@ -1065,7 +1065,7 @@ export class FaissVectorFeature implements VectorFeature {
         await this.ctx.storage.write(this.journalKey(userId), Buffer.from(JSON.stringify(journal)));
         return this.finishRebuild(userId, journal, known);
       });
-      await this.catchUpMessages(userId);
+      await this.catchUpMessages(userId, true);
       return stored;
     })();
     // Message embedding waits for the rebuild, as it waits for a catch-up.
@@ -1120,7 +1120,7 @@ export class FaissVectorFeature implements VectorFeature {
       embedder,
       missing.map((c) => c.metadata.text as string),
     );
-    missing.forEach((c, i) => known.set(chunkKey(c), fresh[i] as Float32Array));
+    for (const [i, c] of missing.entries()) known.set(chunkKey(c), fresh[i] as Float32Array);
     await this.index.removeUser(userId);
     this.consideredUpTo.forgetUser(userId);
     const size = this.vectorConfig.batchSize;
@@ -1163,7 +1163,7 @@ export class FaissVectorFeature implements VectorFeature {
             await this.finishRebuild(userId, journal);
         });
         // The messages' vectors went with the old index.
-        await this.catchUpMessages(userId);
+        await this.catchUpMessages(userId, true);
       })();
       // A failure is retried at the next use.
       p.catch(() => this.rebuildLooked.delete(userId));
@@ -1340,7 +1340,12 @@ export class FaissVectorFeature implements VectorFeature {
     await this.catchUpMessages(userId);
   }
 
-  private async catchUpMessages(userId: string): Promise<void> {
+  /**
+   * `fromStart` (after a rebuild replaced the index): every log is read from its start whatever the
+   * positions say, as a batch embedded while the index was replaced may have recorded one past messages
+   * the new index lacks; what the index holds is skipped.
+   */
+  private async catchUpMessages(userId: string, fromStart = false): Promise<void> {
     const positions = (await this.index.positions?.(userId)) ?? {};
     const marks: Record<string, number> = {};
     // Positions say which messages were considered, under the policy of their time: a message passed
@@ -1349,7 +1354,8 @@ export class FaissVectorFeature implements VectorFeature {
     // again, embedding what it lacks, so turning the setting on covers the older messages too.
     const policy = positions[EMBED_POLICY_KEY] ?? 0;
     const on = this.vectorConfig.embedMessages === true;
-    const rescan = on && policy % 2 === 0 && Object.keys(positions).some((k) => k !== EMBED_POLICY_KEY);
+    const rescan =
+      fromStart || (on && policy % 2 === 0 && Object.keys(positions).some((k) => k !== EMBED_POLICY_KEY));
     const held = rescan ? new Set(((await this.entriesOf(userId)) ?? []).map((e) => e.id)) : undefined;
     let embedded = 0;
     for (const session of await this.ctx.listSessions(userId)) {
