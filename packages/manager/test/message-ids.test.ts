@@ -154,7 +154,7 @@ describe('message ids: stale caches and slow backends', () => {
         .map((line) => {
           if (!line.includes('"type":"session"')) return line;
           const r = JSON.parse(line);
-          r.data.updatedAt = 'garbage';
+          r.data.updatedAt = 'Session 5';
           r.data.createdAt = '2025-01-02T03:04:05+02:00';
           return JSON.stringify(r);
         })

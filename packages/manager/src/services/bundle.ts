@@ -639,7 +639,10 @@ export class BundleService {
  * not a readable time: listings order sessions by comparing these strings.
  */
 function isoTime(value: unknown): string | undefined {
-  if (typeof value !== 'string' && !(value instanceof Date)) return undefined;
-  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  // Date.parse alone is lenient ("Session 5" reads as 2001-05-01): an ISO-8601 date-time first.
+  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return undefined;
+  const ms = Date.parse(value);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;

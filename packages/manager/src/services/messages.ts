@@ -169,7 +169,7 @@ export class MessageService {
       await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
       return null;
     }
-    const at = this.core.index.activityStamp(userId, sessionId, this.core.now());
+    const at = this.core.index.activityStamp(userId, this.core.now());
     this.core.index.touchSoon(userId, sessionId, at, res.firstSeq + messages.length);
     this.ids.appended(
       userId,
@@ -306,7 +306,7 @@ export class MessageService {
       this.core.index.touchSoon(
         userId,
         sessionId,
-        this.core.index.activityStamp(userId, sessionId, now),
+        this.core.index.activityStamp(userId, now),
         res.firstSeq + 1,
       );
       this.ids.appended(userId, sessionId, [messageId], res.firstSeq);
@@ -349,7 +349,7 @@ export class MessageService {
       }
       if (status === 'complete') this.counters.completed++;
       else this.counters.interrupted++;
-      core.index.touchSoon(userId, sessionId, core.index.activityStamp(userId, sessionId, core.now()));
+      core.index.touchSoon(userId, sessionId, core.index.activityStamp(userId, core.now()));
       const message: StoredMessage = {
         ...(base as Message),
         content,

@@ -41,8 +41,9 @@ export interface SessionEntry {
   /** Random tag of the create event that won (first in the log) — lock-free creation check. */
   nonce?: string;
   /**
-   * Order of the session's last activity among the user's sessions (a counter of the fold): breaks a
-   * tie of `updatedAt` (two activities in one millisecond) in favour of the later one.
+   * Order of the session's last activity after its creation among the user's sessions (a counter of the
+   * fold): breaks a tie of `updatedAt` in favour of the later activity. Unset for a session with no
+   * activity since its creation: ties between those go by creation (their ids' order).
    */
   activity?: number;
 }
@@ -84,6 +85,8 @@ interface UserFold {
   firstCheckedAt: number;
   /** The last `activity` number given out (see SessionEntry.activity). */
   activityCounter: number;
+  /** The latest activity time of any live session, ms (computed when first needed; see activityStamp). */
+  latestMs?: number;
 }
 
 /**
@@ -250,8 +253,11 @@ export class SessionIndex {
     try {
       const snap = JSON.parse(new TextDecoder().decode(bytes)) as Snapshot;
       if (!Number.isInteger(snap.upto) || snap.upto > logCount) return;
+      let counter = 0;
+      for (const e of snap.sessions) counter = Math.max(counter, e.activity ?? 0);
       f.sessions = new Map(snap.sessions.map((e) => [e.sessionId, e]));
-      f.activityCounter = Math.max(0, ...snap.sessions.map((e) => e.activity ?? 0));
+      f.activityCounter = counter;
+      f.latestMs = undefined;
       f.deleted = new Set(snap.deleted);
       f.nextSeq = snap.upto;
       f.lastEvent = undefined;
@@ -391,26 +397,42 @@ export class SessionIndex {
    * waits for them.
    */
   /**
-   * The time of a new activity (update, message) of a session: `now`, or 1 ms after the session's
-   * previous activity when that is not earlier, so `updatedAt` always moves forward. Bounded: a session
-   * busier than one activity per millisecond may lead the clock by at most MAX_ACTIVITY_LEAD_MS, and
-   * then keeps its time (ties between sessions are ordered by `activity`, never by faked times).
+   * The time of a new activity of the user's sessions (a creation, update or message): `now`, or 1 ms
+   * after the user's latest activity when that is not earlier, so "newest" lists the latest activity
+   * first and `updatedAt` always moves forward. Bounded: activities faster than one per millisecond move
+   * the time at most MAX_ACTIVITY_LEAD_MS ahead of the clock; there it stays until the clock catches up,
+   * and ties are ordered by `activity`.
    */
-  activityStamp(userId: string, sessionId: string, now: string): string {
-    const e = this.folds.get(userId)?.sessions.get(sessionId);
-    const prev = e ? Date.parse(later(e.createdAt, e.updatedAt)) : Number.NaN;
+  activityStamp(userId: string, now: string): string {
+    const f = this.folds.get(userId);
     const nowMs = Date.parse(now);
-    if (!Number.isFinite(prev) || !Number.isFinite(nowMs) || nowMs > prev) return now;
-    return prev + 1 <= nowMs + MAX_ACTIVITY_LEAD_MS ? new Date(prev + 1).toISOString() : now;
+    if (!f || !Number.isFinite(nowMs)) return now;
+    if (f.latestMs === undefined) {
+      let latest = Number.NEGATIVE_INFINITY;
+      for (const e of f.sessions.values())
+        latest = Math.max(latest, timeMs(e.createdAt), timeMs(e.updatedAt));
+      f.latestMs = latest;
+    }
+    if (nowMs > f.latestMs) {
+      f.latestMs = nowMs;
+      return now;
+    }
+    // At the bound the time stays where it is: times never go back, and ties are ordered by `activity`
+    // (by creation between sessions with no activity since).
+    if (f.latestMs + 1 <= nowMs + MAX_ACTIVITY_LEAD_MS) f.latestMs += 1;
+    return new Date(f.latestMs).toISOString();
+  }
+
+  /** activityStamp with the user's fold loaded first (a creation may be the user's first call). */
+  async creationStamp(userId: string, now: string): Promise<string> {
+    if (!this.folds.has(userId)) await this.refresh(userId);
+    return this.activityStamp(userId, now);
   }
 
   touchSoon(userId: string, sessionId: string, at: string, count?: number): void {
     const f = this.folds.get(userId);
     const s = f?.sessions.get(sessionId);
-    if (f && s) {
-      s.updatedAt = later(s.updatedAt, at);
-      s.activity = ++f.activityCounter;
-    }
+    if (f && s) touched(f, s, at, true);
     if (count !== undefined) this.noteCount(userId, sessionId, count);
     let pending = this.pendingTouches.get(userId);
     if (!pending) {
@@ -610,6 +632,7 @@ function resetFold(f: UserFold): void {
   f.firstEvent = undefined;
   f.sinceSnapshot = 0;
   f.activityCounter = 0;
+  f.latestMs = undefined;
 }
 
 interface PendingTouch {
@@ -629,9 +652,25 @@ function later(a: string, b: string): string {
   return a >= b ? a : b;
 }
 
-/** Marks a session's activity as the fold's latest (see SessionEntry.activity). */
-function bumpActivity(f: UserFold, s: SessionEntry): void {
-  s.activity = ++f.activityCounter;
+/** A time in ms, or -Infinity for a value that is not a time (it never counts as the latest). */
+function timeMs(iso: string): number {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? ms : Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * An activity of a session at `at`: its `updatedAt` moves forward, and it becomes the user's latest
+ * activity unless it is older than the session's (an event of this process read back from the log, or
+ * a late coalesced touch of another process), which changes nothing.
+ */
+function touched(f: UserFold, s: SessionEntry, at: string, live = false): void {
+  if (at < s.updatedAt) return;
+  // A live activity (this process's, now) is the latest even at an equal time; an event read from the
+  // log is only when its time is later (else it is one this process has applied already).
+  if (live || at > s.updatedAt || s.activity === undefined) s.activity = ++f.activityCounter;
+  s.updatedAt = at;
+  const ms = timeMs(at);
+  if (f.latestMs !== undefined && ms > f.latestMs) f.latestMs = ms;
 }
 
 function apply(f: UserFold, e: IndexEvent): void {
@@ -647,8 +686,9 @@ function apply(f: UserFold, e: IndexEvent): void {
           updatedAt: e.createdAt,
           metadata: e.metadata ?? {},
           ...(e.n ? { nonce: e.n } : {}),
-          activity: ++f.activityCounter,
         });
+        const ms = timeMs(e.createdAt);
+        if (f.latestMs !== undefined && ms > f.latestMs) f.latestMs = ms;
       }
       return;
     case 'update': {
@@ -656,16 +696,12 @@ function apply(f: UserFold, e: IndexEvent): void {
       if (!s) return;
       s.title = e.title;
       s.metadata = e.metadata ?? {};
-      s.updatedAt = later(s.updatedAt, e.at);
-      bumpActivity(f, s);
+      touched(f, s, e.at);
       return;
     }
     case 'touch': {
       const s = f.sessions.get(e.s);
-      if (s) {
-        s.updatedAt = later(s.updatedAt, e.at);
-        bumpActivity(f, s);
-      }
+      if (s) touched(f, s, e.at);
       if (s && typeof e.n === 'number') f.counts.set(e.s, Math.max(f.counts.get(e.s) ?? 0, e.n));
       return;
     }

@@ -95,9 +95,11 @@ export class SessionService {
     await this.users.ensure(userId);
     // Lock-free: the first create event of an id in the user's index log wins; a loser retries.
     for (;;) {
-      const sessionId = generateSessionId(prefix, this.core.clock.now());
+      // The creation time is an activity stamp (after the user's latest activity), and the id's time part
+      // is that time: listing by time and by id agree.
+      const now = await this.core.index.creationStamp(userId, this.core.now());
+      const sessionId = generateSessionId(prefix, new Date(now));
       if (await this.core.index.taken(userId, sessionId)) continue;
-      const now = this.core.now();
       const entry: SessionEntry = {
         sessionId,
         title: finalTitle,
@@ -166,7 +168,7 @@ export class SessionService {
       if (!e) return false;
       const title = u.title ?? e.title;
       const metadata = u.metadata ? { ...e.metadata, ...u.metadata } : e.metadata;
-      const at = this.core.index.activityStamp(userId, sessionId, this.core.now());
+      const at = this.core.index.activityStamp(userId, this.core.now());
       await this.core.index.update(userId, sessionId, title, metadata, at);
       return true;
     });
