@@ -228,4 +228,36 @@ describe('vector feature crash catch-up (real child process)', () => {
       await expectWhole(dimension, `killed ${delayMs} ms into a rebuild`);
     }
   }, 180_000);
+
+  it('a journal a dead rebuild left after this process looked is finished before a chunk write', async () => {
+    basePath = tempDir('ffdb-vec-stale-journal-');
+    const features = { features: { search: false, personas: false } } as const;
+    manager = await FFStorageManager.open({ config: testConfig(basePath), ...features });
+    const sid = await manager.createSession('joy', 'docs');
+    for (let i = 0; i < 3; i++)
+      await manager.storeDocumentWithVectors('joy', sid, `doc${i}`, `Note ${i} about lighthouses and tides.`);
+    // This process looks for a journal now (none), and keeps that answer.
+    expect((await manager.vectorSearch('joy', 'lighthouses')).length).toBeGreaterThan(0);
+    // Another process's rebuild dies after writing its journal (made on disk as the rebuild makes it).
+    const storage = createFsStorage({ basePath, durability: 'none' });
+    await storage.open();
+    const index = createFaissVectorIndex({ storage, prefix: 'features/vectors' });
+    const chunks = (await index.entries('joy')).filter((e) => e.metadata.kind === 'chunk');
+    await storage.write(
+      'users/joy/features/vectors/rebuild.json',
+      Buffer.from(JSON.stringify({ version: 1, chunks })),
+    );
+    await index.close();
+    await storage.close();
+    // A delete in this process: finishing the journal later would bring the chunks back.
+    await manager.deleteDocumentVectors('joy', sid, 'doc1');
+    const left = async (m: FFStorageManager) =>
+      (await m.vectorSearch('joy', 'note lighthouses tides', { topK: 10 }))
+        .map((r) => r.metadata.documentId)
+        .sort();
+    expect(await left(manager)).toEqual(['doc0', 'doc2']);
+    await manager.close();
+    manager = await FFStorageManager.open({ config: testConfig(basePath), ...features });
+    expect(await left(manager)).toEqual(['doc0', 'doc2']);
+  }, 60_000);
 });

@@ -1026,7 +1026,32 @@ export class FaissVectorFeature implements VectorFeature {
    */
   private async chunkWrite<T>(userId: string, write: () => Promise<T>): Promise<T> {
     await this.resumeRebuild(userId);
-    return this.ctx.storage.withLock(this.rebuildKey(userId), write);
+    return this.ctx.storage.withLock(this.rebuildKey(userId), async () => {
+      // A journal a rebuild left after this process last looked (it died since): finished first, or
+      // finishing it later would undo this write.
+      const left = await this.readJournal(userId);
+      if (left) {
+        await this.finishRebuild(userId, left);
+        // The messages' vectors went with the old index: the next vector use catches them up.
+        this.caughtUp.delete(userId);
+      }
+      return write();
+    });
+  }
+
+  /** The journal a rebuild left (null when none); an unreadable one is FF_CORRUPTION. */
+  private async readJournal(userId: string): Promise<RebuildJournal | null> {
+    const raw = await this.ctx.storage.read(this.journalKey(userId));
+    if (!raw) return null;
+    try {
+      const journal = JSON.parse(Buffer.from(raw).toString('utf8')) as RebuildJournal;
+      if (journal.version !== 1 || !Array.isArray(journal.chunks)) throw new Error('unknown shape');
+      return journal;
+    } catch {
+      throw new FFCorruptionError(`the vector rebuild journal of user ${userId} cannot be read`, {
+        key: this.journalKey(userId),
+      });
+    }
   }
 
   /**
@@ -1099,6 +1124,11 @@ export class FaissVectorFeature implements VectorFeature {
     known: Map<string, Float32Array> = new Map(),
   ): Promise<number> {
     const embedder = this.embedderFor();
+    // The user deleted meanwhile (its tree, the journal with it): nothing to bring back.
+    if (!(await this.ctx.listUserIds()).includes(userId)) {
+      await this.ctx.storage.delete(this.journalKey(userId));
+      return 0;
+    }
     const byId = new Map(journal.chunks.map((c) => [c.id, c]));
     for (const c of chunkEntries((await this.entriesOf(userId)) ?? [])) byId.set(c.id, c);
     const documents = new Map<string, Set<string>>();
@@ -1106,9 +1136,7 @@ export class FaissVectorFeature implements VectorFeature {
       const sessionId = String(c.metadata.sessionId);
       let ids = documents.get(sessionId);
       if (!ids) {
-        ids = new Set(
-          (await this.ctx.listDocuments(userId, sessionId).catch(() => [])).map((d) => d.documentId),
-        );
+        ids = new Set((await this.ctx.listDocuments(userId, sessionId)).map((d) => d.documentId));
         documents.set(sessionId, ids);
       }
       return ids.has(String(c.metadata.storedDocumentId ?? c.metadata.documentId));
@@ -1145,25 +1173,26 @@ export class FaissVectorFeature implements VectorFeature {
     let p = this.rebuildLooked.get(userId);
     if (!p) {
       p = (async () => {
-        const raw = await this.ctx.storage.read(this.journalKey(userId));
-        if (!raw) return;
-        let journal: RebuildJournal;
-        try {
-          journal = JSON.parse(Buffer.from(raw).toString('utf8')) as RebuildJournal;
-          if (journal.version !== 1 || !Array.isArray(journal.chunks)) throw new Error('unknown shape');
-        } catch {
-          throw new FFCorruptionError(`the vector rebuild journal of user ${userId} cannot be read`, {
-            key: this.journalKey(userId),
-          });
-        }
+        const journal = await this.readJournal(userId);
+        if (!journal) return;
         this.ctx.logger.info({ chunks: journal.chunks.length }, 'finishing an interrupted vector rebuild');
+        // Embedded before the lock is taken, so other processes' document writes do not wait for it.
+        const embedder = this.embedderFor();
+        const vectors = await this.embedTexts(
+          embedder,
+          journal.chunks.map((c) => c.metadata.text as string),
+        );
+        const known = new Map(journal.chunks.map((c, i) => [chunkKey(c), vectors[i] as Float32Array]));
+        let finished = false;
         await this.ctx.storage.withLock(this.rebuildKey(userId), async () => {
           // Another process may have finished it while this one waited for the lock.
-          if (await this.ctx.storage.exists(this.journalKey(userId)))
-            await this.finishRebuild(userId, journal);
+          const still = await this.readJournal(userId);
+          if (!still) return;
+          await this.finishRebuild(userId, still, known);
+          finished = true;
         });
         // The messages' vectors went with the old index.
-        await this.catchUpMessages(userId, true);
+        if (finished) await this.catchUpMessages(userId, true);
       })();
       // A failure is retried at the next use.
       p.catch(() => this.rebuildLooked.delete(userId));
@@ -1365,6 +1394,7 @@ export class FaissVectorFeature implements VectorFeature {
       const from = rescan ? 0 : (positions[log] ?? 0);
       this.consideredUpTo.note(userId, log, Math.min(from, count));
       if (from >= count) continue;
+      let stored = 0;
       for (let seq = from; seq < count; seq += CATCH_UP_PAGE) {
         const page = await this.ctx.readMessages(userId, sessionId, { fromSeq: seq, limit: CATCH_UP_PAGE });
         if (!page.length) break;
@@ -1372,7 +1402,14 @@ export class FaissVectorFeature implements VectorFeature {
           .filter((m) => this.shouldEmbed(m) && !held?.has(`${sessionId}/${m.messageId}`))
           .map((m) => this.queued(userId, sessionId, m));
         await this.embedAndUpsert(userId, todo);
-        embedded += todo.length;
+        stored += todo.length;
+      }
+      embedded += stored;
+      // The session deleted while its messages were embedded: its delete hook may have run before these
+      // vectors were stored, so they are removed again.
+      if (stored > 0 && !(await this.ctx.existingSessions(userId, [sessionId])).has(sessionId)) {
+        await this.index.removeWhere(userId, (m) => m.sessionId === sessionId);
+        continue;
       }
       const open = this.openStreams.get(log);
       marks[log] = open?.size ? Math.min(count, ...open) : count;
@@ -1396,7 +1433,8 @@ export class FaissVectorFeature implements VectorFeature {
 
   async onUserDeleted(userId: string): Promise<void> {
     await this.queue.drain();
-    await this.index.removeUser(userId);
+    // Under the chunk lock: a rebuild finishing meanwhile must not store the user's chunks again after.
+    await this.ctx.storage.withLock(this.rebuildKey(userId), () => this.index.removeUser(userId));
     this.caughtUp.delete(userId);
     this.rebuildLooked.delete(userId);
     this.consideredUpTo.forgetUser(userId);
