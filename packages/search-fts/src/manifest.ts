@@ -2,10 +2,16 @@
  * A user's index manifest (`<prefix>/<userId>/manifest.json`, plain JSON so a person can read it):
  * the persisted segments with their tombstones, and the log positions the persisted data covers.
  * It is the commit point: a segment blob not named here is ignored (and removed on the next load).
+ *
+ * Several processes write it. Each write merges the writer's view into the manifest on disk, under the
+ * storage lock of the manifest's key (see Partition.writeManifest): segments another writer named stay
+ * named, so the positions (a per-log maximum) never claim items whose segment is not listed.
  */
 import { z } from 'zod';
 
 export const MANIFEST_FORMAT = 1;
+/** Retired segment names a manifest remembers (far more than merges can overlap a writer's view). */
+export const MAX_RETIRED = 2000;
 
 export const ManifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
@@ -26,6 +32,11 @@ export const ManifestSchema = z.object({
   ),
   /** Per source log, the next seq not covered by the persisted segments. */
   positions: z.record(z.string(), z.number().int().nonnegative()),
+  /**
+   * Segments merged away (their items live on in the merge's result): a writer that still holds one
+   * in memory leaves it out when it merges its view into this manifest. The newest MAX_RETIRED only.
+   */
+  retired: z.array(z.string()).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 

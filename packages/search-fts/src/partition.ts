@@ -12,7 +12,7 @@
 import type { Compressor, Logger, StorageBackend } from '@ffdb/core-types';
 import type { BufferPool } from './buffer-pool.js';
 import { FFCorruptionError } from '@ffdb/core-types';
-import { decodeManifest, encodeManifest, MANIFEST_FORMAT, type Manifest } from './manifest.js';
+import { decodeManifest, encodeManifest, MANIFEST_FORMAT, MAX_RETIRED, type Manifest } from './manifest.js';
 import type { DocRecord, Searchable } from './searchable.js';
 import { Segment } from './segment.js';
 import { buildSegment, type DocMaps, type SegmentSource } from './segment-builder.js';
@@ -83,6 +83,8 @@ export class Partition {
   private orphansChecked = false;
   /** Live documents according to the manifest (when segments are not loaded). */
   private manifestLive = 0;
+  /** Segments merged away, by this or another writer (see Manifest.retired); oldest first. */
+  private retired = new Set<string>();
 
   constructor(userId: string, env: PartitionEnv) {
     this.userId = userId;
@@ -181,6 +183,7 @@ export class Partition {
         this.livePositions = { ...m.positions };
         this.manifestLive = m.segments.reduce((a, s) => a + s.live, 0);
         for (const s of m.segments) this.segmentBytes.set(s.name, s.bytes);
+        this.noteRetired(m.retired);
       }
       this.manifestLoaded = true;
     })();
@@ -203,6 +206,7 @@ export class Partition {
     let lost = false;
     if (m) {
       this.nextSegment = Math.max(this.nextSegment, m.nextSegment);
+      this.noteRetired(m.retired);
       for (const entry of m.segments) {
         try {
           const seg = await this.readSegment(entry.name);
@@ -220,11 +224,16 @@ export class Partition {
     } else if (bytes) {
       lost = true;
     }
-    if (!this.manifestLoaded && m) {
-      this.durablePositions = { ...m.positions };
-      this.livePositions = { ...m.positions };
+    if (m) {
+      // The positions go with the segments of the manifest just read. Manifests only grow (every write
+      // merges into the one on disk), so a maximum with what this instance covered before is covered
+      // by these segments plus its own. Taking the positions of an earlier read alone (ensureManifest)
+      // paired another writer's coverage with segments that did not hold it.
+      this.durablePositions = mergePositions(this.durablePositions, m.positions);
+      this.livePositions = mergePositions(this.livePositions, m.positions);
     }
     this.manifestLoaded = true;
+    if (segments.length > 1) Partition.dropDuplicates(segments);
     if (lost) {
       // Unknown coverage: ask the manager to replay everything (re-adding an id replaces it).
       this.durablePositions = {};
@@ -251,6 +260,36 @@ export class Partition {
     const raw = unpackSegment(blob, this.env.compressor, key, pool);
     const data = decodeSegment(raw, key, pool);
     return new Segment(data, undefined, raw.owned, raw.deleted);
+  }
+
+  private noteRetired(names: readonly string[] | undefined): void {
+    for (const n of names ?? []) this.retired.add(n);
+    // Bounded: the oldest names go first (a writer holding one that old reloads long before).
+    for (const n of this.retired) {
+      if (this.retired.size <= MAX_RETIRED) break;
+      this.retired.delete(n);
+    }
+  }
+
+  /**
+   * Two writers may both have indexed an item (each catches up on the other's appends) and both of
+   * their segments are listed: the copy in the later segment wins, earlier ones get tombstones, so a
+   * query never returns an item twice. Segments are listed in the order of their numbers.
+   */
+  private static dropDuplicates(segments: Segment[]): void {
+    const tags = new Set(segments.map((s) => s.name.slice(s.name.lastIndexOf('-'))));
+    if (tags.size < 2) return; // one writer's segments never hold an id twice (adds replace)
+    segments.sort((a, b) => segmentNumber(a.name) - segmentNumber(b.name));
+    const seen = new Set<string>();
+    for (let i = segments.length - 1; i >= 0; i--) {
+      const seg = segments[i] as Segment;
+      for (let d = 0; d < seg.size; d++) {
+        if (seg.isDeleted(d)) continue;
+        const id = seg.idOf(d);
+        if (seen.has(id)) seg.markDeleted(d);
+        else seen.add(id);
+      }
+    }
   }
 
   /**
@@ -429,27 +468,72 @@ export class Partition {
     this.persistedNames.add(segment.name);
   }
 
+  /**
+   * Commit this writer's view: merged into the manifest on disk, under the storage lock of its key
+   * (cross-process with storage-fs), never overwriting it. Another process's segments stay named
+   * (with the union of both tombstone lists), segments merged away by anyone stay out, and the
+   * positions are the per-log maximum: each writer's positions are covered by its segments, so the
+   * maximum is covered by their union. Without this, the last writer's manifest won, dropping the
+   * segments of others whose coverage its positions (read from their manifest) still claimed.
+   * Segment blobs are written (durably, by the storage) before the manifest that names them.
+   */
   private async writeManifest(): Promise<void> {
     if (this.dropped || this.segments === null) return;
     this.dirty = false;
-    const segments = this.segments.filter((s) => this.persistedNames.has(s.name));
-    const m: Manifest = {
-      format: MANIFEST_FORMAT,
-      userId: this.userId,
-      updatedAt: this.env.now().toISOString(),
-      compressor: this.env.compressor?.id ?? 'none',
-      nextSegment: this.nextSegment,
-      segments: segments.map((s) => ({
-        name: s.name,
-        docs: s.size,
-        live: s.liveCount,
-        bytes: this.segmentBytes.get(s.name) ?? 0,
-        deleted: s.deletedList(),
-      })),
-      positions: this.durablePositions,
+    const storage = this.env.storage as StorageBackend & { withLock?: StorageBackend['withLock'] };
+    const commit = async (): Promise<void> => {
+      const onDisk = await this.env.storage.read(this.manifestKey);
+      const disk = onDisk ? decodeManifest(onDisk) : null;
+      if (disk) this.noteRetired(disk.retired);
+      if (this.dropped || this.segments === null) return;
+      const entries: Manifest['segments'] = this.segments
+        .filter((s) => this.persistedNames.has(s.name) && !this.retired.has(s.name))
+        .map((s) => ({
+          name: s.name,
+          docs: s.size,
+          live: s.liveCount,
+          bytes: this.segmentBytes.get(s.name) ?? 0,
+          deleted: s.deletedList(),
+        }));
+      let positions = this.durablePositions;
+      let nextSegment = this.nextSegment;
+      if (disk) {
+        const mine = new Map(entries.map((e) => [e.name, e]));
+        for (const e of disk.segments) {
+          if (this.retired.has(e.name)) continue;
+          const own = mine.get(e.name);
+          if (!own) {
+            entries.push(e);
+            continue;
+          }
+          // Another writer's tombstones on a segment this one holds too: kept, and applied here.
+          const seg = this.segments.find((s) => s.name === e.name);
+          for (const d of e.deleted) seg?.markDeleted(d);
+          const deleted = [...new Set([...own.deleted, ...e.deleted])].sort((a, b) => a - b);
+          own.deleted = deleted;
+          own.live = Math.max(0, own.docs - deleted.length);
+        }
+        entries.sort((a, b) => segmentNumber(a.name) - segmentNumber(b.name));
+        positions = mergePositions(disk.positions, positions);
+        nextSegment = Math.max(nextSegment, disk.nextSegment);
+        this.nextSegment = nextSegment;
+      }
+      const m: Manifest = {
+        format: MANIFEST_FORMAT,
+        userId: this.userId,
+        updatedAt: this.env.now().toISOString(),
+        compressor: this.env.compressor?.id ?? 'none',
+        nextSegment,
+        segments: entries,
+        positions,
+        retired: [...this.retired],
+      };
+      this.manifestLive = m.segments.reduce((a, s) => a + s.live, 0);
+      for (const e of entries) if (!this.segmentBytes.has(e.name)) this.segmentBytes.set(e.name, e.bytes);
+      await this.env.storage.write(this.manifestKey, encodeManifest(m));
     };
-    this.manifestLive = m.segments.reduce((a, s) => a + s.live, 0);
-    await this.env.storage.write(this.manifestKey, encodeManifest(m));
+    if (typeof storage.withLock === 'function') await storage.withLock(this.manifestKey, commit);
+    else await commit();
   }
 
   /** Persist tombstones (queued behind running maintenance). */
@@ -485,7 +569,10 @@ export class Partition {
   private async mergeIfNeeded(): Promise<void> {
     for (;;) {
       if (this.dropped || this.segments === null) return;
-      const persisted = this.segments.filter((s) => this.persistedNames.has(s.name));
+      // A segment another writer merged away is not merged again (its items are in that merge).
+      const persisted = this.segments.filter(
+        (s) => this.persistedNames.has(s.name) && !this.retired.has(s.name),
+      );
       // Segments that are mostly tombstones are rewritten on their own.
       const sparse = persisted.find((s) => s.size > 0 && s.deletedCount > s.size / 2);
       let group: Segment[] | undefined;
@@ -519,7 +606,11 @@ export class Partition {
     Partition.reconcile(group, maps, segment);
     const keep = this.segments.filter((s) => !group.includes(s));
     this.segments = segment.size > 0 ? [segment, ...keep] : keep;
-    for (const old of group) this.persistedNames.delete(old.name);
+    for (const old of group) {
+      this.persistedNames.delete(old.name);
+      this.retired.add(old.name);
+    }
+    this.noteRetired([]);
     this.env.onLoaded(this);
     if (segment.size > 0) await this.writeSegment(segment);
     await this.writeManifest();
@@ -540,6 +631,11 @@ export class Partition {
     this.env.onLoaded(this);
     await this.env.storage.delete(this.root);
   }
+}
+
+/** The number of `seg-<n>[-<writer>]`. */
+function segmentNumber(name: string): number {
+  return Number(/^seg-(\d+)/.exec(name)?.[1] ?? 0);
 }
 
 function mergePositions(a: Record<string, number>, b: Record<string, number>): Record<string, number> {

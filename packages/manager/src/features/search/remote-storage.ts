@@ -59,4 +59,17 @@ export class RemoteStorage {
   stat(key: string): Promise<BlobStat | null> {
     return this.call('stat', [key]);
   }
+
+  /**
+   * The storage's lock on `key` (cross-process with storage-fs), held by the manager thread while `fn`
+   * runs here: the index merges its manifest into the one on disk under it.
+   */
+  async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const token = await this.call<number>('lock', [key]);
+    try {
+      return await fn();
+    } finally {
+      await this.call('unlock', [token]);
+    }
+  }
 }

@@ -42,6 +42,7 @@ import {
   documentItem,
   documentItemId,
   messageItem,
+  messageItemId,
   ownMetadata,
   panelItemId,
   toMessage,
@@ -663,6 +664,14 @@ export class FtsSearchFeature implements SearchFeature {
             this.indexMessagesFrom(userId, sessionId, at, count),
           );
         }
+        const absent = await this.absentMessages(userId, sessionId, Math.min(at, count));
+        if (absent.length > 0) {
+          await report(
+            log,
+            `search index lacks ${absent.length} of the ${Math.min(at, count)} messages its position covers`,
+            () => this.index.add(absent.map((m) => messageItem(userId, sessionId, m, log))),
+          );
+        }
         const docLog = this.ctx.documentsLogKey(userId, sessionId);
         const docAt = positions[docLog] ?? 0;
         const docs = await this.laggingDocuments(userId, sessionId, docAt);
@@ -686,6 +695,41 @@ export class FtsSearchFeature implements SearchFeature {
       }
     }
     return issues;
+  }
+
+  /**
+   * Messages below the index's position for the session's log that the index does not hold: a
+   * position must only cover items of segments its manifest names (several processes once overwrote
+   * each other's manifests, leaving positions ahead of the segments; only a rebuild brought the items
+   * back). Reads the session's messages and the index's message items of the session once each.
+   */
+  private async absentMessages(userId: string, sessionId: string, upTo: number): Promise<StoredMessage[]> {
+    if (upTo <= 0) return [];
+    let held: Set<string>;
+    try {
+      const hits = await this.index.search({
+        userId,
+        text: '',
+        sessionIds: [sessionId],
+        types: ['message'],
+        limit: upTo * 2 + 16,
+      });
+      held = new Set(hits.map((h) => h.id));
+    } catch {
+      return []; // an index that cannot list a session this large (its maxLimit): not checked
+    }
+    const absent: StoredMessage[] = [];
+    for (let seq = 0; seq < upTo; seq += READ_PAGE) {
+      const page = await this.ctx.readMessages(userId, sessionId, {
+        fromSeq: seq,
+        limit: Math.min(READ_PAGE, upTo - seq),
+      });
+      if (page.length === 0) break;
+      for (const m of page) {
+        if (m.seq < upTo && !held.has(messageItemId(sessionId, m.messageId))) absent.push(m);
+      }
+    }
+    return absent;
   }
 
   /** Current documents whose `put` event is at or after `from` (what indexDocumentsFrom would add). */

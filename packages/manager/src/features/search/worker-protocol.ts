@@ -21,8 +21,11 @@ export type WorkerMethod =
   | 'idle'
   | 'close';
 
-/** Storage operations the worker's index may ask the manager thread to run. */
-export type StorageOp = 'read' | 'write' | 'list' | 'delete' | 'exists' | 'stat';
+/**
+ * Storage operations the worker's index may ask the manager thread to run. `lock` takes the storage's
+ * `withLock` on a key and answers a token once held; `unlock` (with that token) releases it.
+ */
+export type StorageOp = 'read' | 'write' | 'list' | 'delete' | 'exists' | 'stat' | 'lock' | 'unlock';
 
 /** What the worker needs to build one LunrSearchIndex (everything but the ports, which it proxies). */
 export interface IndexInit {

@@ -161,15 +161,60 @@ export class WorkerSearchIndex implements SearchIndex, WorkerClient {
     else p.reject(deserializeError(m.error));
   }
 
+  /** Storage locks the worker holds (see RemoteStorage.withLock), by token: their release functions. */
+  private readonly heldLocks = new Map<number, () => void>();
+  private nextLockToken = 1;
+
+  /** Take the storage lock on `key` for the worker; resolves with a token once held. */
+  private holdLock(key: string): Promise<number> {
+    return new Promise<number>((held, failed) => {
+      const token = this.nextLockToken++;
+      this.opts.storage
+        .withLock(
+          key,
+          () =>
+            new Promise<void>((release) => {
+              this.heldLocks.set(token, release);
+              held(token);
+            }),
+        )
+        .catch(failed);
+    });
+  }
+
+  private releaseLocks(): void {
+    for (const release of this.heldLocks.values()) release();
+    this.heldLocks.clear();
+  }
+
   onStorage(m: Extract<FromWorker, { t: 'io' }>): void {
     const host = this.host;
+    if (m.op === 'lock' || m.op === 'unlock') {
+      const done =
+        m.op === 'lock'
+          ? this.holdLock(String(m.args[0]))
+          : Promise.resolve().then(() => {
+              const token = Number(m.args[0]);
+              this.heldLocks.get(token)?.();
+              return this.heldLocks.delete(token);
+            });
+      done.then(
+        (value) => host?.post({ t: 'io', inst: m.inst, id: m.id, ok: true, value }),
+        (error) => host?.post({ t: 'io', inst: m.inst, id: m.id, ok: false, error: serializeError(error) }),
+      );
+      return;
+    }
     const s = this.opts.storage as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
     const fn = s[m.op];
     const activity = this.opts.activity;
     // Segment and manifest writes are background persistence: they yield to requests in flight (reads,
     // lists and deletes, which queries and deletions wait for, go at once).
     const yieldFirst =
-      m.op === 'write' && activity && !activity.isQuiet(WRITE_QUIET_MS) && this.urgent === 0
+      m.op === 'write' &&
+      activity &&
+      this.heldLocks.size === 0 && // a manifest write under a lock: the lock is not held longer
+      !activity.isQuiet(WRITE_QUIET_MS) &&
+      this.urgent === 0
         ? activity.whenQuiet(WRITE_QUIET_MS, WRITE_MAX_DEFER_MS, () => this.urgent > 0)
         : null;
     const run = (): Promise<unknown> =>
@@ -187,6 +232,7 @@ export class WorkerSearchIndex implements SearchIndex, WorkerClient {
   }
 
   onDeath(error: Error): void {
+    this.releaseLocks(); // a dead worker's locks would otherwise stay held until this process ends
     const lost = new Error('the search worker stopped');
     for (const p of this.pending.values()) p.reject(lost);
     this.pending.clear();
