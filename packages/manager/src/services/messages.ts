@@ -165,7 +165,12 @@ export class MessageService {
   async append(userId: string, sessionId: string, messages: Message[]): Promise<StoredMessage[] | null> {
     const log = keys.messagesLog(userId, sessionId);
     const res = await this.core.storage.append(log, messages as unknown as Record<string, unknown>[]);
-    if (await this.core.index.wasDeleted(userId, sessionId)) {
+    // Deleted meanwhile: the session (a tombstone), or the whole user (its index is gone, so the
+    // session is simply no longer in it).
+    if (
+      (await this.core.index.wasDeleted(userId, sessionId)) ||
+      !(await this.core.index.has(userId, sessionId))
+    ) {
       await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
       return null;
     }

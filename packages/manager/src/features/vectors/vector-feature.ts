@@ -1266,6 +1266,18 @@ export class FaissVectorFeature implements VectorFeature {
       // Catch up first: recording this batch's positions must not skip messages a crash left unembedded.
       await this.ensureUser(userId);
       await this.embedAndUpsert(userId, [...(await this.fillGaps(userId, items)), ...items]);
+      // Sessions (or the whole user) deleted while this batch was embedded: their delete hook may have
+      // run before these vectors were stored, so they are removed again.
+      const sessions = [...new Set(items.map((m) => m.sessionId))];
+      const alive = await this.ctx.existingSessions(userId, sessions);
+      const gone = new Set(sessions.filter((sid) => !alive.has(sid)));
+      if (gone.size > 0) {
+        await this.index.removeWhere(userId, (m) => gone.has(m.sessionId as string));
+        if (gone.size === sessions.length && !(await this.ctx.listUserIds()).includes(userId)) {
+          await this.index.removeUser(userId);
+          continue;
+        }
+      }
       const marks: Record<string, number> = {};
       for (const m of items) {
         const log = this.ctx.messagesLogKey(userId, m.sessionId);
