@@ -44,6 +44,11 @@ describe('entityPrefilter', () => {
     }
     // It does rule texts out (else it would save nothing).
     expect(ruledOut).toBeGreaterThan(30);
+    // Σ lowers to σ or ς by position: a value met inside a longer word still passes.
+    const greek = new EntityExtractor({ tags: '[Α-Ω]+' });
+    const text = 'ΟΔΟΣx';
+    expect(matchesEntities(greek.extract(text), { tags: ['ΟΔΟΣ'] })).toBe(true);
+    expect(entityPrefilter({ tags: ['ΟΔΟΣ'] })(text)).toBe(true);
     // Languages and "any value" requests are never ruled out by it.
     expect(entityPrefilter({ languages: ['rust'] })('cargo build')).toBe(true);
     expect(entityPrefilter({ emails: [] })('no address')).toBe(true);

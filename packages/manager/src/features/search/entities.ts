@@ -90,12 +90,15 @@ export function matchesEntities(itemEntities: EntityMap, requested: EntityMap): 
  * requested values, case aside, cannot match. Resolves every text that might match to true.
  */
 export function entityPrefilter(requested: EntityMap): (text: string) => boolean {
+  // Lower case alone is not enough: Σ lowers to σ or ς depending on the letters around it, so a value
+  // lowered on its own may differ from the same letters lowered inside the text.
+  const fold = (t: string) => t.toLowerCase().replace(/ς/g, 'σ');
   const needles = Object.entries(requested)
     .filter(([type, wanted]) => type !== 'languages' && wanted.length > 0)
-    .map(([, wanted]) => wanted.map(norm).filter((w) => w !== ''));
+    .map(([, wanted]) => wanted.map((w) => fold(norm(w))).filter((w) => w !== ''));
   if (needles.length === 0 || needles.some((n) => n.length === 0)) return () => true;
   return (text) => {
-    const lower = text.toLowerCase();
+    const lower = fold(text);
     return needles.every((values) => values.some((v) => lower.includes(v)));
   };
 }
