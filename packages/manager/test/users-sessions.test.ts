@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FFError, FFValidationError } from '../src/index.js';
+import { type FFError, FFValidationError, TOKENS } from '../src/index.js';
 import { BACKENDS, type TestStore } from './helpers.js';
 
 const HOSTILE = ['../x', 'a/b', 'a\u0000b', '', ' ', '.hidden', 'x'.repeat(101), 'notes.fflog'];
@@ -156,6 +156,24 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
       1_000,
     );
     expect((await m.listSessions('burst', { limit: 1 }))[0]?.sessionId).toBe(fresh);
+  });
+
+  it('at the lead bound (a stopped clock: every activity in one millisecond) the latest still lists first', async () => {
+    const frozen = new Date('2026-03-01T12:00:00.000Z');
+    store = await backend.create({}, { overrides: { [TOKENS.Clock]: { now: () => new Date(frozen) } } });
+    const m = store.manager;
+    const a = await m.createSession('held', 'A');
+    // 1,500 activities in one millisecond: times move 1 ms each up to a second ahead, then hold.
+    for (let i = 0; i < 1_500; i++) await m.addMessage('held', a, { role: 'user', content: `a${i}` });
+    const held = (await m.getSession('held', a))!.updatedAt;
+    expect(Date.parse(held) - frozen.getTime()).toBe(1_000);
+    const b = await m.createSession('held', 'B');
+    expect((await m.getSession('held', b))!.createdAt).toBe(held);
+    expect((await m.listSessions('held')).map((x) => x.sessionId)).toEqual([b, a]);
+    await m.addMessage('held', a, { role: 'user', content: 'again' });
+    expect((await m.listSessions('held')).map((x) => x.sessionId)).toEqual([a, b]);
+    await m.updateSession('held', b, { title: 'B2' });
+    expect((await m.listSessions('held')).map((x) => x.sessionId)).toEqual([b, a]);
   });
 
   it('lists a later activity first after a burst on another session, and keeps that order', async () => {

@@ -41,9 +41,10 @@ export interface SessionEntry {
   /** Random tag of the create event that won (first in the log) — lock-free creation check. */
   nonce?: string;
   /**
-   * Order of the session's last activity after its creation among the user's sessions (a counter of the
-   * fold): breaks a tie of `updatedAt` in favour of the later activity. Unset for a session with no
-   * activity since its creation: ties between those go by creation (their ids' order).
+   * Order of the session's last activity among the user's sessions (a counter of the fold): breaks a
+   * tie of `updatedAt` in favour of the later activity. A creation counts when this process made it
+   * (numbered with its id, so in the ids' order); a session read back with no activity since its
+   * creation has none, and ties between those go by creation (their ids' order).
    */
   activity?: number;
 }
@@ -322,14 +323,15 @@ export class SessionIndex {
     // winner is decided by log order, see `create`).
     const f = this.folds.get(userId);
     if (!f) return;
+    // These are this process's activities, happening now: `live` (see touched).
     if (!f.refreshing && f.nextSeq === res.firstSeq) {
-      for (const e of events) apply(f, e);
+      for (const e of events) apply(f, e, true);
       f.nextSeq = res.firstSeq + events.length;
       f.sinceSnapshot += events.length;
       f.lastEvent = JSON.stringify(events[events.length - 1]);
       if (res.firstSeq === 0) f.firstEvent = JSON.stringify(events[0]);
     } else {
-      for (const e of events) if (e.op !== 'create') apply(f, e);
+      for (const e of events) if (e.op !== 'create') apply(f, e, true);
     }
   }
 
@@ -365,8 +367,12 @@ export class SessionIndex {
     } else {
       f = await this.refresh(userId);
     }
-    const won = f.sessions.get(entry.sessionId)?.nonce === nonce;
+    const created = f.sessions.get(entry.sessionId);
+    const won = created?.nonce === nonce;
     if (won) this.noteCount(userId, entry.sessionId, 0);
+    // The creation's place among this process's activities, unless an activity already followed it.
+    if (won && created && entry.activity !== undefined && created.activity === undefined)
+      created.activity = entry.activity;
     return won;
   }
 
@@ -423,10 +429,16 @@ export class SessionIndex {
     return new Date(f.latestMs).toISOString();
   }
 
-  /** activityStamp with the user's fold loaded first (a creation may be the user's first call). */
-  async creationStamp(userId: string, now: string): Promise<string> {
+  /**
+   * activityStamp for a creation, with the user's fold loaded first (a creation may be the user's first
+   * call), and the creation's place among this process's activities (see SessionEntry.activity): taken
+   * together, so a creation held at the lead bound still lists above earlier activities.
+   */
+  async creationStamp(userId: string, now: string): Promise<{ at: string; activity?: number }> {
     if (!this.folds.has(userId)) await this.refresh(userId);
-    return this.activityStamp(userId, now);
+    const at = this.activityStamp(userId, now);
+    const f = this.folds.get(userId);
+    return f ? { at, activity: ++f.activityCounter } : { at };
   }
 
   touchSoon(userId: string, sessionId: string, at: string, count?: number): void {
@@ -673,7 +685,7 @@ function touched(f: UserFold, s: SessionEntry, at: string, live = false): void {
   if (f.latestMs !== undefined && ms > f.latestMs) f.latestMs = ms;
 }
 
-function apply(f: UserFold, e: IndexEvent): void {
+function apply(f: UserFold, e: IndexEvent, live = false): void {
   switch (e.op) {
     case 'create':
       if (f.deleted.has(e.s)) return;
@@ -696,12 +708,12 @@ function apply(f: UserFold, e: IndexEvent): void {
       if (!s) return;
       s.title = e.title;
       s.metadata = e.metadata ?? {};
-      touched(f, s, e.at);
+      touched(f, s, e.at, live);
       return;
     }
     case 'touch': {
       const s = f.sessions.get(e.s);
-      if (s) touched(f, s, e.at);
+      if (s) touched(f, s, e.at, live);
       if (s && typeof e.n === 'number') f.counts.set(e.s, Math.max(f.counts.get(e.s) ?? 0, e.n));
       return;
     }

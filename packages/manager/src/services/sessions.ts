@@ -97,7 +97,7 @@ export class SessionService {
     for (;;) {
       // The creation time is an activity stamp (after the user's latest activity), and the id's time part
       // is that time: listing by time and by id agree.
-      const now = await this.core.index.creationStamp(userId, this.core.now());
+      const { at: now, activity } = await this.core.index.creationStamp(userId, this.core.now());
       const sessionId = generateSessionId(prefix, new Date(now));
       if (await this.core.index.taken(userId, sessionId)) continue;
       const entry: SessionEntry = {
@@ -107,6 +107,7 @@ export class SessionService {
         createdAt: now,
         updatedAt: now,
         metadata: o.metadata ?? {},
+        ...(activity !== undefined ? { activity } : {}),
       };
       if (!(await this.core.index.create(userId, entry))) continue;
       return sessionId;
