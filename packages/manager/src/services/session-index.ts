@@ -104,7 +104,7 @@ const FIRST_EVENT_CHECK_MS = 1000;
 const realNow = performance.now.bind(performance);
 /** Touch events of a user are appended at most this often (see `schedule`). */
 const TOUCH_DELAY_MS = 50;
-/** How far ahead of the clock a session's `updatedAt` may be moved to keep it increasing (see activityStamp). */
+/** How far ahead of the clock a user's activity times may be moved to keep them increasing (see activityStamp). */
 const MAX_ACTIVITY_LEAD_MS = 1_000;
 /** Users whose folds stay in memory. */
 const MAX_CACHED_USERS = 1000;

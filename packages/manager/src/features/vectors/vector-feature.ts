@@ -620,6 +620,12 @@ export class FaissVectorFeature implements VectorFeature {
     // The caller's id (a key like storeDocumentWithVectors') or the stored document's id.
     assertSafeId(documentId, 'documentId', DOCUMENT_KEY_PATTERN);
     // As the reference: true even when nothing matched.
+    await this.removeDocumentChunks(userId, sessionId, documentId);
+    return true;
+  }
+
+  /** Removes the chunks of a document, by the caller's id (a vector key) or the stored document's id. */
+  private async removeDocumentChunks(userId: string, sessionId: string, documentId: string): Promise<void> {
     await this.chunkWrite(userId, () =>
       this.index.removeWhere(
         userId,
@@ -629,7 +635,6 @@ export class FaissVectorFeature implements VectorFeature {
           (m.documentId === documentId || m.storedDocumentId === documentId),
       ),
     );
-    return true;
   }
 
   // ------------------------------------------------------------------ search
@@ -1462,15 +1467,7 @@ export class FaissVectorFeature implements VectorFeature {
 
   async onDocumentDeleted(userId: string, sessionId: string, documentId: string): Promise<void> {
     await this.ctx.storage.delete(this.extractedTextKey(userId, sessionId, documentId));
-    await this.chunkWrite(userId, () =>
-      this.index.removeWhere(
-        userId,
-        (m) =>
-          m.kind === 'chunk' &&
-          m.sessionId === sessionId &&
-          (m.storedDocumentId === documentId || m.documentId === documentId),
-      ),
-    );
+    await this.removeDocumentChunks(userId, sessionId, documentId);
   }
 
   async compact(): Promise<void> {
