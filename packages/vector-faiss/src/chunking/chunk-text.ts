@@ -71,7 +71,7 @@ function wordFixedSpans(text: string, p: StrategyParams): Span[] {
       const space = firstSpaceBetween(text, next, e);
       next = space === -1 ? e : space + 1;
     }
-    if (splitsPair(text, next)) next = next - 1 > s ? next - 1 : next + 1;
+    next = cutBetweenCharacters(text, next, s);
     s = next;
   }
   return out;
