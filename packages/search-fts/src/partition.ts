@@ -85,6 +85,13 @@ export class Partition {
   private manifestLive = 0;
   /** Segments merged away, by this or another writer (see Manifest.retired); oldest first. */
   private retired = new Set<string>();
+  /**
+   * Tombstones an add set on the older copy of an item whose new copy is in a tail not yet persisted,
+   * by source and doc, with that tail. They hold in memory but are not committed, and their segments
+   * are not merged, until that tail's segment is written: a process killed in between must leave the
+   * older copy on disk, as the positions there already cover the item (see committedDeletions).
+   */
+  private provisional = new Map<Searchable, Map<number, Tail>>();
 
   constructor(userId: string, env: PartitionEnv) {
     this.userId = userId;
@@ -129,6 +136,7 @@ export class Partition {
     if (!this.evictable) return;
     const unloaded = this.segments ?? [];
     this.segments = null;
+    this.provisional.clear(); // none can be left: no tail holds anything
     // Nothing can still read these segments (evictable: no query pinned, no maintenance running, and
     // queries evaluate synchronously), so their buffers go back to the pool for the next load.
     const pool = this.env.pool;
@@ -279,7 +287,7 @@ export class Partition {
   private static dropDuplicates(segments: Segment[]): void {
     const tags = new Set(segments.map((s) => s.name.slice(s.name.lastIndexOf('-'))));
     if (tags.size < 2) return; // one writer's segments never hold an id twice (adds replace)
-    segments.sort((a, b) => segmentNumber(a.name) - segmentNumber(b.name));
+    segments.sort((a, b) => compareSegmentNames(a.name, b.name));
     const seen = new Set<string>();
     for (let i = segments.length - 1; i >= 0; i--) {
       const seg = segments[i] as Segment;
@@ -360,7 +368,7 @@ export class Partition {
       for (const src of sources) {
         if (src === this.tail) continue; // the tail replaces its own copies
         const d = src.find(op.doc.id);
-        if (d >= 0 && src.markDeleted(d)) this.dirty ||= src instanceof Segment;
+        if (d >= 0 && src.markDeleted(d)) this.markProvisional(src, d, this.tail);
       }
       this.tail.add(op.doc);
       if (op.source) {
@@ -374,6 +382,9 @@ export class Partition {
           if (d >= 0 && src.markDeleted(d)) this.dirty ||= src instanceof Segment;
         }
       }
+      // Removed for good: tombstones earlier re-adds set on older copies are committed now.
+      const removed = new Set(op.ids);
+      this.commitProvisional((src, d) => removed.has(src.idOf(d)));
     } else {
       for (const src of sources) {
         if (src instanceof Segment) {
@@ -385,6 +396,47 @@ export class Partition {
           for (let d = 0; d < src.size; d++) if (src.sessionOf(d) === op.sessionId) src.markDeleted(d);
         }
       }
+      this.commitProvisional((src, d) => src.sessionOf(d) === op.sessionId);
+    }
+  }
+
+  private commitProvisional(which: (src: Searchable, doc: number) => boolean): void {
+    for (const [src, held] of this.provisional) {
+      for (const d of held.keys()) {
+        if (!which(src, d)) continue;
+        held.delete(d);
+        this.dirty ||= src instanceof Segment;
+      }
+      if (held.size === 0) this.provisional.delete(src);
+    }
+  }
+
+  /** A copy whose tombstone waits for its tail is written into the segment built from its source. */
+  private readonly keepProvisional = (src: Searchable, doc: number): boolean =>
+    this.provisional.get(src)?.has(doc) === true;
+
+  private markProvisional(src: Searchable, doc: number, owner: Tail): void {
+    let held = this.provisional.get(src);
+    if (!held) {
+      held = new Map();
+      this.provisional.set(src, held);
+    }
+    held.set(doc, owner);
+  }
+
+  /** The tombstones of `seg` a manifest may commit: all but those still waiting for their tail. */
+  private committedDeletions(seg: Segment): number[] {
+    const held = this.provisional.get(seg);
+    const all = seg.deletedList();
+    return held?.size ? all.filter((d) => !held.has(d)) : all;
+  }
+
+  /** `tail`'s segment is written: the tombstones its adds set may be committed. */
+  private releaseProvisional(tail: Tail): void {
+    this.provisional.delete(tail);
+    for (const [src, held] of this.provisional) {
+      for (const [d, owner] of held) if (owner === tail) held.delete(d);
+      if (held.size === 0) this.provisional.delete(src);
     }
   }
 
@@ -429,29 +481,41 @@ export class Partition {
     return `seg-${String(this.nextSegment++).padStart(6, '0')}-${this.env.writerTag}`;
   }
 
-  /** Carry deletions made while a segment was being built over to the new segment. */
-  private static reconcile(sources: readonly SegmentSource[], maps: DocMaps, target: Segment): void {
+  /**
+   * Carry deletions made while a segment was being built over to the new segment, provisional ones
+   * (see `provisional`) staying provisional.
+   */
+  private reconcile(sources: readonly SegmentSource[], maps: DocMaps, target: Segment): void {
     for (let s = 0; s < sources.length; s++) {
       const src = sources[s] as SegmentSource;
       const map = maps[s] as Int32Array;
+      const held = this.provisional.get(src);
       for (let d = 0; d < src.size; d++) {
         const nd = map[d] as number;
-        if (nd >= 0 && src.isDeleted(d)) target.markDeleted(nd);
+        if (nd < 0 || !src.isDeleted(d)) continue;
+        target.markDeleted(nd);
+        const owner = held?.get(d);
+        if (owner) this.markProvisional(target, nd, owner);
       }
+      this.provisional.delete(src);
     }
   }
 
   private async persistFrozen(frozen: FrozenTail): Promise<void> {
     await this.ensureLoaded();
     const name = this.newSegmentName();
-    const { segment, maps } = await buildSegment(name, [frozen.tail], { yieldToLoop: true });
+    const { segment, maps } = await buildSegment(name, [frozen.tail], {
+      yieldToLoop: true,
+      keepDeleted: this.keepProvisional,
+    });
     if (this.dropped) return;
-    Partition.reconcile([frozen.tail], maps, segment);
+    this.reconcile([frozen.tail], maps, segment);
     // Swap in memory: the frozen tail is replaced by its segment in one step.
     this.frozen = this.frozen.filter((f) => f !== frozen);
     (this.segments as Segment[]).push(segment);
     this.env.onLoaded(this);
     if (segment.size > 0) await this.writeSegment(segment);
+    this.releaseProvisional(frozen.tail);
     this.durablePositions = mergePositions(this.durablePositions, frozen.positions);
     if (segment.size === 0)
       (this.segments as Segment[]).splice((this.segments as Segment[]).indexOf(segment), 1);
@@ -488,13 +552,16 @@ export class Partition {
       if (this.dropped || this.segments === null) return;
       const entries: Manifest['segments'] = this.segments
         .filter((s) => this.persistedNames.has(s.name) && !this.retired.has(s.name))
-        .map((s) => ({
-          name: s.name,
-          docs: s.size,
-          live: s.liveCount,
-          bytes: this.segmentBytes.get(s.name) ?? 0,
-          deleted: s.deletedList(),
-        }));
+        .map((s) => {
+          const deleted = this.committedDeletions(s);
+          return {
+            name: s.name,
+            docs: s.size,
+            live: Math.max(0, s.size - deleted.length),
+            bytes: this.segmentBytes.get(s.name) ?? 0,
+            deleted,
+          };
+        });
       let positions = this.durablePositions;
       let nextSegment = this.nextSegment;
       if (disk) {
@@ -508,12 +575,16 @@ export class Partition {
           }
           // Another writer's tombstones on a segment this one holds too: kept, and applied here.
           const seg = this.segments.find((s) => s.name === e.name);
-          for (const d of e.deleted) seg?.markDeleted(d);
+          const held = seg && this.provisional.get(seg);
+          for (const d of e.deleted) {
+            seg?.markDeleted(d);
+            held?.delete(d); // committed by the other writer
+          }
           const deleted = [...new Set([...own.deleted, ...e.deleted])].sort((a, b) => a - b);
           own.deleted = deleted;
           own.live = Math.max(0, own.docs - deleted.length);
         }
-        entries.sort((a, b) => segmentNumber(a.name) - segmentNumber(b.name));
+        entries.sort((a, b) => compareSegmentNames(a.name, b.name));
         positions = mergePositions(disk.positions, positions);
         nextSegment = Math.max(nextSegment, disk.nextSegment);
         this.nextSegment = nextSegment;
@@ -570,8 +641,9 @@ export class Partition {
     for (;;) {
       if (this.dropped || this.segments === null) return;
       // A segment another writer merged away is not merged again (its items are in that merge).
+      // Nor one holding an older copy whose tombstone waits for its tail: a merge would drop the copy.
       const persisted = this.segments.filter(
-        (s) => this.persistedNames.has(s.name) && !this.retired.has(s.name),
+        (s) => this.persistedNames.has(s.name) && !this.retired.has(s.name) && !this.provisional.get(s)?.size,
       );
       // Segments that are mostly tombstones are rewritten on their own.
       const sparse = persisted.find((s) => s.size > 0 && s.deletedCount > s.size / 2);
@@ -600,10 +672,13 @@ export class Partition {
 
   private async merge(group: Segment[]): Promise<void> {
     const name = this.newSegmentName();
-    const { segment, maps } = await buildSegment(name, group, { yieldToLoop: true });
+    const { segment, maps } = await buildSegment(name, group, {
+      yieldToLoop: true,
+      keepDeleted: this.keepProvisional,
+    });
     if (this.dropped || this.segments === null) return;
     // Reconcile and swap in one synchronous step, so no deletion can fall between them.
-    Partition.reconcile(group, maps, segment);
+    this.reconcile(group, maps, segment);
     const keep = this.segments.filter((s) => !group.includes(s));
     this.segments = segment.size > 0 ? [segment, ...keep] : keep;
     for (const old of group) {
@@ -628,6 +703,7 @@ export class Partition {
     this.segments = [];
     this.frozen = [];
     this.tail = new Tail();
+    this.provisional.clear();
     this.env.onLoaded(this);
     await this.env.storage.delete(this.root);
   }
@@ -636,6 +712,15 @@ export class Partition {
 /** The number of `seg-<n>[-<writer>]`. */
 function segmentNumber(name: string): number {
   return Number(/^seg-(\d+)/.exec(name)?.[1] ?? 0);
+}
+
+/**
+ * Segment order: by number, then by name. Two writers can write segments of one number; every reader
+ * must order them alike, or two readers keep different copies of an item both wrote and tombstone the
+ * other (the union of their tombstones then removes the item).
+ */
+function compareSegmentNames(a: string, b: string): number {
+  return segmentNumber(a) - segmentNumber(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 function mergePositions(a: Record<string, number>, b: Record<string, number>): Record<string, number> {

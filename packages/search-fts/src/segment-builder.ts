@@ -58,7 +58,11 @@ function sortedTerms(src: SegmentSource): TermList {
 export async function buildSegment(
   name: string,
   sources: readonly SegmentSource[],
-  opts: { yieldToLoop?: boolean } = {},
+  opts: {
+    yieldToLoop?: boolean;
+    /** Deleted documents to keep (the caller marks them deleted in the new segment again). */
+    keepDeleted?: (src: SegmentSource, doc: number) => boolean;
+  } = {},
 ): Promise<{ segment: Segment; maps: DocMaps }> {
   let lastYield = performance.now();
   const maybeYield = async (): Promise<void> => {
@@ -71,9 +75,10 @@ export async function buildSegment(
   // 1. Document table (live documents only, in source order: doc numbers stay chronological).
   const maps: DocMaps = [];
   let n = 0;
+  const keep = opts.keepDeleted;
   for (const src of sources) {
     const map = new Int32Array(src.size).fill(-1);
-    for (let d = 0; d < src.size; d++) if (!src.isDeleted(d)) map[d] = n++;
+    for (let d = 0; d < src.size; d++) if (!src.isDeleted(d) || keep?.(src, d)) map[d] = n++;
     maps.push(map);
   }
   let contentBytes = 0;
