@@ -259,8 +259,11 @@ export class LunrSearchIndex implements SearchIndex {
         if (q > 0 && (!busiest || q > busiest.queuedItems)) busiest = p;
       }
       if (queued <= this.opts.maxQueuedItems || !busiest) return;
+      const before = busiest.queuedItems;
       await busiest.drain();
       await busiest.idle();
+      // Nothing could be persisted (its segment writes fail, logged): waiting longer would never end.
+      if (busiest.queuedItems >= before) return;
     }
   }
 

@@ -386,17 +386,26 @@ export class Partition {
       const removed = new Set(op.ids);
       this.commitProvisional((src, d) => removed.has(src.idOf(d)));
     } else {
+      // The ids whose live copy the session held: removed for good, so their earlier copies' provisional
+      // tombstones are committed (an older copy in this session replaced by one in another is not).
+      const removed = new Set<string>();
       for (const src of sources) {
         if (src instanceof Segment) {
           const code = src.sessionCode(op.sessionId);
           if (code < 0) continue;
           const idx = src.data.sessionIdx;
-          for (let d = 0; d < src.size; d++) if (idx[d] === code && src.markDeleted(d)) this.dirty = true;
+          for (let d = 0; d < src.size; d++) {
+            if (idx[d] !== code || !src.markDeleted(d)) continue;
+            this.dirty = true;
+            removed.add(src.idOf(d));
+          }
         } else {
-          for (let d = 0; d < src.size; d++) if (src.sessionOf(d) === op.sessionId) src.markDeleted(d);
+          for (let d = 0; d < src.size; d++) {
+            if (src.sessionOf(d) === op.sessionId && src.markDeleted(d)) removed.add(src.idOf(d));
+          }
         }
       }
-      this.commitProvisional((src, d) => src.sessionOf(d) === op.sessionId);
+      this.commitProvisional((src, d) => removed.has(src.idOf(d)));
     }
   }
 
@@ -446,7 +455,18 @@ export class Partition {
     const frozen: FrozenTail = { tail: this.tail, positions: { ...this.livePositions } };
     this.tail = new Tail();
     this.frozen.push(frozen);
-    void this.run(() => this.persistFrozen(frozen)).catch((error) => this.logFailure('flush', error));
+    void this.run(() => this.persistFrozenTails()).catch((error) => this.logFailure('flush', error));
+  }
+
+  /**
+   * Persist the frozen tails, oldest first. A tail whose segment could not be written stays frozen
+   * (still searchable) and is tried again before any later one: a later tail's positions cover the
+   * earlier tails' items too, so committing them first would claim items no segment holds.
+   */
+  private async persistFrozenTails(): Promise<void> {
+    for (let next = this.frozen[0]; next && !this.dropped; next = this.frozen[0]) {
+      await this.persistFrozen(next);
+    }
   }
 
   /** Run `task` after every earlier maintenance task of this user. */
@@ -509,16 +529,17 @@ export class Partition {
       keepDeleted: this.keepProvisional,
     });
     if (this.dropped) return;
-    this.reconcile([frozen.tail], maps, segment);
-    // Swap in memory: the frozen tail is replaced by its segment in one step.
-    this.frozen = this.frozen.filter((f) => f !== frozen);
-    (this.segments as Segment[]).push(segment);
-    this.env.onLoaded(this);
+    // Written before anything changes in memory: a failed write leaves the frozen tail as it was.
     if (segment.size > 0) await this.writeSegment(segment);
+    if (this.dropped) return;
+    // Swap in memory in one synchronous step: the frozen tail is replaced by its segment, with the
+    // deletions made while it was built and written.
+    this.reconcile([frozen.tail], maps, segment);
+    this.frozen = this.frozen.filter((f) => f !== frozen);
+    if (segment.size > 0) (this.segments as Segment[]).push(segment);
     this.releaseProvisional(frozen.tail);
+    this.env.onLoaded(this);
     this.durablePositions = mergePositions(this.durablePositions, frozen.positions);
-    if (segment.size === 0)
-      (this.segments as Segment[]).splice((this.segments as Segment[]).indexOf(segment), 1);
     await this.writeManifest();
     await this.mergeIfNeeded();
   }
@@ -544,6 +565,15 @@ export class Partition {
   private async writeManifest(): Promise<void> {
     if (this.dropped || this.segments === null) return;
     this.dirty = false;
+    try {
+      await this.commitManifest();
+    } catch (error) {
+      this.dirty = true; // tried again by the next write, and the partition is not evicted meanwhile
+      throw error;
+    }
+  }
+
+  private async commitManifest(): Promise<void> {
     const storage = this.env.storage as StorageBackend & { withLock?: StorageBackend['withLock'] };
     const commit = async (): Promise<void> => {
       const onDisk = await this.env.storage.read(this.manifestKey);
@@ -618,6 +648,10 @@ export class Partition {
   async flush(): Promise<void> {
     await this.drain();
     this.freeze();
+    // Frozen tails a failed write left are tried again here (a failure is logged, as in freeze).
+    if (this.frozen.length > 0) {
+      await this.run(() => this.persistFrozenTails()).catch((error) => this.logFailure('flush', error));
+    }
     await this.run(async () => {
       if (this.dirty) await this.writeManifest();
     });
@@ -672,10 +706,12 @@ export class Partition {
 
   private async merge(group: Segment[]): Promise<void> {
     const name = this.newSegmentName();
-    const { segment, maps } = await buildSegment(name, group, {
-      yieldToLoop: true,
-      keepDeleted: this.keepProvisional,
-    });
+    // No document of the group has a provisional tombstone (see mergeIfNeeded), and one set while the
+    // segment is built or written falls on a document the build kept: reconcile carries it over.
+    const { segment, maps } = await buildSegment(name, group, { yieldToLoop: true });
+    if (this.dropped || this.segments === null) return;
+    // Written before anything changes in memory: a failed write leaves the group listed as it was.
+    if (segment.size > 0) await this.writeSegment(segment);
     if (this.dropped || this.segments === null) return;
     // Reconcile and swap in one synchronous step, so no deletion can fall between them.
     this.reconcile(group, maps, segment);
@@ -687,7 +723,6 @@ export class Partition {
     }
     this.noteRetired([]);
     this.env.onLoaded(this);
-    if (segment.size > 0) await this.writeSegment(segment);
     await this.writeManifest();
     for (const old of group) {
       this.segmentBytes.delete(old.name);

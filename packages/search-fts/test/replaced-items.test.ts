@@ -27,8 +27,8 @@ async function openIndex(storage: MemoryStorageBackend, mergeFactor = 2): Promis
 }
 
 /** Message `s<n>` of session `session`, findable by its word `w<session>x<n>`. */
-function item(session: string, n: number, word = `w${session}x${n}`): IndexDocument {
-  return msg('u1', session, `${session}-${n}`, `${word} filler`, {
+function item(session: string, n: number, word = `w${session}x${n}`, sessionId = session): IndexDocument {
+  return msg('u1', sessionId, `${session}-${n}`, `${word} filler`, {
     source: { log: `users/u1/sessions/${session}/log`, seq: n },
   });
 }
@@ -93,6 +93,36 @@ describe('items indexed again', () => {
     expect(await idsFound(storage, 'ws1x0')).toEqual([]);
   });
 
+  it("removing the older copy's session keeps an item indexed again in another session", async () => {
+    const storage = new MemoryStorageBackend();
+    await storage.open();
+    const a = await openIndex(storage);
+    await a.add([item('s1', 0), item('s1', 1)]);
+    await a.flush();
+    // s1-0 is indexed again as an item of session s9 (its new copy is in the tail only).
+    await a.add([item('s1', 0, 'wmoved', 's9')]);
+    await a.removeSession('u1', 's1');
+    await a.idle();
+    expect((await a.search({ userId: 'u1', text: 'wmoved' })).map((h) => h.id)).toEqual(['s1-0']);
+    // Killed here: the older copy answers (its tombstone waits for the new copy), s1-1 is gone.
+    expect(await idsFound(storage, 'filler')).toEqual(['s1-0']);
+    await a.flush();
+    expect(await idsFound(storage, 'wmoved')).toEqual(['s1-0']);
+    expect(await idsFound(storage, 'filler')).toEqual(['s1-0']);
+  });
+
+  it("removing the new copy's session removes the item for good", async () => {
+    const storage = new MemoryStorageBackend();
+    await storage.open();
+    const a = await openIndex(storage);
+    await a.add([item('s1', 0), item('s1', 1)]);
+    await a.flush();
+    await a.add([item('s1', 0, 'wmoved', 's9')]);
+    await a.removeSession('u1', 's9');
+    await a.idle();
+    expect(await idsFound(storage, 'filler')).toEqual(['s1-1']);
+  });
+
   it('a merge while the new copy waits in the tail keeps the older copy', async () => {
     const storage = new MemoryStorageBackend();
     await storage.open();
@@ -152,8 +182,99 @@ describe('items indexed again', () => {
   });
 });
 
+/** Storage whose writes of keys matching `failing` throw, like a full or read-only disk. */
+class FailingStorage extends MemoryStorageBackend {
+  failing: RegExp | null = null;
+  override async write(key: string, data: Uint8Array): Promise<void> {
+    if (this.failing?.test(key)) throw new Error(`injected failure writing ${key}`);
+    return super.write(key, data);
+  }
+}
+
+describe('failed index writes', () => {
+  it('a tail whose segment cannot be written is tried again, and no later tail claims its items', async () => {
+    const storage = new FailingStorage();
+    await storage.open();
+    const p = partitionWithSegmentOfS1(storage, 10);
+    await p.drain();
+    await p.idle();
+    storage.failing = /\.ffseg$/;
+    for (const x of [item('s1', 0, 'wsecond'), item('s2', 0), item('s2', 1)]) p.enqueue(addOp(x));
+    await p.drain();
+    await p.idle();
+    for (const x of [item('s1', 0, 'wthird'), item('s3', 0), item('s3', 1)]) p.enqueue(addOp(x));
+    await p.drain();
+    await p.idle();
+    // Both tails are still searchable in this process.
+    expect(p.sources().reduce((n, s) => n + s.liveCount, 0)).toBe(7);
+    // Killed here: the disk claims no item of s2 or s3 (the catch-up indexes them), s1-0 is its first copy.
+    const reader = await openIndex(storage);
+    const positions = await reader.positions('u1');
+    expect(positions['users/u1/sessions/s2/log']).toBeUndefined();
+    expect(positions['users/u1/sessions/s3/log']).toBeUndefined();
+    expect(await idsFound(storage, 'ws1x0')).toEqual(['s1-0']);
+    // The disk recovers: the next flush writes both tails, in order.
+    storage.failing = null;
+    await p.flush();
+    await p.idle();
+    expect((await idsFound(storage, 'filler')).sort()).toEqual(
+      ['s1-0', 's1-1', 's1-2', 's2-0', 's2-1', 's3-0', 's3-1'].sort(),
+    );
+    expect(await idsFound(storage, 'wthird')).toEqual(['s1-0']);
+  });
+
+  it('a merge whose segment cannot be written leaves the merged segments listed', async () => {
+    const storage = new FailingStorage();
+    await storage.open();
+    const p = partitionWithSegmentOfS1(storage, 2);
+    await p.drain();
+    await p.idle();
+    // The second segment is written; the merge of the two (segment 2) is not.
+    storage.failing = /seg-000002-[0-9a-f]+\.ffseg$/;
+    for (const n of [0, 1, 2]) p.enqueue(addOp(item('s2', n)));
+    await p.drain();
+    await p.idle();
+    expect((await idsFound(storage, 'filler')).sort()).toEqual(
+      ['s1-0', 's1-1', 's1-2', 's2-0', 's2-1', 's2-2'].sort(),
+    );
+    storage.failing = null;
+    for (const n of [0, 1, 2]) p.enqueue(addOp(item('s3', n)));
+    await p.drain();
+    await p.idle();
+    expect(await idsFound(storage, 'filler')).toHaveLength(9);
+  });
+
+  it('a removal whose manifest write failed is written by the next flush', async () => {
+    const storage = new FailingStorage();
+    await storage.open();
+    const a = await openIndex(storage);
+    await a.add([item('s1', 0), item('s1', 1)]);
+    await a.flush();
+    storage.failing = /manifest\.json$/;
+    await a.remove('u1', ['s1-1']);
+    await a.idle();
+    storage.failing = null;
+    await a.flush();
+    expect(await idsFound(storage, 'filler')).toEqual(['s1-0']);
+  });
+
+  it('adds past the queue bound return while segment writes fail, and none is lost once they succeed', async () => {
+    const storage = new FailingStorage();
+    await storage.open();
+    const a = createLunrSearchIndex({ storage, flushIntervalMs: 0, flushThreshold: 2, maxQueuedItems: 3 });
+    await a.open();
+    opened.push(a);
+    storage.failing = /\.ffseg$/;
+    for (let n = 0; n < 10; n++) await a.add([item('s1', n)]);
+    expect(await a.search({ userId: 'u1', text: 'filler', limit: 100 })).toHaveLength(10);
+    storage.failing = null;
+    await a.flush();
+    expect(await idsFound(storage, 'filler')).toHaveLength(10);
+  });
+});
+
 /** A partition (threshold 3, merged in pairs) with s1-0..2 queued: the first drain freezes them. */
-function partitionWithSegmentOfS1(storage: MemoryStorageBackend): Partition {
+function partitionWithSegmentOfS1(storage: MemoryStorageBackend, mergeFactor = 2): Partition {
   const p = new Partition('u1', {
     storage,
     compressor: undefined,
@@ -161,7 +282,7 @@ function partitionWithSegmentOfS1(storage: MemoryStorageBackend): Partition {
     prefix: 'index/fts',
     writerTag: '0000aaaa',
     flushThreshold: 3,
-    mergeFactor: 2,
+    mergeFactor,
     orphanGraceMs: 0,
     logger: undefined,
     now: () => new Date(),
