@@ -34,10 +34,10 @@ function item(session: string, n: number, word = `w${session}x${n}`, sessionId =
 }
 
 function addOp(doc: IndexDocument): PendingOp {
-  const { id, sessionId, type, role, timestamp, content } = doc;
+  const { id, sessionId, type, role, timestamp, content, title, metadata } = doc;
   return {
     kind: 'add',
-    doc: { id, sessionId, type, role, timestamp, tsMs: Date.parse(timestamp), content },
+    doc: { id, sessionId, type, role, timestamp, tsMs: Date.parse(timestamp), content, title, metadata },
     source: doc.source,
   };
 }
