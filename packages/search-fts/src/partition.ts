@@ -451,11 +451,20 @@ export class Partition {
 
   /** Freeze the tail (it stays searchable) and schedule building and persisting its segment. */
   freeze(): void {
-    if (this.tail.size === 0) return;
-    const frozen: FrozenTail = { tail: this.tail, positions: { ...this.livePositions } };
+    if (this.freezeTail()) void this.persistFrozenTailsLogged();
+  }
+
+  /** Move the tail, if it holds anything, to the frozen tails (still searchable); true if it did. */
+  private freezeTail(): boolean {
+    if (this.tail.size === 0) return false;
+    this.frozen.push({ tail: this.tail, positions: { ...this.livePositions } });
     this.tail = new Tail();
-    this.frozen.push(frozen);
-    void this.run(() => this.persistFrozenTails()).catch((error) => this.logFailure('flush', error));
+    return true;
+  }
+
+  /** Queue persisting the frozen tails; a failure is logged (the tails stay frozen, see below). */
+  private persistFrozenTailsLogged(): Promise<void> {
+    return this.run(() => this.persistFrozenTails()).catch((error) => this.logFailure('flush', error));
   }
 
   /**
@@ -647,11 +656,9 @@ export class Partition {
   /** Freeze the tail and wait for everything queued so far (flush, merges, manifest). */
   async flush(): Promise<void> {
     await this.drain();
-    this.freeze();
-    // Frozen tails a failed write left are tried again here (a failure is logged, as in freeze).
-    if (this.frozen.length > 0) {
-      await this.run(() => this.persistFrozenTails()).catch((error) => this.logFailure('flush', error));
-    }
+    this.freezeTail();
+    // Also the frozen tails a failed write left, tried again here.
+    if (this.frozen.length > 0) await this.persistFrozenTailsLogged();
     await this.run(async () => {
       if (this.dirty) await this.writeManifest();
     });

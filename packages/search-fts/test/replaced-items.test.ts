@@ -42,6 +42,28 @@ function addOp(doc: IndexDocument): PendingOp {
   };
 }
 
+/** `storage`, opened. */
+async function openStorage<T extends MemoryStorageBackend>(storage: T): Promise<T> {
+  await storage.open();
+  return storage;
+}
+
+/** Enqueue `docs` and wait until the partition applied and persisted what it freezes. */
+async function addAll(p: Partition, docs: readonly IndexDocument[]): Promise<void> {
+  for (const doc of docs) p.enqueue(addOp(doc));
+  await p.drain();
+  await p.idle();
+}
+
+/** An index holding s1-0 and s1-1 on disk, then s1-0 indexed again as an item of session s9 (in its tail). */
+async function indexWithS1x0MovedToS9(storage: MemoryStorageBackend): Promise<LunrSearchIndex> {
+  const a = await openIndex(storage);
+  await a.add([item('s1', 0), item('s1', 1)]);
+  await a.flush();
+  await a.add([item('s1', 0, 'wmoved', 's9')]);
+  return a;
+}
+
 /** What a process opened after the others were killed finds for `word`. */
 async function idsFound(storage: MemoryStorageBackend, word: string): Promise<string[]> {
   const fresh = await openIndex(storage);
@@ -50,8 +72,7 @@ async function idsFound(storage: MemoryStorageBackend, word: string): Promise<st
 
 describe('items indexed again', () => {
   it('a manifest written before the new copy is persisted keeps the older copy', async () => {
-    const storage = new MemoryStorageBackend();
-    await storage.open();
+    const storage = await openStorage(new MemoryStorageBackend());
     const a = await openIndex(storage);
     await a.add([0, 1, 2, 3, 4].map((n) => item('s1', n)));
     await a.flush();
@@ -75,8 +96,7 @@ describe('items indexed again', () => {
   });
 
   it('a copy removed after it was replaced stays removed', async () => {
-    const storage = new MemoryStorageBackend();
-    await storage.open();
+    const storage = await openStorage(new MemoryStorageBackend());
     const a = await openIndex(storage);
     await a.add([0, 1].map((n) => item('s1', n)));
     await a.flush();
@@ -94,13 +114,9 @@ describe('items indexed again', () => {
   });
 
   it("removing the older copy's session keeps an item indexed again in another session", async () => {
-    const storage = new MemoryStorageBackend();
-    await storage.open();
-    const a = await openIndex(storage);
-    await a.add([item('s1', 0), item('s1', 1)]);
-    await a.flush();
+    const storage = await openStorage(new MemoryStorageBackend());
     // s1-0 is indexed again as an item of session s9 (its new copy is in the tail only).
-    await a.add([item('s1', 0, 'wmoved', 's9')]);
+    const a = await indexWithS1x0MovedToS9(storage);
     await a.removeSession('u1', 's1');
     await a.idle();
     expect((await a.search({ userId: 'u1', text: 'wmoved' })).map((h) => h.id)).toEqual(['s1-0']);
@@ -112,23 +128,16 @@ describe('items indexed again', () => {
   });
 
   it("removing the new copy's session removes the item for good", async () => {
-    const storage = new MemoryStorageBackend();
-    await storage.open();
-    const a = await openIndex(storage);
-    await a.add([item('s1', 0), item('s1', 1)]);
-    await a.flush();
-    await a.add([item('s1', 0, 'wmoved', 's9')]);
+    const storage = await openStorage(new MemoryStorageBackend());
+    const a = await indexWithS1x0MovedToS9(storage);
     await a.removeSession('u1', 's9');
     await a.idle();
     expect(await idsFound(storage, 'filler')).toEqual(['s1-1']);
   });
 
   it('a merge while the new copy waits in the tail keeps the older copy', async () => {
-    const storage = new MemoryStorageBackend();
-    await storage.open();
-    const p = partitionWithSegmentOfS1(storage);
-    await p.drain();
-    await p.idle();
+    const storage = await openStorage(new MemoryStorageBackend());
+    const p = await partitionWithSegmentOfS1(storage);
     // Hold the maintenance chain, so that the next frozen tail is persisted (and merged) only after
     // s1-0 was indexed again.
     const release = holdChain(p);
@@ -156,11 +165,8 @@ describe('items indexed again', () => {
   });
 
   it('a copy replaced again while its frozen tail is persisted is written, not dropped', async () => {
-    const storage = new MemoryStorageBackend();
-    await storage.open();
-    const p = partitionWithSegmentOfS1(storage);
-    await p.drain();
-    await p.idle();
+    const storage = await openStorage(new MemoryStorageBackend());
+    const p = await partitionWithSegmentOfS1(storage);
     const release = holdChain(p);
     // A second copy of s1-0 is frozen with two more items (threshold 3)...
     p.enqueue(addOp(item('s1', 0, 'wsecond')));
@@ -193,18 +199,11 @@ class FailingStorage extends MemoryStorageBackend {
 
 describe('failed index writes', () => {
   it('a tail whose segment cannot be written is tried again, and no later tail claims its items', async () => {
-    const storage = new FailingStorage();
-    await storage.open();
-    const p = partitionWithSegmentOfS1(storage, 10);
-    await p.drain();
-    await p.idle();
+    const storage = await openStorage(new FailingStorage());
+    const p = await partitionWithSegmentOfS1(storage, 10);
     storage.failing = /\.ffseg$/;
-    for (const x of [item('s1', 0, 'wsecond'), item('s2', 0), item('s2', 1)]) p.enqueue(addOp(x));
-    await p.drain();
-    await p.idle();
-    for (const x of [item('s1', 0, 'wthird'), item('s3', 0), item('s3', 1)]) p.enqueue(addOp(x));
-    await p.drain();
-    await p.idle();
+    await addAll(p, [item('s1', 0, 'wsecond'), item('s2', 0), item('s2', 1)]);
+    await addAll(p, [item('s1', 0, 'wthird'), item('s3', 0), item('s3', 1)]);
     // Both tails are still searchable in this process.
     expect(p.sources().reduce((n, s) => n + s.liveCount, 0)).toBe(7);
     // Killed here: the disk claims no item of s2 or s3 (the catch-up indexes them), s1-0 is its first copy.
@@ -224,29 +223,27 @@ describe('failed index writes', () => {
   });
 
   it('a merge whose segment cannot be written leaves the merged segments listed', async () => {
-    const storage = new FailingStorage();
-    await storage.open();
-    const p = partitionWithSegmentOfS1(storage, 2);
-    await p.drain();
-    await p.idle();
+    const storage = await openStorage(new FailingStorage());
+    const p = await partitionWithSegmentOfS1(storage, 2);
     // The second segment is written; the merge of the two (segment 2) is not.
     storage.failing = /seg-000002-[0-9a-f]+\.ffseg$/;
-    for (const n of [0, 1, 2]) p.enqueue(addOp(item('s2', n)));
-    await p.drain();
-    await p.idle();
+    await addAll(
+      p,
+      [0, 1, 2].map((n) => item('s2', n)),
+    );
     expect((await idsFound(storage, 'filler')).sort()).toEqual(
       ['s1-0', 's1-1', 's1-2', 's2-0', 's2-1', 's2-2'].sort(),
     );
     storage.failing = null;
-    for (const n of [0, 1, 2]) p.enqueue(addOp(item('s3', n)));
-    await p.drain();
-    await p.idle();
+    await addAll(
+      p,
+      [0, 1, 2].map((n) => item('s3', n)),
+    );
     expect(await idsFound(storage, 'filler')).toHaveLength(9);
   });
 
   it('a removal whose manifest write failed is written by the next flush', async () => {
-    const storage = new FailingStorage();
-    await storage.open();
+    const storage = await openStorage(new FailingStorage());
     const a = await openIndex(storage);
     await a.add([item('s1', 0), item('s1', 1)]);
     await a.flush();
@@ -259,8 +256,7 @@ describe('failed index writes', () => {
   });
 
   it('adds past the queue bound return while segment writes fail, and none is lost once they succeed', async () => {
-    const storage = new FailingStorage();
-    await storage.open();
+    const storage = await openStorage(new FailingStorage());
     const a = createLunrSearchIndex({ storage, flushIntervalMs: 0, flushThreshold: 2, maxQueuedItems: 3 });
     await a.open();
     opened.push(a);
@@ -273,8 +269,8 @@ describe('failed index writes', () => {
   });
 });
 
-/** A partition (threshold 3, merged in pairs) with s1-0..2 queued: the first drain freezes them. */
-function partitionWithSegmentOfS1(storage: MemoryStorageBackend, mergeFactor = 2): Partition {
+/** A partition (threshold 3, merged in pairs by default) whose segment 0, s1-0..2, is on disk. */
+async function partitionWithSegmentOfS1(storage: MemoryStorageBackend, mergeFactor = 2): Promise<Partition> {
   const p = new Partition('u1', {
     storage,
     compressor: undefined,
@@ -288,7 +284,10 @@ function partitionWithSegmentOfS1(storage: MemoryStorageBackend, mergeFactor = 2
     now: () => new Date(),
     onLoaded: () => undefined,
   });
-  for (const n of [0, 1, 2]) p.enqueue(addOp(item('s1', n)));
+  await addAll(
+    p,
+    [0, 1, 2].map((n) => item('s1', n)),
+  );
   return p;
 }
 
@@ -301,8 +300,7 @@ function holdChain(p: Partition): () => void {
 
 describe('two writers copies of one item', () => {
   it('readers loading the manifest in different orders keep the same copy', async () => {
-    const storage = new MemoryStorageBackend();
-    await storage.open();
+    const storage = await openStorage(new MemoryStorageBackend());
     // No merges by size: the writers' segments numbered 0 stay listed side by side.
     const a = await openIndex(storage, 10);
     const b = await openIndex(storage, 10);
