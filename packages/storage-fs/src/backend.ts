@@ -601,9 +601,9 @@ export class FsStorageBackend implements StorageBackend {
       const st = await files.lstat(blob);
       const logSt = await files.lstat(logDir);
       if (st?.isFile() && !logSt && !this.tails.hasUnder(k)) {
-        // A plain blob: unlink is atomic and no log can live under a file.
-        await guard('delete', k, () => files.unlink(k));
-        return true;
+        // A plain blob: unlink is atomic and no log can live under a file. Another process may have
+        // removed it since the lstat: then this delete found nothing.
+        return await guard('delete', k, () => files.unlink(k));
       }
       // Under the checkpoint lock too: a checkpoint running in the background must not write a
       // log's records back after its directory went to the trash.

@@ -120,10 +120,17 @@ export class BlobFiles {
   }
 
   /** Removes a plain blob (unlink is atomic) and, when durable, makes the removal durable. */
-  async unlink(key: string): Promise<void> {
+  /** Remove a blob; false when it was gone already (another process sharing the store removed it). */
+  async unlink(key: string): Promise<boolean> {
     const blob = this.layout.blob(key);
-    await fsp.unlink(blob);
+    try {
+      await fsp.unlink(blob);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
     if (this.durable) await fsyncDir(path.dirname(blob));
+    return true;
   }
 
   /**

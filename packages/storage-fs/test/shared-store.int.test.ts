@@ -101,3 +101,29 @@ describe('a WAL generation that another backend grew', () => {
     expect((await c.readLog<{ v: number }>('seed/log')).map((e) => e.data.v)).toEqual([-1]);
   });
 });
+
+describe('a blob two backends delete at once', () => {
+  it('is deleted by one of them; the other finds nothing instead of failing', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const a = await openStore(t.dir);
+    const b = await openStore(t.dir);
+    cleanups.push(async () => {
+      await a.close();
+      await b.close();
+    });
+    await a.write('shared/blob', new TextEncoder().encode('x'));
+    // B removes the blob after A saw it and before A unlinks it: the interleaving of two processes.
+    const files = (a as unknown as { blobFiles: { unlink(key: string): Promise<boolean> } }).blobFiles;
+    const unlink = files.unlink.bind(files);
+    let raced = false;
+    files.unlink = async (key) => {
+      raced = await b.delete(key);
+      return unlink(key);
+    };
+    expect(await a.delete('shared/blob')).toBe(false);
+    expect(raced).toBe(true);
+    expect(await a.exists('shared/blob')).toBe(false);
+    expect(await b.exists('shared/blob')).toBe(false);
+  });
+});
