@@ -28,6 +28,14 @@ export const ManifestSchema = z.object({
       bytes: z.number().int().nonnegative(),
       /** Tombstones: doc numbers deleted since the segment was written. */
       deleted: z.array(z.number().int().nonnegative()),
+      /**
+       * Tombstones by id, set by a writer that does not hold this segment: it deleted an item in a
+       * segment merged into this one after it had loaded it (see Partition.carryDeletions). A writer
+       * holding the segment turns them into doc numbers.
+       */
+      deletedIds: z.array(z.string()).optional(),
+      /** Tag of the writer that wrote it (the name's tag when absent; a merge's name has a fresh one). */
+      writer: z.string().optional(),
     }),
   ),
   /** Per source log, the next seq not covered by the persisted segments. */
@@ -37,6 +45,8 @@ export const ManifestSchema = z.object({
    * in memory leaves it out when it merges its view into this manifest. The newest MAX_RETIRED only.
    */
   retired: z.array(z.string()).optional(),
+  /** For retired segments: the segment they were merged into (absent when nothing of them was left). */
+  mergedInto: z.record(z.string(), z.string()).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 

@@ -9,6 +9,7 @@
  * - Nothing is lost by a crash that the manager cannot replay: the manifest records the log positions
  *   its segments cover, and `positions()` tells the manager where to resume.
  */
+import { randomBytes } from 'node:crypto';
 import type { Compressor, Logger, StorageBackend } from '@ffdb/core-types';
 import type { BufferPool } from './buffer-pool.js';
 import { FFCorruptionError } from '@ffdb/core-types';
@@ -23,6 +24,9 @@ export type PendingOp =
   | { kind: 'add'; doc: DocRecord; source?: { log: string; seq: number } | undefined }
   | { kind: 'remove'; ids: readonly string[] }
   | { kind: 'removeSession'; sessionId: string };
+
+/** Reads of a manifest and its segments before a segment missing from it counts as lost. */
+const LOAD_ATTEMPTS = 5;
 
 /** A segment blob's key; its name is `seg-<n>` (before writer tags) or `seg-<n>-<writer>`. */
 const SEGMENT_BLOB = /\/(seg-\d+(?:-[0-9a-f]{8})?)\.ffseg$/;
@@ -50,6 +54,17 @@ export interface PartitionEnv {
 interface FrozenTail {
   tail: Tail;
   positions: Record<string, number>;
+}
+
+/** A segment merged away by this writer whose merge no manifest records yet. */
+interface MergedAway {
+  old: Segment;
+  /** Its doc numbers in `into` (-1: left out, deleted before the merge). */
+  map: Int32Array;
+  into: Segment;
+  writer: string | undefined;
+  /** Its own tombstones when it was merged (see ownDeletions). */
+  own: Set<number> | undefined;
 }
 
 export class Partition {
@@ -92,6 +107,27 @@ export class Partition {
    * older copy on disk, as the positions there already cover the item (see committedDeletions).
    */
   private provisional = new Map<Searchable, Map<number, Tail>>();
+  /** For retired segments: the segment they were merged into, '' when nothing was left (see Manifest). */
+  private mergedInto = new Map<string, string>();
+  /** Writer tag of each segment known (see Manifest segments[].writer). */
+  private writers = new Map<string, string>();
+  /**
+   * Tombstones this writer set on segments, until a manifest write commits them while the segment is
+   * still listed. If another writer merged the segment away first, its merge result holds the item
+   * without them, so they are carried there by id (see carryDeletions).
+   */
+  private ownDeletions = new Map<Segment, Set<number>>();
+  /**
+   * Segments this writer merged away, by name, until a manifest write records the merge: a tombstone
+   * another writer committed on one of them meanwhile is carried into the merge result, and a merge
+   * another writer made of one of them first undoes this one (see undoLostMerges).
+   */
+  private mergedAway = new Map<string, MergedAway>();
+  /**
+   * Merge results undone before any manifest named them (see undoLostMerges): their merge stops there.
+   * Weak: one undone by a later write, after its own failed, is never looked up (its blob is an orphan).
+   */
+  private undoneMerges = new WeakSet<Segment>();
 
   constructor(userId: string, env: PartitionEnv) {
     this.userId = userId;
@@ -137,6 +173,8 @@ export class Partition {
     const unloaded = this.segments ?? [];
     this.segments = null;
     this.provisional.clear(); // none can be left: no tail holds anything
+    this.ownDeletions.clear(); // committed (not dirty), so nothing is left to carry
+    this.mergedAway.clear();
     // Nothing can still read these segments (evictable: no query pinned, no maintenance running, and
     // queries evaluate synchronously), so their buffers go back to the pool for the next load.
     const pool = this.env.pool;
@@ -191,7 +229,7 @@ export class Partition {
         this.livePositions = { ...m.positions };
         this.manifestLive = m.segments.reduce((a, s) => a + s.live, 0);
         for (const s of m.segments) this.segmentBytes.set(s.name, s.bytes);
-        this.noteRetired(m.retired);
+        this.noteRetired(m.retired, m.mergedInto);
       }
       this.manifestLoaded = true;
     })();
@@ -207,18 +245,31 @@ export class Partition {
   }
 
   private async load(): Promise<void> {
-    const bytes = await this.env.storage.read(this.manifestKey);
-    const m = bytes ? decodeManifest(bytes) : null;
-    const segments: Segment[] = [];
-    const names = new Set<string>();
+    let bytes: Uint8Array | null = null;
+    let m: Manifest | null = null;
+    let segments: Segment[] = [];
+    let names = new Set<string>();
     let lost = false;
-    if (m) {
-      this.nextSegment = Math.max(this.nextSegment, m.nextSegment);
-      this.noteRetired(m.retired);
-      for (const entry of m.segments) {
+    for (let attempt = 1; ; attempt++) {
+      bytes = await this.env.storage.read(this.manifestKey);
+      m = bytes ? decodeManifest(bytes) : null;
+      segments = [];
+      names = new Set<string>();
+      lost = false;
+      let gone = false;
+      for (const entry of m?.segments ?? []) {
         try {
           const seg = await this.readSegment(entry.name);
+          if (!seg && attempt < LOAD_ATTEMPTS) {
+            gone = true;
+            break;
+          }
+          if (!seg) {
+            throw new FFCorruptionError('index segment is missing', { key: this.segmentKey(entry.name) });
+          }
           for (const d of entry.deleted) seg.markDeleted(d);
+          for (const id of entry.deletedIds ?? []) seg.markDeleted(seg.docOf(id));
+          this.writers.set(entry.name, entry.writer ?? tagOf(entry.name));
           segments.push(seg);
           names.add(entry.name);
         } catch (error) {
@@ -229,6 +280,17 @@ export class Partition {
           );
         }
       }
+      if (!gone) break;
+      // A segment the manifest named is gone: another writer merged it away, committed a manifest
+      // naming the merge result instead and deleted it, after this read. The manifest is read again
+      // (dropping the segment would leave its items out of this view: edits and deletions of them
+      // would then miss the copies still listed on disk).
+      const pool = this.env.pool;
+      if (pool) for (const seg of segments) seg.release(pool);
+    }
+    if (m) {
+      this.nextSegment = Math.max(this.nextSegment, m.nextSegment);
+      this.noteRetired(m.retired, m.mergedInto);
     } else if (bytes) {
       lost = true;
     }
@@ -241,7 +303,7 @@ export class Partition {
       this.livePositions = mergePositions(this.livePositions, m.positions);
     }
     this.manifestLoaded = true;
-    if (segments.length > 1) Partition.dropDuplicates(segments);
+    if (segments.length > 1) this.dropDuplicates(segments);
     if (lost) {
       // Unknown coverage: ask the manager to replay everything (re-adding an id replaces it).
       this.durablePositions = {};
@@ -259,10 +321,11 @@ export class Partition {
     }
   }
 
-  private async readSegment(name: string): Promise<Segment> {
+  /** The segment `name`, or null when its blob does not exist. */
+  private async readSegment(name: string): Promise<Segment | null> {
     const key = this.segmentKey(name);
     const blob = await this.env.storage.read(key);
-    if (!blob) throw new FFCorruptionError('index segment is missing', { key });
+    if (!blob) return null;
     this.segmentBytes.set(name, blob.byteLength);
     const pool = this.env.pool;
     const raw = unpackSegment(blob, this.env.compressor, key, pool);
@@ -270,22 +333,42 @@ export class Partition {
     return new Segment(data, undefined, raw.owned, raw.deleted);
   }
 
-  private noteRetired(names: readonly string[] | undefined): void {
-    for (const n of names ?? []) this.retired.add(n);
+  private noteRetired(names: readonly string[] | undefined, mergedInto?: Record<string, string>): void {
+    for (const n of names ?? []) {
+      this.retired.add(n);
+      this.writers.delete(n);
+    }
+    for (const [from, to] of Object.entries(mergedInto ?? {})) this.mergedInto.set(from, to);
     // Bounded: the oldest names go first (a writer holding one that old reloads long before).
     for (const n of this.retired) {
       if (this.retired.size <= MAX_RETIRED) break;
       this.retired.delete(n);
+      this.mergedInto.delete(n);
     }
+  }
+
+  /**
+   * The listed segment holding what `name` held after merges (followed through merges of merges):
+   * `name` itself when not retired, '' when nothing of it was left, undefined when not known.
+   */
+  private mergeResultOf(name: string): string | undefined {
+    let n = name;
+    for (let hops = 0; hops <= MAX_RETIRED && this.retired.has(n); hops++) {
+      const next = this.mergedInto.get(n);
+      if (next === undefined || next === '') return next;
+      n = next;
+    }
+    return this.retired.has(n) ? undefined : n;
   }
 
   /**
    * Two writers may both have indexed an item (each catches up on the other's appends) and both of
    * their segments are listed: the copy in the later segment wins, earlier ones get tombstones, so a
-   * query never returns an item twice. Segments are listed in the order of their numbers.
+   * query never returns an item twice. Segments are listed in the order of their numbers. These
+   * tombstones are not the writer's own (see ownDeletions): every reader derives them alike.
    */
-  private static dropDuplicates(segments: Segment[]): void {
-    const tags = new Set(segments.map((s) => s.name.slice(s.name.lastIndexOf('-'))));
+  private dropDuplicates(segments: Segment[]): void {
+    const tags = new Set(segments.map((s) => this.writers.get(s.name) ?? tagOf(s.name)));
     if (tags.size < 2) return; // one writer's segments never hold an id twice (adds replace)
     segments.sort((a, b) => compareSegmentNames(a.name, b.name));
     const seen = new Set<string>();
@@ -368,7 +451,9 @@ export class Partition {
       for (const src of sources) {
         if (src === this.tail) continue; // the tail replaces its own copies
         const d = src.find(op.doc.id);
-        if (d >= 0 && src.markDeleted(d)) this.markProvisional(src, d, this.tail);
+        if (d < 0 || !src.markDeleted(d)) continue;
+        this.markProvisional(src, d, this.tail);
+        if (src instanceof Segment) this.markOwn(src, d);
       }
       this.tail.add(op.doc);
       if (op.source) {
@@ -379,7 +464,9 @@ export class Partition {
       for (const id of op.ids) {
         for (const src of sources) {
           const d = src.find(id);
-          if (d >= 0 && src.markDeleted(d)) this.dirty ||= src instanceof Segment;
+          if (d < 0 || !src.markDeleted(d) || !(src instanceof Segment)) continue;
+          this.dirty = true;
+          this.markOwn(src, d);
         }
       }
       // Removed for good: tombstones earlier re-adds set on older copies are committed now.
@@ -397,6 +484,7 @@ export class Partition {
           for (let d = 0; d < src.size; d++) {
             if (idx[d] !== code || !src.markDeleted(d)) continue;
             this.dirty = true;
+            this.markOwn(src, d);
             removed.add(src.idOf(d));
           }
         } else {
@@ -407,6 +495,15 @@ export class Partition {
       }
       this.commitProvisional((src, d) => removed.has(src.idOf(d)));
     }
+  }
+
+  private markOwn(seg: Segment, doc: number): void {
+    let own = this.ownDeletions.get(seg);
+    if (!own) {
+      own = new Set();
+      this.ownDeletions.set(seg, own);
+    }
+    own.add(doc);
   }
 
   private commitProvisional(which: (src: Searchable, doc: number) => boolean): void {
@@ -511,6 +608,33 @@ export class Partition {
   }
 
   /**
+   * A merge result keeps the highest number of its group, under a fresh tag: it holds nothing newer
+   * than that segment, so a copy another writer indexed since (an edit) still sorts after it. A new
+   * number would put the older copies last, and readers keep the copy of the last segment.
+   */
+  private mergedSegmentName(group: readonly Segment[]): string {
+    const n = Math.max(...group.map((g) => segmentNumber(g.name)));
+    for (;;) {
+      const name = `seg-${String(n).padStart(6, '0')}-${randomBytes(4).toString('hex')}`;
+      if (!this.segmentBytes.has(name) && !this.retired.has(name) && !this.writers.has(name)) return name;
+    }
+  }
+
+  /**
+   * A tail's segment takes a number past every segment listed on disk, so that copies it holds sort
+   * after older copies other writers listed since this one loaded (this writer's count lags theirs).
+   */
+  private async catchUpSegmentNumber(): Promise<void> {
+    const m = await this.readManifest();
+    if (m) this.nextSegment = Math.max(this.nextSegment, m.nextSegment);
+  }
+
+  private async readManifest(): Promise<Manifest | null> {
+    const bytes = await this.env.storage.read(this.manifestKey);
+    return bytes ? decodeManifest(bytes) : null;
+  }
+
+  /**
    * Carry deletions made while a segment was being built over to the new segment, provisional ones
    * (see `provisional`) staying provisional.
    */
@@ -523,6 +647,7 @@ export class Partition {
         const nd = map[d] as number;
         if (nd < 0 || !src.isDeleted(d)) continue;
         target.markDeleted(nd);
+        this.markOwn(target, nd);
         const owner = held?.get(d);
         if (owner) this.markProvisional(target, nd, owner);
       }
@@ -532,6 +657,7 @@ export class Partition {
 
   private async persistFrozen(frozen: FrozenTail): Promise<void> {
     await this.ensureLoaded();
+    await this.catchUpSegmentNumber();
     const name = this.newSegmentName();
     const { segment, maps } = await buildSegment(name, [frozen.tail], {
       yieldToLoop: true,
@@ -559,6 +685,7 @@ export class Partition {
     });
     await this.env.storage.write(this.segmentKey(segment.name), bytes);
     this.segmentBytes.set(segment.name, bytes.byteLength);
+    this.writers.set(segment.name, this.env.writerTag);
     this.persistedNames.add(segment.name);
   }
 
@@ -587,8 +714,13 @@ export class Partition {
     const commit = async (): Promise<void> => {
       const onDisk = await this.env.storage.read(this.manifestKey);
       const disk = onDisk ? decodeManifest(onDisk) : null;
-      if (disk) this.noteRetired(disk.retired);
+      if (disk) this.noteRetired(disk.retired, disk.mergedInto);
       if (this.dropped || this.segments === null) return;
+      // Before the entries are taken: these change which segments this writer lists, and tombstones.
+      if (disk) this.undoLostMerges(disk);
+      // This write commits (or carries) these; any set while it is written wait for the next one.
+      const committing = this.committableOwnDeletions();
+      const carried = disk ? this.carryDeletions(disk, committing) : new Map<string, Set<string>>();
       const entries: Manifest['segments'] = this.segments
         .filter((s) => this.persistedNames.has(s.name) && !this.retired.has(s.name))
         .map((s) => {
@@ -599,6 +731,7 @@ export class Partition {
             live: Math.max(0, s.size - deleted.length),
             bytes: this.segmentBytes.get(s.name) ?? 0,
             deleted,
+            writer: this.writers.get(s.name) ?? tagOf(s.name),
           };
         });
       let positions = this.durablePositions;
@@ -609,17 +742,19 @@ export class Partition {
           if (this.retired.has(e.name)) continue;
           const own = mine.get(e.name);
           if (!own) {
-            entries.push(e);
+            entries.push(withDeletedIds(e, carried.get(e.name)));
+            carried.delete(e.name);
             continue;
           }
           // Another writer's tombstones on a segment this one holds too: kept, and applied here.
           const seg = this.segments.find((s) => s.name === e.name);
           const held = seg && this.provisional.get(seg);
-          for (const d of e.deleted) {
+          const byId = (e.deletedIds ?? []).map((id) => seg?.docOf(id) ?? -1).filter((d) => d >= 0);
+          for (const d of [...e.deleted, ...byId]) {
             seg?.markDeleted(d);
             held?.delete(d); // committed by the other writer
           }
-          const deleted = [...new Set([...own.deleted, ...e.deleted])].sort((a, b) => a - b);
+          const deleted = [...new Set([...own.deleted, ...e.deleted, ...byId])].sort((a, b) => a - b);
           own.deleted = deleted;
           own.live = Math.max(0, own.docs - deleted.length);
         }
@@ -628,6 +763,14 @@ export class Partition {
         nextSegment = Math.max(nextSegment, disk.nextSegment);
         this.nextSegment = nextSegment;
       }
+      for (const [target, ids] of carried) {
+        this.env.logger?.warn(
+          { userId: this.userId, segment: target, items: ids.size },
+          'search index: deletions for a merged segment not listed; they are lost until a reindex',
+        );
+      }
+      const mergedInto: Record<string, string> = {};
+      for (const [from, to] of this.mergedInto) if (this.retired.has(from)) mergedInto[from] = to;
       const m: Manifest = {
         format: MANIFEST_FORMAT,
         userId: this.userId,
@@ -637,13 +780,146 @@ export class Partition {
         segments: entries,
         positions,
         retired: [...this.retired],
+        mergedInto,
       };
       this.manifestLive = m.segments.reduce((a, s) => a + s.live, 0);
       for (const e of entries) if (!this.segmentBytes.has(e.name)) this.segmentBytes.set(e.name, e.bytes);
       await this.env.storage.write(this.manifestKey, encodeManifest(m));
+      this.committed(committing);
     };
     if (typeof storage.withLock === 'function') await storage.withLock(this.manifestKey, commit);
     else await commit();
+  }
+
+  /**
+   * Tombstones a merge result lacks, carried to it by id; returns those for segments this writer does
+   * not hold (they go into the manifest as `deletedIds`), by segment name. Two cases:
+   * - a segment this writer merged away got tombstones on disk (another writer's) after the merge was
+   *   built from this writer's view;
+   * - a segment another writer merged away holds tombstones of this writer's not committed before.
+   * The merge result holds at most one copy of an id (a merge keeps live copies only, and a writer's
+   * view has one live copy per id), which is the copy of the merged-away segment the tombstone was on.
+   */
+  private carryDeletions(disk: Manifest, own: ReadonlyMap<Segment, number[]>): Map<string, Set<string>> {
+    const forOthers = new Map<string, Set<string>>();
+    const carry = (from: string, ids: readonly string[]): void => {
+      if (ids.length === 0) return;
+      const target = this.mergeResultOf(from);
+      if (target === '') return; // nothing of it was left
+      if (target === undefined) {
+        this.env.logger?.warn(
+          { userId: this.userId, segment: from, items: ids.length },
+          'search index: deletions for a segment merged into an unknown one; they are lost until a reindex',
+        );
+        return;
+      }
+      const seg = this.segments?.find((s) => s.name === target && this.persistedNames.has(s.name));
+      if (seg) {
+        for (const id of ids) {
+          const d = seg.find(id);
+          if (d >= 0 && seg.markDeleted(d)) this.markOwn(seg, d);
+        }
+        return;
+      }
+      let set = forOthers.get(target);
+      if (!set) {
+        set = new Set();
+        forOthers.set(target, set);
+      }
+      for (const id of ids) set.add(id);
+    };
+    const listed = new Map(disk.segments.map((e) => [e.name, e]));
+    for (const [name, { old }] of this.mergedAway) {
+      const e = listed.get(name);
+      if (!e) continue;
+      const ids: string[] = [];
+      for (const d of e.deleted) if (old.markDeleted(d)) ids.push(old.idOf(d));
+      for (const id of e.deletedIds ?? []) if (old.markDeleted(old.docOf(id))) ids.push(id);
+      carry(name, ids);
+    }
+    for (const [seg, docs] of own) {
+      if (!this.retired.has(seg.name) || this.mergedAway.has(seg.name)) continue;
+      carry(
+        seg.name,
+        docs.map((d) => seg.idOf(d)),
+      );
+    }
+    return forOthers;
+  }
+
+  /**
+   * Merges of this writer's that lost a race: another writer merged one of their segments first (both
+   * read the manifest before either wrote it). Listing both merge results would list those items
+   * twice, and a deletion known to one writer only could come back through the other's copy. So this
+   * merge is undone: its segments are back in this writer's view, as they were plus the deletions
+   * made since (those the other writer merged are retired, and this writer's own deletions on them are
+   * carried to that writer's result like any other), and its result is not listed.
+   */
+  private undoLostMerges(disk: Manifest): void {
+    if (this.mergedAway.size === 0 || this.segments === null) return;
+    const retiredOnDisk = new Set(disk.retired ?? []);
+    const lost = new Set<Segment>();
+    for (const ma of this.mergedAway.values()) if (retiredOnDisk.has(ma.old.name)) lost.add(ma.into);
+    for (const into of lost) {
+      const members = [...this.mergedAway.values()].filter((ma) => ma.into === into);
+      const intoOwn = this.ownDeletions.get(into);
+      const intoHeld = this.provisional.get(into);
+      for (const ma of members) {
+        const { old, map } = ma;
+        for (let d = 0; d < old.size; d++) {
+          const nd = map[d] as number;
+          if (nd < 0 || !into.isDeleted(nd)) continue;
+          old.markDeleted(d);
+          if (intoOwn?.has(nd)) this.markOwn(old, d);
+          const owner = intoHeld?.get(nd);
+          if (owner) this.markProvisional(old, d, owner);
+        }
+        for (const d of ma.own ?? []) this.markOwn(old, d);
+        this.mergedAway.delete(old.name);
+        this.persistedNames.add(old.name);
+        if (ma.writer !== undefined) this.writers.set(old.name, ma.writer);
+        if (!retiredOnDisk.has(old.name)) {
+          this.retired.delete(old.name);
+          this.mergedInto.delete(old.name);
+        } else if (this.mergedInto.get(old.name) === into.name) {
+          this.mergedInto.delete(old.name); // the other merge's writer did not say where it went
+        }
+      }
+      this.segments = [...members.map((ma) => ma.old), ...this.segments.filter((s) => s !== into)];
+      this.ownDeletions.delete(into);
+      this.provisional.delete(into);
+      this.persistedNames.delete(into.name);
+      this.segmentBytes.delete(into.name);
+      this.writers.delete(into.name);
+      this.undoneMerges.add(into);
+      this.env.logger?.info(
+        { userId: this.userId, segment: into.name },
+        'search index merge undone: another process merged some of its segments first',
+      );
+    }
+    if (lost.size > 0) this.env.onLoaded(this);
+  }
+
+  /** A manifest was written: merges are recorded and own tombstones committed (or carried). */
+  private committed(committing: ReadonlyMap<Segment, number[]>): void {
+    this.mergedAway.clear();
+    for (const [seg, docs] of committing) {
+      const own = this.ownDeletions.get(seg);
+      if (!own) continue;
+      for (const d of docs) own.delete(d);
+      if (own.size === 0) this.ownDeletions.delete(seg);
+    }
+  }
+
+  /** This writer's own tombstones a manifest write may commit now: all but provisional ones. */
+  private committableOwnDeletions(): Map<Segment, number[]> {
+    const out = new Map<Segment, number[]>();
+    for (const [seg, own] of this.ownDeletions) {
+      const held = this.provisional.get(seg);
+      const docs = held?.size ? [...own].filter((d) => !held.has(d)) : [...own];
+      if (docs.length > 0) out.set(seg, docs);
+    }
+    return out;
   }
 
   /** Persist tombstones (queued behind running maintenance). */
@@ -680,39 +956,45 @@ export class Partition {
   /** Tiered merging (Lucene's policy, simplified): merge `mergeFactor` segments of one size tier. */
   private async mergeIfNeeded(): Promise<void> {
     for (;;) {
-      if (this.dropped || this.segments === null) return;
-      // A segment another writer merged away is not merged again (its items are in that merge).
-      // Nor one holding an older copy whose tombstone waits for its tail: a merge would drop the copy.
-      const persisted = this.segments.filter(
-        (s) => this.persistedNames.has(s.name) && !this.retired.has(s.name) && !this.provisional.get(s)?.size,
-      );
-      // Segments that are mostly tombstones are rewritten on their own.
-      const sparse = persisted.find((s) => s.size > 0 && s.deletedCount > s.size / 2);
-      let group: Segment[] | undefined;
-      if (sparse) group = [sparse];
-      else {
-        const byLevel = new Map<number, Segment[]>();
-        for (const s of persisted) {
-          const l = this.level(s);
-          const list = byLevel.get(l) ?? [];
-          list.push(s);
-          byLevel.set(l, list);
-        }
-        for (const l of [...byLevel.keys()].sort((a, b) => a - b)) {
-          const list = byLevel.get(l) as Segment[];
-          if (list.length >= this.env.mergeFactor) {
-            group = list.sort((a, b) => a.liveCount - b.liveCount).slice(0, this.env.mergeFactor);
-            break;
-          }
-        }
-      }
+      // A merge no manifest records yet (its write failed) is recorded, or undone, first.
+      if (this.dropped || this.segments === null || this.mergedAway.size > 0) return;
+      // Segments other writers merged away are known from the manifest write just made (merges follow
+      // one); one merged away since loses that race (see undoLostMerges).
+      const group = this.mergeGroup();
       if (!group) return;
       await this.merge(group);
     }
   }
 
+  /** The segments to merge next, if any. */
+  private mergeGroup(): Segment[] | undefined {
+    if (this.segments === null) return undefined;
+    // A segment another writer merged away is not merged again (its items are in that merge).
+    // Nor one holding an older copy whose tombstone waits for its tail: a merge would drop the copy.
+    const persisted = this.segments.filter(
+      (s) => this.persistedNames.has(s.name) && !this.retired.has(s.name) && !this.provisional.get(s)?.size,
+    );
+    // Segments that are mostly tombstones are rewritten on their own.
+    const sparse = persisted.find((s) => s.size > 0 && s.deletedCount > s.size / 2);
+    if (sparse) return [sparse];
+    const byLevel = new Map<number, Segment[]>();
+    for (const s of persisted) {
+      const l = this.level(s);
+      const list = byLevel.get(l) ?? [];
+      list.push(s);
+      byLevel.set(l, list);
+    }
+    for (const l of [...byLevel.keys()].sort((a, b) => a - b)) {
+      const list = byLevel.get(l) as Segment[];
+      if (list.length >= this.env.mergeFactor) {
+        return list.sort((a, b) => a.liveCount - b.liveCount).slice(0, this.env.mergeFactor);
+      }
+    }
+    return undefined;
+  }
+
   private async merge(group: Segment[]): Promise<void> {
-    const name = this.newSegmentName();
+    const name = this.mergedSegmentName(group);
     // No document of the group has a provisional tombstone (see mergeIfNeeded), and one set while the
     // segment is built or written falls on a document the build kept: reconcile carries it over.
     const { segment, maps } = await buildSegment(name, group, { yieldToLoop: true });
@@ -724,13 +1006,34 @@ export class Partition {
     this.reconcile(group, maps, segment);
     const keep = this.segments.filter((s) => !group.includes(s));
     this.segments = segment.size > 0 ? [segment, ...keep] : keep;
-    for (const old of group) {
+    group.forEach((old, i) => {
+      // Its own tombstones are applied: their documents were left out of the merge, or marked there.
+      const own = this.ownDeletions.get(old);
+      this.ownDeletions.delete(old);
+      this.mergedAway.set(old.name, {
+        old,
+        map: maps[i] as Int32Array,
+        into: segment,
+        writer: this.writers.get(old.name),
+        own,
+      });
       this.persistedNames.delete(old.name);
       this.retired.add(old.name);
-    }
+      this.mergedInto.set(old.name, segment.size > 0 ? segment.name : '');
+      this.writers.delete(old.name);
+    });
     this.noteRetired([]);
     this.env.onLoaded(this);
-    await this.writeManifest();
+    try {
+      await this.writeManifest();
+    } finally {
+      if (this.undoneMerges.has(segment)) {
+        // Another writer merged part of the group first: this merge was undone; no manifest names
+        // its blob.
+        await this.env.storage.delete(this.segmentKey(segment.name)).catch(() => undefined);
+      }
+    }
+    if (this.undoneMerges.has(segment)) return;
     for (const old of group) {
       this.segmentBytes.delete(old.name);
       await this.env.storage.delete(this.segmentKey(old.name));
@@ -746,9 +1049,17 @@ export class Partition {
     this.frozen = [];
     this.tail = new Tail();
     this.provisional.clear();
+    this.ownDeletions.clear();
+    this.mergedAway.clear();
     this.env.onLoaded(this);
     await this.env.storage.delete(this.root);
   }
+}
+
+/** The writer tag in a segment's name (`seg-<n>-<tag>`; '' for names without one). */
+function tagOf(name: string): string {
+  const dash = name.indexOf('-', 4);
+  return dash < 0 ? '' : name.slice(dash + 1);
 }
 
 /** The number of `seg-<n>[-<writer>]`. */
@@ -763,6 +1074,16 @@ function segmentNumber(name: string): number {
  */
 function compareSegmentNames(a: string, b: string): number {
   return segmentNumber(a) - segmentNumber(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** `e` with `ids` added to its tombstones by id. */
+function withDeletedIds(
+  e: Manifest['segments'][number],
+  ids: Set<string> | undefined,
+): Manifest['segments'][number] {
+  if (!ids?.size) return e;
+  const deletedIds = [...new Set([...(e.deletedIds ?? []), ...ids])];
+  return { ...e, deletedIds, live: Math.max(0, e.docs - e.deleted.length - deletedIds.length) };
 }
 
 function mergePositions(a: Record<string, number>, b: Record<string, number>): Record<string, number> {

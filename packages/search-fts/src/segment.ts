@@ -199,13 +199,17 @@ export class Segment implements Searchable {
     };
   }
   find(id: string): number {
+    const n = this.docOf(id);
+    return n < 0 || this.deleted[n] ? -1 : n;
+  }
+  /** The doc number of `id`, deleted or not; -1 when this segment never held it. */
+  docOf(id: string): number {
     if (!this.idMap) {
       this.idMap = new Map();
       const ids = this.data.ids;
       for (let i = 0; i < ids.length; i++) this.idMap.set(ids.get(i), i);
     }
-    const n = this.idMap.get(id);
-    return n === undefined || this.deleted[n] ? -1 : n;
+    return this.idMap.get(id) ?? -1;
   }
   /** Session table index of a session id, or -1 (to delete a whole session with one scan). */
   sessionCode(sessionId: string): number {

@@ -14,8 +14,12 @@ afterEach(async () => {
   for (const idx of opened.splice(0)) await idx.close().catch(() => undefined);
 });
 
-async function openIndex(storage: MemoryStorageBackend, flushThreshold = 1000): Promise<LunrSearchIndex> {
-  const idx = createLunrSearchIndex({ storage, flushIntervalMs: 0, flushThreshold, mergeFactor: 2 });
+async function openIndex(
+  storage: MemoryStorageBackend,
+  flushThreshold = 1000,
+  mergeFactor = 2,
+): Promise<LunrSearchIndex> {
+  const idx = createLunrSearchIndex({ storage, flushIntervalMs: 0, flushThreshold, mergeFactor });
   await idx.open();
   opened.push(idx);
   return idx;
@@ -96,9 +100,7 @@ describe('several writers of one partition', () => {
     await b.add(items('s1', 0, 15));
     await b.flush();
     await b.idle();
-    await a.add(items('s2', 0, 3));
-    await a.flush();
-    await a.idle();
+    await mergeWithS2(a);
     const fresh = await openIndex(storage);
     const hits = await fresh.search({ userId: 'u1', text: 'filler', limit: 1000 });
     expect(hits.map((h) => h.id).sort()).toEqual(
@@ -110,5 +112,277 @@ describe('several writers of one partition', () => {
     for (const s of manifest.segments as { name: string }[]) {
       expect(await storage.exists(`index/fts/u1/${s.name}.ffseg`)).toBe(true);
     }
+  });
+});
+
+interface Held {
+  /** Resolves once the held call is reached (it waits for `release`). */
+  reached: Promise<void>;
+  release(): void;
+}
+
+/**
+ * `storage` as one process sees it, whose segment reads or writes can be held (to interleave it with
+ * another writer's merge the way two processes can).
+ */
+function gatedStorage(storage: MemoryStorageBackend): {
+  storage: MemoryStorageBackend;
+  /** Hold the `nth` segment (or manifest) read or write from now on until released. */
+  hold(op: 'read' | 'write', nth?: number, suffix?: string): Held;
+} {
+  let pending:
+    | { op: string; suffix: string; skip: number; reached: () => void; until: Promise<void> }
+    | undefined;
+  const gate = async (op: string, key: string): Promise<void> => {
+    const p = pending;
+    if (!p || p.op !== op || !key.endsWith(p.suffix) || p.skip-- > 0) return;
+    pending = undefined;
+    p.reached();
+    await p.until;
+  };
+  const proxy = new Proxy(storage, {
+    get(target, key) {
+      if (key === 'write') {
+        return async (k: string, bytes: Uint8Array) => {
+          await gate('write', k);
+          return target.write(k, bytes);
+        };
+      }
+      if (key === 'read') {
+        return async (k: string) => {
+          await gate('read', k);
+          return target.read(k);
+        };
+      }
+      const v = Reflect.get(target, key);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  return {
+    storage: proxy,
+    hold(op, nth = 1, suffix = '.ffseg') {
+      let release!: () => void;
+      let onReached!: () => void;
+      const until = new Promise<void>((r) => {
+        release = r;
+      });
+      const reached = new Promise<void>((r) => {
+        onReached = r;
+      });
+      pending = { op, suffix, skip: nth - 1, reached: onReached, until };
+      return { reached, release };
+    },
+  };
+}
+
+/** The ids a process opened afterwards finds for `word`. */
+async function idsFoundFresh(storage: MemoryStorageBackend, word: string): Promise<string[]> {
+  const fresh = await openIndex(storage);
+  return (await fresh.search({ userId: 'u1', text: word, limit: 100 })).map((h) => h.id).sort();
+}
+
+/** A store (in memory) that several index instances share. */
+async function sharedStore(): Promise<MemoryStorageBackend> {
+  const storage = new MemoryStorageBackend();
+  await storage.open();
+  return storage;
+}
+
+/** A holding s1 0..2 in one segment, and B having loaded it (each over its own view of the store). */
+async function bHoldingSegmentOfA(
+  aStorage: MemoryStorageBackend,
+  bStorage: MemoryStorageBackend,
+): Promise<{ a: LunrSearchIndex; b: LunrSearchIndex }> {
+  const a = await openIndex(aStorage);
+  const b = await openIndex(bStorage);
+  await a.add(items('s1', 0, 3));
+  await a.flush();
+  expect(await findable(b, 's1', 0, 3)).toBe(3);
+  return { a, b };
+}
+
+/** A writes s2 0..2 in a second segment and merges both (mergeFactor 2). */
+async function mergeWithS2(a: LunrSearchIndex): Promise<void> {
+  await a.add(items('s2', 0, 3));
+  await a.flush();
+  await a.idle();
+}
+
+describe('deletions and edits across another writer merging', () => {
+  it('a deletion on a segment another writer merged away is carried to the merged segment', async () => {
+    const storage = new MemoryStorageBackend();
+    await storage.open();
+    const a = await openIndex(storage);
+    const b = await openIndex(storage);
+    await a.add(items('s1', 0, 3));
+    await a.flush();
+    expect(await findable(b, 's1', 0, 3)).toBe(3); // B loads A's segment
+    // A writes a second segment and merges both (mergeFactor 2); B's view still holds the first.
+    await mergeWithS2(a);
+    await b.remove('u1', ['s1-1']);
+    await b.flush();
+    expect(await findable(b, 's1', 1, 1)).toBe(0);
+    expect(await idsFoundFresh(storage, 'ws1x1')).toEqual([]);
+    expect(await idsFoundFresh(storage, 'filler')).toEqual(['s1-0', 's1-2', 's2-0', 's2-1', 's2-2']);
+    // The writer that merged picks the deletion up when it next commits, and keeps it.
+    await a.add(items('s3', 0, 1));
+    await a.flush();
+    await a.idle();
+    expect(await idsFoundFresh(storage, 'ws1x1')).toEqual([]);
+  });
+
+  it('a deletion committed while another writer merges that segment is carried by the merge', async () => {
+    const shared = await sharedStore();
+    const gate = gatedStorage(shared);
+    const { a, b } = await bHoldingSegmentOfA(gate.storage, shared);
+    // A's second segment is written, then the merge (built from A's view, without B's deletion) waits.
+    await a.add(items('s2', 0, 3));
+    const merge = gate.hold('write', 2);
+    const flushed = a.flush();
+    await merge.reached;
+    await b.remove('u1', ['s1-1']);
+    await b.flush(); // committed on the first segment, still listed
+    merge.release();
+    await flushed;
+    await a.idle();
+    expect(await idsFoundFresh(shared, 'ws1x1')).toEqual([]);
+    expect(await idsFoundFresh(shared, 'filler')).toEqual(['s1-0', 's1-2', 's2-0', 's2-1', 's2-2']);
+  });
+
+  it('of two writers merging one segment at once, the later one to commit undoes its merge', async () => {
+    const shared = new MemoryStorageBackend();
+    await shared.open();
+    const gateA = gatedStorage(shared);
+    const gateB = gatedStorage(shared);
+    const a = await openIndex(gateA.storage);
+    const b = await openIndex(gateB.storage);
+    await a.add(items('s1', 0, 3));
+    await a.flush();
+    expect(await findable(b, 's1', 0, 3)).toBe(3);
+    // Both merge A's first segment with a segment of their own; neither has seen the other's merge.
+    await a.add(items('s2', 0, 3));
+    const mergeA = gateA.hold('write', 2);
+    const flushedA = a.flush();
+    await mergeA.reached;
+    await b.add(items('s3', 0, 3));
+    const mergeB = gateB.hold('write', 2);
+    const flushedB = b.flush();
+    await mergeB.reached;
+    mergeA.release();
+    await flushedA;
+    await a.idle(); // A's merge is listed first
+    // B deletes an item of the shared segment while its own merge of it waits to be recorded.
+    const removed = b.remove('u1', ['s1-2']);
+    mergeB.release();
+    await removed;
+    await flushedB;
+    await b.flush();
+    await b.idle();
+    // B's merge result sorts after A's: listed too, its copies would hide A's deletion marks, and its
+    // deleted copy would leave A's live one. Undone, B's deletion is carried to A's merge.
+    expect(await findable(b, 's1', 2, 1)).toBe(0);
+    expect(await findable(b, 's3', 0, 3)).toBe(3);
+    expect(await idsFoundFresh(shared, 'ws1x2')).toEqual([]);
+    const all = await idsFoundFresh(shared, 'filler');
+    expect(all).toEqual(['s1-0', 's1-1', 's2-0', 's2-1', 's2-2', 's3-0', 's3-1', 's3-2']);
+  });
+
+  it('a reader whose manifest names a segment another writer merged away meanwhile reads it again', async () => {
+    const shared = new MemoryStorageBackend();
+    await shared.open();
+    const gate = gatedStorage(shared);
+    const a = await openIndex(shared);
+    await a.add(items('s1', 0, 3));
+    await a.flush();
+    await a.add(items('s2', 0, 3));
+    // The reader has read the manifest (one segment) and waits to read that segment...
+    const reader = await openIndex(gate.storage);
+    const read = gate.hold('read');
+    const found = findable(reader, 's1', 0, 3);
+    await read.reached;
+    // ...while A writes its second segment, merges both and deletes the first.
+    await a.flush();
+    await a.idle();
+    read.release();
+    expect(await found).toBe(3);
+    expect(await findable(reader, 's2', 0, 3)).toBe(3);
+    // Its view holds the items, so its deletions reach them.
+    await reader.remove('u1', ['s1-1']);
+    await reader.flush();
+    expect(await idsFoundFresh(shared, 'ws1x1')).toEqual([]);
+  });
+
+  it('a deletion made while a manifest is being written is carried by the next one', async () => {
+    const shared = await sharedStore();
+    const gate = gatedStorage(shared);
+    const { a, b } = await bHoldingSegmentOfA(shared, gate.storage);
+    await mergeWithS2(a); // A's first segment is merged away; B's view still holds it
+    // B's manifest write carrying one deletion waits; B deletes another item meanwhile.
+    const write = gate.hold('write', 1, 'manifest.json');
+    const first = b.remove('u1', ['s1-0']);
+    await write.reached;
+    await first;
+    await b.remove('u1', ['s1-1']);
+    write.release();
+    await b.flush();
+    await b.idle();
+    expect(await idsFoundFresh(shared, 'filler')).toEqual(['s1-2', 's2-0', 's2-1', 's2-2']);
+  });
+
+  it('an edit whose older copy another writer merged away wins over that copy', async () => {
+    const storage = await sharedStore();
+    const { a, b } = await bHoldingSegmentOfA(storage, storage);
+    await mergeWithS2(a); // merged: the result holds s1-0's older text
+    const edited = items('s1', 0, 1)[0]!;
+    await b.add([{ ...edited, content: 'wedited filler' }]);
+    await b.flush();
+    expect(await idsFoundFresh(storage, 'wedited')).toEqual(['s1-0']);
+    expect(await idsFoundFresh(storage, 'ws1x0')).toEqual([]);
+    // Not left to the segment order alone: the older copy in A's merge result is marked deleted.
+    const manifest = JSON.parse(
+      new TextDecoder().decode((await storage.read('index/fts/u1/manifest.json'))!),
+    );
+    const merged = (manifest.segments as { writer: string; deletedIds?: string[] }[]).filter(
+      (e) => e.deletedIds !== undefined,
+    );
+    expect(merged.map((e) => e.deletedIds)).toEqual([['s1-0']]);
+  });
+
+  it('an edit indexed by a writer that never saw the older copy sorts after a merge holding it', async () => {
+    const storage = new MemoryStorageBackend();
+    await storage.open();
+    const b = await openIndex(storage);
+    expect(await findable(b, 's1', 0, 1)).toBe(0); // B loads the user while it has no segment
+    const a = await openIndex(storage);
+    await a.add(items('s1', 0, 3));
+    await a.flush();
+    await mergeWithS2(a); // merged
+    // B indexes an edit of s1-0 (an item it has no copy of): its segment must sort after A's merge.
+    const edited = items('s1', 0, 1)[0]!;
+    await b.add([{ ...edited, content: 'wedited filler' }]);
+    await b.flush();
+    expect(await idsFoundFresh(storage, 'wedited')).toEqual(['s1-0']);
+    expect(await idsFoundFresh(storage, 'ws1x0')).toEqual([]);
+  });
+
+  it('a rewritten segment keeps its number: a newer copy another writer listed still wins', async () => {
+    const storage = new MemoryStorageBackend();
+    await storage.open();
+    const b = await openIndex(storage);
+    expect(await findable(b, 's1', 0, 1)).toBe(0);
+    const a = await openIndex(storage, 1000, 3);
+    await a.add(items('s1', 0, 3));
+    await a.flush();
+    // B lists an edit of s1-0 in a later segment than A's (A never loads it).
+    const edited = items('s1', 0, 1)[0]!;
+    await b.add([{ ...edited, content: 'wedited filler' }]);
+    await b.flush();
+    // A's segment becomes mostly tombstones and is rewritten on its own, after A's next segment.
+    await a.remove('u1', ['s1-1', 's1-2']);
+    await a.add(items('s3', 0, 1));
+    await a.flush();
+    await a.idle();
+    expect(await idsFoundFresh(storage, 'wedited')).toEqual(['s1-0']);
+    expect(await idsFoundFresh(storage, 'ws1x0')).toEqual([]);
   });
 });
