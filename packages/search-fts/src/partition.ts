@@ -124,6 +124,21 @@ export class Partition {
    */
   private mergedAway = new Map<string, MergedAway>();
   /**
+   * Ids removed (`remove`) since the last manifest write. Segments listed on disk that this writer
+   * does not hold (written by others since it loaded) may hold copies of them; the next manifest write
+   * marks them deleted there by id. Its positions may cover the deletion's event, so no catch-up
+   * would remove those copies later (the deletion is applied in this writer's view only).
+   */
+  private removedIds = new Set<string>();
+  /**
+   * Tombstones dropDuplicates set at load (a copy another listed segment also holds, sorting later).
+   * Never written to a manifest: every reader derives them from what is listed when it loads, and a
+   * merge may since have moved a copy to a segment sorting elsewhere; committed (and carried along
+   * with the segment), two readers' choices could together delete every copy. A removal or a new
+   * copy of the item makes them this writer's own.
+   */
+  private derived = new Map<Segment, Set<number>>();
+  /**
    * Merge results undone before any manifest named them (see undoLostMerges): their merge stops there.
    * Weak: one undone by a later write, after its own failed, is never looked up (its blob is an orphan).
    */
@@ -175,6 +190,7 @@ export class Partition {
     this.provisional.clear(); // none can be left: no tail holds anything
     this.ownDeletions.clear(); // committed (not dirty), so nothing is left to carry
     this.mergedAway.clear();
+    this.derived.clear();
     // Nothing can still read these segments (evictable: no query pinned, no maintenance running, and
     // queries evaluate synchronously), so their buffers go back to the pool for the next load.
     const pool = this.env.pool;
@@ -377,8 +393,15 @@ export class Partition {
       for (let d = 0; d < seg.size; d++) {
         if (seg.isDeleted(d)) continue;
         const id = seg.idOf(d);
-        if (seen.has(id)) seg.markDeleted(d);
-        else seen.add(id);
+        if (!seen.has(id)) seen.add(id);
+        else if (seg.markDeleted(d)) {
+          let marks = this.derived.get(seg);
+          if (!marks) {
+            marks = new Set();
+            this.derived.set(seg, marks);
+          }
+          marks.add(d);
+        }
       }
     }
   }
@@ -450,7 +473,7 @@ export class Partition {
     if (op.kind === 'add') {
       for (const src of sources) {
         if (src === this.tail) continue; // the tail replaces its own copies
-        const d = src.find(op.doc.id);
+        const d = src instanceof Segment ? this.claimDerived(src, op.doc.id) : src.find(op.doc.id);
         if (d < 0 || !src.markDeleted(d)) continue;
         this.markProvisional(src, d, this.tail);
         if (src instanceof Segment) this.markOwn(src, d);
@@ -463,12 +486,14 @@ export class Partition {
     } else if (op.kind === 'remove') {
       for (const id of op.ids) {
         for (const src of sources) {
-          const d = src.find(id);
+          const d = src instanceof Segment ? this.claimDerived(src, id) : src.find(id);
           if (d < 0 || !src.markDeleted(d) || !(src instanceof Segment)) continue;
           this.dirty = true;
           this.markOwn(src, d);
         }
       }
+      for (const id of op.ids) this.removedIds.add(id);
+      this.dirty = true; // even with no copy here: segments of other writers may hold one
       // Removed for good: tombstones earlier re-adds set on older copies are committed now.
       const removed = new Set(op.ids);
       this.commitProvisional((src, d) => removed.has(src.idOf(d)));
@@ -481,8 +506,11 @@ export class Partition {
           const code = src.sessionCode(op.sessionId);
           if (code < 0) continue;
           const idx = src.data.sessionIdx;
+          const derived = this.derived.get(src);
           for (let d = 0; d < src.size; d++) {
-            if (idx[d] !== code || !src.markDeleted(d)) continue;
+            if (idx[d] !== code) continue;
+            if (derived?.delete(d)) src.unmarkDeleted(d); // made this writer's own just below
+            if (!src.markDeleted(d)) continue;
             this.dirty = true;
             this.markOwn(src, d);
             removed.add(src.idOf(d));
@@ -495,6 +523,19 @@ export class Partition {
       }
       this.commitProvisional((src, d) => removed.has(src.idOf(d)));
     }
+  }
+
+  /**
+   * The live copy of `id` in `seg`, or its copy dropDuplicates marked (unmarked again here, for the
+   * caller to mark as its own); -1 when neither.
+   */
+  private claimDerived(seg: Segment, id: string): number {
+    const d = seg.find(id);
+    if (d >= 0) return d;
+    const marked = seg.docOf(id);
+    if (marked < 0 || !this.derived.get(seg)?.delete(marked)) return -1;
+    seg.unmarkDeleted(marked);
+    return marked;
   }
 
   private markOwn(seg: Segment, doc: number): void {
@@ -530,11 +571,15 @@ export class Partition {
     held.set(doc, owner);
   }
 
-  /** The tombstones of `seg` a manifest may commit: all but those still waiting for their tail. */
+  /**
+   * The tombstones of `seg` a manifest may commit: all but those still waiting for their tail, and
+   * those dropDuplicates derived (see `derived`).
+   */
   private committedDeletions(seg: Segment): number[] {
     const held = this.provisional.get(seg);
+    const derived = this.derived.get(seg);
     const all = seg.deletedList();
-    return held?.size ? all.filter((d) => !held.has(d)) : all;
+    return held?.size || derived?.size ? all.filter((d) => !held?.has(d) && !derived?.has(d)) : all;
   }
 
   /** `tail`'s segment is written: the tombstones its adds set may be committed. */
@@ -721,6 +766,7 @@ export class Partition {
       // This write commits (or carries) these; any set while it is written wait for the next one.
       const committing = this.committableOwnDeletions();
       const carried = disk ? this.carryDeletions(disk, committing) : new Map<string, Set<string>>();
+      const removed = [...this.removedIds];
       const entries: Manifest['segments'] = this.segments
         .filter((s) => this.persistedNames.has(s.name) && !this.retired.has(s.name))
         .map((s) => {
@@ -742,7 +788,9 @@ export class Partition {
           if (this.retired.has(e.name)) continue;
           const own = mine.get(e.name);
           if (!own) {
-            entries.push(withDeletedIds(e, carried.get(e.name)));
+            const ids = carried.get(e.name) ?? new Set<string>();
+            for (const id of removed) ids.add(id);
+            entries.push(withDeletedIds(e, ids));
             carried.delete(e.name);
             continue;
           }
@@ -750,9 +798,11 @@ export class Partition {
           const seg = this.segments.find((s) => s.name === e.name);
           const held = seg && this.provisional.get(seg);
           const byId = (e.deletedIds ?? []).map((id) => seg?.docOf(id) ?? -1).filter((d) => d >= 0);
+          const derived = seg && this.derived.get(seg);
           for (const d of [...e.deleted, ...byId]) {
             seg?.markDeleted(d);
             held?.delete(d); // committed by the other writer
+            derived?.delete(d);
           }
           const deleted = [...new Set([...own.deleted, ...e.deleted, ...byId])].sort((a, b) => a - b);
           own.deleted = deleted;
@@ -786,6 +836,7 @@ export class Partition {
       for (const e of entries) if (!this.segmentBytes.has(e.name)) this.segmentBytes.set(e.name, e.bytes);
       await this.env.storage.write(this.manifestKey, encodeManifest(m));
       this.committed(committing);
+      for (const id of removed) this.removedIds.delete(id);
     };
     if (typeof storage.withLock === 'function') await storage.withLock(this.manifestKey, commit);
     else await commit();
@@ -1051,6 +1102,8 @@ export class Partition {
     this.provisional.clear();
     this.ownDeletions.clear();
     this.mergedAway.clear();
+    this.removedIds.clear();
+    this.derived.clear();
     this.env.onLoaded(this);
     await this.env.storage.delete(this.root);
   }

@@ -215,6 +215,12 @@ export class Segment implements Searchable {
   sessionCode(sessionId: string): number {
     return this.data.sessionTable.indexOf(sessionId);
   }
+  /** Lift a tombstone (one a reader derived, which a writer then sets as its own). */
+  unmarkDeleted(doc: number): void {
+    if (doc < 0 || doc >= this.data.n || !this.deleted[doc]) return;
+    this.deleted[doc] = 0;
+    this.deletedCount--;
+  }
   markDeleted(doc: number): boolean {
     if (doc < 0 || doc >= this.data.n || this.deleted[doc]) return false;
     this.deleted[doc] = 1;

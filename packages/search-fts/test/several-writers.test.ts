@@ -208,6 +208,24 @@ async function mergeWithS2(a: LunrSearchIndex): Promise<void> {
   await a.idle();
 }
 
+/** B, having loaded the user while it held nothing, and A, which then wrote s1 0..count-1. */
+async function aWritingAfterBLoaded(
+  storage: MemoryStorageBackend,
+  count: number,
+): Promise<{ a: LunrSearchIndex; b: LunrSearchIndex }> {
+  const b = await openIndex(storage);
+  expect(await findable(b, 's1', 0, 1)).toBe(0);
+  const a = await openIndex(storage);
+  await a.add(items('s1', 0, count));
+  await a.flush();
+  return { a, b };
+}
+
+/** The user's manifest as written. */
+async function manifestOf(storage: MemoryStorageBackend): Promise<{ segments: Record<string, unknown>[] }> {
+  return JSON.parse(new TextDecoder().decode((await storage.read('index/fts/u1/manifest.json'))!));
+}
+
 describe('deletions and edits across another writer merging', () => {
   it('a deletion on a segment another writer merged away is carried to the merged segment', async () => {
     const storage = new MemoryStorageBackend();
@@ -329,6 +347,43 @@ describe('deletions and edits across another writer merging', () => {
     expect(await idsFoundFresh(shared, 'filler')).toEqual(['s1-2', 's2-0', 's2-1', 's2-2']);
   });
 
+  it('a deletion reaches copies in segments of other writers this one never loaded', async () => {
+    const storage = await sharedStore();
+    const { a, b } = await aWritingAfterBLoaded(storage, 3);
+    // B removes an item it holds no copy of (a document another process stored and this one deleted):
+    // its positions may come to cover the deletion, so nothing would remove A's copy later.
+    await b.remove('u1', ['s1-1']);
+    await b.flush();
+    expect(await idsFoundFresh(storage, 'filler')).toEqual(['s1-0', 's1-2']);
+    // A turns the deletion into a mark of its own segment when it next writes the manifest.
+    await a.add(items('s2', 0, 1));
+    await a.flush();
+    const byId = (await manifestOf(storage)).segments.flatMap((e) => (e.deletedIds as string[]) ?? []);
+    expect(byId).toEqual([]);
+    expect(await idsFoundFresh(storage, 'filler')).toEqual(['s1-0', 's1-2', 's2-0']);
+  });
+
+  it("a reader's choice between two writers' copies of an item stays its own", async () => {
+    const storage = await sharedStore();
+    const { a, b } = await aWritingAfterBLoaded(storage, 2);
+    await b.add(items('s1', 0, 1)); // B's own copy of s1-0 (a catch-up of A's append)
+    await b.flush();
+    // A reader keeps the copy of the segment sorting last and hides the other. Written to the
+    // manifest, that choice would outlive the order it was made under: a merge moves copies to a
+    // segment sorting elsewhere, a later reader then keeps the other copy, and the two written
+    // choices together would delete both.
+    const reader = await openIndex(storage, 1000, 10); // no merge: the listing stays as it is
+    expect(await findable(reader, 's1', 0, 2)).toBe(2);
+    await reader.add(items('s2', 0, 1));
+    await reader.flush();
+    expect((await manifestOf(storage)).segments.flatMap((e) => e.deleted as number[])).toEqual([]);
+    expect(await idsFoundFresh(storage, 'ws1x0')).toEqual(['s1-0']);
+    // Deleting the item reaches both copies, the hidden one included.
+    await reader.remove('u1', ['s1-0']);
+    await reader.flush();
+    expect(await idsFoundFresh(storage, 'ws1x0')).toEqual([]);
+  });
+
   it('an edit whose older copy another writer merged away wins over that copy', async () => {
     const storage = await sharedStore();
     const { a, b } = await bHoldingSegmentOfA(storage, storage);
@@ -339,13 +394,8 @@ describe('deletions and edits across another writer merging', () => {
     expect(await idsFoundFresh(storage, 'wedited')).toEqual(['s1-0']);
     expect(await idsFoundFresh(storage, 'ws1x0')).toEqual([]);
     // Not left to the segment order alone: the older copy in A's merge result is marked deleted.
-    const manifest = JSON.parse(
-      new TextDecoder().decode((await storage.read('index/fts/u1/manifest.json'))!),
-    );
-    const merged = (manifest.segments as { writer: string; deletedIds?: string[] }[]).filter(
-      (e) => e.deletedIds !== undefined,
-    );
-    expect(merged.map((e) => e.deletedIds)).toEqual([['s1-0']]);
+    const byId = (await manifestOf(storage)).segments.filter((e) => e.deletedIds !== undefined);
+    expect(byId.map((e) => e.deletedIds)).toEqual([['s1-0']]);
   });
 
   it('an edit indexed by a writer that never saw the older copy sorts after a merge holding it', async () => {
