@@ -872,6 +872,33 @@ export class FtsSearchFeature implements SearchFeature {
     return out;
   }
 
+  /**
+   * Document hits whose document the store no longer holds, removed from the index before this
+   * returns. Deleting a document removes it from every copy of the index the deleting process can
+   * reach, but another process's copy written meanwhile, or one whose removal a crash lost while
+   * the positions already covered it, can outlive it; a deleted document is never returned.
+   */
+  private async deletedDocumentHits(userId: string, hits: readonly IndexHit[]): Promise<Set<IndexHit>> {
+    const gone = new Set<IndexHit>();
+    const bySession = new Map<string, IndexHit[]>();
+    for (const h of hits) {
+      if (h.type !== 'document') continue;
+      const list = bySession.get(h.sessionId) ?? [];
+      list.push(h);
+      bySession.set(h.sessionId, list);
+    }
+    for (const [sessionId, docs] of bySession) {
+      const stored = new Set((await this.ctx.listDocuments(userId, sessionId)).map((r) => r.documentId));
+      for (const h of docs) if (!stored.has(String(h.metadata?.documentId ?? h.id))) gone.add(h);
+    }
+    if (gone.size > 0)
+      await this.index.remove(
+        userId,
+        [...gone].map((h) => h.id),
+      );
+    return gone;
+  }
+
   private async settleRemovals(): Promise<void> {
     await Promise.all([...this.removals]);
   }
@@ -960,12 +987,15 @@ export class FtsSearchFeature implements SearchFeature {
       const hits = await this.index.search(q);
       const sessions = new Set(hits.filter((h) => h.type !== 'panel_message').map((h) => h.sessionId));
       const alive = await this.existingSessions(userId, sessions);
-      const kept = hits.filter((h) => h.type === 'panel_message' || alive.has(h.sessionId));
+      const inLiveSessions = hits.filter((h) => h.type === 'panel_message' || alive.has(h.sessionId));
+      const gone = await this.deletedDocumentHits(userId, inLiveSessions);
+      const kept = gone.size > 0 ? inLiveSessions.filter((h) => !gone.has(h)) : inLiveSessions;
       return { hits: kept, dropped: hits.length - kept.length };
     };
     const first = await live();
     if (first.dropped === 0) return first.hits;
-    // Hits of deleted sessions took places within the limit: ask again once they are out of the index.
+    // Hits of deleted sessions or documents took places within the limit: ask again once they are out
+    // of the index.
     await this.settleRemovals();
     return (await live()).hits;
   }
