@@ -31,7 +31,8 @@ export const ManifestSchema = z.object({
       /**
        * Tombstones by id, set by a writer that does not hold this segment: it deleted an item in a
        * segment merged into this one after it had loaded it (see Partition.carryDeletions). A writer
-       * holding the segment turns them into doc numbers.
+       * holding the segment turns them into doc numbers. An entry `<id>\n<fingerprint>` deletes only
+       * a copy with that text (a copy replaced by a newer one; see Partition.ownDeletions).
        */
       deletedIds: z.array(z.string()).optional(),
       /** Tag of the writer that wrote it (the name's tag when absent; a merge's name has a fresh one). */

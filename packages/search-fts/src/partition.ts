@@ -64,7 +64,7 @@ interface MergedAway {
   into: Segment;
   writer: string | undefined;
   /** Its own tombstones when it was merged (see ownDeletions). */
-  own: Set<number> | undefined;
+  own: Map<number, Tail | null> | undefined;
 }
 
 export class Partition {
@@ -112,11 +112,16 @@ export class Partition {
   /** Writer tag of each segment known (see Manifest segments[].writer). */
   private writers = new Map<string, string>();
   /**
-   * Tombstones this writer set on segments, until a manifest write commits them while the segment is
-   * still listed. If another writer merged the segment away first, its merge result holds the item
-   * without them, so they are carried there by id (see carryDeletions).
+   * Tombstones this writer set on segments (with the tail holding the new copy for a copy replaced by
+   * a newer one; null for a removal), until a manifest write commits them while the segment is still
+   * listed. If another writer merged the segment away first, its merge result holds the item without
+   * them, so they are carried there (see carryDeletions): a removal by id (any copy of a removed id may
+   * go), a replaced copy by id and text, and only when the merge result does not hold the new copy
+   * (it holds one copy of the item: the new one, or the replaced one, or a newer one, which must stay).
    */
-  private ownDeletions = new Map<Segment, Set<number>>();
+  private ownDeletions = new Map<Segment, Map<number, Tail | null>>();
+  /** The segment each persisted tail became (see ownDeletions). */
+  private segmentOfTail = new WeakMap<Tail, string>();
   /**
    * Segments this writer merged away, by name, until a manifest write records the merge: a tombstone
    * another writer committed on one of them meanwhile is carried into the merge result, and a merge
@@ -284,7 +289,7 @@ export class Partition {
             throw new FFCorruptionError('index segment is missing', { key: this.segmentKey(entry.name) });
           }
           for (const d of entry.deleted) seg.markDeleted(d);
-          for (const id of entry.deletedIds ?? []) seg.markDeleted(seg.docOf(id));
+          for (const id of entry.deletedIds ?? []) seg.markDeleted(docToDelete(seg, id));
           this.writers.set(entry.name, entry.writer ?? tagOf(entry.name));
           segments.push(seg);
           names.add(entry.name);
@@ -476,7 +481,7 @@ export class Partition {
         const d = src instanceof Segment ? this.claimDerived(src, op.doc.id) : src.find(op.doc.id);
         if (d < 0 || !src.markDeleted(d)) continue;
         this.markProvisional(src, d, this.tail);
-        if (src instanceof Segment) this.markOwn(src, d);
+        if (src instanceof Segment) this.markOwn(src, d, this.tail);
       }
       this.tail.add(op.doc);
       if (op.source) {
@@ -487,9 +492,7 @@ export class Partition {
       for (const id of op.ids) {
         for (const src of sources) {
           const d = src instanceof Segment ? this.claimDerived(src, id) : src.find(id);
-          if (d < 0 || !src.markDeleted(d) || !(src instanceof Segment)) continue;
-          this.dirty = true;
-          this.markOwn(src, d);
+          if (d >= 0 && src.markDeleted(d) && src instanceof Segment) this.markOwn(src, d);
         }
       }
       for (const id of op.ids) this.removedIds.add(id);
@@ -509,11 +512,13 @@ export class Partition {
           const derived = this.derived.get(src);
           for (let d = 0; d < src.size; d++) {
             if (idx[d] !== code) continue;
-            if (derived?.delete(d)) src.unmarkDeleted(d); // made this writer's own just below
+            // A copy dropDuplicates hid becomes this writer's own tombstone; the live copy is elsewhere.
+            const hidden = derived?.delete(d) === true;
+            if (hidden) src.unmarkDeleted(d);
             if (!src.markDeleted(d)) continue;
             this.dirty = true;
             this.markOwn(src, d);
-            removed.add(src.idOf(d));
+            if (!hidden) removed.add(src.idOf(d));
           }
         } else {
           for (let d = 0; d < src.size; d++) {
@@ -538,13 +543,13 @@ export class Partition {
     return marked;
   }
 
-  private markOwn(seg: Segment, doc: number): void {
+  private markOwn(seg: Segment, doc: number, replacedBy: Tail | null = null): void {
     let own = this.ownDeletions.get(seg);
     if (!own) {
-      own = new Set();
+      own = new Map();
       this.ownDeletions.set(seg, own);
     }
-    own.add(doc);
+    own.set(doc, replacedBy);
   }
 
   private commitProvisional(which: (src: Searchable, doc: number) => boolean): void {
@@ -712,6 +717,7 @@ export class Partition {
     // Written before anything changes in memory: a failed write leaves the frozen tail as it was.
     if (segment.size > 0) await this.writeSegment(segment);
     if (this.dropped) return;
+    this.segmentOfTail.set(frozen.tail, segment.name);
     // Swap in memory in one synchronous step: the frozen tail is replaced by its segment, with the
     // deletions made while it was built and written.
     this.reconcile([frozen.tail], maps, segment);
@@ -797,7 +803,9 @@ export class Partition {
           // Another writer's tombstones on a segment this one holds too: kept, and applied here.
           const seg = this.segments.find((s) => s.name === e.name);
           const held = seg && this.provisional.get(seg);
-          const byId = (e.deletedIds ?? []).map((id) => seg?.docOf(id) ?? -1).filter((d) => d >= 0);
+          const byId = (e.deletedIds ?? [])
+            .map((id) => (seg ? docToDelete(seg, id) : -1))
+            .filter((d) => d >= 0);
           const derived = seg && this.derived.get(seg);
           for (const d of [...e.deleted, ...byId]) {
             seg?.markDeleted(d);
@@ -846,10 +854,11 @@ export class Partition {
    * Tombstones a merge result lacks, carried to it by id; returns those for segments this writer does
    * not hold (they go into the manifest as `deletedIds`), by segment name. Two cases:
    * - a segment this writer merged away got tombstones on disk (another writer's) after the merge was
-   *   built from this writer's view;
-   * - a segment another writer merged away holds tombstones of this writer's not committed before.
-   * The merge result holds at most one copy of an id (a merge keeps live copies only, and a writer's
-   * view has one live copy per id), which is the copy of the merged-away segment the tombstone was on.
+   *   built from this writer's view. Exact: the copy was live in that view, which holds one live copy
+   *   per id, so it is the one the merge result holds;
+   * - a segment another writer merged away holds tombstones of this writer's removals not committed
+   *   before. The merge result may hold another copy of the id (the other writer's view); a removed id
+   *   goes whichever copy it is.
    */
   private carryDeletions(disk: Manifest, own: ReadonlyMap<Segment, number[]>): Map<string, Set<string>> {
     const forOthers = new Map<string, Set<string>>();
@@ -867,7 +876,7 @@ export class Partition {
       const seg = this.segments?.find((s) => s.name === target && this.persistedNames.has(s.name));
       if (seg) {
         for (const id of ids) {
-          const d = seg.find(id);
+          const d = docToDelete(seg, id);
           if (d >= 0 && seg.markDeleted(d)) this.markOwn(seg, d);
         }
         return;
@@ -885,15 +894,26 @@ export class Partition {
       if (!e) continue;
       const ids: string[] = [];
       for (const d of e.deleted) if (old.markDeleted(d)) ids.push(old.idOf(d));
-      for (const id of e.deletedIds ?? []) if (old.markDeleted(old.docOf(id))) ids.push(id);
+      for (const id of e.deletedIds ?? []) if (old.markDeleted(docToDelete(old, id))) ids.push(id);
       carry(name, ids);
     }
     for (const [seg, docs] of own) {
       if (!this.retired.has(seg.name) || this.mergedAway.has(seg.name)) continue;
-      carry(
-        seg.name,
-        docs.map((d) => seg.idOf(d)),
-      );
+      const kinds = this.ownDeletions.get(seg);
+      const target = this.mergeResultOf(seg.name);
+      const entries: string[] = [];
+      for (const d of docs) {
+        const tail = kinds?.get(d);
+        if (!tail) {
+          entries.push(seg.idOf(d));
+          continue;
+        }
+        const newCopy = this.segmentOfTail.get(tail);
+        // Merged into the same result, the new copy may be the one copy the result holds.
+        if (newCopy === undefined || this.mergeResultOf(newCopy) === target) continue;
+        entries.push(replacedCopy(seg.idOf(d), seg.contentOf(d)));
+      }
+      carry(seg.name, entries);
     }
     return forOthers;
   }
@@ -921,11 +941,12 @@ export class Partition {
           const nd = map[d] as number;
           if (nd < 0 || !into.isDeleted(nd)) continue;
           old.markDeleted(d);
-          if (intoOwn?.has(nd)) this.markOwn(old, d);
+          const replaced = intoOwn?.get(nd);
+          if (replaced !== undefined) this.markOwn(old, d, replaced);
           const owner = intoHeld?.get(nd);
           if (owner) this.markProvisional(old, d, owner);
         }
-        for (const d of ma.own ?? []) this.markOwn(old, d);
+        for (const [d, replaced] of ma.own ?? []) this.markOwn(old, d, replaced);
         this.mergedAway.delete(old.name);
         this.persistedNames.add(old.name);
         if (ma.writer !== undefined) this.writers.set(old.name, ma.writer);
@@ -967,7 +988,7 @@ export class Partition {
     const out = new Map<Segment, number[]>();
     for (const [seg, own] of this.ownDeletions) {
       const held = this.provisional.get(seg);
-      const docs = held?.size ? [...own].filter((d) => !held.has(d)) : [...own];
+      const docs = [...own.keys()].filter((d) => !held?.has(d));
       if (docs.length > 0) out.set(seg, docs);
     }
     return out;
@@ -1127,6 +1148,32 @@ function segmentNumber(name: string): number {
  */
 function compareSegmentNames(a: string, b: string): number {
   return segmentNumber(a) - segmentNumber(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * A `deletedIds` entry for a copy replaced by a newer one: its id and a fingerprint of its text. Only a
+ * copy with that very text is deleted: the segment may hold a newer copy of the item instead.
+ */
+function replacedCopy(id: string, content: string): string {
+  return `${id}\n${fingerprint(content)}`;
+}
+
+/** The doc a `deletedIds` entry deletes in `seg` (see replacedCopy), or -1. */
+function docToDelete(seg: Segment, entry: string): number {
+  const cut = entry.indexOf('\n');
+  if (cut < 0) return seg.docOf(entry);
+  const d = seg.docOf(entry.slice(0, cut));
+  return d >= 0 && fingerprint(seg.contentOf(d)) === entry.slice(cut + 1) ? d : -1;
+}
+
+/** FNV-1a (32 bits) of a text's UTF-16 code units, as hex. */
+function fingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** `e` with `ids` added to its tombstones by id. */
