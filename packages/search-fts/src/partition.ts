@@ -875,10 +875,8 @@ export class Partition {
       }
       const seg = this.segments?.find((s) => s.name === target && this.persistedNames.has(s.name));
       if (seg) {
-        for (const id of ids) {
-          const d = docToDelete(seg, id);
-          if (d >= 0 && seg.markDeleted(d)) this.markOwn(seg, d);
-        }
+        // Committed by this very write (its entries are taken after): not kept as this writer's own.
+        for (const id of ids) seg.markDeleted(docToDelete(seg, id));
         return;
       }
       let set = forOthers.get(target);
@@ -892,9 +890,14 @@ export class Partition {
     for (const [name, { old }] of this.mergedAway) {
       const e = listed.get(name);
       if (!e) continue;
+      // By id and text: the copy was live in this writer's view, so it is the one its merge result
+      // holds; a later merge of that result by another writer may hold another copy instead.
       const ids: string[] = [];
-      for (const d of e.deleted) if (old.markDeleted(d)) ids.push(old.idOf(d));
-      for (const id of e.deletedIds ?? []) if (old.markDeleted(docToDelete(old, id))) ids.push(id);
+      const newlyDeleted = (d: number) => {
+        if (old.markDeleted(d)) ids.push(replacedCopy(old.idOf(d), old.contentOf(d)));
+      };
+      for (const d of e.deleted) newlyDeleted(d);
+      for (const id of e.deletedIds ?? []) newlyDeleted(docToDelete(old, id));
       carry(name, ids);
     }
     for (const [seg, docs] of own) {
