@@ -763,8 +763,7 @@ export class Partition {
   private async commitManifest(): Promise<void> {
     const storage = this.env.storage as StorageBackend & { withLock?: StorageBackend['withLock'] };
     const commit = async (): Promise<void> => {
-      const onDisk = await this.env.storage.read(this.manifestKey);
-      const disk = onDisk ? decodeManifest(onDisk) : null;
+      const disk = await this.readManifest();
       if (disk) this.noteRetired(disk.retired, disk.mergedInto);
       if (this.dropped || this.segments === null) return;
       // Before the entries are taken: these change which segments this writer lists, and tombstones.
