@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FFValidationError, validateConfig } from '../src/index.js';
-import { fsBackend, type TestStore, tempDir } from './helpers.js';
+import { fsBackend, removeDir, type TestStore, tempDir } from './helpers.js';
 
 async function issueOf(p: Promise<unknown>): Promise<{ path?: string; message: string; limit?: unknown }> {
   const err = await p.then(
@@ -19,8 +19,10 @@ async function issueOf(p: Promise<unknown>): Promise<{ path?: string; message: s
 
 describe('runtime length rules', () => {
   const stores: TestStore[] = [];
+  const bundles: string[] = [];
   afterEach(async () => {
     for (const s of stores.splice(0)) await s.cleanup();
+    for (const dir of bundles.splice(0)) removeDir(dir);
   });
   async function open(runtime: Record<string, number>): Promise<TestStore> {
     const store = await fsBackend.create({ runtime });
@@ -145,6 +147,7 @@ describe('runtime length rules', () => {
     const sid = await loose.createSession('a_long_user_id', 'A title of some length');
     await loose.addMessage('a_long_user_id', sid, { role: 'user', content: 'ok' });
     const bundle = tempDir('ffdb-length-bundle-');
+    bundles.push(bundle);
     await loose.exportData(bundle);
     const { manager: strict } = await open({
       maxUserIdLength: 5,

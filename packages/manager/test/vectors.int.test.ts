@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type Embedder, FFValidationError, TOKENS } from '../src/index.js';
-import { fsBackend, type TestStore, tempDir } from './helpers.js';
+import { fsBackend, removeDir, type TestStore, tempDir } from './helpers.js';
 
 function minimalPdf(lines: string[]): Uint8Array {
   const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\(/g, '\\(').replace(/\)/g, '\\)');
@@ -48,7 +48,12 @@ const BREAD_TEXT =
 
 describe('vector feature (manager, storage-fs)', () => {
   let store: TestStore;
-  afterEach(async () => store?.cleanup());
+  // Export bundles a test writes outside its store, removed with it.
+  const bundles: string[] = [];
+  afterEach(async () => {
+    await store?.cleanup();
+    for (const dir of bundles.splice(0)) removeDir(dir);
+  });
 
   it('processes documents of every format, finds their chunks, and removes them with the document', async () => {
     store = await fsBackend.create();
@@ -477,6 +482,7 @@ describe('vector feature (manager, storage-fs)', () => {
     });
     expect(processed.success).toBe(true);
     const bundle = tempDir('ffdb-vec-bundle-');
+    bundles.push(bundle);
     const exported = await m.exportData(bundle);
     const before = await m.vectorSearch('alice', 'inverted file index', { topK: 10 });
     const stats = await m.getVectorStats('alice', sid);
@@ -519,6 +525,7 @@ describe('vector feature (manager, storage-fs)', () => {
     const docId = await m.saveDocument('alice', sid, 'bread.txt', BREAD_TEXT);
     expect(await m.storeDocumentWithVectors('alice', sid, 'bread', BREAD_TEXT)).toBe(true);
     const bundle = tempDir('ffdb-vec-resume-');
+    bundles.push(bundle);
     await m.exportData(bundle);
     // The import stops at the first document (its bytes are missing): the messages before it are stored.
     const docFile = path.join(bundle, 'documents', 'alice', sid, docId);
@@ -557,6 +564,7 @@ describe('vector feature (manager, storage-fs)', () => {
     const sid = await m.createSession('alice', 'docs');
     expect(await m.storeDocumentWithVectors('alice', sid, 'bread', BREAD_TEXT)).toBe(true);
     const bundle = tempDir('ffdb-vec-space-');
+    bundles.push(bundle);
     await m.exportData(bundle);
     // The target process embeds with its own provider (letter counts, 8 dimensions), and alice already
     // has vectors there: the bundle's hashed-ngram chunks cannot join that index as they are.
@@ -598,6 +606,7 @@ describe('vector feature (manager, storage-fs)', () => {
     });
     expect(processed.chunkCount).toBe(2);
     const bundle = tempDir('ffdb-vec-hostile-');
+    bundles.push(bundle);
     await m.exportData(bundle);
     const file = path.join(bundle, 'records.jsonl');
     const records = fs
