@@ -107,6 +107,30 @@ describe('configSummary', () => {
     expect(JSON.stringify(s)).not.toContain('apiKey');
   });
 
+  it("carries the reference's own get_summary() fields, camelCased", () => {
+    const s = configSummary(
+      loadConfig({
+        env: {},
+        overrides: {
+          locking: { enabled: false },
+          search: { enableSearchCache: true },
+          document: { allowedExtensions: ['.txt', '.md'], maxFileSizeBytes: 3 * 1_048_576 + 524_288 },
+        },
+      }),
+    );
+    expect(s).toMatchObject({
+      environment: 'development',
+      basePath: './data',
+      lockingEnabled: false,
+      vectorProvider: 'hashed-ngram',
+      searchCacheEnabled: true,
+      documentExtensions: 2,
+      maxFileSizeMb: 3.5,
+    });
+    expect(s.panelTypes).toEqual(Object.keys(DEFAULT_CONFIG.panel.panelTypes));
+    expect(s.panelTypes.length).toBeGreaterThan(0);
+  });
+
   it('reports an invalid config instead of throwing', () => {
     const bad = {
       ...DEFAULT_CONFIG,

@@ -8,6 +8,15 @@ import { validateConfig } from './validate.js';
 export interface ConfigSummary {
   environment: string;
   basePath: string;
+  /** The reference's own summary fields, camelCased (its `get_summary()` returns exactly these eight). */
+  lockingEnabled: boolean;
+  vectorProvider: string;
+  searchCacheEnabled: boolean;
+  /** How many extensions `document.allowedExtensions` allows (the reference gives the count). */
+  documentExtensions: number;
+  /** `document.maxFileSizeBytes` in MiB, not rounded. */
+  maxFileSizeMb: number;
+  panelTypes: string[];
   valid: boolean;
   issueCount: number;
   sections: string[];
@@ -92,6 +101,12 @@ function summarize(config: FFConfig, issueCount: number): ConfigSummary {
   return {
     environment: config.environment,
     basePath: config.storage.basePath,
+    lockingEnabled: config.locking.enabled,
+    vectorProvider: config.vector.defaultEmbeddingProvider,
+    searchCacheEnabled: config.search.enableSearchCache,
+    documentExtensions: config.document.allowedExtensions.length,
+    maxFileSizeMb: config.document.maxFileSizeBytes / 1_048_576,
+    panelTypes: isPlainObject(config.panel.panelTypes) ? Object.keys(config.panel.panelTypes) : [],
     valid: issueCount === 0,
     issueCount,
     sections: [
