@@ -142,7 +142,10 @@ describe('ffdb chat with an OpenAI-compatible endpoint', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('persona creative_writer');
     expect(r.stdout).toContain('creative_writer> You said: WRITE ME A LINE!');
-    expect(r.stdout).toMatch(/Persona: creative_writer\nAvailable: .*technical_expert/);
+    // Stored personas, then the built-in ones.
+    expect(r.stdout).toMatch(
+      /Persona: creative_writer\nAvailable: .*technical_expert.*, analyst, creative, pragmatist\n/,
+    );
     expect(r.stdout).toContain('technical_expert> You said: AND NOW?!');
     expect(requests[before]!.body.messages[0]).toEqual({
       role: 'system',

@@ -93,7 +93,12 @@ export function renderConfigDoc(): string {
   out.push(
     'issues without throwing; `configSummary(config)` gives an overview (of a partial configuration too,',
   );
-  out.push('completed with the defaults). Besides the sections below, the');
+  out.push("completed with the defaults): the reference's own summary fields (`environment`, `basePath`,");
+  out.push('`lockingEnabled`, `vectorProvider`, `searchCacheEnabled`, `documentExtensions` as a count,');
+  out.push(
+    '`maxFileSizeMb`, `panelTypes`), then validity, limits, per-section highlights and feature switches.',
+  );
+  out.push('Besides the sections below, the');
   out.push(
     'result carries `environment` (the preset it was built from). `DEFAULT_CONFIG` holds the bare defaults (frozen).',
   );
@@ -218,6 +223,8 @@ export function renderConfigDoc(): string {
   for (const path of DATA_MAP_PATHS) {
     out.push(`### \`${path}\``);
     out.push('');
+    const note = DATA_MAP_NOTES[path];
+    if (note) out.push(note, '');
     out.push('```json');
     out.push(JSON.stringify(getAt(path), null, 2));
     out.push('```');
@@ -225,3 +232,14 @@ export function renderConfigDoc(): string {
   }
   return `${out.join('\n').trimEnd()}\n`;
 }
+
+/** What a data map's entries do, where that is not plain from the fields. */
+const DATA_MAP_NOTES: Record<string, string> = {
+  'panel.panelTypes':
+    "A type's `minPersonas`/`maxPersonas` describe it (`panelTypes()` reports them). `createPanel`\n" +
+    'enforces `panel.minPersonasPerPanel..maxPersonasPerPanel` for every type (API.md); the reference\n' +
+    'never enforced the per-type bounds.',
+  'panel.defaultPersonas':
+    'Built in: `getPersona` resolves them by id (so panels can use them) without their being stored.\n' +
+    '`listPersonas` lists stored personas only; a stored global persona with the same id replaces one.',
+};

@@ -118,7 +118,10 @@ export class PanelService {
     return this.o.storage.withLock(key, fn, { timeoutMs: this.o.lockTimeoutMs });
   }
 
-  /** The configured panel types with their persona bounds (global bounds applied). */
+  /**
+   * The configured panel types as configured (their persona bounds describe the type; createPanel
+   * enforces the global panel.minPersonasPerPanel..maxPersonasPerPanel).
+   */
   panelTypes(): Record<
     string,
     { minPersonas: number; maxPersonas: number; features: string[]; description: string }
@@ -129,8 +132,8 @@ export class PanelService {
     > = {};
     for (const [type, t] of Object.entries(this.o.panel.panelTypes)) {
       out[type] = {
-        minPersonas: Math.max(t.minPersonas, this.o.panel.minPersonasPerPanel),
-        maxPersonas: Math.min(t.maxPersonas, this.o.panel.maxPersonasPerPanel),
+        minPersonas: t.minPersonas,
+        maxPersonas: t.maxPersonas,
         features: t.features,
         description: t.description,
       };
@@ -139,8 +142,8 @@ export class PanelService {
   }
 
   /**
-   * Creates a panel of a configured type with `personaIds` (distinct, within the type's and the global
-   * min..max), snapshots the personas that exist, and returns the panel id.
+   * Creates a panel of a configured type with `personaIds` (distinct, within the global min..max),
+   * snapshots the personas that exist, and returns the panel id.
    */
   async createPanel(
     panelType: string,
@@ -148,8 +151,7 @@ export class PanelService {
     config: Record<string, unknown> = {},
   ): Promise<string> {
     const types = this.panelTypes();
-    const bounds = typeof panelType === 'string' ? types[panelType] : undefined;
-    if (!bounds) {
+    if (typeof panelType !== 'string' || !Object.hasOwn(types, panelType)) {
       throw new FFValidationError([
         { path: 'panelType', message: `must be one of ${Object.keys(types).join(', ')}` },
       ]);
@@ -160,21 +162,25 @@ export class PanelService {
     if (new Set(personaIds).size !== personaIds.length) {
       throw new FFValidationError([{ path: 'personaIds', message: 'must not contain duplicates' }]);
     }
-    if (personaIds.length < bounds.minPersonas) {
+    // API.md: the global bounds decide, for every type. A type's own minPersonas/maxPersonas describe
+    // it (as in the reference, which never enforced them); narrowing by them refused panels the
+    // configured bounds allow, and raising the global maximum could never widen a type.
+    const { minPersonasPerPanel: min, maxPersonasPerPanel: max } = this.o.panel;
+    if (personaIds.length < min) {
       throw new FFValidationError([
         {
           path: 'personaIds',
-          message: `a ${panelType} panel needs at least ${bounds.minPersonas} personas, got ${personaIds.length}`,
-          limit: bounds.minPersonas,
+          message: `a panel needs at least ${min} personas (panel.minPersonasPerPanel), got ${personaIds.length}`,
+          limit: min,
         },
       ]);
     }
-    if (personaIds.length > bounds.maxPersonas) {
+    if (personaIds.length > max) {
       throw new FFValidationError([
         {
           path: 'personaIds',
-          message: `a ${panelType} panel allows at most ${bounds.maxPersonas} personas, got ${personaIds.length}`,
-          limit: bounds.maxPersonas,
+          message: `a panel allows at most ${max} personas (panel.maxPersonasPerPanel), got ${personaIds.length}`,
+          limit: max,
         },
       ]);
     }

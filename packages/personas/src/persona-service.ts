@@ -6,8 +6,10 @@ import { assertPersonaId, camelizePersona, parsePersona } from './persona-record
 
 /**
  * Personas: global ones (`personas_global/`) and per-user ones that shadow a global persona of the
- * same id for that user. The config's default personas are built in: they are visible out of the box
- * without being written, and a stored global persona with the same id replaces one.
+ * same id for that user. The config's default personas are built in: `getPersona` (and so a panel)
+ * finds them without their being written, and a stored global persona with the same id replaces one.
+ * Listing shows what is stored, as the reference's `list_personas` did (`defaultPersonas()` lists the
+ * built-ins).
  */
 export class PersonaService {
   private readonly o: ResolvedOptions;
@@ -111,8 +113,7 @@ export class PersonaService {
       async () => {
         const key = this.keyFor(persona.personaId, userId);
         const existing = await readJson(this.o.storage, key);
-        if (mustBeNew && (existing || (userId === undefined && this.defaultPersona(persona.personaId))))
-          return false;
+        if (mustBeNew && existing) return false;
         if (!existing) await this.checkLimit(userId);
         const now = this.o.clock.now().toISOString();
         if (keepTimes) {
@@ -179,8 +180,8 @@ export class PersonaService {
   }
 
   /**
-   * Creates a persona; false when one with that id already exists in its scope (built-in defaults
-   * count as existing globals). `isGlobal: false` + `ownerId` makes it a user persona.
+   * Creates a persona; false when one with that id is already stored in its scope (a global one with a
+   * built-in's id replaces the built-in). `isGlobal: false` + `ownerId` makes it a user persona.
    */
   async createPersona(input: Record<string, unknown>): Promise<boolean> {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -209,8 +210,8 @@ export class PersonaService {
   }
 
   /**
-   * Global personas first (built-ins included, sorted by id), then the user's (sorted). Each id appears
-   * once: a user persona replaces the global one it shadows.
+   * Stored personas: global ones first (sorted by id), then the user's (sorted). Each id appears once:
+   * a user persona replaces the global one it shadows. Built-in defaults not stored are not listed.
    */
   async listPersonas(userId?: string): Promise<Persona[]> {
     if (userId !== undefined) assertUserId(userId);
@@ -222,7 +223,6 @@ export class PersonaService {
       }
     }
     const globals = new Map<string, Persona>();
-    for (const p of this.defaultPersonas()) globals.set(p.personaId, p);
     for (const id of await this.storedIds()) {
       const p = await this.readStored(id);
       if (p) globals.set(id, p);

@@ -92,7 +92,7 @@ for (const store of STORE_CASES) {
       expect(await storage.list('', { recursive: true })).toEqual([]);
     });
 
-    it('enforces panel types and their min/max personas, and the global bounds', async () => {
+    it('enforces the panel type list and the global min/max personas (API.md), for every type', async () => {
       const { panels } = services({ maxPersonasPerPanel: 4 });
       const bad = async (fn: () => Promise<unknown>, path: string, limit?: number) => {
         const err = await errorOf(fn);
@@ -102,15 +102,23 @@ for (const store of STORE_CASES) {
       };
       await bad(() => panels.createPanel('tea_party', ['a', 'b']), 'panelType');
       await bad(() => panels.createPanel('multi_persona', ['a']), 'personaIds', 2);
-      await bad(() => panels.createPanel('focus_group', ['a', 'b']), 'personaIds', 3);
+      await bad(() => panels.createPanel('focus_group', ['a']), 'personaIds', 2);
       await bad(() => panels.createPanel('expert_panel', ['a', 'b', 'c', 'd', 'e']), 'personaIds', 4);
       await bad(() => panels.createPanel('multi_persona', ['a', 'b', 'c', 'd', 'e']), 'personaIds', 4);
       await bad(() => panels.createPanel('multi_persona', ['a', 'a']), 'personaIds');
       await bad(() => panels.createPanel('multi_persona', ['a', '../b']), 'personaIds.1');
       expect(await panels.listPanels()).toEqual([]);
-      expect(await panels.createPanel('focus_group', ['a', 'b', 'c'])).toMatch(/^panel_/);
+      // The type's own bounds (focus_group 3..8) describe it; the configured ones decide.
+      expect(await panels.createPanel('focus_group', ['a', 'b'])).toMatch(/^panel_/);
       expect(await panels.createPanel('expert_panel', ['a', 'b', 'c', 'd'])).toMatch(/^panel_/);
-      expect(panels.panelTypes().expert_panel).toMatchObject({ minPersonas: 2, maxPersonas: 4 });
+      expect(panels.panelTypes().focus_group).toMatchObject({ minPersonas: 3, maxPersonas: 8 });
+    });
+
+    it("a global maximum above a type's own allows that many personas; a lower minimum, that few", async () => {
+      const { panels } = services({ minPersonasPerPanel: 1, maxPersonasPerPanel: 20 });
+      const many = Array.from({ length: 15 }, (_, i) => `p${i}`);
+      expect(await panels.createPanel('expert_panel', many)).toMatch(/^panel_/);
+      expect(await panels.createPanel('focus_group', ['solo'])).toMatch(/^panel_/);
     });
 
     it('stores messages in order with exact counts, paging and persona filter', async () => {

@@ -56,10 +56,11 @@ for (const store of STORE_CASES) {
       await env.cleanup();
     });
 
-    it('offers the three default personas of the config out of the box', async () => {
+    it('offers the three default personas of the config out of the box, listing only stored ones', async () => {
       const s = service();
-      const list = await s.listPersonas();
-      expect(list.map((p) => p.personaId)).toEqual(['analyst', 'creative', 'pragmatist']);
+      // As the reference's list_personas: what is stored (nothing yet); the built-ins resolve by id.
+      expect(await s.listPersonas()).toEqual([]);
+      expect(s.defaultPersonas().map((p) => p.personaId)).toEqual(['analyst', 'creative', 'pragmatist']);
       const analyst = await s.getPersona('analyst');
       expect(analyst).toMatchObject({
         name: 'Analytical Thinker',
@@ -80,14 +81,20 @@ for (const store of STORE_CASES) {
         ownerId: null,
       });
       expect(await s.createPersona({ personaId: 'critic', name: 'Other' })).toBe(false);
-      expect(await s.createPersona({ personaId: 'analyst', name: 'Shadow of a default' })).toBe(false);
+      // A stored global persona replaces a built-in of that id: nothing of that id was stored before.
+      expect(await s.createPersona({ personaId: 'analyst', name: 'Shadow of a default' })).toBe(true);
+      expect((await s.getPersona('analyst'))?.name).toBe('Shadow of a default');
+      expect(await s.createPersona({ personaId: 'analyst', name: 'Again' })).toBe(false);
       expect(await s.createPersona({ personaId: 'poet', name: 'Poet', expertise: ['verse'] })).toBe(true);
       expect((await s.getPersona('critic'))?.name).toBe('Critic');
       expect(await s.deletePersona('critic')).toBe(true);
       expect(await s.deletePersona('critic')).toBe(false);
       expect(await s.getPersona('critic')).toBeNull();
       expect(await s.deletePersona('never')).toBe(false);
+      expect(await s.deletePersona('analyst')).toBe(true); // the stored one; the built-in is back
+      expect((await s.getPersona('analyst'))?.name).toBe('Analytical Thinker');
       expect(await s.deletePersona('analyst')).toBe(false);
+      expect((await s.listPersonas()).map((p) => p.personaId)).toEqual(['poet']);
     });
 
     it('keeps createdAt and bumps updatedAt on save', async () => {
@@ -148,11 +155,18 @@ for (const store of STORE_CASES) {
       expect(await s.getPersona('coach')).toBeNull();
       const list = await s.listPersonas('alice');
       expect(list.map((p) => [p.personaId, p.isGlobal])).toEqual([
-        ['creative', true],
-        ['pragmatist', true],
         ['analyst', false],
         ['coach', false],
       ]);
+      await s.savePersona('zeta', { name: 'Zeta' });
+      await s.savePersona('analyst', { name: 'Global Analyst' });
+      // Global first, then the user's; a user persona replaces the global it shadows.
+      expect((await s.listPersonas('alice')).map((p) => [p.personaId, p.name])).toEqual([
+        ['zeta', 'Zeta'],
+        ['analyst', 'My Own Analyst'],
+        ['coach', 'Coach'],
+      ]);
+      await s.deletePersona('analyst');
       expect(await s.deletePersona('analyst', 'alice')).toBe(true);
       expect((await s.getPersona('analyst', 'alice'))?.name).toBe('Analytical Thinker');
     });
@@ -183,7 +197,7 @@ for (const store of STORE_CASES) {
       expect(await s.savePersona('named', { traits: ['loud'] })).toBe(true);
       expect(await s.getPersona('named')).toMatchObject({ name: 'The Named', traits: ['loud'] });
       // A built-in default replaced without a name keeps the built-in's name.
-      const builtIn = (await s.listPersonas())[0]!;
+      const builtIn = s.defaultPersonas()[0]!;
       expect(await s.savePersona(builtIn.personaId, { traits: ['new'] })).toBe(true);
       expect((await s.getPersona(builtIn.personaId))?.name).toBe(builtIn.name);
     });

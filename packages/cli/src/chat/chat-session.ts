@@ -126,10 +126,14 @@ export class ChatSession {
       }
       case 'persona': {
         if (arg === '') {
-          const all = await this.m.listPersonas(userId).catch(() => []);
+          // Stored personas, then the config's built-in ones (getPersona finds those without a write).
+          const stored = (await this.m.listPersonas(userId).catch(() => [])).map((p) => p.personaId);
+          const builtIn = Object.keys(this.m.config.panel.defaultPersonas).filter(
+            (id) => !stored.includes(id),
+          );
+          const all = [...stored, ...builtIn];
           out(
-            `Persona: ${this.personaId ?? '(none)'}` +
-              (all.length ? `\nAvailable: ${all.map((p) => p.personaId).join(', ')}` : ''),
+            `Persona: ${this.personaId ?? '(none)'}` + (all.length ? `\nAvailable: ${all.join(', ')}` : ''),
           );
         } else if (arg === 'none') {
           this.personaId = undefined;
