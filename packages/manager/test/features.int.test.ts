@@ -46,3 +46,41 @@ describe('features through the manager (real packages)', () => {
     expect((await again.getPersona('critic'))?.name).toBe('Critic');
   }, 60_000);
 });
+
+describe('multi-word queries through the manager', () => {
+  let store: TestStore;
+  afterEach(async () => store?.cleanup());
+
+  it('advancedSearch keeps items matching any word, more words first; searchMessages needs every word', async () => {
+    store = await fsBackend.create({}, { features: { vectors: false } });
+    const m = store.manager;
+    const sid = await m.createSession('alice', 'langs');
+    for (const content of [
+      'I love python programming',
+      'Rust is fast',
+      'The weather is nice',
+      'python scripts',
+    ]) {
+      await m.addMessage('alice', sid, { role: 'user', content });
+    }
+    // As the reference: an item matching at least one word is kept, ranked by the share it matches.
+    const any = await m.advancedSearch({ query: 'python rust', userId: 'alice' });
+    expect(any.map((r) => r.content).sort()).toEqual([
+      'I love python programming',
+      'Rust is fast',
+      'python scripts',
+    ]);
+    const ranked = await m.advancedSearch({ query: 'programming python', userId: 'alice' });
+    expect(ranked.map((r) => r.content)).toEqual(['I love python programming', 'python scripts']);
+    expect(await m.advancedSearch({ query: 'python rust', userId: 'alice', mode: 'and' })).toEqual([]);
+    expect(
+      (await m.searchByTimeRange(new Date(0), new Date(), { userId: 'alice', queryText: 'rust weather' }))
+        .length,
+    ).toBe(2);
+    // searchMessages matches the whole query (the reference: a substring of the content).
+    expect(await m.searchMessages('alice', 'python rust')).toEqual([]);
+    expect((await m.searchMessages('alice', 'python programming')).map((x) => x.content)).toEqual([
+      'I love python programming',
+    ]);
+  });
+});

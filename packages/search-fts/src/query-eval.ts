@@ -261,8 +261,11 @@ export function evaluate(
     }
     for (let k = 0; k < touchedCount; k++) {
       const d = touched[k] as number;
-      const sc = score[d] as number;
-      if ((count[d] as number) >= needed && top.wouldAccept(sc) && passes(src, d, f)) {
+      // `or`: scaled by the share of clauses matched (Lucene's coordination factor), so an item holding
+      // every word ranks above one holding a rarer word alone, as the reference ranked by that share.
+      const matched = count[d] as number;
+      const sc = (score[d] as number) * (o.mode === 'or' && nClauses > 1 ? matched / nClauses : 1);
+      if (matched >= needed && top.wouldAccept(sc) && passes(src, d, f)) {
         top.push({ src, doc: d, score: sc, ts: src.tsOf(d) });
       }
       score[d] = 0;

@@ -46,6 +46,19 @@ describe('text matching', () => {
     expect(or.map((h) => h.id).sort()).toEqual(['a', 'b', 'c']);
   });
 
+  it('mode "or" ranks an item holding every word above one repeating a word', async () => {
+    const idx = await open();
+    await idx.add([
+      // A plain BM25 sum ranks this one first: the rarer word twice outweighs the common word.
+      msg('u1', 's1', 'one-word', 'kumquat kumquat'),
+      msg('u1', 's1', 'both-words', 'walrus kumquat'), // not the query's order: no phrase boost
+      ...Array.from({ length: 10 }, (_, i) => msg('u1', 's2', `w${i}`, `walrus number ${i}`)),
+    ]);
+    const or = await idx.search({ userId: 'u1', text: 'kumquat walrus', mode: 'or' });
+    expect(or.map((h) => h.id).slice(0, 2)).toEqual(['both-words', 'one-word']);
+    expect(or).toHaveLength(12);
+  });
+
   it('boosts an exact phrase above the same words apart', async () => {
     const idx = await open();
     await idx.add([

@@ -39,7 +39,10 @@ export const SearchQuerySchema = z.object({
   similarityThreshold: z.number().min(-1).max(1).optional(),
   embeddingProvider: z.string().optional(),
   chunkingStrategy: z.string().optional(),
-  /** `and` (default) requires every term; `or` matches any. */
+  /**
+   * `or` (default, as the reference) keeps items matching any word, those matching more words ranked
+   * higher; `and` requires every word.
+   */
   mode: z.enum(['and', 'or']).optional(),
   /**
    * Opt-in extension: also return the user's panel messages (`type: 'panel_message'`, `sessionId` = the

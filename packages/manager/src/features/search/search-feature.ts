@@ -74,6 +74,12 @@ const READ_PAGE = 1_000;
  * session, and another process's appends reach that index within ~50 ms (its touch events).
  */
 const OTHERS_REFRESH_MS = 250;
+/**
+ * advancedSearch matches any word of the query unless `mode: 'and'` is given, as the reference kept
+ * every item matching at least one word, ranked by the share matched (the index's `or` scales BM25 by
+ * that share). searchMessages keeps `and`: the reference matched its whole query as a substring.
+ */
+const DEFAULT_ADVANCED_MODE = 'or';
 /** What the search feature reads of the personas feature's panels (structural: personas is optional). */
 interface PanelSource {
   panelMessageCounts?(userId: string): Promise<Map<string, number>>;
@@ -1068,7 +1074,7 @@ export class FtsSearchFeature implements SearchFeature {
         ...(q.endDate ? { endDate: q.endDate } : {}),
         ...(q.entities ? { entities: q.entities } : {}),
         ...(q.metadata ? { metadata: q.metadata } : {}),
-        ...(q.mode ? { mode: q.mode } : {}),
+        mode: q.mode ?? DEFAULT_ADVANCED_MODE,
       },
       accepts: (r, own) => {
         if (r.type === 'message' || r.type === 'panel_message') {
@@ -1176,7 +1182,7 @@ export class FtsSearchFeature implements SearchFeature {
           sessionIds: q.sessionIds,
           startDate: q.startDate,
           endDate: q.endDate,
-          mode: q.mode,
+          mode: q.mode ?? DEFAULT_ADVANCED_MODE,
           prefix: q.prefix,
           fuzzy: q.fuzzy,
           limit,
