@@ -1324,8 +1324,17 @@ export class FFStorageManager {
     return (await this.feature('personas', 'listPanels')).listPanels(opts);
   }
 
-  async addPanelMessage(panelId: string, message: Record<string, unknown>): Promise<boolean | PanelMessage> {
-    return (await this.feature('personas', 'addPanelMessage')).addPanelMessage(panelId, message);
+  /**
+   * True once stored, false when the panel does not exist (the reference's `add_panel_message -> bool`).
+   * A reply names its parent in `responseTo`: give the parent a `messageId`, or read it back with
+   * getPanelMessages.
+   */
+  async addPanelMessage(panelId: string, message: Record<string, unknown>): Promise<boolean> {
+    const stored = await (await this.feature('personas', 'addPanelMessage')).addPanelMessage(
+      panelId,
+      message,
+    );
+    return stored !== false;
   }
 
   async getPanelMessages(
@@ -1335,8 +1344,13 @@ export class FFStorageManager {
     return (await this.feature('personas', 'getPanelMessages')).getPanelMessages(panelId, opts);
   }
 
-  async savePanelInsight(panelId: string, insight: Record<string, unknown>): Promise<boolean | string> {
-    return (await this.feature('personas', 'savePanelInsight')).savePanelInsight(panelId, insight);
+  /**
+   * True once stored, false when the panel does not exist (the reference's `save_panel_insight -> bool`);
+   * an `insightId` (or `id`) may be given, else one is generated (getPanelInsights lists them).
+   */
+  async savePanelInsight(panelId: string, insight: Record<string, unknown>): Promise<boolean> {
+    const id = await (await this.feature('personas', 'savePanelInsight')).savePanelInsight(panelId, insight);
+    return id !== false;
   }
 
   async getPanelInsights(panelId: string): Promise<PanelInsight[]> {

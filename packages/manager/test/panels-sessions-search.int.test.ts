@@ -20,15 +20,29 @@ describe('panels linked to sessions, and panel messages in search', () => {
       sessionId,
     });
     expect(await m.getPanel(panelId)).toMatchObject({ panelId, userId: 'alice', sessionId });
-    const first = await m.addPanelMessage(panelId, {
+    // As the reference: true once stored. A reply names its parent by the id it was given.
+    expect(
+      await m.addPanelMessage(panelId, {
+        messageId: 'msg_00000000000a',
+        personaId: 'analyst',
+        content: 'The numbers look fine',
+      }),
+    ).toBe(true);
+    expect((await m.getPanelMessages(panelId))[0]).toMatchObject({
+      messageId: 'msg_00000000000a',
       personaId: 'analyst',
-      content: 'The numbers look fine',
+      seq: 0,
     });
-    expect(first).toMatchObject({ personaId: 'analyst', seq: 0 });
-    await m.addPanelMessage(panelId, {
+    expect(
+      await m.addPanelMessage(panelId, {
+        persona_id: 'creative', // the reference's spelling is taken too
+        content: 'What if we paint it purple',
+        response_to: 'msg_00000000000a',
+      }),
+    ).toBe(true);
+    expect((await m.getPanelMessages(panelId))[1]).toMatchObject({
       personaId: 'creative',
-      content: 'What if we paint it purple',
-      responseTo: (first as { messageId: string }).messageId,
+      responseTo: 'msg_00000000000a',
     });
 
     const panelView = await m.getPanelMessages(panelId);
@@ -144,19 +158,27 @@ describe('panels linked to sessions, and panel messages in search', () => {
       userId: 'alice',
       sessionId,
     });
-    const first = await m.addPanelMessage(panelId, { personaId: 'analyst', content: 'Costs are flat' });
+    await m.addPanelMessage(panelId, { personaId: 'analyst', content: 'Costs are flat' });
+    const first = (await m.getPanelMessages(panelId))[0] as { messageId: string };
     await m.addPanelMessage(panelId, {
       personaId: 'skeptic',
       content: 'Flat against what baseline',
-      responseTo: (first as { messageId: string }).messageId,
+      responseTo: first.messageId,
       consensusLevel: 0.4,
     });
-    const insightId = await m.savePanelInsight(panelId, {
-      type: 'summary',
-      content: 'Baseline unclear',
-      consensusLevel: 0.5,
-      createdBy: 'analyst',
-    });
+    const insightId = 'insight_0123456789ab';
+    expect(
+      await m.savePanelInsight(panelId, {
+        insightId,
+        type: 'summary',
+        content: 'Baseline unclear',
+        consensusLevel: 0.5,
+        createdBy: 'analyst',
+      }),
+    ).toBe(true);
+    expect(await m.savePanelInsight('panel_20200101_000000_000000', { type: 'summary', content: 'x' })).toBe(
+      false,
+    );
     const bundle = tempDir();
     const exported = await m.exportData(bundle);
     expect(exported).toMatchObject({ panels: 1, panelMessages: 2, panelInsights: 1 });

@@ -51,6 +51,26 @@ export const AddPanelMessageSchema = z.looseObject({
 });
 export type AddPanelMessageInput = z.input<typeof AddPanelMessageSchema>;
 
+/** The reference's FFPanelMessageDTO spelling (`persona_id`, `response_to`, …) as camelCase keys. */
+const PANEL_MESSAGE_SNAKE_KEYS: Record<string, string> = {
+  persona_id: 'personaId',
+  response_to: 'responseTo',
+  consensus_level: 'consensusLevel',
+  message_id: 'messageId',
+};
+
+function camelizePanelMessage(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) {
+    const camel = PANEL_MESSAGE_SNAKE_KEYS[k];
+    // A camelCase key given too wins over its snake_case twin.
+    if (camel === undefined) out[k] = v;
+    else if (!(camel in input)) out[camel] = v;
+  }
+  return out;
+}
+
 export const PanelMessagesQuerySchema = z.strictObject({
   limit: z.number().int().nonnegative().optional(),
   offset: z.number().int().nonnegative().optional(),
@@ -411,7 +431,7 @@ export class PanelService {
    */
   async addPanelMessage(panelId: string, input: AddPanelMessageInput): Promise<StoredPanelMessage | false> {
     assertSafeId(panelId, 'panelId');
-    const m = parse(AddPanelMessageSchema, input, 'message');
+    const m = parse(AddPanelMessageSchema, camelizePanelMessage(input), 'message');
     const personaId = m.personaId ?? m.role;
     // Any speaker id is accepted (panel personas, a moderator, `user`, imported speakers of the original).
     if (personaId === undefined || personaId.trim() === '' || personaId.length > 200) {

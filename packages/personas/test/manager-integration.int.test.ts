@@ -40,20 +40,21 @@ describe('personas behind FFStorageManager (storage-fs)', () => {
     expect((await m.getPersona('analyst', 'alice'))?.name).toBe('Alice Analyst');
     const panelId = await m.createPanel('expert_panel', ['analyst', 'critic'], { userId: 'alice' });
     expect(panelId).toMatch(/^panel_\d{8}_\d{6}_\d{6}$/);
-    const first = (await m.addPanelMessage(panelId, {
-      personaId: 'analyst',
-      content: 'Margins are thin',
-      consensusLevel: 0.4,
-    })) as {
-      messageId: string;
-    };
+    expect(
+      await m.addPanelMessage(panelId, {
+        personaId: 'analyst',
+        content: 'Margins are thin',
+        consensusLevel: 0.4,
+      }),
+    ).toBe(true);
+    const first = (await m.getPanelMessages(panelId))[0] as { messageId: string };
     await m.addPanelMessage(panelId, {
       personaId: 'critic',
       content: 'Prove it',
       responseTo: first.messageId,
       consensusLevel: 0.8,
     });
-    await m.savePanelInsight(panelId, { type: 'summary', content: 'Disagreement on margins' });
+    expect(await m.savePanelInsight(panelId, { type: 'summary', content: 'Disagreement on margins' })).toBe(true);
     expect(await m.getPanelStats(panelId)).toMatchObject({
       panelId,
       messageCount: 2,
