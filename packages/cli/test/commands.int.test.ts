@@ -592,6 +592,14 @@ describe('every command', () => {
     expect(created.code, created.stderr).toBe(0);
     expect(parse(created).sessionId).toMatch(/^chat_session_/);
     expect(parse(await ffdb(['--data', empty, '--json', 'session', 'list', 'zed']))).toHaveLength(1);
+    // Any command opens an empty directory as an empty store (as initialize() would): reads see nothing.
+    const emptyRead = path.join(tmp.dir, 'empty-read');
+    mkdirSync(emptyRead);
+    const users = await ffdb(['--data', emptyRead, '--json', 'user', 'list']);
+    expect(users.code, users.stderr).toBe(0);
+    expect(parse(users)).toEqual([]);
+    const verified = await ffdb(['--data', emptyRead, '--json', 'verify']);
+    expect(verified.code, verified.stderr).toBe(0);
     // A directory holding other files is never turned into a store.
     const occupied = path.join(tmp.dir, 'occupied');
     mkdirSync(occupied);

@@ -78,9 +78,11 @@ export class CliContext {
   }
 
   /**
-   * Opens the store. Unless `create` is set, a directory without `ffdb.json` is "no store": one clear
-   * error instead of silently creating an empty one. `create: 'where-nothing-is'` creates a store when
-   * the directory does not exist or is empty, and still refuses a directory holding other files.
+   * Opens the store. An empty directory becomes one (as the library's initialize() would make it),
+   * for any command: `ffdb --data "$(mktemp -d)" user list` lists no users. Otherwise, unless `create`
+   * is set, a path without `ffdb.json` is "no store": one clear error instead of silently creating a
+   * store where a mistyped path points. `create: 'where-nothing-is'` also creates the directory when it
+   * does not exist. A directory holding other files is always refused.
    *
    * `searchWorker` (default false): one-shot commands index full text on the main thread. Starting the
    * manager's search worker thread costs more than the few writes a command indexes (measured: a command
@@ -95,9 +97,9 @@ export class CliContext {
     if (opts.create !== true && !CliContext.isStore(base)) {
       const what = describePath(base);
       // `.ffdb/` alone: another process is creating the store right now.
-      const nothingThere =
-        what === 'missing' || (what === 'directory' && readdirSync(base).every((n) => n === '.ffdb'));
-      if (!(opts.create === 'where-nothing-is' && nothingThere)) {
+      const emptyDirectory = what === 'directory' && readdirSync(base).every((n) => n === '.ffdb');
+      const creatable = emptyDirectory || (what === 'missing' && opts.create === 'where-nothing-is');
+      if (!creatable) {
         const hint = {
           missing: 'does not exist',
           directory: 'is a directory without ffdb.json',
