@@ -144,6 +144,13 @@ export class Partition {
    */
   private derived = new Map<Segment, Set<number>>();
   /**
+   * Names of the segments in this writer's view that a manifest it read or wrote listed. One of them
+   * that a later manifest neither lists nor retires was merged away by another writer and its name
+   * has since dropped off the bounded `retired` list (see forgottenRetirements): it must never be
+   * listed again, as its blob is gone and its items live on elsewhere.
+   */
+  private listedSeen = new Set<string>();
+  /**
    * Merge results undone before any manifest named them (see undoLostMerges): their merge stops there.
    * Weak: one undone by a later write, after its own failed, is never looked up (its blob is an orphan).
    */
@@ -333,6 +340,7 @@ export class Partition {
     }
     this.segments = segments;
     this.persistedNames = names;
+    this.listedSeen = new Set(names);
     for (const s of [...this.segmentBytes.keys()]) if (!names.has(s)) this.segmentBytes.delete(s);
     this.lastUsed = Date.now();
     this.env.onLoaded(this);
@@ -360,12 +368,30 @@ export class Partition {
       this.writers.delete(n);
     }
     for (const [from, to] of Object.entries(mergedInto ?? {})) this.mergedInto.set(from, to);
-    // Bounded: the oldest names go first (a writer holding one that old reloads long before).
+    if (this.retired.size <= MAX_RETIRED) return;
+    // Bounded: the oldest names go first, but never one of a segment this writer still holds (or
+    // merged away unrecorded): forgetting it would let the next manifest write list it again.
+    const held = new Set([...(this.segments ?? []).map((s) => s.name), ...this.mergedAway.keys()]);
     for (const n of this.retired) {
       if (this.retired.size <= MAX_RETIRED) break;
+      if (held.has(n)) continue;
       this.retired.delete(n);
       this.mergedInto.delete(n);
     }
+  }
+
+  /**
+   * Segments of this writer's view (held, or merged away by it unrecorded) that a manifest listed
+   * before and `disk` neither lists nor retires: another writer merged them away, and so many merges
+   * followed that their names dropped off the bounded retired list. They count as retired from now on.
+   */
+  private forgottenRetirements(disk: Manifest): string[] {
+    const listed = new Set(disk.segments.map((e) => e.name));
+    const retiredOnDisk = new Set(disk.retired ?? []);
+    const candidates = [...(this.segments ?? []).map((s) => s.name), ...this.mergedAway.keys()];
+    return candidates.filter(
+      (n) => this.listedSeen.has(n) && !listed.has(n) && !retiredOnDisk.has(n) && !this.retired.has(n),
+    );
   }
 
   /**
@@ -764,10 +790,23 @@ export class Partition {
     const storage = this.env.storage as StorageBackend & { withLock?: StorageBackend['withLock'] };
     const commit = async (): Promise<void> => {
       const disk = await this.readManifest();
-      if (disk) this.noteRetired(disk.retired, disk.mergedInto);
+      let forgotten: string[] = [];
+      if (disk) {
+        this.noteRetired(disk.retired, disk.mergedInto);
+        forgotten = this.forgottenRetirements(disk);
+      }
       if (this.dropped || this.segments === null) return;
+      if (forgotten.length > 0) {
+        // Where their items went is no longer known: this writer's own tombstones on them not yet
+        // committed are lost (removals since the last write still reach every segment by id).
+        this.env.logger?.warn(
+          { userId: this.userId, segments: forgotten.length },
+          'search index: segments another process merged away long ago count as retired (never listed again)',
+        );
+      }
       // Before the entries are taken: these change which segments this writer lists, and tombstones.
-      if (disk) this.undoLostMerges(disk);
+      if (disk) this.undoLostMerges(disk, new Set(forgotten));
+      for (const n of forgotten) this.retired.add(n);
       // This write commits (or carries) these; any set while it is written wait for the next one.
       const committing = this.committableOwnDeletions();
       const carried = disk ? this.carryDeletions(disk, committing) : new Map<string, Set<string>>();
@@ -842,6 +881,10 @@ export class Partition {
       this.manifestLive = m.segments.reduce((a, s) => a + s.live, 0);
       for (const e of entries) if (!this.segmentBytes.has(e.name)) this.segmentBytes.set(e.name, e.bytes);
       await this.env.storage.write(this.manifestKey, encodeManifest(m));
+      // Only names still in the view matter (see listedSeen).
+      const inView = new Set([...this.segments.map((s) => s.name), ...this.mergedAway.keys()]);
+      for (const n of this.listedSeen) if (!inView.has(n)) this.listedSeen.delete(n);
+      for (const e of entries) if (inView.has(e.name)) this.listedSeen.add(e.name);
       this.committed(committing);
       for (const id of removed) this.removedIds.delete(id);
     };
@@ -928,9 +971,10 @@ export class Partition {
    * made since (those the other writer merged are retired, and this writer's own deletions on them are
    * carried to that writer's result like any other), and its result is not listed.
    */
-  private undoLostMerges(disk: Manifest): void {
+  private undoLostMerges(disk: Manifest, forgotten: ReadonlySet<string>): void {
     if (this.mergedAway.size === 0 || this.segments === null) return;
-    const retiredOnDisk = new Set(disk.retired ?? []);
+    // A segment merged away so long ago that its name dropped off the list counts as retired there.
+    const retiredOnDisk = new Set([...(disk.retired ?? []), ...forgotten]);
     const lost = new Set<Segment>();
     for (const ma of this.mergedAway.values()) if (retiredOnDisk.has(ma.old.name)) lost.add(ma.into);
     for (const into of lost) {

@@ -416,6 +416,37 @@ describe('deletions and edits across another writer merging', () => {
     expect(await idsFoundFresh(storage, 'ws1x0')).toEqual([]);
   });
 
+  it('a segment merged away so long ago that the retired list forgot it is never listed again', async () => {
+    const storage = await sharedStore();
+    const a = await openIndex(storage);
+    const b = await openIndex(storage, 1000, 10); // B does not merge (it would retire what it relisted)
+    await a.add(items('s1', 0, 3));
+    await a.flush();
+    expect(await findable(b, 's1', 0, 3)).toBe(3); // B loads A's segment
+    const [held] = (await manifestOf(storage)).segments.map((e) => e.name as string);
+    await mergeWithS2(a); // A merges it away and deletes its blob
+    expect(await storage.read(`index/fts/u1/${held}.ffseg`)).toBeNull();
+    // Thousands of merges later its name has dropped off the bounded retired list (MAX_RETIRED):
+    // the manifest neither lists nor retires it. Written as another writer's commit would leave it.
+    const m = (await manifestOf(storage)) as unknown as {
+      retired: string[];
+      mergedInto: Record<string, string>;
+    };
+    m.retired = m.retired.filter((n) => n !== held);
+    delete m.mergedInto[held as string];
+    await storage.write('index/fts/u1/manifest.json', new TextEncoder().encode(JSON.stringify(m)));
+    // B, still holding it, commits a deletion and an item of its own.
+    await b.remove('u1', ['s1-1']);
+    await b.add(items('s3', 0, 1));
+    await b.flush();
+    expect((await manifestOf(storage)).segments.map((e) => e.name)).not.toContain(held);
+    // A fresh reader loads every listed segment (none lost, so nothing asks for a full replay) and
+    // finds each item once; the deletion reached the merged copy by id.
+    const fresh = await openIndex(storage);
+    expect(await fresh.positions('u1')).not.toEqual({});
+    expect(await idsFoundFresh(storage, 'filler')).toEqual(['s1-0', 's1-2', 's2-0', 's2-1', 's2-2', 's3-0']);
+  });
+
   it('a rewritten segment keeps its number: a newer copy another writer listed still wins', async () => {
     const storage = new MemoryStorageBackend();
     await storage.open();
