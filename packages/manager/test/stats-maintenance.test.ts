@@ -126,7 +126,17 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
     const h = await store.manager.healthCheck();
     expect(h.healthy).toBe(true);
     expect(h.backendType).toBeTypeOf('string');
+    // The reference's fields, camelCased.
+    expect(h).toMatchObject({
+      canRead: true,
+      canWrite: true,
+      config: { maxDocumentSize: store.manager.config.storage.maxDocumentSizeBytes },
+    });
     if (backend.name === 'fs') {
+      expect(h).toMatchObject({
+        basePathExists: true,
+        config: { basePath: store.manager.config.storage.basePath },
+      });
       expect(h.diskUsage).toMatchObject({
         totalBytes: expect.any(Number),
         usedPercentage: expect.any(Number),

@@ -362,6 +362,24 @@ export class StatsService {
     } catch (error) {
       errors.push(`storage health check failed: ${(error as Error).message}`);
     }
+    // The reference's checks of the base path (a store that is not on disk reports its own health).
+    let basePathExists = false;
+    let canRead = errors.length === 0;
+    let canWrite = errors.length === 0;
+    if (basePath && this.core.storage.capabilities.persistent) {
+      const abs = path.resolve(basePath);
+      const can = (mode: number) =>
+        fs.promises.access(abs, mode).then(
+          () => true,
+          () => false,
+        );
+      basePathExists = await can(fs.constants.F_OK);
+      canRead = basePathExists && (await can(fs.constants.R_OK | fs.constants.X_OK));
+      canWrite = basePathExists && (await can(fs.constants.W_OK | fs.constants.X_OK));
+      if (!basePathExists) errors.push(`the base path ${abs} does not exist`);
+      else if (!canRead || !canWrite)
+        errors.push(`the base path ${abs} is not ${canRead ? 'writable' : 'readable'} by this process`);
+    }
     let diskUsage: Record<string, number> | null = null;
     if (basePath && this.core.storage.capabilities.persistent) {
       try {
@@ -384,6 +402,13 @@ export class StatsService {
       healthy: errors.length === 0,
       backendType: this.core.storage.id,
       basePath,
+      basePathExists,
+      canRead,
+      canWrite,
+      config: {
+        basePath,
+        maxDocumentSize: this.core.config.storage.maxDocumentSizeBytes,
+      },
       diskUsage,
       backend,
       features: this.d.features().map((f) => f.name),
