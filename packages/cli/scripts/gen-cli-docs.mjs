@@ -23,9 +23,10 @@ installed from npm, the binary is \`ffdb\`.
 
 - **Store**: \`--data DIR\` picks the store directory; otherwise \`storage.basePath\` of the configuration
   (default \`./data\`). A store is a directory holding \`ffdb.json\`. \`init\`, \`demo\` and \`import\` create
-  one; \`user add\`, \`session new\` and \`chat\` create one where nothing is yet (no directory, or an empty
-  one). Every other command, and these on a directory holding other files, refuses ("no ffdb store at …"),
-  so a mistyped \`--data\` never reads as an empty store.
+  one; any command opens an empty directory as a new, empty store (as the library's \`initialize()\`
+  does), and \`user add\`, \`session new\` and \`chat\` also create a missing directory. Every other command
+  on a missing path, and every command on a directory holding other files, refuses ("no ffdb store at
+  …"), so a mistyped \`--data\` never reads as an empty store.
 - **Configuration**: defaults, then the environment preset (\`CHATDB_ENV\`: development, test, production),
   then the JSON file (\`--config FILE\` or \`$CHATDB_CONFIG_PATH\`), then \`CHATDB_<SECTION>_<FIELD>\` variables
   (e.g. \`CHATDB_STORAGE_BASE_PATH\`), then \`--data\`. \`ffdb config show\` prints the result.

@@ -1,8 +1,9 @@
 /**
  * What every command gets: the global options, the output channel, the interrupt signal and a way to
  * open the store. A "store" is a data directory holding `ffdb.json`. init, demo and import create one;
- * the commands that create a user or session (user add, session new, chat) create one where nothing is
- * yet (no directory, or an empty one); the others refuse, so a mistyped --data never reads as empty.
+ * any command opens an empty directory as a new store; the commands that create a user or session
+ * (user add, session new, chat) also create a missing directory; the others refuse a missing path, so
+ * a mistyped --data never reads as empty.
  */
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
