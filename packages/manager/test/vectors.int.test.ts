@@ -164,6 +164,15 @@ describe('vector feature (manager, storage-fs)', () => {
     expect(missing.error).toMatch(/not found/);
     const bad = await m.processDocument({ filename: 'x.json', content: '{oops' }, 'bob', sid);
     expect(bad.success).toBe(false);
+    // A well-formed session that does not exist fails the same way (nothing is written).
+    const noSession = await m.processDocument(
+      { filename: 'a.txt', content: 'hi' },
+      'bob',
+      'chat_session_nope',
+    );
+    expect(noSession).toMatchObject({ success: false, documentId: '', chunkCount: 0 });
+    expect(noSession.error).toMatch(/Session chat_session_nope not found/);
+    expect(await m.listDocuments('bob', 'chat_session_nope')).toEqual([]);
     await expect(
       m.processDocument({ filename: 'a.txt', content: 'hi' }, 'bob', sid, { chunkingStrategy: 'nope' }),
     ).rejects.toBeInstanceOf(FFValidationError);

@@ -259,6 +259,11 @@ export class FaissVectorFeature implements VectorFeature {
     assertAllowedExtension(this.ctx.config.document.allowedExtensions, filename);
     this.chunkText('', strategy);
     const embedder = this.embedderFor(provider);
+    // A well-formed session that does not exist is a failed result, as a missing file is (it is not
+    // bad input); checked before the extraction and embedding work.
+    if (!(await this.ctx.existingSessions(userId, [sessionId])).has(sessionId)) {
+      return this.failure('', started, `Session ${sessionId} not found for user ${userId}`);
+    }
     await this.assertUserSpace(userId, embedder);
     const timings: Record<string, number> = {};
     const mark = (stage: string, since: number) => {
