@@ -371,13 +371,18 @@ export class Partition {
     if (this.retired.size <= MAX_RETIRED) return;
     // Bounded: the oldest names go first, but never one of a segment this writer still holds (or
     // merged away unrecorded): forgetting it would let the next manifest write list it again.
-    const held = new Set([...(this.segments ?? []).map((s) => s.name), ...this.mergedAway.keys()]);
+    const held = new Set(this.heldNames());
     for (const n of this.retired) {
       if (this.retired.size <= MAX_RETIRED) break;
       if (held.has(n)) continue;
       this.retired.delete(n);
       this.mergedInto.delete(n);
     }
+  }
+
+  /** Names of the segments in this writer's view, and of those it merged away unrecorded. */
+  private heldNames(): string[] {
+    return [...(this.segments ?? []).map((s) => s.name), ...this.mergedAway.keys()];
   }
 
   /**
@@ -388,8 +393,7 @@ export class Partition {
   private forgottenRetirements(disk: Manifest): string[] {
     const listed = new Set(disk.segments.map((e) => e.name));
     const retiredOnDisk = new Set(disk.retired ?? []);
-    const candidates = [...(this.segments ?? []).map((s) => s.name), ...this.mergedAway.keys()];
-    return candidates.filter(
+    return this.heldNames().filter(
       (n) => this.listedSeen.has(n) && !listed.has(n) && !retiredOnDisk.has(n) && !this.retired.has(n),
     );
   }
@@ -882,7 +886,7 @@ export class Partition {
       for (const e of entries) if (!this.segmentBytes.has(e.name)) this.segmentBytes.set(e.name, e.bytes);
       await this.env.storage.write(this.manifestKey, encodeManifest(m));
       // Only names still in the view matter (see listedSeen).
-      const inView = new Set([...this.segments.map((s) => s.name), ...this.mergedAway.keys()]);
+      const inView = new Set(this.heldNames());
       for (const n of this.listedSeen) if (!inView.has(n)) this.listedSeen.delete(n);
       for (const e of entries) if (inView.has(e.name)) this.listedSeen.add(e.name);
       this.committed(committing);

@@ -363,11 +363,11 @@ export class StatsService {
       errors.push(`storage health check failed: ${(error as Error).message}`);
     }
     // The reference's checks of the base path (a store that is not on disk reports its own health).
+    const abs = basePath && this.core.storage.capabilities.persistent ? path.resolve(basePath) : null;
     let basePathExists = false;
     let canRead = errors.length === 0;
     let canWrite = errors.length === 0;
-    if (basePath && this.core.storage.capabilities.persistent) {
-      const abs = path.resolve(basePath);
+    if (abs) {
       const can = (mode: number) =>
         fs.promises.access(abs, mode).then(
           () => true,
@@ -381,9 +381,9 @@ export class StatsService {
         errors.push(`the base path ${abs} is not ${canRead ? 'writable' : 'readable'} by this process`);
     }
     let diskUsage: Record<string, number> | null = null;
-    if (basePath && this.core.storage.capabilities.persistent) {
+    if (abs) {
       try {
-        const st = await fs.promises.statfs(path.resolve(basePath));
+        const st = await fs.promises.statfs(abs);
         const total = st.blocks * st.bsize;
         const free = st.bavail * st.bsize;
         const usedPercentage = total > 0 ? round2(((total - free) / total) * 100) : 0;
