@@ -27,10 +27,14 @@ function lineBlocks(buf: Buffer, size: number): Buffer[] {
 }
 
 /**
- * MB of input per CPU-second for each function over the same items, median of `runs`. Compression is
- * single-threaded compute, so this counts the process's CPU time (user + system) rather than wall time:
- * on a VM shared with other work, wall time mostly measures how often we were preempted. The functions
- * also take turns on every item (block), so any remaining disturbance hits all of them alike.
+ * MB of input per CPU-second for each function over the same items. Compression is single-threaded
+ * compute, so this counts the process's CPU time (user + system) rather than wall time: on a VM shared
+ * with other work, wall time mostly measures how often we were preempted. The functions take turns on
+ * every item (block), and each item's time is its median over the `runs` passes: a few calls per pass
+ * carry a collection or a page fault caused by any function's garbage (a call's time then runs to
+ * several times its median), and summing raw times let those outliers decide which function "won" a
+ * pass (probe: the same function's sum swung 147–183 MB/s between passes while its per-block median
+ * held within 1 %).
  */
 function speeds<K extends string, T>(
   runs: number,
@@ -39,11 +43,11 @@ function speeds<K extends string, T>(
   fns: Record<K, (item: T) => number>,
 ): Record<K, { mbps: number; out: number }> {
   const keys = Object.keys(fns) as K[];
-  const rates = new Map<K, number[]>(keys.map((k) => [k, []]));
+  // times.get(k)[i][r]: CPU µs of function k on item i in pass r.
+  const times = new Map<K, number[][]>(keys.map((k) => [k, items.map(() => [])]));
   const outs = new Map<K, number>();
   for (let r = 0; r < runs; r++) {
     gc();
-    const ms = new Map<K, number>(keys.map((k) => [k, 0]));
     const out = new Map<K, number>(keys.map((k) => [k, 0]));
     for (const [i, item] of items.entries()) {
       // Rotate who goes first: the first codec on a block pays for bringing it into the CPU cache.
@@ -52,17 +56,17 @@ function speeds<K extends string, T>(
         const t0 = process.cpuUsage();
         const n = fns[k](item);
         const used = process.cpuUsage(t0);
-        ms.set(k, (ms.get(k) ?? 0) + (used.user + used.system) / 1000);
+        times.get(k)?.[i]?.push(used.user + used.system);
         out.set(k, (out.get(k) ?? 0) + n);
       }
     }
-    for (const k of keys) {
-      rates.get(k)?.push(inputBytes / 1e6 / ((ms.get(k) ?? 0) / 1000));
-      outs.set(k, out.get(k) ?? 0);
-    }
+    for (const k of keys) outs.set(k, out.get(k) ?? 0);
   }
   const result = {} as Record<K, { mbps: number; out: number }>;
-  for (const k of keys) result[k] = { mbps: median(rates.get(k) ?? []), out: outs.get(k) ?? 0 };
+  for (const k of keys) {
+    const us = (times.get(k) ?? []).reduce((sum, perPass) => sum + median(perPass), 0);
+    result[k] = { mbps: inputBytes / us, out: outs.get(k) ?? 0 };
+  }
   return result;
 }
 
@@ -185,7 +189,7 @@ function blockTable(
   ];
   const napi = rows[0]!;
   const table: Table = {
-    title: `B6b block compression on ${name} (${messages.length.toLocaleString('en-US')} msgs, ${fmtBytes(raw.length)} JSONL, ${blocks.length} line-aligned 64 KiB blocks; median of ${runs})`,
+    title: `B6b block compression on ${name} (${messages.length.toLocaleString('en-US')} msgs, ${fmtBytes(raw.length)} JSONL, ${blocks.length} line-aligned 64 KiB blocks; each block's median of ${runs} passes)`,
     columns: [
       'codec',
       'bytes',
@@ -205,7 +209,7 @@ function blockTable(
       ratio(r.decompress, napi.decompress),
     ]),
     notes: [
-      'MB/s are MB of original JSON per CPU-second of this process (user + system; wall time on this shared VM mostly measures preemption), one thread. cbor/json rows include encoding/decoding the records.',
+      "MB/s are MB of original JSON per CPU-second of this process (user + system; wall time on this shared VM mostly measures preemption), one thread: the input over the sum of each block's median CPU time across the passes (the codecs take turns on every block, so a collection or page fault that lands in one call does not decide the row). cbor/json rows include encoding/decoding the records.",
     ],
   };
   return { table, lz4: rows[1]!, napi, brotli: rows[6]! };
