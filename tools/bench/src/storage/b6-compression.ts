@@ -34,7 +34,7 @@ function lineBlocks(buf: Buffer, size: number): Buffer[] {
  * carry a collection or a page fault caused by any function's garbage (a call's time then runs to
  * several times its median), and summing raw times let those outliers decide which function "won" a
  * pass (probe: the same function's sum swung 147–183 MB/s between passes while its per-block median
- * held within 1 %).
+ * held within 3 %).
  */
 function speeds<K extends string, T>(
   runs: number,
