@@ -81,6 +81,14 @@ export function renderConfigDoc(): string {
   out.push('5. `opts.overrides` (a deep partial `FFConfig`).');
   out.push('');
   out.push(
+    'Configuration sections given at the top level of the options (`loadConfig({ storage: { basePath } })`)',
+  );
+  out.push(
+    'count as overrides, applied just before `opts.overrides`. Any other key of the options, or an option of',
+  );
+  out.push('the wrong type, is an `FFConfigError` naming it (a misspelt `overides` is never ignored).');
+  out.push('');
+  out.push(
     'Objects merge key by key (including the data maps, so a file can add an embedding provider without',
   );
   out.push(

@@ -371,6 +371,19 @@ describe('environment variables', () => {
     expect(e.message).toContain('CHATDB_LOCKING_TIMEOUT_SECONDS');
   });
 
+  it('integers take decimal digits only (0x10, 0b11, 1e3 are errors); floats no hex either', () => {
+    for (const bad of ['0x10', '0b11', '1e3', '0o7', '12abc']) {
+      const e = configError(() => loadConfig({ env: { CHATDB_STORAGE_MAX_MESSAGE_SIZE_BYTES: bad } }));
+      expect(e.message).toContain('CHATDB_STORAGE_MAX_MESSAGE_SIZE_BYTES');
+    }
+    expect(
+      loadConfig({ env: { CHATDB_STORAGE_MAX_MESSAGE_SIZE_BYTES: ' +4_096 ' } }).storage.maxMessageSizeBytes,
+    ).toBe(4096);
+    configError(() => loadConfig({ env: { CHATDB_LOCKING_TIMEOUT_SECONDS: '0x10' } }));
+    expect(loadConfig({ env: { CHATDB_LOCKING_TIMEOUT_SECONDS: '.5' } }).locking.timeoutSeconds).toBe(0.5);
+    expect(loadConfig({ env: { CHATDB_LOCKING_TIMEOUT_SECONDS: '1e1' } }).locking.timeoutSeconds).toBe(10);
+  });
+
   it('lists: JSON when starting with [, else comma-split', () => {
     const json = loadConfig({ env: { CHATDB_DOCUMENT_ALLOWED_EXTENSIONS: '[".txt", ".md"]' } });
     expect(json.document.allowedExtensions).toEqual(['.txt', '.md']);
@@ -418,6 +431,42 @@ describe('environment variables', () => {
     expect(() =>
       loadConfig({ env: { CHATDB_SOMETHING_ELSE: '1', PATH: '/bin', CHATDB_ENV: 'test' } }),
     ).not.toThrow();
+  });
+});
+
+describe('the options object', () => {
+  it('configuration sections at its top level are taken as overrides, `overrides` winning', () => {
+    const c = loadConfig({ env: noEnv, storage: { basePath: '/top/level', maxMessageSizeBytes: 4096 } });
+    expect(c.storage.basePath).toBe('/top/level');
+    expect(c.storage.maxMessageSizeBytes).toBe(4096);
+    const both = loadConfig({
+      env: noEnv,
+      storage: { basePath: '/top/level' },
+      overrides: { storage: { basePath: '/from/overrides' } },
+    });
+    expect(both.storage.basePath).toBe('/from/overrides');
+    const bad = configError(() => loadConfig({ env: noEnv, storage: { maxMessageSizeBytes: -1 } }));
+    expect(bad.issues[0]?.path).toBe('storage.maxMessageSizeBytes');
+  });
+
+  it('an unknown option, or one of the wrong type, is an FFConfigError naming it', () => {
+    const typo = configError(() =>
+      loadConfig({ env: noEnv, overides: { storage: { basePath: '/x' } } } as Parameters<
+        typeof loadConfig
+      >[0]),
+    );
+    expect(typo.issues.map((i) => i.path)).toEqual(['overides']);
+    expect(typo.issues[0]?.message).toContain('overrides');
+    const types = configError(() =>
+      loadConfig({ environment: 5, path: 5, overrides: 'x', env: [1] } as unknown as Parameters<
+        typeof loadConfig
+      >[0]),
+    );
+    expect(types.issues.map((i) => i.path).sort()).toEqual(['env', 'environment', 'overrides', 'path']);
+    for (const notAnObject of ['x', 5, null, [1]]) {
+      const e = configError(() => loadConfig(notAnObject as unknown as Parameters<typeof loadConfig>[0]));
+      expect(e.issues[0]?.path).toBe('opts');
+    }
   });
 });
 

@@ -26,17 +26,23 @@ const SECRET = /key|secret|token|password/i;
 
 class ConversionError extends Error {}
 
+/** Python int()'s decimal form: optional sign, digits, single underscores between digits. */
+const DECIMAL_INT = /^[+-]?\d+(?:_\d+)*$/;
+/** A decimal number with an optional exponent (float() minus inf/nan, which are not finite anyway). */
+const DECIMAL_FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 function scalar(kind: FieldKind, raw: string): unknown {
   const text = raw.trim();
   switch (kind) {
     case 'int': {
-      const n = Number(text);
-      if (text === '' || !Number.isInteger(n)) throw new ConversionError('expected an integer');
+      // Decimal digits only, as the reference's int(): Number() alone also took 0x10, 0b11 and 1e3.
+      const n = DECIMAL_INT.test(text) ? Number(text.replaceAll('_', '')) : Number.NaN;
+      if (!Number.isSafeInteger(n)) throw new ConversionError('expected an integer');
       return n;
     }
     case 'float': {
-      const n = Number(text);
-      if (text === '' || !Number.isFinite(n)) throw new ConversionError('expected a number');
+      const n = DECIMAL_FLOAT.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isFinite(n)) throw new ConversionError('expected a number');
       return n;
     }
     case 'boolean': {

@@ -5,10 +5,10 @@ import { envLayer } from './env.js';
 import { camelizeConfig, MANAGER_FIELDS } from './keys.js';
 import { isPlainObject, mergeLayers } from './merge.js';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENTS, isEnvironmentName, PRESETS } from './presets.js';
-import { type DeepPartial, DEFAULT_CONFIG, type FFConfig } from './schema.js';
+import { CONFIG_SECTIONS, type DeepPartial, DEFAULT_CONFIG, type FFConfig } from './schema.js';
 import { parseConfig } from './validate.js';
 
-export interface LoadConfigOptions {
+export interface LoadConfigOptions extends DeepPartial<Pick<FFConfig, (typeof CONFIG_SECTIONS)[number]>> {
   /** JSON file (camelCase or snake_case keys). Default: `$CHATDB_CONFIG_PATH`. */
   path?: string;
   /** `development` | `test` | `production`. Default: `$CHATDB_ENV`, else `development`. */
@@ -17,6 +17,41 @@ export interface LoadConfigOptions {
   overrides?: DeepPartial<FFConfig>;
   /** Environment variables to read. Default: `process.env`. */
   env?: Record<string, string | undefined>;
+}
+
+const OPTION_KEYS = ['path', 'environment', 'overrides', 'env'] as const;
+const SECTION_KEYS: ReadonlySet<string> = new Set(CONFIG_SECTIONS);
+
+/**
+ * Checks the options object itself. Sections given at its top level (`loadConfig({ storage: { … } })`,
+ * a natural slip for `overrides`) are taken as overrides rather than dropped: dropping them sent data
+ * to ./data. Any other unknown key, or an option of the wrong type, is an FFConfigError naming it.
+ * Returns the section shorthand as one layer.
+ */
+function checkOptions(opts: unknown): Record<string, unknown> {
+  if (!isPlainObject(opts)) {
+    throw new FFConfigError('loadConfig options must be an object', {
+      issues: [{ path: 'opts', message: 'must be an object like { environment, overrides }' }],
+    });
+  }
+  const issues: ValidationIssue[] = [];
+  const sections: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(opts)) {
+    if (value === undefined) continue;
+    if (SECTION_KEYS.has(key)) sections[key] = value;
+    else if (key === 'path' || key === 'environment') {
+      if (typeof value !== 'string') issues.push({ path: key, message: 'must be a string' });
+    } else if (key === 'overrides' || key === 'env') {
+      if (!isPlainObject(value)) issues.push({ path: key, message: 'must be an object' });
+    } else {
+      issues.push({
+        path: key,
+        message: `unknown option (loadConfig takes ${OPTION_KEYS.join(', ')}, or configuration sections: ${CONFIG_SECTIONS.join(', ')})`,
+      });
+    }
+  }
+  if (issues.length) throw new FFConfigError('Invalid loadConfig options', { issues });
+  return sections;
 }
 
 /** Human position of a JSON syntax error, without quoting the file (messages never carry contents). */
@@ -72,10 +107,12 @@ export function readConfigFile(file: string): Record<string, unknown> {
 
 /**
  * Builds the configuration from five layers, later wins: defaults -> environment preset -> JSON file
- * (`path` or `$CHATDB_CONFIG_PATH`) -> `CHATDB_*` environment variables -> `overrides`.
+ * (`path` or `$CHATDB_CONFIG_PATH`) -> `CHATDB_*` environment variables -> `overrides` (sections given
+ * at the top level of the options count as overrides, before `overrides` itself).
  * Throws one FFConfigError listing every problem (dotted paths) when the result is invalid.
  */
 export function loadConfig(opts: LoadConfigOptions = {}): FFConfig {
+  const sectionLayer = checkOptions(opts);
   const env = opts.env ?? process.env;
   // An empty or blank CHATDB_ENV means unset (as CHATDB_CONFIG_PATH does); an unknown name is an error
   // rather than the reference's bare defaults, so a typo never sends data to ./data.
@@ -98,6 +135,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): FFConfig {
     PRESETS[environment],
     fileLayer,
     varsLayer,
+    sectionLayer,
     opts.overrides,
   );
   const result = parseConfig(merged);
