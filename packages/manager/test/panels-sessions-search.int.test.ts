@@ -152,6 +152,8 @@ describe('panels linked to sessions, and panel messages in search', () => {
     store = await fsBackend.create({}, { features: { vectors: false } });
     const m = store.manager;
     expect(await m.savePersona('skeptic', { name: 'Skeptic', traits: ['doubting'] })).toBe(true);
+    // A stored global persona with a built-in's id replaces the built-in; the bundle must carry it over.
+    expect(await m.savePersona('creative', { name: 'House Creative' })).toBe(true);
     expect(await m.savePersona('coach', { name: 'Coach', description: 'alice only' }, 'alice')).toBe(true);
     const sessionId = await m.createSession('alice', 'Review', { sessionType: 'panel' });
     const panelId = await m.createPanel('multi_persona', ['analyst', 'skeptic'], {
@@ -195,6 +197,7 @@ describe('panels linked to sessions, and panel messages in search', () => {
         panelInsights: 1,
       });
       expect(await t.getPersona('skeptic')).toMatchObject({ name: 'Skeptic', isGlobal: true });
+      expect(await t.getPersona('creative')).toMatchObject({ name: 'House Creative', isGlobal: true });
       expect(await t.getPersona('coach', 'alice')).toMatchObject({
         description: 'alice only',
         ownerId: 'alice',
@@ -206,6 +209,8 @@ describe('panels linked to sessions, and panel messages in search', () => {
         sessionId,
         messageCount: 2,
       });
+      // Restoring the session link keeps the panel's times as they were.
+      expect(await t.getPanel(panelId)).toEqual(await m.getPanel(panelId));
       const original = await m.getPanelMessages(panelId);
       const copy = await t.getPanelMessages(panelId);
       const shape = (x: (typeof original)[number]) => [

@@ -304,6 +304,65 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     }
   });
 
+  it('a bundle brings back streamed replies: empty ones, and one still streaming as interrupted', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    const sid = await m.createSession('alice', 'replies');
+    await m.addMessage('alice', sid, { role: 'user', content: 'hi' });
+    // Stopped before its first token, completed with no text, and still being written at export time.
+    const stopped = await m.beginMessageStream('alice', sid, { role: 'assistant' });
+    await stopped.abort('stopped by user');
+    const silent = await m.beginMessageStream('alice', sid, { role: 'assistant' });
+    await silent.complete();
+    const open = await m.beginMessageStream('alice', sid, { role: 'assistant' });
+    await open.write('still going');
+    await m.addMessage('alice', sid, { role: 'user', content: 'after' });
+    const bundle = tempDir('ffdb-bundle-');
+    dirs.push(bundle);
+    await m.exportData(bundle);
+    await open.complete();
+    const target = await backend.create();
+    try {
+      const t = target.manager;
+      const im = await t.importData(bundle);
+      expect(im).toMatchObject({ messages: 5, skipped: 0, issues: [] });
+      const shape = (x: {
+        messageId: string;
+        content: string;
+        seq: number;
+        metadata: Record<string, unknown>;
+      }) => [x.messageId, x.seq, x.content, x.metadata.streamStatus];
+      expect((await t.getAllMessages('alice', sid)).map(shape)).toEqual([
+        [expect.any(String), 0, 'hi', undefined],
+        [stopped.messageId, 1, '', 'interrupted'],
+        [silent.messageId, 2, '', 'complete'],
+        // Its writer lives in the other store: here it can never finish, so it reads as interrupted.
+        [open.messageId, 3, 'still going', 'interrupted'],
+        [expect.any(String), 4, 'after', undefined],
+      ]);
+      expect((await t.getMessage('alice', sid, open.messageId))?.metadata.streamReason).toBe(
+        'imported while streaming',
+      );
+      expect((await t.verify()).ok).toBe(true);
+      // A plain message still needs content, in a bundle as anywhere.
+      const records = path.join(bundle, 'records.jsonl');
+      const lines = fs.readFileSync(records, 'utf8').trim().split('\n');
+      const i = lines.findIndex((l) => l.includes('"after"'));
+      lines[i] = (lines[i] as string).replace('"after"', '"   "');
+      fs.writeFileSync(records, `${lines.join('\n')}\n`);
+      const other = await backend.create();
+      try {
+        const bad = await other.manager.importData(bundle);
+        expect(bad.messages).toBe(4);
+        expect(JSON.stringify(bad.issues)).toContain('content cannot be empty');
+      } finally {
+        await other.cleanup();
+      }
+    } finally {
+      await target.cleanup();
+    }
+  });
+
   it('two imports of one bundle at once store every message once', async () => {
     store = await backend.create();
     const m = store.manager;

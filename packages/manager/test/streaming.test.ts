@@ -172,7 +172,15 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
     await expect(reply.write('more')).rejects.toThrow(/finished/);
     const second = await m.beginMessageStream('s5', sid, { role: 'assistant' });
     await second.write('partial');
-    await second.abort('user stopped');
+    // abort() resolves to the final message, as complete() does; again, to the same message.
+    const aborted = await second.abort('user stopped');
+    expect(aborted).toMatchObject({
+      messageId: second.messageId,
+      content: 'partial',
+      metadata: { streamStatus: 'interrupted', streamReason: 'user stopped' },
+    });
+    expect(await second.abort('again')).toEqual(aborted);
+    expect(await reply.abort()).toEqual(final);
     const stopped = (await m.getAllMessages('s5', sid)).at(-1);
     expect(stopped).toMatchObject({
       content: 'partial',

@@ -360,8 +360,16 @@ export class PanelService {
     return out;
   }
 
-  /** Links (or re-links) a panel to a user's `panel` session. False when the panel does not exist. */
-  async linkSession(panelId: string, userId: string, sessionId: string): Promise<boolean> {
+  /**
+   * Links (or re-links) a panel to a user's `panel` session. False when the panel does not exist.
+   * `keepUpdatedAt` (imports restoring a link): the panel's `updatedAt` stays as it was written.
+   */
+  async linkSession(
+    panelId: string,
+    userId: string,
+    sessionId: string,
+    opts: { keepUpdatedAt?: boolean } = {},
+  ): Promise<boolean> {
     assertSafeId(panelId, 'panelId');
     assertUserId(userId);
     assertSafeId(sessionId, 'sessionId');
@@ -375,7 +383,7 @@ export class PanelService {
         ...panel,
         userId,
         sessionId,
-        updatedAt: this.o.clock.now().toISOString(),
+        updatedAt: opts.keepUpdatedAt ? panel.updatedAt : this.o.clock.now().toISOString(),
       });
       return true;
     });

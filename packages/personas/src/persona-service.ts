@@ -199,6 +199,12 @@ export class PersonaService {
     return this.store({ ...persona, ownerId: userId ?? null }, userId, true);
   }
 
+  /** The persona stored in exactly that scope (the user's, or the global one), never a built-in; else null. */
+  async getStoredPersona(personaId: string, userId?: string): Promise<Persona | null> {
+    this.checkScope(personaId, userId);
+    return this.readStored(personaId, userId);
+  }
+
   /** The user's persona when there is one, else the global (stored, then built-in) one, else null. */
   async getPersona(personaId: string, userId?: string): Promise<Persona | null> {
     this.checkScope(personaId, userId);

@@ -389,9 +389,16 @@ export interface PersonaFeature extends FeatureHooks {
   /** Like savePersona, keeping the persona's own createdAt/updatedAt (imports, restores). */
   restorePersona(persona: Record<string, unknown>, userId?: string): Promise<boolean>;
   /** Links (or re-links) a panel to a user's session: its messages are mirrored there from then on. */
-  linkPanelSession(panelId: string, userId: string, sessionId: string): Promise<boolean>;
+  linkPanelSession(
+    panelId: string,
+    userId: string,
+    sessionId: string,
+    opts?: { keepUpdatedAt?: boolean },
+  ): Promise<boolean>;
   createPersona(persona: Record<string, unknown>): Promise<boolean | string>;
   getPersona(personaId: string, userId?: string): Promise<Persona | null>;
+  /** The persona stored in exactly that scope, never a built-in default (imports decide "exists" by it). */
+  getStoredPersona(personaId: string, userId?: string): Promise<Persona | null>;
   listPersonas(userId?: string): Promise<Persona[]>;
   deletePersona(personaId: string, userId?: string): Promise<boolean>;
   createPanel(panelType: string, personaIds: string[], config?: Record<string, unknown>): Promise<string>;

@@ -58,6 +58,33 @@ import { type LongRunningOptions, longRunningFields, ProgressTracker } from './p
 import type { UserService } from './users.js';
 
 export const BUNDLE_FORMAT = 'ffdb-bundle';
+
+/**
+ * A message of a bundle: MessageSchema, except that a streamed reply (`metadata.streamStatus` set) may
+ * be empty. The store keeps a reply stopped before its first token, so its bundle must bring it back
+ * (same id, same place in the session); a plain message still needs content.
+ */
+const BundleMessageSchema = MessageSchema.extend({ content: z.string() }).superRefine((m, ctx) => {
+  if (m.content.trim().length === 0 && typeof m.metadata.streamStatus !== 'string') {
+    ctx.addIssue({ code: 'custom', path: ['content'], message: 'content cannot be empty' });
+  }
+});
+
+/**
+ * A reply exported while it was still being written can never be finished here (its writer lives in
+ * the other store): it is stored as interrupted, as a reply idle past streaming.timeoutSeconds reads.
+ */
+function settledReply(m: Message): Message {
+  if (m.metadata.streamStatus !== 'streaming') return m;
+  return {
+    ...m,
+    metadata: {
+      ...m.metadata,
+      streamStatus: 'interrupted',
+      streamReason: m.metadata.streamReason ?? 'imported while streaming',
+    },
+  };
+}
 export const BUNDLE_VERSION = 1;
 
 export interface ExportOptions extends LongRunningOptions {
@@ -469,7 +496,7 @@ export class BundleService {
                 counts.skipped++;
                 break;
               }
-              const m = MessageSchema.parse(rec.data);
+              const m = settledReply(BundleMessageSchema.parse(rec.data));
               delete (m as { seq?: number }).seq;
               if (resumed.get(`${userId}/${sessionId}`)?.has(m.messageId)) break; // stored before the stop
               if (!pending || pending.userId !== userId || pending.sessionId !== sessionId) {
@@ -561,9 +588,9 @@ export class BundleService {
               const userId = rec.userId === undefined ? undefined : assertUserId(rec.userId);
               const personaId = rec.data?.personaId;
               if (typeof personaId !== 'string') throw new Error('bad persona id');
-              const existing = await p.getPersona(personaId, userId);
-              const exists =
-                existing !== null && (userId === undefined ? existing.isGlobal : existing.ownerId === userId);
+              // Stored in its scope: a built-in default of the same id is not "existing" (the bundle's
+              // stored global persona replaced it where it came from, and replaces it here).
+              const exists = (await p.getStoredPersona(personaId, userId)) !== null;
               if (exists) counts.skipped++;
               else {
                 await p.restorePersona(rec.data, userId);
@@ -600,7 +627,9 @@ export class BundleService {
                 await p.savePanelInsight(panelId, rec.data);
                 counts.panelInsights++;
               } else {
-                await p.linkPanelSession(panelId, assertUserId(rec.userId), String(rec.sessionId));
+                await p.linkPanelSession(panelId, assertUserId(rec.userId), String(rec.sessionId), {
+                  keepUpdatedAt: true,
+                });
               }
               break;
             }

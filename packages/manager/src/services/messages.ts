@@ -56,8 +56,11 @@ export interface MessageStreamHandle {
   write(delta: string): Promise<void>;
   /** Marks the reply complete; resolves to the final message. */
   complete(): Promise<StoredMessage>;
-  /** Marks the reply interrupted (keeps the text written so far). */
-  abort(reason?: string): Promise<void>;
+  /**
+   * Marks the reply interrupted (keeps the text written so far); resolves to the final message, as
+   * complete() does. On a reply already finished it changes nothing and resolves to that message.
+   */
+  abort(reason?: string): Promise<StoredMessage>;
 }
 
 export interface StreamCounters {
@@ -71,7 +74,7 @@ export class MessageService {
   readonly replies: ReplyResolver;
   readonly ids: MessageIdIndex;
   readonly counters: StreamCounters = { started: 0, completed: 0, interrupted: 0, active: new Map() };
-  private readonly handles = new Set<{ abort(reason?: string): Promise<void> }>();
+  private readonly handles = new Set<{ abort(reason?: string): Promise<unknown> }>();
 
   constructor(private readonly core: Core) {
     this.replies = new ReplyResolver(core);
@@ -341,6 +344,7 @@ export class MessageService {
       );
       return run;
     };
+    let final: StoredMessage | undefined;
     const finish = async (status: 'complete' | 'interrupted', reason?: string): Promise<StoredMessage> => {
       finished = true;
       const end: Record<string, unknown> = { end: status, at: core.now(), content };
@@ -361,6 +365,7 @@ export class MessageService {
         metadata: { ...base.metadata, streamStatus: status, ...(reason ? { streamReason: reason } : {}) },
         seq,
       };
+      final = message;
       await core.hooks.emit('onMessageUpdated', userId, sessionId, message);
       return message;
     };
@@ -396,8 +401,9 @@ export class MessageService {
         }),
       abort: (reason?: string) =>
         serial(async () => {
-          if (finished) return;
-          await finish('interrupted', typeof reason === 'string' ? reason.slice(0, 500) : undefined);
+          if (finished && final) return final;
+          if (finished) throw new FFConflictError(`stream ${messageId} could not be finished`);
+          return finish('interrupted', typeof reason === 'string' ? reason.slice(0, 500) : undefined);
         }),
     };
     this.handles.add(handle);

@@ -112,6 +112,10 @@ export class PersonaPanelFeature implements PersonaFeature {
   getPersona(personaId: string, userId?: string): Promise<Persona | null> {
     return this.services.personas.getPersona(personaId, userId);
   }
+
+  getStoredPersona(personaId: string, userId?: string): Promise<Persona | null> {
+    return this.services.personas.getStoredPersona(personaId, userId);
+  }
   listPersonas(userId?: string): Promise<Persona[]> {
     return this.services.personas.listPersonas(userId);
   }
@@ -154,8 +158,13 @@ export class PersonaPanelFeature implements PersonaFeature {
   getPanelPersonas(panelId: string): Promise<Record<string, unknown>[]> {
     return this.services.panels.getPanelPersonas(panelId);
   }
-  linkPanelSession(panelId: string, userId: string, sessionId: string): Promise<boolean> {
-    return this.services.panels.linkSession(panelId, userId, sessionId);
+  linkPanelSession(
+    panelId: string,
+    userId: string,
+    sessionId: string,
+    opts?: { keepUpdatedAt?: boolean },
+  ): Promise<boolean> {
+    return this.services.panels.linkSession(panelId, userId, sessionId, opts);
   }
   deletePanel(panelId: string): Promise<boolean> {
     return this.services.panels.deletePanel(panelId);
