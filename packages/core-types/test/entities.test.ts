@@ -80,6 +80,21 @@ describe('createMessage', () => {
         createMessage({ role: 'user', content: 'x', timestamp: new Date(Number.NaN) } as never),
       ).map((i) => i.path),
     ).toContain('timestamp');
+    // A calendar date that does not exist is refused, not rolled over into the next month.
+    for (const impossible of [
+      '2024-02-30T00:00:00Z',
+      '2023-02-29T12:00:00Z',
+      '2025-04-31',
+      '2025-06-31T01:00:00+02:00',
+    ]) {
+      expect(
+        issuesOf(() => createMessage({ role: 'user', content: 'x', timestamp: impossible } as never)).map(
+          (i) => i.path,
+        ),
+      ).toContain('timestamp');
+    }
+    expect(at('2024-02-29T00:00:00Z')).toBe('2024-02-29T00:00:00.000Z');
+    expect(at('2025-12-31T23:59:59Z')).toBe('2025-12-31T23:59:59.000Z');
   });
 
   it('MessageRole has the three standard roles', () => {
@@ -234,6 +249,7 @@ describe('entity schemas and their limits', () => {
     expect(q.startDate).toBe(now);
     expect(q.endDate).toBe('2026-02-01T00:00:00.000Z');
     expect(SearchQuerySchema.safeParse({ startDate: 'not a date' }).success).toBe(false);
+    expect(SearchQuerySchema.safeParse({ startDate: '2024-02-30T00:00:00Z' }).success).toBe(false);
     expect(SearchQuerySchema.safeParse({ vectorWeight: 1.1 }).success).toBe(false);
     expect(SearchQuerySchema.safeParse({ maxResults: 'ten' }).success).toBe(false);
   });

@@ -69,6 +69,17 @@ describe.each(BACKENDS)('users ($name)', (backend) => {
     expect(await m.storeUserProfile({ userId: 'carol', username: 'C2' })).toBe(true);
     expect((await m.getUserProfile('carol'))?.username).toBe('C2');
     await rejectsValidation(m.storeUserProfile({ userId: '../x' } as never), 'profile.userId');
+    // The store keeps its own times, but a given one that is not a time is refused, writing nothing.
+    await rejectsValidation(
+      m.storeUserProfile({ userId: 'carol', username: 'C3', createdAt: 'not-a-date' } as never),
+      'profile.createdAt',
+    );
+    await rejectsValidation(
+      m.storeUserProfile({ userId: 'dave', updatedAt: '2024-02-30T00:00:00Z' } as never),
+      'profile.updatedAt',
+    );
+    expect((await m.getUserProfile('carol'))?.username).toBe('C2');
+    expect(await m.userExists('dave')).toBe(false);
   });
 
   it('lists users sorted with limit/offset and no cap', async () => {
@@ -273,6 +284,12 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
     expect(await m.updateSession('hank', 'chat_session_20200101_000000_000000', { title: 'x' })).toBe(false);
     await rejectsValidation(m.updateSession('hank', sid, { title: 7 } as never), 'updates.title');
     expect((await m.getSession('hank', sid))?.title).toBe('T2');
+    // Updates of the wrong type are refused and write nothing (no updatedAt bump).
+    const before = await m.getSession('hank', sid);
+    for (const bad of [null, 'T3', [1], 5]) {
+      await rejectsValidation(m.updateSession('hank', sid, bad as never), 'updates');
+    }
+    expect(await m.getSession('hank', sid)).toEqual(before);
   });
 
   it('lists newest activity first with no hidden cap, limit/offset/type/order', async () => {

@@ -1,17 +1,37 @@
 import { z } from 'zod';
 import { SAFE_ID_PATTERN } from '../ids.js';
 
+const CALENDAR_DATE = /^\s*([+-]\d{6}|\d{4})-(\d{2})-(\d{2})/;
+
+/**
+ * `Date.parse`, except that a calendar date that does not exist is NaN: V8 rolls `2024-02-30` over to
+ * March 1st and `2023-02-29` to March 1st, which would store a shifted time instead of refusing it
+ * (Python's `fromisoformat`, the reference, refuses both).
+ */
+export function parseTimestampMs(s: string): number {
+  const ms = Date.parse(s);
+  if (Number.isNaN(ms)) return ms;
+  const m = CALENDAR_DATE.exec(s);
+  if (m) {
+    const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const probe = new Date(0);
+    probe.setUTCFullYear(year, month - 1, day);
+    if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return Number.NaN;
+  }
+  return ms;
+}
+
 /** ISO-8601 timestamp string (the store writes UTC with `Z`; imported data may carry an offset). */
 export const IsoTimestamp = z
   .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO-8601 timestamp' });
+  .refine((s) => !Number.isNaN(parseTimestampMs(s)), { message: 'must be an ISO-8601 timestamp' });
 /**
  * A timestamp a caller gives for something stored (a message, a context, a persona): a Date or any
  * ISO-8601 string, stored as UTC with `Z` (API.md §1). An offset is applied; a date-time without one
  * is local time, as in JavaScript's Date (and the Python importer's default).
  */
 export const UtcTimestampInput = z.union([z.string(), z.date()]).transform((v, ctx) => {
-  const t = v instanceof Date ? v.getTime() : Date.parse(v);
+  const t = v instanceof Date ? v.getTime() : parseTimestampMs(v);
   if (Number.isNaN(t)) {
     ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 timestamp or a Date' });
     return z.NEVER;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { EntityMap, Metadata, SafeIdSchema } from './common.js';
+import { EntityMap, Metadata, parseTimestampMs, SafeIdSchema } from './common.js';
 
 /** A date given as a Date object or an ISO string (normalised to an ISO string). */
 export const DateInput = z.union([z.date(), z.string()]).transform((d, ctx) => {
-  const date = d instanceof Date ? d : new Date(d);
+  const date = d instanceof Date ? d : new Date(parseTimestampMs(d));
   if (Number.isNaN(date.getTime())) {
     ctx.addIssue({ code: 'custom', message: 'must be a Date or an ISO-8601 string' });
     return z.NEVER;

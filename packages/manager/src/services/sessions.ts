@@ -16,6 +16,7 @@ import type { Core } from '../core.js';
 import { keys } from '../keys.js';
 import {
   assertLengthRule,
+  assertPlainObject,
   assertSessionId,
   assertString,
   assertUserId,
@@ -162,7 +163,13 @@ export class SessionService {
   async update(userId: string, sessionId: string, updates: unknown): Promise<boolean> {
     assertUserId(userId);
     assertSessionId(sessionId);
-    const u = parseOrThrow(SessionUpdateSchema, updates ?? {}, 'updates');
+    // No updates at all is a touch (updatedAt bumped), as the reference's update_session(**{}) was; null,
+    // an array or a scalar is a wrong type, refused before anything is written.
+    const u = parseOrThrow(
+      SessionUpdateSchema,
+      updates === undefined ? {} : assertPlainObject(updates, 'updates'),
+      'updates',
+    );
     if (u.title !== undefined) this.assertTitle(u.title, 'updates.title');
     return this.core.storage.withLock(keys.sessionMeta(userId, sessionId), async () => {
       const e = await this.core.index.get(userId, sessionId);

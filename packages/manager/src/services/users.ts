@@ -1,5 +1,12 @@
 /** Users: profiles at users/<u>/profile.json; every other key of the profile is kept. */
-import { isValidUserId, parseOrThrow, type UserProfile, UserProfileInputSchema } from '@ffdb/core-types';
+import {
+  FFValidationError,
+  isValidUserId,
+  parseOrThrow,
+  type UserProfile,
+  UserProfileInputSchema,
+  UtcTimestampInput,
+} from '@ffdb/core-types';
 import { z } from 'zod';
 import type { Core } from '../core.js';
 import { readJson, writeJson } from '../json-blob.js';
@@ -98,6 +105,14 @@ export class UserService {
   async store(profile: unknown): Promise<boolean> {
     const p = assertPlainObject(profile, 'profile');
     const userId = assertUserId(p.userId, 'profile.userId');
+    // The store keeps its own createdAt/updatedAt; given ones are not used, but garbage is still refused.
+    for (const field of ['createdAt', 'updatedAt'] as const) {
+      if (p[field] !== undefined && !UtcTimestampInput.safeParse(p[field]).success) {
+        throw new FFValidationError([
+          { path: `profile.${field}`, message: 'must be an ISO-8601 timestamp or a Date' },
+        ]);
+      }
+    }
     const { userId: _u, createdAt: _c, updatedAt: _up, ...rest } = p;
     if (await this.core.storage.exists(keys.profile(userId))) return this.update(userId, rest);
     return this.create(userId, rest, 'profile.userId');
