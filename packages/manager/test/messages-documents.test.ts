@@ -209,7 +209,8 @@ describe.each(BACKENDS)('documents ($name)', (backend) => {
     expect(await m.saveDocument('d2', sid, 'ten.TXT', new Uint8Array(10))).toMatch(/_ten\.TXT$/);
     const e = await validationError(m.saveDocument('d2', sid, 'eleven.txt', new Uint8Array(11)));
     expect(e.issues[0]?.limit).toBe(10);
-    for (const name of ['run.exe', 'a.bat', 'x.py', 'noext', 'x.tar.gz']) {
+    // A leading-dot name (.txt) is a hidden file without an extension, as pathlib's suffix says.
+    for (const name of ['run.exe', 'a.bat', 'x.py', 'noext', 'x.tar.gz', '.txt', 'notes.']) {
       await validationError(m.saveDocument('d2', sid, name, 'x'));
     }
     await validationError(m.saveDocument('d2', sid, 'a.txt', 5 as never));

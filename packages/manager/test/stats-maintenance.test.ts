@@ -262,6 +262,13 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     // A second export into the same (now non-empty) directory is refused, and changes nothing there.
     const before = fs.readFileSync(path.join(bundle, 'records.jsonl'), 'utf8');
     await expect(m.exportData(bundle)).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
+    // A path with a NUL, or one under a file, is the same typed error (not Node's TypeError or ENOTDIR).
+    for (const bad of [`${bundle}-x\0y`, path.join(bundle, 'manifest.json', 'sub')]) {
+      await expect(m.exportData(bad)).rejects.toSatisfy(
+        (e: unknown) =>
+          FFValidationError.isInstance(e) && (e as FFValidationError).issues[0]?.path === 'dest',
+      );
+    }
     expect(fs.readFileSync(path.join(bundle, 'records.jsonl'), 'utf8')).toBe(before);
     expect(fs.readFileSync(path.join(bundle, 'records.jsonl'), 'utf8').trim().split('\n')).toHaveLength(
       2 + 2 + 5 + 2 + 1 + 1,

@@ -158,17 +158,23 @@ export class BundleService {
   ) {}
 
   async exportData(dest: unknown, opts?: unknown): Promise<Record<string, unknown>> {
-    if (typeof dest !== 'string' || dest.length === 0) {
-      throw new FFValidationError([{ path: 'dest', message: 'must be a directory path' }]);
+    if (typeof dest !== 'string' || dest.length === 0 || dest.includes('\0')) {
+      throw new FFValidationError([{ path: 'dest', message: 'must be a directory path (no NUL character)' }]);
     }
     const o = parseOptions(ExportOpts, opts);
     const userIds = o.userIds
       ? o.userIds.map((u, i) => assertUserId(u, `opts.userIds.${i}`))
       : await this.d.users.list();
-    await fs.promises.mkdir(dest, { recursive: true });
     // Never mix two bundles (or a bundle and other files): records.jsonl would be replaced but old
     // document files would stay beside it.
-    const present = await fs.promises.readdir(dest);
+    let present: string[];
+    try {
+      await fs.promises.mkdir(dest, { recursive: true });
+      present = await fs.promises.readdir(dest);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new FFValidationError([{ path: 'dest', message: `cannot be used as a directory (${code})` }]);
+    }
     if (present.length > 0) {
       throw new FFValidationError([
         { path: 'dest', message: `must be an empty or new directory (it holds ${present.length} entries)` },
@@ -328,8 +334,8 @@ export class BundleService {
   }
 
   async importData(src: unknown, opts?: unknown): Promise<Record<string, unknown> & { userIds: string[] }> {
-    if (typeof src !== 'string' || src.length === 0) {
-      throw new FFValidationError([{ path: 'src', message: 'must be a directory path' }]);
+    if (typeof src !== 'string' || src.length === 0 || src.includes('\0')) {
+      throw new FFValidationError([{ path: 'src', message: 'must be a directory path (no NUL character)' }]);
     }
     const o = parseOptions(ImportOpts, opts);
     const manifestText = await fs.promises

@@ -52,10 +52,14 @@ export function assertAllowedExtension(allowedExtensions: readonly string[], fil
   }
 }
 
+/**
+ * The last suffix, lower-cased, as pathlib's `suffix` (the reference): a name that is only a leading dot
+ * and a word (`.txt`, `.env`) is a hidden file without an extension, not a `.txt` file.
+ */
 export function extensionOf(filename: string): string {
   const base = filename.split(/[\\/]/).pop() ?? filename;
   const dot = base.lastIndexOf('.');
-  return dot > 0 ? base.slice(dot).toLowerCase() : dot === 0 && base.length > 1 ? base.toLowerCase() : '';
+  return dot > 0 && dot < base.length - 1 ? base.slice(dot).toLowerCase() : '';
 }
 
 export class DocumentService {
