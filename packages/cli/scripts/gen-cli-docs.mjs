@@ -25,8 +25,11 @@ installed from npm, the binary is \`ffdb\`.
   (default \`./data\`). A store is a directory holding \`ffdb.json\`. \`init\`, \`demo\` and \`import\` create
   one; any command opens an empty directory as a new, empty store (as the library's \`initialize()\`
   does), and \`user add\`, \`session new\` and \`chat\` also create a missing directory. Every other command
-  on a missing path, and every command on a directory holding other files, refuses ("no ffdb store at
-  …"), so a mistyped \`--data\` never reads as an empty store.
+  on a missing path, and every command on a directory holding other files (\`init\` included), refuses ("no
+  ffdb store at …"), so a mistyped \`--data\` never reads as an empty store. \`import\` checks what it can
+  before creating anything (the bundle's \`manifest.json\`, \`--timezone\`): a refused import leaves no store.
+- **Text that starts with \`-\`** (\`msg add … "-5 degrees"\`, \`search ada "-bar"\`) would read as an option:
+  put \`--\` before it (\`ffdb msg add ada SESSION -- "-5 degrees"\`).
 - **Configuration**: defaults, then the environment preset (\`CHATDB_ENV\`: development, test, production),
   then the JSON file (\`--config FILE\` or \`$CHATDB_CONFIG_PATH\`), then \`CHATDB_<SECTION>_<FIELD>\` variables
   (e.g. \`CHATDB_STORAGE_BASE_PATH\`), then \`--data\`. \`ffdb config show\` prints the result.
@@ -40,7 +43,8 @@ installed from npm, the binary is \`ffdb\`.
 - **Errors**: one line on stderr (\`ffdb: error: …\`) and a non-zero exit code: \`1\` the operation failed,
   \`2\` bad usage or invalid input, \`130\` interrupted.
 - **Ctrl-C** stops long work between units and closes the store normally; a second Ctrl-C quits at once.
-  It is also how \`msg tail --follow\` ends: that is its normal end, with exit code 0 and no error line.
+  It is also how \`msg tail --follow\` ends (as does a SIGTERM from \`kill\` or a supervisor): that is its
+  normal end, with exit code 0 and no error line.
   Either way the store stays consistent (writes are atomic, appends are acknowledged only when durable).
 - **Chat**: \`ffdb chat\` answers through an OpenAI-compatible endpoint when \`--llm-url\` or
   \`CHATDB_LLM_BASE_URL\` is set (\`CHATDB_LLM_API_KEY\`, \`CHATDB_LLM_MODEL\`), otherwise with a small local
@@ -88,14 +92,24 @@ function walk(cmd, prefix = []) {
 
 export async function generate() {
   const { buildProgram } = await import(path.resolve(here, '../dist/cli/program.js'));
-  const sink = { write: () => true };
+  // outputHelp (not helpInformation): what `--help` prints, the text added after the options included
+  // (the root's exit codes and "Start with").
+  let captured = '';
+  const sink = {
+    write: (s) => {
+      captured += s;
+      return true;
+    },
+  };
   const program = buildProgram({
     io: { stdout: sink, stderr: sink, stdin: process.stdin, env: {} },
     exitCode: 0,
   });
   const render = (c) => {
     c.configureHelp({ helpWidth: 80 });
-    return c.helpInformation().trimEnd();
+    captured = '';
+    c.outputHelp();
+    return captured.trimEnd();
   };
   const parts = [INTRO, '## ffdb\n', '```text', render(program), '```\n'];
   for (const { names, cmd } of walk(program)) {

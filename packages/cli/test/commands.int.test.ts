@@ -66,6 +66,32 @@ describe('global behaviour', () => {
     ]);
   });
 
+  it('an empty --data or --config is bad usage (exit 2), one line', async () => {
+    const [data, config] = await Promise.all([
+      ffdb(['--data', '', 'user', 'list']),
+      ffdb(['--config', '', 'user', 'list']),
+    ]);
+    expect(data.code).toBe(2);
+    expect(errorLine(data)).toBe('ffdb: error: --data needs a directory (got an empty value)');
+    expect(config.code).toBe(2);
+    expect(errorLine(config)).toBe('ffdb: error: --config needs a file (got an empty value)');
+  });
+
+  it('a command group without its subcommand is one error line naming the subcommands, exit 2', async () => {
+    const [group, bare] = await Promise.all([ffdb(['--data', store, 'user']), ffdb([])]);
+    for (const r of [group, bare]) {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(group.stderr).toBe(
+      'ffdb: error: ffdb user needs a command: add, list, show, delete (see ffdb user --help)\n',
+    );
+    expect(bare.stderr).toMatch(
+      /^ffdb: error: ffdb needs a command: init, config, user, .*demo \(see ffdb --help\)\n$/,
+    );
+  });
+
   it('prints errors as JSON too with --json', async () => {
     const r = await ffdb(['--data', missing, '--json', 'user', 'list']);
     expect(r.code).toBe(1);
@@ -262,7 +288,7 @@ describe('msg', () => {
     expect((await run('msg', 'list', 'alice', sessionId)).stdout).toMatch(/user\s+The radio emission/);
   });
 
-  it('tail --follow stopped by SIGTERM is an interruption (130)', async () => {
+  it('tail --follow stopped by SIGTERM (kill, timeout, child.kill()) ends normally: exit 0, no error line', async () => {
     const { spawn } = await import('node:child_process');
     const { BIN, cleanEnv } = await import('./helpers.js');
     const child = spawn(
@@ -273,12 +299,17 @@ describe('msg', () => {
       },
     );
     let out = '';
+    let err = '';
     child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
     const closed = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     const ready = Date.now() + 20_000;
     while (!out.includes('\n') && Date.now() < ready) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGTERM');
-    expect(await closed).toBe(130);
+    expect(await closed).toBe(0);
+    expect(err).toBe('');
+    // JSON Lines to the end: every line is one message.
+    for (const line of out.trim().split('\n')) expect(JSON.parse(line)).toHaveProperty('messageId');
   });
 
   it('tail --follow prints messages appended by another process until Ctrl-C, which ends it with 0', async () => {
@@ -581,7 +612,7 @@ describe('every command', () => {
   });
 
   it('user add and session new create a store where nothing is yet, never over other files', async () => {
-    const { existsSync, mkdirSync } = await import('node:fs');
+    const { existsSync, mkdirSync, readdirSync } = await import('node:fs');
     const fresh = path.join(tmp.dir, 'fresh-store');
     const added = await ffdb(['--data', fresh, '--json', 'user', 'add', 'zed']);
     expect(added.code, added.stderr).toBe(0);
@@ -600,20 +631,39 @@ describe('every command', () => {
     expect(parse(users)).toEqual([]);
     const verified = await ffdb(['--data', emptyRead, '--json', 'verify']);
     expect(verified.code, verified.stderr).toBe(0);
-    // A directory holding other files is never turned into a store.
+    // A directory holding other files is never turned into a store, not even by init, demo or import.
     const occupied = path.join(tmp.dir, 'occupied');
     mkdirSync(occupied);
     writeFileSync(path.join(occupied, 'notes.txt'), 'mine');
+    const bundle = path.join(tmp.dir, 'bundle-for-occupied');
+    expect((await ffdb(['--data', emptyRead, 'export', bundle])).code).toBe(0);
     for (const args of [
       ['user', 'add', 'u'],
       ['session', 'new', 'u'],
       ['chat', '--user', 'u'],
+      ['init'],
+      ['demo', '--seed-only'],
+      ['import', bundle],
     ]) {
       const r = await ffdb(['--data', occupied, ...args]);
       expect(r.code, args.join(' ')).toBe(1);
-      expect(errorLine(r)).toMatch(/^ffdb: error: no ffdb store at .*without ffdb\.json/);
+      // (demo names the store on a line of its own before it opens it)
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+        /^ffdb: error: no ffdb store at .*a directory holding other files/,
+      );
     }
-    expect(existsSync(path.join(occupied, 'ffdb.json'))).toBe(false);
+    expect(readdirSync(occupied)).toEqual(['notes.txt']);
+    // An import refused for its arguments creates nothing where nothing was.
+    const nowhere = path.join(tmp.dir, 'never-created');
+    for (const args of [
+      ['import', tmp.dir],
+      ['import', '--from', 'python', tmp.dir, '--timezone', 'Mars/Olympus'],
+    ]) {
+      const r = await ffdb(['--data', nowhere, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(errorLine(r)).toMatch(/manifest\.json|IANA time zone/);
+    }
+    expect(existsSync(nowhere)).toBe(false);
     // A directory holding only .ffdb/ is a store another process is creating: joined, not refused.
     const starting = path.join(tmp.dir, 'starting');
     mkdirSync(path.join(starting, '.ffdb'), { recursive: true });

@@ -9,7 +9,7 @@ import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type FFConfig, loadConfig } from '@ffdb/core-types';
 import type { FFStorageManager } from '@ffdb/manager';
-import { CliError, InterruptedError } from './errors.js';
+import { CliError, InterruptedError, usageError } from './errors.js';
 import { ProgressBar } from './progress.js';
 import { type Style, colorEnabled, makeStyle } from './style.js';
 
@@ -60,6 +60,13 @@ export class CliContext {
 
   /** The effective configuration: defaults, preset, --config / $CHATDB_CONFIG_PATH, CHATDB_* env, --data. */
   loadConfig(): FFConfig {
+    // An empty --data or --config is bad usage (exit 2), not a failed operation.
+    if (this.opts.data !== undefined && this.opts.data.trim() === '') {
+      throw usageError('--data needs a directory (got an empty value)');
+    }
+    if (this.opts.config !== undefined && this.opts.config.trim() === '') {
+      throw usageError('--config needs a file (got an empty value)');
+    }
     if (this.opts.config !== undefined && !existsSync(this.opts.config)) {
       throw new CliError(`config file not found: ${this.opts.config}`);
     }
@@ -82,8 +89,9 @@ export class CliContext {
    * Opens the store. An empty directory becomes one (as the library's initialize() would make it),
    * for any command: `ffdb --data "$(mktemp -d)" user list` lists no users. Otherwise, unless `create`
    * is set, a path without `ffdb.json` is "no store": one clear error instead of silently creating a
-   * store where a mistyped path points. `create: 'where-nothing-is'` also creates the directory when it
-   * does not exist. A directory holding other files is always refused.
+   * store where a mistyped path points. `create` (init, demo, import) and `create: 'where-nothing-is'`
+   * (user add, session new, chat) also create the directory when it does not exist. A directory holding
+   * other files is always refused, `create` or not.
    *
    * `searchWorker` (default false): one-shot commands index full text on the main thread. Starting the
    * manager's search worker thread costs more than the few writes a command indexes (measured: a command
@@ -95,19 +103,22 @@ export class CliContext {
     if (this.manager) return this.manager;
     const config = this.loadConfig();
     const base = this.basePath(config);
-    if (opts.create !== true && !CliContext.isStore(base)) {
+    if (!CliContext.isStore(base)) {
       const what = describePath(base);
       // `.ffdb/` alone: another process is creating the store right now.
       const emptyDirectory = what === 'directory' && readdirSync(base).every((n) => n === '.ffdb');
-      const creatable = emptyDirectory || (what === 'missing' && opts.create === 'where-nothing-is');
+      const creatable =
+        emptyDirectory || (what === 'missing' && opts.create !== undefined && opts.create !== false);
       if (!creatable) {
+        // A directory holding other files is never made a store, not even by init, demo or import:
+        // the store's files would mix with someone else's.
         const hint = {
-          missing: 'does not exist',
-          directory: 'is a directory without ffdb.json',
-          file: 'is a file, not a directory',
-          'broken link': 'is a symbolic link to nothing',
+          missing: 'does not exist; run `ffdb init` or pass --data DIR',
+          directory: 'is a directory holding other files; pass --data with an empty or new directory',
+          file: 'is a file, not a directory; pass --data DIR',
+          'broken link': 'is a symbolic link to nothing; pass --data DIR',
         }[what];
-        throw new CliError(`no ffdb store at ${base} (${hint}); run \`ffdb init\` or pass --data DIR`);
+        throw new CliError(`no ffdb store at ${base} (${hint})`);
       }
     }
     // Loaded on demand: --help and --version stay fast.

@@ -8,6 +8,11 @@ export type Handler<O> = (ctx: CliContext, args: string[], opts: O) => Promise<v
 export interface RunState {
   io: CliIO;
   exitCode: number;
+  /**
+   * What commander wrote as an error (the help of a command group called without its subcommand):
+   * held back, so the user sees one error line instead (run.ts).
+   */
+  heldStderr?: string;
 }
 
 export function action<O = Record<string, unknown>>(state: RunState, handler: Handler<O>) {

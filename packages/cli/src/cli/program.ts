@@ -33,7 +33,9 @@ export function buildProgram(state: RunState): Command {
     cmd.exitOverride();
     cmd.configureOutput({
       writeOut: (s) => state.io.stdout.write(s),
-      writeErr: (s) => state.io.stderr.write(s),
+      writeErr: (s) => {
+        state.heldStderr = (state.heldStderr ?? '') + s;
+      },
       outputError: () => undefined,
     });
     for (const sub of cmd.commands) configure(sub);

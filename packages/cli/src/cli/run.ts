@@ -1,6 +1,7 @@
 /** Runs the CLI: parses argv, maps every failure to one stderr line and an exit code. */
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import type { CliIO } from './context.js';
+import type { RunState } from './define.js';
 import { EXIT_OK, EXIT_USAGE, summarizeError } from './errors.js';
 import { buildProgram } from './program.js';
 import { VERSION } from './version.js';
@@ -11,7 +12,7 @@ export function defaultIO(): CliIO {
 
 /** Returns the exit code. `argv` is the full process.argv (node, script, …args). */
 export async function run(argv: string[], io: CliIO = defaultIO()): Promise<number> {
-  const state = { io, exitCode: EXIT_OK };
+  const state: RunState = { io, exitCode: EXIT_OK };
   const program = buildProgram(state);
   const json = argv.includes('--json');
   // `--json --version`: the version as a JSON document, like every other --json output.
@@ -28,17 +29,14 @@ export async function run(argv: string[], io: CliIO = defaultIO()): Promise<numb
       if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
         return 0;
       if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
-        // A command group without its subcommand: help went to stderr; --json still gets one document.
-        if (json) {
-          const e = {
-            code: 'CLI_USAGE',
-            message: 'a subcommand is required (see --help)',
-            exitCode: EXIT_USAGE,
-          };
-          io.stdout.write(`${JSON.stringify({ error: e }, null, 2)}\n`);
-        }
+        // A command group without its subcommand: one error line naming the subcommands (commander's
+        // full help, held back in state.heldStderr, is what `--help` prints).
+        const { path, subcommands } = missingSubcommand(program, args);
+        const message = `${path} needs a command: ${subcommands.join(', ')}`;
+        report(io, json, { code: 'CLI_USAGE', message, exitCode: EXIT_USAGE }, ` (see ${path} --help)`);
         return EXIT_USAGE;
       }
+      if (state.heldStderr) io.stderr.write(state.heldStderr);
       const message = err.message.replace(/^error:\s*/, '');
       report(io, json, { code: 'CLI_USAGE', message, exitCode: EXIT_USAGE }, ' (see --help)');
       return EXIT_USAGE;
@@ -58,4 +56,32 @@ function report(
   io.stderr.write(`ffdb: error: ${e.message}${hint}\n`);
   // An interrupted command adds no document (its output so far may be a JSON Lines stream).
   if (json && e.code !== 'CLI_INTERRUPTED') io.stdout.write(`${JSON.stringify({ error: e }, null, 2)}\n`);
+}
+
+/** Global options that take a value (their value is not a command name). */
+const VALUE_OPTIONS = new Set(['--data', '--config']);
+
+/** The command group the arguments name (`ffdb user`), and its subcommands. */
+function missingSubcommand(
+  program: Command,
+  args: readonly string[],
+): { path: string; subcommands: string[] } {
+  let cmd = program;
+  const names = ['ffdb'];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    const sub = cmd.commands.find((c) => c.name() === a || c.aliases().includes(a));
+    if (!sub) break;
+    cmd = sub;
+    names.push(a);
+  }
+  return {
+    path: names.join(' '),
+    subcommands: cmd.commands.map((c) => c.name()).filter((n) => n !== 'help'),
+  };
 }

@@ -122,9 +122,11 @@ export function registerContentCommands(program: Command, state: RunState): void
         } catch (e) {
           if (!ctx.signal.aborted) throw e;
         }
-        // Ctrl-C is how a follow ends (API.md §6.13: aborting a follow ends it quietly): the store is
-        // closed as usual and the exit code is 0, with no error line. A SIGTERM is an interruption.
-        if (ctx.interruptedBy() !== 'SIGINT') ctx.checkInterrupted();
+        // A follow has no end of its own: Ctrl-C, or the SIGTERM of `kill`, `timeout` or a supervisor
+        // (Node's child.kill() too), is how it ends (API.md §6.13: aborting a follow ends it quietly).
+        // The store is closed as usual and the exit code is 0, with no error line.
+        const by = ctx.interruptedBy();
+        if (by !== 'SIGINT' && by !== 'SIGTERM') ctx.checkInterrupted();
       }),
     );
 

@@ -5,7 +5,7 @@ import type { ProgressInfo } from '@ffdb/manager';
 import type { Command } from 'commander';
 import { type RunState, action, choiceOption, intOption } from '../cli/define.js';
 import type { CliContext } from '../cli/context.js';
-import { CliError } from '../cli/errors.js';
+import { CliError, usageError } from '../cli/errors.js';
 import type { ProgressBar } from '../cli/progress.js';
 import { renderPairs, renderTable } from '../cli/table.js';
 
@@ -64,6 +64,15 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
         async (ctx, [dir], o) => {
           if (!existsSync(dir!) || !statSync(dir!).isDirectory())
             throw new CliError(`not a directory: ${dir}`);
+          // What can be checked without the store is checked first: a refused import creates nothing.
+          if (o.from === 'ffdb' && !existsSync(path.join(dir!, 'manifest.json'))) {
+            throw usageError(
+              `${dir} has no manifest.json (not an ffdb bundle; --from python for the original)`,
+            );
+          }
+          if (o.timezone !== undefined && !isTimeZone(o.timezone)) {
+            throw usageError(`--timezone: ${JSON.stringify(o.timezone)} is not an IANA time zone name`);
+          }
           const m = await ctx.open({ create: true });
           const bar = ctx.progress('Importing', undefined, 'items');
           bar.start();
@@ -274,4 +283,14 @@ function summary(report: unknown): string {
   };
   walk(report as Record<string, unknown>, '');
   return renderPairs(pairs);
+}
+
+/** Whether the runtime knows `zone` as an IANA time zone (as the importer will check it). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.trim() !== '';
+  } catch {
+    return false;
+  }
 }
