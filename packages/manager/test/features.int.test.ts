@@ -3,6 +3,7 @@
  * loads them, keeps them in step through its change hooks, and deletions leave nothing searchable behind.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { FFValidationError } from '../src/index.js';
 import { fsBackend, type TestStore } from './helpers.js';
 
 describe('features through the manager (real packages)', () => {
@@ -77,6 +78,10 @@ describe('multi-word queries through the manager', () => {
       (await m.searchByTimeRange(new Date(0), new Date(), { userId: 'alice', queryText: 'rust weather' }))
         .length,
     ).toBe(2);
+    // A calendar date that does not exist is refused, not rolled over into March.
+    await expect(
+      m.searchByTimeRange('2024-02-30T00:00:00Z', new Date(), { userId: 'alice' }),
+    ).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
     // searchMessages matches the whole query (the reference: a substring of the content).
     expect(await m.searchMessages('alice', 'python rust')).toEqual([]);
     expect((await m.searchMessages('alice', 'python programming')).map((x) => x.content)).toEqual([

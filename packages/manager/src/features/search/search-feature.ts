@@ -5,6 +5,7 @@
  */
 import {
   assertUserId,
+  DateInput,
   type DocumentRecord,
   FFValidationError,
   type IndexDocument,
@@ -141,14 +142,8 @@ const SearchMessagesOpts = z
     limit: LimitSchema,
   })
   .optional();
-const DateArg = z.union([z.date(), z.string()]).transform((d, ctx) => {
-  const date = d instanceof Date ? d : new Date(d);
-  if (Number.isNaN(date.getTime())) {
-    ctx.addIssue({ code: 'custom', message: 'must be a Date or an ISO-8601 string' });
-    return z.NEVER;
-  }
-  return date.toISOString();
-});
+/** A Date or an ISO string, as search queries take them (an impossible calendar date is refused). */
+const DateArg = DateInput;
 
 /** The seq after the newest of `events` (a loop: a spread of a long log's events would overflow the stack). */
 function nextAfter(events: readonly { seq: number }[]): number {
