@@ -175,7 +175,15 @@ describe('vector feature (manager, storage-fs)', () => {
     expect(await m.listDocuments('bob', 'chat_session_nope')).toEqual([]);
     await expect(
       m.processDocument({ filename: 'a.txt', content: 'hi' }, 'bob', sid, { chunkingStrategy: 'nope' }),
-    ).rejects.toBeInstanceOf(FFValidationError);
+    ).rejects.toMatchObject({ issues: [{ path: 'opts.chunkingStrategy' }] });
+    // Each issue names the option as the caller spelled it.
+    await expect(
+      m.storeDocumentWithVectors('bob', sid, 'notes.txt', 'hi', { metadata: 'x' as never }),
+    ).rejects.toMatchObject({ issues: [{ path: 'opts.metadata' }] });
+    await expect(
+      m.storeDocumentWithVectors('bob', sid, 'notes.txt', 'hi', { chunkingStrategy: 'nope' }),
+    ).rejects.toMatchObject({ issues: [{ path: 'opts.chunkingStrategy' }] });
+    await expect(m.listPanels('x' as never)).rejects.toMatchObject({ issues: [{ path: 'opts' }] });
     await expect(m.vectorSearch('bob', '')).rejects.toBeInstanceOf(FFValidationError);
     await expect(m.vectorSearch('bob', 'x', { topK: -1 })).rejects.toMatchObject({
       issues: [{ path: 'opts.topK', limit: 10_000 }],

@@ -335,7 +335,7 @@ export class PanelService {
   async listPanels(
     opts: { userId?: string; type?: string; limit?: number; offset?: number } = {},
   ): Promise<Panel[]> {
-    const q = parse(ListPanelsQuerySchema, opts);
+    const q = parse(ListPanelsQuerySchema, opts, 'opts');
     if (q.userId !== undefined) assertUserId(q.userId);
     const panels = (await this.allPanels())
       .filter(
@@ -591,7 +591,7 @@ export class PanelService {
     opts: { limit?: number; offset?: number; personaId?: string } = {},
   ): Promise<StoredPanelMessage[]> {
     assertSafeId(panelId, 'panelId');
-    const q = parse(PanelMessagesQuerySchema, opts);
+    const q = parse(PanelMessagesQuerySchema, opts, 'opts');
     const log = this.keys.panelMessages(panelId);
     const offset = q.offset ?? 0;
     const toMessage = (e: { seq: number; data: Record<string, unknown> }) =>

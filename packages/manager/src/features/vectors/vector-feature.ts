@@ -89,10 +89,10 @@ function checkQuery(query: unknown): string {
   return query;
 }
 
-function checkOptions(opts: unknown): Record<string, unknown> {
+function checkOptions(opts: unknown, field = 'opts'): Record<string, unknown> {
   if (opts === undefined) return {};
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts))
-    throw validationIssue('opts', 'must be an object');
+    throw validationIssue(field, 'must be an object');
   return opts as Record<string, unknown>;
 }
 
@@ -201,6 +201,18 @@ export class FaissVectorFeature implements VectorFeature {
   // ------------------------------------------------------------------ documents
 
   /** `vector.chunkingStrategies` applies: its settings for a name, and the names only it defines. */
+  /** An unknown strategy named by the option the caller gave (`opts.chunkingStrategy`), before any work. */
+  private checkStrategy(strategy: string): void {
+    try {
+      this.chunkText('', strategy);
+    } catch (error) {
+      if (!FFValidationError.isInstance(error)) throw error;
+      throw new FFValidationError(
+        (error as FFValidationError).issues.map((i) => ({ ...i, path: 'opts.chunkingStrategy' })),
+      );
+    }
+  }
+
   chunkText(text: string, strategy?: string, custom?: Record<string, unknown>): Chunk[] {
     return this.pkg.chunkText(
       text,
@@ -223,7 +235,7 @@ export class FaissVectorFeature implements VectorFeature {
     const strategy =
       optString(o.chunkingStrategy, 'chunkingStrategy') ?? this.vectorConfig.defaultChunkingStrategy;
     const provider = optString(o.embeddingProvider, 'embeddingProvider');
-    const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata) as Meta);
+    const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata, 'opts.metadata') as Meta);
     // The reference's `document_id`: processing again under the same id replaces the earlier version.
     const vectorDocumentId =
       o.documentId === undefined ? undefined : assertSafeId(o.documentId, 'documentId', DOCUMENT_KEY_PATTERN);
@@ -257,7 +269,7 @@ export class FaissVectorFeature implements VectorFeature {
     }
     // Validate before any work, so bad input throws and writes nothing (as saveDocument would).
     assertAllowedExtension(this.ctx.config.document.allowedExtensions, filename);
-    this.chunkText('', strategy);
+    this.checkStrategy(strategy);
     const embedder = this.embedderFor(provider);
     // A well-formed session that does not exist is a failed result, as a missing file is (it is not
     // bad input); checked before the extraction and embedding work.
@@ -377,8 +389,8 @@ export class FaissVectorFeature implements VectorFeature {
     const o = checkOptions(opts);
     const strategy =
       optString(o.chunkingStrategy, 'chunkingStrategy') ?? this.vectorConfig.defaultChunkingStrategy;
-    const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata) as Meta);
-    this.chunkText('', strategy);
+    const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata, 'opts.metadata') as Meta);
+    this.checkStrategy(strategy);
     const embedder = this.embedderFor(optString(o.embeddingProvider, 'embeddingProvider'));
     // Mixing embedding spaces throws (API.md), before the document is saved.
     await this.assertUserSpace(userId, embedder);
@@ -435,8 +447,8 @@ export class FaissVectorFeature implements VectorFeature {
     const o = checkOptions(opts);
     const strategy =
       optString(o.chunkingStrategy, 'chunkingStrategy') ?? this.vectorConfig.defaultChunkingStrategy;
-    const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata) as Meta);
-    this.chunkText('', strategy);
+    const metadata = o.metadata === undefined ? {} : (checkOptions(o.metadata, 'opts.metadata') as Meta);
+    this.checkStrategy(strategy);
     const embedder = this.embedderFor(optString(o.embeddingProvider, 'embeddingProvider'));
     const info = await this.ctx.getDocumentInfo(userId, sessionId, documentId);
     const bytes = info ? await this.ctx.getDocumentBytes(userId, sessionId, documentId) : null;
