@@ -75,6 +75,14 @@ Database and writes it into the store, keeping every id:
   lines and files, messages with an empty role or content, duplicate message ids, documents whose bytes are
   missing, \`<session>.backup_*\` directories, per-persona copies \`<persona>_messages.jsonl\`, invalid ids, and
   the original's vector files (re-embed with \`ffdb doc process\`).
+- **Kept as the original allowed them** (it checked none of these): \`NaN\` / \`Infinity\` values its
+  \`json.dumps\` wrote become \`null\` (the line is kept); a persona without a name takes its id as name;
+  an insight type outside ffdb's four is stored as \`analysis\` with \`metadata.originalType\`; panel replies
+  deeper than \`panel.maxThreadDepth\`, panels past \`panel.maxMessagesPerPanel\` and replies to a missing
+  message are imported as they are (the limits apply to new messages); a stored global persona with a
+  built-in's id (\`analyst\`, \`creative\`, \`pragmatist\`) replaces the built-in, as it did there. Document ids
+  up to 255 characters are kept; a longer one (the original truncated names at 255 and added 9) cannot be one
+  file name and is skipped with that reason.
 - **Re-running** adds nothing twice: what exists is counted under \`existing\`. An import stopped with Ctrl-C
   can simply be run again. The search index is rebuilt at the end.
 `;

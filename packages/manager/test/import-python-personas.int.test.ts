@@ -73,4 +73,183 @@ describe('importFromPython personas', () => {
       fs.rmSync(copy, { recursive: true, force: true });
     }
   });
+
+  it('keeps what the original allowed: a persona replacing a built-in, a reply chain past maxThreadDepth', async () => {
+    // A data directory in the original's layout, written here: personas_global/analyst.json replaces the
+    // built-in analyst; a panel whose replies chain 12 deep (panel.maxThreadDepth is 10) and one whose
+    // reply names a message that is not there. The original enforced neither.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffdb-python-panels-'));
+    try {
+      const write = (rel: string, text: string) => {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+      };
+      write(
+        'personas_global/analyst.json',
+        JSON.stringify({
+          id: 'analyst',
+          name: 'Data Analyst Dana',
+          description: 'the original one',
+          is_global: true,
+          created_at: '2025-07-01T08:00:00',
+          updated_at: '2025-07-01T08:00:00',
+        }),
+      );
+      const panel = (id: string) =>
+        JSON.stringify({
+          id,
+          type: 'multi_persona',
+          personas: ['analyst', 'creative'],
+          config: {},
+          metadata: {},
+          created_at: '2025-08-01T10:00:00',
+          updated_at: '2025-08-01T10:00:00',
+        });
+      const line = (i: number, responseTo: string | null) =>
+        JSON.stringify({
+          role: i % 2 ? 'creative' : 'analyst',
+          content: `turn ${i}`,
+          message_id: `msg_pp00000000${String(i).padStart(2, '0')}`,
+          timestamp: `2025-08-01T10:${String(i).padStart(2, '0')}:00`,
+          attachments: [],
+          metadata: {},
+          persona_id: i % 2 ? 'creative' : 'analyst',
+          response_to: responseTo,
+          consensus_level: null,
+        });
+      const deep = 'panel_20250801_100000_000001';
+      write(`panel_sessions/${deep}/panel.json`, panel(deep));
+      write(
+        `panel_sessions/${deep}/messages.jsonl`,
+        `${Array.from({ length: 12 }, (_, i) => line(i, i === 0 ? null : `msg_pp00000000${String(i - 1).padStart(2, '0')}`)).join('\n')}\n`,
+      );
+      const dangling = 'panel_20250802_100000_000001';
+      write(`panel_sessions/${dangling}/panel.json`, panel(dangling));
+      write(`panel_sessions/${dangling}/messages.jsonl`, `${line(0, 'msg_gone00000000')}\n`);
+
+      store = await fsBackend.create({}, { features: { vectors: false } });
+      const m = store.manager;
+      const report = await m.importFromPython(dir, { timezone: 'UTC' });
+      expect(report.imported).toMatchObject({ personas: 1, panels: 2, panelMessages: 13 });
+      expect(report.skipped).toEqual([]);
+      expect(await m.getPersona('analyst')).toMatchObject({
+        name: 'Data Analyst Dana',
+        description: 'the original one',
+      });
+      const chain = await m.getPanelMessages(deep);
+      expect(chain).toHaveLength(12);
+      expect(chain.at(-1)).toMatchObject({ responseTo: 'msg_pp0000000010', threadDepth: 11 });
+      expect(await m.getPanelMessages(dangling)).toMatchObject([
+        { responseTo: 'msg_gone00000000', threadDepth: 0 },
+      ]);
+      // The live limits still hold for new messages.
+      await expect(
+        m.addPanelMessage(deep, { personaId: 'analyst', content: 'deeper', responseTo: 'msg_pp0000000011' }),
+      ).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
+      // Running it again adds nothing twice.
+      const again = await m.importFromPython(dir, { timezone: 'UTC' });
+      expect(again.imported).toMatchObject({ personas: 0, panels: 0, panelMessages: 0 });
+      expect(again.existing).toMatchObject({ personas: 1, panels: 2, panelMessages: 13 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps lines and records the original wrote but a strict reader would drop', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffdb-python-lenient-'));
+    try {
+      const write = (rel: string, text: string | Buffer) => {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+      };
+      const sid = 'chat_session_20250801_090000_000001';
+      write(
+        `users/amy/${sid}/session.json`,
+        JSON.stringify({
+          session_id: sid,
+          user_id: 'amy',
+          title: 'T',
+          created_at: '2025-08-01T09:00:00',
+          updated_at: '2025-08-01T09:00:00',
+          metadata: {},
+        }),
+      );
+      // Python's json.dumps writes NaN and Infinity; the line is kept, those values become null.
+      write(
+        `users/amy/${sid}/messages.jsonl`,
+        '{"role": "assistant", "content": "scored NaN \\" Infinity", "message_id": "msg_000000000001", "timestamp": "2025-08-01T09:00:01", "attachments": [], "metadata": {"logprob": NaN, "max": Infinity, "min": -Infinity}}\n',
+      );
+      // A document id of 212 characters: over the 200 of a safe id, within one file name.
+      const docId = `0123abcd_${'q'.repeat(200)}.md`;
+      write(`users/amy/${sid}/documents/${docId}`, '# notes\n');
+      write(
+        `users/amy/${sid}/documents/metadata.json`,
+        JSON.stringify({
+          [docId]: {
+            filename: docId,
+            original_name: 'notes.md',
+            mime_type: 'text/markdown',
+            size: 8,
+            uploaded_at: '2025-08-01T09:00:02',
+            uploaded_by: 'amy',
+            metadata: {},
+            analysis: {},
+          },
+        }),
+      );
+      write(
+        'personas_global/nameless.json',
+        JSON.stringify({ id: 'nameless', description: 'no name given' }),
+      );
+      const pid = 'panel_20250801_100000_000001';
+      write(
+        `panel_sessions/${pid}/panel.json`,
+        JSON.stringify({
+          id: pid,
+          type: 'multi_persona',
+          personas: ['analyst', 'creative'],
+          config: {},
+          metadata: {},
+          created_at: '2025-08-01T10:00:00',
+          updated_at: '2025-08-01T10:00:00',
+        }),
+      );
+      write(`panel_sessions/${pid}/messages.jsonl`, '');
+      write(
+        `panel_sessions/${pid}/insights/insight_aaaaaaaaaaaa.json`,
+        JSON.stringify({
+          id: 'insight_aaaaaaaaaaaa',
+          panel_id: pid,
+          type: 'risk',
+          content: 'Costs may rise',
+          consensus_level: 0.5,
+          created_at: '2025-08-01T10:05:00',
+          created_by: 'analyst',
+          supporting_messages: [],
+          metadata: { votes: 2 },
+        }),
+      );
+
+      store = await fsBackend.create({}, { features: { vectors: false } });
+      const m = store.manager;
+      const report = await m.importFromPython(dir, { timezone: 'UTC' });
+      expect(report.skipped).toEqual([]);
+      expect(report.imported).toMatchObject({ messages: 1, documents: 1, personas: 1, panelInsights: 1 });
+      expect(await m.getAllMessages('amy', sid)).toMatchObject([
+        { content: 'scored NaN " Infinity', metadata: { logprob: null, max: null, min: null } },
+      ]);
+      expect(new TextDecoder().decode((await m.getDocument('amy', sid, docId)) ?? new Uint8Array())).toBe(
+        '# notes\n',
+      );
+      expect(await m.getPersona('nameless')).toMatchObject({
+        name: 'nameless',
+        description: 'no name given',
+      });
+      expect(await m.getPanelInsights(pid)).toMatchObject([
+        { insightId: 'insight_aaaaaaaaaaaa', type: 'analysis', metadata: { votes: 2, originalType: 'risk' } },
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

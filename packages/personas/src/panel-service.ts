@@ -437,7 +437,18 @@ export class PanelService {
    * `panel.maxThreadDepth` replies deep. False when the panel does not exist or already holds a
    * message under the given `messageId`.
    */
-  async addPanelMessage(panelId: string, input: AddPanelMessageInput): Promise<StoredPanelMessage | false> {
+  /**
+   * `restoring` (imports: an ffdb bundle, the Python original): the message was valid where it was
+   * written, so the panel's live limits — panel.maxMessagesPerPanel, panel.maxThreadDepth, whether
+   * threading is on, a reply's parent being present — are not applied; refusing there would lose data
+   * (the original enforced none of them). A reply whose parent is missing gets depth 0.
+   */
+  async addPanelMessage(
+    panelId: string,
+    input: AddPanelMessageInput,
+    opts: { restoring?: boolean } = {},
+  ): Promise<StoredPanelMessage | false> {
+    const restoring = opts.restoring === true;
     assertSafeId(panelId, 'panelId');
     const m = parse(AddPanelMessageSchema, camelizePanelMessage(input), 'message');
     const personaId = m.personaId ?? m.role;
@@ -475,7 +486,7 @@ export class PanelService {
       this.o.clock.now(),
     );
     const responseTo = m.responseTo ?? null;
-    if (responseTo !== null && !this.o.panel.messageThreadingEnabled) {
+    if (responseTo !== null && !this.o.panel.messageThreadingEnabled && !restoring) {
       throw new FFValidationError([
         { path: 'message.responseTo', message: 'threading is disabled (panel.messageThreadingEnabled)' },
       ]);
@@ -485,7 +496,7 @@ export class PanelService {
       const panel = await this.readPanel(panelId);
       if (!panel) return false;
       const cache = await this.threadCache(panelId);
-      if (cache.count >= this.o.panel.maxMessagesPerPanel) {
+      if (cache.count >= this.o.panel.maxMessagesPerPanel && !restoring) {
         throw new FFValidationError([
           {
             path: 'panel.maxMessagesPerPanel',
@@ -499,12 +510,12 @@ export class PanelService {
       let threadDepth = 0;
       if (responseTo !== null) {
         const parent = cache.byId.get(responseTo);
-        if (!parent)
+        if (!parent && !restoring)
           throw new FFValidationError([
             { path: 'message.responseTo', message: 'does not name a message of this panel' },
           ]);
-        threadDepth = parent.depth + 1;
-        if (threadDepth > this.o.panel.maxThreadDepth) {
+        threadDepth = parent ? parent.depth + 1 : 0;
+        if (threadDepth > this.o.panel.maxThreadDepth && !restoring) {
           throw new FFValidationError([
             {
               path: 'panel.maxThreadDepth',

@@ -41,6 +41,7 @@ import {
   LOG_SUFFIX,
   Layout,
   checkKey,
+  checkLogKey,
   checkPrefix,
 } from './layout.js';
 import { type Tail, LogTails } from './log-tails.js';
@@ -636,7 +637,7 @@ export class FsStorageBackend implements StorageBackend {
   append(log: string, records: readonly JsonObject[]): Promise<LogAppendResult> {
     let req: AppendRequestParts;
     try {
-      req = encodeAppendRecords(checkKey(log, 'log'), records);
+      req = encodeAppendRecords(checkLogKey(log, 'log'), records);
       if (this.status !== 'open') return this.appendWhenReady(req);
       return this.enqueueAppend(req);
     } catch (err) {

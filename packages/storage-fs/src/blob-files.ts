@@ -175,7 +175,9 @@ export class BlobFiles {
       return fs.lstatSync(p, { throwIfNoEntry: false });
     } catch (err) {
       const code = osCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      // ENAMETOOLONG: nothing by that name can exist. Keys allow 255-character segments, so the log
+      // variant of a long blob key (segment + ".fflog") is such a name; probing it must not fail.
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return undefined;
       throw toStorageError('stat', this.layout.keyOf(p), err);
     }
   }

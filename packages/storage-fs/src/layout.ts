@@ -1,5 +1,11 @@
 import path from 'node:path';
-import { FFValidationError, resolveInside, validateKey, validatePrefix } from '@ffdb/core-types';
+import {
+  FFValidationError,
+  MAX_KEY_SEGMENT_LENGTH,
+  resolveInside,
+  validateKey,
+  validatePrefix,
+} from '@ffdb/core-types';
 
 /**
  * On-disk names. Everything the engine owns lives under `.ffdb/` (WAL, locks, trash) except
@@ -36,6 +42,28 @@ export function checkKey(key: unknown, field = 'key'): string {
   const k = checkKeyUncached(key, field);
   if (validKeys.size >= VALID_KEYS_MAX) validKeys.clear();
   validKeys.set(key as string, k);
+  return k;
+}
+
+/** The longest last segment of a log key: its directory is that segment + LOG_SUFFIX, one file name. */
+export const MAX_LOG_NAME_LENGTH = MAX_KEY_SEGMENT_LENGTH - LOG_SUFFIX.length;
+
+/**
+ * checkKey for a log being written: its directory name (last segment + ".fflog") must fit one file
+ * name (255 bytes), so the last segment has 249 characters at most. Refused before anything is written.
+ */
+export function checkLogKey(key: unknown, field = 'log'): string {
+  const k = checkKey(key, field);
+  const last = k.slice(k.lastIndexOf('/') + 1);
+  if (Buffer.byteLength(last, 'utf8') > MAX_LOG_NAME_LENGTH) {
+    throw new FFValidationError([
+      {
+        path: field,
+        message: `a log's last key segment may have at most ${MAX_LOG_NAME_LENGTH} bytes (its directory adds "${LOG_SUFFIX}")`,
+        limit: MAX_LOG_NAME_LENGTH,
+      },
+    ]);
+  }
   return k;
 }
 

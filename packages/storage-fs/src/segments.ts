@@ -121,7 +121,9 @@ export class SegmentStore {
       names = fs.readdirSync(dir);
     } catch (err) {
       const code = osCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { dir, segments: [], count: 0, leftovers: [] };
+      // ENAMETOOLONG: a log whose directory name cannot exist (appends refuse such keys) is empty.
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG')
+        return { dir, segments: [], count: 0, leftovers: [] };
       throw err;
     }
     const sealed: SegmentRef[] = [];

@@ -102,3 +102,37 @@ describe('hostile keys never touch anything outside the base path (fast-check)',
     expect((await store.verify()).issues.filter((i) => i.code !== 'orphan_temp')).toEqual([]);
   });
 });
+
+describe('a blob key whose last segment is as long as a file name may be (255)', () => {
+  it('is written, read, listed, stat-ed and deleted: probing its log variant (+".fflog") is not an error', async () => {
+    const t = tempDir('ffdb-long-segment-');
+    const store = await openStore(path.join(t.dir, 'store'), { durability: 'none' });
+    try {
+      const name = `${'d'.repeat(251)}.txt`; // 255 characters: the segment limit and NAME_MAX
+      const key = `users/u/docs/${name}`;
+      await store.write(key, new TextEncoder().encode('hello'));
+      expect(await store.exists(key)).toBe(true);
+      expect(new TextDecoder().decode((await store.read(key)) ?? new Uint8Array())).toBe('hello');
+      expect((await store.stat(key))?.size).toBe(5);
+      expect(await store.list('users/u/docs')).toEqual([key]);
+      expect(await store.countLog(key)).toBe(0);
+      expect(await store.delete(key)).toBe(true);
+      expect(await store.exists(key)).toBe(false);
+      expect(await store.delete(key)).toBe(false);
+      // A log's directory is its last segment + ".fflog": 249 bytes is the longest log name. A longer one
+      // is refused before anything is written; reading it finds an empty log.
+      const longest = `users/u/logs/${'l'.repeat(249)}`;
+      expect((await store.append(longest, [{ n: 1 }])).firstSeq).toBe(0);
+      expect(await store.countLog(longest)).toBe(1);
+      await expect(store.append(`${longest}x`, [{ n: 1 }])).rejects.toMatchObject({
+        code: 'FF_VALIDATION',
+        issues: [{ path: 'log', limit: 249 }],
+      });
+      expect(await store.readLog(`${longest}x`)).toEqual([]);
+      expect((await store.verify()).ok).toBe(true);
+    } finally {
+      await store.close();
+      t.cleanup();
+    }
+  });
+});

@@ -404,7 +404,12 @@ export interface PersonaFeature extends FeatureHooks {
   createPanel(panelType: string, personaIds: string[], config?: Record<string, unknown>): Promise<string>;
   getPanel(panelId: string): Promise<Panel | null>;
   listPanels(opts?: Record<string, unknown>): Promise<Panel[]>;
-  addPanelMessage(panelId: string, message: Record<string, unknown>): Promise<boolean | PanelMessage>;
+  /** `restoring` (imports): the panel's live limits are not applied (see PanelService.addPanelMessage). */
+  addPanelMessage(
+    panelId: string,
+    message: Record<string, unknown>,
+    opts?: { restoring?: boolean },
+  ): Promise<boolean | PanelMessage>;
   getPanelMessages(
     panelId: string,
     opts?: { limit?: number; offset?: number; personaId?: string },

@@ -5,7 +5,14 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FFError, FFValidationError, isValidUserId, SAFE_ID_PATTERN } from '@ffdb/core-types';
+import {
+  DOCUMENT_ID_PATTERN,
+  FFError,
+  FFValidationError,
+  isValidUserId,
+  MAX_KEY_SEGMENT_LENGTH,
+  SAFE_ID_PATTERN,
+} from '@ffdb/core-types';
 import {
   type Json,
   type MappedMessage,
@@ -84,7 +91,7 @@ function* readJsonl(
     const raw = lines[i]!.trim();
     if (raw === '') continue;
     try {
-      yield { line: i + 1, value: JSON.parse(raw) };
+      yield { line: i + 1, value: parsePythonJson(raw) };
     } catch {
       yield { line: i + 1, error: 'malformed JSON line' };
     }
@@ -333,8 +340,17 @@ export class PythonImporter {
     }
     for (const [docId, entry] of Object.entries(read.value)) {
       const where = `${this.rel(metaFile)}#${docId}`;
-      if (!SAFE_ID_PATTERN.test(docId)) {
-        this.report.skip(where, 'document id has invalid characters');
+      // The rule every document id meets in ffdb (assertDocumentId): `<8 hex>_<name>` up to one file name
+      // (255 characters), or a safe id. The original truncated names at 255, so its ids reach 264.
+      const validId =
+        (DOCUMENT_ID_PATTERN.test(docId) || SAFE_ID_PATTERN.test(docId)) && !docId.includes('..');
+      if (!validId) {
+        this.report.skip(
+          where,
+          docId.length > MAX_KEY_SEGMENT_LENGTH
+            ? `document id has ${docId.length} characters, more than one file name holds (${MAX_KEY_SEGMENT_LENGTH})`
+            : 'document id has invalid characters',
+        );
         continue;
       }
       const mapped = mapDocument(docId, entry, this.ctx);
@@ -430,9 +446,12 @@ export class PythonImporter {
     const knownMessages = await this.sink.panelMessageIds(panelId);
     const fresh = messages.filter((m) => !knownMessages.has(m.messageId));
     this.report.existing.panelMessages += messages.length - fresh.length;
-    if (fresh.length > 0) {
-      await this.sink.appendPanelMessages(panelId, fresh);
-      this.report.imported.panelMessages += fresh.length;
+    // One at a time: a message the store refuses is skipped and reported, the rest still arrive.
+    const messagesFile = path.join(dir, 'messages.jsonl');
+    for (const m of fresh) {
+      if (await this.guard(messagesFile, () => this.sink.appendPanelMessages(panelId, [m]))) {
+        this.report.imported.panelMessages++;
+      }
     }
     const knownInsights = await this.sink.insightIds(panelId);
     for (const file of listFiles(path.join(dir, 'insights'), '.json')) {
@@ -506,4 +525,41 @@ export async function importFromPython(
   }
   if (!isDir) throw new FFValidationError('is not a readable directory', { path: 'dir' });
   return new PythonImporter(sink, root, opts).run();
+}
+
+/**
+ * JSON.parse of a line Python's json.dumps wrote. With its defaults it writes NaN, Infinity and -Infinity
+ * for such floats (a metadata logprob, say), which JSON.parse refuses; the original read them back. They
+ * become null (JSON has no such numbers) instead of costing the whole line. Strings are left alone.
+ */
+export function parsePythonJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    if (!/NaN|Infinity/.test(raw)) throw error;
+    let out = '';
+    let inString = false;
+    for (let i = 0; i < raw.length; i++) {
+      const c = raw[i] as string;
+      if (inString) {
+        out += c;
+        if (c === '\\') out += raw[++i] ?? '';
+        else if (c === '"') inString = false;
+        continue;
+      }
+      if (c === '"') {
+        inString = true;
+        out += c;
+        continue;
+      }
+      const token = /^(?:-?Infinity|NaN)/.exec(raw.slice(i, i + 9));
+      if (token) {
+        out += 'null';
+        i += token[0].length - 1;
+        continue;
+      }
+      out += c;
+    }
+    return JSON.parse(out);
+  }
 }

@@ -247,8 +247,9 @@ export function mapPersona(
 ): Mapped<Json> {
   if (!isObject(rec)) return { ok: false, reason: 'not a JSON object' };
   const personaId = str(rec.persona_id) ?? str(rec.id) ?? fileStem;
-  const name = str(rec.name) ?? str(rec.persona_name);
-  if (!name || name.trim() === '') return { ok: false, reason: 'persona has no name' };
+  // The original stored persona dicts unchecked; a nameless one takes its id as name (as savePersona does).
+  const given = str(rec.name) ?? str(rec.persona_name);
+  const name = given && given.trim() !== '' ? given : personaId;
   const out = camelTopLevel(rec);
   delete out.id;
   out.personaId = personaId;
@@ -342,9 +343,11 @@ export function mapInsight(
   if (!isObject(rec)) return { ok: false, reason: 'not a JSON object' };
   const content = str(rec.content);
   if (!content || content.trim() === '') return { ok: false, reason: 'empty content' };
-  const type = str(rec.type) ?? 'conclusion';
-  if (!(INSIGHT_TYPES as readonly string[]).includes(type))
-    return { ok: false, reason: `unknown insight type` };
+  // The original did not check the type: one outside ffdb's four is kept as an `analysis`, its own
+  // type in metadata.originalType, rather than dropped.
+  const given = str(rec.type) ?? 'conclusion';
+  const known = (INSIGHT_TYPES as readonly string[]).includes(given);
+  const type = known ? given : 'analysis';
   const consensus = typeof rec.consensus_level === 'number' ? rec.consensus_level : 0;
   if (consensus < 0 || consensus > 1) return { ok: false, reason: 'consensus_level outside [0, 1]' };
   return {
@@ -358,7 +361,7 @@ export function mapInsight(
       consensusLevel: consensus,
       createdAt: time(rec.created_at, ctx),
       createdBy: str(rec.created_by) ?? 'system',
-      metadata: obj(rec.metadata),
+      metadata: known ? obj(rec.metadata) : { ...obj(rec.metadata), originalType: given },
     },
   };
 }

@@ -127,11 +127,10 @@ export class PythonImportService {
         const saved = await d.context.saveSnapshotWithId(u, s, ctx, id);
         if (saved === null) throw new FFValidationError('snapshot already exists', { path: 'snapshotId' });
       },
-      personaExists: async (id, u) => {
-        if (!personas) return false;
-        const found = (await personas.getPersona(id, u ?? undefined)) as Rec | null;
-        return found !== null && (u === null || found.ownerId === u);
-      },
+      // Stored in that scope: a built-in default of the same id (the original's own analyst, creative,
+      // pragmatist) does not count, so the original's stored persona replaces it as it did there.
+      personaExists: async (id, u) =>
+        personas ? (await personas.getStoredPersona(id, u ?? undefined)) !== null : false,
       putPersona: async (id, data, u) => {
         // restorePersona keeps the original's createdAt/updatedAt (savePersona would stamp "now").
         await needPersonas(personas).restorePersona({ ...data, personaId: id }, u ?? undefined);
@@ -165,7 +164,8 @@ export class PythonImportService {
           : new Set(),
       appendPanelMessages: async (id, messages) => {
         const p = needPersonas(personas);
-        for (const m of messages) await p.addPanelMessage(id, { ...m, panelId: id });
+        // Restoring: the original enforced no thread depth or message count, so neither may refuse here.
+        for (const m of messages) await p.addPanelMessage(id, { ...m, panelId: id }, { restoring: true });
       },
       insightIds: async (id) =>
         personas ? new Set((await personas.getPanelInsights(id)).map((i) => i.insightId)) : new Set(),

@@ -627,7 +627,7 @@ export class BundleService {
               }
               const p = personasFeature();
               if (rec.type === 'panel_message') {
-                await p.addPanelMessage(panelId, rec.data);
+                await p.addPanelMessage(panelId, rec.data, { restoring: true });
                 counts.panelMessages++;
               } else if (rec.type === 'panel_insight') {
                 await p.savePanelInsight(panelId, rec.data);

@@ -133,8 +133,12 @@ export class PersonaPanelFeature implements PersonaFeature {
   listPanels(opts?: Record<string, unknown>): Promise<Panel[]> {
     return this.services.panels.listPanels(opts);
   }
-  addPanelMessage(panelId: string, message: Record<string, unknown>): Promise<false | StoredPanelMessage> {
-    return this.services.panels.addPanelMessage(panelId, message as PersonasPkg.AddPanelMessageInput);
+  addPanelMessage(
+    panelId: string,
+    message: Record<string, unknown>,
+    opts?: { restoring?: boolean },
+  ): Promise<false | StoredPanelMessage> {
+    return this.services.panels.addPanelMessage(panelId, message as PersonasPkg.AddPanelMessageInput, opts);
   }
   getPanelMessages(
     panelId: string,
