@@ -1299,7 +1299,25 @@ export class FFStorageManager {
     personaIds: string[],
     config?: Record<string, unknown>,
   ): Promise<string> {
-    return (await this.feature('personas', 'createPanel')).createPanel(panelType, personaIds, config);
+    const personas = await this.feature('personas', 'createPanel');
+    // A link given at creation names one of the user's sessions, as linkPanelSession requires: one that
+    // does not exist (or is another user's) is refused before the panel is written.
+    const link = config as { userId?: unknown; sessionId?: unknown } | undefined;
+    if (
+      link &&
+      typeof link === 'object' &&
+      typeof link.sessionId === 'string' &&
+      typeof link.userId === 'string'
+    ) {
+      const userId = assertUserId(link.userId, 'config.userId');
+      const sessionId = assertSessionId(link.sessionId, 'config.sessionId');
+      if (!(await this.services.sessions.exists(userId, sessionId))) {
+        throw new FFValidationError([
+          { path: 'config.sessionId', message: `names no session of user ${userId}` },
+        ]);
+      }
+    }
+    return personas.createPanel(panelType, personaIds, config);
   }
 
   /**

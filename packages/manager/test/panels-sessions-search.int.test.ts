@@ -20,6 +20,19 @@ describe('panels linked to sessions, and panel messages in search', () => {
       sessionId,
     });
     expect(await m.getPanel(panelId)).toMatchObject({ panelId, userId: 'alice', sessionId });
+    // A link at creation names one of the user's sessions, as linkPanelSession requires: an unknown one,
+    // or another user's, is refused and no panel is written.
+    const before = (await m.listPanels()).length;
+    for (const link of [
+      { userId: 'alice', sessionId: 'panel_session_20200101_000000_000000' },
+      { userId: 'bob', sessionId },
+    ]) {
+      await expect(m.createPanel('multi_persona', ['analyst', 'creative'], link)).rejects.toMatchObject({
+        code: 'FF_VALIDATION',
+        issues: [{ path: 'config.sessionId' }],
+      });
+    }
+    expect(await m.listPanels()).toHaveLength(before);
     // As the reference: true once stored. A reply names its parent by the id it was given.
     expect(
       await m.addPanelMessage(panelId, {

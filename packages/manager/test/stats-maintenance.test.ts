@@ -107,6 +107,16 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
     expect(a.activityByHour.reduce((x, y) => x + y, 0)).toBe(3);
     expect(a.averageMessageLength).toBeGreaterThan(10);
     expect(a.firstMessageAt! <= a.lastMessageAt!).toBe(true);
+    // First and last by time, not by position: a back-dated message stored last is the first one.
+    await m.addMessage('alice', s1, {
+      role: 'user',
+      content: 'billing, back-dated',
+      timestamp: '2020-01-01T00:00:00Z',
+    });
+    const dated = await m.analyzeConversation('alice', s1);
+    expect(dated.firstMessageAt).toBe('2020-01-01T00:00:00.000Z');
+    expect(dated.lastMessageAt).toBe(a.lastMessageAt);
+    expect(dated.durationSeconds).toBeGreaterThan(0);
     await expect(m.analyzeConversation('alice', 'chat_session_20200101_000000_000000')).rejects.toSatisfy(
       (e: unknown) => FFNotFoundError.isInstance(e),
     );

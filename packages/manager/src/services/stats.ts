@@ -285,8 +285,15 @@ export class StatsService {
     const averageLengthByRole = Object.fromEntries(
       Object.entries(lengthByRole).map(([r, n]) => [r, round2(n / (messagesByRole[r] ?? 1))]),
     );
-    const first = messages[0]?.timestamp ?? null;
-    const last = messages[messages.length - 1]?.timestamp ?? null;
+    // Earliest and latest by time, not by position: a message may carry an earlier timestamp than one
+    // stored before it (an import, a caller-given time), as getUserStats' first/lastActivity already do.
+    let first: string | null = null;
+    let last: string | null = null;
+    for (const m of messages) {
+      if (Number.isNaN(Date.parse(m.timestamp))) continue;
+      if (first === null || Date.parse(m.timestamp) < Date.parse(first)) first = m.timestamp;
+      if (last === null || Date.parse(m.timestamp) > Date.parse(last)) last = m.timestamp;
+    }
     return {
       userId,
       sessionId,
