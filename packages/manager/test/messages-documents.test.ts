@@ -188,6 +188,13 @@ describe.each(BACKENDS)('documents ($name)', (backend) => {
     const analysed = await m.getDocumentInfo('d1', sid, md);
     expect(analysed?.analysis.analysis).toEqual({ summary: 'short', words: 2 });
     expect(typeof analysed?.analysis.analyzedAt).toBe('string');
+    // Read-your-writes: the very next search finds the document by a word of its new analysis (it took
+    // the background catch-up, ~250 ms, before).
+    expect(await m.searchDocuments('d1', 'chameleon')).toEqual([]); // the index is warm and caught up
+    expect(await m.updateDocumentAnalysis('d1', sid, md, { summary: 'a chameleon changes colour' })).toBe(
+      true,
+    );
+    expect((await m.searchDocuments('d1', 'chameleon')).map((d) => d.documentId)).toEqual([md]);
     expect(await m.updateDocumentAnalysis('d1', sid, '00000000_x.txt', {})).toBe(false);
     expect(await m.deleteDocument('d1', sid, id)).toBe(true);
     expect(await m.deleteDocument('d1', sid, id)).toBe(false);

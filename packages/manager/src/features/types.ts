@@ -198,6 +198,16 @@ export interface FeatureHooks {
   ): Promise<void>;
   onDocumentDeleted?(userId: string, sessionId: string, documentId: string): Promise<void>;
   /**
+   * `updateDocumentAnalysis` stored a new analysis; `source` is the position of its `analysis` event in
+   * the session's document log (a search index re-reads the document from there).
+   */
+  onDocumentAnalyzed?(
+    userId: string,
+    sessionId: string,
+    documentId: string,
+    source: { log: string; seq: number },
+  ): Promise<void>;
+  /**
    * `snapshotId` is set when the context was saved as a history snapshot rather than as the current one;
    * `source` is the position of its event in the session's context-event log (for catch-up).
    */

@@ -252,16 +252,22 @@ export class DocumentService {
     // JSON-only values, checked here so a BigInt is named as `analysis.<key>` before the lock is taken.
     const a = parseOrThrow(Metadata, assertPlainObject(analysis, 'analysis'), 'analysis');
     const indexKey = keys.documentsIndex(userId, sessionId);
-    return this.core.storage.withLock(indexKey, async () => {
+    const res = await this.core.storage.withLock(indexKey, async () => {
       const index = await this.readIndex(userId, sessionId);
-      if (!index?.[documentId]) return false;
-      await this.append(userId, sessionId, {
+      if (!index?.[documentId]) return null;
+      return this.append(userId, sessionId, {
         op: 'analysis',
         id: documentId,
         analysis: a,
         at: this.core.now(),
       });
-      return true;
     });
+    if (!res) return false;
+    // The next query sees the new analysis (read-your-writes), not only the background catch-up.
+    await this.core.hooks.emit('onDocumentAnalyzed', userId, sessionId, documentId, {
+      log: indexKey,
+      seq: res.firstSeq,
+    });
+    return true;
   }
 }

@@ -604,6 +604,21 @@ export class FtsSearchFeature implements SearchFeature {
     if (source) this.indexedUpTo.note(userId, source.log, source.seq + 1);
   }
 
+  async onDocumentAnalyzed(
+    userId: string,
+    sessionId: string,
+    _documentId: string,
+    source: { log: string; seq: number },
+  ): Promise<void> {
+    // Index the document log up to and including the analysis event: the document is re-read with its
+    // new analysis (and anything before it that the index had not caught up with yet).
+    const through = source.seq + 1;
+    await this.fillGap(userId, source.log, through, (from) =>
+      this.indexDocumentEvents(userId, sessionId, from, through),
+    );
+    this.indexedUpTo.note(userId, source.log, through);
+  }
+
   async onDocumentDeleted(userId: string, sessionId: string, documentId: string): Promise<void> {
     await this.index.remove(userId, [documentItemId(sessionId, documentId)]);
   }
