@@ -1,7 +1,7 @@
 /**
  * Small deterministic text analysis for situational context and conversation analytics: tokenising,
- * stop words, term counts, an extractive summary (sentences scored by the frequency of their terms),
- * and entity extraction with the configured patterns. No network, no models.
+ * stop words, term counts and an extractive summary (sentences scored by the frequency of their terms).
+ * Entities come from features/search/entities.ts, the extractor extractEntities uses. No network, no models.
  */
 
 const STOP_WORDS = new Set(
@@ -70,51 +70,4 @@ export function extractiveSummary(texts: readonly string[], n: number): string[]
     })
     .slice(0, n);
   return best.sort((a, b) => a.i - b.i).map((x) => x.s);
-}
-
-const LANGUAGES = [
-  'python',
-  'javascript',
-  'typescript',
-  'java',
-  'rust',
-  'go',
-  'golang',
-  'ruby',
-  'php',
-  'kotlin',
-  'swift',
-  'scala',
-  'haskell',
-  'c++',
-  'c#',
-  'sql',
-  'bash',
-  'html',
-  'css',
-];
-
-/** Entities by the configured patterns (camelCase keys, empty types omitted) plus languages on word boundaries. */
-export function extractEntitiesWith(
-  patterns: Record<string, string>,
-  text: string,
-): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [name, source] of Object.entries(patterns)) {
-    let re: RegExp;
-    try {
-      re = new RegExp(source, 'g');
-    } catch {
-      continue;
-    }
-    const found = [...new Set(text.match(re) ?? [])];
-    if (found.length) out[name] = found;
-  }
-  const lower = text.toLowerCase();
-  const langs = LANGUAGES.filter((l) => {
-    const esc = l.replace(/[+#]/g, (c) => `\\${c}`);
-    return new RegExp(`(?<![\\w+#])${esc}(?![\\w+#])`, 'i').test(lower);
-  });
-  if (langs.length) out.languages = langs;
-  return out;
 }

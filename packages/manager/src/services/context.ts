@@ -10,7 +10,8 @@ import { z } from 'zod';
 import type { Core } from '../core.js';
 import { readJson, writeJson } from '../json-blob.js';
 import { keys } from '../keys.js';
-import { extractEntitiesWith, extractiveSummary, topTerms } from '../text-analysis.js';
+import { EntityExtractor } from '../features/search/entities.js';
+import { extractiveSummary, topTerms } from '../text-analysis.js';
 import { assertSessionId, assertUserId, parseOptions } from '../validation.js';
 import type { MessageService } from './messages.js';
 
@@ -195,7 +196,13 @@ export class ContextService {
       summary = `Conversation of ${msgs.length} messages${top.length ? ` about ${top.join(', ')}` : ''}.`;
     const maxLen = this.core.config.document.summaryMaxLength;
     if (summary.length > maxLen) summary = `${summary.slice(0, maxLen - 1)}…`;
-    const entities = extractEntitiesWith(this.core.config.runtime.entityPatterns, texts.join('\n'));
+    // The same extractor as extractEntities and the search filters (the reference's patterns with its
+    // e-mail bug fixed, its language keywords, the search.extract* switches), so a context's entities
+    // agree with what extractEntities says of the same text.
+    const entities = new EntityExtractor(
+      this.core.config.runtime.entityPatterns as Record<string, string>,
+      this.core.config.search as unknown as Record<string, unknown>,
+    ).extract(texts.join('\n'));
     const first = msgs[0]!;
     const last = msgs[msgs.length - 1]!;
     const context: SituationalContext = {
