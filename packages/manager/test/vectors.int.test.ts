@@ -477,6 +477,14 @@ describe('vector feature (manager, storage-fs)', () => {
     const vecScores = onlyVector.map((r) => r.explain?.vector ?? 0);
     expect([...vecScores].sort((a, b) => b - a)).toEqual(vecScores);
     expect(both.some((r) => r.explain?.text !== undefined && r.explain?.vector !== undefined)).toBe(true);
+    // A document both legs found is one result carrying both scores (its chunks fold into it), not a
+    // `document` and a `vector_chunk` at half a score each.
+    const pets = both.filter((r) => r.content.includes('Kittens play with yarn'));
+    expect(pets).toHaveLength(1);
+    expect(pets[0]).toMatchObject({
+      type: 'document',
+      explain: { text: expect.any(Number), vector: expect.any(Number) },
+    });
     // advancedSearch delegates to hybrid search.
     const adv = await m.advancedSearch({
       query: 'cats',

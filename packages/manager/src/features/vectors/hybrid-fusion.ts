@@ -18,13 +18,34 @@ export interface Leg {
 
 const keyOf = (r: SearchResult) => `${r.sessionId}\u0000${r.id}`;
 
-function normalise(results: SearchResult[]): Map<string, { r: SearchResult; score: number; rank: number }> {
+/**
+ * The vector leg's key of a result: a chunk of a document the text leg found stands for that document
+ * (its best chunk does; the others fold into it), so a document both legs found is one result with both
+ * scores rather than a `document` and a `vector_chunk` at half a score each.
+ */
+function vectorKeyOf(textDocuments: ReadonlySet<string>): (r: SearchResult) => string {
+  return (r) => {
+    if (r.type !== 'vector_chunk') return keyOf(r);
+    // storedDocumentId: the stored document's id where the caller named the vectors' document otherwise.
+    for (const documentId of [r.metadata?.storedDocumentId, r.metadata?.documentId]) {
+      if (typeof documentId !== 'string') continue;
+      const key = `${r.sessionId}\u0000${documentId}`;
+      if (textDocuments.has(key)) return key;
+    }
+    return keyOf(r);
+  };
+}
+
+function normalise(
+  results: SearchResult[],
+  key: (r: SearchResult) => string = keyOf,
+): Map<string, { r: SearchResult; score: number; rank: number }> {
   const max = results.reduce((m, r) => Math.max(m, r.relevanceScore), 0);
   const out = new Map<string, { r: SearchResult; score: number; rank: number }>();
   results.forEach((r) => {
-    const key = keyOf(r);
-    if (out.has(key)) return; // keep the best-ranked copy
-    out.set(key, { r, score: max > 0 ? Math.max(0, r.relevanceScore) / max : 0, rank: out.size + 1 });
+    const k = key(r);
+    if (out.has(k)) return; // keep the best-ranked copy
+    out.set(k, { r, score: max > 0 ? Math.max(0, r.relevanceScore) / max : 0, rank: out.size + 1 });
   });
   return out;
 }
@@ -35,7 +56,9 @@ export function fuse(
   opts: { fusion: 'weighted' | 'rrf'; vectorWeight: number; topK: number },
 ): SearchResult[] {
   const t = normalise(text);
-  const v = normalise(vector);
+  const textDocuments = new Set(text.filter((r) => r.type === 'document').map(keyOf));
+  const vectorKey = vectorKeyOf(textDocuments);
+  const v = normalise(vector, vectorKey);
   const keys = new Set([...t.keys(), ...v.keys()]);
   const w = opts.vectorWeight;
   const fused: SearchResult[] = [];
