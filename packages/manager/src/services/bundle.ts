@@ -58,6 +58,7 @@ import { type LongRunningOptions, longRunningFields, ProgressTracker } from './p
 import type { UserService } from './users.js';
 
 export const BUNDLE_FORMAT = 'ffdb-bundle';
+export const BUNDLE_VERSION = 1;
 
 /**
  * A message of a bundle: MessageSchema, except that a streamed reply (`metadata.streamStatus` set) may
@@ -85,7 +86,6 @@ function settledReply(m: Message): Message {
     },
   };
 }
-export const BUNDLE_VERSION = 1;
 
 export interface ExportOptions extends LongRunningOptions {
   /** Only these users (default: all). */
