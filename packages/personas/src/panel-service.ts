@@ -436,8 +436,7 @@ export class PanelService {
    * with `seq`. `responseTo` must name a message of the panel; the thread may be at most
    * `panel.maxThreadDepth` replies deep. False when the panel does not exist or already holds a
    * message under the given `messageId`.
-   */
-  /**
+   *
    * `restoring` (imports: an ffdb bundle, the Python original): the message was valid where it was
    * written, so the panel's live limits — panel.maxMessagesPerPanel, panel.maxThreadDepth, whether
    * threading is on, a reply's parent being present — are not applied; refusing there would lose data
