@@ -34,7 +34,11 @@ const SECTION_INTRO: Record<string, string> = {
     '(`<8 hex>_<name>`, keeping the extension) instead of refusing it. Reads and imports never apply them, ' +
     'so what a looser configuration stored stays readable.',
   compression: 'Compression of stored data (lz4 for hot data, brotli for archived segments).',
-  streaming: 'Streaming reads and exports.',
+  streaming:
+    'Streaming reads and exports. `enabled: false` switches the streaming API off: `streamMessages`, ' +
+    '`streamMessagesReverse`, `parallelStreamSessions`, `streamSessionExport`, `streamUserExport` and ' +
+    '`beginMessageStream` refuse with `FFValidationError` at `streaming.enabled` (plain reads and `exportData` ' +
+    'keep working).',
 };
 
 function getAt(path: string): unknown {

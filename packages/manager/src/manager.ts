@@ -830,6 +830,18 @@ export class FFStorageManager {
 
   // ============================================================================================ streaming
 
+  /**
+   * `streaming.enabled: false` switches the streaming API off: its methods refuse (FFValidationError at
+   * `streaming.enabled`) instead of running as if the switch were on. Plain reads (getMessages) and
+   * exportData are not streaming and keep working.
+   */
+  private assertStreamingEnabled(method: string): void {
+    if (this.config.streaming.enabled) return;
+    throw new FFValidationError([
+      { path: 'streaming.enabled', message: `${method}: streaming is disabled in the configuration` },
+    ]);
+  }
+
   streamMessages(
     userId: string,
     sessionId: string,
@@ -841,6 +853,7 @@ export class FFStorageManager {
       signal?: AbortSignal;
     },
   ): AsyncIterable<StoredMessage[]> {
+    this.assertStreamingEnabled('streamMessages');
     return this.lazyIterable((s) => s.streaming.streamMessages(userId, sessionId, opts));
   }
 
@@ -849,6 +862,7 @@ export class FFStorageManager {
     sessionId: string,
     opts?: { limit?: number; batchSize?: number },
   ): AsyncIterable<StoredMessage[]> {
+    this.assertStreamingEnabled('streamMessagesReverse');
     return this.lazyIterable((s) => s.streaming.streamMessagesReverse(userId, sessionId, opts));
   }
 
@@ -857,6 +871,7 @@ export class FFStorageManager {
     sessionIds: string[],
     opts?: { batchSize?: number; maxConcurrency?: number },
   ): AsyncIterable<[string, StoredMessage[]]> {
+    this.assertStreamingEnabled('parallelStreamSessions');
     return this.lazyIterable((s) => s.streaming.parallelStreamSessions(userId, sessionIds, opts));
   }
 
@@ -865,6 +880,7 @@ export class FFStorageManager {
     sessionId: string,
     opts?: { includeDocuments?: boolean; includeContext?: boolean; batchSize?: number },
   ): AsyncIterable<ExportRecord> {
+    this.assertStreamingEnabled('streamSessionExport');
     return this.lazyIterable((s) => s.streaming.streamSessionExport(userId, sessionId, opts));
   }
 
@@ -877,6 +893,7 @@ export class FFStorageManager {
       batchSize?: number;
     },
   ): AsyncIterable<ExportRecord> {
+    this.assertStreamingEnabled('streamUserExport');
     return this.lazyIterable((s) => s.streaming.streamUserExport(userId, opts));
   }
 
@@ -886,6 +903,7 @@ export class FFStorageManager {
     sessionId: string,
     opts: { role: string; messageId?: string; metadata?: Record<string, unknown>; parentId?: string },
   ): Promise<MessageStreamHandle> {
+    this.assertStreamingEnabled('beginMessageStream');
     const s = await this.ready();
     assertUserId(userId);
     assertSessionId(sessionId);
@@ -1336,6 +1354,13 @@ export class FFStorageManager {
 
   async getPanel(panelId: string): Promise<Panel | null> {
     return (await this.feature('personas', 'getPanel')).getPanel(panelId);
+  }
+
+  /** The persona snapshots `createPanel` took of the panel's personas (as they were then); [] for none. */
+  async getPanelPersonas(panelId: string): Promise<Record<string, unknown>[]> {
+    const personas = await this.feature('personas', 'getPanelPersonas');
+    if (!personas.getPanelPersonas) return [];
+    return personas.getPanelPersonas(panelId);
   }
 
   async listPanels(opts?: Record<string, unknown>): Promise<Panel[]> {

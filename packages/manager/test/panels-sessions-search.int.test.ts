@@ -33,6 +33,12 @@ describe('panels linked to sessions, and panel messages in search', () => {
       });
     }
     expect(await m.listPanels()).toHaveLength(before);
+    // The snapshots createPanel took of its personas are readable through the manager.
+    expect((await m.getPanelPersonas(panelId)).map((p) => p.personaId ?? p.persona_id).sort()).toEqual([
+      'analyst',
+      'creative',
+    ]);
+    expect(await m.getPanelPersonas('panel_20200101_000000_000000')).toEqual([]);
     // As the reference: true once stored. A reply names its parent by the id it was given.
     expect(
       await m.addPanelMessage(panelId, {

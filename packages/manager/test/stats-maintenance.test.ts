@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FFNotFoundError, FFValidationError } from '../src/index.js';
-import { BACKENDS, removeDir, type TestStore, tempDir, testConfig } from './helpers.js';
+import { BACKENDS, fsBackend, removeDir, type TestStore, tempDir, testConfig } from './helpers.js';
 
 async function populate(store: TestStore) {
   const m = store.manager;
@@ -422,6 +422,38 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     expect(await m.getSession('alice', s1)).toBeNull();
     // Sessions that exist are still skipped quietly.
     expect((await m.importData(bundle)).issues).toHaveLength(1);
+  });
+});
+
+describe('verify reports damaged data as FF_CORRUPTION (fs)', () => {
+  let store: TestStore;
+  afterEach(async () => store?.cleanup());
+
+  it('a flipped byte in a message segment: reads skip the record, verify reports FF_CORRUPTION', async () => {
+    store = await fsBackend.create();
+    const m = store.manager;
+    const sid = await m.createSession('alice');
+    for (let i = 0; i < 5; i++)
+      await m.addMessage('alice', sid, { role: 'user', content: `message number ${i}` });
+    await m.close();
+    const logDir = path.join(store.basePath, 'users', 'alice', 'sessions', sid, 'messages.fflog');
+    const segment = fs
+      .readdirSync(logDir)
+      .map((n) => path.join(logDir, n))
+      .find((f) => fs.statSync(f).size > 0);
+    expect(segment).toBeDefined();
+    const bytes = fs.readFileSync(segment as string);
+    const at = bytes.indexOf('message number 2');
+    expect(at).toBeGreaterThan(0);
+    bytes[at] = bytes[at] === 0x6d ? 0x4d : 0x6d; // 'm' <-> 'M'
+    fs.writeFileSync(segment as string, bytes);
+    const r = await store.reopen();
+    expect((await r.getAllMessages('alice', sid)).map((x) => x.content)).not.toContain('message number 2');
+    const report = await r.verify();
+    expect(report.ok).toBe(false);
+    expect(report.issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ code: 'FF_CORRUPTION', kind: 'corrupt_record' })]),
+    );
   });
 });
 

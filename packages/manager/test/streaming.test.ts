@@ -220,6 +220,40 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
   });
 });
 
+describe('streaming.enabled: false', () => {
+  it('switches the streaming API off; plain reads and exportData keep working', async () => {
+    const store = await fsBackend.create({ streaming: { enabled: false } } as never);
+    try {
+      const m = store.manager;
+      const sid = await m.createSession('sw');
+      await m.addMessage('sw', sid, { role: 'user', content: 'hello' });
+      const refused = (fn: () => unknown) => {
+        try {
+          fn();
+        } catch (e) {
+          return (
+            FFValidationError.isInstance(e) &&
+            (e as FFValidationError).issues[0]?.path === 'streaming.enabled'
+          );
+        }
+        return false;
+      };
+      expect(refused(() => m.streamMessages('sw', sid))).toBe(true);
+      expect(refused(() => m.streamMessagesReverse('sw', sid))).toBe(true);
+      expect(refused(() => m.parallelStreamSessions('sw', [sid]))).toBe(true);
+      expect(refused(() => m.streamSessionExport('sw', sid))).toBe(true);
+      expect(refused(() => m.streamUserExport('sw'))).toBe(true);
+      await expect(m.beginMessageStream('sw', sid, { role: 'assistant' })).rejects.toMatchObject({
+        issues: [{ path: 'streaming.enabled' }],
+      });
+      expect((await m.getMessages('sw', sid)).map((x) => x.content)).toEqual(['hello']);
+      expect(m.getStreamingStats()).toMatchObject({ enabled: false });
+    } finally {
+      await store.cleanup();
+    }
+  });
+});
+
 describe('cross-process (storage-fs, real child processes)', () => {
   let store: TestStore;
   afterEach(async () => store?.cleanup());

@@ -145,6 +145,9 @@ describe('vector feature (manager, storage-fs)', () => {
     ).not.toContain(pdf.documentId);
     expect(await m.deleteDocumentVectors('alice', sid, txt.documentId)).toBe(true);
     expect((await m.getVectorStats('alice', sid)).totalVectors).toBe(3);
+    // Nothing left to delete, or a document that never had vectors: false, as every delete of something missing.
+    expect(await m.deleteDocumentVectors('alice', sid, txt.documentId)).toBe(false);
+    expect(await m.deleteDocumentVectors('alice', sid, 'deadbeef_never.txt')).toBe(false);
 
     // A restart keeps the vectors.
     const again = await store.reopen();

@@ -79,6 +79,11 @@ export interface StorageUsage {
 
 export interface VerifyIssue {
   code: string;
+  /**
+   * The adapter's own finer code when `code` is a catalogued error code: the manager reports damaged
+   * data as `FF_CORRUPTION` (API.md), with `kind` `corrupt_record`, `corrupt_block`, `corrupt_segment`.
+   */
+  kind?: string;
   key?: string;
   message: string;
   repaired?: boolean;

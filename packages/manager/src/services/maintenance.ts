@@ -70,7 +70,11 @@ export class MaintenanceService {
     if (progress.aborted) return finish([]);
     const base = await this.core.storage.verify({ repair });
     progress.tick('storage');
-    const issues: VerifyIssue[] = [...base.issues];
+    // Damaged data is reported under the catalogued FF_CORRUPTION code (API.md: "reported (FFCorruptionError
+    // from verify)"; errors.md), the adapter's own code kept as `kind`.
+    const issues: VerifyIssue[] = base.issues.map((i) =>
+      i.code.startsWith('corrupt_') ? { ...i, code: 'FF_CORRUPTION', kind: i.code } : i,
+    );
     const { storage } = this.core;
     for (const userId of userIds) {
       if (progress.aborted) return finish(issues, base.checked);

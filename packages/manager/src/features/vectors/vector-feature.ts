@@ -636,14 +636,17 @@ export class FaissVectorFeature implements VectorFeature {
     assertSafeId(sessionId, 'sessionId');
     // The caller's id (a key like storeDocumentWithVectors') or the stored document's id.
     assertSafeId(documentId, 'documentId', DOCUMENT_KEY_PATTERN);
-    // As the reference: true even when nothing matched.
-    await this.removeDocumentChunks(userId, sessionId, documentId);
-    return true;
+    // False when nothing matched, as every delete of something missing (API.md §1); the reference's
+    // delete_document_vectors returned True regardless.
+    return (await this.removeDocumentChunks(userId, sessionId, documentId)) > 0;
   }
 
-  /** Removes the chunks of a document, by the caller's id (a vector key) or the stored document's id. */
-  private async removeDocumentChunks(userId: string, sessionId: string, documentId: string): Promise<void> {
-    await this.chunkWrite(userId, () =>
+  /**
+   * Removes the chunks of a document, by the caller's id (a vector key) or the stored document's id;
+   * resolves to how many were removed.
+   */
+  private async removeDocumentChunks(userId: string, sessionId: string, documentId: string): Promise<number> {
+    return this.chunkWrite(userId, () =>
       this.index.removeWhere(
         userId,
         (m) =>
