@@ -220,6 +220,48 @@ describe.each(BACKENDS)('streaming reads ($name)', (backend) => {
   });
 });
 
+describe('writes racing a deleteSession leave nothing behind (fs)', () => {
+  it('a reply whose session is deleted: the next write fails FF_NOT_FOUND, verify stays ok', async () => {
+    const store = await fsBackend.create();
+    try {
+      const m = store.manager;
+      const sid = await m.createSession('rd');
+      const reply = await m.beginMessageStream('rd', sid, { role: 'assistant' });
+      await reply.write('first words');
+      expect(await m.deleteSession('rd', sid)).toBe(true);
+      await expect(reply.write(' more')).rejects.toMatchObject({ code: 'FF_NOT_FOUND' });
+      expect(await m.getSession('rd', sid)).toBeNull();
+      const other = await store.reopen();
+      expect(await other.verify()).toMatchObject({ ok: true, issues: [] });
+    } finally {
+      await store.cleanup();
+    }
+  });
+
+  it('documents, contexts and snapshots written while the session is deleted: verify stays ok', async () => {
+    const store = await fsBackend.create();
+    try {
+      const m = store.manager;
+      for (let round = 0; round < 15; round++) {
+        const sid = await m.createSession('rd2');
+        await Promise.allSettled([
+          m.saveDocument('rd2', sid, `f${round}.txt`, 'text'),
+          m.updateContext('rd2', sid, { summary: `ctx ${round}` }),
+          m.saveContextSnapshot('rd2', sid, { summary: `snap ${round}` }),
+          m.deleteSession('rd2', sid),
+          m.saveDocument('rd2', sid, `g${round}.txt`, 'text'),
+          m.updateContext('rd2', sid, { summary: `ctx ${round}b` }),
+        ]);
+      }
+      const other = await store.reopen();
+      expect(await other.verify()).toMatchObject({ ok: true, issues: [] });
+      expect(await other.listSessions('rd2')).toEqual([]);
+    } finally {
+      await store.cleanup();
+    }
+  });
+});
+
 describe('streaming.enabled: false', () => {
   it('switches the streaming API off; plain reads and exportData keep working', async () => {
     const store = await fsBackend.create({ streaming: { enabled: false } } as never);

@@ -53,6 +53,12 @@ export class ContextService {
     // makes a catch-up index the previous context again).
     const source = await this.logEvent(userId, sessionId, 'current');
     await writeJson(this.core, keys.contextKey(userId, sessionId), context);
+    // Deleted meanwhile (by any process): what was written lies in a tree nobody lists; removed again,
+    // and the update answers as for a missing session.
+    if (await this.core.index.gone(userId, sessionId)) {
+      await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
+      return false;
+    }
     // Told to other processes only now that the context is written (they read it when they see this).
     this.core.index.revSoon(userId, sessionId, 'c', source.seq + 1);
     await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, undefined, source);
@@ -136,9 +142,14 @@ export class ContextService {
         snapshotId: candidate,
         context,
       });
-      this.core.index.revSoon(userId, sessionId, 'c', source.seq + 1);
       return { id: candidate, source };
     });
+    // Deleted meanwhile (by any process): removed again, answered as for a missing session (as update).
+    if (saved && (await this.core.index.gone(userId, sessionId))) {
+      await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
+      return null;
+    }
+    if (saved) this.core.index.revSoon(userId, sessionId, 'c', saved.source.seq + 1);
     if (saved)
       await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, saved.id, saved.source);
     return saved?.id ?? null;

@@ -170,6 +170,12 @@ export class DocumentService {
       metadata,
     };
     const put = await this.putRecord(userId, sessionId, record);
+    // Deleted meanwhile (by any process): the document lies in a tree nobody lists. Removed again, and
+    // the save fails as it would have a moment earlier.
+    if (await this.core.index.gone(userId, sessionId)) {
+      await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
+      throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
+    }
     if (this.core.hooks.has('onDocumentStored')) {
       const content = bytes ?? (await this.core.storage.read(key)) ?? new Uint8Array();
       // The put event's position lets derived indexes catch up after a crash (like message seqs).

@@ -170,10 +170,7 @@ export class MessageService {
     const res = await this.core.storage.append(log, messages as unknown as Record<string, unknown>[]);
     // Deleted meanwhile: the session (a tombstone), or the whole user (its index is gone, so the
     // session is simply no longer in it).
-    if (
-      (await this.core.index.wasDeleted(userId, sessionId)) ||
-      !(await this.core.index.has(userId, sessionId))
-    ) {
+    if (await this.core.index.gone(userId, sessionId)) {
       await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
       return null;
     }
@@ -318,6 +315,7 @@ export class MessageService {
         res.firstSeq + 1,
       );
       this.ids.appended(userId, sessionId, [messageId], res.firstSeq);
+      await this.refuseIfGone(userId, sessionId);
     } catch (error) {
       markDone(streamKey);
       throw error;
@@ -356,6 +354,7 @@ export class MessageService {
         this.counters.active.delete(streamKey);
         this.handles.delete(handle);
       }
+      await this.refuseIfGone(userId, sessionId);
       if (status === 'complete') this.counters.completed++;
       else this.counters.interrupted++;
       core.index.touchSoon(userId, sessionId, core.index.activityStamp(userId, core.now()));
@@ -390,6 +389,12 @@ export class MessageService {
           const next = content + delta;
           this.checkSize({ ...(base as Message), content: next }, 'delta');
           await core.storage.append(streamKey, [{ d: delta, at: core.now() }]);
+          await this.refuseIfGone(userId, sessionId, () => {
+            finished = true;
+            markDone(streamKey);
+            this.counters.active.delete(streamKey);
+            this.handles.delete(handle);
+          });
           content = next;
           lastActivityMs = core.clock.now().getTime();
         }),
@@ -408,6 +413,18 @@ export class MessageService {
     };
     this.handles.add(handle);
     return handle;
+  }
+
+  /**
+   * After a write into a session: when the session was deleted meanwhile (by any process), what was
+   * written lies in a tree nobody lists; it is removed again and the write fails with FFNotFoundError
+   * (the delete came first), as addMessage resolves false. `before` runs first (the stream is over).
+   */
+  private async refuseIfGone(userId: string, sessionId: string, before?: () => void): Promise<void> {
+    if (!(await this.core.index.gone(userId, sessionId))) return;
+    before?.();
+    await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
+    throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId} (deleted)`);
   }
 
   /** Marks every reply still being written by this manager as interrupted (close()). */

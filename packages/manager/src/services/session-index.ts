@@ -298,6 +298,15 @@ export class SessionIndex {
     return new Set(sessionIds.filter((sid) => f.sessions.has(sid)));
   }
 
+  /**
+   * Whether the session is gone as seen now: deleted (a tombstone) or its user deleted (the session is
+   * no longer in the index). A write into a session checks this after writing: one that raced a delete
+   * lies in a tree nobody lists, and the writer removes it again (checking before alone leaves a window).
+   */
+  async gone(userId: string, sessionId: string): Promise<boolean> {
+    return (await this.wasDeleted(userId, sessionId)) || !(await this.has(userId, sessionId));
+  }
+
   /** Was this id ever deleted (ids are never reused). */
   async wasDeleted(userId: string, sessionId: string): Promise<boolean> {
     return (await this.refresh(userId)).deleted.has(sessionId);
