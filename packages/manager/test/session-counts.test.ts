@@ -8,7 +8,7 @@ import path from 'node:path';
 import { MemoryStorageBackend } from '@ffdb/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FFStorageManager, TOKENS } from '../src/index.js';
-import { spawnChild } from './child.js';
+import { runUntilThenKill, spawnChild } from './child.js';
 import { BACKENDS, removeDir, type TestStore, tempDir, testConfig } from './helpers.js';
 
 /** The in-memory reference adapter, counting countLog calls on message logs. */
@@ -161,6 +161,31 @@ describe('activity of a process that ends without close()', () => {
       expect(listed.map((s) => s.sessionId)).toEqual([a, b]);
       expect(listed[0]?.messageCount).toBe(1);
       await again.close();
+    } finally {
+      removeDir(dir);
+    }
+  }, 60_000);
+});
+
+describe('a writer killed right after its append, before its activity record', () => {
+  it("a live process's listSessions counts heal within seconds (the fold is re-swept)", async () => {
+    const dir = tempDir();
+    try {
+      const live = await FFStorageManager.open(testConfig(dir));
+      const sid = await live.createSession('kim', 'K');
+      await live.addMessage('kim', sid, { role: 'user', content: 'seed' });
+      expect((await live.listSessions('kim'))[0]?.messageCount).toBe(1); // warm: counts from the fold
+      // The child is killed as soon as its append is acknowledged: its activity record (<= 50 ms
+      // later) is usually never written, so the live fold never hears of the message.
+      await runUntilThenKill(
+        path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures/child-writer.ts'),
+        { FFDB_BASE: dir, FFDB_USER: 'kim', FFDB_SESSION: sid, FFDB_MODE: 'add-and-leave' },
+        /ADDED\n/,
+      );
+      expect(await live.countMessages('kim', sid)).toBe(2);
+      await new Promise((r) => setTimeout(r, 5_500));
+      expect((await live.listSessions('kim'))[0]?.messageCount).toBe(2);
+      await live.close();
     } finally {
       removeDir(dir);
     }

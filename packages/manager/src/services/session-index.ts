@@ -75,8 +75,10 @@ interface UserFold {
   sinceSnapshot: number;
   /** Message count per live session (see the header): exact once `countsChecked`. */
   counts: Map<string, number>;
-  /** Every session's count was read from its log once in this process. */
+  /** Every session's count was read from its log once in this process (at `countsCheckedAt`). */
   countsChecked: boolean;
+  /** When the last full sweep ended (realNow): counts are trusted for COUNTS_TRUSTED_MS after it. */
+  countsCheckedAt: number;
   /** Lengths of a session's document-event and context-event logs, as the `rev` events folded tell. */
   revs: Map<string, { d?: number; c?: number }>;
   /** The JSON of the last event folded (seq nextSeq - 1): tells a replaced log from a grown one. */
@@ -167,6 +169,7 @@ export class SessionIndex {
         sinceSnapshot: 0,
         counts: new Map(),
         countsChecked: false,
+        countsCheckedAt: 0,
         revs: new Map(),
         firstCheckedAt: 0,
         activityCounter: 0,
@@ -523,7 +526,7 @@ export class SessionIndex {
     countLog: (sessionId: string) => Promise<number>,
   ): Promise<number[]> {
     const f = await this.refresh(userId);
-    const check = !f.countsChecked;
+    const check = !countsTrusted(f);
     const out = await Promise.all(
       sessionIds.map(async (sid) => {
         const known = f.counts.get(sid);
@@ -535,8 +538,10 @@ export class SessionIndex {
       }),
     );
     // Only a sweep over every live session makes the fold trustworthy.
-    if (check && sessionIds.length >= f.sessions.size && sessionIds.every((s) => f.sessions.has(s)))
+    if (check && sessionIds.length >= f.sessions.size && sessionIds.every((s) => f.sessions.has(s))) {
       f.countsChecked = true;
+      f.countsCheckedAt = realNow();
+    }
     return out;
   }
 
@@ -552,7 +557,7 @@ export class SessionIndex {
     const out = new Map<string, number>();
     const unknown: string[] = [];
     for (const sid of f.sessions.keys()) {
-      const n = f.countsChecked ? f.counts.get(sid) : undefined;
+      const n = countsTrusted(f) ? f.counts.get(sid) : undefined;
       if (n === undefined) unknown.push(sid);
       else out.set(sid, n);
     }
@@ -640,6 +645,17 @@ export class SessionIndex {
 
 function snapshotKey(userId: string): string {
   return `${keys.sessionIndex(userId)}.snapshot.json`;
+}
+
+/**
+ * How long a full count sweep is trusted. The fold learns another process's appends from its activity
+ * records (written <= 50 ms after the append); a writer killed in between never writes one, so without
+ * a re-sweep every live process would under-count that session for good. With it, they heal within this.
+ */
+const COUNTS_TRUSTED_MS = 5_000;
+
+function countsTrusted(f: UserFold): boolean {
+  return f.countsChecked && realNow() - f.countsCheckedAt < COUNTS_TRUSTED_MS;
 }
 
 function resetFold(f: UserFold): void {
