@@ -15,6 +15,27 @@ const FIXTURE = path.resolve(
   '../../cli/test/fixtures/python-store',
 );
 
+/** Writes `text` at `rel` under `dir`, making its directories (a data directory of the original, by hand). */
+function writer(dir: string): (rel: string, text: string | Buffer) => void {
+  return (rel, text) => {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  };
+}
+
+/** panel.json of a multi_persona panel of analyst and creative, as the original wrote it. */
+function pythonPanel(id: string): string {
+  return JSON.stringify({
+    id,
+    type: 'multi_persona',
+    personas: ['analyst', 'creative'],
+    config: {},
+    metadata: {},
+    created_at: '2025-08-01T10:00:00',
+    updated_at: '2025-08-01T10:00:00',
+  });
+}
+
 describe('importFromPython personas', () => {
   let store: TestStore;
   afterEach(async () => store?.cleanup());
@@ -80,10 +101,7 @@ describe('importFromPython personas', () => {
     // reply names a message that is not there. The original enforced neither.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffdb-python-panels-'));
     try {
-      const write = (rel: string, text: string) => {
-        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), text);
-      };
+      const write = writer(dir);
       write(
         'personas_global/analyst.json',
         JSON.stringify({
@@ -95,16 +113,6 @@ describe('importFromPython personas', () => {
           updated_at: '2025-07-01T08:00:00',
         }),
       );
-      const panel = (id: string) =>
-        JSON.stringify({
-          id,
-          type: 'multi_persona',
-          personas: ['analyst', 'creative'],
-          config: {},
-          metadata: {},
-          created_at: '2025-08-01T10:00:00',
-          updated_at: '2025-08-01T10:00:00',
-        });
       const line = (i: number, responseTo: string | null) =>
         JSON.stringify({
           role: i % 2 ? 'creative' : 'analyst',
@@ -118,13 +126,13 @@ describe('importFromPython personas', () => {
           consensus_level: null,
         });
       const deep = 'panel_20250801_100000_000001';
-      write(`panel_sessions/${deep}/panel.json`, panel(deep));
+      write(`panel_sessions/${deep}/panel.json`, pythonPanel(deep));
       write(
         `panel_sessions/${deep}/messages.jsonl`,
         `${Array.from({ length: 12 }, (_, i) => line(i, i === 0 ? null : `msg_pp00000000${String(i - 1).padStart(2, '0')}`)).join('\n')}\n`,
       );
       const dangling = 'panel_20250802_100000_000001';
-      write(`panel_sessions/${dangling}/panel.json`, panel(dangling));
+      write(`panel_sessions/${dangling}/panel.json`, pythonPanel(dangling));
       write(`panel_sessions/${dangling}/messages.jsonl`, `${line(0, 'msg_gone00000000')}\n`);
 
       store = await fsBackend.create({}, { features: { vectors: false } });
@@ -158,10 +166,7 @@ describe('importFromPython personas', () => {
   it('keeps lines and records the original wrote but a strict reader would drop', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffdb-python-lenient-'));
     try {
-      const write = (rel: string, text: string | Buffer) => {
-        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), text);
-      };
+      const write = writer(dir);
       const sid = 'chat_session_20250801_090000_000001';
       write(
         `users/amy/${sid}/session.json`,
@@ -202,18 +207,7 @@ describe('importFromPython personas', () => {
         JSON.stringify({ id: 'nameless', description: 'no name given' }),
       );
       const pid = 'panel_20250801_100000_000001';
-      write(
-        `panel_sessions/${pid}/panel.json`,
-        JSON.stringify({
-          id: pid,
-          type: 'multi_persona',
-          personas: ['analyst', 'creative'],
-          config: {},
-          metadata: {},
-          created_at: '2025-08-01T10:00:00',
-          updated_at: '2025-08-01T10:00:00',
-        }),
-      );
+      write(`panel_sessions/${pid}/panel.json`, pythonPanel(pid));
       write(`panel_sessions/${pid}/messages.jsonl`, '');
       write(
         `panel_sessions/${pid}/insights/insight_aaaaaaaaaaaa.json`,

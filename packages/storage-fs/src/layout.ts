@@ -55,7 +55,8 @@ export const MAX_LOG_NAME_LENGTH = MAX_KEY_SEGMENT_LENGTH - LOG_SUFFIX.length;
 export function checkLogKey(key: unknown, field = 'log'): string {
   const k = checkKey(key, field);
   const last = k.slice(k.lastIndexOf('/') + 1);
-  if (Buffer.byteLength(last, 'utf8') > MAX_LOG_NAME_LENGTH) {
+  // On every append: a name of at most 83 UTF-16 units fits (3 bytes each at most) without measuring.
+  if (last.length * 3 > MAX_LOG_NAME_LENGTH && Buffer.byteLength(last, 'utf8') > MAX_LOG_NAME_LENGTH) {
     throw new FFValidationError([
       {
         path: field,

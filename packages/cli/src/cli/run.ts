@@ -58,19 +58,20 @@ function report(
   if (json && e.code !== 'CLI_INTERRUPTED') io.stdout.write(`${JSON.stringify({ error: e }, null, 2)}\n`);
 }
 
-/** Global options that take a value (their value is not a command name). */
-const VALUE_OPTIONS = new Set(['--data', '--config']);
-
 /** The command group the arguments name (`ffdb user`), and its subcommands. */
 function missingSubcommand(
   program: Command,
   args: readonly string[],
 ): { path: string; subcommands: string[] } {
+  // The program's options that take a value (--data, --config): their value is not a command name.
+  const valueOptions = new Set(
+    program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short]),
+  );
   let cmd = program;
   const names = ['ffdb'];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    if (VALUE_OPTIONS.has(a)) {
+    if (valueOptions.has(a)) {
       i++;
       continue;
     }

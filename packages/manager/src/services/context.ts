@@ -55,10 +55,7 @@ export class ContextService {
     await writeJson(this.core, keys.contextKey(userId, sessionId), context);
     // Deleted meanwhile (by any process): what was written lies in a tree nobody lists; removed again,
     // and the update answers as for a missing session.
-    if (await this.core.index.gone(userId, sessionId)) {
-      await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
-      return false;
-    }
+    if (await this.core.index.removeIfGone(userId, sessionId)) return false;
     // Told to other processes only now that the context is written (they read it when they see this).
     this.core.index.revSoon(userId, sessionId, 'c', source.seq + 1);
     await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, undefined, source);
@@ -145,10 +142,7 @@ export class ContextService {
       return { id: candidate, source };
     });
     // Deleted meanwhile (by any process): removed again, answered as for a missing session (as update).
-    if (saved && (await this.core.index.gone(userId, sessionId))) {
-      await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
-      return null;
-    }
+    if (saved && (await this.core.index.removeIfGone(userId, sessionId))) return null;
     if (saved) this.core.index.revSoon(userId, sessionId, 'c', saved.source.seq + 1);
     if (saved)
       await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, saved.id, saved.source);

@@ -172,8 +172,7 @@ export class DocumentService {
     const put = await this.putRecord(userId, sessionId, record);
     // Deleted meanwhile (by any process): the document lies in a tree nobody lists. Removed again, and
     // the save fails as it would have a moment earlier.
-    if (await this.core.index.gone(userId, sessionId)) {
-      await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
+    if (await this.core.index.removeIfGone(userId, sessionId)) {
       throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
     }
     if (this.core.hooks.has('onDocumentStored')) {

@@ -170,10 +170,7 @@ export class MessageService {
     const res = await this.core.storage.append(log, messages as unknown as Record<string, unknown>[]);
     // Deleted meanwhile: the session (a tombstone), or the whole user (its index is gone, so the
     // session is simply no longer in it).
-    if (await this.core.index.gone(userId, sessionId)) {
-      await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
-      return null;
-    }
+    if (await this.core.index.removeIfGone(userId, sessionId)) return null;
     const at = this.core.index.activityStamp(userId, this.core.now());
     this.core.index.touchSoon(userId, sessionId, at, res.firstSeq + messages.length);
     this.ids.appended(
@@ -421,9 +418,8 @@ export class MessageService {
    * (the delete came first), as addMessage resolves false. `before` runs first (the stream is over).
    */
   private async refuseIfGone(userId: string, sessionId: string, before?: () => void): Promise<void> {
-    if (!(await this.core.index.gone(userId, sessionId))) return;
+    if (!(await this.core.index.removeIfGone(userId, sessionId))) return;
     before?.();
-    await this.core.storage.delete(keys.sessionRoot(userId, sessionId));
     throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId} (deleted)`);
   }
 

@@ -310,6 +310,13 @@ export class SessionIndex {
     return (await this.wasDeleted(userId, sessionId)) || !(await this.has(userId, sessionId));
   }
 
+  /** After a write into a session: when it is gone, removes its tree again and resolves true. */
+  async removeIfGone(userId: string, sessionId: string): Promise<boolean> {
+    if (!(await this.gone(userId, sessionId))) return false;
+    await this.storage.delete(keys.sessionRoot(userId, sessionId));
+    return true;
+  }
+
   /** Was this id ever deleted (ids are never reused). */
   async wasDeleted(userId: string, sessionId: string): Promise<boolean> {
     return (await this.refresh(userId)).deleted.has(sessionId);
