@@ -946,7 +946,7 @@ export class FFStorageManager {
     return (await this.ready()).stats.sessionStats(userId, sessionId);
   }
 
-  async getUserStats(userId: string): Promise<UserStats> {
+  async getUserStats(userId: string): Promise<UserStats | null> {
     return (await this.ready()).stats.userStats(userId);
   }
 
@@ -954,19 +954,19 @@ export class FFStorageManager {
     return (await this.ready()).stats.storageStats();
   }
 
-  async getDocumentStats(userId: string): Promise<DocumentStats> {
+  async getDocumentStats(userId: string): Promise<DocumentStats | null> {
     return (await this.ready()).stats.documentStats(userId);
   }
 
-  async getDocumentUsagePatterns(userId: string): Promise<Record<string, unknown>> {
+  async getDocumentUsagePatterns(userId: string): Promise<Record<string, unknown> | null> {
     return (await this.ready()).stats.documentUsagePatterns(userId);
   }
 
-  async analyzeConversation(userId: string, sessionId: string): Promise<ConversationAnalysis> {
+  async analyzeConversation(userId: string, sessionId: string): Promise<ConversationAnalysis | null> {
     return (await this.ready()).stats.analyzeConversation(userId, sessionId);
   }
 
-  async getUserAnalytics(userId: string, opts?: { days?: number }): Promise<UserAnalytics> {
+  async getUserAnalytics(userId: string, opts?: { days?: number }): Promise<UserAnalytics | null> {
     return (await this.ready()).stats.userAnalytics(userId, opts);
   }
 

@@ -137,7 +137,7 @@ describe('API.md §3 / §6 contract', () => {
       documentTypes: expect.any(Object),
       mostCommonType: expect.anything(),
     });
-    expect(Object.keys(await m.analyzeConversation('alice', sid))).toEqual(
+    expect(Object.keys((await m.analyzeConversation('alice', sid))!)).toEqual(
       expect.arrayContaining([
         'messageCount',
         'messagesByRole',
@@ -148,7 +148,7 @@ describe('API.md §3 / §6 contract', () => {
         'activityByHour',
       ]),
     );
-    const analytics = await m.getUserAnalytics('alice', { days: 7 });
+    const analytics = (await m.getUserAnalytics('alice', { days: 7 }))!;
     expect(analytics).toMatchObject({
       days: 7,
       sessionsCreated: expect.any(Number),

@@ -58,7 +58,7 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
     await expect(m.getSessionStats('alice', 'chat_session_20200101_000000_000000')).rejects.toSatisfy(
       (e: unknown) => FFNotFoundError.isInstance(e),
     );
-    const us = await m.getUserStats('alice');
+    const us = (await m.getUserStats('alice'))!;
     expect(us).toMatchObject({
       userId: 'alice',
       sessionCount: 2,
@@ -73,12 +73,17 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
       messageCount: 0,
       firstActivity: null,
     });
-    await expect(m.getUserStats('nobody')).rejects.toSatisfy((e: unknown) => FFNotFoundError.isInstance(e));
+    // API.md: reading something missing -> null (only getSessionStats throws).
+    expect(await m.getUserStats('nobody')).toBeNull();
+    expect(await m.getDocumentStats('nobody')).toBeNull();
+    expect(await m.getDocumentUsagePatterns('nobody')).toBeNull();
+    expect(await m.getUserAnalytics('nobody', { days: 3 })).toBeNull();
+    expect(await m.getUserStats('bob')).not.toBeNull();
     const st = await m.getStorageStats();
     expect(st).toMatchObject({ userCount: 2, sessionCount: 2, messageCount: 4, documentCount: 2 });
     expect(st.totalSizeBytes).toBeGreaterThan(0);
     expect(st.compressionRatio).toBeGreaterThan(0);
-    const ds = await m.getDocumentStats('alice');
+    const ds = (await m.getDocumentStats('alice'))!;
     expect(ds).toMatchObject({
       totalDocuments: 2,
       documentTypes: { 'text/markdown': 1, 'image/png': 1 },
@@ -87,7 +92,7 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
     expect(ds.totalSizeMb).toBe(0);
     expect(['text/markdown', 'image/png']).toContain(ds.mostCommonType);
     expect(await m.getDocumentStats('bob')).toMatchObject({ totalDocuments: 0, mostCommonType: null });
-    const up = await m.getDocumentUsagePatterns('alice');
+    const up = (await m.getDocumentUsagePatterns('alice'))!;
     expect(up).toMatchObject({
       totalDocuments: 2,
       sessionsWithDocuments: 1,
@@ -100,7 +105,7 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
     store = await backend.create();
     const m = store.manager;
     const { s1 } = await populate(store);
-    const a = await m.analyzeConversation('alice', s1);
+    const a = (await m.analyzeConversation('alice', s1))!;
     expect(a).toMatchObject({ messageCount: 3, messagesByRole: { user: 2, assistant: 1 } });
     expect(a.topTerms[0]).toEqual({ term: 'billing', count: 3 });
     expect(a.activityByHour).toHaveLength(24);
@@ -113,14 +118,12 @@ describe.each(BACKENDS)('statistics and analytics ($name)', (backend) => {
       content: 'billing, back-dated',
       timestamp: '2020-01-01T00:00:00Z',
     });
-    const dated = await m.analyzeConversation('alice', s1);
+    const dated = (await m.analyzeConversation('alice', s1))!;
     expect(dated.firstMessageAt).toBe('2020-01-01T00:00:00.000Z');
     expect(dated.lastMessageAt).toBe(a.lastMessageAt);
     expect(dated.durationSeconds).toBeGreaterThan(0);
-    await expect(m.analyzeConversation('alice', 'chat_session_20200101_000000_000000')).rejects.toSatisfy(
-      (e: unknown) => FFNotFoundError.isInstance(e),
-    );
-    const ua = await m.getUserAnalytics('alice', { days: 7 });
+    expect(await m.analyzeConversation('alice', 'chat_session_20200101_000000_000000')).toBeNull();
+    const ua = (await m.getUserAnalytics('alice', { days: 7 }))!;
     expect(ua.days).toBe(7);
     expect(ua.messagesPerDay).toHaveLength(7);
     expect(ua.messagesPerDay.at(-1)?.count).toBe(4);
@@ -287,6 +290,14 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     const target = await backend.create();
     try {
       const t = target.manager;
+      // A bundle without its records (a manifest alone) is one typed error, and imports nothing.
+      const incomplete = tempDir('ffdb-bundle-part-');
+      dirs.push(incomplete);
+      fs.copyFileSync(path.join(bundle, 'manifest.json'), path.join(incomplete, 'manifest.json'));
+      await expect(t.importData(incomplete)).rejects.toSatisfy(
+        (e: unknown) => FFValidationError.isInstance(e) && /records\.jsonl/.test((e as Error).message),
+      );
+      expect(await t.listUsers()).toEqual([]);
       const im = await t.importData(bundle);
       expect(im).toMatchObject({
         users: 2,

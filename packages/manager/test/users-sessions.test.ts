@@ -334,7 +334,7 @@ describe.each(BACKENDS)('sessions ($name)', (backend) => {
     expect(await m.listDocuments('jack', sid)).toEqual([]);
     expect(await m.getContext('jack', sid)).toBeNull();
     expect(await m.addMessage('jack', sid, { role: 'user', content: 'late' })).toBe(false);
-    expect((await m.getUserStats('jack')).sessionCount).toBe(1);
+    expect((await m.getUserStats('jack'))?.sessionCount).toBe(1);
     expect((await m.getStorageStats()).messageCount).toBe(0);
     const trash = await m.storage.list('system/trash');
     expect(trash.length).toBe(1);

@@ -85,7 +85,7 @@ describe('re-processing a document replaces its chunks (manager, storage-fs)', (
     expect(new TextDecoder().decode((await m.getDocument(userId, sid, currentId)) ?? undefined)).toBe(
       NEW_TEXT,
     );
-    const stats = await m.getDocumentStats(userId);
+    const stats = (await m.getDocumentStats(userId))!;
     expect([stats.totalDocuments, stats.totalSizeBytes]).toEqual([1, Buffer.byteLength(NEW_TEXT)]);
     expect(await m.searchDocuments(userId, 'zeppelin')).toEqual([]);
     expect((await m.searchDocuments(userId, 'sourdough')).map((h) => h.documentId)).toEqual([currentId]);

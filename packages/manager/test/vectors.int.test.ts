@@ -294,7 +294,10 @@ describe('vector feature (manager, storage-fs)', () => {
       expect((await m.listDocuments('fay', sid)).map((d) => d.originalName)).toEqual(['bread.txt']);
       const vectors = (await m.getVectorStats('fay', sid)).totalVectors;
       expect(vectors).toBeGreaterThan(0);
-      expect((await m.getSessionStats('fay', sid)).vectorCount).toBe(vectors);
+      const sessionStats = await m.getSessionStats('fay', sid);
+      expect(sessionStats.vectorCount).toBe(vectors);
+      // The user's total counts what the session's counts (vector bytes included), so they add up.
+      expect((await m.getUserStats('fay'))?.totalSizeBytes).toBe(sessionStats.totalSizeBytes);
       // Another user may use the other space.
       const other = await m.createSession('gus');
       expect(

@@ -267,6 +267,8 @@ export function registerContentCommands(program: Command, state: RunState): void
         if (userId && sessionId) {
           const stats = await m.getSessionStats(userId, sessionId);
           const analysis = await m.analyzeConversation(userId, sessionId);
+          // Null only when the session was deleted after getSessionStats read it.
+          if (!analysis) throw new CliError(`session ${sessionId} not found for user ${userId}`);
           ctx.result({ scope: 'session', stats, analysis }, () =>
             renderPairs([
               ...Object.entries(stats).filter(([, v]) => typeof v !== 'object'),
@@ -282,9 +284,9 @@ export function registerContentCommands(program: Command, state: RunState): void
             ]),
           );
         } else if (userId) {
-          if (!(await m.userExists(userId))) throw new CliError(`user ${userId} not found`);
           const stats = await m.getUserStats(userId);
           const documents = await m.getDocumentStats(userId);
+          if (!stats || !documents) throw new CliError(`user ${userId} not found`);
           ctx.result({ scope: 'user', stats, documents }, () =>
             renderPairs([
               ...Object.entries(stats).filter(([, v]) => typeof v !== 'object' || v === null),

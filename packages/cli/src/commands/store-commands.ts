@@ -165,8 +165,8 @@ export function registerStoreCommands(program: Command, state: RunState): void {
       action(state, async (ctx, [userId]) => {
         const m = await ctx.open();
         const profile = await m.getUserProfile(userId!);
-        if (!profile) throw new CliError(`user ${userId} not found`);
         const stats = await m.getUserStats(userId!);
+        if (!profile || !stats) throw new CliError(`user ${userId} not found`);
         ctx.result({ profile, stats }, () =>
           renderPairs([
             ['user', profile.userId],

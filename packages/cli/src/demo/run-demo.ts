@@ -157,8 +157,11 @@ export async function runDemo(ctx: CliContext, opts: { seedOnly?: boolean }): Pr
   const semantic = await optional(() => runSearch(m, q.user, q.semantic, 'vector', 5));
   const hybrid = await optional(() => runSearch(m, q.user, q.hybrid, 'hybrid', 5));
   const storage = await m.getStorageStats();
-  const perUser: Awaited<ReturnType<Manager['getUserStats']>>[] = [];
-  for (const u of sample.users) perUser.push(await m.getUserStats(u.userId));
+  const perUser: NonNullable<Awaited<ReturnType<Manager['getUserStats']>>>[] = [];
+  for (const u of sample.users) {
+    const stats = await m.getUserStats(u.userId); // the demo just created every sample user
+    if (stats) perUser.push(stats);
+  }
 
   ctx.result(
     {

@@ -360,6 +360,12 @@ export class BundleService {
         },
       ]);
     }
+    const recordsFile = path.join(src, 'records.jsonl');
+    const recordsStat = await fs.promises.stat(recordsFile).catch(() => null);
+    if (!recordsStat?.isFile())
+      throw new FFValidationError([
+        { path: 'src', message: 'has no records.jsonl (an incomplete ffdb bundle); nothing was imported' },
+      ]);
     const counts = { ...emptyCounts(), skipped: 0, sessionsResumed: 0 };
     const livePanels = new Set<string>(); // panels created by this import (others are skipped)
     const personasFeature = (): PersonaFeature => {
@@ -414,7 +420,7 @@ export class BundleService {
       pending.messages = [];
     };
     const lines = readline.createInterface({
-      input: fs.createReadStream(path.join(src, 'records.jsonl')),
+      input: fs.createReadStream(recordsFile),
       crlfDelay: Infinity,
     });
     let lineNo = 0;

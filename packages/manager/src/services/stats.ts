@@ -44,8 +44,12 @@ export class StatsService {
     private readonly d: StatsDeps,
   ) {}
 
-  private async requireUser(userId: string): Promise<void> {
-    if (!(await this.d.users.exists(userId))) throw new FFNotFoundError(`User ${userId} not found`);
+  /**
+   * API.md's rule for reads, "reading something missing -> null": the user-level statistics of a user
+   * that does not exist are null. Only getSessionStats throws (API.md says so, as the reference did).
+   */
+  private async userMissing(userId: string): Promise<boolean> {
+    return !(await this.d.users.exists(userId));
   }
 
   async sessionStats(userId: string, sessionId: string): Promise<SessionStats> {
@@ -57,22 +61,7 @@ export class StatsService {
     const docs = await this.d.documents.list(userId, sessionId);
     const contentBytes = messages.reduce((s, m) => s + utf8Length(m.content), 0);
     const docBytes = docs.reduce((s, doc) => s + doc.size, 0);
-    let vectorCount = 0;
-    let vectorBytes = 0;
-    const vectors = this.d.vectors();
-    if (vectors) {
-      try {
-        const vs = await vectors.getVectorStats(userId, sessionId);
-        // The fields getVectorStats returns (the reference's names).
-        vectorCount = Number(vs.totalVectors ?? 0) || 0;
-        vectorBytes = Number(vs.storageSizeBytes ?? 0) || 0;
-      } catch (error) {
-        this.core.logger.warn(
-          { userId, sessionId, err: (error as Error).message },
-          'vector stats unavailable',
-        );
-      }
-    }
+    const { count: vectorCount, bytes: vectorBytes } = await this.sessionVectors(userId, sessionId);
     const context = await this.d.context.get(userId, sessionId).catch(() => null);
     const snapshots = (await this.core.storage.list(keys.contextHistoryRoot(userId, sessionId))).length;
     let last: string | null = maxStr(session.createdAt, session.updatedAt);
@@ -96,6 +85,20 @@ export class StatsService {
     };
   }
 
+  /** A session's vectors (count, bytes of its vector store); zero without the vector feature. */
+  private async sessionVectors(userId: string, sessionId: string): Promise<{ count: number; bytes: number }> {
+    const vectors = this.d.vectors();
+    if (!vectors) return { count: 0, bytes: 0 };
+    try {
+      const vs = await vectors.getVectorStats(userId, sessionId);
+      // The fields getVectorStats returns (the reference's names).
+      return { count: Number(vs.totalVectors ?? 0) || 0, bytes: Number(vs.storageSizeBytes ?? 0) || 0 };
+    } catch (error) {
+      this.core.logger.warn({ userId, sessionId, err: (error as Error).message }, 'vector stats unavailable');
+      return { count: 0, bytes: 0 };
+    }
+  }
+
   /** Visits every message of a user page by page (bounded memory). */
   private async forEachMessage(
     userId: string,
@@ -112,9 +115,9 @@ export class StatsService {
     }
   }
 
-  async userStats(userId: string): Promise<UserStats> {
+  async userStats(userId: string): Promise<UserStats | null> {
     assertUserId(userId);
-    await this.requireUser(userId);
+    if (await this.userMissing(userId)) return null;
     const sessions = await this.d.sessions.list(userId);
     const messagesByRole: Record<string, number> = {};
     let messageCount = 0;
@@ -136,11 +139,13 @@ export class StatsService {
         last = maxStr(last, m.timestamp);
       },
     );
+    // totalSizeBytes counts what getSessionStats counts, so the sessions' totals add up to the user's.
     let documentCount = 0;
     for (const s of sessions) {
       const docs = await this.d.documents.list(userId, s.sessionId);
       documentCount += docs.length;
       bytes += docs.reduce((sum, doc) => sum + doc.size, 0);
+      bytes += (await this.sessionVectors(userId, s.sessionId)).bytes;
     }
     const usage = await this.core.storage.usage(keys.userRoot(userId));
     return {
@@ -201,9 +206,9 @@ export class StatsService {
     return out;
   }
 
-  async documentStats(userId: string): Promise<DocumentStats> {
+  async documentStats(userId: string): Promise<DocumentStats | null> {
     assertUserId(userId);
-    await this.requireUser(userId);
+    if (await this.userMissing(userId)) return null;
     const docs = await this.userDocuments(userId);
     const documentTypes: Record<string, number> = {};
     let total = 0;
@@ -225,9 +230,9 @@ export class StatsService {
     };
   }
 
-  async documentUsagePatterns(userId: string): Promise<Record<string, unknown>> {
+  async documentUsagePatterns(userId: string): Promise<Record<string, unknown> | null> {
     assertUserId(userId);
-    await this.requireUser(userId);
+    if (await this.userMissing(userId)) return null;
     const docs = await this.userDocuments(userId);
     const uploadsByDay: Record<string, number> = {};
     const uploadsByHour = new Array<number>(24).fill(0);
@@ -260,11 +265,12 @@ export class StatsService {
     };
   }
 
-  async analyzeConversation(userId: string, sessionId: string): Promise<ConversationAnalysis> {
+  /** Null for a missing session (API.md's rule for reads; unlike getSessionStats, which throws). */
+  async analyzeConversation(userId: string, sessionId: string): Promise<ConversationAnalysis | null> {
     assertUserId(userId);
     assertSessionId(sessionId);
     const session = await this.d.sessions.get(userId, sessionId);
-    if (!session) throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
+    if (!session) return null;
     const messages = await this.d.messages.read(userId, sessionId);
     const messagesByRole: Record<string, number> = {};
     const lengthByRole: Record<string, number> = {};
@@ -314,10 +320,10 @@ export class StatsService {
     };
   }
 
-  async userAnalytics(userId: string, opts?: unknown): Promise<UserAnalytics> {
+  async userAnalytics(userId: string, opts?: unknown): Promise<UserAnalytics | null> {
     assertUserId(userId);
     const o = parseOptions(z.object({ days: z.number().int().positive().max(3650).optional() }), opts);
-    await this.requireUser(userId);
+    if (await this.userMissing(userId)) return null;
     const days = o.days ?? 30;
     const now = this.core.clock.now();
     const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
