@@ -5,3 +5,4 @@ export * from './keys.js';
 export * from './ports/index.js';
 export * from './tokens.js';
 export * from './config/index.js';
+export * from './text.js';

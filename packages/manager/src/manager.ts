@@ -1263,7 +1263,14 @@ export class FFStorageManager {
   async hybridSearch(
     userId: string,
     query: string,
-    opts?: { sessionIds?: string[]; topK?: number; vectorWeight?: number; fusion?: 'weighted' | 'rrf' },
+    /** `threshold`: the vector leg's similarity threshold (default: vectorSearch's, the embedder's). */
+    opts?: {
+      sessionIds?: string[];
+      topK?: number;
+      vectorWeight?: number;
+      fusion?: 'weighted' | 'rrf';
+      threshold?: number;
+    },
   ): Promise<SearchResult[]> {
     return (await this.feature('vectors', 'hybridSearch')).hybridSearch(userId, query, opts);
   }

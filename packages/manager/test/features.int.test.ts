@@ -87,5 +87,17 @@ describe('multi-word queries through the manager', () => {
     expect((await m.searchMessages('alice', 'python programming')).map((x) => x.content)).toEqual([
       'I love python programming',
     ]);
+    // A count of 0 asks for nothing: [] from every search, as vectorSearch's topK: 0 (the reference's
+    // results[:0]); a negative count is still refused.
+    await m.saveDocument('alice', sid, 'py.txt', 'python notes');
+    expect(await m.advancedSearch({ query: 'python', userId: 'alice', maxResults: 0 })).toEqual([]);
+    expect(await m.searchMessages('alice', 'python', { limit: 0 })).toEqual([]);
+    expect(await m.searchByEntities({ languages: ['python'] }, { userId: 'alice', limit: 0 })).toEqual([]);
+    expect(await m.searchByTimeRange(new Date(0), new Date(), { userId: 'alice', limit: 0 })).toEqual([]);
+    expect(await m.searchDocuments('alice', 'python', { limit: 0 })).toEqual([]);
+    expect(await m.searchDocuments('alice', 'python', { limit: 1 })).toHaveLength(1);
+    await expect(m.searchMessages('alice', 'python', { limit: -1 })).rejects.toSatisfy((e: unknown) =>
+      FFValidationError.isInstance(e),
+    );
   });
 });

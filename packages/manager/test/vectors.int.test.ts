@@ -483,6 +483,12 @@ describe('vector feature (manager, storage-fs)', () => {
     const vecScores = onlyVector.map((r) => r.explain?.vector ?? 0);
     expect([...vecScores].sort((a, b) => b - a)).toEqual(vecScores);
     expect(both.some((r) => r.explain?.text !== undefined && r.explain?.vector !== undefined)).toBe(true);
+    // The vector leg stops at vectorSearch's threshold: the stock-market message shares no word with
+    // "cats" and is no hit of either leg, under any weight or fusion (it scored up to 0.98 under rrf).
+    for (const list of [onlyText, onlyVector, both, rrf, rrfText, rrfVector])
+      expect(list.map((r) => r.content).join(' ')).not.toContain('Stock markets');
+    const loose = await m.hybridSearch('erin', 'cats', { vectorWeight: 1, topK: 10, threshold: -1 });
+    expect(loose.map((r) => r.content).join(' ')).toContain('Stock markets');
     // A document both legs found is one result carrying both scores (its chunks fold into it), not a
     // `document` and a `vector_chunk` at half a score each.
     const pets = both.filter((r) => r.content.includes('Kittens play with yarn'));

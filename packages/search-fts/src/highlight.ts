@@ -2,6 +2,7 @@
  * Highlights and snippets, computed only for the hits actually returned: positions are not stored in
  * the index (that is most of a lunr index's memory); re-tokenising a few contents is cheaper.
  */
+import { sliceWhole } from '@ffdb/core-types';
 import { scanWords, termOf } from './text-pipeline.js';
 
 /**
@@ -60,5 +61,6 @@ export function snippetFor(content: string, highlights: readonly [number, number
     const space = content.lastIndexOf(' ', end);
     if (space > start + length / 2) end = space;
   }
-  return `${start > 0 ? '…' : ''}${content.slice(start, end).trim()}${end < content.length ? '…' : ''}`;
+  // sliceWhole: a cut inside an emoji would leave half of its surrogate pair in the snippet.
+  return `${start > 0 ? '…' : ''}${sliceWhole(content, start, end).trim()}${end < content.length ? '…' : ''}`;
 }

@@ -134,13 +134,17 @@ function expand(src: Searchable, c: Clause, maxExpansions: number): Map<string, 
       if (!out.has(t)) out.set(t, t === c.word ? 1 : 0.8);
   }
   if (c.fuzzy > 0) {
-    const found: [string, number][] = [];
+    const distances = new Map<string, number>();
     for (const t of src.allTerms()) {
       if (t === c.term) continue;
       const dist = Math.min(editDistance(c.term, t, c.fuzzy), editDistance(c.word, t, c.fuzzy));
-      if (dist <= c.fuzzy) found.push([t, dist]);
+      if (dist <= c.fuzzy) distances.set(t, dist);
     }
-    found.sort((a, b) => a[1] - b[1]);
+    // The stem of a word one edit from the typed word is one edit away too (Clause.neighbours).
+    for (const t of c.neighbours ?? []) {
+      if (t !== c.term && (distances.get(t) ?? 2) > 1 && src.df(t) > 0) distances.set(t, 1);
+    }
+    const found = [...distances].sort((a, b) => a[1] - b[1]);
     for (const [t, dist] of found.slice(0, maxExpansions)) {
       if (!out.has(t)) out.set(t, Math.max(0.25, 1 - 0.25 * dist));
     }

@@ -5,7 +5,7 @@
  *   - `word~` / `word~2` is a fuzzy term with edit distance 1 / 2 (or every term with `fuzzy`);
  *   - stop words ("the", "and", …) are ignored unless they carry `*` or `~`.
  */
-import { stemOnly, termOf } from './text-pipeline.js';
+import { stemOnly, termOf, termOfUncached } from './text-pipeline.js';
 
 export interface Clause {
   /** Lower-cased word as typed. */
@@ -15,6 +15,12 @@ export interface Clause {
   prefix: boolean;
   /** Edit distance, 0 = exact. */
   fuzzy: number;
+  /**
+   * For a fuzzy clause: the terms of the words one edit away from `word` (see oneEditTerms). The index
+   * holds stems, so a typo compared with stems alone misses words whose stem is shorter than the word:
+   * "connecton" is 2 edits from the stem "connect" but 1 from the word "connection".
+   */
+  neighbours?: readonly string[];
 }
 
 const QUERY_WORD = /([\p{L}\p{N}_]+)(\*|~(\d)?)?/gu;
@@ -40,9 +46,47 @@ export function parseQuery(
     const key = `${term}|${word}|${prefix}|${fuzzy}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ word, term, prefix, fuzzy });
+    out.push(
+      fuzzy > 0
+        ? { word, term, prefix, fuzzy, neighbours: oneEditTerms(word) }
+        : { word, term, prefix, fuzzy },
+    );
   }
   return out;
+}
+
+const LATIN = 'abcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Index terms of every word one edit (a deletion, insertion, substitution or swap of neighbours) away
+ * from `word`, stop words left out. Insertions and substitutions use a–z and the word's own letters:
+ * ~55 candidates per letter, each stemmed once (~1 ms for a ten-letter word).
+ */
+export function oneEditTerms(word: string): string[] {
+  const chars = Array.from(word);
+  const letters = new Set(LATIN);
+  for (const ch of chars) letters.add(ch);
+  const words = new Set<string>();
+  const n = chars.length;
+  for (let i = 0; i <= n; i++) {
+    const head = chars.slice(0, i).join('');
+    const tail = chars.slice(i).join('');
+    const rest = chars.slice(i + 1).join('');
+    for (const ch of letters) words.add(head + ch + tail);
+    if (i < n) {
+      words.add(head + rest);
+      for (const ch of letters) if (ch !== chars[i]) words.add(head + ch + rest);
+    }
+    if (i + 1 < n)
+      words.add(head + (chars[i + 1] as string) + (chars[i] as string) + chars.slice(i + 2).join(''));
+  }
+  words.delete(word);
+  const terms = new Set<string>();
+  for (const w of words) {
+    const t = termOfUncached(w);
+    if (t !== '') terms.add(t);
+  }
+  return [...terms];
 }
 
 /** Bounded Levenshtein distance: returns max+1 as soon as the distance must exceed `max`. */

@@ -25,6 +25,12 @@ export function termOf(lowerWord: string): string {
   return out;
 }
 
+/** termOf without the memo: for the many made-up words of a fuzzy expansion (query-parser.ts). */
+export function termOfUncached(lowerWord: string): string {
+  const token = new lunr.Token(lowerWord, {});
+  return lunr.stopWordFilter(token) === undefined ? '' : lunr.stemmer(token).toString();
+}
+
 /** Stemmed term without the stop-word filter (prefix/fuzzy query terms keep stop words). */
 export function stemOnly(lowerWord: string): string {
   return lunr.stemmer(new lunr.Token(lowerWord, {})).toString();

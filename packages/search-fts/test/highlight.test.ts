@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { highlightsFor } from '../src/highlight.js';
+import { highlightsFor, snippetFor } from '../src/highlight.js';
 import { termOf, wordSpans } from '../src/text-pipeline.js';
 
 /** The plain definition: every word whose stemmed term, or the word itself, is a query term. */
@@ -37,5 +37,22 @@ describe('highlightsFor', () => {
       compared += want.length;
     }
     expect(compared).toBeGreaterThan(500); // the cases really contain matches
+  });
+});
+
+describe('snippetFor', () => {
+  it('never cuts an emoji (a surrogate pair) in half at either end of the window', () => {
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    const content = '😀'.repeat(200);
+    // Every window position and length: odd offsets land inside a pair.
+    for (const length of [20, 21, 160, 161]) {
+      for (let at = 0; at < content.length; at += 7) {
+        const snippet = snippetFor(content, [[at, at + 2]], length);
+        expect(snippet, `window ${length} at ${at}`).not.toMatch(lone);
+      }
+    }
+    expect(snippetFor(`${'😀'.repeat(100)} needle ${'😀'.repeat(100)}`, [[201, 207]], 40)).toContain(
+      'needle',
+    );
   });
 });

@@ -80,6 +80,30 @@ describe('text matching', () => {
     expect(await idx.search({ userId: 'u1', text: 'kubarnetes' })).toEqual([]);
   });
 
+  it('fuzzy: a one-letter typo finds the word even when its stem is shorter than the word', async () => {
+    const idx = await open();
+    await idx.add([
+      msg('u1', 's1', 'a', 'The database connection failed while running migrations'),
+      msg('u1', 's1', 'b', 'Grapes grow in the sun'),
+    ]);
+    // Each typo is one edit from a word of 'a' but two or more from its stem (connect, run, migrat).
+    for (const typo of ['connecton', 'migratons', 'runnng', 'conection', 'migrationz']) {
+      const hits = await idx.search({ userId: 'u1', text: typo, fuzzy: true });
+      expect(
+        hits.map((h) => h.id),
+        typo,
+      ).toEqual(['a']);
+      expect(hits[0]?.highlights.length, typo).toBe(1);
+      expect(
+        (await idx.search({ userId: 'u1', text: `${typo}~1` })).map((h) => h.id),
+        typo,
+      ).toEqual(['a']);
+      expect(await idx.search({ userId: 'u1', text: typo }), typo).toEqual([]);
+    }
+    // Two edits from every word stays a miss at distance 1.
+    expect(await idx.search({ userId: 'u1', text: 'cnnecton', fuzzy: 1 })).toEqual([]);
+  });
+
   it('applies every word of a long query, and refuses more than 32 fuzzy words by name', async () => {
     const idx = await open();
     const vocabulary = Array.from({ length: 40 }, (_, i) => `zword${String.fromCharCode(97 + (i % 26))}${i}`);

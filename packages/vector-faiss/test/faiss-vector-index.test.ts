@@ -53,6 +53,28 @@ describe('FaissVectorIndex', () => {
     expect(strict.length).toBeLessThan(6);
   });
 
+  it('threshold 1 finds a text identical to the query (float32 rounding is not a miss)', async () => {
+    const { index } = await fresh();
+    const texts = [...TINY, 'The database connection failed while running migrations', ...brownTexts(40, 5)];
+    const vectors = await embedder.embed(texts);
+    await index.upsert(
+      'alice',
+      space,
+      texts.map((_t, i) => ({ id: `t${i}`, vector: vectors[i] as Float32Array, metadata: {} })),
+    );
+    let roundedBelowOne = 0;
+    for (let i = 0; i < texts.length; i++) {
+      const v = vectors[i] as Float32Array;
+      let self = 0;
+      for (let j = 0; j < v.length; j++) self += Math.fround((v[j] as number) * (v[j] as number));
+      if (Math.fround(self) < 1) roundedBelowOne++;
+      const hits = await index.search('alice', space, v, { k: 1, threshold: 1 });
+      expect(hits.map((h) => [h.id, h.score])).toEqual([[`t${i}`, 1]]);
+    }
+    // Some of these texts' vectors really do score below 1 against themselves in float32.
+    expect(roundedBelowOne).toBeGreaterThan(0);
+  });
+
   it('exact search equals a brute-force computation', async () => {
     const { index } = await fresh();
     const texts = brownTexts(2000, 2);

@@ -29,7 +29,7 @@ export const SearchQuerySchema = z.object({
   includeMessages: z.boolean().default(true),
   includeDocuments: z.boolean().default(false),
   includeContext: z.boolean().default(false),
-  maxResults: z.number().int().positive().optional(),
+  maxResults: z.number().int().nonnegative().optional(),
   minRelevanceScore: z.number().min(0).default(0),
   fuzzy: z.union([z.boolean(), z.number().int().min(0).max(3)]).default(false),
   prefix: z.boolean().default(false),

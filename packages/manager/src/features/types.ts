@@ -347,7 +347,14 @@ export interface VectorFeature extends FeatureHooks {
   hybridSearch(
     userId: string,
     query: string,
-    opts?: { sessionIds?: string[]; topK?: number; vectorWeight?: number; fusion?: 'weighted' | 'rrf' },
+    /** `threshold`: the vector leg's similarity threshold (default: vectorSearch's, the embedder's). */
+    opts?: {
+      sessionIds?: string[];
+      topK?: number;
+      vectorWeight?: number;
+      fusion?: 'weighted' | 'rrf';
+      threshold?: number;
+    },
     scope?: VectorResultScope,
   ): Promise<SearchResult[]>;
   deleteDocumentVectors(userId: string, sessionId: string, documentId: string): Promise<boolean>;

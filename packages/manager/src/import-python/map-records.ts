@@ -2,7 +2,7 @@
  * Maps the original's snake_case records (and the older `id` keys) to ffdb's camelCase shapes.
  * Each mapper returns the record or a reason string when the record cannot be imported.
  */
-import { DEFAULT_SESSION_TITLES, FALLBACK_SESSION_TITLE } from '@ffdb/core-types';
+import { DEFAULT_SESSION_TITLES, FALLBACK_SESSION_TITLE, sliceWhole } from '@ffdb/core-types';
 import { naiveToUtcIso } from './naive-time.js';
 
 export type Json = Record<string, unknown>;
@@ -103,7 +103,7 @@ export function mapSession(rec: Json, dirName: string, userId: string, ctx: Time
   const sessionType = str(rec.session_type) ?? sessionTypeFromId(dirName);
   // No title: the default title of the type, as ffdb gives a new session.
   const fallback = DEFAULT_SESSION_TITLES[sessionType] ?? FALLBACK_SESSION_TITLE;
-  const title = (str(rec.title) ?? str(rec.session_name) ?? fallback).slice(0, 200) || fallback;
+  const title = sliceWhole(str(rec.title) ?? str(rec.session_name) ?? fallback, 0, 200) || fallback;
   const count = rec.message_count;
   return {
     sessionId: dirName,

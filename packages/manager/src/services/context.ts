@@ -5,6 +5,7 @@ import {
   parseOrThrow,
   type SituationalContext,
   SituationalContextInputSchema,
+  sliceWhole,
 } from '@ffdb/core-types';
 import { z } from 'zod';
 import type { Core } from '../core.js';
@@ -212,7 +213,7 @@ export class ContextService {
     const last = msgs[msgs.length - 1]!;
     const context: SituationalContext = {
       summary,
-      keyPoints: keyPoints.map((k) => (k.length > 300 ? `${k.slice(0, 299)}…` : k)),
+      keyPoints: keyPoints.map((k) => (k.length > 300 ? `${sliceWhole(k, 0, 299)}…` : k)),
       entities,
       timestamp: this.core.now(),
       confidence: Math.round(Math.min(1, 0.3 + msgs.length / 20) * 100) / 100,

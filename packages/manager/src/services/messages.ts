@@ -12,6 +12,7 @@ import {
   type LogEntry,
   type Message,
   Metadata,
+  sliceWhole,
 } from '@ffdb/core-types';
 import { z } from 'zod';
 import type { Core } from '../core.js';
@@ -405,7 +406,7 @@ export class MessageService {
         serial(async () => {
           if (finished && final) return final;
           if (finished) throw new FFConflictError(`stream ${messageId} could not be finished`);
-          return finish('interrupted', typeof reason === 'string' ? reason.slice(0, 500) : undefined);
+          return finish('interrupted', typeof reason === 'string' ? sliceWhole(reason, 0, 500) : undefined);
         }),
     };
     this.handles.add(handle);

@@ -8,6 +8,17 @@ import { applySearchParams, buildIvf, createEmptyIndex } from './index-builder.j
 import type { FaissIndex } from './faiss-binding.js';
 import type { IndexKind, ResolvedFaissVectorIndexOptions } from './options.js';
 
+/**
+ * Float32 inner products of unit vectors carry rounding error of ~1e-7 (a text's own vector scores
+ * 0.99999994 against itself): scores within this of 1 are 1, and a threshold is met within it, so
+ * `threshold: 1` finds identical texts.
+ */
+const SCORE_TOLERANCE = 1e-6;
+
+function cosineOf(innerProduct: number): number {
+  return innerProduct >= 1 - SCORE_TOLERANCE ? 1 : Math.max(-1, innerProduct);
+}
+
 export interface Slot {
   id: string;
   metadata: Record<string, unknown>;
@@ -177,8 +188,8 @@ export class UserVectorIndex {
           seen++;
           const slot = this.slots[label];
           if (!slot) continue;
-          const score = Math.max(-1, Math.min(1, distances[j] as number));
-          if (threshold !== undefined && score < threshold) {
+          const score = cosineOf(distances[j] as number);
+          if (threshold !== undefined && score < threshold - SCORE_TOLERANCE) {
             belowThreshold = true;
             break;
           }

@@ -21,6 +21,7 @@ import {
   SearchQuerySchema,
   type SearchResult,
   type SituationalContext,
+  sliceWhole,
 } from '@ffdb/core-types';
 import { z } from 'zod';
 import type {
@@ -134,7 +135,8 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, root: string): z.
   return r.data;
 }
 
-const LimitSchema = z.number().int().positive().optional();
+/** A result count: 0 asks for nothing and gets `[]` (the reference's `results[:0]`), as vectorSearch's topK. */
+const LimitSchema = z.number().int().nonnegative().optional();
 const SearchMessagesOpts = z
   .object({
     sessionId: SafeIdSchema.optional(),
@@ -1113,7 +1115,11 @@ export class FtsSearchFeature implements SearchFeature {
         ? await vectors.hybridSearch(
             userId,
             q.query,
-            { ...opts, ...(q.vectorWeight !== undefined ? { vectorWeight: q.vectorWeight } : {}) },
+            {
+              ...opts,
+              ...(q.vectorWeight !== undefined ? { vectorWeight: q.vectorWeight } : {}),
+              ...(q.similarityThreshold !== undefined ? { threshold: q.similarityThreshold } : {}),
+            },
             scope,
           )
         : await vectors.vectorSearch(
@@ -1161,6 +1167,7 @@ export class FtsSearchFeature implements SearchFeature {
     if (q.userId !== undefined) assertUserId(q.userId);
     if (q.entities) q.entities = this.entityTypes(q.entities, 'query.entities');
     const limit = q.maxResults ?? this.searchCap;
+    if (limit === 0) return [];
     if (q.useVectorSearch || q.hybridSearch) {
       const vectors = await this.ctx.getFeature('vectors');
       if (vectors) return this.vectorModeSearch(vectors, q, input, limit);
@@ -1221,6 +1228,7 @@ export class FtsSearchFeature implements SearchFeature {
     const o = parse(SearchMessagesOpts, opts, 'opts') ?? {};
     // The reference's scope: `sessionId`, else `sessionIds`, else every session.
     const sessionIds = o.sessionId !== undefined ? [o.sessionId] : o.sessionIds;
+    if (o.limit === 0) return [];
     const hits = await this.searchUser(userId, {
       userId,
       text: query,
@@ -1288,6 +1296,7 @@ export class FtsSearchFeature implements SearchFeature {
       'opts',
     );
     const limit = o.limit ?? this.ctx.config.search.defaultLimit;
+    if (limit === 0) return [];
     const { documentTypes } = o;
     const documentQuery: IndexQuery = {
       userId,
@@ -1335,7 +1344,9 @@ export class FtsSearchFeature implements SearchFeature {
           filename: record.originalName || record.filename,
           relevanceScore: 1,
           contentPreview:
-            typeof record.metadata.description === 'string' ? record.metadata.description.slice(0, 200) : '',
+            typeof record.metadata.description === 'string'
+              ? sliceWhole(record.metadata.description, 0, 200)
+              : '',
           mimeType: record.mimeType,
           metadata: record.metadata,
         });

@@ -16,6 +16,7 @@ import {
   FFEmbeddingError,
   type FFError,
   FFValidationError,
+  sliceWhole,
   type IndexDocument,
   type ProcessingResult,
   type SearchIndex,
@@ -124,7 +125,7 @@ function optString(v: unknown, name: string): string | undefined {
 }
 
 function snippetOf(text: string): string {
-  return text.length <= SNIPPET_CHARS ? text : `${text.slice(0, SNIPPET_CHARS).trimEnd()}…`;
+  return text.length <= SNIPPET_CHARS ? text : `${sliceWhole(text, 0, SNIPPET_CHARS).trimEnd()}…`;
 }
 
 export class FaissVectorFeature implements VectorFeature {
@@ -813,12 +814,19 @@ export class FaissVectorFeature implements VectorFeature {
   async hybridSearch(
     userId: string,
     query: string,
-    opts?: { sessionIds?: string[]; topK?: number; vectorWeight?: number; fusion?: 'weighted' | 'rrf' },
+    opts?: {
+      sessionIds?: string[];
+      topK?: number;
+      vectorWeight?: number;
+      fusion?: 'weighted' | 'rrf';
+      threshold?: number;
+    },
     scope?: VectorResultScope,
   ): Promise<SearchResult[]> {
     const { o, count: topK, sessionIds, inSessions } = this.searchRequest(userId, query, opts, 'topK');
     const vectorWeight =
       optUnit(o.vectorWeight, 'vectorWeight') ?? this.ctx.config.runtime.hybridSearchVectorWeight;
+    const threshold = o.threshold === undefined ? undefined : optUnit(o.threshold, 'threshold', -1);
     const fusion = o.fusion ?? 'weighted';
     if (fusion !== 'weighted' && fusion !== 'rrf')
       throw validationIssue('opts.fusion', "must be 'weighted' or 'rrf'");
@@ -839,14 +847,16 @@ export class FaissVectorFeature implements VectorFeature {
         })
       : [];
     const embedder = await this.messageEmbedder(userId);
-    // Only positive similarities count as evidence for the vector leg. A scope's filters drop hits
-    // after the index ranked them, so it fetches more.
+    // The vector leg is vectorSearch's: below the similarity threshold (the embedder's default unless
+    // given) a hit is not evidence, as in the reference, whose hybrid search ran its vector search. With
+    // any positive cosine counting, an unrelated message scored 0.98 under rrf at w = 1. A scope's
+    // filters drop hits after the index ranked them, so it fetches more.
     const hits = await this.searchIndex(
       userId,
       embedder,
       query,
       scope ? scopedFetch(fetch) : fetch,
-      1e-6,
+      threshold,
       inSessions,
     );
     const scored = await Promise.all(
