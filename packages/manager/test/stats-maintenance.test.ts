@@ -229,6 +229,29 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     expect((await m.verify()).ok).toBe(true);
   });
 
+  it('writes racing a deleteSession in the same process answer as for a missing session, never a storage error', async () => {
+    store = await backend.create();
+    const m = store.manager;
+    for (let round = 0; round < 20; round++) {
+      const sid = await m.createSession('alice');
+      const [, context, snapshot, document] = await Promise.allSettled([
+        m.deleteSession('alice', sid),
+        m.updateContext('alice', sid, { summary: 'racing' }),
+        m.saveContextSnapshot('alice', sid, { summary: 'racing' }),
+        m.saveDocument('alice', sid, 'a.txt', 'racing'),
+      ]);
+      // Each write either came first (it succeeded) or found the session gone: the guide's answers.
+      expect(context.status === 'fulfilled' && [true, false].includes(context.value as boolean)).toBe(true);
+      expect(snapshot.status === 'fulfilled' && [true, false].includes(snapshot.value as boolean)).toBe(true);
+      expect(
+        document.status === 'fulfilled' || (document.reason as { code?: string }).code === 'FF_NOT_FOUND',
+      ).toBe(true);
+    }
+    // Nothing of the raced writes is left behind.
+    expect(await m.listSessions('alice')).toEqual([]);
+    expect((await m.verify()).ok).toBe(true);
+  });
+
   it('compact keeps every message; cleanupOldData removes old sessions everywhere', async () => {
     store = await backend.create();
     const m = store.manager;

@@ -80,6 +80,16 @@ describe.each(BACKENDS)('users ($name)', (backend) => {
     );
     expect((await m.getUserProfile('carol'))?.username).toBe('C2');
     expect(await m.userExists('dave')).toBe(false);
+    // Concurrent upserts of a new user: one creates it, the others update it, and nothing is lost.
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        m.storeUserProfile({ userId: 'erin', preferences: { [`p${i}`]: i } }),
+      ),
+    );
+    expect(results).toEqual(Array(10).fill(true));
+    expect(Object.keys((await m.getUserProfile('erin'))?.preferences ?? {}).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `p${i}`).sort(),
+    );
   });
 
   it('lists users sorted with limit/offset and no cap', async () => {

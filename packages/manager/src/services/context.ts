@@ -52,11 +52,19 @@ export class ContextService {
     if (!(await this.core.index.has(userId, sessionId))) return false;
     // The event goes first: whenever the context was written, its event exists (a crash in between only
     // makes a catch-up index the previous context again).
-    const source = await this.logEvent(userId, sessionId, 'current');
-    await writeJson(this.core, keys.contextKey(userId, sessionId), context);
+    const source = await this.core.index.writeUnlessGone(
+      userId,
+      sessionId,
+      async () => {
+        const event = await this.logEvent(userId, sessionId, 'current');
+        await writeJson(this.core, keys.contextKey(userId, sessionId), context);
+        return event;
+      },
+      () => null,
+    );
     // Deleted meanwhile (by any process): what was written lies in a tree nobody lists; removed again,
     // and the update answers as for a missing session.
-    if (await this.core.index.removeIfGone(userId, sessionId)) return false;
+    if (!source || (await this.core.index.removeIfGone(userId, sessionId))) return false;
     // Told to other processes only now that the context is written (they read it when they see this).
     this.core.index.revSoon(userId, sessionId, 'c', source.seq + 1);
     await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, undefined, source);
@@ -129,7 +137,29 @@ export class ContextService {
     const context = this.complete(ctx);
     if (!(await this.core.index.has(userId, sessionId))) return null;
     const root = keys.contextHistoryRoot(userId, sessionId);
-    const saved = await this.core.storage.withLock(root, async () => {
+    const saved = await this.core.index.writeUnlessGone(
+      userId,
+      sessionId,
+      () => this.saveSnapshotLocked(userId, sessionId, root, context, snapshotId),
+      () => null,
+    );
+    // Deleted meanwhile (by any process): removed again, answered as for a missing session (as update).
+    if (saved && (await this.core.index.removeIfGone(userId, sessionId))) return null;
+    if (saved) this.core.index.revSoon(userId, sessionId, 'c', saved.source.seq + 1);
+    if (saved)
+      await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, saved.id, saved.source);
+    return saved?.id ?? null;
+  }
+
+  /** The snapshot write of saveSnapshotWithId, under the history's lock: null when `snapshotId` is taken. */
+  private saveSnapshotLocked(
+    userId: string,
+    sessionId: string,
+    root: string,
+    context: SituationalContext,
+    snapshotId: string | undefined,
+  ) {
+    return this.core.storage.withLock(root, async () => {
       let candidate = snapshotId ?? generateContextSnapshotId(this.core.clock.now());
       while (await this.core.storage.exists(keys.contextSnapshot(userId, sessionId, candidate))) {
         if (snapshotId) return null;
@@ -142,12 +172,6 @@ export class ContextService {
       });
       return { id: candidate, source };
     });
-    // Deleted meanwhile (by any process): removed again, answered as for a missing session (as update).
-    if (saved && (await this.core.index.removeIfGone(userId, sessionId))) return null;
-    if (saved) this.core.index.revSoon(userId, sessionId, 'c', saved.source.seq + 1);
-    if (saved)
-      await this.core.hooks.emit('onContextUpdated', userId, sessionId, context, saved.id, saved.source);
-    return saved?.id ?? null;
   }
 
   async history(userId: string, sessionId: string, limit?: unknown): Promise<ContextSnapshotEntry[]> {

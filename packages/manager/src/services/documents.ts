@@ -140,10 +140,25 @@ export class DocumentService {
     const nameMax = Math.max(1, Math.min(MAX_DOCUMENT_NAME_LENGTH, runtime.maxFilenameLength - 9));
     const documentId = `${randomBytes(4).toString('hex')}_${sanitizeFilename(d.filename, nameMax)}`;
     const key = keys.documentKey(userId, sessionId, documentId);
+    // A deleteSession racing this save can remove the session's tree under the writes below: the save
+    // then fails as for a missing session (FFNotFoundError), not with the storage error that caused.
+    const sessionGone = (): never => {
+      throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
+    };
     if (bytes) {
-      await this.core.storage.write(key, bytes);
+      await this.core.index.writeUnlessGone(
+        userId,
+        sessionId,
+        () => this.core.storage.write(key, bytes),
+        sessionGone,
+      );
     } else {
-      const written = await this.core.storage.writeStream(key, fs.createReadStream(d.path!));
+      const written = await this.core.index.writeUnlessGone(
+        userId,
+        sessionId,
+        () => this.core.storage.writeStream(key, fs.createReadStream(d.path!)),
+        sessionGone,
+      );
       size = written;
       if (written > limit) {
         await this.core.storage.delete(key);
@@ -169,12 +184,15 @@ export class DocumentService {
       analysis: {},
       metadata,
     };
-    const put = await this.putRecord(userId, sessionId, record);
+    const put = await this.core.index.writeUnlessGone(
+      userId,
+      sessionId,
+      () => this.putRecord(userId, sessionId, record),
+      sessionGone,
+    );
     // Deleted meanwhile (by any process): the document lies in a tree nobody lists. Removed again, and
     // the save fails as it would have a moment earlier.
-    if (await this.core.index.removeIfGone(userId, sessionId)) {
-      throw new FFNotFoundError(`Session ${sessionId} not found for user ${userId}`);
-    }
+    if (await this.core.index.removeIfGone(userId, sessionId)) sessionGone();
     if (this.core.hooks.has('onDocumentStored')) {
       const content = bytes ?? (await this.core.storage.read(key)) ?? new Uint8Array();
       // The put event's position lets derived indexes catch up after a crash (like message seqs).

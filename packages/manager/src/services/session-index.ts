@@ -28,7 +28,7 @@
  * `incarnation` grows, which tells caches derived from the user's logs (message ids, the search index)
  * that theirs are void.
  */
-import type { StorageBackend } from '@ffdb/core-types';
+import { FFStorageError, type StorageBackend } from '@ffdb/core-types';
 import { keys } from '../keys.js';
 
 export interface SessionEntry {
@@ -315,6 +315,25 @@ export class SessionIndex {
     if (!(await this.gone(userId, sessionId))) return false;
     await this.storage.delete(keys.sessionRoot(userId, sessionId));
     return true;
+  }
+
+  /**
+   * Runs a write into a session's tree. A deleteSession (or deleteUser) removing that tree meanwhile
+   * makes the write fail with a storage error (ENOENT: its directory went away under it); that failure
+   * is the race, not an I/O fault, so the caller answers `gone()` as for a missing session.
+   */
+  async writeUnlessGone<T>(
+    userId: string,
+    sessionId: string,
+    write: () => Promise<T>,
+    gone: () => T,
+  ): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (FFStorageError.isInstance(error) && (await this.removeIfGone(userId, sessionId))) return gone();
+      throw error;
+    }
   }
 
   /** Was this id ever deleted (ids are never reused). */

@@ -115,7 +115,9 @@ export class UserService {
     }
     const { userId: _u, createdAt: _c, updatedAt: _up, ...rest } = p;
     if (await this.core.storage.exists(keys.profile(userId))) return this.update(userId, rest);
-    return this.create(userId, rest, 'profile.userId');
+    // An upsert: when another call created the user between the check and the create, update it
+    // (10 concurrent upserts of a new user answered true once and kept one call's preferences).
+    return (await this.create(userId, rest, 'profile.userId')) || this.update(userId, rest);
   }
 
   async list(opts?: unknown): Promise<string[]> {
