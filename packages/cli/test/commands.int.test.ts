@@ -174,6 +174,8 @@ describe('init and config', () => {
     const absent = await run('config', 'validate', path.join(tmp.dir, 'nope.json'));
     expect(absent.code).toBe(1);
     expect(errorLine(absent)).toMatch(/not found/);
+    const dir = await run('config', 'validate', tmp.dir);
+    expect(errorLine(dir)).toBe(`ffdb: error: config file ${tmp.dir}: is a directory`);
   });
 });
 
@@ -413,6 +415,10 @@ describe('doc', () => {
     await expectUsage(['doc', 'add', 'alice', sessionId, exe], /allowedExtensions/);
     const unknown = await run('doc', 'get', 'alice', sessionId, 'deadbeef_none.txt');
     expect(unknown.code).toBe(1);
+    const docId = parse(await runJson('doc', 'list', 'alice', sessionId))[0].documentId;
+    const intoDir = await run('doc', 'get', 'alice', sessionId, docId, '-o', tmp.dir);
+    expect(intoDir.code).toBe(1);
+    expect(errorLine(intoDir)).toBe(`ffdb: error: --output ${tmp.dir}: is a directory`);
     await expectMissingStore('doc', 'list', 'alice', sessionId);
   });
 });
@@ -500,6 +506,12 @@ describe('export and import', () => {
     expect(b.map((m: { messageId: string }) => m.messageId)).toEqual(
       a.map((m: { messageId: string }) => m.messageId),
     );
+    // The Python import's options are refused for a bundle, not ignored.
+    for (const [option, ...rest] of [['--timezone', 'UTC'], ['--no-reindex']] as const) {
+      const r = await ffdb(['--data', copy, 'import', bundle, option, ...rest]);
+      expect(r.code).toBe(2);
+      expect(errorLine(r)).toBe(`ffdb: error: ${option} applies to --from python only`);
+    }
   });
 
   it('rejects bad arguments and a missing store', async () => {

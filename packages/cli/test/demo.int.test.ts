@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ffdb, parse, tempDir } from './helpers.js';
+import { BIN, ffdb, parse, tempDir } from './helpers.js';
 
 const tmp = tempDir('demo');
 afterAll(() => tmp.cleanup());
@@ -21,6 +21,9 @@ describe('ffdb demo', () => {
     expect(out).toContain('4. Hybrid search');
     expect(out).not.toContain('not available');
     expect(out).toMatch(/messages\s+360/);
+    // "Try next" repeats the way this CLI was started (here `node <path>/dist/bin.js`, run from another
+    // directory), not a path that only works from the repository root.
+    expect(out).toContain(`  node ${BIN} --data ./data search ada "moon" --mode hybrid`);
   });
 
   it('is idempotent: a second run adds nothing and prints one JSON document with --json', async () => {

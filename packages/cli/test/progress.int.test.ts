@@ -102,6 +102,19 @@ describe('progress of long commands', () => {
     expect(r.stderr).toMatch(/ffdb: error: interrupted/);
   });
 
+  it('--json: an interrupted command prints its one document, the error', async () => {
+    // No bar with --json: interrupt as soon as the command has installed its Ctrl-C handler.
+    const before = process.listenerCount('SIGINT');
+    const running = ffdbIn(['--json', 'verify']);
+    while (process.listenerCount('SIGINT') === before) await new Promise((r) => setImmediate(r));
+    process.emit('SIGINT');
+    const r = await running;
+    expect(r.code, r.stderr).toBe(EXIT_INTERRUPTED);
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: { code: 'CLI_INTERRUPTED', message: 'interrupted; the store was closed cleanly', exitCode: 130 },
+    });
+  });
+
   it('compact, export and import draw N/N with rate and ETA', async () => {
     const compact = await ffdbIn(['compact']);
     expect(compact.code, compact.stderr).toBe(0);

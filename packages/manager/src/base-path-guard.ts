@@ -59,18 +59,34 @@ async function nearestExisting(abs: string): Promise<string | null> {
 }
 
 /**
+ * Why `dir` lies on a kernel pseudo-filesystem ("is under /proc, …") (where a recursive mkdir may never settle), or null. Also
+ * used for export destinations: `exportData('/proc/x')` spun forever in that mkdir.
+ */
+export async function pseudoFilesystemReason(dir: string): Promise<string | null> {
+  const abs = path.resolve(dir);
+  const root = underPseudoRoot(abs);
+  if (root) return `is under ${root}, a kernel pseudo-filesystem`;
+  const existing = await nearestExisting(abs);
+  if (existing === null) return null;
+  const realRoot = underPseudoRoot(existing);
+  if (realRoot) return `resolves to ${realRoot}, a kernel pseudo-filesystem`;
+  const fsType = await fsp
+    .statfs(existing)
+    .then((s) => PSEUDO_FS_TYPES.get(Number(s.type)))
+    .catch(() => undefined);
+  return fsType ? `is on ${fsType}, a pseudo-filesystem` : null;
+}
+
+/**
  * Resolves to an FFStorageError saying why `basePath` cannot hold a store, or null when it looks usable
  * (or when only the storage backend can tell).
  */
 export async function checkBasePath(basePath: string): Promise<FFStorageError | null> {
   const abs = path.resolve(basePath);
-  const root = underPseudoRoot(abs);
-  if (root) return unusable(basePath, `the base path is under ${root}, a kernel pseudo-filesystem`);
+  const pseudo = await pseudoFilesystemReason(abs);
+  if (pseudo) return unusable(basePath, `the base path ${pseudo}`);
   const existing = await nearestExisting(abs);
   if (existing === null) return null;
-  const realRoot = underPseudoRoot(existing);
-  if (realRoot)
-    return unusable(basePath, `the base path resolves to ${realRoot}, a kernel pseudo-filesystem`);
   const stat = await fsp.stat(existing).catch(() => null);
   if (!stat) return null;
   if (!stat.isDirectory()) {
@@ -79,11 +95,6 @@ export async function checkBasePath(basePath: string): Promise<FFStorageError | 
       existing === abs ? 'the base path is not a directory' : 'a parent of the base path is not a directory',
     );
   }
-  const fsType = await fsp
-    .statfs(existing)
-    .then((s) => PSEUDO_FS_TYPES.get(Number(s.type)))
-    .catch(() => undefined);
-  if (fsType) return unusable(basePath, `the base path is on ${fsType}, a pseudo-filesystem`);
   try {
     await fsp.access(existing, fsConstants.W_OK);
   } catch (error) {

@@ -299,7 +299,12 @@ describe.each(BACKENDS)('maintenance ($name)', (backend) => {
     const before = fs.readFileSync(path.join(bundle, 'records.jsonl'), 'utf8');
     await expect(m.exportData(bundle)).rejects.toSatisfy((e: unknown) => FFValidationError.isInstance(e));
     // A path with a NUL, or one under a file, is the same typed error (not Node's TypeError or ENOTDIR).
-    for (const bad of [`${bundle}-x\0y`, path.join(bundle, 'manifest.json', 'sub')]) {
+    // Under /proc too: Node's recursive mkdir there never settles (the export hung, spinning a thread).
+    for (const bad of [
+      `${bundle}-x\0y`,
+      path.join(bundle, 'manifest.json', 'sub'),
+      '/proc/ffdb-export-test',
+    ]) {
       await expect(m.exportData(bad)).rejects.toSatisfy(
         (e: unknown) =>
           FFValidationError.isInstance(e) && (e as FFValidationError).issues[0]?.path === 'dest',

@@ -26,6 +26,8 @@ export interface ChatOptions {
   responder: Responder;
   /** Writes raw text (replies stream through it piece by piece). */
   write: (text: string) => void;
+  /** Writes an error line (stderr, as every CLI error); the chat goes on. Default: `write`. */
+  writeError?: (text: string) => void;
   style: Style;
   signal: AbortSignal;
 }
@@ -204,7 +206,10 @@ export class ChatSession {
       }
     } catch (e) {
       if (stream) await Promise.resolve(stream.abort('error')).catch(() => undefined);
-      write(`\nerror: the responder failed: ${(e as Error).message.split('\n')[0]}\n`);
+      write('\n');
+      (this.opts.writeError ?? write)(
+        `ffdb: error: the responder failed: ${(e as Error).message.split('\n')[0]}\n`,
+      );
     } finally {
       this.replyAbort = null;
     }

@@ -54,8 +54,9 @@ function report(
   hint: string,
 ) {
   io.stderr.write(`ffdb: error: ${e.message}${hint}\n`);
-  // An interrupted command adds no document (its output so far may be a JSON Lines stream).
-  if (json && e.code !== 'CLI_INTERRUPTED') io.stdout.write(`${JSON.stringify({ error: e }, null, 2)}\n`);
+  // An interrupted command too: its result is printed only when it finishes, so stdout holds nothing
+  // else (`msg tail --follow` ends with 0 on Ctrl-C, without an error).
+  if (json) io.stdout.write(`${JSON.stringify({ error: e }, null, 2)}\n`);
 }
 
 /** The command group the arguments name (`ffdb user`), and its subcommands. */

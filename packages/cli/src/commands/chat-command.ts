@@ -27,6 +27,11 @@ export async function runChat(ctx: CliContext, flags: ChatFlags): Promise<void> 
   // A chat lives long: its appends are indexed off the main thread by the search worker.
   const m = await ctx.open({ create: 'where-nothing-is', searchWorker: true });
   const userId = flags.user ?? defaultUser(ctx.io.env);
+  // Everything that can refuse the chat is checked before a session is created for it.
+  if (flags.persona && !(await m.getPersona(flags.persona, userId).catch(() => null))) {
+    throw new CliError(`persona ${flags.persona} not found`);
+  }
+  const llm = llmFromEnv(ctx.io.env, flags);
   let sessionId = flags.session;
   if (sessionId) {
     if (!(await m.getSession(userId, sessionId)))
@@ -34,10 +39,6 @@ export async function runChat(ctx: CliContext, flags: ChatFlags): Promise<void> 
   } else {
     sessionId = await m.createSession(userId, 'Chat');
   }
-  if (flags.persona && !(await m.getPersona(flags.persona, userId).catch(() => null))) {
-    throw new CliError(`persona ${flags.persona} not found`);
-  }
-  const llm = llmFromEnv(ctx.io.env, flags);
   const responder: Responder = llm
     ? new OpenAICompatibleResponder(llm)
     : new LocalResponder((u, q) =>
@@ -49,6 +50,7 @@ export async function runChat(ctx: CliContext, flags: ChatFlags): Promise<void> 
     ...(flags.persona ? { personaId: flags.persona } : {}),
     responder,
     write: (t) => ctx.io.stdout.write(t),
+    writeError: (t) => ctx.io.stderr.write(t),
     style: ctx.style,
     signal: ctx.signal,
   });

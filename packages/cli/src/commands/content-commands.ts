@@ -20,9 +20,9 @@ async function requireSession(ctx: CliContext, userId: string, sessionId: string
  * All of stdin, read as a stream: a synchronous read of fd 0 fails with EAGAIN on a non-blocking pipe
  * once it holds less than the rest of the text. The one trailing newline `echo … |` adds is dropped.
  */
-async function readStdin(): Promise<string> {
+async function readStdin(input: AsyncIterable<Buffer | string>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  for await (const chunk of input) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
@@ -49,7 +49,8 @@ export function registerContentCommands(program: Command, state: RunState): void
           }
         }
         const m = await requireSession(ctx, userId!, sessionId!);
-        const text = content === '-' ? await readStdin() : content!;
+        // The run's stdin (run(argv, io) in-process), not necessarily the process's.
+        const text = content === '-' ? await readStdin(ctx.io.stdin) : content!;
         const [stored] = await m.addMessages(userId!, sessionId!, [
           { role: o.role, content: text, ...(metadata ? { metadata } : {}) },
         ]);
@@ -181,7 +182,15 @@ export function registerContentCommands(program: Command, state: RunState): void
         const info = await m.getDocumentInfo(userId!, sessionId!, documentId!);
         const bytes = info ? await m.getDocument(userId!, sessionId!, documentId!) : null;
         if (!info || !bytes) throw new CliError(`document ${documentId} not found in session ${sessionId}`);
-        if (o.output) writeFileSync(o.output, bytes);
+        if (o.output) {
+          try {
+            writeFileSync(o.output, bytes);
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code ?? 'error';
+            const why = code === 'EISDIR' ? 'is a directory' : `cannot be written (${code})`;
+            throw new CliError(`--output ${o.output}: ${why}`);
+          }
+        }
         if (ctx.json) {
           ctx.result(
             { ...info, ...(o.output ? { writtenTo: path.resolve(o.output) } : {}) },

@@ -56,8 +56,14 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
       choiceOption('--from', ['ffdb', 'python'] as const),
       'ffdb',
     )
-    .option('--timezone <zone>', 'IANA zone of the naive timestamps of a Python store (default: local)')
-    .option('--no-reindex', 'do not rebuild the search index afterwards')
+    .option(
+      '--timezone <zone>',
+      'with --from python: IANA zone of the naive timestamps of the Python store (default: local)',
+    )
+    .option(
+      '--no-reindex',
+      'with --from python: do not rebuild the search index afterwards (a bundle is indexed as it is imported)',
+    )
     .action(
       action<{ from: 'ffdb' | 'python'; timezone?: string; reindex: boolean }>(
         state,
@@ -68,6 +74,12 @@ export function registerMaintenanceCommands(program: Command, state: RunState): 
           if (o.from === 'ffdb' && !existsSync(path.join(dir!, 'manifest.json'))) {
             throw usageError(
               `${dir} has no manifest.json (not an ffdb bundle; --from python for the original)`,
+            );
+          }
+          // Options of the Python import only: accepting them for a bundle would ignore them silently.
+          if (o.from === 'ffdb' && (o.timezone !== undefined || o.reindex === false)) {
+            throw usageError(
+              `${o.timezone !== undefined ? '--timezone' : '--no-reindex'} applies to --from python only`,
             );
           }
           if (o.timezone !== undefined && !isTimeZone(o.timezone)) {

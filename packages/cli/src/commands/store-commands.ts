@@ -83,7 +83,15 @@ export function registerStoreCommands(program: Command, state: RunState): void {
           try {
             input = JSON.parse(readFileSync(target, 'utf8'));
           } catch (e) {
-            const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'not valid JSON';
+            const code = (e as NodeJS.ErrnoException).code;
+            const why =
+              code === 'ENOENT'
+                ? 'not found'
+                : code === 'EISDIR'
+                  ? 'is a directory'
+                  : code !== undefined
+                    ? `cannot be read (${code})`
+                    : 'not valid JSON';
             throw new CliError(`config file ${target}: ${why}`);
           }
           issues = validateConfig(input) as { path: string; message: string }[];

@@ -132,9 +132,22 @@ function displayPath(base: string): string {
   return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? base : `./${rel}`;
 }
 
+/**
+ * How to run this CLI again, for the "Try next" lines: `node <path to bin.js>` when it was started that
+ * way (in this repository, from any directory), else the installed `ffdb` binary.
+ */
+function invocation(script = process.argv[1] ?? ''): string {
+  if (path.basename(script) === 'bin.js' && path.basename(path.dirname(script)) === 'dist') {
+    const shown = displayPath(script);
+    return `node ${shown.startsWith('./') ? shown.slice(2) : shown}`;
+  }
+  return 'ffdb';
+}
+
 export async function runDemo(ctx: CliContext, opts: { seedOnly?: boolean }): Promise<void> {
   const base = ctx.basePath();
   const where = displayPath(base);
+  const again = invocation();
   ctx.note(`ffdb demo — store at ${base}`);
   const m = await ctx.open({ create: true });
   const sample = buildSample();
@@ -206,9 +219,9 @@ export async function runDemo(ctx: CliContext, opts: { seedOnly?: boolean }): Pr
         ]),
         '',
         'Try next:',
-        `  node packages/cli/dist/bin.js --data ${where} search ada "moon" --mode hybrid`,
-        `  node packages/cli/dist/bin.js --data ${where} session list grace`,
-        `  node packages/cli/dist/bin.js --data ${where} chat --user ada`,
+        `  ${again} --data ${where} search ada "moon" --mode hybrid`,
+        `  ${again} --data ${where} session list grace`,
+        `  ${again} --data ${where} chat --user ada`,
       ].join('\n'),
   );
 }

@@ -44,6 +44,7 @@ import {
 } from '@ffdb/core-types';
 import { z } from 'zod';
 import type { Core } from '../core.js';
+import { pseudoFilesystemReason } from '../base-path-guard.js';
 import type { PersonaFeature, VectorFeature } from '../features/types.js';
 import { writeJson } from '../json-blob.js';
 import { ImportMarkers } from './import-marker.js';
@@ -167,6 +168,9 @@ export class BundleService {
       : await this.d.users.list();
     // Never mix two bundles (or a bundle and other files): records.jsonl would be replaced but old
     // document files would stay beside it.
+    const pseudo = await pseudoFilesystemReason(dest);
+    if (pseudo)
+      throw new FFValidationError([{ path: 'dest', message: `cannot hold a bundle: the path ${pseudo}` }]);
     let present: string[];
     try {
       await fs.promises.mkdir(dest, { recursive: true });
