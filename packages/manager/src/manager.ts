@@ -55,6 +55,7 @@ import {
   resolveOptional,
 } from './composition/container.js';
 import { checkBasePath } from './base-path-guard.js';
+import { KeyedGate } from './keyed-gate.js';
 import { type Core, HookDispatcher } from './core.js';
 import { describeError, isUnavailable, loadFeature, packageMissingError } from './features/loader.js';
 import type {
@@ -155,6 +156,8 @@ export class FFStorageManager {
   private initialized = false;
   private closed = false;
   private readonly features = new Map<FeatureName, FeatureMap[FeatureName]>();
+  /** createSession (shared) against deleteUser (exclusive), per user id, in this process. */
+  private readonly userGate = new KeyedGate();
   private readonly unavailable = new Map<FeatureName, string>();
   private services!: {
     users: UserService;
@@ -584,12 +587,17 @@ export class FFStorageManager {
     if (opts?.force !== undefined && typeof opts.force !== 'boolean') {
       throw new FFValidationError([{ path: 'opts.force', message: 'must be a boolean' }]);
     }
-    if (!(await s.users.exists(userId))) return false;
-    if (!opts?.force && (await this.core.index.count(userId)) > 0) return false;
-    await s.users.removeTree(userId);
-    s.messages.ids.forgetUser(userId);
-    await this.core.hooks.emit('onUserDeleted', userId);
-    return true;
+    // Exclusive against this process's createSession for the user (KeyedGate): the check "no
+    // sessions" and the removal are one step, and a session created meanwhile is never lost.
+    const removed = await this.userGate.exclusive(userId, async () => {
+      if (!(await s.users.exists(userId))) return false;
+      if (!opts?.force && (await this.core.index.count(userId)) > 0) return false;
+      await s.users.removeTree(userId);
+      s.messages.ids.forgetUser(userId);
+      return true;
+    });
+    if (removed) await this.core.hooks.emit('onUserDeleted', userId);
+    return removed;
   }
 
   // ============================================================================================= sessions
@@ -602,7 +610,8 @@ export class FFStorageManager {
       metadata?: Record<string, unknown>;
     },
   ): Promise<string> {
-    return (await this.ready()).sessions.create(userId, title, opts);
+    const s = await this.ready();
+    return this.userGate.shared(userId, () => s.sessions.create(userId, title, opts));
   }
 
   async getSession(userId: string, sessionId: string): Promise<Session | null> {

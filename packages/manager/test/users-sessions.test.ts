@@ -141,6 +141,21 @@ describe.each(BACKENDS)('users ($name)', (backend) => {
     // A user without sessions goes without force.
     await m.createUser('erin');
     expect(await m.deleteUser('erin')).toBe(true);
+    // deleteUser racing createSession (either call first): the session it returned always exists,
+    // with its user (deleted first, then created again), or the delete refused.
+    for (let round = 0; round < 10; round++) {
+      const user = `racer${round}`;
+      await m.createUser(user);
+      const [deleted, sessionId] =
+        round % 2 === 0
+          ? await Promise.all([m.deleteUser(user), m.createSession(user, 'raced')])
+          : await Promise.all([m.createSession(user, 'raced'), m.deleteUser(user)]).then(
+              ([created, gone]) => [gone, created] as const,
+            );
+      expect(typeof deleted).toBe('boolean');
+      expect(await m.getSession(user, sessionId as string)).not.toBeNull();
+      expect(await m.userExists(user)).toBe(true);
+    }
   });
 });
 
