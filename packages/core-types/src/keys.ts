@@ -5,34 +5,48 @@ import { FFValidationError } from './errors.js';
 export const MAX_KEY_LENGTH = 1024;
 export const MAX_KEY_SEGMENT_LENGTH = 255;
 
-// Control characters, backslashes and colons (drive letters, NTFS streams) are never part of a key.
-const FORBIDDEN_IN_SEGMENT = /[\x00-\x1f\x7f\\:]/;
+// Control characters (C0, DEL and C1), backslashes and colons (drive letters, NTFS streams) are never
+// part of a key.
+const FORBIDDEN_IN_SEGMENT = /[\x00-\x1f\x7f-\x9f\\:]/;
 
 /** Problems with a key, or [] when it is a valid storage key. */
 export function keyProblems(key: unknown): string[] {
-  if (typeof key !== 'string') return ['key must be a string'];
-  if (key.length === 0) return ['key cannot be empty'];
-  if (key.length > MAX_KEY_LENGTH) return [`key longer than ${MAX_KEY_LENGTH} characters`];
-  if (key.startsWith('/')) return ['key must be relative'];
-  if (/^[A-Za-z]:/.test(key)) return ['key must not carry a drive letter'];
-  const problems: string[] = [];
+  return keyIssues(key).map((issue) => issue.message);
+}
+
+/**
+ * keyProblems with the limit each one broke. A segment is one file or directory name, and file systems
+ * count those in bytes (255 on ext4, xfs, btrfs, tmpfs): 100 CJK characters are 300 bytes, which the
+ * file system refused with ENAMETOOLONG after the key had passed a check in characters.
+ */
+function keyIssues(key: unknown): { message: string; limit?: number }[] {
+  if (typeof key !== 'string') return [{ message: 'key must be a string' }];
+  if (key.length === 0) return [{ message: 'key cannot be empty' }];
+  if (key.length > MAX_KEY_LENGTH)
+    return [{ message: `key longer than ${MAX_KEY_LENGTH} characters`, limit: MAX_KEY_LENGTH }];
+  if (key.startsWith('/')) return [{ message: 'key must be relative' }];
+  if (/^[A-Za-z]:/.test(key)) return [{ message: 'key must not carry a drive letter' }];
   for (const segment of key.split('/')) {
-    if (segment === '') problems.push('key has an empty segment');
-    else if (segment === '.' || segment === '..')
-      problems.push(`key segment ${JSON.stringify(segment)} is not allowed`);
-    else if (FORBIDDEN_IN_SEGMENT.test(segment))
-      problems.push('key contains a control character, backslash or colon');
-    else if (segment.length > MAX_KEY_SEGMENT_LENGTH)
-      problems.push(`key segment longer than ${MAX_KEY_SEGMENT_LENGTH}`);
-    if (problems.length) break;
+    if (segment === '') return [{ message: 'key has an empty segment' }];
+    if (segment === '.' || segment === '..')
+      return [{ message: `key segment ${JSON.stringify(segment)} is not allowed` }];
+    if (FORBIDDEN_IN_SEGMENT.test(segment))
+      return [{ message: 'key contains a control character, backslash or colon' }];
+    if (segment.length > MAX_KEY_SEGMENT_LENGTH || Buffer.byteLength(segment) > MAX_KEY_SEGMENT_LENGTH)
+      return [
+        {
+          message: `key segment longer than ${MAX_KEY_SEGMENT_LENGTH} bytes (UTF-8)`,
+          limit: MAX_KEY_SEGMENT_LENGTH,
+        },
+      ];
   }
-  return problems;
+  return [];
 }
 
 /** Throws FFValidationError unless `key` is a valid relative storage key; returns it. */
 export function validateKey(key: unknown, field = 'key'): string {
-  const problems = keyProblems(key);
-  if (problems.length) throw new FFValidationError(problems.map((message) => ({ path: field, message })));
+  const issues = keyIssues(key);
+  if (issues.length) throw new FFValidationError(issues.map((issue) => ({ path: field, ...issue })));
   return key as string;
 }
 

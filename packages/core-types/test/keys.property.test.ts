@@ -177,6 +177,24 @@ describe('nothing escapes the base directory', () => {
     expect(() => resolveInside(base, key)).toThrow(FFValidationError);
   });
 
+  it('a segment is measured in UTF-8 bytes, as file systems count a name', () => {
+    expect(() => validateKey(`a/${'键'.repeat(85)}`)).not.toThrow(); // 255 bytes
+    for (const key of [`a/${'键'.repeat(86)}`, `${'é'.repeat(128)}/x`, 'x'.repeat(256)]) {
+      const error = (() => {
+        try {
+          validateKey(key);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(FFValidationError.isInstance(error), key).toBe(true);
+      expect((error as FFValidationError).issues[0]).toMatchObject({ path: 'key', limit: 255 });
+    }
+    expect(() => validateKey('y'.repeat(1025))).toThrow(/1024/);
+    // C1 control characters are control characters too.
+    expect(() => validateKey('a\u0085b')).toThrow(FFValidationError);
+  });
+
   it('names that merely start with dots are fine and stay inside', () => {
     for (const key of ['..foo', '...', '.hidden/x', 'a/..b']) {
       expect(isStrictlyInside(resolveInside(base, key))).toBe(true);

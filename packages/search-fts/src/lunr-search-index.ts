@@ -49,7 +49,12 @@ function documentSchema(maxContentChars: number) {
     sessionId: z.string().min(1).max(512).regex(LINE_SAFE, { message: 'must not contain line breaks' }),
     type: z.enum(ITEM_TYPES as [string, ...string[]]),
     content: z.string().max(maxContentChars, { message: `must be at most ${maxContentChars} characters` }),
-    timestamp: z.string().max(64).regex(LINE_SAFE, { message: 'must not contain line breaks' }),
+    timestamp: z
+      .string()
+      .max(64)
+      .regex(LINE_SAFE, { message: 'must not contain line breaks' })
+      // An unparsable time would pass every date filter (its tsMs is NaN): refused, as the README says.
+      .refine((t) => !Number.isNaN(Date.parse(t)), { message: 'must be an ISO-8601 date' }),
     role: z.string().max(200).optional(),
     title: z.string().max(10_000).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
@@ -129,7 +134,7 @@ export class LunrSearchIndex implements SearchIndex {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.flush();
+    await this.flushPartitions();
     this.closed = true;
     this.partitions.clear();
     this.loadedUsers.clear();
@@ -217,6 +222,7 @@ export class LunrSearchIndex implements SearchIndex {
 
   async add(items: readonly IndexDocument[]): Promise<void> {
     this.assertOpen();
+    if (!Array.isArray(items)) throw new FFValidationError([{ path: 'items', message: 'must be an array' }]);
     const ops: [Partition, PendingOp][] = [];
     for (let i = 0; i < items.length; i++) {
       const parsed = this.docSchema.safeParse(items[i]);
@@ -344,6 +350,11 @@ export class LunrSearchIndex implements SearchIndex {
   }
 
   async flush(): Promise<void> {
+    this.assertOpen();
+    await this.flushPartitions();
+  }
+
+  private async flushPartitions(): Promise<void> {
     for (const p of [...this.partitions.values()]) await p.flush();
   }
 

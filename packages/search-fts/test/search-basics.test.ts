@@ -172,6 +172,26 @@ describe('text matching', () => {
     ]);
   });
 
+  it('refuses items that are not an array or carry a timestamp that is no date, and flush after close', async () => {
+    const idx = await open();
+    for (const bad of [null, { id: 'x' }, 'items']) {
+      await expect(idx.add(bad as never)).rejects.toMatchObject({
+        code: 'FF_VALIDATION',
+        issues: [{ path: 'items' }],
+      });
+    }
+    await expect(idx.add([msg('u1', 's1', 'a', 'dated', { timestamp: 'not a date' })])).rejects.toMatchObject(
+      {
+        code: 'FF_VALIDATION',
+        issues: [{ path: 'items.0.timestamp' }],
+      },
+    );
+    expect(await idx.search({ userId: 'u1', text: 'dated' })).toEqual([]);
+    await idx.close();
+    await expect(idx.flush()).rejects.toMatchObject({ code: 'FF_CLOSED' });
+    await idx.close(); // a second close is harmless
+  });
+
   it('keeps users apart', async () => {
     const idx = await open();
     await idx.add([msg('alice', 's1', 'a', 'secret plan'), msg('bob', 's1', 'b', 'another plan')]);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { FFValidationError } from '@ffdb/core-types';
 import { faultPoint } from './fault-seam.js';
 import { TMP_PREFIX } from './layout.js';
 
@@ -100,7 +101,10 @@ export async function writeFileAtomic(
         size = data.byteLength;
       } else {
         for await (const chunk of data) {
-          if (!(chunk instanceof Uint8Array)) throw new TypeError('stream chunks must be Uint8Array');
+          if (!(chunk instanceof Uint8Array))
+            throw new FFValidationError([
+              { path: 'chunks', message: 'every stream chunk must be a Uint8Array' },
+            ]);
           let off = 0;
           while (off < chunk.byteLength) {
             const { bytesWritten } = await fh.write(chunk, off, chunk.byteLength - off);

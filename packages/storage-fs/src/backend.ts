@@ -187,6 +187,13 @@ const silentLogger: Logger = {
 
 const systemClock: Clock = { now: () => new Date() };
 
+/** An options argument is absent or a plain object (`readLog(log, 'x')` read everything before). */
+function checkOptionsObject(options: unknown, field: string): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new FFValidationError([{ path: field, message: 'must be an object' }]);
+}
+
 /**
  * The local-filesystem StorageBackend.
  *
@@ -197,6 +204,7 @@ const systemClock: Clock = { now: () => new Date() };
  * (`<key>.fflog/`), which roll and get sealed (compressed blocks + sparse index). Reads merge the
  * segments with the records still only in the WAL. See docs/format.md.
  */
+
 export class FsStorageBackend implements StorageBackend {
   readonly id = 'storage-fs';
   readonly capabilities: StorageCapabilities = {
@@ -586,6 +594,9 @@ export class FsStorageBackend implements StorageBackend {
 
   async list(prefix: string, options: { recursive?: boolean } = {}): Promise<string[]> {
     const p = checkPrefix(prefix);
+    checkOptionsObject(options, 'options');
+    if (options?.recursive !== undefined && typeof options.recursive !== 'boolean')
+      throw new FFValidationError([{ path: 'options.recursive', message: 'must be a boolean' }]);
     await this.ready('list', p);
     return this.blobFiles.list(p, options.recursive === true);
   }
@@ -1569,6 +1580,7 @@ export class FsStorageBackend implements StorageBackend {
     options: LogReadOptions = {},
   ): Promise<LogEntry<T>[]> {
     const k = checkKey(log, 'log');
+    checkOptionsObject(options, 'options');
     const { fromSeq, limit, reverse } = options ?? {};
     if (fromSeq !== undefined && (!Number.isInteger(fromSeq) || fromSeq < 0)) {
       throw new FFValidationError([{ path: 'fromSeq', message: 'fromSeq must be a non-negative integer' }]);
@@ -1714,7 +1726,13 @@ export class FsStorageBackend implements StorageBackend {
   async withLock<T>(key: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
     const k = checkKey(key);
     await this.ready('withLock', k);
-    const timeout = options.timeoutMs ?? this.options.lockTimeoutMs;
+    checkOptionsObject(options, 'options');
+    const given = options?.timeoutMs;
+    if (given !== undefined && !(typeof given === 'number' && Number.isFinite(given) && given > 0))
+      throw new FFValidationError([
+        { path: 'options.timeoutMs', message: 'must be a number of milliseconds above 0', limit: 0 },
+      ]);
+    const timeout = given ?? this.options.lockTimeoutMs;
     const started = monotonicMs();
     const release = await this.mutex.acquire(`lock:${k}`, timeout);
     try {
@@ -1775,6 +1793,14 @@ export class FsStorageBackend implements StorageBackend {
   }
 
   async compact(options: CompactOptions = {}): Promise<CompactReport> {
+    checkOptionsObject(options, 'options');
+    const { olderThanDays, archive } = options ?? {};
+    if (olderThanDays !== undefined && !(typeof olderThanDays === 'number' && olderThanDays >= 0))
+      throw new FFValidationError([
+        { path: 'options.olderThanDays', message: 'must be a number of days, 0 or more', limit: 0 },
+      ]);
+    if (archive !== undefined && typeof archive !== 'boolean')
+      throw new FFValidationError([{ path: 'options.archive', message: 'must be a boolean' }]);
     await this.ready('compact');
     await this.checkpoint();
     return this.exclusive('compact', async () => {

@@ -480,6 +480,44 @@ describe('append outcomes are promises', () => {
     }
     expect(await store.countLog('ok/log')).toBe(0);
     expect(await store.listLogs('')).toEqual([]);
+    // Options of the wrong shape are refused by name, never taken as "no options".
+    const badOptions: [string, () => Promise<unknown>, string][] = [
+      ['readLog options a string', () => store.readLog('ok/log', 'x' as never), 'options'],
+      [
+        'list recursive not a boolean',
+        () => store.list('', { recursive: 'yes' as never }),
+        'options.recursive',
+      ],
+      [
+        'withLock timeout below 1',
+        () => store.withLock('ok/k', async () => 1, { timeoutMs: -5 }),
+        'options.timeoutMs',
+      ],
+      ['compact negative age', () => store.compact({ olderThanDays: -1 }), 'options.olderThanDays'],
+      ['compact archive not a boolean', () => store.compact({ archive: 'yes' as never }), 'options.archive'],
+      [
+        'writeStream chunk not bytes',
+        () =>
+          store.writeStream(
+            'ok/blob',
+            (async function* () {
+              yield 'text' as never;
+            })(),
+          ),
+        'chunks',
+      ],
+      [
+        'a key segment over 255 bytes of UTF-8',
+        () => store.write(`ok/${'键'.repeat(86)}`, new Uint8Array(1)),
+        'key',
+      ],
+    ];
+    for (const [what, call, path] of badOptions) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err, what).toMatchObject({ code: 'FF_VALIDATION', issues: [{ path }] });
+    }
+    expect(await store.exists('ok/blob')).toBe(false);
+    expect(await store.list('ok')).toEqual([]);
   });
 
   it('queues appends made before open() finished, and rejects appends after close()', async () => {

@@ -233,7 +233,11 @@ export class FtsSearchFeature implements SearchFeature {
     await Promise.allSettled(this.caughtUp.values());
     await this.settleRemovals();
     if (this.ownsIndex) await this.index.close();
-    else await this.index.flush();
+    // A caller's own index: flushed, unless the caller closed it already (its flush then refuses).
+    else
+      await this.index.flush().catch((error: unknown) => {
+        if ((error as { code?: unknown }).code !== 'FF_CLOSED') throw error;
+      });
   }
 
   private logError(what: string, error: unknown): void {
