@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   FF_CONFIG: 'The configuration is invalid; `issues` lists each problem with a dotted path.',
   FF_CONFIG_MISSING_TOKEN: 'A required DI token has no registered adapter.',
   FF_PACKAGE_MISSING: 'An optional ffdb package needed for this feature is not installed.',
+  FF_FEATURE_FAILED: "An optional feature (its package or the caller's adapter) threw while starting; see `cause`.",
   FF_EMBEDDING: 'An embedding provider failed (HTTP error, timeout, malformed reply).',
   FF_SPACE_MISMATCH: 'A vector index was used with a different embedding space.',
   FF_UNSUPPORTED: 'The adapter does not support this operation.',
@@ -176,7 +177,7 @@ export class FFConfigError extends FFError {
     message: string,
     options: FFErrorOptions & {
       issues?: ValidationIssue[];
-      code?: 'FF_CONFIG' | 'FF_CONFIG_MISSING_TOKEN' | 'FF_PACKAGE_MISSING';
+      code?: 'FF_CONFIG' | 'FF_CONFIG_MISSING_TOKEN' | 'FF_PACKAGE_MISSING' | 'FF_FEATURE_FAILED';
     } = {},
   ) {
     const issues = options.issues ?? [];

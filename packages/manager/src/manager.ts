@@ -50,6 +50,7 @@ import {
   type Composition,
   createComposition,
   type ManagerOptions,
+  overrideEntries,
   registerDefaults,
   resolve,
   resolveOptional,
@@ -117,6 +118,15 @@ export type { ExportRecord } from './services/streaming.js';
 
 const FEATURE_ORDER: FeatureName[] = ['search', 'vectors', 'personas'];
 
+/** The configuration registered under TOKENS.Config by `overrides` or the caller's container, if any. */
+function configFromContainer(options: ManagerOptions): FFConfig | FFConfigInput | undefined {
+  for (const [token, value] of overrideEntries(options.overrides))
+    if (token === TOKENS.Config && value !== undefined && value !== null) return value as FFConfigInput;
+  if (options.container?.isRegistered(TOKENS.Config, true))
+    return options.container.resolve<FFConfigInput>(TOKENS.Config);
+  return undefined;
+}
+
 /** A complete configuration from a loadConfig() result or any partial input (defaults fill the rest). */
 function resolveConfig(input: FFConfig | FFConfigInput | undefined): FFConfig {
   if (input === undefined) return loadConfig();
@@ -159,6 +169,8 @@ export class FFStorageManager {
   /** createSession (shared) against deleteUser (exclusive), per user id, in this process. */
   private readonly userGate = new KeyedGate();
   private readonly unavailable = new Map<FeatureName, string>();
+  /** What a feature that failed to start threw (FF_FEATURE_FAILED's cause, healthCheck's warning). */
+  private readonly featureFailures = new Map<FeatureName, unknown>();
   private services!: {
     users: UserService;
     sessions: SessionService;
@@ -173,7 +185,9 @@ export class FFStorageManager {
   };
 
   constructor(config?: FFConfig | FFConfigInput, options: ManagerOptions = {}) {
-    this.config = resolveConfig(config);
+    // TOKENS.Config in `overrides` (or the caller's container) is the configuration, as any token
+    // replaces its default; it is validated like a config argument.
+    this.config = resolveConfig(configFromContainer(options) ?? config);
     this.options = options;
     this.comp = createComposition(this.config, options);
     this.logger = resolve(this.comp.container, TOKENS.Logger);
@@ -457,6 +471,7 @@ export class FFStorageManager {
       const result = await loadFeature(name, this.featureContext(name), this.logger);
       if (isUnavailable(result)) {
         this.unavailable.set(name, result.reason);
+        if (result.reason === 'failed') this.featureFailures.set(name, result.error);
         continue;
       }
       try {
@@ -465,6 +480,7 @@ export class FFStorageManager {
         this.core.hooks.add(name, result);
       } catch (error) {
         this.unavailable.set(name, 'failed');
+        this.featureFailures.set(name, error);
         this.logger.error({ feature: name, err: describeError(error) }, 'feature failed to open');
       }
     }
@@ -537,6 +553,14 @@ export class FFStorageManager {
         );
       }
       throw packageMissingError(name, method);
+    }
+    if (reason === 'failed') {
+      // Installed (or supplied by the caller) but it threw while starting: say so, with the cause.
+      const cause = this.featureFailures.get(name);
+      throw new FFConfigError(
+        `${method}() is unavailable: the ${name} feature failed to start (${describeError(cause).message})`,
+        { code: 'FF_FEATURE_FAILED', cause },
+      );
     }
     throw new FFConfigError(`${method}() is unavailable: the ${name} feature is ${reason}`, {
       code: 'FF_PACKAGE_MISSING',
@@ -990,7 +1014,13 @@ export class FFStorageManager {
       };
     }
     const h = await this.services.stats.healthCheck(this.config.storage.basePath);
-    return { ...h, features: this.getFeatureStatus() };
+    // A feature that failed to start cannot serve its calls: not healthy, and the warnings say why.
+    const failed = [...this.featureFailures].map(
+      ([name, error]) => `the ${name} feature failed to start: ${describeError(error).message}`,
+    );
+    if (failed.length === 0) return { ...h, features: this.getFeatureStatus() };
+    const warnings = Array.isArray(h.warnings) ? (h.warnings as string[]) : [];
+    return { ...h, healthy: false, warnings: [...warnings, ...failed], features: this.getFeatureStatus() };
   }
 
   // ========================================================================================= maintenance

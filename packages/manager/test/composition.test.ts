@@ -280,4 +280,50 @@ describe('composition root', () => {
     }
     expect(() => m.chunkText('abc')).toThrow(/vectors feature is disabled/);
   });
+
+  it("a caller's adapter that fails to start: FF_FEATURE_FAILED with the cause, and healthCheck says so", async () => {
+    const broken = {
+      id: 'broken-search',
+      capabilities: { persistent: false, incremental: true, fuzzy: false, prefix: false },
+      open: async () => {
+        throw new Error('index server unreachable');
+      },
+    };
+    const m = track(
+      new FFStorageManager(testConfig(dir()), { overrides: { [TOKENS.SearchIndex]: broken as never } }),
+    );
+    expect(await m.initialize()).toBe(true); // the store itself works
+    await m.createUser('ann');
+    const error = await m.searchMessages('ann', 'x').catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'FFConfigError', code: 'FF_FEATURE_FAILED' });
+    expect((error as Error).message).toMatch(/search feature failed to start \(index server unreachable\)/);
+    expect(((error as FFError).cause as Error).message).toBe('index server unreachable');
+    const health = await m.healthCheck();
+    expect(health.healthy).toBe(false);
+    expect(health.warnings).toContain('the search feature failed to start: index server unreachable');
+    expect(health.features).toMatchObject({ search: 'failed' });
+  });
+
+  it('TOKENS.Config in overrides or a caller container is the configuration, validated', async () => {
+    const base = dir();
+    const m = track(
+      new FFStorageManager(undefined, {
+        overrides: { [TOKENS.Config]: { storage: { basePath: base } } as never },
+      }),
+    );
+    await m.createUser('cfg');
+    expect(fs.existsSync(path.join(base, 'users', 'cfg', 'profile.json'))).toBe(true);
+    const child = rootContainer.createChildContainer();
+    const other = dir();
+    child.register(TOKENS.Config, { useValue: { storage: { basePath: other } } });
+    const n = track(new FFStorageManager(undefined, { container: child }));
+    await n.createUser('cfg2');
+    expect(fs.existsSync(path.join(other, 'users', 'cfg2', 'profile.json'))).toBe(true);
+    expect(
+      () =>
+        new FFStorageManager(undefined, {
+          overrides: { Config: { storage: { maxMessageSizeBytes: -1 } } as never },
+        }),
+    ).toThrow(FFConfigError);
+  });
 });

@@ -88,6 +88,35 @@ try {
 } finally {
   await again.close();
 }
+// A caller's own SearchIndex runs search without @ffdb/search-fts (which only supplies the default).
+const items = new Map();
+const ownIndex = {
+  id: 'own', capabilities: { persistent: false, incremental: true, fuzzy: false, prefix: false },
+  async open() {}, async close() {}, async flush() {}, async positions() { return {}; },
+  async add(docs) { for (const d of docs) items.set(d.userId + '/' + d.id, d); },
+  async remove(u, ids) { for (const id of ids) items.delete(u + '/' + id); },
+  async removeSession(u, s) { for (const [k, d] of items) if (d.userId === u && d.sessionId === s) items.delete(k); },
+  async removeUser(u) { for (const [k, d] of items) if (d.userId === u) items.delete(k); },
+  async clear() { items.clear(); },
+  async stats() { return { users: 0, documents: items.size, segments: 0, bytesOnDisk: 0 }; },
+  async search(q) {
+    const word = q.text.toLowerCase();
+    return [...items.values()]
+      .filter((d) => d.userId === q.userId && d.content.toLowerCase().includes(word))
+      .map((d) => ({ ...d, score: 1, highlights: [], snippet: d.content }));
+  },
+};
+const { TOKENS } = await import('@ffdb/manager');
+const own = await FFStorageManager.open({ config: loadConfig(), overrides: { [TOKENS.SearchIndex]: ownIndex } });
+try {
+  const sid = await own.createSession('bob');
+  await own.addMessage('bob', sid, { role: 'user', content: 'Lemons are sour' });
+  console.log('OWN INDEX', (await own.searchMessages('bob', 'lemons')).map((m) => m.content).join());
+} catch (error) {
+  console.log('OWN INDEX FAILED', error.code, error.message);
+} finally {
+  await own.close();
+}
 `;
     fs.writeFileSync(path.join(project, 'quickstart.mjs'), script);
     // A clean environment: no CHATDB_* settings of the caller leak into the quick start.
@@ -95,6 +124,7 @@ try {
     const out = execFileSync(process.execPath, ['quickstart.mjs'], { cwd: project, env }).toString();
     expect(out).toContain('Retrieved 1 messages: Hello, world!');
     expect(out).toMatch(/FEATURE FF_PACKAGE_MISSING .*npm install @ffdb\/search-fts/);
+    expect(out).toContain('OWN INDEX Lemons are sour');
     expect(fs.existsSync(path.join(project, 'data', 'users', 'alice', 'profile.json'))).toBe(true);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

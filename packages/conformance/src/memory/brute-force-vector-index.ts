@@ -5,6 +5,7 @@ import {
   FFValidationError,
   type VectorHit,
   type VectorIndex,
+  type VectorIndexEntry,
   type VectorIndexStats,
   type VectorItem,
   type VectorSearchOptions,
@@ -54,6 +55,8 @@ export class BruteForceVectorIndex implements VectorIndex {
   readonly id = 'brute-force';
   readonly capabilities = { persistent: false, exact: true, ann: false };
   private readonly users = new Map<string, UserVectors>();
+  /** Per user, the positions setPositions recorded (see VectorIndex.positions). */
+  private readonly marks = new Map<string, Record<string, number>>();
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -141,6 +144,30 @@ export class BruteForceVectorIndex implements VectorIndex {
   async removeUser(userId: string): Promise<void> {
     assertUserId(userId);
     this.users.delete(userId);
+    this.marks.delete(userId);
+  }
+
+  async entries(userId: string): Promise<VectorIndexEntry[]> {
+    assertUserId(userId);
+    return [...(this.users.get(userId)?.items ?? [])].map(([id, item]) => ({
+      id,
+      metadata: { ...item.metadata },
+    }));
+  }
+
+  async positions(userId: string): Promise<Record<string, number>> {
+    assertUserId(userId);
+    return { ...(this.marks.get(userId) ?? {}) };
+  }
+
+  async setPositions(userId: string, positions: Record<string, number | null>): Promise<void> {
+    assertUserId(userId);
+    const marks = { ...(this.marks.get(userId) ?? {}) };
+    for (const [log, seq] of Object.entries(positions)) {
+      if (seq === null) delete marks[log];
+      else marks[log] = Math.max(marks[log] ?? 0, seq);
+    }
+    this.marks.set(userId, marks);
   }
 
   async stats(userId: string): Promise<VectorIndexStats> {

@@ -148,6 +148,18 @@ export function runVectorIndexSuite(
       expect(await ix().remove('nobody', ['item_5'])).toBe(0);
     });
 
+    it('lists every live item with its metadata (entries)', async () => {
+      const all = await ix().entries('alice');
+      expect(all.map((e) => e.id).sort()).toEqual(data.map((d) => d.id).sort());
+      for (const d of data.slice(0, 5)) expect(all.find((e) => e.id === d.id)?.metadata).toEqual(d.metadata);
+      await ix().remove('alice', ['item_7']);
+      await ix().removeWhere('alice', (m) => m.sessionId === 's2');
+      const left = await ix().entries('alice');
+      expect(left.some((e) => e.id === 'item_7' || e.metadata.sessionId === 's2')).toBe(false);
+      expect(left).toHaveLength((await ix().stats('alice')).count);
+      expect(await ix().entries('nobody')).toEqual([]);
+    });
+
     it('keeps users apart', async () => {
       await ix().upsert('bob', TEST_SPACE, [
         { id: 'item_0', vector: queries[3] as Float32Array, metadata: { owner: 'bob' } },

@@ -54,7 +54,28 @@ export interface VectorIndex
   removeWhere(userId: string, predicate: (metadata: Record<string, unknown>) => boolean): Promise<number>;
   removeUser(userId: string): Promise<void>;
   stats(userId: string): Promise<VectorIndexStats>;
+  /**
+   * Every live item of the user (id and metadata; vectors stay in the index), in any order. The manager
+   * counts a session's vectors from it, exports a user's chunks with it, and `verify` compares it with
+   * the stored messages.
+   */
+  entries(userId: string): Promise<VectorIndexEntry[]>;
   flush(): Promise<void>;
+  /**
+   * Optional: how far into each source log (by key) the persisted vectors reach, as `setPositions` left
+   * it. With both methods, the manager re-embeds after a crash only the messages the index lacks; an
+   * index without them gets no crash catch-up (messages embedded by a process that died before the
+   * index persisted them stay unembedded until `rebuildVectorIndex`).
+   */
+  positions?(userId: string): Promise<Record<string, number>>;
+  /** Optional (see `positions`): records positions; `null` forgets a log's. */
+  setPositions?(userId: string, positions: Record<string, number | null>): Promise<void>;
+}
+
+/** One item of `VectorIndex.entries`. */
+export interface VectorIndexEntry {
+  id: string;
+  metadata: Record<string, unknown>;
 }
 
 /** Turns text into vectors of one embedding space. Never returns silent zero vectors: it throws. */

@@ -96,7 +96,8 @@ export function createComposition(config: FFConfig, options: ManagerOptions): Co
     if (value === undefined || value === null) continue;
     container.register(token as never, { useValue: value });
   }
-  if (!container.isRegistered(TOKENS.Config, true)) container.register(TOKENS.Config, { useValue: config });
+  // The validated, complete configuration (a Config override was read into it by the manager).
+  container.register(TOKENS.Config, { useValue: config });
   if (!container.isRegistered(TOKENS.Clock, true))
     container.register(TOKENS.Clock, { useValue: systemClock });
   if (!container.isRegistered(TOKENS.Logger, true)) {

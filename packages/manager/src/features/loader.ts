@@ -3,7 +3,7 @@
  * this package that adapts it to the manager (see ./types.ts). Nothing is imported until `loadFeature`
  * runs, so @ffdb/manager works with only core-types, storage-fs and compression installed.
  */
-import { FFConfigError, type Logger } from '@ffdb/core-types';
+import { FFConfigError, type Logger, TOKENS } from '@ffdb/core-types';
 import type { FeatureContext, FeatureMap, FeatureName } from './types.js';
 
 export const FEATURE_PACKAGES: Record<FeatureName, string> = {
@@ -96,7 +96,11 @@ export async function loadFeature<N extends FeatureName>(
   logger: Logger,
 ): Promise<FeatureMap[N] | FeatureUnavailable> {
   const pkg = await importOptional(FEATURE_PACKAGES[name]);
-  if (!pkg) return { reason: 'package-missing' };
+  // Search runs on a caller's own SearchIndex (TOKENS.SearchIndex) without @ffdb/search-fts, which
+  // only supplies the default index. Vectors still need @ffdb/vector-faiss for chunking and text
+  // extraction, whatever index and embedder are registered.
+  const ownAdapter = name === 'search' && ctx.resolveOptional(TOKENS.SearchIndex) !== undefined;
+  if (!pkg && !ownAdapter) return { reason: 'package-missing' };
   const folder = await importFolderModule(name);
   const factory = folder?.[FEATURE_FACTORIES[name]];
   if (typeof factory !== 'function') {

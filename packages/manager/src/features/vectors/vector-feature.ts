@@ -35,7 +35,7 @@ import type {
 import { LogProgress } from '../log-progress.js';
 import { EmbeddingQueue, type QueuedMessage } from './embedding-queue.js';
 import { fuse } from './hybrid-fusion.js';
-import type { VectorFaissModule, VectorIndexExtras } from './vector-module.js';
+import type { VectorFaissModule } from './vector-module.js';
 
 /** Lexical (hashed n-gram) cosines run lower than a neural model's; its default threshold is this. */
 export const HASHED_NGRAM_DEFAULT_THRESHOLD = 0.1;
@@ -146,7 +146,7 @@ export class FaissVectorFeature implements VectorFeature {
   constructor(
     private readonly ctx: FeatureContext,
     private readonly pkg: VectorFaissModule,
-    private readonly index: VectorIndex & VectorIndexExtras,
+    private readonly index: VectorIndex,
     private readonly ownsIndex: boolean,
     private readonly defaultEmbedder: Embedder | undefined,
   ) {
@@ -876,6 +876,7 @@ export class FaissVectorFeature implements VectorFeature {
   // ------------------------------------------------------------------ statistics
 
   private async entriesOf(userId: string): Promise<{ id: string; metadata: Meta }[] | null> {
+    // A port method since the sixteenth session; an index written against the older port may lack it.
     return typeof this.index.entries === 'function' ? this.index.entries(userId) : null;
   }
 

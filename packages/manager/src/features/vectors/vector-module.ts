@@ -39,11 +39,3 @@ export function isVectorFaissModule(pkg: unknown): pkg is VectorFaissModule {
     typeof p.extractText === 'function'
   );
 }
-
-/** Optional extras of FaissVectorIndex beyond the port (used when present). */
-export interface VectorIndexExtras {
-  entries?(userId: string): Promise<{ id: string; metadata: Record<string, unknown> }[]>;
-  /** Persisted, forward-only markers (message log key -> next seq considered for embedding). */
-  positions?(userId: string): Promise<Record<string, number>>;
-  setPositions?(userId: string, positions: Record<string, number | null>): Promise<void>;
-}
