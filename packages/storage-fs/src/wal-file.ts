@@ -133,7 +133,16 @@ export class WalFile {
     return fd;
   }
 
+  private closed = false;
+
+  /**
+   * Closes every descriptor once. A second call must not close anything: the kernel hands a closed
+   * descriptor's number to the next open, so closing it again closed a file of whoever opened next
+   * (another store in the same process got EBADF on its cached segment descriptors).
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     for (const fd of [this.fd, this.dsync, ...this.syncFds.splice(0)]) {
       if (fd === undefined) continue;
       try {
