@@ -32,7 +32,12 @@ function keyIssues(key: unknown): { message: string; limit?: number }[] {
       return [{ message: `key segment ${JSON.stringify(segment)} is not allowed` }];
     if (FORBIDDEN_IN_SEGMENT.test(segment))
       return [{ message: 'key contains a control character, backslash or colon' }];
-    if (segment.length > MAX_KEY_SEGMENT_LENGTH || Buffer.byteLength(segment) > MAX_KEY_SEGMENT_LENGTH)
+    // A UTF-16 unit is at most 3 bytes of UTF-8: bytes are counted only for segments that could be over
+    // (every append validates its key; most segments are short ASCII ids).
+    if (
+      segment.length > MAX_KEY_SEGMENT_LENGTH ||
+      (segment.length * 3 > MAX_KEY_SEGMENT_LENGTH && Buffer.byteLength(segment) > MAX_KEY_SEGMENT_LENGTH)
+    )
       return [
         {
           message: `key segment longer than ${MAX_KEY_SEGMENT_LENGTH} bytes (UTF-8)`,

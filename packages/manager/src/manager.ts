@@ -65,6 +65,7 @@ import type {
   FeatureHooks,
   FeatureMap,
   FeatureName,
+  HybridSearchOptions,
   PersonaFeature,
   ProcessDocumentOptions,
   SearchFeature,
@@ -1299,18 +1300,7 @@ export class FFStorageManager {
     );
   }
 
-  async hybridSearch(
-    userId: string,
-    query: string,
-    /** `threshold`: the vector leg's similarity threshold (default: vectorSearch's, the embedder's). */
-    opts?: {
-      sessionIds?: string[];
-      topK?: number;
-      vectorWeight?: number;
-      fusion?: 'weighted' | 'rrf';
-      threshold?: number;
-    },
-  ): Promise<SearchResult[]> {
+  async hybridSearch(userId: string, query: string, opts?: HybridSearchOptions): Promise<SearchResult[]> {
     return (await this.feature('vectors', 'hybridSearch')).hybridSearch(userId, query, opts);
   }
 

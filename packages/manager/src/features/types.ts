@@ -314,6 +314,16 @@ export interface ProcessDocumentOptions {
  * what to include): the text leg's extra query fields, and a check of each vector-leg result, given the
  * message's or document's own metadata.
  */
+/** Options of hybridSearch. */
+export interface HybridSearchOptions {
+  sessionIds?: string[];
+  topK?: number;
+  vectorWeight?: number;
+  fusion?: 'weighted' | 'rrf';
+  /** The vector leg's similarity threshold (default: vectorSearch's, the embedder's). */
+  threshold?: number;
+}
+
 export interface VectorResultScope {
   text: Partial<SearchQuery>;
   accepts(result: SearchResult, own: Record<string, unknown>): boolean;
@@ -347,18 +357,13 @@ export interface VectorFeature extends FeatureHooks {
   hybridSearch(
     userId: string,
     query: string,
-    /** `threshold`: the vector leg's similarity threshold (default: vectorSearch's, the embedder's). */
-    opts?: {
-      sessionIds?: string[];
-      topK?: number;
-      vectorWeight?: number;
-      fusion?: 'weighted' | 'rrf';
-      threshold?: number;
-    },
+    opts?: HybridSearchOptions,
     scope?: VectorResultScope,
   ): Promise<SearchResult[]>;
   deleteDocumentVectors(userId: string, sessionId: string, documentId: string): Promise<boolean>;
   getVectorStats(userId: string, sessionId: string): Promise<Record<string, unknown>>;
+  /** Each session's `storageSizeBytes` of getVectorStats, for all of a user's sessions in one pass. */
+  vectorBytesBySession(userId: string): Promise<Map<string, number>>;
   /** Synchronous (API.md §6.11). */
   chunkText(text: string, strategy?: string, custom?: Record<string, unknown>): Chunk[];
   /**

@@ -99,6 +99,18 @@ export class StatsService {
     }
   }
 
+  /** Every session's vector bytes, as sessionVectors reports them, read once for the whole user. */
+  private async userVectorBytes(userId: string): Promise<Map<string, number>> {
+    const vectors = this.d.vectors();
+    if (!vectors) return new Map();
+    try {
+      return await vectors.vectorBytesBySession(userId);
+    } catch (error) {
+      this.core.logger.warn({ userId, err: (error as Error).message }, 'vector stats unavailable');
+      return new Map();
+    }
+  }
+
   /** Visits every message of a user page by page (bounded memory). */
   private async forEachMessage(
     userId: string,
@@ -140,12 +152,13 @@ export class StatsService {
       },
     );
     // totalSizeBytes counts what getSessionStats counts, so the sessions' totals add up to the user's.
+    const vectorBytes = await this.userVectorBytes(userId);
     let documentCount = 0;
     for (const s of sessions) {
       const docs = await this.d.documents.list(userId, s.sessionId);
       documentCount += docs.length;
       bytes += docs.reduce((sum, doc) => sum + doc.size, 0);
-      bytes += (await this.sessionVectors(userId, s.sessionId)).bytes;
+      bytes += vectorBytes.get(s.sessionId) ?? 0;
     }
     const usage = await this.core.storage.usage(keys.userRoot(userId));
     return {

@@ -27,6 +27,7 @@ import {
 import { assertAllowedExtension } from '../../services/documents.js';
 import type {
   FeatureContext,
+  HybridSearchOptions,
   ProcessDocumentOptions,
   StoredMessage,
   VectorFeature,
@@ -122,6 +123,14 @@ function optString(v: unknown, name: string): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !v) throw validationIssue(`opts.${name}`, 'must be a non-empty string');
   return v;
+}
+
+/**
+ * A session's part of its user's vector store in bytes: the index is one file set per user, so a
+ * session's share is proportional to its vectors (getVectorStats and vectorBytesBySession agree).
+ */
+function shareOfBytes(bytesOnDisk: number, vectors: number, total: number): number {
+  return total > 0 ? Math.round((bytesOnDisk * vectors) / total) : 0;
 }
 
 function snippetOf(text: string): string {
@@ -814,13 +823,7 @@ export class FaissVectorFeature implements VectorFeature {
   async hybridSearch(
     userId: string,
     query: string,
-    opts?: {
-      sessionIds?: string[];
-      topK?: number;
-      vectorWeight?: number;
-      fusion?: 'weighted' | 'rrf';
-      threshold?: number;
-    },
+    opts?: HybridSearchOptions,
     scope?: VectorResultScope,
   ): Promise<SearchResult[]> {
     const { o, count: topK, sessionIds, inSessions } = this.searchRequest(userId, query, opts, 'topK');
@@ -904,18 +907,32 @@ export class FaissVectorFeature implements VectorFeature {
     const providers = new Set(
       mine.map((e) => String(e.metadata.provider ?? stats.space?.provider ?? '')).filter(Boolean),
     );
-    const share = entries.length ? mine.length / entries.length : 0;
     return {
       totalVectors: mine.length,
       totalDocuments: documents.size,
       vectorDimensions: stats.space?.dimension ?? 0,
-      // The user's index is one file set; a session's share is proportional to its vectors.
-      storageSizeBytes: Math.round(stats.bytesOnDisk * share),
+      storageSizeBytes: shareOfBytes(stats.bytesOnDisk, mine.length, entries.length),
       providersUsed: [...providers].sort(),
       messageVectors: mine.filter((e) => e.metadata.kind === 'message').length,
       indexType: stats.indexType,
       embeddingModel: stats.space?.model,
     };
+  }
+
+  async vectorBytesBySession(userId: string): Promise<Map<string, number>> {
+    assertUserId(userId);
+    await this.ensureUser(userId);
+    await this.queue.drain();
+    const stats = await this.index.stats(userId);
+    const entries = (await this.entriesOf(userId)) ?? [];
+    const counts = new Map<string, number>();
+    for (const e of entries) {
+      const sid = String(e.metadata.sessionId);
+      counts.set(sid, (counts.get(sid) ?? 0) + 1);
+    }
+    const out = new Map<string, number>();
+    for (const [sid, n] of counts) out.set(sid, shareOfBytes(stats.bytesOnDisk, n, entries.length));
+    return out;
   }
 
   async countSessionVectors(userId: string, sessionId: string): Promise<number> {
