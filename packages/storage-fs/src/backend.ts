@@ -241,6 +241,12 @@ export class FsStorageBackend implements StorageBackend {
   /** The background checkpoint of a rotated generation run by this process (never rejects). */
   private bgCheckpoint: Promise<void> | undefined;
   private committing = false;
+  /**
+   * An inline checkpoint has written (or is about to write) END into the current generation and
+   * awaits its sync: a lock-free refresh must not follow that END (it would close the generation
+   * under the checkpoint). Nothing is missed: the writer lock is held, so no other process writes.
+   */
+  private switchingGen = false;
   private queue: AppendRequest[] = [];
   /** JSON bytes of the queued requests (a commit takes the whole queue when it fits MAX_COMMIT_BYTES). */
   private queueBytes = 0;
@@ -1100,7 +1106,7 @@ export class FsStorageBackend implements StorageBackend {
 
   /** Lock-free refresh for readers: apply frames other processes appended since we last looked. */
   private refresh(): void {
-    if (this.committing || !this.wal) return;
+    if (this.committing || this.switchingGen || !this.wal) return;
     try {
       this.catchUp();
     } catch (err) {
@@ -1473,6 +1479,7 @@ export class FsStorageBackend implements StorageBackend {
     } finally {
       writes.close();
     }
+    this.switchingGen = true;
     await guard('checkpoint', undefined, async () => {
       const next = WalFile.create(this.layout.walDir, wal.gen + 1, WAL_EXTENT);
       const carried: WalFrame[] = [];
@@ -1523,6 +1530,8 @@ export class FsStorageBackend implements StorageBackend {
       this.pendingDeletes = [];
       this.walBytes = 0;
       for (const f of carried) this.applyFrame(f);
+    }).finally(() => {
+      this.switchingGen = false;
     });
     if (failed.length > 0) throw (failed[0] as { error: unknown }).error;
   }
