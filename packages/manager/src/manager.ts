@@ -14,6 +14,8 @@ import {
   FFConfigError,
   type FFConfig,
   FFConfigSchema,
+  FFError,
+  FFLockTimeoutError,
   FFStorageError,
   FFValidationError,
   type FFConfigInput,
@@ -36,6 +38,7 @@ import {
   type SessionStats,
   type SituationalContext,
   type StorageBackend,
+  type StorageErrorCode,
   type StorageStats,
   type Token,
   TOKENS,
@@ -222,10 +225,13 @@ export class FFStorageManager {
   }
 
   /** Why initialize() failed, as the error open() and every later call throw. */
-  private openFailure(): FFStorageError {
+  private openFailure(): FFError {
     const failure = this.lastInitError;
     // initialize()'s own refusals (unusable base path, open timeout) already say what and where.
     if (failure instanceof FFStorageError && failure.operation === 'initialize') return failure;
+    // Another process held the store's lock past locking.timeoutSeconds: API.md's lock timeout,
+    // not an unusable base path (trying again later can succeed).
+    if (FFLockTimeoutError.isInstance(failure)) return failure;
     const reason = failure ? `: ${describeError(failure).message}` : '';
     // A backend the caller supplied may not use the base path at all: do not name it.
     if (this.callersStorage) {
@@ -238,7 +244,9 @@ export class FFStorageManager {
       this.config.storage.basePath,
       `the store could not be opened${reason}`,
       {
-        code: 'FF_STORAGE_MISSING_BASE',
+        // The backend's own code when it gave one (FF_FORMAT_TOO_NEW, …); a bare OS failure
+        // (ENOENT, ENOTDIR, …) means the base path is unusable.
+        code: storageCodeOf(failure) ?? 'FF_STORAGE_MISSING_BASE',
         cause: failure,
       },
     );
@@ -1476,6 +1484,12 @@ const STORAGE_METHODS = [
  * `watchLog`: a view that answers the port's names with the caller's methods. A backend that has the
  * port's names is used as it is.
  */
+/** A storage failure's specific code (not the generic FF_STORAGE), when it has one. */
+function storageCodeOf(failure: unknown): StorageErrorCode | undefined {
+  if (!(failure instanceof FFStorageError) || failure.code === 'FF_STORAGE') return undefined;
+  return failure.code as StorageErrorCode;
+}
+
 function withPortNames(storage: StorageBackend): StorageBackend {
   const b = storage as unknown as Record<string, unknown>;
   const alias: Record<string, string> = {};

@@ -2,11 +2,19 @@
  * initialize() never hangs: a base path on a kernel pseudo-filesystem is refused at once (storage-fs's
  * recursive mkdir would spin forever under /proc), and a storage that does not open in time is given up.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { MemoryStorageBackend } from '@ffdb/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDefaultLogger, FFStorageManager, loadConfig, TOKENS } from '../src/index.js';
+import {
+  createDefaultLogger,
+  FFLockTimeoutError,
+  FFStorageManager,
+  loadConfig,
+  TOKENS,
+} from '../src/index.js';
 import { removeDir, tempDir, testConfig } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -96,5 +104,63 @@ describe('initialize() on unusable base paths', () => {
     release();
     await new Promise((r) => setTimeout(r, 50));
     expect(backend.closedAfterOpen).toBe(true);
+  });
+});
+
+describe('why a store could not be opened', () => {
+  /** A store whose WAL still holds records, as a process killed before its checkpoint leaves it. */
+  async function storeLeftByACrash(): Promise<{ dir: string; sessionId: string }> {
+    const live = tempDir();
+    const dir = tempDir();
+    cleanups.push(
+      () => removeDir(live),
+      () => removeDir(dir),
+    );
+    const writer = await FFStorageManager.open(testConfig(live, { storage: { durability: 'always' } }));
+    const sessionId = await writer.createSession('bob', 'left open');
+    await writer.addMessage('bob', sessionId, { role: 'user', content: 'acknowledged before the crash' });
+    // Copy the files while the writer is still open: no checkpoint, no clean close.
+    fs.cpSync(live, dir, { recursive: true });
+    await writer.close();
+    return { dir, sessionId };
+  }
+
+  it('a writer lock another live process holds past locking.timeoutSeconds is FFLockTimeoutError', async () => {
+    const { dir, sessionId } = await storeLeftByACrash();
+    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+    cleanups.push(() => void holder.kill('SIGKILL'));
+    const lockFile = path.join(dir, '.ffdb/locks/writer.lock');
+    fs.rmSync(lockFile, { force: true });
+    fs.symlinkSync(`${holder.pid}@0123456789abcdef@${Date.now()}@${os.hostname()}`, lockFile);
+    const config = testConfig(dir, { locking: { timeoutSeconds: 0.3 } });
+
+    const opening = await FFStorageManager.open(config).catch((e: unknown) => e);
+    expect(FFLockTimeoutError.isInstance(opening)).toBe(true);
+    expect(opening).toMatchObject({ code: 'FF_LOCK_TIMEOUT' });
+    const lazy = new FFStorageManager(loadConfig({ env: {}, overrides: config as never }));
+    cleanups.push(() => lazy.close());
+    await expect(lazy.getSession('bob', sessionId)).rejects.toMatchObject({ code: 'FF_LOCK_TIMEOUT' });
+
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    const after = await FFStorageManager.open(config);
+    cleanups.push(() => after.close());
+    expect((await after.getMessages('bob', sessionId)).map((x) => x.content)).toEqual([
+      'acknowledged before the crash',
+    ]);
+  });
+
+  it('a store written by a newer format keeps FF_FORMAT_TOO_NEW (not FF_STORAGE_MISSING_BASE)', async () => {
+    const dir = tempDir();
+    cleanups.push(() => removeDir(dir));
+    const first = await FFStorageManager.open(testConfig(dir));
+    await first.createUser('u');
+    await first.close();
+    const formatFile = path.join(dir, 'ffdb.json');
+    const format = JSON.parse(fs.readFileSync(formatFile, 'utf8')) as { formatVersion: number };
+    fs.writeFileSync(formatFile, JSON.stringify({ ...format, formatVersion: format.formatVersion + 1 }));
+    const err = await FFStorageManager.open(testConfig(dir)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'FFStorageError', code: 'FF_FORMAT_TOO_NEW' });
+    expect(String((err as Error).message)).toMatch(/newer than this ffdb/);
   });
 });
