@@ -1004,9 +1004,12 @@ export class FsStorageBackend implements StorageBackend {
       this.batchSyncTimer = undefined;
       const wal = this.wal;
       if (!wal) return;
-      this.batchSyncPromise = fdatasyncAsync(wal.fd).catch((err) =>
-        this.logger.error({ err: (err as Error).message }, 'batched fdatasync failed'),
-      );
+      this.batchSyncPromise = fdatasyncAsync(wal.fd).catch((err) => {
+        // The generation was closed meanwhile: only after its END, when its records are in synced
+        // segments (our checkpoint, or another process's that we followed).
+        if (osCode(err) === 'EBADF' && wal.isClosed) return;
+        this.logger.error({ err: (err as Error).message }, 'batched fdatasync failed');
+      });
     }, this.options.batchDelayMs);
     this.batchSyncTimer.unref?.();
   }

@@ -135,6 +135,11 @@ export class WalFile {
 
   private closed = false;
 
+  /** Whether close() ran (a sync in flight then fails with EBADF, and has nothing left to sync). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /**
    * Closes every descriptor once. A second call must not close anything: the kernel hands a closed
    * descriptor's number to the next open, so closing it again closed a file of whoever opened next
