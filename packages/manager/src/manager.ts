@@ -1451,6 +1451,12 @@ export class FFStorageManager {
 
 instrumentAsyncMethods(FFStorageManager.prototype);
 
+/** A storage failure's specific code (not the generic FF_STORAGE), when it has one. */
+function storageCodeOf(failure: unknown): StorageErrorCode | undefined {
+  if (!(failure instanceof FFStorageError) || failure.code === 'FF_STORAGE') return undefined;
+  return failure.code as StorageErrorCode;
+}
+
 /** The StorageBackend methods the manager calls (the port in @ffdb/core-types). */
 const STORAGE_METHODS = [
   'open',
@@ -1484,12 +1490,6 @@ const STORAGE_METHODS = [
  * `watchLog`: a view that answers the port's names with the caller's methods. A backend that has the
  * port's names is used as it is.
  */
-/** A storage failure's specific code (not the generic FF_STORAGE), when it has one. */
-function storageCodeOf(failure: unknown): StorageErrorCode | undefined {
-  if (!(failure instanceof FFStorageError) || failure.code === 'FF_STORAGE') return undefined;
-  return failure.code as StorageErrorCode;
-}
-
 function withPortNames(storage: StorageBackend): StorageBackend {
   const b = storage as unknown as Record<string, unknown>;
   const alias: Record<string, string> = {};
