@@ -88,6 +88,8 @@ const CHECKPOINT_CHUNK = 32;
 
 /** Generation switches one catch-up may take before the chain is declared broken. */
 const MAX_GEN_HOPS = 10_000;
+/** An END frame: header + the next generation (a double). */
+const END_FRAME_BYTES = FRAME_HEADER + 8;
 
 /**
  * A WAL generation closed by a ROTATE frame whose records are being (or still have to be) written
@@ -247,6 +249,14 @@ export class FsStorageBackend implements StorageBackend {
    * under the checkpoint). Nothing is missed: the writer lock is held, so no other process writes.
    */
   private switchingGen = false;
+  /** close() has begun: new calls are refused, and close waits for `inFlight` before closing the WAL. */
+  private closing = false;
+  /**
+   * Calls in progress that use the WAL or cached descriptors across awaits (delete, checkpoint,
+   * verify, compact). close() used to close the WAL under them: a checkpoint's fdatasync failed with
+   * EBADF after writing END, and the store could not be opened again.
+   */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private queue: AppendRequest[] = [];
   /** JSON bytes of the queued requests (a commit takes the whole queue when it fits MAX_COMMIT_BYTES). */
   private queueBytes = 0;
@@ -476,8 +486,19 @@ export class FsStorageBackend implements StorageBackend {
       this.status = 'closed';
       return;
     }
+    if (this.closing) return this.closeDone;
+    this.closing = true;
+    this.closeDone = this.closeOnce();
+    return this.closeDone;
+  }
+
+  /** The one close in progress (a second close() waits for it). */
+  private closeDone: Promise<void> | undefined;
+
+  private async closeOnce(): Promise<void> {
     await this.openPromise?.catch(() => undefined);
     await this.drain();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.bgCheckpoint;
     if (this.idleTimer) realClearTimeout(this.idleTimer);
     if (this.batchSyncTimer) realClearTimeout(this.batchSyncTimer);
@@ -541,9 +562,18 @@ export class FsStorageBackend implements StorageBackend {
   }
 
   private async ready(operation: string, key?: string): Promise<void> {
-    if (this.status === 'open') return;
-    if (this.status === 'closed') throw this.closedError(operation, key);
+    if (this.status === 'open' && !this.closing) return;
+    if (this.status === 'closed' || this.closing) throw this.closedError(operation, key);
     await this.open();
+  }
+
+  /** Runs a call that close() must wait for (see `inFlight`). */
+  private track<T>(run: () => Promise<T>): Promise<T> {
+    const p = run();
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   // ------------------------------------------------------------------ blobs
@@ -610,6 +640,10 @@ export class FsStorageBackend implements StorageBackend {
   async delete(key: string): Promise<boolean> {
     const k = checkKey(key);
     await this.ready('delete', k);
+    return this.track(() => this.deleteReady(k));
+  }
+
+  private async deleteReady(k: string): Promise<boolean> {
     const release = await this.mutex.acquire(k, this.options.lockTimeoutMs);
     try {
       this.refresh();
@@ -655,7 +689,7 @@ export class FsStorageBackend implements StorageBackend {
     let req: AppendRequestParts;
     try {
       req = encodeAppendRecords(checkLogKey(log, 'log'), records);
-      if (this.status !== 'open') return this.appendWhenReady(req);
+      if (this.status !== 'open' || this.closing) return this.appendWhenReady(req);
       return this.enqueueAppend(req);
     } catch (err) {
       return Promise.reject(err);
@@ -1049,7 +1083,7 @@ export class FsStorageBackend implements StorageBackend {
     if (this.idleTimer) return; // it re-arms itself for the rest of the idle time
     const fire = () => {
       this.idleTimer = undefined;
-      if (this.status !== 'open') return;
+      if (this.status !== 'open' || this.closing) return;
       const left = this.lastAppendAt + ms - monotonicMs();
       if (left > 0) {
         this.idleTimer = realSetTimeout(fire, left);
@@ -1057,7 +1091,7 @@ export class FsStorageBackend implements StorageBackend {
         return;
       }
       if (this.loopRunning || this.tails.size === 0) return;
-      void this.exclusive('checkpoint', () => this.checkpointLocked()).catch((err) =>
+      void this.track(() => this.exclusive('checkpoint', () => this.checkpointLocked())).catch((err) =>
         this.logger.warn({ err: (err as Error).message }, 'idle checkpoint failed; will retry'),
       );
     };
@@ -1119,7 +1153,7 @@ export class FsStorageBackend implements StorageBackend {
 
   /** Under the writer lock: catch up, and clear garbage a crashed writer left where we will write. */
   private catchUpLocked(): void {
-    const stop = this.catchUp();
+    const stop = this.catchUp(true);
     const wal = this.requireWal();
     if (stop === 'bad' || (stop !== 'end' && wal.offset < wal.allocated && wal.dirtyAt(wal.offset))) {
       this.logger.warn({ gen: wal.gen, offset: wal.offset }, 'cut torn WAL tail');
@@ -1127,7 +1161,7 @@ export class FsStorageBackend implements StorageBackend {
     }
   }
 
-  private catchUp(): 'zero' | 'eof' | 'bad' | 'end' | 'rotate' {
+  private catchUp(locked = false): 'zero' | 'eof' | 'bad' | 'end' | 'rotate' {
     if (this.rotated.length > 0) this.pollRotated();
     for (let hops = 0; ; hops++) {
       if (hops > MAX_GEN_HOPS) {
@@ -1157,6 +1191,18 @@ export class FsStorageBackend implements StorageBackend {
           continue;
         }
         return res.stop;
+      }
+      if (res.stop === 'end' && this.danglingEnd(wal, nextGen)) {
+        // An END whose next generation is gone, with no later one: a checkpoint that failed after
+        // writing it could not take it back (older releases then removed the new generation, and the
+        // store could not be opened again). Every record is still in this generation's frames (and
+        // perhaps in segments too: replay is idempotent): stay in it. Under the writer lock, cut
+        // the END so that appends continue here; a reader looks again at its next refresh.
+        wal.offset -= END_FRAME_BYTES;
+        if (!locked) return 'end';
+        this.logger.warn({ gen: wal.gen, nextGen }, 'cut an END whose next WAL generation is missing');
+        wal.zero(wal.offset, wal.offset + END_FRAME_BYTES);
+        return 'zero';
       }
       // Another process checkpointed: segments now hold everything the old generation had.
       this.switchGen(nextGen);
@@ -1195,6 +1241,12 @@ export class FsStorageBackend implements StorageBackend {
     this.segments.forget(this.layout.blob(prefix));
   }
 
+  /** True when `nextGen` (named by an END just read in `wal`) and every later generation are missing. */
+  private danglingEnd(wal: WalFile, nextGen: number): boolean {
+    const gens = listWalGens(this.layout.walDir);
+    return !gens.some((g) => g >= nextGen) && gens.includes(wal.gen);
+  }
+
   private switchGen(nextGen: number): void {
     const old = this.requireWal();
     old.close();
@@ -1213,6 +1265,9 @@ export class FsStorageBackend implements StorageBackend {
   private restartFromOldestWal(after?: number): void {
     this.wal?.close();
     this.resetFollowState();
+    // Generations we never read may have deleted logs that were written again since, under the
+    // same segment file names: nothing cached about any segment can be trusted.
+    this.segments.forget('');
     // Prefer the oldest generation after `after` (one known to be ended); none left means the END we
     // read belonged to a checkpoint that failed and removed its new generation: re-read from the oldest.
     this.wal = this.openOldestWal(
@@ -1509,7 +1564,7 @@ export class FsStorageBackend implements StorageBackend {
         // removed below.
         if (endWritten) {
           try {
-            wal.zero(wal.offset, wal.offset + FRAME_HEADER + 8);
+            wal.zero(wal.offset, wal.offset + END_FRAME_BYTES);
           } catch {
             // see commitLocked
           }
@@ -1689,7 +1744,7 @@ export class FsStorageBackend implements StorageBackend {
     }
     const poll = options.pollIntervalMs ?? this.options.watchPollMs;
     await this.ready('watchLog', k);
-    while (!signal?.aborted && this.status === 'open') {
+    while (!signal?.aborted && this.status === 'open' && !this.closing) {
       const batch = await this.readLog<T>(k, { fromSeq: next, limit: 1000 });
       if (batch.length > 0) {
         next = (batch[batch.length - 1] as LogEntry<T>).seq + 1;
@@ -1770,7 +1825,8 @@ export class FsStorageBackend implements StorageBackend {
   async healthCheck(): Promise<HealthReport> {
     const warnings: string[] = [];
     const errors: string[] = [];
-    if (this.status !== 'open') errors.push(`store is ${this.status}`);
+    if (this.status !== 'open' || this.closing)
+      errors.push(`store is ${this.closing && this.status === 'open' ? 'closing' : this.status}`);
     try {
       await fsp.access(this.layout.root, fs.constants.W_OK);
     } catch (err) {
@@ -1794,14 +1850,25 @@ export class FsStorageBackend implements StorageBackend {
   /** Checkpoints the WAL into segments now (normally done in the background). */
   async checkpoint(): Promise<void> {
     await this.ready('checkpoint');
+    await this.track(() => this.checkpointNow());
+  }
+
+  private async checkpointNow(): Promise<void> {
     await this.drain();
     await this.exclusive('checkpoint', () => this.checkpointLocked());
   }
 
   async verify(options: { repair?: boolean } = {}): Promise<VerifyReport> {
     await this.ready('verify');
-    await this.checkpoint();
-    return verifyStore(this, options.repair === true);
+    return this.track(async () => {
+      await this.checkpointNow();
+      // Under the checkpoint lock: no checkpoint, compaction or delete (in any process) rewrites or
+      // removes segments while they are checked, and a repair never cuts a segment another
+      // process is appending to.
+      return guard('verify', undefined, () =>
+        this.withCheckpointLock(() => verifyStore(this, options.repair === true)),
+      );
+    });
   }
 
   async compact(options: CompactOptions = {}): Promise<CompactReport> {
@@ -1814,11 +1881,13 @@ export class FsStorageBackend implements StorageBackend {
     if (archive !== undefined && typeof archive !== 'boolean')
       throw new FFValidationError([{ path: 'options.archive', message: 'must be a boolean' }]);
     await this.ready('compact');
-    await this.checkpoint();
-    return this.exclusive('compact', async () => {
-      const report = await this.withCheckpointLock(() => compactStore(this, options));
-      this.views.clear();
-      return report;
+    return this.track(async () => {
+      await this.checkpointNow();
+      return this.exclusive('compact', async () => {
+        const report = await this.withCheckpointLock(() => compactStore(this, options));
+        this.views.clear();
+        return report;
+      });
     });
   }
 
@@ -1851,7 +1920,7 @@ export class FsStorageBackend implements StorageBackend {
 
   /** @internal */
   get isOpen(): boolean {
-    return this.status === 'open';
+    return this.status === 'open' && !this.closing;
   }
 }
 
