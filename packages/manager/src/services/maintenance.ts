@@ -134,9 +134,13 @@ export class MaintenanceService {
         const sid = log.slice(root.length + 1).split('/')[0];
         if (sid) trees.add(`${root}/${sid}`);
       }
+      // Read the index again after the listing: a session created since `live` was read (here or in
+      // another process) has its index entry before any of its data, so it is in this second read.
+      // Judged on the first read alone, a repair deleted the messages of sessions created meanwhile.
+      const liveAfterListing = trees.size > live.size ? new Set(await this.d.sessions.ids(userId)) : live;
       for (const child of [...trees].sort()) {
         const sid = child.slice(child.lastIndexOf('/') + 1);
-        if (live.has(sid)) continue;
+        if (live.has(sid) || liveAfterListing.has(sid)) continue;
         const issue: VerifyIssue = {
           code: 'SESSION_ORPHAN',
           key: child,
