@@ -12,7 +12,6 @@ import {
   type SearchIndexStats,
   isValidUserId,
 } from '@ffdb/core-types';
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { BufferPool } from './buffer-pool.js';
 import { highlightsFor, snippetFor } from './highlight.js';
@@ -145,7 +144,6 @@ export class LunrSearchIndex implements SearchIndex {
   }
 
   /** Tags the segment names this instance writes (see Partition.newSegmentName). */
-  private readonly writerTag = randomBytes(4).toString('hex');
 
   private partition(userId: string): Partition {
     let p = this.partitions.get(userId);
@@ -156,7 +154,6 @@ export class LunrSearchIndex implements SearchIndex {
         compressor: this.opts.compressor,
         compressIndex: this.opts.compressIndex,
         prefix: this.opts.prefix,
-        writerTag: this.writerTag,
         flushThreshold: this.opts.flushThreshold,
         mergeFactor: this.opts.mergeFactor,
         orphanGraceMs: this.opts.orphanGraceMs,

@@ -39,8 +39,6 @@ export interface PartitionEnv {
   /** Compress the index part of segments too (see segment-codec.ts); contents always are. */
   compressIndex: boolean;
   prefix: string;
-  /** Random per index instance: part of the names of the segments it writes (see newSegmentName). */
-  writerTag: string;
   flushThreshold: number;
   mergeFactor: number;
   /** See LunrSearchOptions.orphanGraceMs. */
@@ -155,6 +153,15 @@ export class Partition {
    * Weak: one undone by a later write, after its own failed, is never looked up (its blob is an orphan).
    */
   private undoneMerges = new WeakSet<Segment>();
+
+  /**
+   * Part of the names of the segments this partition writes (see newSegmentName). Random per
+   * partition, not per index: a user deleted and indexed again starts numbering at 0, and with a
+   * per-index tag wrote `seg-000000-<tag>` again, a name another writer still held as retired from
+   * the deleted user; that writer dropped the new segment from the manifest while keeping the
+   * positions it covered, and its messages were never found again.
+   */
+  private readonly writerTag = randomBytes(4).toString('hex');
 
   constructor(userId: string, env: PartitionEnv) {
     this.userId = userId;
@@ -680,11 +687,11 @@ export class Partition {
   }
 
   /**
-   * `seg-<n>-<writer>`: the number orders segments, the writer tag (random, one per index instance)
-   * keeps two processes that loaded the same manifest from writing the same blob name.
+   * `seg-<n>-<writer>`: the number orders segments, the writer tag (random, one per partition
+   * instance) keeps two processes that loaded the same manifest from writing the same blob name.
    */
   private newSegmentName(): string {
-    return `seg-${String(this.nextSegment++).padStart(6, '0')}-${this.env.writerTag}`;
+    return `seg-${String(this.nextSegment++).padStart(6, '0')}-${this.writerTag}`;
   }
 
   /**
@@ -766,7 +773,7 @@ export class Partition {
     });
     await this.env.storage.write(this.segmentKey(segment.name), bytes);
     this.segmentBytes.set(segment.name, bytes.byteLength);
-    this.writers.set(segment.name, this.env.writerTag);
+    this.writers.set(segment.name, this.writerTag);
     this.persistedNames.add(segment.name);
   }
 

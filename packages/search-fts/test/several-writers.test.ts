@@ -468,3 +468,42 @@ describe('deletions and edits across another writer merging', () => {
     expect(await idsFoundFresh(storage, 'ws1x0')).toEqual([]);
   });
 });
+
+describe('a user deleted and indexed again beside another writer', () => {
+  it("the new user's first segment is never dropped as the deleted user's retired one", async () => {
+    const storage = new MemoryStorageBackend();
+    await storage.open();
+    const a = createLunrSearchIndex({ storage, flushIntervalMs: 0, orphanGraceMs: 0 });
+    const b = createLunrSearchIndex({ storage, flushIntervalMs: 0, orphanGraceMs: 0 });
+    await a.open();
+    await b.open();
+    opened.push(a, b);
+    const doc = (id: string, session: string, text: string, seq: number) =>
+      msg('u1', session, id, text, { source: { log: `users/u1/sessions/${session}/log`, seq } });
+    // The old user: a's first segment is emptied and merged away (retired), and b loads that manifest.
+    await a.add([doc('old-1', 's0', 'wold one', 0)]);
+    await a.flush();
+    await a.remove('u1', ['old-1']);
+    await a.add([doc('old-2', 's0', 'wold two', 1)]);
+    await a.flush();
+    await a.idle();
+    expect((await b.search({ userId: 'u1', text: 'wold' })).map((h) => h.id)).toEqual(['old-2']);
+    // deleteUser in a's process, then the user is written again: a numbers its segments from 0 again.
+    await a.removeUser('u1');
+    await a.add([0, 1, 2].map((i) => doc(`new-${i}`, 's1', `wfresh m${i}`, i)));
+    await a.flush();
+    // b, still holding the old user's retired names, writes the manifest.
+    await b.add([doc('other-0', 's2', 'wother', 0)]);
+    await b.flush();
+    await a.close();
+    await b.close();
+    const reader = createLunrSearchIndex({ storage, flushIntervalMs: 0 });
+    await reader.open();
+    opened.push(reader);
+    expect((await reader.search({ userId: 'u1', text: 'wfresh' })).map((h) => h.id).sort()).toEqual([
+      'new-0',
+      'new-1',
+      'new-2',
+    ]);
+  });
+});
