@@ -172,4 +172,33 @@ describe('a user index removed by another instance', () => {
     await b.flush();
     expect(await ids(instance(s))).toEqual(['new1']);
   });
+
+  it("an instance holding the removed incarnation never sweeps away the new incarnation's journals", async () => {
+    const s = await open();
+    const stale = instance(s);
+    const writer = instance(s);
+    // The old incarnation: three checkpoints, so `stale` holds generation 3 with nothing journalled.
+    for (const id of ['old1', 'old2', 'late']) {
+      await add(stale, id);
+      await stale.setPositions('alice', { L0: 1 });
+      await stale.flush();
+    }
+    // deleteUser in another process, and the user's vectors start again: two checkpoints (generation 2)
+    // and a vector journalled after them.
+    await writer.removeUser('alice');
+    for (const [i, id] of ['new1', 'old1'].entries()) {
+      await add(writer, id);
+      await writer.setPositions('alice', { L1: i + 1 });
+      await writer.flush();
+    }
+    await add(writer, 'old2');
+    await writer.setPositions('alice', { L1: 3 });
+    // `stale` closes cleanly: its flush swept files by its own, removed, generation 3.
+    await stale.close();
+    await writer.close();
+    const reader = instance(s);
+    expect(await ids(reader)).toEqual(['new1', 'old1', 'old2']);
+    expect(await reader.positions('alice')).toEqual({ L1: 3 });
+    await reader.close();
+  });
 });

@@ -513,7 +513,12 @@ export class IndexPersistence {
    */
   async sweepOrphans(idx: UserVectorIndex, graceMs: number, now = Date.now()): Promise<string[]> {
     const root = this.root(idx.userId);
-    const deleted: string[] = [];
+    // Only the index on disk may judge what is stale. A copy of a removed incarnation (another process
+    // deleted the user and wrote it again) deleted the new incarnation's journals below its own
+    // generation, the carried one too: every load then stopped at the manifest, and what was journalled
+    // after it (vectors and positions) was never applied again.
+    if (!this.sameIndex(idx, await this.tail(root))) return [];
+    const stale: string[] = [];
     const candidates = new Set([...(await this.storage.list(root)), ...(await this.storage.listLogs(root))]);
     for (const key of candidates) {
       const name = key.slice(root.length + 1);
@@ -533,9 +538,17 @@ export class IndexPersistence {
         const modified = st ? Date.parse(st.modifiedAt) : Number.NaN;
         if (!Number.isFinite(modified) || now - modified < graceMs) continue;
       }
-      if (await this.storage.delete(key)) deleted.push(key);
+      stale.push(key);
     }
-    return deleted;
+    if (stale.length === 0) return [];
+    // Under the lock removeUser and a checkpoint's last step take, looking again: neither can replace
+    // the index between that look and the deletes.
+    return this.storage.withLock(root, async () => {
+      if (!this.sameIndex(idx, await this.tail(root))) return [];
+      const deleted: string[] = [];
+      for (const key of stale) if (await this.storage.delete(key)) deleted.push(key);
+      return deleted;
+    });
   }
 
   /**
