@@ -43,3 +43,33 @@ it('a repairing verify never deletes the data of sessions created while it runs'
   expect(lost).toEqual([]);
   expect(orphanReports).toEqual([]);
 });
+
+it('verify beside another manager writing reports no lag for what is still in flight', async () => {
+  store = await fsBackend.create({ storage: { durability: 'none' }, vector: { embedMessages: true } });
+  const writer = store.manager;
+  const checker = await store.reopen();
+  const sessions: string[] = [];
+  for (let i = 0; i < 5; i++) sessions.push(await writer.createSession('alice', `s${i}`));
+  const until = Date.now() + 2_500;
+  const issues: string[] = [];
+  let runs = 0;
+  await Promise.all([
+    (async () => {
+      for (let n = 0; Date.now() < until; n++) {
+        const sid = sessions[n % 5] as string;
+        await writer.addMessage('alice', sid, { role: 'user', content: `hello number ${n}` });
+        if (n % 10 === 0) await writer.saveDocument('alice', sid, `d${n}.txt`, `a document about ${n}`);
+        if (n % 7 === 0) await writer.updateContext('alice', sid, { summary: `context ${n}` });
+      }
+    })(),
+    (async () => {
+      while (Date.now() < until) {
+        const report = await checker.verify();
+        runs++;
+        issues.push(...report.issues.map((i) => `${i.code}: ${i.message}`));
+      }
+    })(),
+  ]);
+  expect(runs).toBeGreaterThan(1);
+  expect(issues).toEqual([]);
+});

@@ -5,6 +5,7 @@
  * (metadata.kind 'chunk') and, when enabled, messages (metadata.kind 'message').
  */
 import { readFile } from 'node:fs/promises';
+import { setTimeout as realSetTimeout } from 'node:timers';
 import path from 'node:path';
 import {
   assertSafeId,
@@ -76,6 +77,12 @@ const chunkKey = (c: { id: string; metadata: Meta }) => `${c.id}\u0000${c.metada
 
 /** Messages read per page when catching up after a crash. */
 const CATCH_UP_PAGE = 500;
+/**
+ * verify's second look at messages the index lacks (see verify): past another process's embedding
+ * queue and journal write and this index's read refresh. (node:timers' export stays real under an
+ * application's fake timers, as in activity.ts.)
+ */
+const VECTOR_VERIFY_SETTLE_MS = 1_000;
 /** The positions entry recording the `vector.embedMessages` policy they were taken under (see catchUp). */
 const EMBED_POLICY_KEY = '#embedMessages';
 
@@ -1536,9 +1543,12 @@ export class FaissVectorFeature implements VectorFeature {
     await this.queue.drain();
     for (const userId of await this.ctx.listUserIds()) {
       await this.ensureUser(userId);
-      const have = new Set(
-        (await this.index.entries(userId)).filter((e) => e.metadata.kind === 'message').map((e) => e.id),
-      );
+      const heldIds = async () =>
+        new Set(
+          (await this.index.entries!(userId)).filter((e) => e.metadata.kind === 'message').map((e) => e.id),
+        );
+      const have = await heldIds();
+      const lacking: { sessionId: string; missing: QueuedMessage[]; embeddable: number }[] = [];
       for (const { sessionId } of await this.ctx.listSessions(userId)) {
         const missing: QueuedMessage[] = [];
         let embeddable = 0;
@@ -1552,6 +1562,18 @@ export class FaissVectorFeature implements VectorFeature {
             if (!have.has(`${sessionId}/${m.messageId}`)) missing.push(this.queued(userId, sessionId, m));
           }
         }
+        if (missing.length > 0) lacking.push({ sessionId, missing, embeddable });
+      }
+      if (lacking.length > 0) {
+        // Another live process embeds its messages in the background and journals them: what reaches
+        // this index within the settle time was in flight, not missing (API.md: visible within 5 s).
+        await new Promise((resolve) => realSetTimeout(resolve, VECTOR_VERIFY_SETTLE_MS));
+        await this.queue.drain();
+        const now = await heldIds();
+        for (const l of lacking)
+          l.missing = l.missing.filter((q) => !now.has(`${l.sessionId}/${q.messageId}`));
+      }
+      for (const { sessionId, missing, embeddable } of lacking) {
         if (missing.length === 0) continue;
         if (opts.repair) await this.embedAndUpsert(userId, missing);
         issues.push({
