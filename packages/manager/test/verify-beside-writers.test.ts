@@ -73,3 +73,27 @@ it('verify beside another manager writing reports no lag for what is still in fl
   expect(runs).toBeGreaterThan(1);
   expect(issues).toEqual([]);
 });
+
+it('verify beside another manager deleting sessions takes no delete in progress for an orphan', async () => {
+  store = await fsBackend.create({ storage: { durability: 'none' } });
+  const writer = store.manager;
+  const checker = await store.reopen();
+  const until = Date.now() + 2_000;
+  const orphans: string[] = [];
+  await Promise.all([
+    (async () => {
+      while (Date.now() < until) {
+        const sid = await writer.createSession('alice', 'short-lived');
+        await writer.addMessage('alice', sid, { role: 'user', content: 'here for a moment' });
+        await writer.deleteSession('alice', sid);
+      }
+    })(),
+    (async () => {
+      while (Date.now() < until) {
+        const report = await checker.verify();
+        for (const i of report.issues) if (i.code === 'SESSION_ORPHAN') orphans.push(i.key ?? '');
+      }
+    })(),
+  ]);
+  expect(orphans).toEqual([]);
+});

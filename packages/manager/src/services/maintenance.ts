@@ -1,6 +1,7 @@
 /** verify / compact / cleanupOldData: the storage port's checks plus the manager's own invariants. */
 import type { CompactOptions, VerifyIssue, VerifyReport } from '@ffdb/core-types';
 import { FFValidationError } from '@ffdb/core-types';
+import { setTimeout as realSetTimeout } from 'node:timers';
 import { z } from 'zod';
 import type { Core } from '../core.js';
 import type { FeatureHooks } from '../features/types.js';
@@ -35,6 +36,11 @@ const CleanupOptions = z.object({ olderThanDays: z.number().nonnegative(), dryRu
 
 /** How old a document file without a record must be before verify calls it an orphan. */
 const ORPHAN_GRACE_MS = 60_000;
+/**
+ * verify's second look at session trees without an index entry (a delete in progress removes the
+ * tree right after hiding the session). node:timers' export stays real under fake timers (activity.ts).
+ */
+const ORPHAN_SETTLE_MS = 300;
 
 export class MaintenanceService {
   constructor(
@@ -138,9 +144,17 @@ export class MaintenanceService {
       // another process) has its index entry before any of its data, so it is in this second read.
       // Judged on the first read alone, a repair deleted the messages of sessions created meanwhile.
       const liveAfterListing = trees.size > live.size ? new Set(await this.d.sessions.ids(userId)) : live;
-      for (const child of [...trees].sort()) {
+      const orphans = [...trees].sort().filter((child) => {
         const sid = child.slice(child.lastIndexOf('/') + 1);
-        if (live.has(sid) || liveAfterListing.has(sid)) continue;
+        return !live.has(sid) && !liveAfterListing.has(sid);
+      });
+      if (orphans.length > 0) {
+        // A delete in progress (here or in another process) hides the session first, then removes
+        // its tree: a tree that is gone a moment later was being deleted, not left behind.
+        await new Promise((resolve) => realSetTimeout(resolve, ORPHAN_SETTLE_MS));
+      }
+      for (const child of orphans) {
+        if (!(await this.treeExists(child))) continue;
         const issue: VerifyIssue = {
           code: 'SESSION_ORPHAN',
           key: child,
@@ -164,6 +178,12 @@ export class MaintenanceService {
       progress.tick(name);
     }
     return finish(issues, base.checked);
+  }
+
+  /** Whether anything (a blob or a log) is left under a session tree. */
+  private async treeExists(prefix: string): Promise<boolean> {
+    const { storage } = this.core;
+    return (await storage.list(prefix)).length > 0 || (await storage.listLogs(prefix)).length > 0;
   }
 
   /** A blob modified within `graceMs` (or gone meanwhile): not treated as an orphan. */
