@@ -201,4 +201,35 @@ describe('a user index removed by another instance', () => {
     expect(await reader.positions('alice')).toEqual({ L1: 3 });
     await reader.close();
   });
+
+  it('an index whose carried journal is missing (left so by the sweep above) heals on its next load', async () => {
+    const s = await open();
+    const writer = instance(s);
+    // Two checkpoints: the manifest of generation 2 carries journal 1; one more vector journalled in 2.
+    await add(writer, 'old1');
+    await writer.setPositions('alice', { L: 1 });
+    await writer.flush();
+    await add(writer, 'old2');
+    await writer.setPositions('alice', { L: 2 });
+    await writer.flush();
+    await add(writer, 'new1');
+    await writer.setPositions('alice', { L: 3 });
+    await writer.close();
+    const manifest = JSON.parse(new TextDecoder().decode((await s.read('vec/alice/manifest.json'))!)) as {
+      carry?: { generation: number };
+    };
+    expect(manifest.carry).toBeDefined();
+    expect(await s.delete(`vec/alice/journal-${manifest.carry!.generation}`)).toBe(true);
+
+    const healing = instance(s);
+    // Positions are forgotten (they may claim vectors of the lost journal): a caller embeds again.
+    expect(await healing.positions('alice')).toEqual({});
+    await add(healing, 'late');
+    await healing.setPositions('alice', { L: 4 });
+    await healing.close();
+    const reader = instance(s);
+    expect(await ids(reader)).toEqual(expect.arrayContaining(['late', 'new1']));
+    expect(await reader.positions('alice')).toEqual({ L: 4 });
+    await reader.close();
+  });
 });

@@ -97,7 +97,7 @@ export class FaissVectorIndex implements VectorIndex {
         this.serial(userId, async () => {
           const idx = this.cache.get(userId);
           if (!idx) return;
-          if (idx.journalled > 0 && !(await this.checkpoint(idx))) return;
+          if ((idx.journalled > 0 || idx.carryLost) && !(await this.checkpoint(idx))) return;
           await this.sweep(idx);
         }),
       ),

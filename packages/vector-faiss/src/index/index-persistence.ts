@@ -280,7 +280,26 @@ export class IndexPersistence {
   private async catchUpOnce(idx: UserVectorIndex): Promise<boolean> {
     const root = this.root(idx.userId);
     const carry = idx.carry;
+    let carryLost = false;
     if (carry) {
+      const key = journalKey(root, carry.generation);
+      const count = await this.storage.countLog(key);
+      if (count < carry.seen) {
+        if (!this.sameIndex(idx, await this.tail(root))) return false;
+        // Shorter while the index is still the one on disk: not moved on but lost (an older release's
+        // sweep by a stale instance deleted carried journals). Loads stopped at the manifest for good,
+        // and everything journalled since was never applied. Go on without it, and forget the positions:
+        // they may claim vectors that were only in the lost journal; the caller's catch-up embeds again
+        // what the index lacks.
+        this.opts.logger?.warn(
+          { userId: idx.userId, generation: carry.generation },
+          'vector index: the carried journal is missing; positions reset so that catch-up embeds again',
+        );
+        idx.carry = undefined;
+        carryLost = true;
+      }
+    }
+    if (carry && !carryLost) {
       const key = journalKey(root, carry.generation);
       const count = await this.storage.countLog(key);
       if (count < carry.seen) return false;
@@ -304,6 +323,10 @@ export class IndexPersistence {
       await this.replay(idx, entries);
       idx.readUpTo = next;
       idx.ownSeqs.clear();
+    }
+    if (carryLost) {
+      idx.positions = {};
+      idx.carryLost = true;
     }
     return true;
   }
@@ -607,6 +630,7 @@ export class IndexPersistence {
       for (const f of idx.bulkFiles) await this.storage.delete(`${root}/${f}`);
       return true;
     });
+    if (written) idx.carryLost = false;
     if (!written) {
       if (hasData) await this.storage.delete(`${root}/${file}`);
       return false;

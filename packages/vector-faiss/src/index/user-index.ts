@@ -76,6 +76,8 @@ export class UserVectorIndex {
    * IndexPersistence.checkpoint). `seen`: how far this instance has read it.
    */
   carry: { generation: number; fromSeq: number; seen: number } | undefined;
+  /** The carried journal was found missing (see IndexPersistence.catchUpOnce): checkpoint at once. */
+  carryLost = false;
   /** How far this instance has read the current journal (records below this seq are applied). */
   readUpTo = 0;
   /** Seqs of the records this instance appended to the current journal since it last read it. */
