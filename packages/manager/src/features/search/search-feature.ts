@@ -598,6 +598,8 @@ export class FtsSearchFeature implements SearchFeature {
   async onUserDeleted(userId: string): Promise<void> {
     this.forgetProgress(userId);
     this.othersLook.forget(userId);
+    // (Kept by forgetProgress, which a new incarnation calls too; a deleted user needs none.)
+    this.userIncarnations.delete(userId);
     await this.index.removeUser(userId);
   }
 
