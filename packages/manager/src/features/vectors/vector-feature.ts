@@ -11,6 +11,7 @@ import {
   assertSafeId,
   assertUserId,
   type Chunk,
+  type DocumentRecord,
   type Embedder,
   type EmbeddingSpace,
   FFCorruptionError,
@@ -1530,6 +1531,55 @@ export class FaissVectorFeature implements VectorFeature {
   }
 
   /**
+   * Documents `processDocument` saved (their metadata says how they were processed) whose chunks the
+   * index lacks: a process killed between saving the document and indexing its chunks (or indexing that
+   * failed) leaves one. Documents whose text gives no chunk at all are not counted.
+   */
+  private async unchunkedDocuments(userId: string): Promise<{ sessionId: string; doc: DocumentRecord }[]> {
+    const chunked = new Set<string>();
+    for (const e of await this.index.entries!(userId)) {
+      if (e.metadata.kind !== 'chunk') continue;
+      const stored = e.metadata.storedDocumentId ?? e.metadata.documentId;
+      if (typeof stored === 'string') chunked.add(`${e.metadata.sessionId}/${stored}`);
+    }
+    const out: { sessionId: string; doc: DocumentRecord }[] = [];
+    for (const { sessionId } of await this.ctx.listSessions(userId)) {
+      for (const doc of await this.ctx.listDocuments(userId, sessionId)) {
+        if (!isProcessed(doc) || chunked.has(`${sessionId}/${doc.documentId}`)) continue;
+        const text = await this.storedText(userId, sessionId, doc);
+        if (text !== null && this.chunkText(text, processingOf(doc).chunkingStrategy).length > 0)
+          out.push({ sessionId, doc });
+      }
+    }
+    return out;
+  }
+
+  /** The text of a stored document as processDocument extracted it (null: its bytes are gone). */
+  private async storedText(userId: string, sessionId: string, doc: DocumentRecord): Promise<string | null> {
+    const bytes = await this.ctx.getDocumentBytes(userId, sessionId, doc.documentId);
+    if (!bytes) return null;
+    try {
+      return (await this.pkg.extractText({ filename: doc.originalName || doc.filename, bytes })).text;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Chunks, embeds and indexes a stored, processed document again (verify's repair). */
+  private async reprocessStored(userId: string, sessionId: string, doc: DocumentRecord): Promise<void> {
+    const {
+      processing: _processing,
+      vectorDocumentId: _vectorDocumentId,
+      ...metadata
+    } = doc.metadata as Meta & { processing?: unknown; vectorDocumentId?: unknown };
+    const result = await this.reprocessDocument(userId, sessionId, doc.documentId, {
+      chunkingStrategy: processingOf(doc).chunkingStrategy,
+      metadata,
+    });
+    if (!result.success) throw new Error(result.error ?? 'reprocessing failed');
+  }
+
+  /**
    * Compares, per session, the embeddable messages of the log with the message vectors the index holds;
    * what it lacks is one `vectors.behind` issue per log (with `repair`, embedded now). Positions cannot
    * show such a hole: with several writer processes, one's checkpoint of the shared index files can
@@ -1549,6 +1599,7 @@ export class FaissVectorFeature implements VectorFeature {
         );
       const have = await heldIds();
       const lacking: { sessionId: string; missing: QueuedMessage[]; embeddable: number }[] = [];
+      const unchunked = await this.unchunkedDocuments(userId);
       for (const { sessionId } of await this.ctx.listSessions(userId)) {
         const missing: QueuedMessage[] = [];
         let embeddable = 0;
@@ -1564,14 +1615,27 @@ export class FaissVectorFeature implements VectorFeature {
         }
         if (missing.length > 0) lacking.push({ sessionId, missing, embeddable });
       }
-      if (lacking.length > 0) {
+      if (lacking.length > 0 || unchunked.length > 0) {
         // Another live process embeds its messages in the background and journals them: what reaches
         // this index within the settle time was in flight, not missing (API.md: visible within 5 s).
+        // The same for a processDocument between saving the document and indexing its chunks.
         await new Promise((resolve) => realSetTimeout(resolve, VECTOR_VERIFY_SETTLE_MS));
         await this.queue.drain();
         const now = await heldIds();
         for (const l of lacking)
           l.missing = l.missing.filter((q) => !now.has(`${l.sessionId}/${q.messageId}`));
+        const stillUnchunked = new Set((await this.unchunkedDocuments(userId)).map((d) => d.doc.documentId));
+        for (const d of unchunked) {
+          if (!stillUnchunked.has(d.doc.documentId)) continue;
+          if (opts.repair) await this.reprocessStored(userId, d.sessionId, d.doc);
+          issues.push({
+            code: 'vectors.behind',
+            key: this.ctx.keys.documentKey(userId, d.sessionId, d.doc.documentId),
+            message:
+              'a processed document has no chunks in the vector index (processDocument was interrupted)',
+            repaired: opts.repair === true,
+          });
+        }
       }
       for (const { sessionId, missing, embeddable } of lacking) {
         if (missing.length === 0) continue;
@@ -1586,4 +1650,18 @@ export class FaissVectorFeature implements VectorFeature {
     }
     return issues;
   }
+}
+
+/** Whether processDocument stored this document (its metadata records how it was processed). */
+function isProcessed(doc: DocumentRecord): boolean {
+  const p = (doc.metadata as Record<string, unknown> | undefined)?.processing;
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof (p as { chunkingStrategy?: unknown }).chunkingStrategy === 'string'
+  );
+}
+
+function processingOf(doc: DocumentRecord): { chunkingStrategy: string } {
+  return (doc.metadata as { processing: { chunkingStrategy: string } }).processing;
 }
