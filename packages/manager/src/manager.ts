@@ -14,7 +14,7 @@ import {
   FFConfigError,
   type FFConfig,
   FFConfigSchema,
-  FFError,
+  type FFError,
   FFLockTimeoutError,
   FFStorageError,
   FFValidationError,

@@ -22,8 +22,9 @@ it('deleteUser leaves no per-user entry in the search feature', async () => {
     expect(await m.deleteUser(userId, { force: true })).toBe(true);
   }
   const search = (m as unknown as { features: Map<string, Record<string, unknown>> }).features.get('search');
+  if (!search) throw new Error('search feature not loaded');
   const perUser = ['userIncarnations', 'caughtUp', 'streamingReplies'].map(
-    (name) => (search?.[name] as Map<string, unknown>).size,
+    (name) => (search[name] as Map<string, unknown>).size,
   );
   expect(perUser).toEqual([0, 0, 0]);
 });
