@@ -797,6 +797,15 @@ export class Partition {
     }
   }
 
+  /** Whether a segment's blob exists (commitManifest, under the manifest's lock). */
+  private async blobExists(name: string): Promise<boolean> {
+    try {
+      return (await this.env.storage.stat(this.segmentKey(name))) !== null;
+    } catch {
+      return true; // unknown: keep listing it
+    }
+  }
+
   private async commitManifest(): Promise<void> {
     const storage = this.env.storage as StorageBackend & { withLock?: StorageBackend['withLock'] };
     const commit = async (): Promise<void> => {
@@ -842,6 +851,17 @@ export class Partition {
         for (const e of disk.segments) {
           if (this.retired.has(e.name)) continue;
           const own = mine.get(e.name);
+          if (!own && !(await this.blobExists(e.name))) {
+            // Listed, not retired, and its blob is gone: removed with the user's directory by a
+            // process that deleted the user (or dropped a stale view of it) while another writer
+            // still listed it. Carrying the entry made every reader load the user as damaged and
+            // replay it, at every start, for good. Readers replay what it held all the same.
+            this.env.logger?.warn(
+              { userId: this.userId, segment: e.name },
+              'search index: a listed segment whose file is gone is no longer listed',
+            );
+            continue;
+          }
           if (!own) {
             const ids = carried.get(e.name) ?? new Set<string>();
             for (const id of removed) ids.add(id);

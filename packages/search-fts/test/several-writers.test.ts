@@ -507,3 +507,29 @@ describe('a user deleted and indexed again beside another writer', () => {
     ]);
   });
 });
+
+describe('a listed segment whose file is gone', () => {
+  it('is dropped from the manifest by the next write, so readers stop replaying the user', async () => {
+    const storage = await sharedStore();
+    const a = await openIndex(storage, 1000, 100); // no merges
+    await a.add(items('s1', 0, 3));
+    await a.flush();
+    await a.add(items('s2', 0, 2));
+    await a.flush();
+    await a.close();
+    const listed = (await manifestOf(storage)).segments.map((e) => e.name as string);
+    expect(listed).toHaveLength(2);
+    // Removed with the user's directory by another process while a writer still listed it.
+    await storage.delete(`index/fts/u1/${listed[0]}.ffseg`);
+
+    const b = await openIndex(storage, 1000, 100);
+    await b.add(items('s3', 0, 1));
+    await b.flush();
+    await b.close();
+    const after = (await manifestOf(storage)).segments.map((e) => e.name as string);
+    expect(after).not.toContain(listed[0]);
+    // A fresh reader loads the user whole: its positions are known (not reset for a replay).
+    const c = await openIndex(storage, 1000, 100);
+    expect(Object.keys(await c.positions('u1')).length).toBeGreaterThan(0);
+  });
+});
