@@ -1625,19 +1625,26 @@ export class FsStorageBackend implements StorageBackend {
   async countLog(log: string): Promise<number> {
     const k = checkKey(log, 'log');
     await this.ready('countLog', k);
+    this.refresh();
+    return this.freshCount(k, 'countLog');
+  }
+
+  /**
+   * countOf, looking again when the log was deleted (or a segment sealed) by another process under
+   * this view, as readLog does; a log that is gone counts 0. Failures are FFStorageErrors.
+   */
+  private freshCount(k: string, operation: string): number {
     for (let attempt = 0; ; attempt++) {
-      this.refresh();
       try {
         return this.countOf(k);
       } catch (err) {
-        // The log deleted (or a segment sealed) by another process under this view: look again, as
-        // readLog does; a log that is gone counts 0.
         if (osCode(err) === 'ENOENT' && attempt < 2) {
           this.views.delete(k);
           this.fds.dropUnder(this.layout.logDir(k));
+          this.refresh();
           continue;
         }
-        throw toStorageError('countLog', k, err);
+        throw toStorageError(operation, k, err);
       }
     }
   }
@@ -1776,13 +1783,13 @@ export class FsStorageBackend implements StorageBackend {
         if (!e.isDirectory() || (rel === '' && e.name === INTERNAL_DIR)) continue;
         if (e.name.endsWith(LOG_SUFFIX)) {
           const key = (rel === '' ? '' : `${rel}/`) + e.name.slice(0, -LOG_SUFFIX.length);
-          if (this.countOf(key) > 0) found.add(key);
+          if (this.freshCount(key, 'listLogs') > 0) found.add(key);
         } else await walk(path.join(abs, e.name), rel === '' ? e.name : `${rel}/${e.name}`);
       }
     };
     if (p !== '') {
       // the prefix itself may be a log
-      if (this.countOf(p) > 0) found.add(p);
+      if (this.freshCount(p, 'listLogs') > 0) found.add(p);
     }
     await walk(this.layout.prefix(p), p);
     return [...found].sort();

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FsStorageBackend } from '../src/index.js';
 import { checkFrame, encodeEnd } from '../src/wal-frame.js';
 import { capturingLogger } from './helpers/capturing-logger.js';
+import { spawnWorker } from './helpers/child.js';
 import { trackedStores } from './helpers/temp-store.js';
 
 /**
@@ -227,4 +228,36 @@ it('verify reports a generation that was ended but not removed, and repair remov
   expect(walGens(dir)).not.toContain(gen);
   expect((await store.verify()).issues).toEqual([]);
   expect(await store.countLog('a/log')).toBe(1);
+});
+
+it('listLogs beside another process deleting the logs it lists never throws a raw error', async () => {
+  const dir = temp();
+  const options = {
+    durability: 'none' as const,
+    segmentMaxRecords: 3,
+    checkpointIdleMs: 5,
+    walCheckpointBytes: 64 << 10,
+  };
+  const lister = await open(dir, options);
+  const errors: string[] = [];
+  for (let round = 0; round < 2; round++) {
+    const child = spawnWorker(['churn-logs', dir, '2000']);
+    child.stdin?.end();
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let running = true;
+    void exited.then(() => {
+      running = false;
+    });
+    while (running) {
+      try {
+        await lister.listLogs('p');
+      } catch (err) {
+        errors.push(
+          FFError.isInstance(err) ? `FF ${(err as FFError).code}` : `raw ${(err as Error).message}`,
+        );
+      }
+    }
+    expect(await exited).toBe(0);
+  }
+  expect(errors).toEqual([]);
 });
