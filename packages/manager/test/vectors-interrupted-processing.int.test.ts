@@ -51,4 +51,12 @@ it('verify reports a processed document without chunks, and repair indexes it', 
   );
   await m.saveDocument('alice', sid, 'plain.txt', 'never processed');
   expect(await m.verify()).toMatchObject({ ok: true, issues: [] });
+
+  // Vectors a caller deleted on purpose are not interrupted processing: verify leaves them deleted,
+  // until the document is processed again.
+  expect(await m.deleteDocumentVectors('alice', sid, documentId)).toBe(true);
+  expect(await m.verify()).toMatchObject({ ok: true, issues: [] });
+  await m.verify({ repair: true });
+  const after = await m.vectorSearch('alice', 'lighthouse keeper lens', { threshold: -1 });
+  expect(after.filter((h) => h.metadata?.storedDocumentId === documentId)).toEqual([]);
 });

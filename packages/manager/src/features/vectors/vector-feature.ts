@@ -549,6 +549,7 @@ export class FaissVectorFeature implements VectorFeature {
     strategy: string,
     metadata: Meta,
   ): Promise<void> {
+    await this.ctx.storage.delete(this.vectorsRemovedKey(userId, sessionId, storedDocumentId));
     if (!chunks.length) return;
     const createdAt = this.ctx.clock.now().toISOString();
     await this.chunkWrite(userId, () =>
@@ -656,7 +657,23 @@ export class FaissVectorFeature implements VectorFeature {
     assertSafeId(documentId, 'documentId', DOCUMENT_KEY_PATTERN);
     // False when nothing matched, as every delete of something missing (API.md §1); the reference's
     // delete_document_vectors returned True regardless.
-    return (await this.removeDocumentChunks(userId, sessionId, documentId)) > 0;
+    const removed = (await this.removeDocumentChunks(userId, sessionId, documentId)) > 0;
+    if (removed) {
+      // On purpose: verify must not take these documents for interrupted processing and index them again.
+      for (const d of await this.ctx.listDocuments(userId, sessionId)) {
+        if (d.documentId === documentId || d.metadata?.vectorDocumentId === documentId)
+          await this.ctx.storage.write(
+            this.vectorsRemovedKey(userId, sessionId, d.documentId),
+            new Uint8Array(),
+          );
+      }
+    }
+    return removed;
+  }
+
+  /** Marks a stored document whose vectors deleteDocumentVectors removed (see unchunkedDocuments). */
+  private vectorsRemovedKey(userId: string, sessionId: string, documentId: string): string {
+    return `${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/vectors-removed/${sessionId}/${documentId}`;
   }
 
   /**
@@ -1501,6 +1518,9 @@ export class FaissVectorFeature implements VectorFeature {
     // A session recreated under this id starts from seq 0 again.
     await this.index.setPositions?.(userId, { [log]: null });
     await this.ctx.storage.delete(`${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/text/${sessionId}`);
+    await this.ctx.storage.delete(
+      `${this.ctx.keys.userFeatureRoot(userId, 'vectors')}/vectors-removed/${sessionId}`,
+    );
     await this.chunkWrite(userId, () => this.index.removeWhere(userId, (m) => m.sessionId === sessionId));
   }
 
@@ -1523,6 +1543,7 @@ export class FaissVectorFeature implements VectorFeature {
 
   async onDocumentDeleted(userId: string, sessionId: string, documentId: string): Promise<void> {
     await this.ctx.storage.delete(this.extractedTextKey(userId, sessionId, documentId));
+    await this.ctx.storage.delete(this.vectorsRemovedKey(userId, sessionId, documentId));
     await this.removeDocumentChunks(userId, sessionId, documentId);
   }
 
@@ -1533,7 +1554,8 @@ export class FaissVectorFeature implements VectorFeature {
   /**
    * Documents `processDocument` saved (their metadata says how they were processed) whose chunks the
    * index lacks: a process killed between saving the document and indexing its chunks (or indexing that
-   * failed) leaves one. Documents whose text gives no chunk at all are not counted.
+   * failed) leaves one. Documents whose text gives no chunk at all, and those whose vectors
+   * deleteDocumentVectors removed, are not counted.
    */
   private async unchunkedDocuments(userId: string): Promise<{ sessionId: string; doc: DocumentRecord }[]> {
     const chunked = new Set<string>();
@@ -1546,6 +1568,8 @@ export class FaissVectorFeature implements VectorFeature {
     for (const { sessionId } of await this.ctx.listSessions(userId)) {
       for (const doc of await this.ctx.listDocuments(userId, sessionId)) {
         if (!isProcessed(doc) || chunked.has(`${sessionId}/${doc.documentId}`)) continue;
+        if (await this.ctx.storage.exists(this.vectorsRemovedKey(userId, sessionId, doc.documentId)))
+          continue;
         const text = await this.storedText(userId, sessionId, doc);
         if (text !== null && this.chunkText(text, processingOf(doc).chunkingStrategy).length > 0)
           out.push({ sessionId, doc });
