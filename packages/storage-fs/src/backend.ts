@@ -562,7 +562,7 @@ export class FsStorageBackend implements StorageBackend {
   }
 
   private async ready(operation: string, key?: string): Promise<void> {
-    if (this.status === 'open' && !this.closing) return;
+    if (this.isOpen) return;
     if (this.status === 'closed' || this.closing) throw this.closedError(operation, key);
     await this.open();
   }
@@ -689,7 +689,7 @@ export class FsStorageBackend implements StorageBackend {
     let req: AppendRequestParts;
     try {
       req = encodeAppendRecords(checkLogKey(log, 'log'), records);
-      if (this.status !== 'open' || this.closing) return this.appendWhenReady(req);
+      if (!this.isOpen) return this.appendWhenReady(req);
       return this.enqueueAppend(req);
     } catch (err) {
       return Promise.reject(err);
@@ -1083,7 +1083,7 @@ export class FsStorageBackend implements StorageBackend {
     if (this.idleTimer) return; // it re-arms itself for the rest of the idle time
     const fire = () => {
       this.idleTimer = undefined;
-      if (this.status !== 'open' || this.closing) return;
+      if (!this.isOpen) return;
       const left = this.lastAppendAt + ms - monotonicMs();
       if (left > 0) {
         this.idleTimer = realSetTimeout(fire, left);
@@ -1751,7 +1751,7 @@ export class FsStorageBackend implements StorageBackend {
     }
     const poll = options.pollIntervalMs ?? this.options.watchPollMs;
     await this.ready('watchLog', k);
-    while (!signal?.aborted && this.status === 'open' && !this.closing) {
+    while (!signal?.aborted && this.isOpen) {
       const batch = await this.readLog<T>(k, { fromSeq: next, limit: 1000 });
       if (batch.length > 0) {
         next = (batch[batch.length - 1] as LogEntry<T>).seq + 1;
@@ -1925,7 +1925,7 @@ export class FsStorageBackend implements StorageBackend {
     return this.segments.view(this.layout.logDir(key));
   }
 
-  /** @internal */
+  /** Open and not closing: calls are accepted. @internal */
   get isOpen(): boolean {
     return this.status === 'open' && !this.closing;
   }

@@ -13,7 +13,7 @@ import { trackedStores } from './helpers/temp-store.js';
  * Calls racing close(), a reader that fell generations behind, and verify() beside another writer
  * (found by an audit with real stores; each test failed on the code before the fix).
  */
-const { temp, open, defer } = trackedStores();
+const { temp, open } = trackedStores();
 
 const walDir = (dir: string) => path.join(dir, '.ffdb/wal');
 const walGens = (dir: string) => fs.readdirSync(walDir(dir)).filter((n) => n.endsWith('.wal'));
@@ -133,18 +133,9 @@ function frameEnd(bytes: Buffer, gen: number): number {
 it('a reader that fell generations behind never serves a deleted log written again under the same names', async () => {
   for (const records of [100, 20]) {
     const dir = temp();
-    const options = {
-      basePath: dir,
-      durability: 'none' as const,
-      segmentMaxRecords: 50,
-      checkpointIdleMs: 0,
-    };
-    const reader = new FsStorageBackend(options);
-    const writer = new FsStorageBackend(options);
-    await reader.open();
-    await writer.open();
-    defer(() => reader.close());
-    defer(() => writer.close());
+    const options = { durability: 'none' as const, segmentMaxRecords: 50 };
+    const reader = await open(dir, options);
+    const writer = await open(dir, options);
     await writer.append(
       'L',
       Array.from({ length: records }, (_, i) => ({ v: 'old', i })),
@@ -173,18 +164,13 @@ it('a reader that fell generations behind never serves a deleted log written aga
 it('verify() beside another store that appends, deletes and compacts: no raw errors, no false alarms', async () => {
   const dir = temp();
   const options = {
-    basePath: dir,
     durability: 'none' as const,
     segmentMaxRecords: 3,
     checkpointIdleMs: 5,
     walCheckpointBytes: 64 << 10,
   };
-  const checker = new FsStorageBackend(options);
-  const worker = new FsStorageBackend(options);
-  await checker.open();
-  await worker.open();
-  defer(() => checker.close());
-  defer(() => worker.close());
+  const checker = await open(dir, options);
+  const worker = await open(dir, options);
   let stop = false;
   const churn = async (j: number) => {
     for (let k = 0; !stop; k++) {

@@ -1557,22 +1557,35 @@ export class FaissVectorFeature implements VectorFeature {
    * failed) leaves one. Documents whose text gives no chunk at all, and those whose vectors
    * deleteDocumentVectors removed, are not counted.
    */
-  private async unchunkedDocuments(userId: string): Promise<{ sessionId: string; doc: DocumentRecord }[]> {
+  private async unchunkedDocuments(
+    userId: string,
+    candidates?: readonly { sessionId: string; doc: DocumentRecord }[],
+  ): Promise<{ sessionId: string; doc: DocumentRecord }[]> {
     const chunked = new Set<string>();
     for (const e of await this.index.entries!(userId)) {
       if (e.metadata.kind !== 'chunk') continue;
       const stored = e.metadata.storedDocumentId ?? e.metadata.documentId;
       if (typeof stored === 'string') chunked.add(`${e.metadata.sessionId}/${stored}`);
     }
+    // A second look goes only through the first one's sessions and documents, whose text is known
+    // to give chunks.
+    const only = candidates && new Set(candidates.map((c) => `${c.sessionId}/${c.doc.documentId}`));
+    const sessions = candidates
+      ? [...new Set(candidates.map((c) => c.sessionId))]
+      : (await this.ctx.listSessions(userId)).map((s) => s.sessionId);
     const out: { sessionId: string; doc: DocumentRecord }[] = [];
-    for (const { sessionId } of await this.ctx.listSessions(userId)) {
+    for (const sessionId of sessions) {
       for (const doc of await this.ctx.listDocuments(userId, sessionId)) {
-        if (!isProcessed(doc) || chunked.has(`${sessionId}/${doc.documentId}`)) continue;
+        const key = `${sessionId}/${doc.documentId}`;
+        if ((only && !only.has(key)) || !isProcessed(doc) || chunked.has(key)) continue;
         if (await this.ctx.storage.exists(this.vectorsRemovedKey(userId, sessionId, doc.documentId)))
           continue;
-        const text = await this.storedText(userId, sessionId, doc);
-        if (text !== null && this.chunkText(text, processingOf(doc).chunkingStrategy).length > 0)
-          out.push({ sessionId, doc });
+        if (!only) {
+          const text = await this.storedText(userId, sessionId, doc);
+          if (text === null || this.chunkText(text, processingOf(doc).chunkingStrategy).length === 0)
+            continue;
+        }
+        out.push({ sessionId, doc });
       }
     }
     return out;
@@ -1648,7 +1661,9 @@ export class FaissVectorFeature implements VectorFeature {
         const now = await heldIds();
         for (const l of lacking)
           l.missing = l.missing.filter((q) => !now.has(`${l.sessionId}/${q.messageId}`));
-        const stillUnchunked = new Set((await this.unchunkedDocuments(userId)).map((d) => d.doc.documentId));
+        const stillUnchunked = new Set(
+          (await this.unchunkedDocuments(userId, unchunked)).map((d) => d.doc.documentId),
+        );
         for (const d of unchunked) {
           if (!stillUnchunked.has(d.doc.documentId)) continue;
           if (opts.repair) await this.reprocessStored(userId, d.sessionId, d.doc);
