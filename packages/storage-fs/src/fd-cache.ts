@@ -8,7 +8,7 @@ import { Lru } from './lru.js';
  */
 export class FdCache {
   private readonly lru: Lru<string, number>;
-  constructor(maxOpenFiles: number) {
+  constructor(private readonly maxOpenFiles: number) {
     this.lru = new Lru<string, number>(maxOpenFiles, Number.POSITIVE_INFINITY, (_k, fd) => {
       try {
         fs.closeSync(fd);
@@ -25,6 +25,25 @@ export class FdCache {
     const fd = fs.openSync(file, 'r');
     this.lru.set(file, fd);
     return fd;
+  }
+
+  /**
+   * Opens those of `files` not open yet, in order, into the budget's spare room only: no open
+   * descriptor is evicted for them, so pinning never costs another read its file. A file that cannot
+   * be opened (gone under a concurrent rewrite) ends the pass; the read that needs it looks again.
+   */
+  openIntoSpareRoom(files: Iterable<string>): void {
+    for (const file of files) {
+      if (this.lru.size >= this.maxOpenFiles) return;
+      if (this.lru.has(file)) continue;
+      let fd: number;
+      try {
+        fd = fs.openSync(file, 'r');
+      } catch {
+        return;
+      }
+      this.lru.set(file, fd);
+    }
   }
 
   drop(file: string): void {

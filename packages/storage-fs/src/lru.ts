@@ -17,6 +17,11 @@ export class Lru<K, V> {
     return e.value;
   }
 
+  /** Whether `key` is held, without making it the most recently used. */
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
   set(key: K, value: V, size = 1): void {
     this.delete(key);
     if (size > this.maxSize || this.maxEntries <= 0) {

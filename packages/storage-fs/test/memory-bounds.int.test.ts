@@ -44,7 +44,11 @@ async function filledStore(): Promise<string> {
 
 /** Descriptors of this process open on the store's files, outside its internal directory (WAL, locks). */
 function readDescriptors(dir: string): number {
-  const internal = path.join(dir, '.ffdb') + path.sep;
+  return openUnder(dir, path.join(dir, '.ffdb') + path.sep);
+}
+
+/** Descriptors of this process open on files under `dir` (minus those under `except`). */
+function openUnder(dir: string, except?: string): number {
   let n = 0;
   for (const fd of fs.readdirSync('/proc/self/fd')) {
     let target: string;
@@ -53,7 +57,7 @@ function readDescriptors(dir: string): number {
     } catch {
       continue; // closed meanwhile (the directory handle of readdirSync itself)
     }
-    if (target.startsWith(dir + path.sep) && !target.startsWith(internal)) n++;
+    if (target.startsWith(dir + path.sep) && !(except && target.startsWith(except))) n++;
   }
   return n;
 }
@@ -107,6 +111,35 @@ describe('memory and descriptors while reading are bounded by the options', () =
       maxOpenFiles: 1000,
     });
     expect(await readEverything(roomy, dir)).toBeGreaterThan(8 * 4);
+  });
+
+  it("opens a log's sealed segments on its first read, into spare descriptor room only", async () => {
+    const dir = await filledStore();
+    const logDir = (l: number) => path.join(dir, `u/s${l}/messages.fflog`);
+    const sealed = fs.readdirSync(logDir(0)).filter((n) => n.endsWith('.sseg')).length;
+    const adapters = { ...OPTS, codec: new CborCodec(), compressor: new Lz4Compressor() };
+
+    // Room for all: reading the newest record opens the active segment and every sealed one, so an
+    // old page read later (whatever the OS dropped meanwhile) needs no path lookup or inode read.
+    const roomy = await stores.open(dir, { ...adapters, maxOpenFiles: 64 });
+    expect(await roomy.readLog(logKey(0), { reverse: true, limit: 1 })).toHaveLength(1);
+    expect(openUnder(logDir(0))).toBe(sealed + 1);
+    expect((await roomy.readLog(logKey(0), { fromSeq: 3, limit: 10 }))[0]?.data).toEqual(record(0, 3));
+    expect(openUnder(logDir(0))).toBe(sealed + 1);
+    await roomy.close();
+    expect(readDescriptors(dir)).toBe(0);
+
+    // Room for four (fewer than log 0's files): log 0 fills it. Log 1's read opens its own active
+    // segment (evicting one of log 0's), but opening log 1's sealed segments evicts nothing more.
+    expect(sealed + 1).toBeGreaterThan(4);
+    const tight = await stores.open(dir, { ...adapters, maxOpenFiles: 4 });
+    await tight.readLog(logKey(0), { reverse: true, limit: 1 });
+    expect(openUnder(logDir(0))).toBe(4);
+    await tight.readLog(logKey(1), { reverse: true, limit: 1 });
+    expect(openUnder(logDir(1))).toBe(1);
+    expect(openUnder(logDir(0))).toBe(3);
+    expect(await tight.readLog(logKey(1))).toHaveLength(PER_LOG);
+    expect(readDescriptors(dir)).toBeLessThanOrEqual(4);
   });
 
   it('keeps decoded blocks within cacheMaxBytes: a block read again after others is decoded again', async () => {
