@@ -1917,6 +1917,11 @@ export class FsStorageBackend implements StorageBackend {
       return this.exclusive('compact', async () => {
         const report = await this.withCheckpointLock(() => compactStore(this, options));
         this.views.clear();
+        // Other processes drop their segment listings and descriptors when they follow a
+        // checkpoint's END. The one before the rewrite is not enough: a process that read a log
+        // after it would read on from the replaced, unlinked files (the same records) and hold their
+        // disk space until some later checkpoint. This END tells it the files changed.
+        if (report.segmentsRewritten > 0) await this.checkpointLocked();
         return report;
       });
     });

@@ -20,6 +20,8 @@ export function appendFromChild(basePath: string, log: string, records: JsonObje
   });
 }
 
-export function spawnWorker(args: string[]) {
-  return spawn(process.execPath, [CHILD_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the worker in another process; `options` are its store options (FFDB_CHILD_OPTIONS). */
+export function spawnWorker(args: string[], options?: JsonObject) {
+  const env = options ? { ...process.env, FFDB_CHILD_OPTIONS: JSON.stringify(options) } : process.env;
+  return spawn(process.execPath, [CHILD_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
 }
