@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FsStorageBackend } from '../src/index.js';
 import { checkFrame, encodeEnd } from '../src/wal-frame.js';
 import { capturingLogger } from './helpers/capturing-logger.js';
-import { spawnWorker } from './helpers/child.js';
+import { spawnWorker, watchExit } from './helpers/child.js';
 import { trackedStores } from './helpers/temp-store.js';
 
 /**
@@ -14,6 +14,13 @@ import { trackedStores } from './helpers/temp-store.js';
  * (found by an audit with real stores; each test failed on the code before the fix).
  */
 const { temp, open } = trackedStores();
+/** Small segments, a small WAL and a quick idle checkpoint: many rotations beside the other store. */
+const CHURN_OPTIONS = {
+  durability: 'none' as const,
+  segmentMaxRecords: 3,
+  checkpointIdleMs: 5,
+  walCheckpointBytes: 64 << 10,
+};
 
 const walDir = (dir: string) => path.join(dir, '.ffdb/wal');
 const walGens = (dir: string) => fs.readdirSync(walDir(dir)).filter((n) => n.endsWith('.wal'));
@@ -163,14 +170,8 @@ it('a reader that fell generations behind never serves a deleted log written aga
 
 it('verify() beside another store that appends, deletes and compacts: no raw errors, no false alarms', async () => {
   const dir = temp();
-  const options = {
-    durability: 'none' as const,
-    segmentMaxRecords: 3,
-    checkpointIdleMs: 5,
-    walCheckpointBytes: 64 << 10,
-  };
-  const checker = await open(dir, options);
-  const worker = await open(dir, options);
+  const checker = await open(dir, CHURN_OPTIONS);
+  const worker = await open(dir, CHURN_OPTIONS);
   let stop = false;
   const churn = async (j: number) => {
     for (let k = 0; !stop; k++) {
@@ -218,23 +219,12 @@ it('verify reports a generation that was ended but not removed, and repair remov
 
 it('listLogs beside another process deleting the logs it lists never throws a raw error', async () => {
   const dir = temp();
-  const options = {
-    durability: 'none' as const,
-    segmentMaxRecords: 3,
-    checkpointIdleMs: 5,
-    walCheckpointBytes: 64 << 10,
-  };
-  const lister = await open(dir, options);
+  const lister = await open(dir, CHURN_OPTIONS);
   const errors: string[] = [];
   for (let round = 0; round < 2; round++) {
     const child = spawnWorker(['churn-logs', dir, '2000']);
-    child.stdin?.end();
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    let running = true;
-    void exited.then(() => {
-      running = false;
-    });
-    while (running) {
+    const child$ = watchExit(child);
+    while (child$.running) {
       try {
         await lister.listLogs('p');
       } catch (err) {
@@ -243,7 +233,7 @@ it('listLogs beside another process deleting the logs it lists never throws a ra
         );
       }
     }
-    expect(await exited).toBe(0);
+    expect(await child$.exited).toBe(0);
   }
   expect(errors).toEqual([]);
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Lz4Compressor } from '@ffdb/compression';
 import type { JsonObject } from '@ffdb/core-types';
 import { expect, it } from 'vitest';
-import { spawnWorker } from './helpers/child.js';
+import { spawnWorker, watchExit } from './helpers/child.js';
 import { trackedStores } from './helpers/temp-store.js';
 
 // Another process's compact() rewrites sealed segments under new names and unlinks the old files. A
@@ -53,19 +53,15 @@ it("lets go of the segment files another process's compaction replaced", async (
   child.stdout?.on('data', (b: Buffer) => {
     out += b.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  let running = true;
-  void exited.then(() => {
-    running = false;
-  });
+  const child$ = watchExit(child);
   // Read every log again and again while the compaction runs: many first reads land between the
   // compaction's opening checkpoint and the rewrite of that log.
-  for (let l = 0; running; l++) {
+  for (let l = 0; child$.running; l++) {
     const page = await reader.readLog(logKey(l % LOGS), { fromSeq: 0, limit: 5 });
     expect(page[0]?.data).toEqual(record(l % LOGS, 0));
     await new Promise(setImmediate); // reads of a warm store never wait on I/O: let 'exit' arrive
   }
-  expect(await exited).toBe(0);
+  expect(await child$.exited).toBe(0);
   expect(JSON.parse(out).segmentsRewritten).toBeGreaterThanOrEqual(LOGS * 5);
 
   // One call after the compaction: nothing unlinked is held any more, and the logs read in full.

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JsonObject } from '@ffdb/core-types';
@@ -24,4 +24,22 @@ export function appendFromChild(basePath: string, log: string, records: JsonObje
 export function spawnWorker(args: string[], options?: JsonObject) {
   const env = options ? { ...process.env, FFDB_CHILD_OPTIONS: JSON.stringify(options) } : process.env;
   return spawn(process.execPath, [CHILD_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+}
+
+/** A child's exit code, and whether it still runs (for loops that work until it is done). */
+export function watchExit(child: ChildProcess): {
+  exited: Promise<number | null>;
+  readonly running: boolean;
+} {
+  let running = true;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  void exited.then(() => {
+    running = false;
+  });
+  return {
+    exited,
+    get running() {
+      return running;
+    },
+  };
 }
